@@ -1,0 +1,110 @@
+//! `oin-review demo`: a fresh demo queue (never the real one), then the console on it.
+
+use super::Ctx;
+use crate::config;
+use crate::demo;
+use crate::exchange;
+use crate::store::{OpenOptions, Store};
+use anyhow::{Context as _, Result, bail};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Create a demo queue: the hand-written sample submissions plus N \
+    generated ones across every state, protocol, age, SLA situation and rule violation. \
+    It goes to --db PATH, else <data dir>/oin-review/demo.db (never $OIN_REVIEW_DB or the \
+    configured queue). An existing demo queue there is replaced; a real queue is refused."
+)]
+pub struct Args {
+    /// Generated submissions on top of the samples.
+    #[arg(long, default_value_t = 200)]
+    pub rows: usize,
+    /// Seed of the generator: the same seed gives the same queue.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only create the queue; print how to use it.
+    #[arg(long)]
+    pub no_open: bool,
+}
+
+const DEMO_MARK: &str = "demo";
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let path = match &ctx.db_flag {
+        Some(p) => p.clone(),
+        None => config::demo_db()?,
+    };
+    replace_demo(&path)?;
+    let mut subs = exchange::parse_submissions(
+        "data/sample-submissions.json",
+        demo::SAMPLE_SUBMISSIONS.as_bytes(),
+    )
+    .context("demo: the built-in samples")?;
+    let samples = subs.len();
+    subs.extend(demo::generate(args.rows, args.seed, ctx.now));
+    let mut store = Store::open(
+        &path,
+        &OpenOptions {
+            create: true,
+            group: None,
+        },
+    )?;
+    store.set_meta(DEMO_MARK, "1")?;
+    store.import_submissions(&subs, &ctx.analyst, jiff::Timestamp::now(), "demo")?;
+    println!(
+        "demo queue at {}: {samples} sample + {} generated submissions",
+        path.display(),
+        args.rows
+    );
+    if !args.no_open {
+        let all = store.load_submissions()?;
+        super::list::write_table(&mut std::io::stdout().lock(), &all)?;
+    }
+    let db = shell_quote(&path);
+    println!("try: oin-review --db {db} list --state qa_testing");
+    println!("     oin-review --db {db} show OIN-2026-0142");
+    println!("     oin-review --db {db} move --to qa_testing OIN-2026-0142");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes an earlier demo queue at `path`; refuses to touch anything else.
+fn replace_demo(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let is_demo = Store::open(path, &OpenOptions::default())
+        .and_then(|s| s.meta(DEMO_MARK))
+        .map(|m| m.is_some())
+        .unwrap_or(false);
+    if !is_demo {
+        bail!(
+            "demo: {} exists and is not a demo queue; it was left untouched (pass another --db)",
+            path.display()
+        );
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("demo: removing {}", Path::new(&p).display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,37 @@
+//! `oin-review export`: the whole queue in the import format.
+
+use super::Ctx;
+use crate::exchange;
+use anyhow::Result;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Write the whole queue in the import format, history included, to \
+    standard output. Importing it into an empty queue gives the same submissions. Passwords \
+    are left out (\"password_set\": true) unless --include-secrets is given; importing such a \
+    file leaves stored passwords as they are."
+)]
+pub struct Args {
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ExportFormat,
+    /// Include test account passwords.
+    #[arg(long)]
+    pub include_secrets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let store = ctx.open_store(false)?;
+    let subs = store.load_submissions()?;
+    let json = exchange::export_json(&subs, args.include_secrets, jiff::Timestamp::now())?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "{json}")?;
+    Ok(ExitCode::SUCCESS)
+}

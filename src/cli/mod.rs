@@ -1,0 +1,126 @@
+//! Command-line interface: global flags, the subcommands, and what they share.
+
+mod demo;
+mod export;
+mod import;
+mod list;
+mod r#move;
+mod show;
+
+use crate::config::{self, Config};
+use crate::domain::ReviewState;
+use crate::identity;
+use crate::store::{OpenOptions, Store};
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oin-review",
+    version,
+    about = "Review console for Okta Integration Network (OIN) submissions",
+    long_about = "Review console for Okta Integration Network (OIN) submissions.\n\n\
+        The queue lives in SQLite: --db PATH, else $OIN_REVIEW_DB, else the config's `database`, \
+        else $XDG_DATA_HOME/oin-review/queue.db."
+)]
+pub struct Cli {
+    /// The queue database to use.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Evaluate time-dependent output at this instant (RFC 3339, e.g. 2026-11-23T09:00:00Z)
+    /// instead of now. Writes are always recorded at the real time.
+    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    pub as_of: Option<Timestamp>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import submissions from JSON files (all files in one transaction).
+    Import(import::Args),
+    /// List submissions.
+    List(list::Args),
+    /// Show one submission in full.
+    Show(show::Args),
+    /// Move submissions to another review state.
+    Move(r#move::Args),
+    /// Write the whole queue in the import format.
+    Export(export::Args),
+    /// Create a demo queue with sample and generated submissions.
+    Demo(demo::Args),
+}
+
+fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>().map_err(|e| {
+        format!("{e}; expected an RFC 3339 timestamp with an offset, e.g. 2026-11-23T09:00:00Z")
+    })
+}
+
+/// Output formats shared by the read commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Text,
+    Json,
+    Csv,
+}
+
+/// What every subcommand gets: where the queue is, who is acting and what time it is.
+pub struct Ctx {
+    pub db_flag: Option<PathBuf>,
+    /// The instant time-dependent output is evaluated at (`--as-of`, else now).
+    pub now: Timestamp,
+    pub config: Config,
+    pub analyst: String,
+}
+
+impl Ctx {
+    pub fn db_path(&self) -> Result<PathBuf> {
+        Ok(config::resolve_db(self.db_flag.as_deref(), &self.config)?)
+    }
+
+    pub fn open_store(&self, create: bool) -> Result<Store> {
+        let path = self.db_path()?;
+        let opts = OpenOptions {
+            create,
+            group: self.config.db_group.clone(),
+        };
+        Ok(Store::open(&path, &opts)?)
+    }
+}
+
+/// Runs the parsed command line; the exit code says whether everything asked was done.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let config = Config::load()?;
+    let ctx = Ctx {
+        db_flag: cli.db,
+        now: cli.as_of.unwrap_or_else(Timestamp::now),
+        config,
+        analyst: identity::current_analyst(),
+    };
+    match cli.command {
+        Some(Command::Import(a)) => import::run(&ctx, a),
+        Some(Command::List(a)) => list::run(&ctx, a),
+        Some(Command::Show(a)) => show::run(&ctx, a),
+        Some(Command::Move(a)) => r#move::run(&ctx, a),
+        Some(Command::Export(a)) => export::run(&ctx, a),
+        Some(Command::Demo(a)) => demo::run(&ctx, a),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Parses a state key for clap, listing the valid keys on error.
+pub fn parse_state(s: &str) -> Result<ReviewState, String> {
+    s.parse()
+        .map_err(|e: crate::domain::state::UnknownState| e.to_string())
+}

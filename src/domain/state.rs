@@ -1,0 +1,217 @@
+//! Review states of an OIN submission, their two vocabularies and the allowed moves.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The fine-grained state the OIN Manager shows; the console stores this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Draft,
+    InitialReview,
+    IsvReview,
+    QaTesting,
+    IsvFixBugs,
+    FinalReview,
+    Published,
+}
+
+/// The coarse group the OIN Wizard shows for a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WizardGroup {
+    Draft,
+    OinToReview,
+    IsvToReview,
+    Published,
+}
+
+/// Who holds the next move of a submission in a given state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Isv,
+    Oin,
+    Nobody,
+}
+
+impl ReviewState {
+    pub const ALL: [ReviewState; 7] = [
+        ReviewState::Draft,
+        ReviewState::InitialReview,
+        ReviewState::IsvReview,
+        ReviewState::QaTesting,
+        ReviewState::IsvFixBugs,
+        ReviewState::FinalReview,
+        ReviewState::Published,
+    ];
+
+    /// The key used in files, JSON output and the database.
+    pub fn key(self) -> &'static str {
+        match self {
+            ReviewState::Draft => "draft",
+            ReviewState::InitialReview => "initial_review",
+            ReviewState::IsvReview => "isv_review",
+            ReviewState::QaTesting => "qa_testing",
+            ReviewState::IsvFixBugs => "isv_fix_bugs",
+            ReviewState::FinalReview => "final_review",
+            ReviewState::Published => "published",
+        }
+    }
+
+    /// The OIN Manager's name.
+    pub fn manager_name(self) -> &'static str {
+        match self {
+            ReviewState::Draft => "Draft",
+            ReviewState::InitialReview => "To be reviewed by Okta",
+            ReviewState::IsvReview => "ISV needs to review",
+            ReviewState::QaTesting => "To be QA tested by Okta",
+            ReviewState::IsvFixBugs => "ISV needs to fix bugs",
+            ReviewState::FinalReview => "Final Review",
+            ReviewState::Published => "Published",
+        }
+    }
+
+    /// A short label that fits narrow table columns.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            ReviewState::Draft => "draft",
+            ReviewState::InitialReview => "initial review",
+            ReviewState::IsvReview => "ISV review",
+            ReviewState::QaTesting => "QA testing",
+            ReviewState::IsvFixBugs => "ISV fix bugs",
+            ReviewState::FinalReview => "final review",
+            ReviewState::Published => "published",
+        }
+    }
+
+    pub fn wizard_group(self) -> WizardGroup {
+        match self {
+            ReviewState::Draft => WizardGroup::Draft,
+            ReviewState::InitialReview | ReviewState::QaTesting | ReviewState::FinalReview => {
+                WizardGroup::OinToReview
+            }
+            ReviewState::IsvReview | ReviewState::IsvFixBugs => WizardGroup::IsvToReview,
+            ReviewState::Published => WizardGroup::Published,
+        }
+    }
+
+    pub fn holder(self) -> Holder {
+        match self.wizard_group() {
+            WizardGroup::Draft | WizardGroup::IsvToReview => Holder::Isv,
+            WizardGroup::OinToReview => Holder::Oin,
+            WizardGroup::Published => Holder::Nobody,
+        }
+    }
+
+    /// The normal moves out of this state (DOMAIN.md); anything else is a correction.
+    pub fn allowed_next(self) -> &'static [ReviewState] {
+        use ReviewState::*;
+        match self {
+            Draft => &[InitialReview],
+            InitialReview => &[IsvReview, QaTesting],
+            IsvReview => &[InitialReview],
+            QaTesting => &[IsvFixBugs, Published],
+            IsvFixBugs => &[FinalReview],
+            FinalReview => &[Published, IsvFixBugs],
+            Published => &[Draft],
+        }
+    }
+
+    pub fn can_move_to(self, to: ReviewState) -> bool {
+        self.allowed_next().contains(&to)
+    }
+
+    /// Moves into these states send the ISV an issue-list email.
+    pub fn emails_isv(self) -> bool {
+        matches!(self, ReviewState::IsvReview | ReviewState::IsvFixBugs)
+    }
+
+    pub fn keys_list() -> String {
+        Self::ALL
+            .iter()
+            .map(|s| s.key())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl WizardGroup {
+    pub fn name(self) -> &'static str {
+        match self {
+            WizardGroup::Draft => "Draft",
+            WizardGroup::OinToReview => "OIN to review",
+            WizardGroup::IsvToReview => "ISV to review",
+            WizardGroup::Published => "Published",
+        }
+    }
+}
+
+impl fmt::Display for ReviewState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// The error of parsing a state key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown state \"{given}\"; expected one of {}",
+    ReviewState::keys_list()
+)]
+pub struct UnknownState {
+    pub given: String,
+}
+
+impl FromStr for ReviewState {
+    type Err = UnknownState;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ReviewState::ALL
+            .into_iter()
+            .find(|st| st.key() == s)
+            .ok_or_else(|| UnknownState {
+                given: s.to_string(),
+            })
+    }
+}
+
+/// Why a move was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveRefusal {
+    #[error("already in {0}")]
+    AlreadyThere(ReviewState),
+    #[error("{from} -> {to} is not an allowed move (from {from}: {allowed}); a correction needs --force with --reason", allowed = allowed_list(*.from))]
+    NotAllowed { from: ReviewState, to: ReviewState },
+    #[error("a forced move needs a reason (--reason TEXT)")]
+    ForceWithoutReason,
+}
+
+fn allowed_list(from: ReviewState) -> String {
+    from.allowed_next()
+        .iter()
+        .map(|s| s.key())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Decides whether `from -> to` may happen. Returns whether the move is a forced correction.
+pub fn check_move(
+    from: ReviewState,
+    to: ReviewState,
+    force: bool,
+    reason: Option<&str>,
+) -> Result<bool, MoveRefusal> {
+    if from == to {
+        return Err(MoveRefusal::AlreadyThere(to));
+    }
+    if from.can_move_to(to) {
+        return Ok(false);
+    }
+    if !force {
+        return Err(MoveRefusal::NotAllowed { from, to });
+    }
+    match reason {
+        Some(r) if !r.trim().is_empty() => Ok(true),
+        _ => Err(MoveRefusal::ForceWithoutReason),
+    }
+}

@@ -1,0 +1,374 @@
+//! A submission an ISV made to the OIN, with every field the review needs.
+
+use super::state::ReviewState;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which OIN tool the ISV submitted through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionPath {
+    Wizard,
+    Manager,
+}
+
+impl SubmissionPath {
+    pub fn key(self) -> &'static str {
+        match self {
+            SubmissionPath::Wizard => "wizard",
+            SubmissionPath::Manager => "manager",
+        }
+    }
+}
+
+/// Protocols a submission declares; `swa` and `spa` are known so the lint can refuse them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Saml,
+    Oidc,
+    Scim,
+    Workflows,
+    ApiService,
+    Swa,
+    Spa,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 7] = [
+        Protocol::Saml,
+        Protocol::Oidc,
+        Protocol::Scim,
+        Protocol::Workflows,
+        Protocol::ApiService,
+        Protocol::Swa,
+        Protocol::Spa,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Protocol::Saml => "saml",
+            Protocol::Oidc => "oidc",
+            Protocol::Scim => "scim",
+            Protocol::Workflows => "workflows",
+            Protocol::ApiService => "api_service",
+            Protocol::Swa => "swa",
+            Protocol::Spa => "spa",
+        }
+    }
+
+    /// A short badge for tables.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Protocol::Saml => "SAML",
+            Protocol::Oidc => "OIDC",
+            Protocol::Scim => "SCIM",
+            Protocol::Workflows => "WF",
+            Protocol::ApiService => "API",
+            Protocol::Swa => "SWA",
+            Protocol::Spa => "SPA",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.key() == s)
+    }
+
+    pub fn is_sso(self) -> bool {
+        matches!(self, Protocol::Saml | Protocol::Oidc)
+    }
+}
+
+/// The catalog logo as uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logo {
+    pub file: String,
+    /// As the ISV gave it (`png`, `jpg`, `gif`, or anything else the lint refuses).
+    pub format: String,
+    pub bytes: u64,
+}
+
+/// A per-tenant variable admins fill in at install time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationVariable {
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    Email,
+    Url,
+    Phone,
+}
+
+impl ContactKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            ContactKind::Email => "email",
+            ContactKind::Url => "url",
+            ContactKind::Phone => "phone",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<ContactKind> {
+        [ContactKind::Email, ContactKind::Url, ContactKind::Phone]
+            .into_iter()
+            .find(|k| k.key() == s)
+    }
+}
+
+/// A public support contact shown in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportContact {
+    pub kind: ContactKind,
+    pub value: String,
+}
+
+/// A secret that never shows in `Debug` output, logs or panic messages.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The clear text; call only where the analyst asked to see it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// The account the OIN team signs in with to test the integration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestAccount {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Omitted from output unless secrets were asked for; omitted on import means "unchanged".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    /// Output only: whether a password is stored.
+    #[serde(default)]
+    pub password_set: bool,
+}
+
+/// What the SSO part of a submission says it supports.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSettings {
+    #[serde(default)]
+    pub idp_flow: bool,
+    #[serde(default)]
+    pub sp_flow: bool,
+    #[serde(default)]
+    pub jit: bool,
+    /// `sha256` or `sha1` as the ISV configured it.
+    #[serde(default)]
+    pub saml_signature: Option<String>,
+    /// Null for the org authorization server; a name (`default` included) for a custom one.
+    #[serde(default)]
+    pub oidc_auth_server: Option<String>,
+}
+
+/// SCIM evidence: Runscope result links and the manual test plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScimEvidence {
+    #[serde(default)]
+    pub spec_results_url: Option<String>,
+    #[serde(default)]
+    pub crud_results_url: Option<String>,
+    #[serde(default)]
+    pub manual_plan_certified: bool,
+}
+
+/// What kind of audit event a state change was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    #[default]
+    Move,
+    Undo,
+    Import,
+}
+
+impl EventKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            EventKind::Move => "move",
+            EventKind::Undo => "undo",
+            EventKind::Import => "import",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<EventKind> {
+        [EventKind::Move, EventKind::Undo, EventKind::Import]
+            .into_iter()
+            .find(|k| k.key() == s)
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_move(k: &EventKind) -> bool {
+    *k == EventKind::Move
+}
+
+/// One entry of the audit trail: a state change, who made it and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateChange {
+    #[serde(default)]
+    pub from: Option<ReviewState>,
+    pub to: ReviewState,
+    pub at: Timestamp,
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub forced: bool,
+    #[serde(default, skip_serializing_if = "is_move")]
+    pub kind: EventKind,
+}
+
+/// A submission as the review queue knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub id: String,
+    pub app_name: String,
+    pub isv: String,
+    #[serde(default)]
+    pub app_website: Option<String>,
+    #[serde(default)]
+    pub submitter_email: Option<String>,
+    #[serde(default)]
+    pub dev_org: Option<String>,
+    pub path: SubmissionPath,
+    /// The existing OIN app this submission updates; null for a new integration.
+    #[serde(default)]
+    pub update_of: Option<String>,
+    #[serde(default)]
+    pub change_summary: Option<String>,
+    #[serde(default)]
+    pub protocols: Vec<Protocol>,
+    #[serde(default)]
+    pub use_cases: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub logo: Option<Logo>,
+    #[serde(default)]
+    pub integration_variables: Vec<IntegrationVariable>,
+    #[serde(default)]
+    pub support_contacts: Vec<SupportContact>,
+    #[serde(default)]
+    pub escalation_contact: Option<String>,
+    #[serde(default)]
+    pub test_account: Option<TestAccount>,
+    #[serde(default)]
+    pub config_doc_url: Option<String>,
+    #[serde(default)]
+    pub multi_tenant: Option<bool>,
+    #[serde(default)]
+    pub sso: Option<SsoSettings>,
+    #[serde(default)]
+    pub scim: Option<ScimEvidence>,
+    pub state: ReviewState,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub history: Vec<StateChange>,
+    /// Row version for optimistic concurrency; kept by the store, never in files.
+    #[serde(skip)]
+    pub version: i64,
+}
+
+impl Submission {
+    pub fn is_update(&self) -> bool {
+        self.update_of.is_some()
+    }
+
+    pub fn has_protocol(&self, p: Protocol) -> bool {
+        self.protocols.contains(&p)
+    }
+
+    /// A copy fit for output without secrets: the password is dropped, `password_set` says
+    /// whether one is stored.
+    pub fn redacted(&self) -> Submission {
+        let mut s = self.clone();
+        s.mark_password_set(false);
+        s
+    }
+
+    /// Sets `password_set` for output; keeps the password itself only if `keep` is true.
+    pub fn mark_password_set(&mut self, keep: bool) {
+        if let Some(acct) = self.test_account.as_mut() {
+            acct.password_set = acct.password.is_some();
+            if !keep {
+                acct.password = None;
+            }
+        }
+    }
+
+    /// When the submission last entered `state`, from its history.
+    pub fn entered(&self, state: ReviewState) -> Option<Timestamp> {
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.to == state)
+            .map(|e| e.at)
+    }
+
+    /// When the submission entered its current state.
+    pub fn in_state_since(&self) -> Option<Timestamp> {
+        self.history.last().map(|e| e.at)
+    }
+
+    /// When the ISV first submitted it (first entry into initial review).
+    pub fn submitted_at(&self) -> Option<Timestamp> {
+        self.history
+            .iter()
+            .find(|e| e.to == ReviewState::InitialReview)
+            .map(|e| e.at)
+    }
+
+    /// The text fuzzy search matches against.
+    pub fn search_text(&self) -> String {
+        let mut t = String::with_capacity(96);
+        for part in [
+            Some(self.id.as_str()),
+            Some(self.app_name.as_str()),
+            Some(self.isv.as_str()),
+            self.submitter_email.as_deref(),
+            self.dev_org.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !t.is_empty() {
+                t.push(' ');
+            }
+            t.push_str(part);
+        }
+        t
+    }
+}

@@ -1,0 +1,11 @@
+//! oin-review: a terminal console for reviewing Okta Integration Network submissions.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod exchange;
+pub mod identity;
+pub mod search;
+pub mod store;
+pub mod text;

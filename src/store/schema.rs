@@ -1,0 +1,109 @@
+//! The database schema and its migrations, versioned with `PRAGMA user_version`.
+
+/// Marks a file as an oin-review database (`PRAGMA application_id`): "OINR".
+pub const APPLICATION_ID: i32 = 0x4F49_4E52;
+
+/// Each entry moves the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: submissions with normalized children, the append-only audit log, batches.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE submissions (
+    id                 TEXT PRIMARY KEY,
+    app_name           TEXT NOT NULL,
+    isv                TEXT NOT NULL,
+    app_website        TEXT,
+    submitter_email    TEXT,
+    dev_org            TEXT,
+    path               TEXT NOT NULL CHECK (path IN ('wizard', 'manager')),
+    update_of          TEXT,
+    change_summary     TEXT,
+    description        TEXT,
+    logo_file          TEXT,
+    logo_format        TEXT,
+    logo_bytes         INTEGER,
+    escalation_contact TEXT,
+    has_test_account   INTEGER NOT NULL DEFAULT 0,
+    test_url           TEXT,
+    test_username      TEXT,
+    test_password      TEXT,
+    config_doc_url     TEXT,
+    multi_tenant       INTEGER,
+    sso_json           TEXT,
+    scim_json          TEXT,
+    state              TEXT NOT NULL CHECK (state IN ('draft', 'initial_review', 'isv_review',
+                           'qa_testing', 'isv_fix_bugs', 'final_review', 'published')),
+    assignee           TEXT,
+    version            INTEGER NOT NULL DEFAULT 1,
+    updated_at         TEXT NOT NULL
+) STRICT;
+CREATE INDEX submissions_by_state ON submissions (state);
+
+CREATE TABLE submission_protocols (
+    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    protocol      TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE submission_use_cases (
+    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    use_case      TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE integration_variables (
+    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    label         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE support_contacts (
+    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('email', 'url', 'phone')),
+    value         TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position)
+) STRICT, WITHOUT ROWID;
+
+-- One row per batch of moves, so an analyst can undo their last one.
+CREATE TABLE batches (
+    id        INTEGER PRIMARY KEY,
+    analyst   TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    to_state  TEXT NOT NULL,
+    reason    TEXT
+) STRICT;
+
+-- The audit log: append-only, never updated or deleted.
+CREATE TABLE events (
+    id            INTEGER PRIMARY KEY,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    from_state    TEXT,
+    to_state      TEXT NOT NULL,
+    at            TEXT NOT NULL,
+    analyst       TEXT NOT NULL,
+    reason        TEXT,
+    forced        INTEGER NOT NULL DEFAULT 0,
+    kind          TEXT NOT NULL DEFAULT 'move' CHECK (kind IN ('move', 'undo', 'import')),
+    batch_id      INTEGER REFERENCES batches (id)
+) STRICT;
+CREATE INDEX events_by_submission ON events (submission_id, at, id);
+
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#,
+];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,504 @@
+//! Loading and importing submissions with their children and audit history.
+
+use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
+use crate::domain::{
+    ContactKind, EventKind, IntegrationVariable, Logo, Protocol, ReviewState, ScimEvidence, Secret,
+    SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
+};
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use std::collections::{HashMap, HashSet};
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub events_added: usize,
+}
+
+const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_email, dev_org, path,
+    update_of, change_summary, description, logo_file, logo_format, logo_bytes,
+    escalation_contact, has_test_account, test_url, test_username, test_password,
+    config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version";
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt(what.into())
+}
+
+fn state_of(s: &str) -> Result<ReviewState> {
+    s.parse()
+        .map_err(|e: crate::domain::state::UnknownState| corrupt(e.to_string()))
+}
+
+/// A submissions row before its text-coded columns are parsed (with a clear error).
+struct RawSubmission {
+    sub: Submission,
+    path: String,
+    state: String,
+    sso: Option<String>,
+    scim: Option<String>,
+}
+
+fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
+    let logo = match (
+        r.get::<_, Option<String>>(10)?,
+        r.get::<_, Option<String>>(11)?,
+        r.get::<_, Option<i64>>(12)?,
+    ) {
+        (Some(file), Some(format), Some(bytes)) => Some(Logo {
+            file,
+            format,
+            bytes: bytes.max(0) as u64,
+        }),
+        _ => None,
+    };
+    let test_account = if r.get::<_, bool>(14)? {
+        let password: Option<String> = r.get(17)?;
+        Some(TestAccount {
+            url: r.get(15)?,
+            username: r.get(16)?,
+            password_set: password.is_some(),
+            password: password.map(Secret::new),
+        })
+    } else {
+        None
+    };
+    let sub = Submission {
+        id: r.get(0)?,
+        app_name: r.get(1)?,
+        isv: r.get(2)?,
+        app_website: r.get(3)?,
+        submitter_email: r.get(4)?,
+        dev_org: r.get(5)?,
+        path: SubmissionPath::Wizard,
+        update_of: r.get(7)?,
+        change_summary: r.get(8)?,
+        protocols: Vec::new(),
+        use_cases: Vec::new(),
+        description: r.get(9)?,
+        logo,
+        integration_variables: Vec::new(),
+        support_contacts: Vec::new(),
+        escalation_contact: r.get(13)?,
+        test_account,
+        config_doc_url: r.get(18)?,
+        multi_tenant: r.get(19)?,
+        sso: None,
+        scim: None,
+        state: ReviewState::Draft,
+        assignee: r.get(23)?,
+        history: Vec::new(),
+        version: r.get(24)?,
+    };
+    Ok(RawSubmission {
+        sub,
+        path: r.get(6)?,
+        state: r.get(22)?,
+        sso: r.get(20)?,
+        scim: r.get(21)?,
+    })
+}
+
+impl Store {
+    /// Every submission with its children and history, ordered by id.
+    pub fn load_submissions(&self) -> Result<Vec<Submission>> {
+        self.load(None)
+    }
+
+    /// One submission by id.
+    pub fn submission(&self, id: &str) -> Result<Option<Submission>> {
+        Ok(self.load(Some(id))?.pop())
+    }
+
+    fn load(&self, only: Option<&str>) -> Result<Vec<Submission>> {
+        let filter = if only.is_some() {
+            "WHERE id = ?1"
+        } else {
+            "WHERE ?1 IS NULL"
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUBMISSION_COLUMNS} FROM submissions {filter} ORDER BY id"
+            ))
+            .ctx("reading submissions")?;
+        let rows = stmt
+            .query_map([only], submission_from_row)
+            .ctx("reading submissions")?;
+        let mut subs = Vec::new();
+        let mut index = HashMap::new();
+        for row in rows {
+            let raw = row.ctx("reading a submission")?;
+            let mut sub = raw.sub;
+            sub.path = match raw.path.as_str() {
+                "manager" => SubmissionPath::Manager,
+                "wizard" => SubmissionPath::Wizard,
+                other => return Err(corrupt(format!("{}: path {other:?}", sub.id))),
+            };
+            sub.state = state_of(&raw.state)?;
+            sub.sso = parse_json_column::<SsoSettings>(&sub.id, "sso", raw.sso.as_deref())?;
+            sub.scim = parse_json_column::<ScimEvidence>(&sub.id, "scim", raw.scim.as_deref())?;
+            index.insert(sub.id.clone(), subs.len());
+            subs.push(sub);
+        }
+        let id_filter = if only.is_some() {
+            "WHERE submission_id = ?1"
+        } else {
+            "WHERE ?1 IS NULL"
+        };
+        let mut each_child =
+            |sql: &str, f: &mut dyn FnMut(&mut Submission, &Row) -> Result<()>| -> Result<()> {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "{sql} {id_filter} ORDER BY submission_id, position"
+                    ))
+                    .ctx("reading submission details")?;
+                let mut rows = stmt.query([only]).ctx("reading submission details")?;
+                while let Some(row) = rows.next().ctx("reading submission details")? {
+                    let id: String = row.get(0).ctx("reading submission details")?;
+                    if let Some(&i) = index.get(&id) {
+                        f(&mut subs[i], row)?;
+                    }
+                }
+                Ok(())
+            };
+        each_child(
+            "SELECT submission_id, protocol FROM submission_protocols",
+            &mut |s, r| {
+                let key: String = r.get(1).ctx("reading protocols")?;
+                let p = Protocol::from_key(&key)
+                    .ok_or_else(|| corrupt(format!("{}: protocol {key:?}", s.id)))?;
+                s.protocols.push(p);
+                Ok(())
+            },
+        )?;
+        each_child(
+            "SELECT submission_id, use_case FROM submission_use_cases",
+            &mut |s, r| {
+                s.use_cases.push(r.get(1).ctx("reading use cases")?);
+                Ok(())
+            },
+        )?;
+        each_child(
+            "SELECT submission_id, label, name FROM integration_variables",
+            &mut |s, r| {
+                s.integration_variables.push(IntegrationVariable {
+                    label: r.get(1).ctx("reading variables")?,
+                    name: r.get(2).ctx("reading variables")?,
+                });
+                Ok(())
+            },
+        )?;
+        each_child(
+            "SELECT submission_id, kind, value FROM support_contacts",
+            &mut |s, r| {
+                let kind: String = r.get(1).ctx("reading contacts")?;
+                s.support_contacts.push(SupportContact {
+                    kind: ContactKind::from_key(&kind)
+                        .ok_or_else(|| corrupt(format!("{}: contact kind {kind:?}", s.id)))?,
+                    value: r.get(2).ctx("reading contacts")?,
+                });
+                Ok(())
+            },
+        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT submission_id, from_state, to_state, at, analyst, reason, forced, kind
+                 FROM events {id_filter} ORDER BY submission_id, at, id"
+            ))
+            .ctx("reading history")?;
+        let mut rows = stmt.query([only]).ctx("reading history")?;
+        while let Some(r) = rows.next().ctx("reading history")? {
+            let id: String = r.get(0).ctx("reading history")?;
+            let Some(&i) = index.get(&id) else { continue };
+            let change = event_from_row(r)?;
+            subs[i].history.push(change);
+        }
+        Ok(subs)
+    }
+
+    /// Inserts or updates submissions by id, all in one transaction: either every one is
+    /// written or none is. History entries not yet in the audit log are appended; if the
+    /// log's latest state then disagrees with the file's, an `import` event records the change.
+    pub fn import_submissions(
+        &mut self,
+        subs: &[Submission],
+        analyst: &str,
+        now: Timestamp,
+        source: &str,
+    ) -> Result<ImportSummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("starting import")?;
+        let mut summary = ImportSummary::default();
+        for sub in subs {
+            upsert_submission(&tx, sub, now, &mut summary)?;
+            summary.events_added += merge_history(&tx, sub, analyst, now, source)?;
+        }
+        tx.commit().ctx("committing import")?;
+        Ok(summary)
+    }
+
+    /// How many submissions the queue holds.
+    pub fn count_submissions(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))
+            .ctx("counting submissions")
+    }
+}
+
+fn parse_json_column<T: serde::de::DeserializeOwned>(
+    id: &str,
+    what: &str,
+    text: Option<&str>,
+) -> Result<Option<T>> {
+    let Some(text) = text else { return Ok(None) };
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| corrupt(format!("{id}: {what}: {e}")))
+}
+
+pub(super) fn event_from_row(r: &Row) -> Result<StateChange> {
+    let from: Option<String> = r.get(1).ctx("reading history")?;
+    let to: String = r.get(2).ctx("reading history")?;
+    let at: String = r.get(3).ctx("reading history")?;
+    let kind: String = r.get(7).ctx("reading history")?;
+    Ok(StateChange {
+        from: from.as_deref().map(state_of).transpose()?,
+        to: state_of(&to)?,
+        at: parse_ts(&at)?,
+        by: r.get(4).ctx("reading history")?,
+        reason: r.get(5).ctx("reading history")?,
+        forced: r.get(6).ctx("reading history")?,
+        kind: EventKind::from_key(&kind).ok_or_else(|| corrupt(format!("event kind {kind:?}")))?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
+    v.as_ref().and_then(|v| serde_json::to_string(v).ok())
+}
+
+fn upsert_submission(
+    tx: &Transaction,
+    sub: &Submission,
+    now: Timestamp,
+    summary: &mut ImportSummary,
+) -> Result<()> {
+    let existing: Option<Option<String>> = tx
+        .query_row(
+            "SELECT test_password FROM submissions WHERE id = ?1",
+            [&sub.id],
+            |r| r.get(0),
+        )
+        .optional()
+        .ctx("looking up a submission")?;
+    let acct = sub.test_account.as_ref();
+    // A file without a password (an export without secrets) leaves the stored one alone.
+    let password = acct.and_then(|a| {
+        a.password
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .or_else(|| existing.clone().flatten())
+    });
+    let logo = sub.logo.as_ref();
+    let values = params![
+        sub.id,
+        sub.app_name,
+        sub.isv,
+        sub.app_website,
+        sub.submitter_email,
+        sub.dev_org,
+        sub.path.key(),
+        sub.update_of,
+        sub.change_summary,
+        sub.description,
+        logo.map(|l| l.file.as_str()),
+        logo.map(|l| l.format.as_str()),
+        logo.map(|l| l.bytes.min(i64::MAX as u64) as i64),
+        sub.escalation_contact,
+        acct.is_some(),
+        acct.and_then(|a| a.url.as_deref()),
+        acct.and_then(|a| a.username.as_deref()),
+        password,
+        sub.config_doc_url,
+        sub.multi_tenant,
+        to_json(&sub.sso),
+        to_json(&sub.scim),
+        sub.state.key(),
+        sub.assignee,
+        fmt_ts(now),
+    ];
+    if existing.is_some() {
+        tx.prepare_cached(
+            "UPDATE submissions SET app_name = ?2, isv = ?3, app_website = ?4,
+                submitter_email = ?5, dev_org = ?6, path = ?7, update_of = ?8,
+                change_summary = ?9, description = ?10, logo_file = ?11, logo_format = ?12,
+                logo_bytes = ?13, escalation_contact = ?14, has_test_account = ?15,
+                test_url = ?16, test_username = ?17, test_password = ?18, config_doc_url = ?19,
+                multi_tenant = ?20, sso_json = ?21, scim_json = ?22, state = ?23,
+                assignee = ?24, updated_at = ?25, version = version + 1
+             WHERE id = ?1",
+        )
+        .and_then(|mut s| s.execute(values))
+        .ctx("updating a submission")?;
+        for table in [
+            "submission_protocols",
+            "submission_use_cases",
+            "integration_variables",
+            "support_contacts",
+        ] {
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE submission_id = ?1"))
+                .and_then(|mut s| s.execute([&sub.id]))
+                .ctx("replacing submission details")?;
+        }
+        summary.updated += 1;
+    } else {
+        tx.prepare_cached(&format!(
+            "INSERT INTO submissions ({SUBMISSION_COLUMNS_NO_VERSION}, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+        ))
+        .and_then(|mut s| s.execute(values))
+        .ctx("inserting a submission")?;
+        summary.inserted += 1;
+    }
+    for (i, p) in sub.protocols.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO submission_protocols (submission_id, position, protocol) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut s| s.execute(params![sub.id, i as i64, p.key()]))
+        .ctx("writing protocols")?;
+    }
+    for (i, u) in sub.use_cases.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO submission_use_cases (submission_id, position, use_case) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut s| s.execute(params![sub.id, i as i64, u]))
+        .ctx("writing use cases")?;
+    }
+    for (i, v) in sub.integration_variables.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO integration_variables (submission_id, position, label, name)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| s.execute(params![sub.id, i as i64, v.label, v.name]))
+        .ctx("writing integration variables")?;
+    }
+    for (i, c) in sub.support_contacts.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO support_contacts (submission_id, position, kind, value)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| s.execute(params![sub.id, i as i64, c.kind.key(), c.value]))
+        .ctx("writing support contacts")?;
+    }
+    Ok(())
+}
+
+const SUBMISSION_COLUMNS_NO_VERSION: &str = "id, app_name, isv, app_website, submitter_email,
+    dev_org, path, update_of, change_summary, description, logo_file, logo_format, logo_bytes,
+    escalation_contact, has_test_account, test_url, test_username, test_password,
+    config_doc_url, multi_tenant, sso_json, scim_json, state, assignee";
+
+/// Appends the file's history entries that the log lacks; returns how many events were added.
+fn merge_history(
+    tx: &Transaction,
+    sub: &Submission,
+    analyst: &str,
+    now: Timestamp,
+    source: &str,
+) -> Result<usize> {
+    let mut known = HashSet::new();
+    {
+        let mut stmt = tx
+            .prepare_cached("SELECT to_state, at FROM events WHERE submission_id = ?1")
+            .ctx("reading history")?;
+        let rows = stmt
+            .query_map([&sub.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .ctx("reading history")?;
+        for row in rows {
+            known.insert(row.ctx("reading history")?);
+        }
+    }
+    let mut added = 0;
+    let mut previous: Option<ReviewState> = None;
+    for change in &sub.history {
+        let from = change.from.or(previous);
+        previous = Some(change.to);
+        let at = fmt_ts(change.at);
+        if known.contains(&(change.to.key().to_string(), at.clone())) {
+            continue;
+        }
+        insert_event(
+            tx,
+            &sub.id,
+            &StateChange {
+                from,
+                ..change.clone()
+            },
+            None,
+        )?;
+        added += 1;
+    }
+    let latest: Option<String> = tx
+        .query_row(
+            "SELECT to_state FROM events WHERE submission_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+            [&sub.id],
+            |r| r.get(0),
+        )
+        .optional()
+        .ctx("reading history")?;
+    let latest = latest.as_deref().map(state_of).transpose()?;
+    if latest != Some(sub.state) {
+        insert_event(
+            tx,
+            &sub.id,
+            &StateChange {
+                from: latest,
+                to: sub.state,
+                at: now,
+                by: analyst.to_string(),
+                reason: Some(format!("imported from {source}")),
+                forced: false,
+                kind: EventKind::Import,
+            },
+            None,
+        )?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+pub(super) fn insert_event(
+    tx: &Transaction,
+    id: &str,
+    change: &StateChange,
+    batch: Option<i64>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO events (submission_id, from_state, to_state, at, analyst, reason, forced,
+                             kind, batch_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            change.from.map(|s| s.key()),
+            change.to.key(),
+            fmt_ts(change.at),
+            change.by,
+            change.reason,
+            change.forced,
+            change.kind.key(),
+            batch,
+        ])
+    })
+    .map(|_| ())
+    .ctx("writing the audit log")
+}

@@ -1,0 +1,60 @@
+//! Showing text that came from ISVs safely: no control bytes reach the terminal.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The visible stand-in for a character that must not reach the terminal, if it is one.
+pub fn placeholder(c: char) -> Option<char> {
+    match c {
+        '\t' => Some(' '),
+        // C0 controls and DEL as Unicode control pictures (ESC shows as ␛).
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('\u{2421}'),
+        // C1 controls (CSI, OSC, ... as single bytes), bidi controls, invisible formatters.
+        '\u{80}'..='\u{9f}'
+        | '\u{061c}'
+        | '\u{200b}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}' => Some('\u{fffd}'),
+        _ => None,
+    }
+}
+
+/// One line of display text: every control, escape and bidi override made visible.
+pub fn safe_line(s: &str) -> String {
+    s.chars().map(|c| placeholder(c).unwrap_or(c)).collect()
+}
+
+/// `safe_line`, cut to at most `width` terminal columns with an ellipsis when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    let safe = safe_line(s);
+    if safe.width() <= width {
+        return safe;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in safe.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `fit`, then padded with spaces to exactly `width` columns.
+pub fn pad(s: &str, width: usize) -> String {
+    let mut out = fit(s, width);
+    let w = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}

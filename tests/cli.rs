@@ -1,0 +1,482 @@
+//! The real binary against a temp queue: import, list, show, move, export, demo, bad input.
+
+mod common;
+
+use common::{Sandbox, submission_json, text};
+use serde_json::{Value, json};
+
+/// The queue's content as the user sees it, with secrets, to compare before and after.
+fn snapshot(sb: &Sandbox) -> Value {
+    if !sb.db().exists() {
+        return Value::Null;
+    }
+    let mut v: Value = serde_json::from_str(&sb.ok(&["export", "--include-secrets"])).unwrap();
+    v.as_object_mut().unwrap().remove("exported_at");
+    v
+}
+
+/// Imports `contents` as a file named `name`; asserts refusal, no change, and returns stderr.
+fn refused_import(sb: &Sandbox, name: &str, contents: impl AsRef<[u8]>) -> String {
+    let before = snapshot(sb);
+    let f = sb.write(name, contents);
+    let out = sb.run(&["import", f.to_str().unwrap()]);
+    let (_, err) = text(&out);
+    assert!(!out.status.success(), "import of {name} should fail");
+    assert!(err.contains(name), "error names the file: {err}");
+    assert_eq!(snapshot(sb), before, "a refused import changes nothing");
+    err
+}
+
+#[test]
+fn import_list_show_in_every_format() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let table = sb.ok(&["list"]);
+    for line in table.lines() {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "table line wider than 80 columns: {line:?}"
+        );
+    }
+    assert!(table.starts_with("ID            APP"));
+    assert!(table.contains("OIN-2026-0142 Acme Expense"));
+    assert!(table.contains("33 submission(s)"));
+    // ISV text with escapes is shown as visible placeholders, never raw.
+    assert!(!table.contains('\u{1b}'));
+    assert!(table.contains("Evil␛[31mCorp"));
+
+    let list = sb.list_json();
+    assert_eq!(list.len(), 33);
+    let acme = list.iter().find(|s| s["id"] == "OIN-2026-0142").unwrap();
+    assert_eq!(acme["state"], "initial_review");
+    assert_eq!(acme["test_account"]["password_set"], true);
+    assert!(acme["test_account"].get("password").is_none());
+    assert_eq!(acme["history"][1]["at"], "2026-11-16T15:30:00Z");
+
+    let csv = sb.ok(&["list", "--format", "csv", "--state", "qa_testing"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,app_name,isv,protocols,state,assignee,path,update_of,submitter_email")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains(",qa_testing,")), "{rows:?}");
+
+    let show = sb.ok(&["show", "OIN-2026-0142"]);
+    assert!(show.contains("To be reviewed by Okta (OIN to review; initial_review)"));
+    assert!(show.contains("password set"));
+    assert!(!show.contains("s3cret"));
+    let json: Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0142", "--format", "json"])).unwrap();
+    assert_eq!(json["test_account"]["password_set"], true);
+    assert!(!json.to_string().contains("s3cret"));
+    let secret: Value = serde_json::from_str(&sb.ok(&[
+        "show",
+        "OIN-2026-0142",
+        "--format",
+        "json",
+        "--include-secrets",
+    ]))
+    .unwrap();
+    assert_eq!(secret["test_account"]["password"], "s3cret");
+
+    let out = sb.run(&["show", "OIN-9999"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("no submission \"OIN-9999\""));
+}
+
+#[test]
+fn list_query_is_fuzzy_and_ranked() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let hits: Vec<Value> =
+        serde_json::from_str(&sb.ok(&["list", "--query", "acmexp", "--format", "json"])).unwrap();
+    assert_eq!(hits[0]["id"], "OIN-2026-0142");
+    let none: Vec<Value> =
+        serde_json::from_str(&sb.ok(&["list", "--query", "zzzqqq", "--format", "json"])).unwrap();
+    assert!(none.is_empty());
+}
+
+#[test]
+fn move_reports_each_item_and_fails_if_any_refused() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb.run(&[
+        "move",
+        "--to",
+        "qa_testing",
+        "OIN-2026-0142",
+        "OIN-2026-0101",
+        "OIN-2026-0102",
+    ]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains("OIN-2026-0142  moved    initial_review -> qa_testing"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("OIN-2026-0101  refused  draft -> qa_testing is not an allowed move"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("OIN-2026-0102  moved"), "{stdout}");
+    assert!(
+        stdout.contains("2 moved to qa_testing, 1 refused"),
+        "{stdout}"
+    );
+    let states: Vec<(String, String)> = sb
+        .list_json()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_string(),
+                s["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(states.contains(&("OIN-2026-0142".into(), "qa_testing".into())));
+    assert!(states.contains(&("OIN-2026-0101".into(), "draft".into())));
+
+    // Every item's state equals the target of its last event.
+    for s in sb.list_json() {
+        let last = s["history"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["to"], s["state"], "{}", s["id"]);
+    }
+}
+
+#[test]
+fn all_or_nothing_move_refuses_the_whole_batch() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let before = snapshot(&sb);
+    let out = sb.run(&[
+        "move",
+        "--all-or-nothing",
+        "--to",
+        "qa_testing",
+        "OIN-2026-0142",
+        "OIN-2026-0101",
+    ]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains("OIN-2026-0142  refused  not moved: the batch was all-or-nothing"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0 moved to qa_testing, 2 refused"),
+        "{stdout}"
+    );
+    assert_eq!(snapshot(&sb), before);
+}
+
+#[test]
+fn forced_move_needs_a_reason_and_is_audited() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb.run(&["move", "--to", "draft", "--force", "OIN-2026-0142"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("--force needs --reason"));
+    sb.ok(&[
+        "move",
+        "--to",
+        "draft",
+        "--force",
+        "--reason",
+        "ISV withdrew",
+        "OIN-2026-0142",
+    ]);
+    let s: Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0142", "--format", "json"])).unwrap();
+    let last = s["history"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["forced"], true);
+    assert_eq!(last["reason"], "ISV withdrew");
+    assert_eq!(last["from"], "initial_review");
+}
+
+#[test]
+fn move_reads_ids_from_stdin() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let mut child = sb
+        .cmd()
+        .args(["move", "--to", "qa_testing", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"OIN-2026-0142\nOIN-2026-0102 OIN-2026-0142\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(text(&out).0.contains("2 moved to qa_testing, 0 refused"));
+}
+
+#[test]
+fn export_then_import_into_an_empty_queue_round_trips() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    sb.ok(&["move", "--to", "qa_testing", "OIN-2026-0142"]);
+    let exported = sb.ok(&["export", "--include-secrets"]);
+    let other = Sandbox::new();
+    let f = other.write("export.json", &exported);
+    other.ok(&["import", f.to_str().unwrap()]);
+    assert_eq!(snapshot(&other), snapshot(&sb));
+
+    // Without --include-secrets no password is written.
+    let plain = sb.ok(&["export"]);
+    assert!(!plain.contains("s3cret"));
+    assert!(plain.contains("\"password_set\": true"));
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let sb = Sandbox::new();
+    let err = refused_import(
+        &sb,
+        "broken.json",
+        "[\n  {\"id\": \"A-1\",\n   \"app_name\": \"x\" \"isv\": 1}\n]",
+    );
+    assert!(err.contains("broken.json:3:"), "{err}");
+    assert!(err.contains("expected `,` or `}`"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_the_json_path() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "draft");
+    s["multi_tenant"] = json!("yes");
+    let err = refused_import(
+        &sb,
+        "types.json",
+        serde_json::to_string_pretty(&json!([s])).unwrap(),
+    );
+    assert!(err.contains("at [0].multi_tenant"), "{err}");
+    assert!(
+        err.contains("invalid type: string \"yes\", expected a boolean"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "draft");
+    s.as_object_mut().unwrap().remove("isv");
+    let err = refused_import(&sb, "missing.json", json!({"submissions": [s]}).to_string());
+    assert!(err.contains("missing field `isv`"), "{err}");
+    assert!(err.contains("submissions[0]"), "{err}");
+}
+
+#[test]
+fn unknown_state_and_protocol_list_what_is_expected() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "draft");
+    s["state"] = json!("qa");
+    let err = refused_import(
+        &sb,
+        "state.json",
+        serde_json::to_string_pretty(&json!([s])).unwrap(),
+    );
+    assert!(err.contains("at [0].state"), "{err}");
+    assert!(
+        err.contains("unknown variant `qa`, expected one of `draft`, `initial_review`"),
+        "{err}"
+    );
+    assert!(err.contains("state.json:"), "{err}");
+
+    let mut s = submission_json("A-1", "draft");
+    s["protocols"] = json!(["saml", "ldap"]);
+    let err = refused_import(
+        &sb,
+        "proto.json",
+        serde_json::to_string_pretty(&json!([s])).unwrap(),
+    );
+    assert!(err.contains("at [0].protocols[1]"), "{err}");
+    assert!(err.contains("unknown variant `ldap`"), "{err}");
+}
+
+#[test]
+fn invalid_timestamp() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "draft");
+    s["history"][0]["at"] = json!("2026-13-45 nine o'clock");
+    let err = refused_import(
+        &sb,
+        "time.json",
+        serde_json::to_string_pretty(&json!([s])).unwrap(),
+    );
+    assert!(err.contains("at [0].history[0].at"), "{err}");
+}
+
+#[test]
+fn duplicate_id_inside_one_import() {
+    let sb = Sandbox::new();
+    let a = submission_json("A-1", "draft");
+    let err = refused_import(
+        &sb,
+        "dups.json",
+        serde_json::to_string_pretty(&json!([a, submission_json("B-1", "draft"), a])).unwrap(),
+    );
+    assert!(
+        err.contains("at [2].id: duplicate id \"A-1\" (first at [0])"),
+        "{err}"
+    );
+}
+
+#[test]
+fn history_must_end_in_the_current_state() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "qa_testing");
+    s["history"] = json!([{"to": "draft", "at": "2026-11-01T09:00:00Z", "by": "isv"},
+                          {"to": "initial_review", "at": "2026-11-02T09:00:00Z", "by": "isv"}]);
+    let err = refused_import(
+        &sb,
+        "hist.json",
+        serde_json::to_string_pretty(&json!([s])).unwrap(),
+    );
+    assert!(
+        err.contains("the last history entry moves to initial_review but state is qa_testing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn non_utf8_file() {
+    let sb = Sandbox::new();
+    let mut bytes = b"[\n {\"id\": \"A-1\", \"app_name\": \"Caf".to_vec();
+    bytes.extend([0xE9, b'"']);
+    let err = refused_import(&sb, "latin1.json", bytes);
+    assert!(err.contains("latin1.json:2:"), "{err}");
+    assert!(err.contains("not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn unknown_field_is_refused_rather_than_dropped() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "draft");
+    s["protocol"] = json!(["saml"]);
+    let err = refused_import(
+        &sb,
+        "typo.json",
+        serde_json::to_string_pretty(&json!([s])).unwrap(),
+    );
+    assert!(err.contains("unknown field `protocol`"), "{err}");
+}
+
+#[test]
+fn one_bad_file_in_three_leaves_the_queue_unchanged() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let before = snapshot(&sb);
+    let a = sb.write(
+        "a.json",
+        json!([submission_json("A-1", "draft")]).to_string(),
+    );
+    let b = sb.write(
+        "b.json",
+        json!([submission_json("B-1", "draft")]).to_string(),
+    );
+    let mut bad = submission_json("C-1", "draft");
+    bad["state"] = json!("nope");
+    let c = sb.write("c.json", json!([bad]).to_string());
+    let out = sb.run(&[
+        "import",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        c.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("c.json"));
+    assert_eq!(snapshot(&sb), before);
+    // The same id in two files is refused too.
+    let b2 = sb.write(
+        "b2.json",
+        json!([submission_json("A-1", "draft")]).to_string(),
+    );
+    let out = sb.run(&["import", a.to_str().unwrap(), b2.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("id \"A-1\" is also in"));
+    assert_eq!(snapshot(&sb), before);
+}
+
+#[test]
+fn control_characters_are_kept_in_the_database() {
+    let sb = Sandbox::new();
+    let mut s = submission_json("A-1", "draft");
+    s["app_name"] = json!("Evil\u{1b}]0;x\u{7}\u{202e}");
+    let f = sb.write("ctl.json", json!([s]).to_string());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    let got = &sb.list_json()[0];
+    assert_eq!(got["app_name"], "Evil\u{1b}]0;x\u{7}\u{202e}");
+}
+
+#[test]
+fn foreign_database_is_refused_by_every_command() {
+    let sb = Sandbox::new();
+    {
+        let c = rusqlite::Connection::open(sb.db()).unwrap();
+        c.execute_batch("CREATE TABLE photos (id INTEGER);")
+            .unwrap();
+    }
+    let before = std::fs::read(sb.db()).unwrap();
+    for args in [vec!["list"], vec!["move", "--to", "draft", "X"]] {
+        let out = sb.run(&args);
+        assert!(!out.status.success());
+        assert!(
+            text(&out).1.contains("not an oin-review queue"),
+            "{:?}",
+            text(&out)
+        );
+    }
+    let f = sb.write(
+        "a.json",
+        json!([submission_json("A-1", "draft")]).to_string(),
+    );
+    assert!(!sb.run(&["import", f.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read(sb.db()).unwrap(), before);
+}
+
+#[test]
+fn demo_builds_a_queue_and_never_overwrites_a_real_one() {
+    let sb = Sandbox::new();
+    let out = sb.ok(&["demo", "--no-open", "--rows", "50", "--seed", "7"]);
+    assert!(
+        out.contains("33 sample + 50 generated submissions"),
+        "{out}"
+    );
+    let list = sb.list_json();
+    assert_eq!(list.len(), 83);
+    let states: std::collections::HashSet<&str> =
+        list.iter().map(|s| s["state"].as_str().unwrap()).collect();
+    assert_eq!(states.len(), 7, "every state is in the demo: {states:?}");
+    // Running it again replaces the demo queue.
+    sb.ok(&["demo", "--no-open", "--rows", "10"]);
+    assert_eq!(sb.list_json().len(), 43);
+
+    // A real queue at that path is refused.
+    let real = Sandbox::new();
+    real.import_samples();
+    let out = real.run(&["demo", "--no-open"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("is not a demo queue"));
+    assert_eq!(real.list_json().len(), 33);
+}
+
+#[test]
+fn bad_as_of_and_missing_database_are_clear() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["--as-of", "yesterday", "list"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("expected an RFC 3339 timestamp"));
+    let out = sb.run(&["list"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("no review queue at"));
+    assert!(!sb.db().exists());
+}

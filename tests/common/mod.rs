@@ -1,0 +1,100 @@
+//! Helpers shared by the integration tests: temp homes, the real binary, sample data.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const SAMPLES: &str = include_str!("../../data/sample-submissions.json");
+
+/// A private HOME/XDG tree so tests never see the user's config or data.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("queue.db")
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    /// The real `oin-review` binary with this sandbox's environment and `--db`.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_oin-review"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .arg("--db")
+            .arg(self.db());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run oin-review")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "oin-review {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn import_samples(&self) {
+        let f = self.write("samples.json", SAMPLES);
+        self.ok(&["import", f.to_str().unwrap()]);
+    }
+
+    pub fn list_json(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str(&self.ok(&["list", "--format", "json"])).unwrap()
+    }
+}
+
+pub fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub fn file_bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_default()
+}
+
+/// A minimal valid submission as JSON.
+pub fn submission_json(id: &str, state: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "app_name": format!("App {id}"),
+        "isv": "Test ISV",
+        "path": "wizard",
+        "protocols": ["saml"],
+        "state": state,
+        "test_account": {"url": "https://isv.example/login", "username": "isvtest@okta.com", "password": format!("pw-{id}")},
+        "history": [{"to": state, "at": "2026-11-02T09:00:00Z", "by": "isv@isv.example"}]
+    })
+}
