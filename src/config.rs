@@ -105,3 +105,216 @@ pub fn resolve_db(flag: Option<&Path>, config: &Config) -> Result<PathBuf, Confi
 pub fn demo_db() -> Result<PathBuf, ConfigError> {
     Ok(data_dir()?.join("demo.db"))
 }
+
+// ---------------------------------------------------------------------------------------
+// Review policy: data/policy.toml is built in; a copy in the config dir overrides it.
+
+use crate::domain::{BusinessCalendar, FreshnessPolicy, OnReturn, Policy, SlaPolicy, WorkingHours};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const BUILTIN_POLICY: &str = include_str!("../data/policy.toml");
+const BUILTIN_HOLIDAYS: &[(&str, &str)] = &[(
+    "us-federal",
+    include_str!("../data/holidays/us-federal.toml"),
+)];
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyFile {
+    pub sla: SlaSection,
+    pub freshness: FreshnessSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaSection {
+    pub targets: Targets,
+    pub time_zone: String,
+    pub working_hours: String,
+    pub holidays: Vec<String>,
+    pub on_return: OnReturn,
+    pub at_risk_percent: u32,
+    pub warn_again_percent: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    pub initial_review: String,
+    pub qa_testing: String,
+    pub final_review: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FreshnessSection {
+    pub valid_hours: u32,
+    pub expiring_hours: u32,
+}
+
+impl Default for SlaSection {
+    fn default() -> Self {
+        SlaSection {
+            targets: Targets::default(),
+            time_zone: "UTC".into(),
+            working_hours: "all-day".into(),
+            holidays: vec!["us-federal".into()],
+            on_return: OnReturn::Resume,
+            at_risk_percent: 50,
+            warn_again_percent: 75,
+        }
+    }
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            initial_review: "5 business days".into(),
+            qa_testing: "5 business days".into(),
+            final_review: "1 business day".into(),
+        }
+    }
+}
+
+impl Default for FreshnessSection {
+    fn default() -> Self {
+        FreshnessSection {
+            valid_hours: 48,
+            expiring_hours: 12,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidayFile {
+    #[allow(dead_code)]
+    name: Option<String>,
+    dates: BTreeMap<String, String>,
+}
+
+/// The line of `text` where `key` is set, for errors about a value that parsed but is wrong.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+fn invalid(path: &Path, text: &str, key: &str, message: String) -> ConfigError {
+    let at = line_of(text, key.rsplit('.').next().unwrap_or(key))
+        .map(|l| format!("line {l}: "))
+        .unwrap_or_default();
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: format!("{at}{key}: {message}"),
+    }
+}
+
+/// The policy in force: the user's `policy.toml` in the config dir, else the built-in one.
+pub fn load_policy() -> Result<Policy, ConfigError> {
+    let user = config_dir().map(|d| d.join("policy.toml"));
+    match user.as_deref().map(fs::read_to_string) {
+        Some(Ok(text)) => {
+            policy_from_text(user.as_deref().unwrap_or(Path::new("policy.toml")), &text)
+        }
+        Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(ConfigError::Read {
+            path: user.unwrap_or_default(),
+            source: e,
+        }),
+        _ => policy_from_text(Path::new("data/policy.toml (built in)"), BUILTIN_POLICY),
+    }
+}
+
+/// Parses a policy file; keys it leaves out keep the built-in values.
+pub fn policy_from_text(path: &Path, text: &str) -> Result<Policy, ConfigError> {
+    let file: PolicyFile = parse_toml(path, text)?;
+    let sla = &file.sla;
+    let tz = jiff::tz::TimeZone::get(&sla.time_zone).map_err(|_| {
+        invalid(
+            path,
+            text,
+            "sla.time_zone",
+            format!("unknown time zone {:?}; use an IANA name such as \"UTC\" or \"America/Los_Angeles\"", sla.time_zone),
+        )
+    })?;
+    let hours = WorkingHours::parse(&sla.working_hours)
+        .map_err(|m| invalid(path, text, "sla.working_hours", m))?;
+    let mut holidays = BTreeSet::new();
+    for name in &sla.holidays {
+        holidays.extend(load_holidays(name).map_err(|m| invalid(path, text, "sla.holidays", m))?);
+    }
+    let calendar = BusinessCalendar::new(tz, holidays, hours);
+    let day = calendar.day_length();
+    let target = |key: &str, v: &str| {
+        SlaPolicy::parse_target(v, day)
+            .map_err(|m| invalid(path, text, &format!("sla.targets.{key}"), m))
+    };
+    if sla.at_risk_percent > sla.warn_again_percent || sla.warn_again_percent > 100 {
+        return Err(invalid(
+            path,
+            text,
+            "sla.warn_again_percent",
+            "at_risk_percent <= warn_again_percent <= 100 must hold".into(),
+        ));
+    }
+    let fresh = &file.freshness;
+    if fresh.valid_hours == 0 || fresh.expiring_hours >= fresh.valid_hours {
+        return Err(invalid(
+            path,
+            text,
+            "freshness.expiring_hours",
+            "must be less than valid_hours, and valid_hours more than 0".into(),
+        ));
+    }
+    Ok(Policy {
+        sla: SlaPolicy {
+            initial_review: target("initial_review", &sla.targets.initial_review)?,
+            qa_testing: target("qa_testing", &sla.targets.qa_testing)?,
+            final_review: target("final_review", &sla.targets.final_review)?,
+            calendar,
+            on_return: sla.on_return,
+            at_risk_percent: sla.at_risk_percent,
+            warn_again_percent: sla.warn_again_percent,
+        },
+        freshness: FreshnessPolicy {
+            valid_for: jiff::SignedDuration::from_hours(fresh.valid_hours as i64),
+            expiring_within: jiff::SignedDuration::from_hours(fresh.expiring_hours as i64),
+        },
+    })
+}
+
+/// A holiday calendar by name: the user's `holidays/NAME.toml`, else a built-in one.
+fn load_holidays(name: &str) -> Result<BTreeSet<jiff::civil::Date>, String> {
+    let user = config_dir().map(|d| d.join("holidays").join(format!("{name}.toml")));
+    let (path, text) = match user.as_ref().map(fs::read_to_string) {
+        Some(Ok(text)) => (user.unwrap_or_default(), text),
+        _ => match BUILTIN_HOLIDAYS.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => (
+                PathBuf::from(format!("data/holidays/{name}.toml")),
+                text.to_string(),
+            ),
+            None => {
+                let known: Vec<&str> = BUILTIN_HOLIDAYS.iter().map(|(n, _)| *n).collect();
+                return Err(format!(
+                    "no holiday calendar {name:?}: built in are {}; add your own as {}/holidays/{name}.toml",
+                    known.join(", "),
+                    config_dir()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|| "~/.config/oin-review".into())
+                ));
+            }
+        },
+    };
+    let file: HolidayFile = parse_toml(&path, &text).map_err(|e| e.to_string())?;
+    file.dates
+        .keys()
+        .map(|k| {
+            k.parse()
+                .map_err(|_| format!("{}: {k:?} is not a date (YYYY-MM-DD)", path.display()))
+        })
+        .collect()
+}

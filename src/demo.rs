@@ -250,6 +250,8 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         assignee: (state.holder() == crate::domain::state::Holder::Oin && rng.chance(60))
             .then(|| rng.pick(ANALYSTS).to_string()),
         history: Vec::new(),
+        test_results: Vec::new(),
+        promises: Vec::new(),
         version: 0,
     };
     break_a_rule(&mut sub, &mut protocols, rng);

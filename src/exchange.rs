@@ -1,6 +1,6 @@
 //! The JSON exchange format: reading submission files for import, writing exports.
 
-use crate::domain::Submission;
+use crate::domain::{Submission, TestRun};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -50,15 +50,20 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-#[derive(serde::Deserialize)]
-struct Wrapped<'a> {
-    #[serde(borrow)]
-    submissions: Vec<&'a RawValue>,
+/// One element of a top-level array, with where it starts and its JSON path.
+struct Element<T> {
+    value: T,
+    position: (usize, usize),
+    path: String,
 }
 
-/// Parses and validates a submissions file: a top-level array, or `{"submissions": [...]}`.
-/// Nothing is returned unless every submission in it is valid.
-pub fn parse_submissions(file: &str, bytes: &[u8]) -> Result<Vec<Submission>, ImportError> {
+/// Parses `bytes` as a JSON array of `T`, or an object holding it under `key`. Errors name
+/// the file, line, column and JSON path.
+fn parse_elements<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+    key: &str,
+) -> Result<Vec<Element<T>>, ImportError> {
     let err = |position, path: Option<String>, message: String| ImportError {
         file: file.to_string(),
         position,
@@ -76,68 +81,128 @@ pub fn parse_submissions(file: &str, bytes: &[u8]) -> Result<Vec<Submission>, Im
             ),
         )
     })?;
-    let json_err = |e: serde_json::Error, path: Option<String>| {
-        err(Some((e.line(), e.column())), path, strip_position(&e))
-    };
-    let (elements, prefix) = match text.trim_start().as_bytes().first() {
-        Some(b'[') => (
-            serde_json::from_str::<Vec<&RawValue>>(text).map_err(|e| json_err(e, None))?,
-            "",
-        ),
-        Some(b'{') => (
-            serde_json::from_str::<Wrapped>(text)
-                .map_err(|e| json_err(e, None))?
-                .submissions,
-            "submissions",
-        ),
+    let json_err =
+        |e: serde_json::Error| err(Some((e.line(), e.column())), None, strip_position(&e));
+    let (raws, prefix): (Vec<&RawValue>, &str) = match text.trim_start().as_bytes().first() {
+        Some(b'[') => (serde_json::from_str(text).map_err(json_err)?, ""),
+        Some(b'{') => {
+            let mut obj: HashMap<String, &RawValue> =
+                serde_json::from_str(text).map_err(json_err)?;
+            let inner = obj.remove(key).ok_or_else(|| {
+                err(
+                    None,
+                    None,
+                    format!("the top-level object has no \"{key}\" array"),
+                )
+            })?;
+            let start = inner.get().as_ptr() as usize - text.as_ptr() as usize;
+            let list = serde_json::from_str(inner.get()).map_err(|e: serde_json::Error| {
+                let (bl, bc) = line_col(text, start);
+                let pos = shift((bl, bc), (e.line(), e.column()));
+                err(Some(pos), Some(key.to_string()), strip_position(&e))
+            })?;
+            (list, key)
+        }
         _ => {
             return Err(err(
                 None,
                 None,
-                "expected a JSON array of submissions or an object {\"submissions\": [...]}"
-                    .to_string(),
+                format!("expected a JSON array, or an object {{\"{key}\": [...]}}"),
             ));
         }
     };
-    let mut subs = Vec::with_capacity(elements.len());
-    let mut first_seen: HashMap<String, usize> = HashMap::new();
-    for (i, raw) in elements.iter().enumerate() {
-        let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let (base_line, base_col) = line_col(text, start);
-        let at_path = |inner: &str| {
-            if inner.is_empty() || inner == "." {
-                format!("{prefix}[{i}]")
-            } else {
-                format!("{prefix}[{i}].{inner}")
-            }
-        };
-        let de = &mut serde_json::Deserializer::from_str(raw.get());
-        let sub: Submission = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = at_path(&e.path().to_string());
-            let inner = e.into_inner();
-            let (l, c) = (inner.line(), inner.column());
-            let pos = if l <= 1 {
-                (base_line, base_col + c.saturating_sub(1))
-            } else {
-                (base_line + l - 1, c)
+    raws.iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+            let base = line_col(text, start);
+            let at_path = |inner: &str| {
+                if inner.is_empty() || inner == "." {
+                    format!("{prefix}[{i}]")
+                } else {
+                    format!("{prefix}[{i}].{inner}")
+                }
             };
-            err(Some(pos), Some(path), strip_position(&inner))
-        })?;
-        let here = Some((base_line, base_col));
-        validate(&sub).map_err(|(field, msg)| err(here, Some(at_path(&field)), msg))?;
-        if let Some(first) = first_seen.insert(sub.id.clone(), i) {
+            let de = &mut serde_json::Deserializer::from_str(raw.get());
+            let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = at_path(&e.path().to_string());
+                let inner = e.into_inner();
+                let pos = shift(base, (inner.line(), inner.column()));
+                err(Some(pos), Some(path), strip_position(&inner))
+            })?;
+            Ok(Element {
+                value,
+                position: base,
+                path: at_path(""),
+            })
+        })
+        .collect()
+}
+
+/// A position inside an element, made absolute from where the element starts.
+fn shift(base: (usize, usize), inner: (usize, usize)) -> (usize, usize) {
+    if inner.0 <= 1 {
+        (base.0, base.1 + inner.1.saturating_sub(1))
+    } else {
+        (base.0 + inner.0 - 1, inner.1)
+    }
+}
+
+/// Parses and validates a submissions file: a top-level array, or `{"submissions": [...]}`.
+/// Nothing is returned unless every submission in it is valid.
+pub fn parse_submissions(file: &str, bytes: &[u8]) -> Result<Vec<Submission>, ImportError> {
+    let elements = parse_elements::<Submission>(file, bytes, "submissions")?;
+    let mut first_seen: HashMap<String, String> = HashMap::new();
+    let mut subs = Vec::with_capacity(elements.len());
+    for el in elements {
+        let err = |field: &str, message: String| ImportError {
+            file: file.to_string(),
+            position: Some(el.position),
+            path: Some(format!("{}.{field}", el.path)),
+            message,
+        };
+        validate(&el.value).map_err(|(field, msg)| err(&field, msg))?;
+        if let Some(first) = first_seen.insert(el.value.id.clone(), el.path.clone()) {
             return Err(err(
-                here,
-                Some(at_path("id")),
+                "id",
                 format!(
-                    "duplicate id \"{}\" (first at {prefix}[{first}]); each submission may appear once per import",
-                    sub.id
+                    "duplicate id \"{}\" (first at {first}); each submission may appear once per import",
+                    el.value.id
                 ),
             ));
         }
-        subs.push(sub);
+        subs.push(el.value);
     }
     Ok(subs)
+}
+
+/// One line of a tester results file; unknown fields are ignored.
+#[derive(serde::Deserialize)]
+struct ResultEntry {
+    submission_id: String,
+    #[serde(flatten)]
+    run: TestRun,
+}
+
+/// Parses an OIN Submission Tester results file: `{"results": [...]}` or an array.
+pub fn parse_test_results(file: &str, bytes: &[u8]) -> Result<Vec<(String, TestRun)>, ImportError> {
+    parse_elements::<ResultEntry>(file, bytes, "results")?
+        .into_iter()
+        .map(|el| {
+            if !el.value.run.protocol.is_sso() {
+                return Err(ImportError {
+                    file: file.to_string(),
+                    position: Some(el.position),
+                    path: Some(format!("{}.protocol", el.path)),
+                    message: format!(
+                        "the Submission Tester runs saml or oidc, not {}",
+                        el.value.run.protocol.key()
+                    ),
+                });
+            }
+            Ok((el.value.submission_id, el.value.run))
+        })
+        .collect()
 }
 
 /// serde_json appends " at line L column C"; we print the position ourselves.

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod domain;
 pub mod exchange;
 pub mod identity;
+pub mod present;
 pub mod search;
 pub mod store;
 pub mod text;

@@ -57,7 +57,9 @@ fn import_list_show_in_every_format() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("id,app_name,isv,protocols,state,assignee,path,update_of,submitter_email")
+        Some(
+            "id,app_name,isv,protocols,state,assignee,path,update_of,submitter_email,sla_status,sla_left,sla_due,tests"
+        )
     );
     let rows: Vec<&str> = lines.collect();
     assert!(!rows.is_empty());

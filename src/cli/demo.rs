@@ -58,8 +58,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         args.rows
     );
     if !args.no_open {
-        let all = store.load_submissions()?;
-        super::list::write_table(&mut std::io::stdout().lock(), &all)?;
+        let rows = super::list::by_urgency(store.load_submissions()?, &ctx.policy, ctx.now);
+        let day = ctx.policy.sla.calendar.day_length();
+        super::list::write_table(&mut std::io::stdout().lock(), &rows, day)?;
     }
     let db = shell_quote(&path);
     println!("try: oin-review --db {db} list --state qa_testing");

@@ -3,12 +3,14 @@
 mod demo;
 mod export;
 mod import;
+mod import_results;
 mod list;
 mod r#move;
+mod promise;
 mod show;
 
 use crate::config::{self, Config};
-use crate::domain::ReviewState;
+use crate::domain::{Policy, ReviewState};
 use crate::identity;
 use crate::store::{OpenOptions, Store};
 use anyhow::Result;
@@ -46,6 +48,10 @@ pub enum Command {
     Import(import::Args),
     /// List submissions.
     List(list::Args),
+    /// Import OIN Submission Tester results (JSON).
+    ImportResults(import_results::Args),
+    /// Record the date Okta told the ISV a phase would finish.
+    Promise(promise::Args),
     /// Show one submission in full.
     Show(show::Args),
     /// Move submissions to another review state.
@@ -77,6 +83,7 @@ pub struct Ctx {
     /// The instant time-dependent output is evaluated at (`--as-of`, else now).
     pub now: Timestamp,
     pub config: Config,
+    pub policy: Policy,
     pub analyst: String,
 }
 
@@ -102,12 +109,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         db_flag: cli.db,
         now: cli.as_of.unwrap_or_else(Timestamp::now),
         config,
+        policy: config::load_policy()?,
         analyst: identity::current_analyst(),
     };
     match cli.command {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::List(a)) => list::run(&ctx, a),
         Some(Command::Show(a)) => show::run(&ctx, a),
+        Some(Command::ImportResults(a)) => import_results::run(&ctx, a),
+        Some(Command::Promise(a)) => promise::run(&ctx, a),
         Some(Command::Move(a)) => r#move::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),

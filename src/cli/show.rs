@@ -1,7 +1,9 @@
 //! `oin-review show ID`: one submission in full.
 
 use super::Ctx;
-use crate::domain::Submission;
+use super::list::Listed;
+use crate::domain::sla::compact;
+use crate::domain::{Assessment, Submission, assess};
 use crate::text::safe_line;
 use anyhow::{Result, bail};
 use std::io::Write;
@@ -35,13 +37,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    sub.mark_password_set(args.include_secrets);
+    let assessment = assess(&sub, &ctx.policy, ctx.now);
+    let day = ctx.policy.sla.calendar.day_length();
     match args.format {
         ShowFormat::Json => {
-            sub.mark_password_set(args.include_secrets);
-            serde_json::to_writer_pretty(&mut out, &sub)?;
+            serde_json::to_writer_pretty(&mut out, &Listed::new(&sub, &assessment, day))?;
             writeln!(out)?;
         }
-        ShowFormat::Text => write_text(&mut out, &sub)?,
+        ShowFormat::Text => {
+            write_text(&mut out, &sub)?;
+            write_sla(&mut out, &assessment, ctx, day)?;
+            write_tests(&mut out, &assessment, ctx)?;
+            write_history(&mut out, &sub)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -156,6 +165,10 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             }
         )?;
     }
+    Ok(())
+}
+
+fn write_history(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
     writeln!(out, "  history")?;
     for e in &s.history {
         let from = e.from.map(|f| f.key()).unwrap_or("-");
@@ -176,6 +189,112 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             line.push_str(&format!("  \"{}\"", safe_line(r)));
         }
         writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// An instant in the policy's time zone, to the minute, with the zone's abbreviation.
+fn local(t: jiff::Timestamp, ctx: &Ctx) -> String {
+    t.to_zoned(ctx.policy.sla.calendar.time_zone().clone())
+        .strftime("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+fn write_sla(out: &mut impl Write, a: &Assessment, ctx: &Ctx, day: i64) -> std::io::Result<()> {
+    writeln!(out, "  SLA clocks (as of {})", local(ctx.now, ctx))?;
+    if a.clocks.is_empty() {
+        writeln!(
+            out,
+            "    none: the item has not been in an OIN review phase"
+        )?;
+    }
+    for c in &a.clocks {
+        let left = if c.left_seconds < 0 {
+            format!("overrun {}", compact(-c.left_seconds, day))
+        } else {
+            format!("{} left", compact(c.left_seconds, day))
+        };
+        writeln!(
+            out,
+            "    {:<15} {:<9} {} of {} used ({:.0}%), {}{}",
+            c.phase.label(),
+            c.status.key(),
+            compact(c.used_seconds, day),
+            compact(c.target_seconds, day),
+            c.percent_used,
+            left,
+            if c.warn_again {
+                ", past the second warning"
+            } else {
+                ""
+            }
+        )?;
+        let mut when = format!("      started {}", local(c.started_at, ctx));
+        if let Some(due) = c.due {
+            when.push_str(&format!(", due {}", local(due, ctx)));
+        }
+        if let Some(p) = c.promised {
+            when.push_str(&format!(", promised to the ISV for {p}"));
+        }
+        if let Some(end) = c.ended_at {
+            when.push_str(&format!(", ended {}", local(end, ctx)));
+        }
+        writeln!(out, "{when}")?;
+    }
+    Ok(())
+}
+
+fn write_tests(out: &mut impl Write, a: &Assessment, ctx: &Ctx) -> std::io::Result<()> {
+    let t = &a.tests;
+    writeln!(out, "  test evidence")?;
+    if t.required.is_empty() {
+        writeln!(out, "    no OIN Submission Tester runs required")?;
+    }
+    for r in &t.required {
+        let mut line = format!(
+            "    {:<5} {:<18} {:<9} {:<8}",
+            r.protocol.key(),
+            r.test_case.label(),
+            r.instance_version.key(),
+            r.status.key()
+        );
+        if let Some(run) = &r.latest {
+            line.push_str(&format!(
+                " run {} on {}",
+                local(run.run_at, ctx),
+                safe_line(&run.instance)
+            ));
+        }
+        if let Some(exp) = r.expires_at {
+            line.push_str(&format!(", expires {}", local(exp, ctx)));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if let (Some(valid), Some(at)) = (t.valid_at_submission, t.submitted_at) {
+        writeln!(
+            out,
+            "    at submission ({}): {}",
+            local(at, ctx),
+            if valid {
+                "every required test had passed within the validity window"
+            } else {
+                "NOT every required test had passed within the validity window"
+            }
+        )?;
+    }
+    if let Some(scim) = &t.scim {
+        let p = |b: bool| if b { "present" } else { "missing" };
+        writeln!(
+            out,
+            "    SCIM: spec-test results {}, CRUD-test results {}, manual test plan {}",
+            p(scim.spec_results),
+            p(scim.crud_results),
+            if scim.manual_plan_certified {
+                "certified"
+            } else {
+                "not certified"
+            }
+        )?;
     }
     Ok(())
 }

@@ -1,10 +1,17 @@
-//! Pure review rules: submissions, states and their moves. No IO, no clock reads.
+//! Pure review rules: submissions, states and their moves, SLA clocks, test freshness.
+//! No IO, no clock reads: `now` is always a parameter.
 
+pub mod freshness;
+pub mod policy;
+pub mod sla;
 pub mod state;
 pub mod submission;
 
+pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};
+pub use policy::{Assessment, Policy, assess};
+pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
 pub use state::{MoveRefusal, ReviewState, WizardGroup, check_move};
 pub use submission::{
-    ContactKind, EventKind, IntegrationVariable, Logo, Protocol, ScimEvidence, Secret, SsoSettings,
-    StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
+    ContactKind, EventKind, IntegrationVariable, Logo, PhasePromise, Protocol, ScimEvidence,
+    Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
 };

@@ -76,7 +76,7 @@ impl ReviewState {
     pub fn short_label(self) -> &'static str {
         match self {
             ReviewState::Draft => "draft",
-            ReviewState::InitialReview => "initial review",
+            ReviewState::InitialReview => "init review",
             ReviewState::IsvReview => "ISV review",
             ReviewState::QaTesting => "QA testing",
             ReviewState::IsvFixBugs => "ISV fix bugs",

@@ -1,5 +1,7 @@
 //! A submission an ISV made to the OIN, with every field the review needs.
 
+use super::freshness::TestRun;
+use super::sla::Phase;
 use super::state::ReviewState;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -249,6 +251,14 @@ pub struct StateChange {
     pub kind: EventKind,
 }
 
+/// The date Okta told the ISV a phase is expected to finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhasePromise {
+    pub phase: Phase,
+    pub date: jiff::civil::Date,
+}
+
 /// A submission as the review queue knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -297,6 +307,12 @@ pub struct Submission {
     pub assignee: Option<String>,
     #[serde(default)]
     pub history: Vec<StateChange>,
+    /// OIN Submission Tester results, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_results: Vec<TestRun>,
+    /// Dates Okta told the ISV each phase would finish.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promises: Vec<PhasePromise>,
     /// Row version for optimistic concurrency; kept by the store, never in files.
     #[serde(skip)]
     pub version: i64,

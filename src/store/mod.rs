@@ -5,7 +5,7 @@ mod schema;
 mod submissions;
 
 pub use moves::{MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved};
-pub use submissions::ImportSummary;
+pub use submissions::{ImportRefused, ImportSummary};
 
 use jiff::{Timestamp, Unit};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};

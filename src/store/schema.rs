@@ -102,6 +102,30 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#,
+    // v2: OIN Submission Tester results and the dates promised to ISVs.
+    r#"
+CREATE TABLE test_results (
+    id               INTEGER PRIMARY KEY,
+    submission_id    TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    instance         TEXT NOT NULL,
+    instance_version TEXT NOT NULL CHECK (instance_version IN ('current', 'published')),
+    protocol         TEXT NOT NULL,
+    test_case        TEXT NOT NULL CHECK (test_case IN ('idp_flow', 'sp_flow', 'jit_idp', 'jit_sp')),
+    result           TEXT NOT NULL CHECK (result IN ('passed', 'failed')),
+    run_at           TEXT NOT NULL,
+    UNIQUE (submission_id, instance, instance_version, protocol, test_case, run_at)
+) STRICT;
+CREATE INDEX test_results_by_submission ON test_results (submission_id, run_at);
+
+CREATE TABLE promises (
+    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    phase         TEXT NOT NULL CHECK (phase IN ('initial_review', 'qa_testing', 'final_review')),
+    date          TEXT NOT NULL,
+    at            TEXT NOT NULL,
+    analyst       TEXT NOT NULL,
+    PRIMARY KEY (submission_id, phase)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,9 +1,11 @@
 //! Loading and importing submissions with their children and audit history.
 
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
+use crate::domain::freshness::InstanceVersion;
 use crate::domain::{
-    ContactKind, EventKind, IntegrationVariable, Logo, Protocol, ReviewState, ScimEvidence, Secret,
-    SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
+    ContactKind, EventKind, IntegrationVariable, Logo, Phase, PhasePromise, Protocol, ReviewState,
+    ScimEvidence, Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact,
+    TestAccount, TestCase, TestOutcome, TestRun,
 };
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
@@ -15,6 +17,7 @@ pub struct ImportSummary {
     pub inserted: usize,
     pub updated: usize,
     pub events_added: usize,
+    pub test_results_added: usize,
 }
 
 const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_email, dev_org, path,
@@ -89,6 +92,8 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         state: ReviewState::Draft,
         assignee: r.get(23)?,
         history: Vec::new(),
+        test_results: Vec::new(),
+        promises: Vec::new(),
         version: r.get(24)?,
     };
     Ok(RawSubmission {
@@ -147,25 +152,28 @@ impl Store {
         } else {
             "WHERE ?1 IS NULL"
         };
-        let mut each_child =
-            |sql: &str, f: &mut dyn FnMut(&mut Submission, &Row) -> Result<()>| -> Result<()> {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(&format!(
-                        "{sql} {id_filter} ORDER BY submission_id, position"
-                    ))
-                    .ctx("reading submission details")?;
-                let mut rows = stmt.query([only]).ctx("reading submission details")?;
-                while let Some(row) = rows.next().ctx("reading submission details")? {
-                    let id: String = row.get(0).ctx("reading submission details")?;
-                    if let Some(&i) = index.get(&id) {
-                        f(&mut subs[i], row)?;
-                    }
+        let mut each_child = |sql: &str,
+                              order: &str,
+                              f: &mut dyn FnMut(&mut Submission, &Row) -> Result<()>|
+         -> Result<()> {
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!(
+                    "{sql} {id_filter} ORDER BY submission_id, {order}"
+                ))
+                .ctx("reading submission details")?;
+            let mut rows = stmt.query([only]).ctx("reading submission details")?;
+            while let Some(row) = rows.next().ctx("reading submission details")? {
+                let id: String = row.get(0).ctx("reading submission details")?;
+                if let Some(&i) = index.get(&id) {
+                    f(&mut subs[i], row)?;
                 }
-                Ok(())
-            };
+            }
+            Ok(())
+        };
         each_child(
             "SELECT submission_id, protocol FROM submission_protocols",
+            "position",
             &mut |s, r| {
                 let key: String = r.get(1).ctx("reading protocols")?;
                 let p = Protocol::from_key(&key)
@@ -176,6 +184,7 @@ impl Store {
         )?;
         each_child(
             "SELECT submission_id, use_case FROM submission_use_cases",
+            "position",
             &mut |s, r| {
                 s.use_cases.push(r.get(1).ctx("reading use cases")?);
                 Ok(())
@@ -183,6 +192,7 @@ impl Store {
         )?;
         each_child(
             "SELECT submission_id, label, name FROM integration_variables",
+            "position",
             &mut |s, r| {
                 s.integration_variables.push(IntegrationVariable {
                     label: r.get(1).ctx("reading variables")?,
@@ -193,12 +203,38 @@ impl Store {
         )?;
         each_child(
             "SELECT submission_id, kind, value FROM support_contacts",
+            "position",
             &mut |s, r| {
                 let kind: String = r.get(1).ctx("reading contacts")?;
                 s.support_contacts.push(SupportContact {
                     kind: ContactKind::from_key(&kind)
                         .ok_or_else(|| corrupt(format!("{}: contact kind {kind:?}", s.id)))?,
                     value: r.get(2).ctx("reading contacts")?,
+                });
+                Ok(())
+            },
+        )?;
+        each_child(
+            "SELECT submission_id, instance, instance_version, protocol, test_case, result, run_at
+             FROM test_results",
+            "run_at, id",
+            &mut |s, r| {
+                s.test_results.push(test_run_from_row(r)?);
+                Ok(())
+            },
+        )?;
+        each_child(
+            "SELECT submission_id, phase, date FROM promises",
+            "phase",
+            &mut |s, r| {
+                let phase: String = r.get(1).ctx("reading promises")?;
+                let date: String = r.get(2).ctx("reading promises")?;
+                s.promises.push(PhasePromise {
+                    phase: Phase::from_key(&phase)
+                        .ok_or_else(|| corrupt(format!("{}: phase {phase:?}", s.id)))?,
+                    date: date
+                        .parse()
+                        .map_err(|e| corrupt(format!("{}: promised date {date:?}: {e}", s.id)))?,
                 });
                 Ok(())
             },
@@ -238,6 +274,12 @@ impl Store {
         for sub in subs {
             upsert_submission(&tx, sub, now, &mut summary)?;
             summary.events_added += merge_history(&tx, sub, analyst, now, source)?;
+            for run in &sub.test_results {
+                summary.test_results_added += insert_test_run(&tx, &sub.id, run)?;
+            }
+            for p in &sub.promises {
+                write_promise(&tx, &sub.id, p, analyst, now)?;
+            }
         }
         tx.commit().ctx("committing import")?;
         Ok(summary)
@@ -501,4 +543,136 @@ pub(super) fn insert_event(
     })
     .map(|_| ())
     .ctx("writing the audit log")
+}
+
+fn test_run_from_row(r: &Row) -> Result<TestRun> {
+    let get = |i| -> Result<String> { r.get(i).ctx("reading test results") };
+    let (version, protocol, case, result, run_at) = (get(2)?, get(3)?, get(4)?, get(5)?, get(6)?);
+    Ok(TestRun {
+        instance: get(1)?,
+        instance_version: InstanceVersion::from_key(&version)
+            .ok_or_else(|| corrupt(format!("instance version {version:?}")))?,
+        protocol: Protocol::from_key(&protocol)
+            .ok_or_else(|| corrupt(format!("test protocol {protocol:?}")))?,
+        test_case: TestCase::from_key(&case)
+            .ok_or_else(|| corrupt(format!("test case {case:?}")))?,
+        result: match result.as_str() {
+            "passed" => TestOutcome::Passed,
+            "failed" => TestOutcome::Failed,
+            other => return Err(corrupt(format!("test result {other:?}"))),
+        },
+        run_at: parse_ts(&run_at)?,
+    })
+}
+
+/// Inserts one tester result unless the same run is already stored; returns 1 if added.
+pub(super) fn insert_test_run(tx: &Transaction, id: &str, run: &TestRun) -> Result<usize> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO test_results
+            (submission_id, instance, instance_version, protocol, test_case, result, run_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            run.instance,
+            run.instance_version.key(),
+            run.protocol.key(),
+            run.test_case.key(),
+            match run.result {
+                TestOutcome::Passed => "passed",
+                TestOutcome::Failed => "failed",
+            },
+            fmt_ts(run.run_at),
+        ])
+    })
+    .ctx("writing test results")
+}
+
+pub(super) fn write_promise(
+    tx: &Transaction,
+    id: &str,
+    promise: &PhasePromise,
+    analyst: &str,
+    at: Timestamp,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO promises (submission_id, phase, date, at, analyst) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (submission_id, phase)
+         DO UPDATE SET date = excluded.date, at = excluded.at, analyst = excluded.analyst",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            promise.phase.key(),
+            promise.date.to_string(),
+            fmt_ts(at),
+            analyst
+        ])
+    })
+    .map(|_| ())
+    .ctx("writing a promised date")
+}
+
+impl Store {
+    /// Adds tester results for existing submissions, all or none; returns how many were new
+    /// (a run already stored is not added twice). Unknown ids refuse the whole import.
+    pub fn import_test_results(
+        &mut self,
+        runs: &[(String, TestRun)],
+    ) -> Result<usize, ImportRefused> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("starting a results import")?;
+        let mut added = 0;
+        for (i, (id, run)) in runs.iter().enumerate() {
+            let exists: bool = tx
+                .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")
+                .and_then(|mut s| s.exists([id]))
+                .ctx("looking up a submission")?;
+            if !exists {
+                return Err(ImportRefused::UnknownSubmission {
+                    index: i,
+                    id: id.clone(),
+                });
+            }
+            added += insert_test_run(&tx, id, run)?;
+        }
+        tx.commit().ctx("committing test results")?;
+        Ok(added)
+    }
+
+    /// Records the date Okta told the ISV a phase would finish.
+    pub fn set_promise(
+        &mut self,
+        id: &str,
+        promise: &PhasePromise,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("starting to record a promise")?;
+        let exists: bool = tx
+            .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")
+            .and_then(|mut s| s.exists([id]))
+            .ctx("looking up a submission")?;
+        if !exists {
+            return Ok(false);
+        }
+        write_promise(&tx, id, promise, analyst, at)?;
+        tx.commit().ctx("committing a promise")?;
+        Ok(true)
+    }
+}
+
+/// Why a results import was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportRefused {
+    #[error("result {index}: no submission \"{id}\" in the queue; import the submission first")]
+    UnknownSubmission { index: usize, id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

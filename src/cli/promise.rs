@@ -1,0 +1,56 @@
+//! `oin-review promise ID --phase P --date D`: the date Okta told the ISV.
+
+use super::Ctx;
+use crate::domain::{Phase, PhasePromise};
+use crate::text::safe_line;
+use anyhow::{Result, bail};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Record the date Okta told the ISV a phase is expected to finish. \
+    `show` and the console print it beside the clock's due date. A later promise for the \
+    same phase replaces the earlier one."
+)]
+pub struct Args {
+    pub id: String,
+    /// initial_review, qa_testing or final_review.
+    #[arg(long, value_parser = parse_phase)]
+    pub phase: Phase,
+    /// The promised date, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date)]
+    pub date: jiff::civil::Date,
+}
+
+fn parse_phase(s: &str) -> Result<Phase, String> {
+    Phase::from_key(s).ok_or_else(|| {
+        format!("unknown phase {s:?}; expected initial_review, qa_testing or final_review")
+    })
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse()
+        .map_err(|e| format!("{e}; expected a date such as 2026-11-27"))
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let mut store = ctx.open_store(false)?;
+    let promise = PhasePromise {
+        phase: args.phase,
+        date: args.date,
+    };
+    if !store.set_promise(&args.id, &promise, &ctx.analyst, jiff::Timestamp::now())? {
+        bail!(
+            "promise: no submission \"{}\" in {}",
+            safe_line(&args.id),
+            store.path().display()
+        );
+    }
+    println!(
+        "{}: {} promised for {}",
+        safe_line(&args.id),
+        args.phase.label(),
+        args.date
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,275 @@
+//! Test-result freshness: which OIN Submission Tester results a submission needs, and whether
+//! they are still valid (48 h after their run by default).
+
+use super::state::ReviewState;
+use super::submission::{Protocol, Submission};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// A test case of the OIN Submission Tester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestCase {
+    IdpFlow,
+    SpFlow,
+    JitIdp,
+    JitSp,
+}
+
+impl TestCase {
+    pub fn key(self) -> &'static str {
+        match self {
+            TestCase::IdpFlow => "idp_flow",
+            TestCase::SpFlow => "sp_flow",
+            TestCase::JitIdp => "jit_idp",
+            TestCase::JitSp => "jit_sp",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<TestCase> {
+        [
+            TestCase::IdpFlow,
+            TestCase::SpFlow,
+            TestCase::JitIdp,
+            TestCase::JitSp,
+        ]
+        .into_iter()
+        .find(|c| c.key() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            TestCase::IdpFlow => "IdP flow",
+            TestCase::SpFlow => "SP flow",
+            TestCase::JitIdp => "JIT with IdP flow",
+            TestCase::JitSp => "JIT with SP flow",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestOutcome {
+    Passed,
+    Failed,
+}
+
+/// Which version of the integration an instance runs: updates of published integrations
+/// need both tested (backwards compatibility).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceVersion {
+    #[default]
+    Current,
+    Published,
+}
+
+impl InstanceVersion {
+    pub fn key(self) -> &'static str {
+        match self {
+            InstanceVersion::Current => "current",
+            InstanceVersion::Published => "published",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<InstanceVersion> {
+        [InstanceVersion::Current, InstanceVersion::Published]
+            .into_iter()
+            .find(|v| v.key() == s)
+    }
+}
+
+/// One run of one test case on one app instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRun {
+    pub instance: String,
+    #[serde(default)]
+    pub instance_version: InstanceVersion,
+    pub protocol: Protocol,
+    pub test_case: TestCase,
+    pub result: TestOutcome,
+    pub run_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreshnessPolicy {
+    pub valid_for: SignedDuration,
+    pub expiring_within: SignedDuration,
+}
+
+impl Default for FreshnessPolicy {
+    fn default() -> Self {
+        FreshnessPolicy {
+            valid_for: SignedDuration::from_hours(48),
+            expiring_within: SignedDuration::from_hours(12),
+        }
+    }
+}
+
+/// Worst first, so that the overall status of a submission is the minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    Failed,
+    Missing,
+    Expired,
+    Expiring,
+    Fresh,
+}
+
+impl Freshness {
+    pub fn key(self) -> &'static str {
+        match self {
+            Freshness::Fresh => "fresh",
+            Freshness::Expiring => "expiring",
+            Freshness::Expired => "expired",
+            Freshness::Failed => "failed",
+            Freshness::Missing => "missing",
+        }
+    }
+}
+
+/// A test the submission needs, with its latest run and status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequiredTest {
+    pub protocol: Protocol,
+    pub test_case: TestCase,
+    pub instance_version: InstanceVersion,
+    pub latest: Option<TestRun>,
+    pub expires_at: Option<Timestamp>,
+    pub status: Freshness,
+    /// Seconds of validity left (negative once expired).
+    pub left_seconds: Option<i64>,
+}
+
+/// SCIM evidence: each item present or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ScimStatus {
+    pub spec_results: bool,
+    pub crud_results: bool,
+    pub manual_plan_certified: bool,
+}
+
+/// Everything about a submission's test evidence at one instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestReport {
+    pub required: Vec<RequiredTest>,
+    /// The worst status of the required tests; null when none are required.
+    pub overall: Option<Freshness>,
+    /// When the submission last entered initial review (at or before the instant).
+    pub submitted_at: Option<Timestamp>,
+    /// Whether every required test had passed within the validity window before submission.
+    pub valid_at_submission: Option<bool>,
+    pub scim: Option<ScimStatus>,
+}
+
+impl TestReport {
+    /// The required test closest to expiry among the valid ones.
+    pub fn soonest_expiry(&self) -> Option<&RequiredTest> {
+        self.required
+            .iter()
+            .filter(|t| matches!(t.status, Freshness::Fresh | Freshness::Expiring))
+            .min_by_key(|t| t.left_seconds)
+    }
+}
+
+/// The tests a submission needs, from what it says it supports.
+pub fn required_tests(sub: &Submission) -> Vec<(Protocol, TestCase, InstanceVersion)> {
+    let Some(sso) = &sub.sso else {
+        return Vec::new();
+    };
+    let mut cases = Vec::new();
+    if sso.idp_flow {
+        cases.push(TestCase::IdpFlow);
+    }
+    if sso.sp_flow {
+        cases.push(TestCase::SpFlow);
+    }
+    if sso.jit && sso.idp_flow {
+        cases.push(TestCase::JitIdp);
+    } else if sso.jit && sso.sp_flow {
+        cases.push(TestCase::JitSp);
+    }
+    let versions: &[InstanceVersion] = if sub.is_update() {
+        &[InstanceVersion::Current, InstanceVersion::Published]
+    } else {
+        &[InstanceVersion::Current]
+    };
+    let mut out = Vec::new();
+    for p in sub.protocols.iter().filter(|p| p.is_sso()) {
+        for v in versions {
+            for c in &cases {
+                out.push((*p, *c, *v));
+            }
+        }
+    }
+    out
+}
+
+fn latest_run(
+    runs: &[TestRun],
+    need: (Protocol, TestCase, InstanceVersion),
+    until: Timestamp,
+) -> Option<&TestRun> {
+    runs.iter()
+        .filter(|r| (r.protocol, r.test_case, r.instance_version) == need && r.run_at <= until)
+        .max_by_key(|r| r.run_at)
+}
+
+/// The freshness of every required test of `sub` at `now`, from `sub.test_results`.
+pub fn assess(sub: &Submission, policy: &FreshnessPolicy, now: Timestamp) -> TestReport {
+    let runs = &sub.test_results;
+    let needs = required_tests(sub);
+    let required: Vec<RequiredTest> = needs
+        .iter()
+        .map(|&need| {
+            let latest = latest_run(runs, need, now);
+            let expires_at = latest.map(|r| r.run_at + policy.valid_for);
+            let left = expires_at.map(|e| e.duration_since(now).as_secs());
+            let status = match (latest, left) {
+                (None, _) => Freshness::Missing,
+                (Some(r), _) if r.result == TestOutcome::Failed => Freshness::Failed,
+                (_, Some(l)) if l <= 0 => Freshness::Expired,
+                (_, Some(l)) if l <= policy.expiring_within.as_secs() => Freshness::Expiring,
+                _ => Freshness::Fresh,
+            };
+            RequiredTest {
+                protocol: need.0,
+                test_case: need.1,
+                instance_version: need.2,
+                latest: latest.cloned(),
+                expires_at,
+                status,
+                left_seconds: left,
+            }
+        })
+        .collect();
+    let submitted_at = sub
+        .history
+        .iter()
+        .filter(|e| e.to == ReviewState::InitialReview && e.at <= now)
+        .map(|e| e.at)
+        .next_back();
+    let valid_at_submission = match (needs.is_empty(), submitted_at) {
+        (true, _) | (_, None) => None,
+        (false, Some(at)) => Some(needs.iter().all(|&need| {
+            latest_run(runs, need, at).is_some_and(|r| {
+                r.result == TestOutcome::Passed && at.duration_since(r.run_at) < policy.valid_for
+            })
+        })),
+    };
+    TestReport {
+        overall: required.iter().map(|t| t.status).min(),
+        required,
+        submitted_at,
+        valid_at_submission,
+        scim: sub.has_protocol(Protocol::Scim).then(|| {
+            let scim = sub.scim.clone().unwrap_or_default();
+            let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+            ScimStatus {
+                spec_results: present(&scim.spec_results_url),
+                crud_results: present(&scim.crud_results_url),
+                manual_plan_certified: scim.manual_plan_certified,
+            }
+        }),
+    }
+}

@@ -1,0 +1,59 @@
+//! The review policy as a whole, and the assessment of a submission under it at an instant.
+
+use super::freshness::{self, FreshnessPolicy, TestReport};
+use super::sla::{self, ClockStatus, SlaClock, SlaPolicy};
+use super::submission::Submission;
+use jiff::Timestamp;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub sla: SlaPolicy,
+    pub freshness: FreshnessPolicy,
+}
+
+/// A submission's SLA clocks and test evidence at one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub clocks: Vec<SlaClock>,
+    pub tests: TestReport,
+}
+
+/// Where a submission sorts by urgency: breached first (most overdue first), then running
+/// clocks by time left, then paused ones, then items without a clock.
+pub type Urgency = (u8, i64);
+
+impl Assessment {
+    pub fn current_clock(&self) -> Option<&SlaClock> {
+        sla::current(&self.clocks)
+    }
+
+    pub fn urgency(&self) -> Urgency {
+        match self.current_clock() {
+            Some(c) => match c.status {
+                ClockStatus::Breached | ClockStatus::AtRisk | ClockStatus::OnTrack => {
+                    (0, c.left_seconds)
+                }
+                ClockStatus::Paused => (1, c.left_seconds),
+                ClockStatus::Stopped => (2, 0),
+            },
+            None => (2, 0),
+        }
+    }
+}
+
+/// Assesses `sub` at `now`: every clock (with promised dates) and the test freshness.
+pub fn assess(sub: &Submission, policy: &Policy, now: Timestamp) -> Assessment {
+    let mut clocks = sla::clocks(&sub.history, &policy.sla, now);
+    for clock in &mut clocks {
+        clock.promised = sub
+            .promises
+            .iter()
+            .rev()
+            .find(|p| p.phase == clock.phase)
+            .map(|p| p.date);
+    }
+    Assessment {
+        clocks,
+        tests: freshness::assess(sub, &policy.freshness, now),
+    }
+}

@@ -1,0 +1,481 @@
+//! SLA clocks on business time: the calendar arithmetic and the clocks of each review phase,
+//! computed from the audit history at any instant.
+
+use super::state::ReviewState;
+use super::submission::StateChange;
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Weekday};
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+const DAY: i64 = 86_400;
+
+/// The part of each business day that counts, in seconds from local midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkingHours {
+    pub open: i64,
+    pub close: i64,
+}
+
+impl WorkingHours {
+    pub const ALL_DAY: WorkingHours = WorkingHours {
+        open: 0,
+        close: DAY,
+    };
+
+    /// Parses `all-day` or `HH:MM-HH:MM` (opening before closing).
+    pub fn parse(s: &str) -> Result<WorkingHours, String> {
+        let s = s.trim();
+        if s == "all-day" {
+            return Ok(WorkingHours::ALL_DAY);
+        }
+        let parse_hm = |t: &str| -> Option<i64> {
+            let (h, m) = t.trim().split_once(':')?;
+            let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+            ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 24 * 60)
+                .then_some(h * 3600 + m * 60)
+        };
+        let bad =
+            || format!("working hours {s:?}: expected \"all-day\" or a range like \"09:00-17:00\"");
+        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let (open, close) = (parse_hm(a).ok_or_else(bad)?, parse_hm(b).ok_or_else(bad)?);
+        if open >= close {
+            return Err(format!(
+                "working hours {s:?}: the opening time must come before the closing time"
+            ));
+        }
+        Ok(WorkingHours { open, close })
+    }
+}
+
+/// Business days (weekdays that are not holidays) and hours, in one time zone.
+#[derive(Debug, Clone)]
+pub struct BusinessCalendar {
+    tz: TimeZone,
+    holidays: BTreeSet<Date>,
+    hours: WorkingHours,
+}
+
+fn weekday_index(d: Date) -> i64 {
+    d.weekday().to_monday_zero_offset() as i64
+}
+
+fn is_weekend(d: Date) -> bool {
+    matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+}
+
+fn next_day(d: Date) -> Date {
+    d.tomorrow().unwrap_or(d)
+}
+
+impl BusinessCalendar {
+    pub fn new(tz: TimeZone, holidays: BTreeSet<Date>, hours: WorkingHours) -> Self {
+        BusinessCalendar {
+            tz,
+            holidays,
+            hours,
+        }
+    }
+
+    /// Seconds of business time in one business day.
+    pub fn day_length(&self) -> i64 {
+        self.hours.close - self.hours.open
+    }
+
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    pub fn is_business_day(&self, d: Date) -> bool {
+        !is_weekend(d) && !self.holidays.contains(&d)
+    }
+
+    /// The local date of `t` and its business offset into that day (0 ..= day length).
+    fn position(&self, t: Timestamp) -> (Date, i64) {
+        let dt = t.to_zoned(self.tz.clone()).datetime();
+        let tod = dt.hour() as i64 * 3600 + dt.minute() as i64 * 60 + dt.second() as i64;
+        (
+            dt.date(),
+            (tod - self.hours.open).clamp(0, self.day_length()),
+        )
+    }
+
+    /// The instant at `offset` business seconds into business day `d`.
+    fn instant(&self, d: Date, offset: i64) -> Timestamp {
+        let mut secs = self.hours.open + offset;
+        let mut date = d;
+        if secs >= DAY {
+            secs -= DAY;
+            date = next_day(date);
+        }
+        let dt = DateTime::from_parts(
+            date,
+            jiff::civil::Time::new(
+                (secs / 3600) as i8,
+                ((secs % 3600) / 60) as i8,
+                (secs % 60) as i8,
+                0,
+            )
+            .unwrap_or(jiff::civil::Time::midnight()),
+        );
+        self.tz
+            .to_ambiguous_timestamp(dt)
+            .compatible()
+            .unwrap_or(Timestamp::MAX)
+    }
+
+    /// Business days in `[from, to)`.
+    pub fn business_days_in(&self, from: Date, to: Date) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let days = to.since(from).map(|s| s.get_days() as i64).unwrap_or(0);
+        let mut weekdays = days / 7 * 5;
+        let start = weekday_index(from);
+        for k in 0..days % 7 {
+            if (start + k) % 7 < 5 {
+                weekdays += 1;
+            }
+        }
+        let holidays = self
+            .holidays
+            .range(from..to)
+            .filter(|d| !is_weekend(**d))
+            .count() as i64;
+        weekdays - holidays
+    }
+
+    /// Business seconds between two instants (0 if `b` is not after `a`).
+    pub fn business_seconds(&self, a: Timestamp, b: Timestamp) -> i64 {
+        if b <= a {
+            return 0;
+        }
+        let (da, oa) = self.position(a);
+        let (db, ob) = self.position(b);
+        if da == db {
+            return if self.is_business_day(da) { ob - oa } else { 0 };
+        }
+        let first = if self.is_business_day(da) {
+            self.day_length() - oa
+        } else {
+            0
+        };
+        let last = if self.is_business_day(db) { ob } else { 0 };
+        first + self.business_days_in(next_day(da), db) * self.day_length() + last
+    }
+
+    /// The last instant at which no more than `amount` business seconds have passed since
+    /// `start`: the moment a clock with `amount` left runs out. With `amount` 0 this is the
+    /// next business moment at or after `start`.
+    pub fn add_business(&self, start: Timestamp, amount: i64) -> Timestamp {
+        let amount = amount.max(0);
+        let (mut d, offset) = self.position(start);
+        let mut remaining = amount;
+        if self.is_business_day(d) {
+            let available = self.day_length() - offset;
+            if remaining < available {
+                return self.instant(d, offset + remaining);
+            }
+            remaining -= available;
+        }
+        // Whole business days first, then the part of the last one.
+        d = next_day(d);
+        loop {
+            while !self.is_business_day(d) {
+                let n = next_day(d);
+                if n == d {
+                    return Timestamp::MAX;
+                }
+                d = n;
+            }
+            if remaining < self.day_length() {
+                return self.instant(d, remaining);
+            }
+            remaining -= self.day_length();
+            d = next_day(d);
+        }
+    }
+}
+
+/// A review phase that has an SLA clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    InitialReview,
+    QaTesting,
+    FinalReview,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 3] = [Phase::InitialReview, Phase::QaTesting, Phase::FinalReview];
+
+    pub fn of(state: ReviewState) -> Option<Phase> {
+        match state {
+            ReviewState::InitialReview => Some(Phase::InitialReview),
+            ReviewState::QaTesting => Some(Phase::QaTesting),
+            ReviewState::FinalReview => Some(Phase::FinalReview),
+            _ => None,
+        }
+    }
+
+    pub fn state(self) -> ReviewState {
+        match self {
+            Phase::InitialReview => ReviewState::InitialReview,
+            Phase::QaTesting => ReviewState::QaTesting,
+            Phase::FinalReview => ReviewState::FinalReview,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        self.state().key()
+    }
+
+    pub fn from_key(s: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.key() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::InitialReview => "initial review",
+            Phase::QaTesting => "QA testing",
+            Phase::FinalReview => "final review",
+        }
+    }
+}
+
+/// What happens to a phase's clock when the ISV hands the item back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnReturn {
+    Resume,
+    Restart,
+}
+
+/// The SLA part of the review policy.
+#[derive(Debug, Clone)]
+pub struct SlaPolicy {
+    /// Business seconds allowed per phase.
+    pub initial_review: i64,
+    pub qa_testing: i64,
+    pub final_review: i64,
+    pub calendar: BusinessCalendar,
+    pub on_return: OnReturn,
+    pub at_risk_percent: u32,
+    pub warn_again_percent: u32,
+}
+
+impl SlaPolicy {
+    pub fn target(&self, phase: Phase) -> i64 {
+        match phase {
+            Phase::InitialReview => self.initial_review,
+            Phase::QaTesting => self.qa_testing,
+            Phase::FinalReview => self.final_review,
+        }
+    }
+
+    /// Parses a target such as "5 business days", "1 business day" or "8 business hours".
+    pub fn parse_target(s: &str, day_length: i64) -> Result<i64, String> {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        let bad = || format!("target {s:?}: expected \"N business days\" or \"N business hours\"");
+        let [n, "business", unit] = words[..] else {
+            return Err(bad());
+        };
+        let n: f64 = n.parse().map_err(|_| bad())?;
+        if !(n.is_finite() && n > 0.0) {
+            return Err(bad());
+        }
+        let secs = match unit {
+            "day" | "days" => n * day_length as f64,
+            "hour" | "hours" => n * 3600.0,
+            _ => return Err(bad()),
+        };
+        Ok(secs.round() as i64)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStatus {
+    Breached,
+    AtRisk,
+    OnTrack,
+    Paused,
+    Stopped,
+}
+
+impl ClockStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            ClockStatus::OnTrack => "on_track",
+            ClockStatus::AtRisk => "at_risk",
+            ClockStatus::Breached => "breached",
+            ClockStatus::Paused => "paused",
+            ClockStatus::Stopped => "stopped",
+        }
+    }
+}
+
+/// One run of a phase's clock, evaluated at an instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlaClock {
+    pub phase: Phase,
+    /// When the item entered the phase.
+    pub entered_at: Timestamp,
+    /// The first business moment at or after entry: when the clock began to run.
+    pub started_at: Timestamp,
+    /// Business seconds used, allowed, and left (negative once breached).
+    pub used_seconds: i64,
+    pub target_seconds: i64,
+    pub left_seconds: i64,
+    pub percent_used: f64,
+    pub status: ClockStatus,
+    /// At or past the second warning threshold (75% by default) and not breached.
+    pub warn_again: bool,
+    /// When the clock runs out, for a running clock or one that ran out; null while paused.
+    pub due: Option<Timestamp>,
+    /// When the phase ended, for a stopped clock.
+    pub ended_at: Option<Timestamp>,
+    /// The date Okta told the ISV this phase would finish, if recorded.
+    pub promised: Option<Date>,
+}
+
+impl SlaClock {
+    pub fn is_current(&self) -> bool {
+        self.status != ClockStatus::Stopped
+    }
+}
+
+/// A run of a phase's clock while walking the history.
+struct Run {
+    phase: Phase,
+    entered_at: Timestamp,
+    /// Running intervals; the last is open while the clock runs.
+    segments: Vec<(Timestamp, Option<Timestamp>)>,
+    paused: bool,
+    stopped: bool,
+}
+
+/// Every clock of a submission, oldest first, from its history up to `now`.
+pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Vec<SlaClock> {
+    let mut runs: Vec<Run> = Vec::new();
+    for change in history.iter().filter(|c| c.at <= now) {
+        let at = change.at;
+        if let Some(run) = runs.iter_mut().find(|r| !r.paused && !r.stopped) {
+            if Phase::of(change.to) == Some(run.phase) {
+                continue; // not a change of phase
+            }
+            if let Some(seg) = run.segments.last_mut() {
+                seg.1 = Some(at);
+            }
+            if matches!(change.to, ReviewState::IsvReview | ReviewState::IsvFixBugs) {
+                run.paused = true;
+            } else {
+                run.stopped = true;
+            }
+        }
+        let entering = Phase::of(change.to);
+        let mut resumed = false;
+        for run in runs.iter_mut().filter(|r| r.paused && !r.stopped) {
+            if Some(run.phase) == entering && policy.on_return == OnReturn::Resume {
+                run.paused = false;
+                run.segments.push((at, None));
+                resumed = true;
+            } else if entering.is_some()
+                || matches!(change.to, ReviewState::Draft | ReviewState::Published)
+            {
+                // The item moved on to another phase: the paused clock is over.
+                run.paused = false;
+                run.stopped = true;
+            }
+        }
+        if let (Some(phase), false) = (entering, resumed) {
+            runs.push(Run {
+                phase,
+                entered_at: at,
+                segments: vec![(at, None)],
+                paused: false,
+                stopped: false,
+            });
+        }
+    }
+    runs.iter().map(|r| evaluate(r, policy, now)).collect()
+}
+
+fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
+    let cal = &policy.calendar;
+    let target = policy.target(run.phase);
+    let mut used = 0;
+    let mut due = None;
+    let mut remaining = target;
+    for &(start, end) in &run.segments {
+        let len = cal.business_seconds(start, end.unwrap_or(now));
+        if due.is_none() && (end.is_none() || len > remaining) {
+            due = Some(cal.add_business(start, remaining));
+        }
+        remaining -= len;
+        used += len;
+    }
+    let percent = if target > 0 {
+        used as f64 * 100.0 / target as f64
+    } else {
+        100.0
+    };
+    let status = if run.stopped {
+        ClockStatus::Stopped
+    } else if run.paused {
+        ClockStatus::Paused
+    } else if used > target {
+        ClockStatus::Breached
+    } else if percent >= policy.at_risk_percent as f64 {
+        ClockStatus::AtRisk
+    } else {
+        ClockStatus::OnTrack
+    };
+    SlaClock {
+        phase: run.phase,
+        entered_at: run.entered_at,
+        started_at: cal.add_business(run.entered_at, 0),
+        used_seconds: used,
+        target_seconds: target,
+        left_seconds: target - used,
+        percent_used: (percent * 10.0).round() / 10.0,
+        status,
+        warn_again: status != ClockStatus::Breached
+            && used <= target
+            && percent >= policy.warn_again_percent as f64,
+        due,
+        ended_at: if run.stopped {
+            run.segments.last().and_then(|s| s.1)
+        } else {
+            None
+        },
+        promised: None,
+    }
+}
+
+/// The clock that matters now: running or paused, if any.
+pub fn current(clocks: &[SlaClock]) -> Option<&SlaClock> {
+    clocks.iter().rev().find(|c| c.is_current())
+}
+
+/// Business seconds as `2d 4h`, `5h`, `45m`; negative with a leading `-`.
+pub fn compact(seconds: i64, day_length: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs() as i64;
+    let day = day_length.max(1);
+    let (d, rest) = (s / day, s % day);
+    let (h, m) = (rest / 3600, rest % 3600 / 60);
+    match (d, h) {
+        (0, 0) => format!("{sign}{m}m"),
+        (0, _) => format!("{sign}{h}h"),
+        (_, 0) => format!("{sign}{d}d"),
+        _ => format!("{sign}{d}d {h}h"),
+    }
+}
+
+/// Only the largest unit: `3d`, `5h`, `45m`.
+pub fn compact_largest(seconds: i64, day_length: i64) -> String {
+    let full = compact(seconds, day_length);
+    full.split(' ').next().unwrap_or_default().to_string()
+}
