@@ -127,7 +127,7 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             "  test account      {} as {} (password {})",
             opt(&a.url),
             opt(&a.username),
-            if a.password.is_some() {
+            if a.password_set || a.password.is_some() {
                 "set"
             } else {
                 "missing"
