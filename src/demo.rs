@@ -1,14 +1,18 @@
 //! The demo queue: the hand-written samples plus generated submissions across every state,
 //! protocol, age, SLA situation and rule violation. Deterministic for a seed and an instant.
 
+use crate::domain::freshness::required_tests;
 use crate::domain::{
     ContactKind, IntegrationVariable, Logo, Protocol, ReviewState, ScimEvidence, Secret,
     SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
 };
+use crate::domain::{TestOutcome, TestRun};
 use jiff::{SignedDuration, Timestamp};
 
 /// The hand-written sample submissions shipped in `data/`.
 pub const SAMPLE_SUBMISSIONS: &str = include_str!("../data/sample-submissions.json");
+/// Tester results for the samples.
+pub const SAMPLE_TESTER_RESULTS: &str = include_str!("../data/sample-tester-results.json");
 
 /// A small deterministic generator (SplitMix64): the demo needs no cryptographic randomness.
 struct Rng(u64);
@@ -257,7 +261,33 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
     break_a_rule(&mut sub, &mut protocols, rng);
     sub.protocols = protocols;
     sub.history = history(state, &sub.submitter_email, rng, now);
+    sub.test_results = tester_runs(&sub, rng, now);
     sub
+}
+
+/// Tester runs for the tests the submission needs: mostly passed at various ages, some
+/// failed, some never run, so every freshness status appears.
+fn tester_runs(sub: &Submission, rng: &mut Rng, now: Timestamp) -> Vec<TestRun> {
+    let mut runs = Vec::new();
+    for (protocol, test_case, instance_version) in required_tests(sub) {
+        let roll = rng.below(100);
+        if roll < 12 {
+            continue; // never run
+        }
+        runs.push(TestRun {
+            instance: format!("{}-{}", slug(&sub.app_name), instance_version.key()),
+            instance_version,
+            protocol,
+            test_case,
+            result: if roll < 22 {
+                TestOutcome::Failed
+            } else {
+                TestOutcome::Passed
+            },
+            run_at: now - SignedDuration::from_mins(30 + rng.below(80 * 60) as i64),
+        });
+    }
+    runs
 }
 
 /// About a third of the generated submissions break one requirement the lint checks.
@@ -325,9 +355,14 @@ fn history(
     now: Timestamp,
 ) -> Vec<StateChange> {
     let states = walk_to(state, rng);
-    // How long ago the submission entered its current state: up to 12 days, so that some
-    // clocks are fresh, some at risk and some breached.
-    let mut at = now - hours(rng.below(12 * 24) + 1);
+    // How long ago the submission entered its current state, so that some clocks are on
+    // track, some at risk and some breached (final review has one business day).
+    let max_age = if state == ReviewState::FinalReview {
+        40
+    } else {
+        9 * 24
+    };
+    let mut at = now - hours(rng.below(max_age) + 1);
     let mut entries = Vec::with_capacity(states.len());
     for (k, st) in states.iter().enumerate().rev() {
         let by = if st.holder() == crate::domain::state::Holder::Oin

@@ -52,6 +52,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     )?;
     store.set_meta(DEMO_MARK, "1")?;
     store.import_submissions(&subs, &ctx.analyst, jiff::Timestamp::now(), "demo")?;
+    let results = exchange::parse_test_results(
+        "data/sample-tester-results.json",
+        demo::SAMPLE_TESTER_RESULTS.as_bytes(),
+    )
+    .context("demo: the built-in tester results")?;
+    store
+        .import_test_results(&results)
+        .context("demo: the built-in tester results")?;
     println!(
         "demo queue at {}: {samples} sample + {} generated submissions",
         path.display(),
