@@ -31,6 +31,43 @@ pub struct Config {
     pub database: Option<PathBuf>,
     /// A Unix group sharing the queue: new database files are created 0660 for it.
     pub db_group: Option<String>,
+    /// Colour theme: dark (default), light, high-contrast, mono, or one in themes/.
+    pub theme: Option<String>,
+    /// Mouse wheel scrolling; off by default so terminal text selection works over SSH.
+    #[serde(default)]
+    pub mouse: bool,
+    /// State names in the console: "manager" (default) or "wizard".
+    pub state_names: Option<StateNames>,
+    /// Key overrides: `"queue.down" = ["j", "ctrl-n"]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// The file's text, to name lines in errors found after parsing.
+    #[serde(skip)]
+    pub text: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateNames {
+    Manager,
+    Wizard,
+}
+
+impl Config {
+    /// The line where `key` is set, for errors about a value that parsed but is wrong.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.text
+            .lines()
+            .position(|l| {
+                let l = l.trim_start();
+                l.strip_prefix(&format!("\"{key}\""))
+                    .or_else(|| l.strip_prefix(key))
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map(|i| i + 1)
+    }
 }
 
 impl Config {
@@ -53,7 +90,10 @@ impl Config {
                 });
             }
         };
-        parse_toml(path, &text)
+        let mut config: Config = parse_toml(path, &text)?;
+        config.text = text;
+        config.path = path.to_path_buf();
+        Ok(config)
     }
 }
 

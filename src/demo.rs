@@ -199,9 +199,13 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         update_of: is_update.then(|| app_name.clone()),
         change_summary: is_update.then(|| "Adds SP-initiated flow and a new attribute".into()),
         protocols: protocols.clone(),
-        use_cases: (0..1 + rng.below(3))
-            .map(|_| rng.pick(USE_CASES).to_string())
-            .collect(),
+        use_cases: {
+            let first = rng.below(USE_CASES.len() as u64) as usize;
+            let n = 1 + rng.below(3) as usize;
+            (0..n)
+                .map(|k| USE_CASES[(first + k) % USE_CASES.len()].to_string())
+                .collect()
+        },
         description: Some(format!(
             "{app_name} helps teams at every size manage {} with Okta.",
             product.to_lowercase()

@@ -10,3 +10,4 @@ pub mod present;
 pub mod search;
 pub mod store;
 pub mod text;
+pub mod tui;

@@ -65,7 +65,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         path.display(),
         args.rows
     );
+    if !args.no_open && super::console::has_terminal() {
+        return super::console::run(ctx, store);
+    }
     if !args.no_open {
+        eprintln!(
+            "oin-review: no terminal here (stdout is not a TTY): showing the queue as a table instead of the console"
+        );
         let rows = super::list::by_urgency(store.load_submissions()?, &ctx.policy, ctx.now);
         let day = ctx.policy.sla.calendar.day_length();
         super::list::write_table(&mut std::io::stdout().lock(), &rows, day)?;

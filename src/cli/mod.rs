@@ -1,5 +1,7 @@
 //! Command-line interface: global flags, the subcommands, and what they share.
 
+mod console;
+pub use console::pick_theme;
 mod demo;
 mod export;
 mod import;
@@ -37,6 +39,10 @@ pub struct Cli {
     /// instead of now. Writes are always recorded at the real time.
     #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
     pub as_of: Option<Timestamp>,
+
+    /// Colour theme for the console (dark, light, high-contrast, mono, or your own).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -85,6 +91,7 @@ pub struct Ctx {
     pub config: Config,
     pub policy: Policy,
     pub analyst: String,
+    pub theme: Option<String>,
 }
 
 impl Ctx {
@@ -111,6 +118,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         config,
         policy: config::load_policy()?,
         analyst: identity::current_analyst(),
+        theme: cli.theme,
     };
     match cli.command {
         Some(Command::Import(a)) => import::run(&ctx, a),
@@ -121,11 +129,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Move(a)) => r#move::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(ExitCode::SUCCESS)
-        }
+        None => console::run(&ctx, ctx.open_store(false)?),
     }
 }
 

@@ -197,6 +197,14 @@ impl Store {
         tx.commit().ctx("committing migration")
     }
 
+    /// Changes whenever another connection commits (`PRAGMA data_version`): polled by the
+    /// console to notice colleagues' work.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .ctx("reading data_version")
+    }
+
     /// Reads a value of the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;

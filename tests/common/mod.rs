@@ -98,3 +98,33 @@ pub fn submission_json(id: &str, state: &str) -> serde_json::Value {
         "history": [{"to": state, "at": "2026-11-02T09:00:00Z", "by": "isv@isv.example"}]
     })
 }
+
+/// A console app on the sample submissions, assessed at `now`, without a database.
+pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::App {
+    use oin_review::tui::app::{App, Msg};
+    use oin_review::tui::worker::{WorkerEvent, build_rows};
+    let now: jiff::Timestamp = now.parse().unwrap();
+    let policy = std::sync::Arc::new(
+        oin_review::config::policy_from_text(
+            Path::new("policy.toml"),
+            oin_review::config::BUILTIN_POLICY,
+        )
+        .unwrap(),
+    );
+    let subs = oin_review::exchange::parse_submissions("samples.json", SAMPLES.as_bytes()).unwrap();
+    let rows = build_rows(subs, &policy, now);
+    let mut app = App::new(
+        oin_review::tui::keymap::Keymap::defaults(),
+        policy,
+        "ben".into(),
+        "/srv/oin/queue.db".into(),
+        now,
+    );
+    app.update(Msg::Resize(width, height));
+    app.update(Msg::Worker(WorkerEvent::Loaded {
+        rows: std::sync::Arc::new(rows),
+        took: std::time::Duration::ZERO,
+        external: false,
+    }));
+    app
+}

@@ -1,0 +1,48 @@
+//! `oin-review` with no subcommand: the full-screen console on the queue.
+
+use super::Ctx;
+use crate::config::StateNames;
+use crate::store::Store;
+use crate::tui::{self, keymap::Keymap, theme::Theme};
+use anyhow::{Result, anyhow, bail};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Whether both ends of the console are a terminal.
+pub fn has_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// The theme in force: NO_COLOR (set and non-empty) wins, then --theme, then the config.
+pub fn pick_theme(flag: Option<&str>, config: Option<&str>) -> Result<Theme> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let name = if no_color {
+        "mono"
+    } else {
+        flag.or(config).unwrap_or("dark")
+    };
+    Theme::load(name).map_err(|e| anyhow!("theme: {e}"))
+}
+
+pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
+    if !has_terminal() {
+        bail!(
+            "the console needs a terminal (stdout or stdin is not a TTY); for scripts use the \
+             subcommands: list, show, move, export (see oin-review --help)"
+        );
+    }
+    let theme = pick_theme(ctx.theme.as_deref(), ctx.config.theme.as_deref())?;
+    let keymap = Keymap::with_overrides(&ctx.config.keys, |k| ctx.config.line_of(k))
+        .map_err(|e| anyhow!("{}: {e}", ctx.config.path.display()))?;
+    tui::run(tui::Launch {
+        store,
+        policy: Arc::new(ctx.policy.clone()),
+        keymap,
+        theme,
+        analyst: ctx.analyst.clone(),
+        mouse: ctx.config.mouse,
+        wizard_names: ctx.config.state_names == Some(StateNames::Wizard),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

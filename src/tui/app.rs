@@ -1,0 +1,890 @@
+//! The console's state and its update function: key events and worker results in, state
+//! changes and actions out. Pure: no terminal, no database, no clock reads.
+
+use super::keymap::{Command, Context, Keymap};
+use super::worker::{QueueRow, SearchRequest, SearchResult, Snapshot, WorkerEvent};
+use crate::domain::state::Holder;
+use crate::domain::{ClockStatus, Freshness, Policy, Protocol, ReviewState, SubmissionPath};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The queue's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    NeedsOin,
+    WithIsv,
+    Mine,
+    Breaching,
+    All,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::NeedsOin,
+        Tab::WithIsv,
+        Tab::Mine,
+        Tab::Breaching,
+        Tab::All,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::NeedsOin => "Needs OIN",
+            Tab::WithIsv => "With ISV",
+            Tab::Mine => "Mine",
+            Tab::Breaching => "Breaching",
+            Tab::All => "All",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Sla,
+    Age,
+    App,
+    Isv,
+    State,
+    Tests,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Sla,
+        SortKey::Age,
+        SortKey::App,
+        SortKey::Isv,
+        SortKey::State,
+        SortKey::Tests,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Sla => "SLA",
+            SortKey::Age => "age",
+            SortKey::App => "app",
+            SortKey::Isv => "ISV",
+            SortKey::State => "state",
+            SortKey::Tests => "tests",
+        }
+    }
+}
+
+/// One toggle of the filter menu.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FilterItem {
+    State(ReviewState),
+    Protocol(Protocol),
+    Assignee(Option<String>),
+    Sla(ClockStatus),
+    Tests(Freshness),
+    Path(SubmissionPath),
+    Update(bool),
+}
+
+impl FilterItem {
+    pub fn section(&self) -> &'static str {
+        match self {
+            FilterItem::State(_) => "State",
+            FilterItem::Protocol(_) => "Protocol",
+            FilterItem::Assignee(_) => "Assignee",
+            FilterItem::Sla(_) => "SLA",
+            FilterItem::Tests(_) => "Tests",
+            FilterItem::Path(_) => "Path",
+            FilterItem::Update(_) => "Kind",
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            FilterItem::State(s) => s.manager_name().to_string(),
+            FilterItem::Protocol(p) => p.badge().to_string(),
+            FilterItem::Assignee(Some(a)) => crate::text::safe_line(a),
+            FilterItem::Assignee(None) => "unassigned".to_string(),
+            FilterItem::Sla(s) => s.key().to_string(),
+            FilterItem::Tests(f) => f.key().to_string(),
+            FilterItem::Path(p) => p.key().to_string(),
+            FilterItem::Update(true) => "update".to_string(),
+            FilterItem::Update(false) => "new".to_string(),
+        }
+    }
+
+    /// Whether a row passes this one item (items of one section are ORed, sections ANDed).
+    fn admits(&self, row: &QueueRow) -> bool {
+        let s = &row.sub;
+        match self {
+            FilterItem::State(st) => s.state == *st,
+            FilterItem::Protocol(p) => s.protocols.contains(p),
+            FilterItem::Assignee(a) => s.assignee == *a,
+            FilterItem::Sla(st) => row.assessment.current_clock().map(|c| c.status) == Some(*st),
+            FilterItem::Tests(f) => row.assessment.tests.overall == Some(*f),
+            FilterItem::Path(p) => s.path == *p,
+            FilterItem::Update(u) => s.is_update() == *u,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a search query.
+    Search,
+    Help {
+        scroll: u16,
+    },
+    Palette {
+        query: String,
+        selected: usize,
+    },
+    Filter {
+        cursor: usize,
+    },
+    /// The detail of the selected submission, full screen (narrow terminals).
+    DetailFull,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Queue,
+    Detail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub level: Level,
+}
+
+/// Input to `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Worker(WorkerEvent),
+    /// The clock ticked; also clears expired transient state.
+    Tick(Timestamp),
+    Resize(u16, u16),
+}
+
+/// Work `update` asks the runtime to do.
+#[derive(Debug)]
+pub enum Action {
+    Quit,
+    Reload,
+    Search(u64, String, Option<Arc<Vec<usize>>>),
+    CopyToClipboard(String),
+    Suspend,
+}
+
+/// Terminal widths from which the detail shows as a side pane.
+pub const SIDE_PANE_MIN_WIDTH: u16 = 120;
+/// How long a revealed password stays visible.
+pub const REVEAL_SECONDS: i64 = 5;
+
+pub struct App {
+    pub keymap: Keymap,
+    pub policy: Arc<Policy>,
+    pub analyst: String,
+    pub db_label: String,
+    pub rows: Snapshot,
+    pub loaded: bool,
+    /// Indices into `rows` in display order, after tab, filters, search and sort.
+    pub view: Vec<usize>,
+    pub selected: usize,
+    /// The id of the selected row, kept across reloads, sorting and filtering.
+    pub selected_id: Option<String>,
+    pub offset: usize,
+    pub tab: Tab,
+    pub filters: BTreeSet<FilterItem>,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub query: String,
+    pub search_generation: u64,
+    pub search: Option<SearchResult>,
+    pub mode: Mode,
+    pub focus: Focus,
+    pub wizard_names: bool,
+    pub message: Option<Message>,
+    pub now: Timestamp,
+    pub reveal_until: Option<Timestamp>,
+    pub detail_scroll: u16,
+    pub size: (u16, u16),
+    /// Last search timing, for the status line.
+    pub last_search_ms: Option<f64>,
+}
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        policy: Arc<Policy>,
+        analyst: String,
+        db_label: String,
+        now: Timestamp,
+    ) -> App {
+        App {
+            keymap,
+            policy,
+            analyst,
+            db_label,
+            rows: Arc::new(Vec::new()),
+            loaded: false,
+            view: Vec::new(),
+            selected: 0,
+            selected_id: None,
+            offset: 0,
+            tab: Tab::NeedsOin,
+            filters: BTreeSet::new(),
+            sort: SortKey::Sla,
+            reverse: false,
+            query: String::new(),
+            search_generation: 0,
+            search: None,
+            mode: Mode::Normal,
+            focus: Focus::Queue,
+            wizard_names: false,
+            message: None,
+            now,
+            reveal_until: None,
+            detail_scroll: 0,
+            size: (80, 24),
+            last_search_ms: None,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&QueueRow> {
+        self.view.get(self.selected).map(|&i| &self.rows[i])
+    }
+
+    /// The key context the console is in.
+    pub fn context(&self) -> Context {
+        match &self.mode {
+            Mode::Normal if self.focus == Focus::Detail => Context::Detail,
+            Mode::Normal => Context::Queue,
+            Mode::Search => Context::Search,
+            Mode::Help { .. } => Context::Help,
+            Mode::Palette { .. } => Context::Palette,
+            Mode::Filter { .. } => Context::Filter,
+            Mode::DetailFull => Context::Detail,
+        }
+    }
+
+    pub fn side_pane(&self) -> bool {
+        self.size.0 >= SIDE_PANE_MIN_WIDTH
+    }
+
+    pub fn password_revealed(&self) -> bool {
+        self.reveal_until.is_some_and(|t| self.now < t)
+    }
+
+    /// Queue rows that fit on screen, for paging.
+    pub fn page_rows(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(7).max(1)
+    }
+
+    fn in_tab(&self, row: &QueueRow) -> bool {
+        match self.tab {
+            Tab::All => true,
+            Tab::NeedsOin => row.sub.state.holder() == Holder::Oin,
+            Tab::WithIsv => row.sub.state.holder() == Holder::Isv,
+            Tab::Mine => row.sub.assignee.as_deref() == Some(self.analyst.as_str()),
+            Tab::Breaching => matches!(
+                row.assessment.current_clock().map(|c| c.status),
+                Some(ClockStatus::Breached | ClockStatus::AtRisk)
+            ),
+        }
+    }
+
+    fn passes_filters(&self, row: &QueueRow) -> bool {
+        let mut sections = self
+            .filters
+            .iter()
+            .map(FilterItem::section)
+            .collect::<Vec<_>>();
+        sections.dedup();
+        sections.iter().all(|sec| {
+            self.filters
+                .iter()
+                .filter(|f| f.section() == *sec)
+                .any(|f| f.admits(row))
+        })
+    }
+
+    /// Recomputes the view from rows, tab, filters, search and sort; keeps the selection.
+    pub fn rebuild_view(&mut self) {
+        let searching = !self.query.is_empty();
+        let hits = self
+            .search
+            .as_ref()
+            .filter(|s| searching && s.query == self.query)
+            .map(|s| s.hits.clone());
+        let mut view: Vec<usize> = match &hits {
+            Some(h) => h.iter().copied().filter(|&i| i < self.rows.len()).collect(),
+            None => (0..self.rows.len()).collect(),
+        };
+        view.retain(|&i| {
+            let r = &self.rows[i];
+            self.in_tab(r) && self.passes_filters(r)
+        });
+        if hits.is_none() {
+            self.sort_view(&mut view);
+        }
+        self.view = view;
+        self.restore_selection();
+    }
+
+    fn sort_view(&self, view: &mut [usize]) {
+        let rows = &self.rows;
+        let id = |i: usize| rows[i].sub.id.as_str();
+        match self.sort {
+            SortKey::Sla => view.sort_by(|&a, &b| {
+                rows[a]
+                    .assessment
+                    .urgency()
+                    .cmp(&rows[b].assessment.urgency())
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::Age => view.sort_by(|&a, &b| {
+                rows[a]
+                    .sub
+                    .in_state_since()
+                    .cmp(&rows[b].sub.in_state_since())
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::App => view.sort_by_cached_key(|&i| (rows[i].sub.app_name.to_lowercase(), i)),
+            SortKey::Isv => view.sort_by_cached_key(|&i| (rows[i].sub.isv.to_lowercase(), i)),
+            SortKey::State => view.sort_by(|&a, &b| {
+                rows[a]
+                    .sub
+                    .state
+                    .cmp(&rows[b].sub.state)
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::Tests => {
+                view.sort_by_key(|&i| (rows[i].assessment.tests.overall.map_or(9, |f| f as u8), i))
+            }
+        }
+        if self.reverse {
+            view.reverse();
+        }
+    }
+
+    fn restore_selection(&mut self) {
+        let found = self
+            .selected_id
+            .as_ref()
+            .and_then(|id| self.view.iter().position(|&i| &self.rows[i].sub.id == id));
+        match found {
+            Some(pos) => self.selected = pos,
+            None => {
+                self.selected = self.selected.min(self.view.len().saturating_sub(1));
+                self.selected_id = self.selected_row().map(|r| r.sub.id.clone());
+            }
+        }
+        self.scroll_to_selection();
+    }
+
+    fn select(&mut self, index: usize) {
+        self.selected = index.min(self.view.len().saturating_sub(1));
+        self.selected_id = self.selected_row().map(|r| r.sub.id.clone());
+        self.detail_scroll = 0;
+        self.reveal_until = None;
+        self.scroll_to_selection();
+    }
+
+    fn scroll_to_selection(&mut self) {
+        let page = self.page_rows();
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(self.view.len().saturating_sub(1));
+    }
+
+    fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            level,
+        });
+    }
+
+    fn start_search(&mut self) -> Vec<Action> {
+        if self.query.is_empty() {
+            self.search = None;
+            self.rebuild_view();
+            return Vec::new();
+        }
+        self.search_generation += 1;
+        // A query that extends the last completed one can only match its hits.
+        let candidates = self
+            .search
+            .as_ref()
+            .filter(|s| self.query.starts_with(&s.query) && !s.query.is_empty())
+            .map(|s| s.hits.clone());
+        vec![Action::Search(
+            self.search_generation,
+            self.query.clone(),
+            candidates,
+        )]
+    }
+
+    /// A search request for the worker, with the snapshot it runs on.
+    pub fn search_request(
+        &self,
+        generation: u64,
+        query: String,
+        candidates: Option<Arc<Vec<usize>>>,
+    ) -> SearchRequest {
+        SearchRequest {
+            generation,
+            query,
+            rows: self.rows.clone(),
+            candidates,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Action> {
+        match msg {
+            Msg::Key(key) => self.on_key(key),
+            Msg::Worker(ev) => self.on_worker(ev),
+            Msg::Tick(now) => {
+                self.now = now;
+                if self.reveal_until.is_some_and(|t| now >= t) {
+                    self.reveal_until = None;
+                }
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                if self.side_pane() && self.mode == Mode::DetailFull {
+                    self.mode = Mode::Normal;
+                    self.focus = Focus::Detail;
+                }
+                self.scroll_to_selection();
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_worker(&mut self, ev: WorkerEvent) -> Vec<Action> {
+        match ev {
+            WorkerEvent::Loaded { rows, external, .. } => {
+                let first = !self.loaded;
+                self.rows = rows;
+                self.loaded = true;
+                if first && self.selected_id.is_none() {
+                    self.selected = 0;
+                }
+                if external {
+                    self.say(Level::Info, "reloaded: another analyst changed the queue");
+                }
+                // Search results index the old snapshot: run the query again on the new one.
+                if !self.query.is_empty() {
+                    self.search = None;
+                    self.rebuild_view();
+                    return self.start_search();
+                }
+                self.rebuild_view();
+                Vec::new()
+            }
+            WorkerEvent::DbError(e) => {
+                self.say(Level::Error, format!("database: {e}"));
+                Vec::new()
+            }
+            WorkerEvent::SearchDone(result) => {
+                if result.generation == self.search_generation && result.query == self.query {
+                    self.last_search_ms = Some(result.took.as_secs_f64() * 1000.0);
+                    self.search = Some(result);
+                    self.rebuild_view();
+                    if self.mode == Mode::Search || !self.query.is_empty() {
+                        self.select(0);
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Action> {
+        let ctx = self.context();
+        let command = self.keymap.lookup(ctx, &key);
+        match ctx {
+            Context::Search => self.on_search_key(key, command),
+            Context::Palette => self.on_palette_key(key, command),
+            Context::Filter => self.on_filter_key(command),
+            Context::Help => {
+                if let Mode::Help { scroll } = &mut self.mode {
+                    match command {
+                        Some(Command::Close) => self.mode = Mode::Normal,
+                        Some(Command::Down) => *scroll = scroll.saturating_add(1),
+                        Some(Command::Up) => *scroll = scroll.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                Vec::new()
+            }
+            _ => match command {
+                Some(c) => self.run(c),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    fn on_search_key(&mut self, key: KeyEvent, command: Option<Command>) -> Vec<Action> {
+        match command {
+            Some(Command::Accept) => {
+                self.mode = Mode::Normal;
+                return Vec::new();
+            }
+            Some(Command::ClearSearch) => {
+                self.mode = Mode::Normal;
+                self.query.clear();
+                self.search = None;
+                self.rebuild_view();
+                return Vec::new();
+            }
+            _ => {}
+        }
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                self.query.push(c);
+                self.start_search()
+            }
+            KeyCode::Backspace => {
+                self.query.pop();
+                // A shorter query cannot narrow: drop the stale result's candidates.
+                self.search = self
+                    .search
+                    .take()
+                    .filter(|s| self.query.starts_with(&s.query) && !s.query.is_empty());
+                self.start_search()
+            }
+            KeyCode::Down => self.run(Command::Down),
+            KeyCode::Up => self.run(Command::Up),
+            _ => Vec::new(),
+        }
+    }
+
+    fn palette_matches(&self, query: &str) -> Vec<(Command, String)> {
+        let matcher = crate::search::Matcher::default();
+        let mut scored: Vec<(i64, usize, Command, String)> = self
+            .keymap
+            .palette_entries()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let text = format!("{} {}", b.desc, b.command.name());
+                let score = if query.is_empty() {
+                    Some(0)
+                } else {
+                    matcher.score(&text, query)
+                };
+                score.map(|s| {
+                    let keys = b
+                        .keys
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    (s, i, b.command, format!("{:<10} {}", keys, b.desc))
+                })
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().map(|(_, _, c, t)| (c, t)).collect()
+    }
+
+    /// The palette's entries for its current query, for rendering.
+    pub fn palette_view(&self) -> Vec<(Command, String)> {
+        match &self.mode {
+            Mode::Palette { query, .. } => self.palette_matches(query),
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_palette_key(&mut self, key: KeyEvent, command: Option<Command>) -> Vec<Action> {
+        let Mode::Palette { query, selected } = self.mode.clone() else {
+            return Vec::new();
+        };
+        let matches = self.palette_matches(&query);
+        match command {
+            Some(Command::Close) => self.mode = Mode::Normal,
+            Some(Command::Accept) => {
+                self.mode = Mode::Normal;
+                if let Some((c, _)) = matches.get(selected) {
+                    return self.run(*c);
+                }
+            }
+            Some(Command::Down) => {
+                self.mode = Mode::Palette {
+                    query,
+                    selected: (selected + 1).min(matches.len().saturating_sub(1)),
+                }
+            }
+            Some(Command::Up) => {
+                self.mode = Mode::Palette {
+                    query,
+                    selected: selected.saturating_sub(1),
+                }
+            }
+            _ => match key.code {
+                KeyCode::Char(c) => {
+                    let mut q = query;
+                    q.push(c);
+                    self.mode = Mode::Palette {
+                        query: q,
+                        selected: 0,
+                    };
+                }
+                KeyCode::Backspace => {
+                    let mut q = query;
+                    q.pop();
+                    self.mode = Mode::Palette {
+                        query: q,
+                        selected: 0,
+                    };
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    /// Every toggle the filter menu offers, in order (assignees from the data).
+    pub fn filter_items(&self) -> Vec<FilterItem> {
+        let mut items: Vec<FilterItem> = ReviewState::ALL
+            .into_iter()
+            .map(FilterItem::State)
+            .collect();
+        items.extend(Protocol::ALL.into_iter().map(FilterItem::Protocol));
+        let mut assignees: BTreeSet<Option<String>> =
+            self.rows.iter().map(|r| r.sub.assignee.clone()).collect();
+        assignees.insert(Some(self.analyst.clone()));
+        assignees.insert(None);
+        items.extend(assignees.into_iter().map(FilterItem::Assignee));
+        items.extend(
+            [
+                ClockStatus::Breached,
+                ClockStatus::AtRisk,
+                ClockStatus::OnTrack,
+                ClockStatus::Paused,
+            ]
+            .into_iter()
+            .map(FilterItem::Sla),
+        );
+        items.extend(
+            [
+                Freshness::Fresh,
+                Freshness::Expiring,
+                Freshness::Expired,
+                Freshness::Failed,
+                Freshness::Missing,
+            ]
+            .into_iter()
+            .map(FilterItem::Tests),
+        );
+        items.extend(
+            [SubmissionPath::Wizard, SubmissionPath::Manager]
+                .into_iter()
+                .map(FilterItem::Path),
+        );
+        items.extend([false, true].into_iter().map(FilterItem::Update));
+        items
+    }
+
+    fn on_filter_key(&mut self, command: Option<Command>) -> Vec<Action> {
+        let Mode::Filter { cursor } = self.mode else {
+            return Vec::new();
+        };
+        let items = self.filter_items();
+        match command {
+            Some(Command::Close) => self.mode = Mode::Normal,
+            Some(Command::Down) => {
+                self.mode = Mode::Filter {
+                    cursor: (cursor + 1).min(items.len().saturating_sub(1)),
+                }
+            }
+            Some(Command::Up) => {
+                self.mode = Mode::Filter {
+                    cursor: cursor.saturating_sub(1),
+                }
+            }
+            Some(Command::Toggle) => {
+                if let Some(item) = items.get(cursor) {
+                    if !self.filters.remove(item) {
+                        self.filters.insert(item.clone());
+                    }
+                    self.rebuild_view();
+                }
+            }
+            Some(Command::ClearFilters) => {
+                self.filters.clear();
+                self.rebuild_view();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.rebuild_view();
+    }
+
+    /// Runs a command in the queue or detail context.
+    pub fn run(&mut self, command: Command) -> Vec<Action> {
+        let in_detail = self.context() == Context::Detail;
+        let page = self.page_rows();
+        match command {
+            Command::Quit => return vec![Action::Quit],
+            Command::Help => self.mode = Mode::Help { scroll: 0 },
+            Command::Palette => {
+                self.mode = Mode::Palette {
+                    query: String::new(),
+                    selected: 0,
+                }
+            }
+            Command::Suspend => return vec![Action::Suspend],
+            Command::Down if in_detail => self.detail_scroll = self.detail_scroll.saturating_add(1),
+            Command::Up if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Command::Top if in_detail => self.detail_scroll = 0,
+            Command::Bottom if in_detail => self.detail_scroll = u16::MAX / 2,
+            Command::PageDown if in_detail => {
+                self.detail_scroll = self.detail_scroll.saturating_add(page as u16)
+            }
+            Command::PageUp if in_detail => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(page as u16)
+            }
+            Command::Down => self.select(self.selected + 1),
+            Command::Up => self.select(self.selected.saturating_sub(1)),
+            Command::Top => self.select(0),
+            Command::Bottom => self.select(self.view.len().saturating_sub(1)),
+            Command::PageDown => self.select(self.selected + page),
+            Command::PageUp => self.select(self.selected.saturating_sub(page)),
+            Command::HalfDown => self.select(self.selected + page / 2),
+            Command::HalfUp => self.select(self.selected.saturating_sub(page / 2)),
+            Command::OpenDetail => {
+                if self.selected_row().is_some() {
+                    self.detail_scroll = 0;
+                    if self.side_pane() {
+                        self.focus = Focus::Detail;
+                    } else {
+                        self.mode = Mode::DetailFull;
+                    }
+                }
+            }
+            Command::Close => {
+                self.mode = Mode::Normal;
+                self.focus = Focus::Queue;
+            }
+            Command::SwitchPane => {
+                if self.side_pane() {
+                    self.focus = match self.focus {
+                        Focus::Queue => Focus::Detail,
+                        Focus::Detail => Focus::Queue,
+                    };
+                } else if self.mode == Mode::DetailFull {
+                    self.mode = Mode::Normal;
+                    self.focus = Focus::Queue;
+                }
+            }
+            Command::Search => {
+                self.mode = Mode::Search;
+                self.focus = Focus::Queue;
+            }
+            Command::ClearSearch => {
+                if !self.query.is_empty() {
+                    self.query.clear();
+                    self.search = None;
+                    self.rebuild_view();
+                }
+            }
+            Command::FilterMenu => self.mode = Mode::Filter { cursor: 0 },
+            Command::ClearFilters => {
+                self.filters.clear();
+                self.rebuild_view();
+            }
+            Command::SortNext => {
+                let i = SortKey::ALL
+                    .iter()
+                    .position(|k| *k == self.sort)
+                    .unwrap_or(0);
+                self.sort = SortKey::ALL[(i + 1) % SortKey::ALL.len()];
+                self.rebuild_view();
+                self.say(Level::Info, format!("sorted by {}", self.sort.name()));
+            }
+            Command::SortReverse => {
+                self.reverse = !self.reverse;
+                self.rebuild_view();
+            }
+            Command::ToggleNames => self.wizard_names = !self.wizard_names,
+            Command::NextTab | Command::PrevTab => {
+                let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                let n = Tab::ALL.len();
+                let next = if command == Command::NextTab {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.set_tab(Tab::ALL[next]);
+            }
+            Command::TabNeedsOin => self.set_tab(Tab::NeedsOin),
+            Command::TabWithIsv => self.set_tab(Tab::WithIsv),
+            Command::TabMine => self.set_tab(Tab::Mine),
+            Command::TabBreaching => self.set_tab(Tab::Breaching),
+            Command::TabAll => self.set_tab(Tab::All),
+            Command::CopyId => {
+                if let Some(id) = self.selected_row().map(|r| r.sub.id.clone()) {
+                    self.say(Level::Info, format!("copied {id} to the clipboard"));
+                    return vec![Action::CopyToClipboard(id)];
+                }
+            }
+            Command::RevealPassword => {
+                let has = self
+                    .selected_row()
+                    .and_then(|r| r.sub.test_account.as_ref())
+                    .is_some_and(|a| a.password.is_some());
+                if has {
+                    self.reveal_until =
+                        Some(self.now + jiff::SignedDuration::from_secs(REVEAL_SECONDS));
+                    if !self.side_pane() && self.mode == Mode::Normal {
+                        self.mode = Mode::DetailFull;
+                    }
+                } else {
+                    self.say(
+                        Level::Warn,
+                        "no test account password is stored for this submission",
+                    );
+                }
+            }
+            Command::Reload => return vec![Action::Reload],
+            Command::Toggle | Command::Accept => {}
+        }
+        Vec::new()
+    }
+
+    /// Counts per OIN Wizard group, for the header.
+    pub fn group_counts(&self) -> [usize; 4] {
+        let mut counts = [0; 4];
+        for r in self.rows.iter() {
+            let i = match r.sub.state.wizard_group() {
+                crate::domain::WizardGroup::Draft => 0,
+                crate::domain::WizardGroup::OinToReview => 1,
+                crate::domain::WizardGroup::IsvToReview => 2,
+                crate::domain::WizardGroup::Published => 3,
+            };
+            counts[i] += 1;
+        }
+        counts
+    }
+}

@@ -1,0 +1,497 @@
+//! The one table of key bindings: it drives dispatch, the help overlay, the footer hints and
+//! the command palette. Config overrides rebind commands by name.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Queue,
+    Detail,
+    Search,
+    Help,
+    Palette,
+    Filter,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Queue => "Queue",
+            Context::Detail => "Detail",
+            Context::Search => "Search (typing)",
+            Context::Help => "Help",
+            Context::Palette => "Command palette",
+            Context::Filter => "Filter menu",
+        }
+    }
+}
+
+/// Every action the console can take from a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    Help,
+    Palette,
+    Suspend,
+    Down,
+    Up,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    HalfDown,
+    HalfUp,
+    OpenDetail,
+    Close,
+    SwitchPane,
+    Search,
+    ClearSearch,
+    FilterMenu,
+    ClearFilters,
+    SortNext,
+    SortReverse,
+    ToggleNames,
+    NextTab,
+    PrevTab,
+    TabNeedsOin,
+    TabWithIsv,
+    TabMine,
+    TabBreaching,
+    TabAll,
+    CopyId,
+    RevealPassword,
+    Reload,
+    Toggle,
+    Accept,
+}
+
+impl Command {
+    /// The name used in the config file's `[keys]` table and shown in the palette.
+    pub fn name(self) -> &'static str {
+        use Command::*;
+        match self {
+            Quit => "quit",
+            Help => "help",
+            Palette => "palette",
+            Suspend => "suspend",
+            Down => "down",
+            Up => "up",
+            Top => "top",
+            Bottom => "bottom",
+            PageDown => "page_down",
+            PageUp => "page_up",
+            HalfDown => "half_page_down",
+            HalfUp => "half_page_up",
+            OpenDetail => "open_detail",
+            Close => "close",
+            SwitchPane => "switch_pane",
+            Search => "search",
+            ClearSearch => "clear_search",
+            FilterMenu => "filter_menu",
+            ClearFilters => "clear_filters",
+            SortNext => "sort_next",
+            SortReverse => "sort_reverse",
+            ToggleNames => "toggle_state_names",
+            NextTab => "next_tab",
+            PrevTab => "prev_tab",
+            TabNeedsOin => "tab_needs_oin",
+            TabWithIsv => "tab_with_isv",
+            TabMine => "tab_mine",
+            TabBreaching => "tab_breaching",
+            TabAll => "tab_all",
+            CopyId => "copy_id",
+            RevealPassword => "reveal_password",
+            Reload => "reload",
+            Toggle => "toggle",
+            Accept => "accept",
+        }
+    }
+}
+
+/// A key with its modifiers, parsed from names like `j`, `ctrl-d`, `shift-tab`, `pgdn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn from_event(e: &KeyEvent) -> Key {
+        // Shift is part of the character for printable keys ('G', '?').
+        let mut mods =
+            e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if let KeyCode::Char(_) = e.code {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        let code = match e.code {
+            KeyCode::BackTab => {
+                mods.insert(KeyModifiers::SHIFT);
+                KeyCode::Tab
+            }
+            c => c,
+        };
+        Key { code, mods }
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("shift-") {
+                mods |= KeyModifiers::SHIFT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "delete" => KeyCode::Delete,
+            one if one.chars().count() == 1 => KeyCode::Char(one.chars().next().unwrap_or(' ')),
+            f if f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+            {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            _ => {
+                return Err(format!(
+                    "unknown key {s:?}: use a character, or enter, esc, tab, space, backspace, up, down, left, right, home, end, pgup, pgdn, delete, f1..f12, with ctrl-, alt- or shift- before it"
+                ));
+            }
+        };
+        Ok(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// One binding: in `context`, `keys` run `command`; `desc` feeds help, palette and hints.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub context: Context,
+    pub keys: Vec<Key>,
+    pub command: Command,
+    pub desc: &'static str,
+    /// Shown in the footer of its context.
+    pub hint: bool,
+}
+
+/// The default bindings: (context, keys, command, description, footer hint).
+const DEFAULTS: &[(Context, &[&str], Command, &str, bool)] = {
+    use Command::*;
+    use Context as C;
+    &[
+        (C::Global, &["q"], Quit, "quit", true),
+        (C::Global, &["ctrl-c"], Quit, "quit", false),
+        (C::Global, &["?"], Help, "help: every key", true),
+        (C::Global, &[":"], Palette, "command palette", false),
+        (
+            C::Global,
+            &["ctrl-z"],
+            Suspend,
+            "suspend to the shell (fg resumes)",
+            false,
+        ),
+        (C::Queue, &["j", "down"], Down, "next submission", false),
+        (C::Queue, &["k", "up"], Up, "previous submission", false),
+        (C::Queue, &["g", "home"], Top, "first submission", false),
+        (C::Queue, &["G", "end"], Bottom, "last submission", false),
+        (C::Queue, &["pgdn"], PageDown, "page down", false),
+        (C::Queue, &["pgup"], PageUp, "page up", false),
+        (C::Queue, &["ctrl-d"], HalfDown, "half a page down", false),
+        (C::Queue, &["ctrl-u"], HalfUp, "half a page up", false),
+        (
+            C::Queue,
+            &["enter"],
+            OpenDetail,
+            "open the submission",
+            true,
+        ),
+        (
+            C::Queue,
+            &["tab"],
+            SwitchPane,
+            "switch between queue and detail pane",
+            false,
+        ),
+        (C::Queue, &["/"], Search, "fuzzy search", true),
+        (C::Queue, &["esc"], ClearSearch, "clear search", false),
+        (C::Queue, &["f"], FilterMenu, "filters", true),
+        (C::Queue, &["F"], ClearFilters, "clear all filters", false),
+        (C::Queue, &["s"], SortNext, "next sort key", true),
+        (C::Queue, &["S"], SortReverse, "reverse the sort", false),
+        (
+            C::Queue,
+            &["w"],
+            ToggleNames,
+            "OIN Manager / Wizard state names",
+            false,
+        ),
+        (C::Queue, &["]"], NextTab, "next tab", true),
+        (C::Queue, &["["], PrevTab, "previous tab", false),
+        (C::Queue, &["1"], TabNeedsOin, "tab: needs OIN", false),
+        (C::Queue, &["2"], TabWithIsv, "tab: with ISV", false),
+        (C::Queue, &["3"], TabMine, "tab: mine", false),
+        (C::Queue, &["4"], TabBreaching, "tab: breaching", false),
+        (C::Queue, &["5"], TabAll, "tab: all", false),
+        (C::Queue, &["y"], CopyId, "copy the id (OSC 52)", false),
+        (
+            C::Queue,
+            &["p"],
+            RevealPassword,
+            "reveal the test password for 5 s",
+            false,
+        ),
+        (
+            C::Queue,
+            &["ctrl-r"],
+            Reload,
+            "reload from the database",
+            false,
+        ),
+        (C::Detail, &["j", "down"], Down, "scroll down", false),
+        (C::Detail, &["k", "up"], Up, "scroll up", false),
+        (C::Detail, &["g", "home"], Top, "scroll to the top", false),
+        (C::Detail, &["G", "end"], Bottom, "scroll to the end", false),
+        (C::Detail, &["pgdn", "ctrl-d"], PageDown, "page down", false),
+        (C::Detail, &["pgup", "ctrl-u"], PageUp, "page up", false),
+        (
+            C::Detail,
+            &["esc", "enter"],
+            Close,
+            "back to the queue",
+            true,
+        ),
+        (
+            C::Detail,
+            &["tab"],
+            SwitchPane,
+            "back to the queue pane",
+            false,
+        ),
+        (
+            C::Detail,
+            &["p"],
+            RevealPassword,
+            "reveal the test password for 5 s",
+            true,
+        ),
+        (C::Detail, &["y"], CopyId, "copy the id (OSC 52)", true),
+        (C::Search, &["enter"], Accept, "keep the results", true),
+        (
+            C::Search,
+            &["esc"],
+            ClearSearch,
+            "clear and leave search",
+            true,
+        ),
+        (C::Help, &["esc", "?", "q"], Close, "close help", true),
+        (C::Help, &["j", "down"], Down, "scroll down", false),
+        (C::Help, &["k", "up"], Up, "scroll up", false),
+        (C::Palette, &["enter"], Accept, "run the command", true),
+        (C::Palette, &["esc"], Close, "close", true),
+        (C::Palette, &["down", "ctrl-n"], Down, "next", false),
+        (C::Palette, &["up", "ctrl-p"], Up, "previous", false),
+        (C::Filter, &["j", "down"], Down, "next", false),
+        (C::Filter, &["k", "up"], Up, "previous", false),
+        (C::Filter, &["space", "enter"], Toggle, "toggle", true),
+        (C::Filter, &["F"], ClearFilters, "clear all", true),
+        (C::Filter, &["esc", "f", "q"], Close, "close", true),
+    ]
+};
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    pub bindings: Vec<Binding>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KeymapError(pub String);
+
+impl Keymap {
+    pub fn defaults() -> Keymap {
+        Keymap {
+            bindings: DEFAULTS
+                .iter()
+                .map(|(context, keys, command, desc, hint)| Binding {
+                    context: *context,
+                    keys: keys.iter().filter_map(|k| Key::parse(k).ok()).collect(),
+                    command: *command,
+                    desc,
+                    hint: *hint,
+                })
+                .collect(),
+        }
+    }
+
+    /// Applies `[keys]` overrides: `"context.command" = ["key", ...]`, e.g.
+    /// `"queue.down" = ["j", "ctrl-n"]`. `line_of` finds a key's line for errors.
+    pub fn with_overrides(
+        overrides: &BTreeMap<String, Vec<String>>,
+        line_of: impl Fn(&str) -> Option<usize>,
+    ) -> Result<Keymap, KeymapError> {
+        let mut map = Keymap::defaults();
+        for (name, keys) in overrides {
+            let at = line_of(name)
+                .map(|l| format!("line {l}: "))
+                .unwrap_or_default();
+            let (ctx, cmd) = name.split_once('.').ok_or_else(|| {
+                KeymapError(format!(
+                    "{at}keys.{name:?}: name a binding as \"context.command\", e.g. \"queue.down\""
+                ))
+            })?;
+            let found: Vec<usize> = map
+                .bindings
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| {
+                    b.context.title().to_lowercase().starts_with(ctx) && b.command.name() == cmd
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let Some(&first) = found.first() else {
+                return Err(KeymapError(format!(
+                    "{at}keys.{name:?}: no such binding; the help screen (?) lists contexts and commands"
+                )));
+            };
+            let parsed = keys
+                .iter()
+                .map(|k| Key::parse(k).map_err(|e| KeymapError(format!("{at}keys.{name:?}: {e}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            map.bindings[first].keys = parsed;
+            for &extra in found.iter().skip(1).rev() {
+                map.bindings.remove(extra);
+            }
+        }
+        map.check_conflicts()?;
+        Ok(map)
+    }
+
+    fn check_conflicts(&self) -> Result<(), KeymapError> {
+        for (i, a) in self.bindings.iter().enumerate() {
+            for b in &self.bindings[i + 1..] {
+                let shares = a.context == b.context
+                    || a.context == Context::Global
+                        && matches!(b.context, Context::Queue | Context::Detail)
+                    || b.context == Context::Global
+                        && matches!(a.context, Context::Queue | Context::Detail);
+                if !shares || a.command == b.command {
+                    continue;
+                }
+                if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                    return Err(KeymapError(format!(
+                        "key {k} is bound to both {} and {} ({}); change one in [keys]",
+                        a.command.name(),
+                        b.command.name(),
+                        b.context.title()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The command `key` runs in `context` (its own bindings first, then global ones).
+    pub fn lookup(&self, context: Context, key: &KeyEvent) -> Option<Command> {
+        let key = Key::from_event(key);
+        let find = |ctx: Context| {
+            self.bindings
+                .iter()
+                .find(|b| b.context == ctx && b.keys.contains(&key))
+                .map(|b| b.command)
+        };
+        find(context).or_else(|| {
+            matches!(context, Context::Queue | Context::Detail)
+                .then(|| find(Context::Global))
+                .flatten()
+        })
+    }
+
+    /// Footer hints for a context: "key desc" pairs.
+    pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = self
+            .bindings
+            .iter()
+            .filter(|b| b.hint && b.context == context)
+            .filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.desc)))
+            .collect();
+        if matches!(context, Context::Queue | Context::Detail) {
+            out.extend(
+                self.bindings
+                    .iter()
+                    .filter(|b| b.hint && b.context == Context::Global)
+                    .filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.desc))),
+            );
+        }
+        out
+    }
+
+    /// The bindings of the queue and global contexts, for the command palette.
+    pub fn palette_entries(&self) -> Vec<&Binding> {
+        self.bindings
+            .iter()
+            .filter(|b| matches!(b.context, Context::Queue | Context::Global))
+            .filter(|b| !matches!(b.command, Command::Palette))
+            .fold(Vec::new(), |mut acc: Vec<&Binding>, b| {
+                if !acc.iter().any(|x| x.command == b.command) {
+                    acc.push(b);
+                }
+                acc
+            })
+    }
+}

@@ -1,0 +1,184 @@
+//! The full-screen console (ratatui and crossterm live here only).
+
+pub mod app;
+pub mod keymap;
+pub mod terminal;
+pub mod theme;
+pub mod views;
+pub mod worker;
+
+use crate::domain::Policy;
+use crate::store::Store;
+use app::{Action, App, Msg};
+use crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
+use keymap::Keymap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use theme::Theme;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// Everything the console needs to start.
+pub struct Launch {
+    pub store: Store,
+    pub policy: Arc<Policy>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub analyst: String,
+    pub mouse: bool,
+    pub wizard_names: bool,
+}
+
+/// Terminal input, read on its own thread so the loop never blocks on it.
+fn spawn_reader(tx: mpsc::UnboundedSender<Event>, paused: Arc<AtomicBool>) {
+    std::thread::Builder::new()
+        .name("oin-review-input".into())
+        .spawn(move || {
+            loop {
+                if tx.is_closed() {
+                    return;
+                }
+                if paused.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                match event::poll(Duration::from_millis(50)) {
+                    Ok(true) => match event::read() {
+                        Ok(ev) => {
+                            if tx.send(ev).is_err() {
+                                return;
+                            }
+                        }
+                        Err(_) => return,
+                    },
+                    Ok(false) => {}
+                    Err(_) => return,
+                }
+            }
+        })
+        .ok();
+}
+
+/// Runs the console until the analyst quits or a signal ends it. Every change is committed
+/// by the store when it is made, so no exit path loses work.
+pub fn run(launch: Launch) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    terminal::install_panic_hook();
+    let result = rt.block_on(event_loop(launch));
+    terminal::restore();
+    result
+}
+
+async fn event_loop(launch: Launch) -> anyhow::Result<()> {
+    let Launch {
+        store,
+        policy,
+        keymap,
+        theme,
+        analyst,
+        mouse,
+        wizard_names,
+    } = launch;
+    let db_label = store.path().display().to_string();
+    let (work_tx, mut work_rx) = mpsc::unbounded_channel();
+    let db = worker::spawn_db(store, policy.clone(), work_tx.clone());
+    let search = worker::spawn_search(work_tx);
+    let (term_tx, mut term_rx) = mpsc::unbounded_channel();
+    let paused = Arc::new(AtomicBool::new(false));
+    spawn_reader(term_tx, paused.clone());
+
+    let mut term = terminal::enter(mouse)?;
+    let size = term.size()?;
+    let mut app = App::new(keymap, policy, analyst, db_label, jiff::Timestamp::now());
+    app.wizard_names = wizard_names;
+    app.update(Msg::Resize(size.width, size.height));
+
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigtstp = signal(SignalKind::from_raw(libc_sigtstp()))?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks: u64 = 0;
+    term.draw(|f| views::draw(f, &app, &theme))?;
+
+    loop {
+        let mut msgs = Vec::new();
+        let mut suspend_requested = false;
+        tokio::select! {
+            Some(ev) = term_rx.recv() => msgs.extend(to_msg(ev)),
+            Some(ev) = work_rx.recv() => msgs.push(Msg::Worker(ev)),
+            _ = tick.tick() => {
+                ticks += 1;
+                let now = jiff::Timestamp::now();
+                msgs.push(Msg::Tick(now));
+                // Re-rank by urgency now and then; visible rows tick every second anyway.
+                if ticks.is_multiple_of(60) {
+                    let _ = db.send(worker::DbRequest::Reassess(now));
+                }
+            }
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+            _ = sigint.recv() => return Ok(()),
+            _ = sigtstp.recv() => suspend_requested = true,
+        }
+        // Handle everything already queued before drawing once.
+        while let Ok(ev) = term_rx.try_recv() {
+            msgs.extend(to_msg(ev));
+        }
+        while let Ok(ev) = work_rx.try_recv() {
+            msgs.push(Msg::Worker(ev));
+        }
+        let mut actions: Vec<Action> = Vec::new();
+        if suspend_requested {
+            actions.push(Action::Suspend);
+        }
+        for msg in msgs {
+            actions.extend(app.update(msg));
+        }
+        for action in actions {
+            match action {
+                Action::Quit => return Ok(()),
+                Action::Reload => {
+                    let _ = db.send(worker::DbRequest::Reload);
+                }
+                Action::Search(generation, query, candidates) => {
+                    let _ = search.send(app.search_request(generation, query, candidates));
+                }
+                Action::CopyToClipboard(text) => {
+                    let _ = terminal::copy_osc52(&text);
+                }
+                Action::Suspend => {
+                    paused.store(true, Ordering::SeqCst);
+                    terminal::suspend(&mut term, mouse)?;
+                    paused.store(false, Ordering::SeqCst);
+                    let size = term.size()?;
+                    app.update(Msg::Resize(size.width, size.height));
+                }
+            }
+        }
+        term.draw(|f| views::draw(f, &app, &theme))?;
+    }
+}
+
+fn libc_sigtstp() -> i32 {
+    nix::sys::signal::Signal::SIGTSTP as i32
+}
+
+fn to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Mouse(m) => {
+            let code = match m.kind {
+                MouseEventKind::ScrollDown => crossterm::event::KeyCode::Down,
+                MouseEventKind::ScrollUp => crossterm::event::KeyCode::Up,
+                _ => return None,
+            };
+            Some(Msg::Key(crossterm::event::KeyEvent::from(code)))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,75 @@
+//! Owning the terminal: raw mode and the alternate screen, restored on every exit path
+//! (return, error, panic, signals), suspend and resume, and OSC 52 clipboard writes.
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Whether the terminal is in our modes, so restoring twice is harmless.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static MOUSE: AtomicBool = AtomicBool::new(false);
+
+pub fn enter(mouse: bool) -> io::Result<Term> {
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    MOUSE.store(mouse, Ordering::SeqCst);
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    term.clear()?;
+    Ok(term)
+}
+
+/// Leaves raw mode and the alternate screen. Errors are ignored: after SIGHUP the terminal
+/// may be gone, and there is nothing left to restore.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    if MOUSE.load(Ordering::SeqCst) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Restores the terminal before the default panic message is printed.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Stops the process like Ctrl-Z in a shell, with the terminal restored; on `fg` puts the
+/// console back.
+pub fn suspend(term: &mut Term, mouse: bool) -> io::Result<()> {
+    restore();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).map_err(io::Error::from)?;
+    // Resumed (SIGCONT).
+    *term = enter(mouse)?;
+    Ok(())
+}
+
+/// Copies text to the clipboard with OSC 52, which works over SSH and in tmux.
+pub fn copy_osc52(text: &str) -> io::Result<()> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}

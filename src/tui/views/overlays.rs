@@ -1,0 +1,162 @@
+//! Popups over the queue: help, command palette, filter menu; and the too-small notice.
+
+use super::{MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::app::App;
+use crate::tui::keymap::Context;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width.saturating_sub(2)).max(1);
+    let h = height.min(area.height.saturating_sub(2)).max(1);
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = format!(
+        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{})",
+        area.width, area.height
+    );
+    let y = area.height / 2;
+    let rect = Rect {
+        x: area.x,
+        y: area.y + y,
+        width: area.width,
+        height: 1.min(area.height),
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, theme.warn))
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16) {
+    let rect = centered(area, 76, area.height.saturating_sub(4));
+    let mut lines = Vec::new();
+    for ctx in [
+        Context::Global,
+        Context::Queue,
+        Context::Detail,
+        Context::Search,
+        Context::Filter,
+        Context::Palette,
+        Context::Help,
+    ] {
+        lines.push(Line::from(Span::styled(ctx.title(), theme.title)));
+        for b in app.keymap.bindings.iter().filter(|b| b.context == ctx) {
+            let keys = b
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<16}"), theme.accent),
+                Span::styled(b.desc, theme.text),
+                Span::styled(format!("  ({})", b.command.name()), theme.dim),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup("help: every key (Esc closes)", theme))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+pub fn palette(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: &Theme,
+    query: &str,
+    selected: usize,
+) {
+    let rect = centered(area, 64, 16);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(": ", theme.accent),
+        Span::raw(crate::text::safe_line(query)),
+        Span::styled("▏", theme.accent),
+    ])];
+    let height = rect.height.saturating_sub(3) as usize;
+    let entries = app.palette_view();
+    let start = selected.saturating_sub(height.saturating_sub(1));
+    for (i, (_, text)) in entries.iter().enumerate().skip(start).take(height) {
+        let style = if i == selected {
+            theme.selection
+        } else {
+            theme.text
+        };
+        lines.push(Line::from(Span::styled(format!(" {text}"), style)));
+    }
+    if entries.is_empty() {
+        lines.push(Line::from(Span::styled(" no command matches", theme.dim)));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup("command palette", theme)),
+        rect,
+    );
+}
+
+pub fn filter_menu(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+    let items = app.filter_items();
+    let rect = centered(area, 44, area.height.saturating_sub(4));
+    let height = rect.height.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    let mut last_section = "";
+    let mut cursor_line = 0;
+    for (i, item) in items.iter().enumerate() {
+        if item.section() != last_section {
+            last_section = item.section();
+            lines.push(Line::from(Span::styled(
+                last_section.to_string(),
+                theme.title,
+            )));
+        }
+        if i == cursor {
+            cursor_line = lines.len();
+        }
+        let on = app.filters.contains(item);
+        let style = if i == cursor {
+            theme.selection
+        } else {
+            theme.text
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  [{}] {}", if on { "x" } else { " " }, item.label()),
+            style,
+        )));
+    }
+    let scroll = cursor_line.saturating_sub(height.saturating_sub(2)) as u16;
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(
+                "filters (Space toggles, F clears, Esc closes)",
+                theme,
+            ))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}

@@ -1,0 +1,294 @@
+//! The queue table: only the visible rows are built; search matches are highlighted.
+
+use crate::domain::{ClockStatus, Freshness, assess};
+use crate::present::{sla_cell, tests_cell};
+use crate::search::Matcher;
+use crate::text::placeholder;
+use crate::tui::app::{App, Focus};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthChar;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Id,
+    App,
+    Isv,
+    Protocols,
+    State,
+    Assignee,
+    Sla,
+    Tests,
+    Age,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            Col::Id => "ID",
+            Col::App => "APP",
+            Col::Isv => "ISV",
+            Col::Protocols => "PROTO",
+            Col::State => "STATE",
+            Col::Assignee => "WHO",
+            Col::Sla => "SLA",
+            Col::Tests => "TESTS",
+            Col::Age => "AGE",
+        }
+    }
+}
+
+/// Columns and widths for an inner width: the narrowest keep what says why an item is
+/// urgent; optional columns come in while APP keeps 16 columns (and ISV 10).
+fn columns(width: usize, wizard: bool) -> Vec<(Col, usize)> {
+    let state_w = if wizard { 13 } else { 22 };
+    let mut cols = vec![(Col::Id, 13), (Col::App, 0), (Col::Sla, 9), (Col::Tests, 8)];
+    let optional = [
+        (Col::State, if width >= 120 { state_w } else { 12 }),
+        (Col::Isv, 0),
+        (Col::Age, 4),
+        (Col::Assignee, 8),
+        (Col::Protocols, 9),
+    ];
+    // The "▶ " selection gutter and one space after each column.
+    let fixed = |cols: &[(Col, usize)]| cols.iter().map(|(_, w)| w + 1).sum::<usize>() + 2;
+    let flex_need = |cols: &[(Col, usize)]| {
+        16 + if cols.iter().any(|(c, _)| *c == Col::Isv) {
+            10
+        } else {
+            0
+        }
+    };
+    for (c, w) in optional {
+        let mut tried = cols.clone();
+        tried.push((c, w));
+        if fixed(&tried) + flex_need(&tried) <= width {
+            cols = tried;
+        }
+    }
+    let order = [
+        Col::Id,
+        Col::App,
+        Col::Isv,
+        Col::Protocols,
+        Col::State,
+        Col::Assignee,
+        Col::Sla,
+        Col::Tests,
+        Col::Age,
+    ];
+    cols.sort_by_key(|(c, _)| order.iter().position(|o| o == c));
+    // Share what is left between APP and ISV (3:2).
+    let left = width.saturating_sub(fixed(&cols));
+    let has_isv = cols.iter().any(|(c, _)| *c == Col::Isv);
+    for (c, w) in cols.iter_mut() {
+        match c {
+            Col::App => *w = if has_isv { left * 3 / 5 } else { left },
+            Col::Isv => *w = left - left * 3 / 5,
+            _ => {}
+        }
+    }
+    cols
+}
+
+/// Adds `text` as spans cut to `width` columns, highlighting chars at `hits` (char indices),
+/// with controls shown as placeholders; pads to `width`.
+fn push_cell(
+    spans: &mut Vec<Span<'static>>,
+    text: &str,
+    width: usize,
+    base: Style,
+    hit: Style,
+    hits: &[usize],
+) {
+    let mut used = 0;
+    let mut run = String::new();
+    let mut run_hit = false;
+    let total: usize = text
+        .chars()
+        .map(|c| placeholder(c).unwrap_or(c).width().unwrap_or(0))
+        .sum();
+    let cut = total > width;
+    for (i, c) in text.chars().enumerate() {
+        let c = placeholder(c).unwrap_or(c);
+        let w = c.width().unwrap_or(0);
+        if used + w + usize::from(cut) > width {
+            break;
+        }
+        let is_hit = hits.contains(&i);
+        if is_hit != run_hit && !run.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_hit { base.patch(hit) } else { base },
+            ));
+        }
+        run_hit = is_hit;
+        run.push(c);
+        used += w;
+    }
+    if cut && width > 0 {
+        if run_hit && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), base.patch(hit)));
+        }
+        run.push('…');
+        run_hit = false;
+        used += 1;
+    }
+    run.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    spans.push(Span::styled(
+        run,
+        if run_hit { base.patch(hit) } else { base },
+    ));
+}
+
+fn age(since: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
+    let Some(since) = since else {
+        return "-".into();
+    };
+    let secs = now.duration_since(since).as_secs().max(0);
+    match secs {
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = app.focus == Focus::Queue;
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(if focused { theme.accent } else { theme.border });
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let cols = columns(inner.width as usize, app.wizard_names);
+    let mut lines = Vec::with_capacity(inner.height as usize);
+    let mut head = vec![Span::raw("  ")];
+    for (c, w) in &cols {
+        push_cell(&mut head, c.title(), *w, theme.header, theme.header, &[]);
+        head.push(Span::raw(" "));
+    }
+    lines.push(Line::from(head));
+    if app.loaded && app.view.is_empty() {
+        let why = if app.rows.is_empty() {
+            "The queue is empty: import submissions with `oin-review import FILE`."
+        } else {
+            "Nothing matches: Esc clears the search, F clears filters, 5 shows all tabs."
+        };
+        lines.push(Line::from(Span::styled(format!("  {why}"), theme.dim)));
+    }
+    let height = inner.height.saturating_sub(1) as usize;
+    let matcher = Matcher::default();
+    let day = app.policy.sla.calendar.day_length();
+    for (pos, &i) in app.view.iter().enumerate().skip(app.offset).take(height) {
+        let row = &app.rows[i];
+        let s = &row.sub;
+        // Clocks move on between loads: assess the visible rows at the current instant.
+        let a = assess(s, &app.policy, app.now);
+        let selected = pos == app.selected;
+        let base = if selected {
+            theme.selection
+        } else {
+            theme.text
+        };
+        // Highlight where the query matches each shown field by itself; otherwise where it
+        // matched the combined text ("id app isv submitter org"), mapped onto the fields.
+        let id_len = s.id.chars().count();
+        let app_len = s.app_name.chars().count();
+        let fields = [
+            (&s.id, 0),
+            (&s.app_name, id_len + 1),
+            (&s.isv, id_len + app_len + 2),
+        ];
+        let mut field_hits: [Vec<usize>; 3] = Default::default();
+        if !app.query.is_empty() {
+            for (k, (text, _)) in fields.iter().enumerate() {
+                if let Some((_, p)) = matcher.score_with_positions(text, &app.query) {
+                    field_hits[k] = p;
+                }
+            }
+            if field_hits.iter().all(Vec::is_empty) {
+                let combined = matcher
+                    .score_with_positions(&row.search_text, &app.query)
+                    .map(|(_, p)| p)
+                    .unwrap_or_default();
+                for (k, (text, start)) in fields.iter().enumerate() {
+                    let len = text.chars().count();
+                    field_hits[k] = combined
+                        .iter()
+                        .filter(|&&h| h >= *start && h < start + len)
+                        .map(|h| h - start)
+                        .collect();
+                }
+            }
+        }
+        let mut spans: Vec<Span<'static>> =
+            vec![Span::styled(if selected { "▶ " } else { "  " }, base)];
+        for (c, w) in &cols {
+            let (text, style, cell_hits): (String, Style, Vec<usize>) = match c {
+                Col::Id => (s.id.clone(), base, field_hits[0].clone()),
+                Col::App => (s.app_name.clone(), base, field_hits[1].clone()),
+                Col::Isv => (s.isv.clone(), base, field_hits[2].clone()),
+                Col::Protocols => (
+                    s.protocols
+                        .iter()
+                        .map(|p| p.badge())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    base,
+                    Vec::new(),
+                ),
+                Col::State => (
+                    if app.wizard_names {
+                        s.state.wizard_group().name().to_string()
+                    } else if *w >= 22 {
+                        s.state.manager_name().to_string()
+                    } else {
+                        s.state.short_label().to_string()
+                    },
+                    base,
+                    Vec::new(),
+                ),
+                Col::Assignee => (
+                    s.assignee.clone().unwrap_or_else(|| "-".into()),
+                    base,
+                    Vec::new(),
+                ),
+                Col::Sla => {
+                    let status = a.current_clock().map(|c| (c.status, c.warn_again));
+                    let st = match status {
+                        Some((ClockStatus::Breached, _)) => theme.breached,
+                        Some((ClockStatus::AtRisk, true)) => theme.warn_again,
+                        Some((ClockStatus::AtRisk, false)) => theme.at_risk,
+                        Some((ClockStatus::OnTrack, _)) => theme.on_track,
+                        Some((ClockStatus::Paused, _)) => theme.paused,
+                        _ => theme.stopped,
+                    };
+                    (sla_cell(s, &a, day), base.patch(st), Vec::new())
+                }
+                Col::Tests => {
+                    let st = match a.tests.overall {
+                        Some(Freshness::Fresh) => theme.fresh,
+                        Some(Freshness::Expiring) => theme.expiring,
+                        Some(Freshness::Expired) => theme.stale,
+                        Some(Freshness::Failed) => theme.failed,
+                        Some(Freshness::Missing) => theme.missing,
+                        None => theme.dim,
+                    };
+                    (tests_cell(&a), base.patch(st), Vec::new())
+                }
+                Col::Age => (age(s.in_state_since(), app.now), base, Vec::new()),
+            };
+            push_cell(&mut spans, &text, *w, style, theme.matched, &cell_hits);
+            spans.push(Span::styled(" ", base));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,265 @@
+//! The real binary in a real terminal: tmux, one server socket per test, fixed size.
+
+mod common;
+
+use common::Sandbox;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `args` of oin-review (with the sandbox's env and --db) in a WxH tmux pane; the
+    /// pane's shell prints the exit status when the console ends.
+    fn start(
+        sb: &Sandbox,
+        name: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+        w: u16,
+        h: u16,
+    ) -> Tmux {
+        let socket = format!("oinr-{name}-{}", std::process::id());
+        let mut cmd = format!(
+            "cd {} && env -i PATH=\"$PATH\" TERM=xterm-256color HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={}",
+            sb.dir.path().display(),
+            sb.path("home").display(),
+            sb.path("data").display(),
+            sb.path("config").display()
+        );
+        for (k, v) in env {
+            cmd.push_str(&format!(" {k}={v}"));
+        }
+        cmd.push_str(&format!(
+            " {} --db {}",
+            env!("CARGO_BIN_EXE_oin-review"),
+            sb.db().display()
+        ));
+        for a in args {
+            cmd.push_str(&format!(" {a}"));
+        }
+        cmd.push_str("; echo EXITED rc=$?; sleep 120");
+        let t = Tmux { socket };
+        let ok = t
+            .tmux(&[
+                "new-session",
+                "-d",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                &cmd,
+            ])
+            .status
+            .success();
+        assert!(
+            ok,
+            "tmux could not start (is tmux installed? .ci/run installs it)"
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    fn screen_with_styles(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", k]);
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+
+    fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                panic!("waited {timeout:?} for {text:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "#{alternate_on}"])
+                .stdout,
+        )
+        .trim()
+            == "1"
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        self.tmux(&["resize-window", "-x", &w.to_string(), "-y", &h.to_string()]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// Every SGR parameter in `text` (`ESC[0;7m` gives 0 and 7).
+fn sgr_params(text: &str) -> Vec<u32> {
+    text.split("\x1b[")
+        .skip(1)
+        .filter_map(|seq| seq.split_once('m'))
+        .flat_map(|(params, _)| {
+            params
+                .split(';')
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn queue_with_samples() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let f = sb.write(
+        "results.json",
+        include_str!("../data/sample-tester-results.json"),
+    );
+    sb.ok(&["import-results", f.to_str().unwrap()]);
+    sb
+}
+
+#[test]
+fn search_detail_help_resize_and_quit_restore_the_terminal() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "tour", &[], &[], 80, 24);
+    t.wait_for("1 Needs OIN", WAIT);
+    assert!(t.alternate_screen_on());
+    t.keys(&["5", "/"]);
+    t.literal("acme");
+    let s = t.wait_for("/acme", WAIT);
+    assert!(s.contains("OIN-2026-0142"), "{s}");
+    t.keys(&["Enter", "Enter"]);
+    let s = t.wait_for("── Overview", WAIT);
+    assert!(s.contains("OIN-2026-0142 Acme Expense"), "{s}");
+    assert!(!s.contains("s3cret"));
+    t.keys(&["Escape"]);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["?"]);
+    t.wait_for("help: every key", WAIT);
+    t.keys(&["Escape"]);
+    t.resize(130, 35);
+    t.wait_for(" detail ", WAIT);
+    t.resize(50, 10);
+    t.wait_for("terminal too small (need 60x15, have 50x10)", WAIT);
+    t.resize(80, 24);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    assert!(!t.alternate_screen_on(), "the alternate screen was left");
+}
+
+#[test]
+fn no_color_keeps_the_selection_in_reverse_video() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "nocolor", &[("NO_COLOR", "1")], &[], 80, 24);
+    t.wait_for("OIN-2026-0116", WAIT);
+    let styled = t.screen_with_styles();
+    let row = styled
+        .lines()
+        .find(|l| l.contains("OIN-2026-0116"))
+        .unwrap();
+    assert!(
+        sgr_params(row).contains(&7),
+        "selected row not reverse: {row:?}"
+    );
+    assert!(
+        !styled.contains("\x1b[38;5;") && !styled.contains("\x1b[31m"),
+        "colours under NO_COLOR"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn another_process_move_shows_within_three_seconds() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "live", &[], &[], 120, 30);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["5", "/"]);
+    t.literal("Acme Expense");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("OIN-2026-0142", WAIT);
+    assert!(s.contains("init review"), "{s}");
+    let started = Instant::now();
+    sb.ok(&["move", "--to", "qa_testing", "OIN-2026-0142"]);
+    let s = t.wait_for("QA testing", Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        s.contains("reloaded: another analyst changed the queue"),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for (i, signal) in ["TERM", "HUP"].iter().enumerate() {
+        let sb = queue_with_samples();
+        let t = Tmux::start(&sb, &format!("sig{i}"), &[], &[], 80, 24);
+        t.wait_for("1 Needs OIN", WAIT);
+        // The pane's shell runs the console as its child.
+        let shell =
+            String::from_utf8_lossy(&t.tmux(&["display-message", "-p", "#{pane_pid}"]).stdout)
+                .trim()
+                .to_string();
+        let out = Command::new("pkill")
+            .args([&format!("-{signal}"), "-P", &shell])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pkill found no console under shell {shell}"
+        );
+        t.wait_for("EXITED rc=0", WAIT);
+        assert!(
+            !t.alternate_screen_on(),
+            "SIG{signal} left the alternate screen on"
+        );
+    }
+}
+
+#[test]
+fn without_a_terminal_it_points_to_the_subcommands() {
+    let sb = queue_with_samples();
+    let out = sb.run(&[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the console needs a terminal"), "{err}");
+    assert!(err.contains("list, show, move"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing garbles the pipe");
+}
