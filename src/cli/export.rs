@@ -30,8 +30,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_store(false)?;
     let subs = store.load_submissions()?;
     let json = exchange::export_json(&subs, args.include_secrets, jiff::Timestamp::now())?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     writeln!(out, "{json}")?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -173,8 +173,7 @@ fn sort_rows(rows: &mut [Row], key: SortKey) {
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_store(false)?;
     let rows = select(store.load_submissions()?, &args, &ctx.policy, ctx.now);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
         ListFormat::Table => write_table(&mut out, &rows, day)?,

@@ -133,6 +133,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Buffered standard output: one write per buffer, not per line (flush before exiting).
+pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+}
+
 /// Parses a state key for clap, listing the valid keys on error.
 pub fn parse_state(s: &str) -> Result<ReviewState, String> {
     s.parse()

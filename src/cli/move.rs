@@ -63,8 +63,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         analyst: &ctx.analyst,
         at: jiff::Timestamp::now(),
     })?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let mut refused = 0;
     for o in &outcomes {
         let id = safe_line(&o.id);
@@ -84,6 +83,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     }
     let moved = outcomes.len() - refused;
     writeln!(out, "{moved} moved to {}, {refused} refused", args.to)?;
+    out.flush()?;
     Ok(if refused > 0 {
         ExitCode::FAILURE
     } else {

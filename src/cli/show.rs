@@ -35,8 +35,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             store.path().display()
         );
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     sub.mark_password_set(args.include_secrets);
     let assessment = assess(&sub, &ctx.policy, ctx.now);
     let day = ctx.policy.sla.calendar.day_length();
@@ -52,6 +51,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             write_history(&mut out, &sub)?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

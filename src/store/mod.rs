@@ -163,7 +163,9 @@ impl Store {
             .execute_batch(
                 "PRAGMA foreign_keys = ON;
                  PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;",
+                 PRAGMA synchronous = FULL;
+                 PRAGMA cache_size = -65536;
+                 PRAGMA mmap_size = 1073741824;",
             )
             .ctx("configuring the connection")
     }

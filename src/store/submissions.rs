@@ -9,7 +9,7 @@ use crate::domain::{
 };
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -125,14 +125,13 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {SUBMISSION_COLUMNS} FROM submissions {filter} ORDER BY id"
+                "SELECT {SUBMISSION_COLUMNS} FROM submissions {filter}"
             ))
             .ctx("reading submissions")?;
         let rows = stmt
             .query_map([only], submission_from_row)
             .ctx("reading submissions")?;
         let mut subs = Vec::new();
-        let mut index = HashMap::new();
         for row in rows {
             let raw = row.ctx("reading a submission")?;
             let mut sub = raw.sub;
@@ -144,9 +143,11 @@ impl Store {
             sub.state = state_of(&raw.state)?;
             sub.sso = parse_json_column::<SsoSettings>(&sub.id, "sso", raw.sso.as_deref())?;
             sub.scim = parse_json_column::<ScimEvidence>(&sub.id, "scim", raw.scim.as_deref())?;
-            index.insert(sub.id.clone(), subs.len());
             subs.push(sub);
         }
+        // Read in table order (sequential pages), sorted here: ORDER BY id would walk the
+        // id index and jump into the table once per row.
+        subs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let id_filter = if only.is_some() {
             "WHERE submission_id = ?1"
         } else {
@@ -163,9 +164,9 @@ impl Store {
                 ))
                 .ctx("reading submission details")?;
             let mut rows = stmt.query([only]).ctx("reading submission details")?;
+            let mut cursor = 0;
             while let Some(row) = rows.next().ctx("reading submission details")? {
-                let id: String = row.get(0).ctx("reading submission details")?;
-                if let Some(&i) = index.get(&id) {
+                if let Some(i) = advance(&subs, &mut cursor, row)? {
                     f(&mut subs[i], row)?;
                 }
             }
@@ -243,15 +244,25 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT submission_id, from_state, to_state, at, analyst, reason, forced, kind
-                 FROM events {id_filter} ORDER BY submission_id, at, id"
+                 FROM events {id_filter}"
             ))
             .ctx("reading history")?;
+        // Events in table (append) order, placed by binary search, then put in time order;
+        // the stable sort keeps append order for events at the same second.
         let mut rows = stmt.query([only]).ctx("reading history")?;
         while let Some(r) = rows.next().ctx("reading history")? {
-            let id: String = r.get(0).ctx("reading history")?;
-            let Some(&i) = index.get(&id) else { continue };
-            let change = event_from_row(r)?;
-            subs[i].history.push(change);
+            let id = r
+                .get_ref(0)
+                .ctx("reading history")?
+                .as_str()
+                .map_err(|e| corrupt(format!("submission id: {e}")))?;
+            if let Ok(i) = subs.binary_search_by(|s| s.id.as_str().cmp(id)) {
+                let change = event_from_row(r)?;
+                subs[i].history.push(change);
+            }
+        }
+        for sub in &mut subs {
+            sub.history.sort_by_key(|e| e.at);
         }
         Ok(subs)
     }
@@ -291,6 +302,21 @@ impl Store {
             .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))
             .ctx("counting submissions")
     }
+}
+
+/// Child rows come ordered by submission id, like `subs`: walks `cursor` forward to the
+/// row's submission (ids compare as bytes in both SQLite and Rust) without hashing or
+/// allocating per row.
+fn advance(subs: &[Submission], cursor: &mut usize, row: &Row) -> Result<Option<usize>> {
+    let id = row
+        .get_ref(0)
+        .ctx("reading submission details")?
+        .as_str()
+        .map_err(|e| corrupt(format!("submission id: {e}")))?;
+    while *cursor < subs.len() && subs[*cursor].id.as_str() < id {
+        *cursor += 1;
+    }
+    Ok((*cursor < subs.len() && subs[*cursor].id == id).then_some(*cursor))
 }
 
 fn parse_json_column<T: serde::de::DeserializeOwned>(
