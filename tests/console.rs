@@ -92,7 +92,7 @@ fn queue_at_80x24_shows_urgent_items_first_with_styles() {
     assert!(text.find("OIN-2026-0116").unwrap() < text.find("OIN-2026-0142").unwrap());
     // Footer hints come from the keymap.
     assert!(
-        line(&buf, 23).starts_with("Enter open the submission  / fuzzy search  f filters"),
+        line(&buf, 23).starts_with("Enter open  / search  f filter  s sort  ] tab  q quit  ? help"),
         "{}",
         line(&buf, 23)
     );

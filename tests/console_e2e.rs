@@ -212,11 +212,12 @@ fn another_process_move_shows_within_three_seconds() {
     t.keys(&["5", "/"]);
     t.literal("Acme Expense");
     t.keys(&["Enter"]);
-    let s = t.wait_for("OIN-2026-0142", WAIT);
-    assert!(s.contains("init review"), "{s}");
+    // The search result selects Acme Expense and the detail pane shows it.
+    t.wait_for("OIN-2026-0142 Acme Expense", WAIT);
+    t.wait_for("To be reviewed by Okta", WAIT);
     let started = Instant::now();
     sb.ok(&["move", "--to", "qa_testing", "OIN-2026-0142"]);
-    let s = t.wait_for("QA testing", Duration::from_secs(3));
+    let s = t.wait_for("To be QA tested by Okta", Duration::from_secs(3));
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(
         s.contains("reloaded: another analyst changed the queue"),

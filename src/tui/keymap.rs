@@ -226,131 +226,167 @@ pub struct Binding {
     pub keys: Vec<Key>,
     pub command: Command,
     pub desc: &'static str,
-    /// Shown in the footer of its context.
-    pub hint: bool,
+    /// A short label shown in the footer of its context.
+    pub hint: Option<&'static str>,
 }
 
-/// The default bindings: (context, keys, command, description, footer hint).
-const DEFAULTS: &[(Context, &[&str], Command, &str, bool)] = {
+/// The default bindings: (context, keys, command, description, footer label).
+const DEFAULTS: &[(Context, &[&str], Command, &str, Option<&str>)] = {
     use Command::*;
     use Context as C;
     &[
-        (C::Global, &["q"], Quit, "quit", true),
-        (C::Global, &["ctrl-c"], Quit, "quit", false),
-        (C::Global, &["?"], Help, "help: every key", true),
-        (C::Global, &[":"], Palette, "command palette", false),
+        (C::Global, &["q"], Quit, "quit", Some("quit")),
+        (C::Global, &["ctrl-c"], Quit, "quit", None),
+        (C::Global, &["?"], Help, "help: every key", Some("help")),
+        (C::Global, &[":"], Palette, "command palette", None),
         (
             C::Global,
             &["ctrl-z"],
             Suspend,
             "suspend to the shell (fg resumes)",
-            false,
+            None,
         ),
-        (C::Queue, &["j", "down"], Down, "next submission", false),
-        (C::Queue, &["k", "up"], Up, "previous submission", false),
-        (C::Queue, &["g", "home"], Top, "first submission", false),
-        (C::Queue, &["G", "end"], Bottom, "last submission", false),
-        (C::Queue, &["pgdn"], PageDown, "page down", false),
-        (C::Queue, &["pgup"], PageUp, "page up", false),
-        (C::Queue, &["ctrl-d"], HalfDown, "half a page down", false),
-        (C::Queue, &["ctrl-u"], HalfUp, "half a page up", false),
+        (C::Queue, &["j", "down"], Down, "next submission", None),
+        (C::Queue, &["k", "up"], Up, "previous submission", None),
+        (C::Queue, &["g", "home"], Top, "first submission", None),
+        (C::Queue, &["G", "end"], Bottom, "last submission", None),
+        (C::Queue, &["pgdn"], PageDown, "page down", None),
+        (C::Queue, &["pgup"], PageUp, "page up", None),
+        (C::Queue, &["ctrl-d"], HalfDown, "half a page down", None),
+        (C::Queue, &["ctrl-u"], HalfUp, "half a page up", None),
         (
             C::Queue,
             &["enter"],
             OpenDetail,
             "open the submission",
-            true,
+            Some("open"),
         ),
         (
             C::Queue,
             &["tab"],
             SwitchPane,
             "switch between queue and detail pane",
-            false,
+            None,
         ),
-        (C::Queue, &["/"], Search, "fuzzy search", true),
-        (C::Queue, &["esc"], ClearSearch, "clear search", false),
-        (C::Queue, &["f"], FilterMenu, "filters", true),
-        (C::Queue, &["F"], ClearFilters, "clear all filters", false),
-        (C::Queue, &["s"], SortNext, "next sort key", true),
-        (C::Queue, &["S"], SortReverse, "reverse the sort", false),
+        (C::Queue, &["/"], Search, "fuzzy search", Some("search")),
+        (C::Queue, &["esc"], ClearSearch, "clear search", None),
+        (C::Queue, &["f"], FilterMenu, "filters", Some("filter")),
+        (C::Queue, &["F"], ClearFilters, "clear all filters", None),
+        (C::Queue, &["s"], SortNext, "next sort key", Some("sort")),
+        (C::Queue, &["S"], SortReverse, "reverse the sort", None),
         (
             C::Queue,
             &["w"],
             ToggleNames,
             "OIN Manager / Wizard state names",
-            false,
+            None,
         ),
-        (C::Queue, &["]"], NextTab, "next tab", true),
-        (C::Queue, &["["], PrevTab, "previous tab", false),
-        (C::Queue, &["1"], TabNeedsOin, "tab: needs OIN", false),
-        (C::Queue, &["2"], TabWithIsv, "tab: with ISV", false),
-        (C::Queue, &["3"], TabMine, "tab: mine", false),
-        (C::Queue, &["4"], TabBreaching, "tab: breaching", false),
-        (C::Queue, &["5"], TabAll, "tab: all", false),
-        (C::Queue, &["y"], CopyId, "copy the id (OSC 52)", false),
+        (C::Queue, &["]"], NextTab, "next tab", Some("tab")),
+        (C::Queue, &["["], PrevTab, "previous tab", None),
+        (C::Queue, &["1"], TabNeedsOin, "tab: needs OIN", None),
+        (C::Queue, &["2"], TabWithIsv, "tab: with ISV", None),
+        (C::Queue, &["3"], TabMine, "tab: mine", None),
+        (C::Queue, &["4"], TabBreaching, "tab: breaching", None),
+        (C::Queue, &["5"], TabAll, "tab: all", None),
+        (C::Queue, &["y"], CopyId, "copy the id (OSC 52)", None),
         (
             C::Queue,
             &["p"],
             RevealPassword,
             "reveal the test password for 5 s",
-            false,
+            None,
         ),
         (
             C::Queue,
             &["ctrl-r"],
             Reload,
             "reload from the database",
-            false,
+            None,
         ),
-        (C::Detail, &["j", "down"], Down, "scroll down", false),
-        (C::Detail, &["k", "up"], Up, "scroll up", false),
-        (C::Detail, &["g", "home"], Top, "scroll to the top", false),
-        (C::Detail, &["G", "end"], Bottom, "scroll to the end", false),
-        (C::Detail, &["pgdn", "ctrl-d"], PageDown, "page down", false),
-        (C::Detail, &["pgup", "ctrl-u"], PageUp, "page up", false),
+        (C::Detail, &["j", "down"], Down, "scroll down", None),
+        (C::Detail, &["k", "up"], Up, "scroll up", None),
+        (C::Detail, &["g", "home"], Top, "scroll to the top", None),
+        (C::Detail, &["G", "end"], Bottom, "scroll to the end", None),
+        (C::Detail, &["pgdn", "ctrl-d"], PageDown, "page down", None),
+        (C::Detail, &["pgup", "ctrl-u"], PageUp, "page up", None),
         (
             C::Detail,
             &["esc", "enter"],
             Close,
             "back to the queue",
-            true,
+            Some("back"),
         ),
         (
             C::Detail,
             &["tab"],
             SwitchPane,
             "back to the queue pane",
-            false,
+            None,
         ),
         (
             C::Detail,
             &["p"],
             RevealPassword,
             "reveal the test password for 5 s",
-            true,
+            Some("password"),
         ),
-        (C::Detail, &["y"], CopyId, "copy the id (OSC 52)", true),
-        (C::Search, &["enter"], Accept, "keep the results", true),
+        (
+            C::Detail,
+            &["y"],
+            CopyId,
+            "copy the id (OSC 52)",
+            Some("copy id"),
+        ),
+        (
+            C::Search,
+            &["enter"],
+            Accept,
+            "keep the results",
+            Some("keep results"),
+        ),
         (
             C::Search,
             &["esc"],
             ClearSearch,
             "clear and leave search",
-            true,
+            Some("clear"),
         ),
-        (C::Help, &["esc", "?", "q"], Close, "close help", true),
-        (C::Help, &["j", "down"], Down, "scroll down", false),
-        (C::Help, &["k", "up"], Up, "scroll up", false),
-        (C::Palette, &["enter"], Accept, "run the command", true),
-        (C::Palette, &["esc"], Close, "close", true),
-        (C::Palette, &["down", "ctrl-n"], Down, "next", false),
-        (C::Palette, &["up", "ctrl-p"], Up, "previous", false),
-        (C::Filter, &["j", "down"], Down, "next", false),
-        (C::Filter, &["k", "up"], Up, "previous", false),
-        (C::Filter, &["space", "enter"], Toggle, "toggle", true),
-        (C::Filter, &["F"], ClearFilters, "clear all", true),
-        (C::Filter, &["esc", "f", "q"], Close, "close", true),
+        (
+            C::Help,
+            &["esc", "?", "q"],
+            Close,
+            "close help",
+            Some("close"),
+        ),
+        (C::Help, &["j", "down"], Down, "scroll down", None),
+        (C::Help, &["k", "up"], Up, "scroll up", None),
+        (
+            C::Palette,
+            &["enter"],
+            Accept,
+            "run the command",
+            Some("run"),
+        ),
+        (C::Palette, &["esc"], Close, "close", Some("close")),
+        (C::Palette, &["down", "ctrl-n"], Down, "next", None),
+        (C::Palette, &["up", "ctrl-p"], Up, "previous", None),
+        (C::Filter, &["j", "down"], Down, "next", None),
+        (C::Filter, &["k", "up"], Up, "previous", None),
+        (
+            C::Filter,
+            &["space", "enter"],
+            Toggle,
+            "toggle",
+            Some("toggle"),
+        ),
+        (
+            C::Filter,
+            &["F"],
+            ClearFilters,
+            "clear all",
+            Some("clear all"),
+        ),
+        (C::Filter, &["esc", "f", "q"], Close, "close", Some("close")),
     ]
 };
 
@@ -467,15 +503,15 @@ impl Keymap {
         let mut out: Vec<(String, &'static str)> = self
             .bindings
             .iter()
-            .filter(|b| b.hint && b.context == context)
-            .filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.desc)))
+            .filter(|b| b.context == context)
+            .filter_map(|b| Some((b.keys.first()?.to_string(), b.hint?)))
             .collect();
         if matches!(context, Context::Queue | Context::Detail) {
             out.extend(
                 self.bindings
                     .iter()
-                    .filter(|b| b.hint && b.context == Context::Global)
-                    .filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.desc))),
+                    .filter(|b| b.context == Context::Global)
+                    .filter_map(|b| Some((b.keys.first()?.to_string(), b.hint?))),
             );
         }
         out
