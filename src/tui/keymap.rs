@@ -230,8 +230,16 @@ pub struct Binding {
     pub hint: Option<&'static str>,
 }
 
-/// The default bindings: (context, keys, command, description, footer label).
-const DEFAULTS: &[(Context, &[&str], Command, &str, Option<&str>)] = {
+/// A default binding: (context, keys, command, description, footer label).
+type DefaultBinding = (
+    Context,
+    &'static [&'static str],
+    Command,
+    &'static str,
+    Option<&'static str>,
+);
+
+const DEFAULTS: &[DefaultBinding] = {
     use Command::*;
     use Context as C;
     &[
