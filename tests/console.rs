@@ -92,7 +92,8 @@ fn queue_at_80x24_shows_urgent_items_first_with_styles() {
     assert!(text.find("OIN-2026-0116").unwrap() < text.find("OIN-2026-0142").unwrap());
     // Footer hints come from the keymap.
     assert!(
-        line(&buf, 23).starts_with("Enter open  / search  f filter  s sort  ] tab  q quit  ? help"),
+        line(&buf, 23)
+            .starts_with("Enter open  / search  f filter  s sort  ] tab  m move  q quit  ? help"),
         "{}",
         line(&buf, 23)
     );
@@ -361,6 +362,7 @@ fn selection_is_kept_by_id_across_reloads() {
     rows.reverse();
     app.update(Msg::Worker(WorkerEvent::Loaded {
         rows: std::sync::Arc::new(rows),
+        at: app.now,
         took: std::time::Duration::ZERO,
         external: true,
     }));

@@ -264,3 +264,62 @@ fn without_a_terminal_it_points_to_the_subcommands() {
     assert!(err.contains("list, show, move"), "{err}");
     assert!(out.stdout.is_empty(), "nothing garbles the pipe");
 }
+
+#[test]
+fn mark_three_move_them_then_undo() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "triage", &[], &[], 120, 40);
+    t.wait_for("1 Needs OIN", WAIT);
+    // Only initial review: the filter menu's second item; then all tabs.
+    t.keys(&["f", "j", "Space", "Escape", "5"]);
+    t.wait_for("State: To be reviewed by Okta", WAIT);
+    t.keys(&["Space", "Space", "Space"]);
+    let s = t.wait_for("3 marked", WAIT);
+    let marked: Vec<String> = s
+        .lines()
+        .filter(|l| l.starts_with(" ●") || l.starts_with("▶●"))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .next()
+                .map(|w| w.trim_start_matches(['▶', '●']).to_string())
+        })
+        .collect();
+    assert_eq!(marked.len(), 3, "{s}");
+    // m, then the second target (QA testing), a reason, confirm.
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Reason for moving 3", WAIT);
+    t.literal("passed initial review");
+    t.keys(&["Enter"]);
+    t.wait_for("Move 3 submission(s) to To be QA tested by Okta?", WAIT);
+    t.keys(&["y"]);
+    t.wait_for("moved 3 of 3 to To be QA tested by Okta", WAIT);
+    let state_of = |id: &str| -> (String, serde_json::Value) {
+        let s: serde_json::Value =
+            serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap();
+        (
+            s["state"].as_str().unwrap().to_string(),
+            s["history"].as_array().unwrap().last().unwrap().clone(),
+        )
+    };
+    for id in &marked {
+        let (state, last) = state_of(id);
+        assert_eq!(state, "qa_testing", "{id}");
+        assert!(
+            last["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("passed initial review")
+        );
+    }
+    t.keys(&["u"]);
+    t.wait_for("undid 3 move(s)", WAIT);
+    for id in &marked {
+        let (state, last) = state_of(id);
+        assert_eq!(state, "initial_review", "{id}");
+        assert_eq!(last["kind"], "undo");
+    }
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}

@@ -1,5 +1,6 @@
 //! Command-line interface: global flags, the subcommands, and what they share.
 
+mod assign;
 mod console;
 pub use console::pick_theme;
 mod demo;
@@ -10,6 +11,7 @@ mod list;
 mod r#move;
 mod promise;
 mod show;
+mod undo;
 
 use crate::config::{self, Config};
 use crate::domain::{Policy, ReviewState};
@@ -62,6 +64,12 @@ pub enum Command {
     Show(show::Args),
     /// Move submissions to another review state.
     Move(r#move::Args),
+    /// Assign submissions to an analyst.
+    Assign(assign::AssignArgs),
+    /// Claim submissions for yourself.
+    Claim(assign::ClaimArgs),
+    /// Undo your last batch of moves.
+    Undo(undo::Args),
     /// Write the whole queue in the import format.
     Export(export::Args),
     /// Create a demo queue with sample and generated submissions.
@@ -128,6 +136,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Promise(a)) => promise::run(&ctx, a),
         Some(Command::Move(a)) => r#move::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
+        Some(Command::Assign(a)) => assign::run_assign(&ctx, a),
+        Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
+        Some(Command::Undo(a)) => undo::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         None => console::run(&ctx, ctx.open_store(false)?),
     }

@@ -4,7 +4,10 @@ mod moves;
 mod schema;
 mod submissions;
 
-pub use moves::{MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved};
+pub use moves::{
+    AssignItem, AssignOutcome, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved, UndoOutcome,
+    UndoReport,
+};
 pub use submissions::{ImportRefused, ImportSummary};
 
 use jiff::{Timestamp, Unit};

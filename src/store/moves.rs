@@ -85,14 +85,14 @@ impl Store {
         let batch = tx.last_insert_rowid();
         let mut outcomes = Vec::with_capacity(req.items.len());
         for item in req.items {
-            let row: Option<(String, i64)> = tx
-                .prepare_cached("SELECT state, version FROM submissions WHERE id = ?1")
+            let row: Option<(String, i64, Option<String>)> = tx
+                .prepare_cached("SELECT state, version, assignee FROM submissions WHERE id = ?1")
                 .and_then(|mut s| {
-                    s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                         .optional()
                 })
                 .ctx("reading a submission to move")?;
-            let Some((state, version)) = row else {
+            let Some((state, version, assignee)) = row else {
                 outcomes.push(MoveOutcome {
                     id: item.id.clone(),
                     result: Err(MoveRefused::UnknownId),
@@ -141,7 +141,7 @@ impl Store {
                     to: req.to,
                     at: req.at,
                     by: req.analyst.to_string(),
-                    reason: req.reason.map(str::to_string),
+                    reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
                     forced,
                     kind: EventKind::Move,
                 },
@@ -173,6 +173,15 @@ impl Store {
     }
 }
 
+/// The event's reason; moving an item another analyst claimed is noted in it.
+fn claimed_note(reason: Option<&str>, assignee: Option<&str>, analyst: &str) -> Option<String> {
+    match (reason, assignee.filter(|a| *a != analyst)) {
+        (r, None) => r.map(str::to_string),
+        (Some(r), Some(a)) => Some(format!("{r} [claimed by {a}]")),
+        (None, Some(a)) => Some(format!("[claimed by {a}]")),
+    }
+}
+
 /// Who last changed a submission and when, from the audit log.
 fn last_change(tx: &rusqlite::Transaction, id: &str) -> Result<(String, Timestamp)> {
     let row: Option<(String, String)> = tx
@@ -186,5 +195,227 @@ fn last_change(tx: &rusqlite::Transaction, id: &str) -> Result<(String, Timestam
     match row {
         Some((by, at)) => Ok((by, parse_ts(&at)?)),
         None => Ok(("someone".to_string(), Timestamp::UNIX_EPOCH)),
+    }
+}
+
+/// One submission to assign, with the row version the analyst saw (if any).
+pub type AssignItem = MoveItem;
+
+/// What an assignment did to one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignOutcome {
+    pub id: String,
+    /// The previous assignee, or why it was refused.
+    pub result: std::result::Result<Option<String>, MoveRefused>,
+}
+
+/// What undoing a batch did to one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoOutcome {
+    pub id: String,
+    /// The state it went back to, or why it could not.
+    pub result: std::result::Result<ReviewState, String>,
+}
+
+/// The result of `undo_last_batch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoReport {
+    /// The batch that was undone (None: the analyst has nothing to undo).
+    pub batch: Option<i64>,
+    pub to: Option<ReviewState>,
+    pub outcomes: Vec<UndoOutcome>,
+}
+
+impl Store {
+    /// Sets (or clears) the assignee of many submissions in one transaction; each change is
+    /// version-checked, bumps the version and is kept in the `assignments` audit table.
+    pub fn assign_submissions(
+        &mut self,
+        items: &[AssignItem],
+        to: Option<&str>,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<Vec<AssignOutcome>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("starting an assignment")?;
+        let when = fmt_ts(at);
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in items {
+            let row: Option<(Option<String>, i64, String)> = tx
+                .prepare_cached("SELECT assignee, version, state FROM submissions WHERE id = ?1")
+                .and_then(|mut s| {
+                    s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .optional()
+                })
+                .ctx("reading a submission to assign")?;
+            let Some((before, version, state)) = row else {
+                outcomes.push(AssignOutcome {
+                    id: item.id.clone(),
+                    result: Err(MoveRefused::UnknownId),
+                });
+                continue;
+            };
+            if item.expected_version.is_some_and(|v| v != version) {
+                let (by, when) = last_change(&tx, &item.id)?;
+                outcomes.push(AssignOutcome {
+                    id: item.id.clone(),
+                    result: Err(MoveRefused::Conflict {
+                        by,
+                        at: when,
+                        state: state
+                            .parse()
+                            .map_err(|e: crate::domain::state::UnknownState| {
+                                StoreError::Corrupt(e.to_string())
+                            })?,
+                    }),
+                });
+                continue;
+            }
+            if before.as_deref() != to {
+                tx.prepare_cached(
+                    "UPDATE submissions SET assignee = ?1, version = version + 1, updated_at = ?2
+                     WHERE id = ?3",
+                )
+                .and_then(|mut s| s.execute(params![to, when, item.id]))
+                .ctx("assigning a submission")?;
+                tx.prepare_cached(
+                    "INSERT INTO assignments (submission_id, from_assignee, to_assignee, at, analyst)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut s| s.execute(params![item.id, before, to, when, analyst]))
+                .ctx("writing the assignment log")?;
+            }
+            outcomes.push(AssignOutcome {
+                id: item.id.clone(),
+                result: Ok(before),
+            });
+        }
+        tx.commit().ctx("committing the assignment")?;
+        Ok(outcomes)
+    }
+
+    /// Everyone who appears in the audit log or as an assignee, for the assign picker.
+    pub fn known_analysts(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT analyst FROM batches UNION SELECT analyst FROM assignments
+                 UNION SELECT assignee FROM submissions WHERE assignee IS NOT NULL
+                 ORDER BY 1",
+            )
+            .ctx("listing analysts")?;
+        let rows = stmt.query_map([], |r| r.get(0)).ctx("listing analysts")?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .ctx("listing analysts")
+    }
+
+    /// Undoes `analyst`'s latest batch of moves that is not undone yet: each item goes back
+    /// to the state it came from, as a new `undo` event, unless someone changed its state
+    /// since. History is never deleted. One transaction.
+    pub fn undo_last_batch(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("starting an undo")?;
+        let batch: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT b.id, b.to_state FROM batches b
+                 WHERE b.analyst = ?1 AND b.undoes IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM batches u WHERE u.undoes = b.id)
+                   AND EXISTS (SELECT 1 FROM events e WHERE e.batch_id = b.id)
+                 ORDER BY b.id DESC LIMIT 1",
+                [analyst],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ctx("finding the last batch")?;
+        let Some((batch, to)) = batch else {
+            return Ok(UndoReport {
+                batch: None,
+                to: None,
+                outcomes: Vec::new(),
+            });
+        };
+        let when = fmt_ts(at);
+        tx.execute(
+            "INSERT INTO batches (analyst, at, to_state, reason, undoes) VALUES (?1, ?2, ?3, 'undo', ?4)",
+            params![analyst, when, to, batch],
+        )
+        .ctx("recording the undo")?;
+        let undo_batch = tx.last_insert_rowid();
+        let moved: Vec<(i64, String, Option<String>, String)> = {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT id, submission_id, from_state, to_state FROM events WHERE batch_id = ?1 ORDER BY id",
+                )
+                .ctx("reading the batch")?;
+            let rows = stmt
+                .query_map([batch], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .ctx("reading the batch")?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .ctx("reading the batch")?
+        };
+        let parse = |s: &str| -> Result<ReviewState> {
+            s.parse()
+                .map_err(|e: crate::domain::state::UnknownState| StoreError::Corrupt(e.to_string()))
+        };
+        let mut outcomes = Vec::with_capacity(moved.len());
+        for (event_id, id, from, to_state) in moved {
+            let latest: (i64, String, String) = tx
+                .query_row(
+                    "SELECT id, analyst, at FROM events WHERE submission_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .ctx("reading the audit log")?;
+            let Some(from) = from else {
+                outcomes.push(UndoOutcome {
+                    id,
+                    result: Err("it had no earlier state".into()),
+                });
+                continue;
+            };
+            if latest.0 != event_id {
+                outcomes.push(UndoOutcome {
+                    id,
+                    result: Err(format!("changed by {} at {} since", latest.1, latest.2)),
+                });
+                continue;
+            }
+            let back = parse(&from)?;
+            tx.prepare_cached(
+                "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3",
+            )
+            .and_then(|mut s| s.execute(params![from, when, id]))
+            .ctx("undoing a move")?;
+            insert_event(
+                &tx,
+                &id,
+                &StateChange {
+                    from: Some(parse(&to_state)?),
+                    to: back,
+                    at,
+                    by: analyst.to_string(),
+                    reason: Some("undo".into()),
+                    forced: false,
+                    kind: EventKind::Undo,
+                },
+                Some(undo_batch),
+            )?;
+            outcomes.push(UndoOutcome {
+                id,
+                result: Ok(back),
+            });
+        }
+        tx.commit().ctx("committing the undo")?;
+        Ok(UndoReport {
+            batch: Some(batch),
+            to: Some(parse(&to)?),
+            outcomes,
+        })
     }
 }

@@ -126,6 +126,25 @@ CREATE TABLE promises (
     PRIMARY KEY (submission_id, phase)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // v3: claims and assignments in the audit trail; batches that undo other batches.
+    r#"
+CREATE TABLE assignments (
+    id            INTEGER PRIMARY KEY,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    from_assignee TEXT,
+    to_assignee   TEXT,
+    at            TEXT NOT NULL,
+    analyst       TEXT NOT NULL
+) STRICT;
+CREATE INDEX assignments_by_submission ON assignments (submission_id, id);
+CREATE TRIGGER assignments_append_only_update BEFORE UPDATE ON assignments
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER assignments_append_only_delete BEFORE DELETE ON assignments
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+ALTER TABLE batches ADD COLUMN undoes INTEGER REFERENCES batches (id);
+CREATE INDEX events_by_batch ON events (batch_id);
+"#,
 ];
 
 pub fn latest_version() -> i64 {

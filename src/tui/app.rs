@@ -5,6 +5,7 @@ use super::keymap::{Command, Context, Keymap};
 use super::worker::{QueueRow, SearchRequest, SearchResult, Snapshot, WorkerEvent};
 use crate::domain::state::Holder;
 use crate::domain::{ClockStatus, Freshness, Policy, Protocol, ReviewState, SubmissionPath};
+use crate::store::{MoveItem, MoveRefused};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use std::collections::BTreeSet;
@@ -141,6 +142,31 @@ pub enum Mode {
     },
     /// The detail of the selected submission, full screen (narrow terminals).
     DetailFull,
+    /// Choosing the target state for the marked (or selected) submissions.
+    Picker {
+        cursor: usize,
+    },
+    /// Typing an optional reason for a move.
+    Reason {
+        to: ReviewState,
+        text: String,
+    },
+    /// Asking before a batch runs.
+    Confirm {
+        to: ReviewState,
+        reason: Option<String>,
+    },
+    /// What a batch refused and why; dismissable.
+    Report {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+    /// Choosing (or typing) the analyst to assign to.
+    AssignPicker {
+        cursor: usize,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +206,16 @@ pub enum Action {
     Search(u64, String, Option<Arc<Vec<usize>>>),
     CopyToClipboard(String),
     Suspend,
+    Move {
+        items: Vec<MoveItem>,
+        to: ReviewState,
+        reason: Option<String>,
+    },
+    Assign {
+        items: Vec<MoveItem>,
+        to: Option<String>,
+    },
+    Undo,
 }
 
 /// Terminal widths from which the detail shows as a side pane.
@@ -217,6 +253,18 @@ pub struct App {
     pub size: (u16, u16),
     /// Last search timing, for the status line.
     pub last_search_ms: Option<f64>,
+    /// Marked submissions, by id: they survive sorting, filtering and reloads.
+    pub marks: BTreeSet<String>,
+    /// Analysts seen in the audit log, for the assign picker.
+    pub analysts: Vec<String>,
+}
+
+/// One line of the state picker: a target, how many of the chosen items it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveChoice {
+    pub to: ReviewState,
+    pub applies: usize,
+    pub total: usize,
 }
 
 impl App {
@@ -254,7 +302,92 @@ impl App {
             detail_scroll: 0,
             size: (80, 24),
             last_search_ms: None,
+            marks: BTreeSet::new(),
+            analysts: Vec::new(),
         }
+    }
+
+    /// The submissions a batch command acts on: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<&QueueRow> {
+        if self.marks.is_empty() {
+            self.selected_row().into_iter().collect()
+        } else {
+            self.rows
+                .iter()
+                .filter(|r| self.marks.contains(&r.sub.id))
+                .collect()
+        }
+    }
+
+    /// How many marked submissions the current view does not show.
+    pub fn hidden_marks(&self) -> usize {
+        let shown = self
+            .view
+            .iter()
+            .filter(|&&i| self.marks.contains(&self.rows[i].sub.id))
+            .count();
+        self.marks.len().saturating_sub(shown)
+    }
+
+    /// The states the targets may move to (the transition table), with how many each suits.
+    pub fn move_choices(&self) -> Vec<MoveChoice> {
+        let targets = self.targets();
+        ReviewState::ALL
+            .into_iter()
+            .map(|to| MoveChoice {
+                to,
+                applies: targets
+                    .iter()
+                    .filter(|r| r.sub.state.can_move_to(to))
+                    .count(),
+                total: targets.len(),
+            })
+            .filter(|c| c.applies > 0)
+            .collect()
+    }
+
+    /// The assign picker's entries for its typed text: `Some(name)` or `None` for nobody.
+    pub fn assign_choices(&self, text: &str) -> Vec<Option<String>> {
+        let text = text.trim();
+        let mut names: Vec<String> = self.analysts.clone();
+        if !names.contains(&self.analyst) {
+            names.insert(0, self.analyst.clone());
+        }
+        let mut out: Vec<Option<String>> = names
+            .into_iter()
+            .filter(|n| text.is_empty() || n.to_lowercase().contains(&text.to_lowercase()))
+            .map(Some)
+            .collect();
+        if !text.is_empty() && !out.iter().any(|n| n.as_deref() == Some(text)) {
+            out.insert(0, Some(text.to_string()));
+        }
+        if text.is_empty() {
+            out.push(None);
+        }
+        out
+    }
+
+    /// Other analysts who hold some of the targets.
+    pub fn claimed_by_others(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .targets()
+            .iter()
+            .filter_map(|r| r.sub.assignee.clone())
+            .filter(|a| *a != self.analyst)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn items(&self) -> Vec<MoveItem> {
+        self.targets()
+            .iter()
+            .map(|r| MoveItem {
+                id: r.sub.id.clone(),
+                expected_version: Some(r.sub.version),
+            })
+            .collect()
     }
 
     pub fn selected_row(&self) -> Option<&QueueRow> {
@@ -271,6 +404,10 @@ impl App {
             Mode::Palette { .. } => Context::Palette,
             Mode::Filter { .. } => Context::Filter,
             Mode::DetailFull => Context::Detail,
+            Mode::Picker { .. } | Mode::AssignPicker { .. } => Context::Picker,
+            Mode::Reason { .. } => Context::Input,
+            Mode::Confirm { .. } => Context::Confirm,
+            Mode::Report { .. } => Context::Report,
         }
     }
 
@@ -474,7 +611,10 @@ impl App {
 
     fn on_worker(&mut self, ev: WorkerEvent) -> Vec<Action> {
         match ev {
-            WorkerEvent::Loaded { rows, external, .. } => {
+            WorkerEvent::Loaded {
+                rows, at, external, ..
+            } => {
+                self.now = self.now.max(at);
                 let first = !self.loaded;
                 self.rows = rows;
                 self.loaded = true;
@@ -495,6 +635,137 @@ impl App {
             }
             WorkerEvent::DbError(e) => {
                 self.say(Level::Error, format!("database: {e}"));
+                Vec::new()
+            }
+            WorkerEvent::Analysts(names) => {
+                self.analysts = names;
+                Vec::new()
+            }
+            WorkerEvent::Moved { to, outcomes, took } => {
+                let refused: Vec<String> = outcomes
+                    .iter()
+                    .filter_map(|o| {
+                        o.result
+                            .as_ref()
+                            .err()
+                            .map(|why| format!("{}  {why}", o.id))
+                    })
+                    .collect();
+                for o in outcomes.iter().filter(|o| o.result.is_ok()) {
+                    self.marks.remove(&o.id);
+                }
+                let moved = outcomes.len() - refused.len();
+                let text = format!(
+                    "moved {moved} of {} to {} in {} ms{}",
+                    outcomes.len(),
+                    to.manager_name(),
+                    took.as_millis(),
+                    if refused.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} refused (see the report)", refused.len())
+                    }
+                );
+                self.say(
+                    if refused.is_empty() {
+                        Level::Info
+                    } else {
+                        Level::Warn
+                    },
+                    text,
+                );
+                if !refused.is_empty() {
+                    self.mode = Mode::Report {
+                        title: format!(
+                            "{} of {} not moved to {}",
+                            refused.len(),
+                            outcomes.len(),
+                            to.key()
+                        ),
+                        lines: refused,
+                        scroll: 0,
+                    };
+                }
+                Vec::new()
+            }
+            WorkerEvent::Assigned { to, outcomes } => {
+                let refused: Vec<String> = outcomes
+                    .iter()
+                    .filter_map(|o| {
+                        o.result
+                            .as_ref()
+                            .err()
+                            .map(|why: &MoveRefused| format!("{}  {why}", o.id))
+                    })
+                    .collect();
+                let who = to.as_deref().unwrap_or("nobody");
+                self.say(
+                    if refused.is_empty() {
+                        Level::Info
+                    } else {
+                        Level::Warn
+                    },
+                    format!(
+                        "assigned {} to {who}{}",
+                        outcomes.len() - refused.len(),
+                        if refused.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; {} refused", refused.len())
+                        }
+                    ),
+                );
+                if !refused.is_empty() {
+                    self.mode = Mode::Report {
+                        title: format!("not assigned to {who}"),
+                        lines: refused,
+                        scroll: 0,
+                    };
+                }
+                Vec::new()
+            }
+            WorkerEvent::Undone(report) => {
+                match report.batch {
+                    None => self.say(
+                        Level::Warn,
+                        "nothing to undo: you have no batch of moves left to undo",
+                    ),
+                    Some(_) => {
+                        let failed: Vec<String> = report
+                            .outcomes
+                            .iter()
+                            .filter_map(|o| {
+                                o.result
+                                    .as_ref()
+                                    .err()
+                                    .map(|why| format!("{}  {why}", o.id))
+                            })
+                            .collect();
+                        let back = report.outcomes.len() - failed.len();
+                        self.say(
+                            if failed.is_empty() {
+                                Level::Info
+                            } else {
+                                Level::Warn
+                            },
+                            format!(
+                                "undid {back} move(s){}",
+                                if failed.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("; {} could not be undone", failed.len())
+                                }
+                            ),
+                        );
+                        if !failed.is_empty() {
+                            self.mode = Mode::Report {
+                                title: "not undone".into(),
+                                lines: failed,
+                                scroll: 0,
+                            };
+                        }
+                    }
+                }
                 Vec::new()
             }
             WorkerEvent::SearchDone(result) => {
@@ -518,6 +789,9 @@ impl App {
             Context::Search => self.on_search_key(key, command),
             Context::Palette => self.on_palette_key(key, command),
             Context::Filter => self.on_filter_key(command),
+            Context::Picker | Context::Input | Context::Confirm | Context::Report => {
+                self.on_batch_key(key, command)
+            }
             Context::Help => {
                 if let Mode::Help { scroll } = &mut self.mode {
                     match command {
@@ -736,6 +1010,143 @@ impl App {
         Vec::new()
     }
 
+    /// Keys in the move/assign flow: picker, reason, confirmation, report.
+    fn on_batch_key(&mut self, key: KeyEvent, command: Option<Command>) -> Vec<Action> {
+        let typed = match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        match self.mode.clone() {
+            Mode::Picker { cursor } => {
+                let choices = self.move_choices();
+                match command {
+                    Some(Command::Down) => {
+                        self.mode = Mode::Picker {
+                            cursor: (cursor + 1).min(choices.len().saturating_sub(1)),
+                        }
+                    }
+                    Some(Command::Up) => {
+                        self.mode = Mode::Picker {
+                            cursor: cursor.saturating_sub(1),
+                        }
+                    }
+                    Some(Command::Close) => self.mode = Mode::Normal,
+                    Some(Command::Accept) => {
+                        if let Some(c) = choices.get(cursor) {
+                            self.mode = Mode::Reason {
+                                to: c.to,
+                                text: String::new(),
+                            };
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Mode::AssignPicker { cursor, mut text } => {
+                let choices = self.assign_choices(&text);
+                match (command, key.code) {
+                    (Some(Command::Down), _) if typed.is_none() || key.code == KeyCode::Down => {
+                        self.mode = Mode::AssignPicker {
+                            cursor: (cursor + 1).min(choices.len().saturating_sub(1)),
+                            text,
+                        }
+                    }
+                    (Some(Command::Up), _) if typed.is_none() || key.code == KeyCode::Up => {
+                        self.mode = Mode::AssignPicker {
+                            cursor: cursor.saturating_sub(1),
+                            text,
+                        }
+                    }
+                    (Some(Command::Close), _) => self.mode = Mode::Normal,
+                    (Some(Command::Accept), _) => {
+                        self.mode = Mode::Normal;
+                        if let Some(to) = choices.get(cursor) {
+                            return vec![Action::Assign {
+                                items: self.items(),
+                                to: to.clone(),
+                            }];
+                        }
+                    }
+                    (_, KeyCode::Backspace) => {
+                        text.pop();
+                        self.mode = Mode::AssignPicker { cursor: 0, text };
+                    }
+                    _ => {
+                        if let Some(c) = typed.filter(|c| !c.is_control()) {
+                            text.push(c);
+                            self.mode = Mode::AssignPicker { cursor: 0, text };
+                        }
+                    }
+                }
+            }
+            Mode::Reason { to, mut text } => match command {
+                Some(Command::Close) => self.mode = Mode::Normal,
+                Some(Command::Accept) => {
+                    let reason = Some(text.trim().to_string()).filter(|r| !r.is_empty());
+                    self.mode = Mode::Confirm { to, reason };
+                }
+                _ => {
+                    if key.code == KeyCode::Backspace {
+                        text.pop();
+                    } else if let Some(c) = typed.filter(|c| !c.is_control()) {
+                        text.push(c);
+                    }
+                    self.mode = Mode::Reason { to, text };
+                }
+            },
+            Mode::Confirm { to, reason } => match command {
+                Some(Command::Yes) => {
+                    self.mode = Mode::Normal;
+                    let items = self.items();
+                    self.say(
+                        Level::Info,
+                        format!(
+                            "moving {} submission(s) to {}…",
+                            items.len(),
+                            to.manager_name()
+                        ),
+                    );
+                    return vec![Action::Move { items, to, reason }];
+                }
+                Some(Command::No) => {
+                    self.mode = Mode::Normal;
+                    self.say(Level::Info, "move cancelled: nothing changed");
+                }
+                _ => {}
+            },
+            Mode::Report {
+                title,
+                lines,
+                scroll,
+            } => match command {
+                Some(Command::Close) => self.mode = Mode::Normal,
+                Some(Command::Down) => {
+                    self.mode = Mode::Report {
+                        title,
+                        lines,
+                        scroll: scroll.saturating_add(1),
+                    }
+                }
+                Some(Command::Up) => {
+                    self.mode = Mode::Report {
+                        title,
+                        lines,
+                        scroll: scroll.saturating_sub(1),
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+
     fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
         self.rebuild_view();
@@ -807,7 +1218,68 @@ impl App {
                     self.query.clear();
                     self.search = None;
                     self.rebuild_view();
+                } else if !self.marks.is_empty() {
+                    self.marks.clear();
+                    self.say(Level::Info, "marks cleared");
                 }
+            }
+            Command::Mark => {
+                if let Some(id) = self.selected_row().map(|r| r.sub.id.clone()) {
+                    if !self.marks.remove(&id) {
+                        self.marks.insert(id);
+                    }
+                    self.select(self.selected + 1);
+                }
+            }
+            Command::MarkAll => {
+                let ids: Vec<String> = self
+                    .view
+                    .iter()
+                    .map(|&i| self.rows[i].sub.id.clone())
+                    .collect();
+                let n = ids.len();
+                self.marks.extend(ids);
+                self.say(
+                    Level::Info,
+                    format!("marked the {n} shown; {} marked in all", self.marks.len()),
+                );
+            }
+            Command::ClearMarks => {
+                self.marks.clear();
+                self.say(Level::Info, "marks cleared");
+            }
+            Command::Move => {
+                if self.targets().is_empty() {
+                    self.say(
+                        Level::Warn,
+                        "nothing to move: select or mark submissions first",
+                    );
+                } else if self.move_choices().is_empty() {
+                    self.say(Level::Warn, "no normal move applies to these submissions (corrections: oin-review move --force --reason)");
+                } else {
+                    self.mode = Mode::Picker { cursor: 0 };
+                }
+            }
+            Command::Claim => {
+                let items = self.items();
+                if !items.is_empty() {
+                    return vec![Action::Assign {
+                        items,
+                        to: Some(self.analyst.clone()),
+                    }];
+                }
+            }
+            Command::Assign => {
+                if !self.targets().is_empty() {
+                    self.mode = Mode::AssignPicker {
+                        cursor: 0,
+                        text: String::new(),
+                    };
+                }
+            }
+            Command::Undo => {
+                self.say(Level::Info, "undoing your last batch…");
+                return vec![Action::Undo];
             }
             Command::FilterMenu => self.mode = Mode::Filter { cursor: 0 },
             Command::ClearFilters => {
@@ -868,7 +1340,7 @@ impl App {
                 }
             }
             Command::Reload => return vec![Action::Reload],
-            Command::Toggle | Command::Accept => {}
+            Command::Toggle | Command::Accept | Command::Yes | Command::No => {}
         }
         Vec::new()
     }

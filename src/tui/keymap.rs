@@ -15,6 +15,10 @@ pub enum Context {
     Help,
     Palette,
     Filter,
+    Picker,
+    Input,
+    Confirm,
+    Report,
 }
 
 impl Context {
@@ -27,6 +31,10 @@ impl Context {
             Context::Help => "Help",
             Context::Palette => "Command palette",
             Context::Filter => "Filter menu",
+            Context::Picker => "Pickers (state, analyst)",
+            Context::Input => "Text input (reason, name)",
+            Context::Confirm => "Confirmation",
+            Context::Report => "Batch report",
         }
     }
 }
@@ -68,6 +76,15 @@ pub enum Command {
     Reload,
     Toggle,
     Accept,
+    Mark,
+    MarkAll,
+    ClearMarks,
+    Move,
+    Claim,
+    Assign,
+    Undo,
+    Yes,
+    No,
 }
 
 impl Command {
@@ -109,6 +126,15 @@ impl Command {
             Reload => "reload",
             Toggle => "toggle",
             Accept => "accept",
+            Mark => "mark",
+            MarkAll => "mark_all",
+            ClearMarks => "clear_marks",
+            Move => "move",
+            Claim => "claim",
+            Assign => "assign",
+            Undo => "undo",
+            Yes => "yes",
+            No => "no",
         }
     }
 }
@@ -306,6 +332,43 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (
             C::Queue,
+            &["space"],
+            Mark,
+            "mark / unmark the submission",
+            None,
+        ),
+        (
+            C::Queue,
+            &["V"],
+            MarkAll,
+            "mark every submission the filter shows",
+            None,
+        ),
+        (C::Queue, &["U"], ClearMarks, "clear all marks", None),
+        (
+            C::Queue,
+            &["m"],
+            Move,
+            "move the marked (or selected) to another state",
+            Some("move"),
+        ),
+        (
+            C::Queue,
+            &["a"],
+            Claim,
+            "claim the marked (or selected) for me",
+            None,
+        ),
+        (
+            C::Queue,
+            &["A"],
+            Assign,
+            "assign the marked (or selected) to an analyst",
+            None,
+        ),
+        (C::Queue, &["u"], Undo, "undo my last batch of moves", None),
+        (
+            C::Queue,
             &["ctrl-r"],
             Reload,
             "reload from the database",
@@ -378,6 +441,23 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Palette, &["esc"], Close, "close", Some("close")),
         (C::Palette, &["down", "ctrl-n"], Down, "next", None),
         (C::Palette, &["up", "ctrl-p"], Up, "previous", None),
+        (C::Picker, &["j", "down"], Down, "next", None),
+        (C::Picker, &["k", "up"], Up, "previous", None),
+        (C::Picker, &["enter"], Accept, "choose", Some("choose")),
+        (C::Picker, &["esc"], Close, "cancel", Some("cancel")),
+        (C::Input, &["enter"], Accept, "confirm", Some("confirm")),
+        (C::Input, &["esc"], Close, "cancel", Some("cancel")),
+        (C::Confirm, &["y", "enter"], Yes, "yes, do it", Some("yes")),
+        (C::Confirm, &["n", "esc"], No, "no, cancel", Some("no")),
+        (
+            C::Report,
+            &["esc", "enter", "q"],
+            Close,
+            "dismiss",
+            Some("dismiss"),
+        ),
+        (C::Report, &["j", "down"], Down, "scroll down", None),
+        (C::Report, &["k", "up"], Up, "scroll up", None),
         (C::Filter, &["j", "down"], Down, "next", None),
         (C::Filter, &["k", "up"], Up, "previous", None),
         (

@@ -147,6 +147,23 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
                 Action::Search(generation, query, candidates) => {
                     let _ = search.send(app.search_request(generation, query, candidates));
                 }
+                Action::Move { items, to, reason } => {
+                    let analyst = app.analyst.clone();
+                    let _ = db.send(worker::DbRequest::Move {
+                        items,
+                        to,
+                        reason,
+                        analyst,
+                    });
+                }
+                Action::Assign { items, to } => {
+                    let analyst = app.analyst.clone();
+                    let _ = db.send(worker::DbRequest::Assign { items, to, analyst });
+                }
+                Action::Undo => {
+                    let analyst = app.analyst.clone();
+                    let _ = db.send(worker::DbRequest::Undo { analyst });
+                }
                 Action::CopyToClipboard(text) => {
                     let _ = terminal::copy_osc52(&text);
                 }

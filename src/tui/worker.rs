@@ -1,9 +1,10 @@
 //! Slow work off the render path: a database thread (loads, reloads when other processes
 //! commit) and a search thread where the latest query wins.
 
+use crate::domain::ReviewState;
 use crate::domain::{Assessment, Policy, Submission, assess};
 use crate::search::Matcher;
-use crate::store::Store;
+use crate::store::{AssignOutcome, MoveItem, MoveOutcome, MoveRequest, Store, UndoReport};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -40,6 +41,21 @@ pub enum DbRequest {
     Reload,
     /// Re-assess the loaded rows at a new instant (clocks move on).
     Reassess(Timestamp),
+    /// A batch move, version-checked, in one transaction.
+    Move {
+        items: Vec<MoveItem>,
+        to: ReviewState,
+        reason: Option<String>,
+        analyst: String,
+    },
+    Assign {
+        items: Vec<MoveItem>,
+        to: Option<String>,
+        analyst: String,
+    },
+    Undo {
+        analyst: String,
+    },
 }
 
 /// What the workers report to the UI.
@@ -47,12 +63,26 @@ pub enum DbRequest {
 pub enum WorkerEvent {
     Loaded {
         rows: Snapshot,
+        /// When the rows were read: the console's clock must not lag the data it shows.
+        at: Timestamp,
         took: Duration,
         /// True when another process's commit caused the load.
         external: bool,
     },
     DbError(String),
     SearchDone(SearchResult),
+    Moved {
+        to: ReviewState,
+        outcomes: Vec<MoveOutcome>,
+        took: Duration,
+    },
+    Assigned {
+        to: Option<String>,
+        outcomes: Vec<AssignOutcome>,
+    },
+    Undone(UndoReport),
+    /// Everyone seen in the audit log, for the assign picker.
+    Analysts(Vec<String>),
 }
 
 /// How often the database thread checks for other processes' commits.
@@ -74,19 +104,24 @@ pub fn spawn_db(
 }
 
 fn db_loop(
-    store: Store,
+    mut store: Store,
     policy: Arc<Policy>,
     rx: mpsc::Receiver<DbRequest>,
     events: UnboundedSender<WorkerEvent>,
 ) {
     let mut seen_version = store.data_version().ok();
-    let load = |external: bool| -> Option<Snapshot> {
+    let load = |store: &Store, external: bool| -> Option<Snapshot> {
+        if let Ok(names) = store.known_analysts() {
+            let _ = events.send(WorkerEvent::Analysts(names));
+        }
         let started = Instant::now();
         match store.load_submissions() {
             Ok(subs) => {
-                let rows: Snapshot = Arc::new(build_rows(subs, &policy, Timestamp::now()));
+                let at = Timestamp::now();
+                let rows: Snapshot = Arc::new(build_rows(subs, &policy, at));
                 let ok = events.send(WorkerEvent::Loaded {
                     rows: rows.clone(),
+                    at,
                     took: started.elapsed(),
                     external,
                 });
@@ -98,12 +133,63 @@ fn db_loop(
             }
         }
     };
-    let mut last = load(false);
+    let mut last = load(&store, false);
     loop {
         match rx.recv_timeout(POLL) {
             Ok(DbRequest::Reload) => {
                 seen_version = store.data_version().ok();
-                last = load(false).or(last);
+                last = load(&store, false).or(last);
+            }
+            Ok(DbRequest::Move {
+                items,
+                to,
+                reason,
+                analyst,
+            }) => {
+                let started = Instant::now();
+                let result = store.move_submissions(&MoveRequest {
+                    items: &items,
+                    to,
+                    reason: reason.as_deref(),
+                    force: false,
+                    all_or_nothing: false,
+                    analyst: &analyst,
+                    at: Timestamp::now(),
+                });
+                let ev = match result {
+                    Ok(outcomes) => WorkerEvent::Moved {
+                        to,
+                        outcomes,
+                        took: started.elapsed(),
+                    },
+                    Err(e) => WorkerEvent::DbError(format!("the move was not made: {e}")),
+                };
+                let _ = events.send(ev);
+                seen_version = store.data_version().ok();
+                last = load(&store, false).or(last);
+            }
+            Ok(DbRequest::Assign { items, to, analyst }) => {
+                let ev = match store.assign_submissions(
+                    &items,
+                    to.as_deref(),
+                    &analyst,
+                    Timestamp::now(),
+                ) {
+                    Ok(outcomes) => WorkerEvent::Assigned { to, outcomes },
+                    Err(e) => WorkerEvent::DbError(format!("nothing was assigned: {e}")),
+                };
+                let _ = events.send(ev);
+                seen_version = store.data_version().ok();
+                last = load(&store, false).or(last);
+            }
+            Ok(DbRequest::Undo { analyst }) => {
+                let ev = match store.undo_last_batch(&analyst, Timestamp::now()) {
+                    Ok(report) => WorkerEvent::Undone(report),
+                    Err(e) => WorkerEvent::DbError(format!("nothing was undone: {e}")),
+                };
+                let _ = events.send(ev);
+                seen_version = store.data_version().ok();
+                last = load(&store, false).or(last);
             }
             Ok(DbRequest::Reassess(now)) => {
                 if let Some(prev) = &last {
@@ -118,6 +204,7 @@ fn db_loop(
                     if events
                         .send(WorkerEvent::Loaded {
                             rows: rows.clone(),
+                            at: now,
                             took: Duration::ZERO,
                             external: false,
                         })
@@ -132,7 +219,7 @@ fn db_loop(
                 let v = store.data_version().ok();
                 if v != seen_version {
                     seen_version = v;
-                    last = load(true).or(last);
+                    last = load(&store, true).or(last);
                 }
             }
             Err(RecvTimeoutError::Disconnected) => return,

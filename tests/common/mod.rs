@@ -123,6 +123,7 @@ pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::A
     app.update(Msg::Resize(width, height));
     app.update(Msg::Worker(WorkerEvent::Loaded {
         rows: std::sync::Arc::new(rows),
+        at: now,
         took: std::time::Duration::ZERO,
         external: false,
     }));

@@ -57,6 +57,19 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             overlays::palette(frame, area, app, theme, query, *selected)
         }
         Mode::Filter { cursor } => overlays::filter_menu(frame, area, app, theme, *cursor),
+        Mode::Picker { cursor } => overlays::move_picker(frame, area, app, theme, *cursor),
+        Mode::AssignPicker { cursor, text } => {
+            overlays::assign_picker(frame, area, app, theme, *cursor, text)
+        }
+        Mode::Reason { to, text } => overlays::reason(frame, area, app, theme, *to, text),
+        Mode::Confirm { to, reason } => {
+            overlays::confirm(frame, area, app, theme, *to, reason.as_deref())
+        }
+        Mode::Report {
+            title,
+            lines,
+            scroll,
+        } => overlays::report(frame, area, theme, title, lines, *scroll),
         _ => {}
     }
 }
@@ -123,6 +136,18 @@ fn tabs_and_chips<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
         if app.reverse { " ↑" } else { "" }
     );
     spans.push(Span::styled(sort, theme.dim));
+    if !app.marks.is_empty() {
+        let hidden = app.hidden_marks();
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            if hidden > 0 {
+                format!(" {} marked ({hidden} hidden) ", app.marks.len())
+            } else {
+                format!(" {} marked ", app.marks.len())
+            },
+            theme.mark,
+        ));
+    }
     for f in &app.filters {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(

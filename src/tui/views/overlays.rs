@@ -56,6 +56,10 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         Context::Detail,
         Context::Search,
         Context::Filter,
+        Context::Picker,
+        Context::Input,
+        Context::Confirm,
+        Context::Report,
         Context::Palette,
         Context::Help,
     ] {
@@ -156,6 +160,193 @@ pub fn filter_menu(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, curs
                 "filters (Space toggles, F clears, Esc closes)",
                 theme,
             ))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+pub fn move_picker(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+    let choices = app.move_choices();
+    let total = choices.first().map_or(0, |c| c.total);
+    let rect = centered(area, 72, choices.len() as u16 * 2 + 4);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" Move {total} submission(s) to:"),
+        theme.dim,
+    ))];
+    for (i, c) in choices.iter().enumerate() {
+        let style = if i == cursor {
+            theme.selection
+        } else {
+            theme.text
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                " {} ({})  applies to {} of {}",
+                c.to.manager_name(),
+                c.to.wizard_group().name(),
+                c.applies,
+                c.total
+            ),
+            style,
+        )));
+        let note = if c.to.emails_isv() {
+            "   hands it to the ISV: an issue-list email goes with this move"
+        } else {
+            ""
+        };
+        lines.push(Line::from(Span::styled(note, theme.warn)));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup("move to (Enter chooses)", theme)),
+        rect,
+    );
+}
+
+pub fn assign_picker(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: &Theme,
+    cursor: usize,
+    text: &str,
+) {
+    let choices = app.assign_choices(text);
+    let rect = centered(area, 50, (choices.len() as u16 + 4).min(20));
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" name: ", theme.dim),
+        Span::raw(crate::text::safe_line(text)),
+        Span::styled("▏", theme.accent),
+    ])];
+    for (i, c) in choices.iter().enumerate() {
+        let style = if i == cursor {
+            theme.selection
+        } else {
+            theme.text
+        };
+        let label = match c {
+            Some(n) if *n == app.analyst => format!(" {} (me)", crate::text::safe_line(n)),
+            Some(n) => format!(" {}", crate::text::safe_line(n)),
+            None => " nobody (unassign)".to_string(),
+        };
+        lines.push(Line::from(Span::styled(label, style)));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup(&format!("assign {} to", app.targets().len()), theme)),
+        rect,
+    );
+}
+
+pub fn reason(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: &Theme,
+    to: crate::domain::ReviewState,
+    text: &str,
+) {
+    let rect = centered(area, 72, 5);
+    let lines = vec![
+        Line::from(Span::styled(
+            format!(
+                " Reason for moving {} to {} (optional):",
+                app.targets().len(),
+                to.manager_name()
+            ),
+            theme.dim,
+        )),
+        Line::from(vec![
+            Span::raw(" "),
+            Span::raw(crate::text::safe_line(text)),
+            Span::styled("▏", theme.accent),
+        ]),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup("reason (Enter continues, Esc cancels)", theme)),
+        rect,
+    );
+}
+
+pub fn confirm(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: &Theme,
+    to: crate::domain::ReviewState,
+    reason: Option<&str>,
+) {
+    let n = app.targets().len();
+    let applies = app
+        .targets()
+        .iter()
+        .filter(|r| r.sub.state.can_move_to(to))
+        .count();
+    let others = app.claimed_by_others();
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" Move {n} submission(s) to {}?", to.manager_name()),
+        theme.header,
+    ))];
+    if applies < n {
+        lines.push(Line::from(Span::styled(
+            format!(
+                " {} cannot make this move from their state and will be refused.",
+                n - applies
+            ),
+            theme.warn,
+        )));
+    }
+    if !others.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                " Claimed by {}: the audit log will say you moved them.",
+                others.join(", ")
+            ),
+            theme.warn,
+        )));
+    }
+    if let Some(r) = reason {
+        lines.push(Line::from(Span::styled(
+            format!(" reason: {}", crate::text::safe_line(r)),
+            theme.dim,
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        " y: move   n: cancel",
+        theme.accent,
+    )));
+    let rect = centered(area, 72, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(popup("confirm", theme)), rect);
+}
+
+pub fn report(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: &str,
+    lines: &[String],
+    scroll: u16,
+) {
+    let rect = centered(
+        area,
+        90,
+        (lines.len() as u16 + 2).min(area.height.saturating_sub(4)),
+    );
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|l| {
+            Line::from(Span::styled(
+                format!(" {}", crate::text::safe_line(l)),
+                theme.text,
+            ))
+        })
+        .collect();
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(popup(title, theme))
             .scroll((scroll, 0)),
         rect,
     );

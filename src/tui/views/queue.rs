@@ -228,8 +228,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
             }
         }
-        let mut spans: Vec<Span<'static>> =
-            vec![Span::styled(if selected { "▶ " } else { "  " }, base)];
+        let marked = app.marks.contains(&s.id);
+        let mut spans: Vec<Span<'static>> = vec![
+            Span::styled(if selected { "▶" } else { " " }, base),
+            Span::styled(if marked { "●" } else { " " }, base.patch(theme.mark)),
+        ];
         for (c, w) in &cols {
             let (text, style, cell_hits): (String, Style, Vec<usize>) = match c {
                 Col::Id => (s.id.clone(), base, field_hits[0].clone()),

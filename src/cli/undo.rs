@@ -1,0 +1,52 @@
+//! `oin-review undo`: undo your last batch of moves.
+
+use super::Ctx;
+use crate::text::safe_line;
+use anyhow::Result;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Undo your last batch of moves (from the CLI or the console): each \
+    submission goes back to the state it came from, recorded as a new event with reason \
+    \"undo\". A submission someone changed since is left as it is, and said so. History is \
+    never deleted."
+)]
+pub struct Args {}
+
+pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
+    let mut store = ctx.open_store(false)?;
+    let report = store.undo_last_batch(&ctx.analyst, jiff::Timestamp::now())?;
+    let mut out = super::stdout();
+    let Some(batch) = report.batch else {
+        writeln!(
+            out,
+            "nothing to undo: {} has no batch of moves left to undo",
+            ctx.analyst
+        )?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut failed = 0;
+    for o in &report.outcomes {
+        match &o.result {
+            Ok(state) => writeln!(out, "{}  back to {state}", safe_line(&o.id))?,
+            Err(why) => {
+                failed += 1;
+                writeln!(out, "{}  not undone: {why}", safe_line(&o.id))?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "undid batch {batch}: {} back, {failed} not undone",
+        report.outcomes.len() - failed
+    )?;
+    out.flush()?;
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
