@@ -163,6 +163,7 @@ const BUILTIN_HOLIDAYS: &[(&str, &str)] = &[(
 pub struct PolicyFile {
     pub sla: SlaSection,
     pub freshness: FreshnessSection,
+    pub lint: crate::domain::LintPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -324,6 +325,7 @@ pub fn policy_from_text(path: &Path, text: &str) -> Result<Policy, ConfigError> 
             valid_for: jiff::SignedDuration::from_hours(fresh.valid_hours as i64),
             expiring_within: jiff::SignedDuration::from_hours(fresh.expiring_hours as i64),
         },
+        lint: file.lint.clone(),
     })
 }
 

@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod import;
 mod import_results;
+mod lint;
 mod list;
 mod r#move;
 mod promise;
@@ -64,6 +65,8 @@ pub enum Command {
     Show(show::Args),
     /// Move submissions to another review state.
     Move(r#move::Args),
+    /// Check submissions against the OIN requirements.
+    Lint(lint::Args),
     /// Assign submissions to an analyst.
     Assign(assign::AssignArgs),
     /// Claim submissions for yourself.
@@ -136,6 +139,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Promise(a)) => promise::run(&ctx, a),
         Some(Command::Move(a)) => r#move::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
+        Some(Command::Lint(a)) => lint::run(&ctx, a),
         Some(Command::Assign(a)) => assign::run_assign(&ctx, a),
         Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
         Some(Command::Undo(a)) => undo::run(&ctx, a),

@@ -2,12 +2,14 @@
 //! No IO, no clock reads: `now` is always a parameter.
 
 pub mod freshness;
+pub mod lint;
 pub mod policy;
 pub mod sla;
 pub mod state;
 pub mod submission;
 
 pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};
+pub use lint::{Finding, LintPolicy, Severity};
 pub use policy::{Assessment, Policy, assess};
 pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
 pub use state::{MoveRefusal, ReviewState, WizardGroup, check_move};

@@ -1,6 +1,7 @@
 //! The review policy as a whole, and the assessment of a submission under it at an instant.
 
 use super::freshness::{self, FreshnessPolicy, TestReport};
+use super::lint::{self, Finding, LintContext, LintPolicy};
 use super::sla::{self, ClockStatus, SlaClock, SlaPolicy};
 use super::submission::Submission;
 use jiff::Timestamp;
@@ -9,6 +10,7 @@ use jiff::Timestamp;
 pub struct Policy {
     pub sla: SlaPolicy,
     pub freshness: FreshnessPolicy,
+    pub lint: LintPolicy,
 }
 
 /// A submission's SLA clocks and test evidence at one instant.
@@ -56,4 +58,21 @@ pub fn assess(sub: &Submission, policy: &Policy, now: Timestamp) -> Assessment {
         clocks,
         tests: freshness::assess(sub, &policy.freshness, now),
     }
+}
+
+/// The lint's findings for `sub` under `policy`, given its assessment and its org's count.
+pub fn findings(
+    sub: &Submission,
+    policy: &Policy,
+    assessment: &Assessment,
+    org_submissions: usize,
+) -> Vec<Finding> {
+    lint::lint(
+        sub,
+        &LintContext {
+            policy: &policy.lint,
+            tests: &assessment.tests,
+            org_submissions,
+        },
+    )
 }

@@ -330,8 +330,42 @@ pub fn detail_lines(
             Style::default().patch(theme.text),
         )));
     }
-    l.push(section("Findings", theme));
-    l.push(Line::from(Span::styled("  none recorded", theme.dim)));
+    l.push(section("Findings (requirements lint)", theme));
+    let org = s.dev_org.as_deref().map(|o| o.trim().to_lowercase());
+    let org_submissions = match &org {
+        Some(o) if !o.is_empty() => app
+            .rows
+            .iter()
+            .filter(|r| {
+                r.sub
+                    .dev_org
+                    .as_deref()
+                    .map(|d| d.trim().to_lowercase())
+                    .as_ref()
+                    == Some(o)
+            })
+            .count(),
+        _ => 1,
+    };
+    let found = crate::domain::policy::findings(s, &app.policy, a, org_submissions);
+    if found.is_empty() {
+        l.push(Line::from(Span::styled(
+            "  none: every rule the console checks passes",
+            theme.ok,
+        )));
+    }
+    for (i, f) in found.iter().enumerate() {
+        let st = match f.severity {
+            crate::domain::Severity::Blocker => theme.error,
+            crate::domain::Severity::Warning => theme.warn,
+        };
+        l.push(Line::from(vec![
+            Span::styled(format!("  {:>2}. ", i + 1), theme.dim),
+            Span::styled(format!("{:<8}", f.severity.key()), st),
+            Span::styled(safe_line(&f.message), theme.text),
+            Span::styled(format!("  {}", f.rule), theme.dim),
+        ]));
+    }
     l.push(section("Emails", theme));
     l.push(Line::from(Span::styled("  none sent", theme.dim)));
     l
