@@ -76,101 +76,110 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .ctx("starting a batch move")?;
-        let at = fmt_ts(req.at);
-        tx.execute(
-            "INSERT INTO batches (analyst, at, to_state, reason) VALUES (?1, ?2, ?3, ?4)",
-            params![req.analyst, at, req.to.key(), req.reason],
-        )
-        .ctx("recording the batch")?;
-        let batch = tx.last_insert_rowid();
-        let mut outcomes = Vec::with_capacity(req.items.len());
-        for item in req.items {
-            let row: Option<(String, i64, Option<String>)> = tx
-                .prepare_cached("SELECT state, version, assignee FROM submissions WHERE id = ?1")
-                .and_then(|mut s| {
-                    s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()
-                })
-                .ctx("reading a submission to move")?;
-            let Some((state, version, assignee)) = row else {
-                outcomes.push(MoveOutcome {
-                    id: item.id.clone(),
-                    result: Err(MoveRefused::UnknownId),
-                });
-                continue;
-            };
-            let from: ReviewState =
-                state
-                    .parse()
-                    .map_err(|e: crate::domain::state::UnknownState| {
-                        StoreError::Corrupt(e.to_string())
-                    })?;
-            if item.expected_version.is_some_and(|v| v != version) {
-                let (by, when) = last_change(&tx, &item.id)?;
-                outcomes.push(MoveOutcome {
-                    id: item.id.clone(),
-                    result: Err(MoveRefused::Conflict {
-                        by,
-                        at: when,
-                        state: from,
-                    }),
-                });
-                continue;
-            }
-            let forced = match check_move(from, req.to, req.force, req.reason) {
-                Ok(forced) => forced,
-                Err(rule) => {
-                    outcomes.push(MoveOutcome {
-                        id: item.id.clone(),
-                        result: Err(MoveRefused::Rule(rule)),
-                    });
-                    continue;
-                }
-            };
-            tx.prepare_cached(
-                "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2
-                 WHERE id = ?3 AND version = ?4",
-            )
-            .and_then(|mut s| s.execute(params![req.to.key(), at, item.id, version]))
-            .ctx("moving a submission")?;
-            insert_event(
-                &tx,
-                &item.id,
-                &StateChange {
-                    from: Some(from),
-                    to: req.to,
-                    at: req.at,
-                    by: req.analyst.to_string(),
-                    reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
-                    forced,
-                    kind: EventKind::Move,
-                },
-                Some(batch),
-            )?;
-            outcomes.push(MoveOutcome {
-                id: item.id.clone(),
-                result: Ok(Moved {
-                    from,
-                    to: req.to,
-                    forced,
-                    version: version + 1,
-                }),
-            });
+        let (outcomes, apply) = move_in(&tx, req)?;
+        if apply {
+            tx.commit().ctx("committing the batch move")?;
         }
-        let refused = outcomes.iter().filter(|o| o.result.is_err()).count();
-        let moved = outcomes.len() - refused;
-        if moved == 0 || (req.all_or_nothing && refused > 0) {
-            drop(tx); // rolls back, the batch row included
-            for o in &mut outcomes {
-                if o.result.is_ok() {
-                    o.result = Err(MoveRefused::NotApplied(refused));
-                }
-            }
-            return Ok(outcomes);
-        }
-        tx.commit().ctx("committing the batch move")?;
         Ok(outcomes)
     }
+}
+
+/// Runs a batch move inside `tx`. Returns the outcomes and whether to commit: false when
+/// nothing moved, or the batch was all-or-nothing and something was refused (then the
+/// moved outcomes say NotApplied).
+pub(super) fn move_in(
+    tx: &rusqlite::Transaction,
+    req: &MoveRequest,
+) -> Result<(Vec<MoveOutcome>, bool)> {
+    let at = fmt_ts(req.at);
+    tx.execute(
+        "INSERT INTO batches (analyst, at, to_state, reason) VALUES (?1, ?2, ?3, ?4)",
+        params![req.analyst, at, req.to.key(), req.reason],
+    )
+    .ctx("recording the batch")?;
+    let batch = tx.last_insert_rowid();
+    let mut outcomes = Vec::with_capacity(req.items.len());
+    for item in req.items {
+        let row: Option<(String, i64, Option<String>)> = tx
+            .prepare_cached("SELECT state, version, assignee FROM submissions WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .ctx("reading a submission to move")?;
+        let Some((state, version, assignee)) = row else {
+            outcomes.push(MoveOutcome {
+                id: item.id.clone(),
+                result: Err(MoveRefused::UnknownId),
+            });
+            continue;
+        };
+        let from: ReviewState = state
+            .parse()
+            .map_err(|e: crate::domain::state::UnknownState| StoreError::Corrupt(e.to_string()))?;
+        if item.expected_version.is_some_and(|v| v != version) {
+            let (by, when) = last_change(&tx, &item.id)?;
+            outcomes.push(MoveOutcome {
+                id: item.id.clone(),
+                result: Err(MoveRefused::Conflict {
+                    by,
+                    at: when,
+                    state: from,
+                }),
+            });
+            continue;
+        }
+        let forced = match check_move(from, req.to, req.force, req.reason) {
+            Ok(forced) => forced,
+            Err(rule) => {
+                outcomes.push(MoveOutcome {
+                    id: item.id.clone(),
+                    result: Err(MoveRefused::Rule(rule)),
+                });
+                continue;
+            }
+        };
+        tx.prepare_cached(
+            "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2
+             WHERE id = ?3 AND version = ?4",
+        )
+        .and_then(|mut s| s.execute(params![req.to.key(), at, item.id, version]))
+        .ctx("moving a submission")?;
+        insert_event(
+            &tx,
+            &item.id,
+            &StateChange {
+                from: Some(from),
+                to: req.to,
+                at: req.at,
+                by: req.analyst.to_string(),
+                reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
+                forced,
+                kind: EventKind::Move,
+            },
+            Some(batch),
+        )?;
+        outcomes.push(MoveOutcome {
+            id: item.id.clone(),
+            result: Ok(Moved {
+                from,
+                to: req.to,
+                forced,
+                version: version + 1,
+            }),
+        });
+    }
+    let refused = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let moved = outcomes.len() - refused;
+    if moved == 0 || (req.all_or_nothing && refused > 0) {
+        for o in &mut outcomes {
+            if o.result.is_ok() {
+                o.result = Err(MoveRefused::NotApplied(refused));
+            }
+        }
+        return Ok((outcomes, false));
+    }
+    Ok((outcomes, true))
 }
 
 /// The event's reason; moving an item another analyst claimed is noted in it.
