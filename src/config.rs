@@ -41,11 +41,69 @@ pub struct Config {
     /// Key overrides: `"queue.down" = ["j", "ctrl-n"]`.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// How issue-list emails are written and delivered.
+    #[serde(default)]
+    pub mail: MailConfig,
     /// The file's text, to name lines in errors found after parsing.
     #[serde(skip)]
     pub text: String,
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// The `[mail]` table. Key names are part of the documented contract (README, Mail).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// "file" (default): .eml files in `outbox_dir`; "smtp": a real SMTP server.
+    pub transport: MailTransport,
+    pub host: Option<String>,
+    /// Default: 587 with starttls, 465 with implicit, 25 with none.
+    pub port: Option<u16>,
+    pub tls: MailTls,
+    pub username: Option<String>,
+    /// A command printing the SMTP password (else $OIN_REVIEW_SMTP_PASSWORD).
+    pub password_command: Option<String>,
+    pub from: String,
+    pub cc: Vec<String>,
+    pub signature: String,
+    /// Extra CA certificate (PEM) to trust, for a server with a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// Where the file transport writes; default `<data dir>/outbox-files`.
+    pub outbox_dir: Option<PathBuf>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            transport: MailTransport::File,
+            host: None,
+            port: None,
+            tls: MailTls::Starttls,
+            username: None,
+            password_command: None,
+            from: "OIN Review <oin-review@localhost>".into(),
+            cc: Vec::new(),
+            signature: "OIN Review Team".into(),
+            ca_file: None,
+            outbox_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTls {
+    Starttls,
+    Implicit,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -261,6 +261,8 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         test_results: Vec::new(),
         promises: Vec::new(),
         version: 0,
+        notes: Default::default(),
+        emails: Vec::new(),
     };
     break_a_rule(&mut sub, &mut protocols, rng);
     sub.protocols = protocols;

@@ -109,3 +109,34 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// The lint's findings for one submission, counting its org in the store.
+pub(super) fn lint_one(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    sub: &crate::domain::Submission,
+) -> Result<Vec<Finding>> {
+    let org = store.org_submission_count(sub.dev_org.as_deref())?;
+    Ok(findings(
+        sub,
+        &ctx.policy,
+        &assess(sub, &ctx.policy, ctx.now),
+        org,
+    ))
+}
+
+/// Loads one submission or says how to find ids.
+pub(super) fn load_one(
+    store: &crate::store::Store,
+    id: &str,
+    command: &str,
+) -> Result<crate::domain::Submission> {
+    match store.submission(id)? {
+        Some(s) => Ok(s),
+        None => bail!(
+            "{command}: no submission \"{}\" in {}; `oin-review list --query TEXT` finds ids",
+            safe_line(id),
+            store.path().display()
+        ),
+    }
+}

@@ -5,10 +5,12 @@ mod console;
 pub use console::pick_theme;
 mod demo;
 mod export;
+mod finding;
 mod import;
 mod import_results;
 mod lint;
 mod list;
+mod mail;
 mod r#move;
 mod promise;
 mod show;
@@ -67,6 +69,12 @@ pub enum Command {
     Move(r#move::Args),
     /// Check submissions against the OIN requirements.
     Lint(lint::Args),
+    /// The issue list of a submission: list, add, leave out, include, edit.
+    Finding(finding::Args),
+    /// Preview or send the issue-list email of a submission.
+    Mail(mail::MailArgs),
+    /// The outbox of emails: list, flush (deliver now), retry, show.
+    Outbox(mail::OutboxArgs),
     /// Assign submissions to an analyst.
     Assign(assign::AssignArgs),
     /// Claim submissions for yourself.
@@ -140,6 +148,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Move(a)) => r#move::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Lint(a)) => lint::run(&ctx, a),
+        Some(Command::Finding(a)) => finding::run(&ctx, a),
+        Some(Command::Mail(a)) => mail::run_mail(&ctx, a),
+        Some(Command::Outbox(a)) => mail::run_outbox(&ctx, a),
         Some(Command::Assign(a)) => assign::run_assign(&ctx, a),
         Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
         Some(Command::Undo(a)) => undo::run(&ctx, a),

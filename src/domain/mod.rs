@@ -1,15 +1,19 @@
 //! Pure review rules: submissions, states and their moves, SLA clocks, test freshness.
 //! No IO, no clock reads: `now` is always a parameter.
 
+pub mod findings;
 pub mod freshness;
 pub mod lint;
+pub mod outbox;
 pub mod policy;
 pub mod sla;
 pub mod state;
 pub mod submission;
 
+pub use findings::{Issue, IssueEdit, IssueKey, OwnFinding, ReviewNotes, RuleDecision};
 pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};
 pub use lint::{Finding, LintPolicy, Severity};
+pub use outbox::{EmailRecord, OutboxStatus};
 pub use policy::{Assessment, Policy, assess};
 pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
 pub use state::{MoveRefusal, ReviewState, WizardGroup, check_move};

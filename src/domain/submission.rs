@@ -316,6 +316,12 @@ pub struct Submission {
     /// Row version for optimistic concurrency; kept by the store, never in files.
     #[serde(skip)]
     pub version: i64,
+    /// The analyst's own findings and decisions on the lint's; kept by the store, not in files.
+    #[serde(skip)]
+    pub notes: super::findings::ReviewNotes,
+    /// Issue-list emails, oldest first; kept by the store's outbox, not in files.
+    #[serde(skip)]
+    pub emails: Vec<super::outbox::EmailRecord>,
 }
 
 impl Submission {

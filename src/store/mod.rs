@@ -1,13 +1,17 @@
 //! The review-queue database: the only code that speaks SQL (rusqlite lives here only).
 
+mod findings;
 mod moves;
+mod outbox;
 mod schema;
 mod submissions;
 
+pub use findings::FindingRefused;
 pub use moves::{
     AssignItem, AssignOutcome, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved, UndoOutcome,
     UndoReport,
 };
+pub use outbox::{ClaimedEmail, NewEmail, OutboxCounts};
 pub use submissions::{ImportRefused, ImportSummary};
 
 use jiff::{Timestamp, Unit};

@@ -118,7 +118,7 @@ pub(super) fn move_in(
             .parse()
             .map_err(|e: crate::domain::state::UnknownState| StoreError::Corrupt(e.to_string()))?;
         if item.expected_version.is_some_and(|v| v != version) {
-            let (by, when) = last_change(&tx, &item.id)?;
+            let (by, when) = last_change(tx, &item.id)?;
             outcomes.push(MoveOutcome {
                 id: item.id.clone(),
                 result: Err(MoveRefused::Conflict {
@@ -146,7 +146,7 @@ pub(super) fn move_in(
         .and_then(|mut s| s.execute(params![req.to.key(), at, item.id, version]))
         .ctx("moving a submission")?;
         insert_event(
-            &tx,
+            tx,
             &item.id,
             &StateChange {
                 from: Some(from),

@@ -145,6 +145,55 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ALTER TABLE batches ADD COLUMN undoes INTEGER REFERENCES batches (id);
 CREATE INDEX events_by_batch ON events (batch_id);
 "#,
+    // v4: the analyst's findings, decisions on lint findings, and the outbox of emails.
+    r#"
+CREATE TABLE own_findings (
+    id            INTEGER PRIMARY KEY,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    severity      TEXT NOT NULL CHECK (severity IN ('blocker', 'warning')),
+    text          TEXT NOT NULL,
+    included      INTEGER NOT NULL CHECK (included IN (0, 1)),
+    created_by    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_by    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX own_findings_by_submission ON own_findings (submission_id, id);
+CREATE TABLE rule_decisions (
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    rule          TEXT NOT NULL,
+    included      INTEGER NOT NULL CHECK (included IN (0, 1)),
+    reason        TEXT,
+    decided_by    TEXT NOT NULL,
+    decided_at    TEXT NOT NULL,
+    PRIMARY KEY (submission_id, rule),
+    CHECK (included = 1 OR reason IS NOT NULL)
+) STRICT;
+
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    submission_id   TEXT NOT NULL REFERENCES submissions (id),
+    message_id      TEXT NOT NULL UNIQUE,
+    recipients      TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    message         BLOB NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    server_reply    TEXT,
+    queued_at       TEXT NOT NULL,
+    claimed_at      TEXT,
+    sent_at         TEXT,
+    analyst         TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_by_submission ON outbox (submission_id, id);
+CREATE TRIGGER outbox_sent_is_final BEFORE UPDATE ON outbox
+WHEN OLD.status = 'sent'
+BEGIN SELECT RAISE(ABORT, 'a sent email is never changed'); END;
+"#,
 ];
 
 pub fn latest_version() -> i64 {

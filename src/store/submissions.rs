@@ -95,6 +95,8 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         test_results: Vec::new(),
         promises: Vec::new(),
         version: r.get(24)?,
+        notes: Default::default(),
+        emails: Vec::new(),
     };
     Ok(RawSubmission {
         sub,
@@ -240,6 +242,31 @@ impl Store {
                 Ok(())
             },
         )?;
+        each_child(
+            &format!("SELECT {} FROM own_findings", super::findings::OWN_COLUMNS),
+            "id",
+            &mut |s, r| {
+                s.notes.own.push(super::findings::own_from_row(r)?);
+                Ok(())
+            },
+        )?;
+        each_child(
+            &format!(
+                "SELECT {} FROM rule_decisions",
+                super::findings::DECISION_COLUMNS
+            ),
+            "rule",
+            &mut |s, r| {
+                s.notes
+                    .decisions
+                    .push(super::findings::decision_from_row(r)?);
+                Ok(())
+            },
+        )?;
+        each_child(&super::outbox::outbox_select(""), "id", &mut |s, r| {
+            s.emails.push(super::outbox::email_from_row(r)?);
+            Ok(())
+        })?;
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -297,6 +324,23 @@ impl Store {
     }
 
     /// How many submissions the queue holds.
+    /// How many submissions share a developer org (compared trimmed, ignoring ASCII case),
+    /// for the lint's per-org limit. 1 when the org is unknown.
+    pub fn org_submission_count(&self, dev_org: Option<&str>) -> Result<usize> {
+        let Some(org) = dev_org.map(str::trim).filter(|o| !o.is_empty()) else {
+            return Ok(1);
+        };
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM submissions WHERE lower(trim(dev_org)) = lower(?1)",
+                [org],
+                |r| r.get(0),
+            )
+            .ctx("counting an org's submissions")?;
+        Ok(usize::try_from(n).unwrap_or(1).max(1))
+    }
+
     pub fn count_submissions(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))

@@ -1,0 +1,58 @@
+//! Editing text in the analyst's editor, like `git commit`: $VISUAL, else $EDITOR, else vi.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::process::Command;
+
+/// The editor command line to run.
+pub fn editor_command() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".into())
+}
+
+/// Writes `text` to a private temporary file, runs the editor on it (through `sh`, so
+/// `EDITOR="code --wait"` works) and returns what was saved.
+pub fn edit(text: &str, name_hint: &str) -> std::io::Result<String> {
+    let dir = std::env::temp_dir();
+    let safe: String = name_hint
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("oin-review-{}-{safe}.txt", std::process::id()));
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)?;
+        f.write_all(text.as_bytes())?;
+    }
+    let editor = editor_command();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("oin-review-editor")
+        .arg(&path)
+        .status();
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path),
+        Ok(s) => Err(std::io::Error::other(format!(
+            "the editor ({editor}) exited with {s}; nothing was changed"
+        ))),
+        Err(e) => Err(std::io::Error::other(format!(
+            "could not run the editor ({editor}): {e}; set $VISUAL or $EDITOR"
+        ))),
+    };
+    let _ = std::fs::remove_file(&path);
+    result
+}

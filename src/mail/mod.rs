@@ -1,0 +1,26 @@
+//! Issue-list email: composing (minijinja templates) and delivering (lettre) through the
+//! durable outbox in the store. lettre and minijinja live here only.
+
+pub mod compose;
+pub mod deliver;
+
+pub use compose::{Composed, Draft, Templates, compose, review_phase};
+pub use deliver::{DeliveryReport, Transport, deliver_due};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("{0}")]
+    Template(String),
+    #[error("address: {0}")]
+    Address(String),
+    #[error(
+        "{0} has no issues to email: every finding is left out or there are none (add one with `n` in the console or `oin-review finding add`)"
+    )]
+    NoIssues(String),
+    #[error("building the message: {0}")]
+    Build(String),
+    #[error("[mail] in the config: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}

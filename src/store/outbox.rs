@@ -1,0 +1,320 @@
+//! The durable outbox: issue-list emails wait here until a server accepts them.
+//!
+//! queued -> sending (claimed by one sender) -> sent | queued (temporary failure, retried
+//! later) | failed (permanent). A sender that dies leaves its claim; a claim older than
+//! `stale_after` goes back to queued. A sent row never changes (a trigger guards it).
+
+use super::moves::move_in;
+use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
+use crate::domain::{EmailRecord, OutboxStatus};
+use crate::store::{MoveOutcome, MoveRequest};
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+
+/// An email ready to queue: the whole message, built once so what is sent is what was
+/// previewed.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub submission_id: String,
+    pub message_id: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub message: Vec<u8>,
+}
+
+/// An email a sender has claimed.
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub id: i64,
+    pub submission_id: String,
+    pub message_id: String,
+    pub recipients: Vec<String>,
+    pub message: Vec<u8>,
+    pub attempts: i64,
+}
+
+/// How many emails are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub queued: usize,
+    pub sending: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+const EMAIL_COLUMNS: &str = "submission_id, id, message_id, recipients, subject, status, attempts,
+    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst";
+
+pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
+    let c = "reading the outbox";
+    let recipients: String = r.get(3).ctx(c)?;
+    let status: String = r.get(5).ctx(c)?;
+    let queued: String = r.get(7).ctx(c)?;
+    let next: String = r.get(8).ctx(c)?;
+    let sent: Option<String> = r.get(9).ctx(c)?;
+    Ok(EmailRecord {
+        submission_id: r.get(0).ctx(c)?,
+        id: r.get(1).ctx(c)?,
+        message_id: r.get(2).ctx(c)?,
+        recipients: split_recipients(&recipients),
+        subject: r.get(4).ctx(c)?,
+        status: OutboxStatus::from_key(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox status {status:?}")))?,
+        attempts: r.get(6).ctx(c)?,
+        queued_at: parse_ts(&queued)?,
+        next_attempt_at: parse_ts(&next)?,
+        sent_at: sent.as_deref().map(parse_ts).transpose()?,
+        last_error: r.get(10).ctx(c)?,
+        server_reply: r.get(11).ctx(c)?,
+        analyst: r.get(12).ctx(c)?,
+    })
+}
+
+pub(super) fn outbox_select(filter: &str) -> String {
+    format!("SELECT {EMAIL_COLUMNS} FROM outbox {filter}")
+}
+
+fn split_recipients(s: &str) -> Vec<String> {
+    s.split('\n')
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn insert_email(
+    tx: &rusqlite::Transaction,
+    email: &NewEmail,
+    analyst: &str,
+    at: &str,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO outbox (submission_id, message_id, recipients, subject, message, status,
+         next_attempt_at, queued_at, analyst)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7)",
+        params![
+            email.submission_id,
+            email.message_id,
+            email.recipients.join("\n"),
+            email.subject,
+            email.message,
+            at,
+            analyst
+        ],
+    )
+    .ctx("queueing an email")?;
+    Ok(tx.last_insert_rowid())
+}
+
+impl Store {
+    /// The Message-IDs of a submission's earlier emails, oldest first (for threading).
+    pub fn thread_message_ids(&self, submission: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT message_id FROM outbox WHERE submission_id = ?1 ORDER BY id")
+            .ctx("reading the outbox")?;
+        let rows = stmt
+            .query_map([submission], |r| r.get(0))
+            .ctx("reading the outbox")?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .ctx("reading the outbox")
+    }
+
+    /// Queues emails, and when `mv` is given, makes the move in the same transaction: an
+    /// email is queued only for a submission that moved, and nothing at all if no item moved.
+    /// Returns the move's outcomes (empty without a move) and the ids of the queued emails.
+    pub fn queue_emails(
+        &mut self,
+        emails: &[NewEmail],
+        mv: Option<&MoveRequest>,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<(Vec<MoveOutcome>, Vec<i64>)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("starting to queue email")?;
+        let outcomes = match mv {
+            Some(req) => {
+                let (outcomes, apply) = move_in(&tx, req)?;
+                if !apply {
+                    return Ok((outcomes, Vec::new()));
+                }
+                outcomes
+            }
+            None => Vec::new(),
+        };
+        let at = fmt_ts(at);
+        let mut ids = Vec::new();
+        for email in emails {
+            let moved = mv.is_none()
+                || outcomes
+                    .iter()
+                    .any(|o| o.id == email.submission_id && o.result.is_ok());
+            if moved {
+                ids.push(insert_email(&tx, email, analyst, &at)?);
+            }
+        }
+        tx.commit().ctx("committing the queued email")?;
+        Ok((outcomes, ids))
+    }
+
+    /// Claims the next email due by `due_by` for sending, skipping the ids in `skip`
+    /// (atomically, so two senders never take the same one). Claims older than
+    /// `stale_after` are first returned to the queue.
+    pub fn claim_due_email(
+        &mut self,
+        now: Timestamp,
+        due_by: Timestamp,
+        stale_after: SignedDuration,
+        skip: &[i64],
+    ) -> Result<Option<ClaimedEmail>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("claiming an email")?;
+        let stale = fmt_ts(now.checked_sub(stale_after).unwrap_or(now));
+        let now_s = fmt_ts(now);
+        let due_s = fmt_ts(due_by);
+        let skip = serde_json::to_string(skip).unwrap_or_else(|_| "[]".into());
+        tx.execute(
+            "UPDATE outbox SET status = 'queued', claimed_at = NULL,
+             last_error = 'the sender stopped before it knew the outcome; sending again'
+             WHERE status = 'sending' AND claimed_at <= ?1",
+            [&stale],
+        )
+        .ctx("returning stale claims")?;
+        let next: Option<ClaimedEmail> = tx
+            .query_row(
+                "SELECT id, submission_id, message_id, recipients, message, attempts FROM outbox
+                 WHERE status = 'queued' AND next_attempt_at <= ?1
+                   AND id NOT IN (SELECT value FROM json_each(?2))
+                 ORDER BY next_attempt_at, id LIMIT 1",
+                params![due_s, skip],
+                |r| {
+                    Ok(ClaimedEmail {
+                        id: r.get(0)?,
+                        submission_id: r.get(1)?,
+                        message_id: r.get(2)?,
+                        recipients: split_recipients(&r.get::<_, String>(3)?),
+                        message: r.get(4)?,
+                        attempts: r.get::<_, i64>(5)? + 1,
+                    })
+                },
+            )
+            .optional()
+            .ctx("reading the outbox")?;
+        if let Some(c) = &next {
+            tx.execute(
+                "UPDATE outbox SET status = 'sending', claimed_at = ?1, attempts = ?2 WHERE id = ?3",
+                params![now_s, c.attempts, c.id],
+            )
+            .ctx("claiming an email")?;
+        }
+        tx.commit().ctx("claiming an email")?;
+        Ok(next)
+    }
+
+    /// The server accepted the email: it is sent, for good.
+    pub fn mark_email_sent(&self, id: i64, reply: &str, at: Timestamp) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?1, server_reply = ?2,
+                 last_error = NULL, claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
+                params![fmt_ts(at), reply, id],
+            )
+            .ctx("marking an email sent")?;
+        Ok(())
+    }
+
+    /// A temporary failure: back to the queue until `next_at`.
+    pub fn mark_email_retry(&self, id: i64, error: &str, next_at: Timestamp) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'queued', last_error = ?1, next_attempt_at = ?2,
+                 claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
+                params![error, fmt_ts(next_at), id],
+            )
+            .ctx("putting an email back in the queue")?;
+        Ok(())
+    }
+
+    /// A permanent failure: flagged for the analyst, not retried until they say so.
+    pub fn mark_email_failed(&self, id: i64, error: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?1, claimed_at = NULL
+                 WHERE id = ?2 AND status = 'sending'",
+                params![error, id],
+            )
+            .ctx("marking an email failed")?;
+        Ok(())
+    }
+
+    /// Puts a failed (or waiting) email back in the queue, due now. False if there is no
+    /// such email or it was already sent.
+    pub fn retry_email(&self, id: i64, now: Timestamp) -> Result<bool> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE outbox SET status = 'queued', next_attempt_at = ?1
+                 WHERE id = ?2 AND status IN ('failed', 'queued')",
+                params![fmt_ts(now), id],
+            )
+            .ctx("retrying an email")?;
+        Ok(n == 1)
+    }
+
+    /// Every email, newest first.
+    pub fn outbox(&self) -> Result<Vec<EmailRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&outbox_select("ORDER BY id DESC"))
+            .ctx("reading the outbox")?;
+        let mut rows = stmt.query([]).ctx("reading the outbox")?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().ctx("reading the outbox")? {
+            out.push(email_from_row(r)?);
+        }
+        Ok(out)
+    }
+
+    /// One email by its outbox id.
+    pub fn email(&self, id: i64) -> Result<Option<(EmailRecord, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {EMAIL_COLUMNS}, message FROM outbox WHERE id = ?1"
+            ))
+            .ctx("reading the outbox")?;
+        let mut rows = stmt.query([id]).ctx("reading the outbox")?;
+        match rows.next().ctx("reading the outbox")? {
+            Some(r) => Ok(Some((
+                email_from_row(r)?,
+                r.get(13).ctx("reading the outbox")?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status, count(*) FROM outbox GROUP BY status")
+            .ctx("counting the outbox")?;
+        let mut rows = stmt.query([]).ctx("counting the outbox")?;
+        let mut c = OutboxCounts::default();
+        while let Some(r) = rows.next().ctx("counting the outbox")? {
+            let status: String = r.get(0).ctx("counting the outbox")?;
+            let n: i64 = r.get(1).ctx("counting the outbox")?;
+            let n = usize::try_from(n).unwrap_or(0);
+            match status.as_str() {
+                "queued" => c.queued = n,
+                "sending" => c.sending = n,
+                "sent" => c.sent = n,
+                "failed" => c.failed = n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+}
