@@ -1,0 +1,548 @@
+//! The issue-list email: composed from templates, threaded, never carrying the password,
+//! and delivered through the outbox to a real SMTP server on loopback (mailin-embedded).
+
+mod common;
+
+use common::{Sandbox, submission_json, text};
+use mail_parser::{MessageParser, MimeHeaders};
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use oin_review::config::MailConfig;
+use oin_review::domain::findings::ReviewNotes;
+use oin_review::domain::{OwnFinding, ReviewState, Severity, Submission};
+use oin_review::mail::{Draft, Templates, compose};
+use serde_json::json;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+// ---------------------------------------------------------------------------------------
+// Composing
+
+fn sample() -> Submission {
+    let mut v = submission_json("OIN-77", "initial_review");
+    v["app_name"] = json!("Acme Expense");
+    v["isv"] = json!("Acme Corp");
+    v["escalation_contact"] = json!("escalations@acme.example");
+    v["test_account"]["password"] = json!("Hunter2-very-secret");
+    let mut s =
+        oin_review::exchange::parse_submissions("t.json", json!([v]).to_string().as_bytes())
+            .unwrap()
+            .remove(0);
+    s.notes = ReviewNotes {
+        own: vec![OwnFinding {
+            id: 1,
+            severity: Severity::Blocker,
+            text: "Log in with the test account (password Hunter2-very-secret) fails with 500."
+                .into(),
+            included: true,
+            by: "ben".into(),
+            at: "2026-11-20T10:00:00Z".parse().unwrap(),
+            version: 1,
+        }],
+        decisions: Vec::new(),
+    };
+    s
+}
+
+fn lint_of(s: &Submission) -> Vec<oin_review::domain::Finding> {
+    let policy = oin_review::config::policy_from_text(
+        "policy.toml".as_ref(),
+        oin_review::config::BUILTIN_POLICY,
+    )
+    .unwrap();
+    let now = "2026-11-22T12:00:00Z".parse().unwrap();
+    oin_review::domain::policy::findings(
+        s,
+        &policy,
+        &oin_review::domain::assess(s, &policy, now),
+        1,
+    )
+}
+
+fn compose_sample(s: &Submission, thread: Vec<String>) -> oin_review::mail::Composed {
+    let lint = lint_of(s);
+    compose(
+        &Draft {
+            sub: s,
+            lint: &lint,
+            state_after: ReviewState::IsvReview,
+            thread,
+            now: "2026-11-22T12:00:00Z".parse().unwrap(),
+        },
+        &MailConfig {
+            cc: vec!["oin-qa@okta.example".into()],
+            signature: "Ben, OIN Review".into(),
+            ..MailConfig::default()
+        },
+        &Templates::from_dir(None).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn plain_text_lists_every_issue_with_next_steps_and_signature() {
+    let c = compose_sample(&sample(), Vec::new());
+    assert_eq!(
+        c.subject,
+        "[OIN] Acme Expense (OIN-77): issues found in initial review"
+    );
+    assert_eq!(c.to, ["escalations@acme.example"]);
+    assert_eq!(c.cc, ["oin-qa@okta.example"]);
+    let lint = lint_of(&sample());
+    assert!(!lint.is_empty(), "the sample has lint findings");
+    // Every included issue is numbered, blockers first, the analyst's own included.
+    for (i, f) in lint.iter().enumerate() {
+        assert!(
+            c.plain.contains(&f.message),
+            "issue {i} missing: {}",
+            c.plain
+        );
+    }
+    let numbered: Vec<&str> = c
+        .plain
+        .lines()
+        .filter(|l| {
+            l.split_once(". [")
+                .is_some_and(|(n, _)| n.chars().all(|ch| ch.is_ascii_digit()))
+        })
+        .collect();
+    assert_eq!(numbered.len(), lint.len() + 1, "{}", c.plain);
+    assert!(numbered[0].starts_with("1. [blocker]"), "{numbered:?}");
+    assert!(
+        c.plain.starts_with("Hello Acme Corp team,\n"),
+        "{}",
+        c.plain
+    );
+    assert!(c.plain.contains("Resubmit in the OIN Wizard"));
+    assert!(
+        c.plain
+            .contains("The submission is now in \"ISV needs to review\".")
+    );
+    assert!(c.plain.trim_end().ends_with("Regards,\nBen, OIN Review"));
+    assert_eq!(c.issues, lint.len() + 1);
+}
+
+#[test]
+fn the_test_password_never_appears_in_the_message() {
+    let c = compose_sample(&sample(), Vec::new());
+    for part in [&c.plain, &c.html, &c.preview()] {
+        assert!(!part.contains("Hunter2"), "password leaked: {part}");
+        assert!(part.contains("[redacted]"));
+    }
+    assert!(!String::from_utf8_lossy(&c.bytes).contains("Hunter2"));
+    // Decoded as a mail client would (quoted-printable can split words across lines).
+    let msg = MessageParser::default().parse(&c.bytes).unwrap();
+    for i in 0..msg.text_body_count() {
+        assert!(!msg.body_text(i).unwrap().contains("Hunter2"));
+    }
+    for i in 0..msg.html_body_count() {
+        assert!(!msg.body_html(i).unwrap().contains("Hunter2"));
+    }
+}
+
+#[test]
+fn html_escapes_what_the_isv_typed_and_the_plain_part_comes_first() {
+    let mut s = sample();
+    s.app_name = "<script>alert(\"x\")</script> & 'Co'".into();
+    let c = compose_sample(&s, Vec::new());
+    assert!(!c.html.contains("<script>"), "{}", c.html);
+    assert!(
+        c.html.contains(
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2f;script&gt; &amp; &#x27;Co&#x27;"
+        ),
+        "{}",
+        c.html
+    );
+    assert!(
+        c.plain.contains("<script>alert(\"x\")</script>"),
+        "plain text is not HTML"
+    );
+    let msg = MessageParser::default().parse(&c.bytes).unwrap();
+    let root = msg.root_part();
+    let ct = root.content_type().unwrap();
+    assert_eq!(
+        (ct.ctype(), ct.subtype()),
+        ("multipart", Some("alternative"))
+    );
+    let kinds: Vec<String> = msg
+        .parts
+        .iter()
+        .skip(1)
+        .map(|p| {
+            let ct = p.content_type().unwrap();
+            format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(kinds, ["text/plain", "text/html"]);
+}
+
+#[test]
+fn later_emails_thread_under_the_earlier_ones() {
+    let s = sample();
+    let first = compose_sample(&s, Vec::new());
+    let second = compose_sample(&s, vec![first.message_id.clone()]);
+    let third = compose_sample(
+        &s,
+        vec![first.message_id.clone(), second.message_id.clone()],
+    );
+    assert_ne!(first.message_id, second.message_id);
+    let parsed = MessageParser::default().parse(&third.bytes).unwrap();
+    let strip = |s: &str| s.trim_matches(['<', '>']).to_string();
+    assert_eq!(
+        parsed.in_reply_to().as_text().map(str::to_string),
+        Some(strip(&second.message_id))
+    );
+    let refs: Vec<String> = parsed
+        .references()
+        .as_text_list()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert_eq!(refs, [strip(&first.message_id), strip(&second.message_id)]);
+    let head = MessageParser::default().parse(&first.bytes).unwrap();
+    assert!(head.in_reply_to().is_empty());
+}
+
+#[test]
+fn no_included_issue_means_no_email() {
+    let mut s = sample();
+    s.escalation_contact = Some("escalations@acme.example".into());
+    s.notes.own.clear();
+    let lint = lint_of(&s);
+    s.notes.decisions = lint
+        .iter()
+        .map(|f| oin_review::domain::RuleDecision {
+            rule: f.rule.into(),
+            included: false,
+            reason: Some("accepted".into()),
+            by: "ben".into(),
+            at: "2026-11-20T10:00:00Z".parse().unwrap(),
+        })
+        .collect();
+    let err = compose(
+        &Draft {
+            sub: &s,
+            lint: &lint,
+            state_after: ReviewState::IsvReview,
+            thread: Vec::new(),
+            now: "2026-11-22T12:00:00Z".parse().unwrap(),
+        },
+        &MailConfig::default(),
+        &Templates::from_dir(None).unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("no issues to email"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Delivery to a real SMTP server on loopback
+
+#[derive(Clone)]
+struct Inbox {
+    received: Arc<Mutex<Vec<Vec<u8>>>>,
+    buf: Vec<u8>,
+    /// Answer to RCPT; 250 unless a test says otherwise.
+    rcpt: Option<(u16, &'static str)>,
+}
+
+impl Handler for Inbox {
+    fn rcpt(&mut self, _to: &str) -> Response {
+        match self.rcpt {
+            Some((code, text)) => Response::custom(code, text.to_string()),
+            None => response::OK,
+        }
+    }
+    fn data_start(&mut self, _: &str, _: &str, _: bool, _: &[String]) -> Response {
+        self.buf.clear();
+        response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        self.received
+            .lock()
+            .unwrap()
+            .push(std::mem::take(&mut self.buf));
+        response::OK
+    }
+}
+
+/// Starts an SMTP server on `addr` in the background; returns what it receives.
+fn start_server(
+    listener: TcpListener,
+    rcpt: Option<(u16, &'static str)>,
+    ssl: Option<SslConfig>,
+) -> Arc<Mutex<Vec<Vec<u8>>>> {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let mut server = Server::new(Inbox {
+        received: received.clone(),
+        buf: Vec::new(),
+        rcpt,
+    });
+    server.with_name("localhost").with_num_threads(2);
+    if let Some(ssl) = ssl {
+        server.with_ssl(ssl).unwrap();
+    }
+    server.with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    received
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn smtp_sandbox(port: u16, extra: &str) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             from = \"OIN Review <oin@okta.example>\"\n{extra}"
+        ),
+    );
+    let mut v = submission_json("OIN-5", "initial_review");
+    v["escalation_contact"] = json!("dev@isv.example");
+    v["test_account"]["password"] = json!("pw-never-mailed-42");
+    let f = sb.write("s.json", json!([v]).to_string());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.ok(&[
+        "finding",
+        "add",
+        "OIN-5",
+        "--severity",
+        "blocker",
+        "SP-initiated login fails.",
+    ]);
+    sb
+}
+
+fn outbox(sb: &Sandbox) -> Vec<serde_json::Value> {
+    serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap()
+}
+
+fn wait_for(received: &Arc<Mutex<Vec<Vec<u8>>>>, n: usize) {
+    for _ in 0..100 {
+        if received.lock().unwrap().len() >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
+    let port = free_port();
+    let received = start_server(TcpListener::bind(("127.0.0.1", port)).unwrap(), None, None);
+    let sb = smtp_sandbox(port, "");
+    let out = sb.ok(&["mail", "send", "OIN-5", "--move-to", "isv_review"]);
+    assert!(out.contains("moved to isv_review"), "{out}");
+    assert!(out.contains("1 sent, 0 waiting, 0 failed"), "{out}");
+    wait_for(&received, 1);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let msg = MessageParser::default().parse(&got[0]).unwrap();
+    assert_eq!(
+        msg.to().unwrap().first().unwrap().address(),
+        Some("dev@isv.example")
+    );
+    assert!(
+        msg.body_text(0)
+            .unwrap()
+            .contains("SP-initiated login fails.")
+    );
+    assert!(
+        msg.body_html(0)
+            .unwrap()
+            .contains("SP-initiated login fails.")
+    );
+    assert!(!String::from_utf8_lossy(&got[0]).contains("pw-never-mailed-42"));
+    let ob = outbox(&sb);
+    assert_eq!(ob[0]["status"], "sent");
+    assert!(
+        ob[0]["server_reply"].as_str().unwrap().starts_with("250"),
+        "{ob:?}"
+    );
+    let listed = sb.list_json();
+    assert_eq!(listed[0]["state"], "isv_review");
+
+    // The second email of the submission threads under the first.
+    sb.ok(&["move", "--to", "initial_review", "OIN-5"]);
+    sb.ok(&["mail", "send", "OIN-5"]);
+    wait_for(&received, 2);
+    let got = received.lock().unwrap().clone();
+    let second = MessageParser::default().parse(&got[1]).unwrap();
+    let first_id = ob[0]["message_id"]
+        .as_str()
+        .unwrap()
+        .trim_matches(['<', '>']);
+    assert_eq!(second.in_reply_to().as_text(), Some(first_id));
+}
+
+#[test]
+fn server_down_keeps_the_email_queued_and_flush_later_delivers_it_once() {
+    let port = free_port();
+    let sb = smtp_sandbox(port, "");
+    let out = sb.run(&["mail", "send", "OIN-5", "--move-to", "isv_review"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "queued is success: {stderr}");
+    assert!(stdout.contains("not delivered yet"), "{stdout}");
+    let ob = outbox(&sb);
+    assert_eq!(ob[0]["status"], "queued");
+    assert_eq!(ob[0]["attempts"], 1);
+    assert!(ob[0]["last_error"].as_str().is_some());
+    // The move and the email committed together.
+    assert_eq!(sb.list_json()[0]["state"], "isv_review");
+
+    let still_down = sb.run(&["outbox", "flush"]);
+    assert!(
+        !still_down.status.success(),
+        "flush says something is undelivered"
+    );
+    assert_eq!(outbox(&sb)[0]["status"], "queued");
+
+    let received = start_server(TcpListener::bind(("127.0.0.1", port)).unwrap(), None, None);
+    let out = sb.ok(&["outbox", "flush"]);
+    assert!(out.contains("1 sent"), "{out}");
+    let out = sb.ok(&["outbox", "flush"]);
+    assert!(out.contains("0 sent, 0 waiting, 0 failed"), "{out}");
+    wait_for(&received, 1);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(received.lock().unwrap().len(), 1, "delivered exactly once");
+    let ob = outbox(&sb);
+    assert_eq!(ob.len(), 1);
+    assert_eq!(ob[0]["status"], "sent");
+    assert_eq!(ob[0]["attempts"], 3);
+}
+
+#[test]
+fn a_permanent_refusal_marks_the_email_failed_and_it_is_not_retried() {
+    let port = free_port();
+    let received = start_server(
+        TcpListener::bind(("127.0.0.1", port)).unwrap(),
+        Some((550, "5.1.1 mailbox unavailable")),
+        None,
+    );
+    let sb = smtp_sandbox(port, "");
+    let out = sb.run(&["mail", "send", "OIN-5"]);
+    let (stdout, _) = text(&out);
+    assert!(!out.status.success());
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    let ob = outbox(&sb);
+    assert_eq!(ob[0]["status"], "failed");
+    assert!(
+        ob[0]["last_error"].as_str().unwrap().contains("550"),
+        "{ob:?}"
+    );
+    sb.ok(&["outbox", "flush"]);
+    let ob = outbox(&sb);
+    assert_eq!(ob[0]["attempts"], 1, "a failed email waits for the analyst");
+    assert_eq!(received.lock().unwrap().len(), 0);
+}
+
+#[test]
+fn starttls_with_a_private_ca_delivers() {
+    // mailin's rustls and lettre's bring two crypto providers into this test binary.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sb0 = Sandbox::new();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = sb0.write("cert.pem", ck.cert.pem());
+    let key = sb0.write("key.pem", ck.key_pair.serialize_pem());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(
+        listener,
+        None,
+        Some(SslConfig::SelfSigned {
+            cert_path: cert.to_str().unwrap().into(),
+            key_path: key.to_str().unwrap().into(),
+        }),
+    );
+    let sb = Sandbox::new();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\nhost = \"localhost\"\nport = {port}\ntls = \"starttls\"\n\
+             from = \"OIN Review <oin@okta.example>\"\nca_file = \"{}\"\n",
+            cert.display()
+        ),
+    );
+    let mut v = submission_json("OIN-5", "initial_review");
+    v["escalation_contact"] = json!("dev@isv.example");
+    let f = sb.write("s.json", json!([v]).to_string());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.ok(&["finding", "add", "OIN-5", "Fix the logo."]);
+    let out = sb.ok(&["mail", "send", "OIN-5"]);
+    assert!(out.contains("1 sent"), "{out}");
+    wait_for(&received, 1);
+    assert_eq!(received.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn plain_smtp_to_a_remote_host_is_refused() {
+    let sb = Sandbox::new();
+    sb.write(
+        "config/oin-review/config.toml",
+        "[mail]\ntransport = \"smtp\"\nhost = \"smtp.example.com\"\ntls = \"none\"\n",
+    );
+    let mut v = submission_json("OIN-5", "initial_review");
+    v["escalation_contact"] = json!("dev@isv.example");
+    let f = sb.write("s.json", json!([v]).to_string());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.ok(&["finding", "add", "OIN-5", "Fix the logo."]);
+    let out = sb.run(&["mail", "send", "OIN-5"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("only for a loopback host"), "{stderr}");
+    assert!(
+        outbox(&sb).is_empty(),
+        "nothing queued when the config is wrong"
+    );
+}
+
+#[test]
+fn the_file_transport_writes_eml_files_in_the_data_dir() {
+    let sb = Sandbox::new();
+    let mut v = submission_json("OIN-5", "qa_testing");
+    v["escalation_contact"] = json!("dev@isv.example");
+    let f = sb.write("s.json", json!([v]).to_string());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.ok(&[
+        "finding",
+        "add",
+        "OIN-5",
+        "--severity",
+        "blocker",
+        "Deprovisioning leaves the user active.",
+    ]);
+    let out = sb.ok(&["mail", "send", "OIN-5", "--move-to", "isv_fix_bugs"]);
+    assert!(out.contains("1 sent"), "{out}");
+    let dir = sb.path("data/oin-review/outbox-files");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let msg = MessageParser::default().parse(&bytes).unwrap();
+    let body = msg.body_text(0).unwrap();
+    assert!(body.contains("Deprovisioning leaves the user active."));
+    assert!(
+        body.contains("issues found in QA testing")
+            || msg.subject().unwrap().contains("QA testing")
+    );
+    assert!(
+        body.contains("Run the OIN Submission Tester again"),
+        "{body}"
+    );
+    assert!(!String::from_utf8_lossy(&bytes).contains("pw-OIN-5"));
+}
