@@ -263,7 +263,7 @@ fn cli_leave_out_keeps_the_reason_and_the_email_skips_the_finding() {
         "lead approved",
     ]);
     let list = sb.ok(&["finding", "list", "OIN-1"]);
-    assert!(list.contains(&format!("[ ] ")), "{list}");
+    assert!(list.contains("[ ] "), "{list}");
     assert!(list.contains("(left out: lead approved)"), "{list}");
     sb.ok(&["finding", "add", "OIN-1", "Mine."]);
     let preview = sb.ok(&["mail", "preview", "OIN-1"]);
