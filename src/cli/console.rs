@@ -43,6 +43,8 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         analyst: ctx.analyst.clone(),
         mouse: ctx.config.mouse,
         wizard_names: ctx.config.state_names == Some(StateNames::Wizard),
+        mail: ctx.config.mail.clone(),
+        mail_dir: crate::config::data_dir()?.join("outbox-files"),
     })?;
     Ok(ExitCode::SUCCESS)
 }

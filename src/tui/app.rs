@@ -167,6 +167,30 @@ pub enum Mode {
         cursor: usize,
         text: String,
     },
+    /// The selected submission's issue list.
+    Findings {
+        cursor: usize,
+    },
+    /// Typing a new finding, or the reason for leaving a lint finding out.
+    FindingText {
+        purpose: FindingText,
+        text: String,
+    },
+    /// The composed emails (in `App::preview`), before they are queued.
+    MailPreview {
+        scroll: u16,
+    },
+    /// The outbox list.
+    Outbox {
+        cursor: usize,
+    },
+}
+
+/// What a finding text input is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingText {
+    New { severity: crate::domain::Severity },
+    Reason { rule: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +210,8 @@ pub enum Level {
 pub struct Message {
     pub text: String,
     pub level: Level,
+    /// When it was said: a background reload does not hide a fresh result.
+    pub at: Timestamp,
 }
 
 /// Input to `update`.
@@ -216,6 +242,27 @@ pub enum Action {
         to: Option<String>,
     },
     Undo,
+    /// Compose the issue-list emails of `items` for a preview.
+    PreviewMail {
+        items: Vec<MoveItem>,
+        move_to: Option<ReviewState>,
+        reason: Option<String>,
+    },
+    /// Queue the previewed emails (with their move).
+    SendMail(Arc<super::worker::MailPreview>),
+    /// Save changes to a submission's issue list.
+    EditIssues {
+        id: String,
+        edits: Vec<crate::domain::IssueEdit>,
+    },
+    /// Suspend the console and edit the issue list in $EDITOR.
+    OpenEditor {
+        id: String,
+        text: String,
+        issues: Vec<crate::domain::Issue>,
+        own: Vec<crate::domain::OwnFinding>,
+    },
+    RetryEmail(i64),
 }
 
 /// Terminal widths from which the detail shows as a side pane.
@@ -257,6 +304,10 @@ pub struct App {
     pub marks: BTreeSet<String>,
     /// Analysts seen in the audit log, for the assign picker.
     pub analysts: Vec<String>,
+    /// Emails waiting for the analyst's go-ahead (Mode::MailPreview).
+    pub preview: Option<Arc<super::worker::MailPreview>>,
+    /// The outbox, newest first.
+    pub outbox: Arc<Vec<crate::domain::EmailRecord>>,
 }
 
 /// One line of the state picker: a target, how many of the chosen items it applies to.
@@ -304,6 +355,8 @@ impl App {
             last_search_ms: None,
             marks: BTreeSet::new(),
             analysts: Vec::new(),
+            preview: None,
+            outbox: Arc::new(Vec::new()),
         }
     }
 
@@ -380,7 +433,7 @@ impl App {
         names
     }
 
-    fn items(&self) -> Vec<MoveItem> {
+    pub(super) fn items(&self) -> Vec<MoveItem> {
         self.targets()
             .iter()
             .map(|r| MoveItem {
@@ -408,6 +461,10 @@ impl App {
             Mode::Reason { .. } => Context::Input,
             Mode::Confirm { .. } => Context::Confirm,
             Mode::Report { .. } => Context::Report,
+            Mode::Findings { .. } => Context::Findings,
+            Mode::FindingText { .. } => Context::Input,
+            Mode::MailPreview { .. } => Context::Preview,
+            Mode::Outbox { .. } => Context::Outbox,
         }
     }
 
@@ -544,10 +601,11 @@ impl App {
         self.offset = self.offset.min(self.view.len().saturating_sub(1));
     }
 
-    fn say(&mut self, level: Level, text: impl Into<String>) {
+    pub(super) fn say(&mut self, level: Level, text: impl Into<String>) {
         self.message = Some(Message {
             text: text.into(),
             level,
+            at: self.now,
         });
     }
 
@@ -621,7 +679,11 @@ impl App {
                 if first && self.selected_id.is_none() {
                     self.selected = 0;
                 }
-                if external {
+                let fresh = self
+                    .message
+                    .as_ref()
+                    .is_some_and(|m| self.now.duration_since(m.at).as_secs() < 5);
+                if external && !fresh {
                     self.say(Level::Info, "reloaded: another analyst changed the queue");
                 }
                 // Search results index the old snapshot: run the query again on the new one.
@@ -768,6 +830,15 @@ impl App {
                 }
                 Vec::new()
             }
+            WorkerEvent::MailPreview(_)
+            | WorkerEvent::MailQueued { .. }
+            | WorkerEvent::Delivered(_)
+            | WorkerEvent::IssuesSaved { .. }
+            | WorkerEvent::Outbox(_)
+            | WorkerEvent::Notice(_) => {
+                self.on_mail_event(ev);
+                Vec::new()
+            }
             WorkerEvent::SearchDone(result) => {
                 if result.generation == self.search_generation && result.query == self.query {
                     self.last_search_ms = Some(result.took.as_secs_f64() * 1000.0);
@@ -789,9 +860,15 @@ impl App {
             Context::Search => self.on_search_key(key, command),
             Context::Palette => self.on_palette_key(key, command),
             Context::Filter => self.on_filter_key(command),
+            Context::Input if matches!(self.mode, Mode::FindingText { .. }) => {
+                self.on_finding_text_key(key, command)
+            }
             Context::Picker | Context::Input | Context::Confirm | Context::Report => {
                 self.on_batch_key(key, command)
             }
+            Context::Findings => self.on_findings_key(command),
+            Context::Preview => self.on_preview_key(command),
+            Context::Outbox => self.on_outbox_key(command),
             Context::Help => {
                 if let Mode::Help { scroll } = &mut self.mode {
                     match command {
@@ -1089,6 +1166,21 @@ impl App {
                 Some(Command::Close) => self.mode = Mode::Normal,
                 Some(Command::Accept) => {
                     let reason = Some(text.trim().to_string()).filter(|r| !r.is_empty());
+                    if to.emails_isv() {
+                        // Handing items to the ISV goes through the email preview; the
+                        // move and the queued emails then commit together.
+                        self.mode = Mode::Normal;
+                        let items = self.items();
+                        self.say(
+                            Level::Info,
+                            format!("writing {} issue-list email(s)…", items.len()),
+                        );
+                        return vec![Action::PreviewMail {
+                            items,
+                            move_to: Some(to),
+                            reason,
+                        }];
+                    }
                     self.mode = Mode::Confirm { to, reason };
                 }
                 _ => {
@@ -1281,6 +1373,15 @@ impl App {
                 self.say(Level::Info, "undoing your last batch…");
                 return vec![Action::Undo];
             }
+            Command::Findings => {
+                if self.selected_row().is_some() {
+                    self.mode = Mode::Findings { cursor: 0 };
+                }
+            }
+            Command::AddFinding => return self.start_new_finding(),
+            Command::EditIssues => return self.open_editor(),
+            Command::Mail => return self.preview_mail(),
+            Command::Outbox => self.mode = Mode::Outbox { cursor: 0 },
             Command::FilterMenu => self.mode = Mode::Filter { cursor: 0 },
             Command::ClearFilters => {
                 self.filters.clear();
@@ -1340,7 +1441,7 @@ impl App {
                 }
             }
             Command::Reload => return vec![Action::Reload],
-            Command::Toggle | Command::Accept | Command::Yes | Command::No => {}
+            Command::Toggle | Command::Accept | Command::Yes | Command::No | Command::Retry => {}
         }
         Vec::new()
     }

@@ -19,6 +19,9 @@ pub enum Context {
     Input,
     Confirm,
     Report,
+    Findings,
+    Preview,
+    Outbox,
 }
 
 impl Context {
@@ -35,6 +38,9 @@ impl Context {
             Context::Input => "Text input (reason, name)",
             Context::Confirm => "Confirmation",
             Context::Report => "Batch report",
+            Context::Findings => "Issue list (findings)",
+            Context::Preview => "Email preview",
+            Context::Outbox => "Outbox",
         }
     }
 }
@@ -85,6 +91,12 @@ pub enum Command {
     Undo,
     Yes,
     No,
+    Findings,
+    AddFinding,
+    EditIssues,
+    Mail,
+    Outbox,
+    Retry,
 }
 
 impl Command {
@@ -135,6 +147,12 @@ impl Command {
             Undo => "undo",
             Yes => "yes",
             No => "no",
+            Findings => "findings",
+            AddFinding => "add_finding",
+            EditIssues => "edit_issues",
+            Mail => "mail",
+            Outbox => "outbox",
+            Retry => "retry",
         }
     }
 }
@@ -369,6 +387,35 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Queue, &["u"], Undo, "undo my last batch of moves", None),
         (
             C::Queue,
+            &["x"],
+            Findings,
+            "the issue list: include / leave out findings",
+            None,
+        ),
+        (
+            C::Queue,
+            &["n"],
+            AddFinding,
+            "add a finding of your own",
+            None,
+        ),
+        (
+            C::Queue,
+            &["e"],
+            EditIssues,
+            "edit the issue list in $VISUAL / $EDITOR",
+            None,
+        ),
+        (
+            C::Queue,
+            &["M"],
+            Mail,
+            "preview and send the issue-list email",
+            Some("mail"),
+        ),
+        (C::Queue, &["O"], Outbox, "the outbox of emails", None),
+        (
+            C::Queue,
             &["ctrl-r"],
             Reload,
             "reload from the database",
@@ -408,6 +455,87 @@ const DEFAULTS: &[DefaultBinding] = {
             "copy the id (OSC 52)",
             Some("copy id"),
         ),
+        (C::Detail, &["x"], Findings, "the issue list", None),
+        (
+            C::Detail,
+            &["n"],
+            AddFinding,
+            "add a finding of your own",
+            None,
+        ),
+        (
+            C::Detail,
+            &["e"],
+            EditIssues,
+            "edit the issue list in $VISUAL / $EDITOR",
+            None,
+        ),
+        (
+            C::Detail,
+            &["M"],
+            Mail,
+            "preview and send the issue-list email",
+            Some("mail"),
+        ),
+        (C::Findings, &["j", "down"], Down, "next finding", None),
+        (C::Findings, &["k", "up"], Up, "previous finding", None),
+        (
+            C::Findings,
+            &["x", "space"],
+            Toggle,
+            "include in / leave out of the email",
+            Some("include/leave out"),
+        ),
+        (
+            C::Findings,
+            &["n"],
+            AddFinding,
+            "add a finding",
+            Some("add"),
+        ),
+        (
+            C::Findings,
+            &["e"],
+            EditIssues,
+            "edit the list in $EDITOR",
+            Some("edit"),
+        ),
+        (
+            C::Findings,
+            &["M"],
+            Mail,
+            "preview the email",
+            Some("email"),
+        ),
+        (C::Findings, &["esc", "q"], Close, "close", Some("close")),
+        (C::Preview, &["j", "down"], Down, "scroll down", None),
+        (C::Preview, &["k", "up"], Up, "scroll up", None),
+        (C::Preview, &["pgdn", "space"], PageDown, "page down", None),
+        (C::Preview, &["pgup"], PageUp, "page up", None),
+        (
+            C::Preview,
+            &["y"],
+            Yes,
+            "send (queue in the outbox, with the move)",
+            Some("send"),
+        ),
+        (
+            C::Preview,
+            &["esc", "n", "q"],
+            No,
+            "cancel: nothing is sent or moved",
+            Some("cancel"),
+        ),
+        (C::Outbox, &["j", "down"], Down, "next email", None),
+        (C::Outbox, &["k", "up"], Up, "previous email", None),
+        (
+            C::Outbox,
+            &["r"],
+            Retry,
+            "retry a failed or waiting email now",
+            Some("retry"),
+        ),
+        (C::Outbox, &["esc", "q", "O"], Close, "close", Some("close")),
         (
             C::Search,
             &["enter"],

@@ -1,6 +1,7 @@
 //! The full-screen console (ratatui and crossterm live here only).
 
 pub mod app;
+mod issues;
 pub mod keymap;
 pub mod terminal;
 pub mod theme;
@@ -28,6 +29,9 @@ pub struct Launch {
     pub analyst: String,
     pub mouse: bool,
     pub wizard_names: bool,
+    pub mail: crate::config::MailConfig,
+    /// Where the file transport writes when the config does not say.
+    pub mail_dir: std::path::PathBuf,
 }
 
 /// Terminal input, read on its own thread so the loop never blocks on it.
@@ -81,10 +85,37 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         analyst,
         mouse,
         wizard_names,
+        mail,
+        mail_dir,
     } = launch;
     let db_label = store.path().display().to_string();
     let (work_tx, mut work_rx) = mpsc::unbounded_channel();
-    let db = worker::spawn_db(store, policy.clone(), work_tx.clone());
+    let mut startup_notes = Vec::new();
+    let mailer = match crate::mail::Transport::from_config(&mail, mail_dir) {
+        Ok(t) => Some(worker::spawn_mailer(
+            store.path().to_path_buf(),
+            t,
+            work_tx.clone(),
+        )),
+        Err(e) => {
+            startup_notes.push(format!(
+                "mail: {e}; email stays queued until the config is fixed"
+            ));
+            None
+        }
+    };
+    let templates = crate::mail::Templates::load().map_err(|e| e.to_string());
+    if let Err(e) = &templates {
+        startup_notes.push(format!("mail: {e}"));
+    }
+    let setup = Arc::new(worker::MailSetup {
+        config: mail,
+        templates,
+    });
+    let db = worker::spawn_db(store, policy.clone(), setup, work_tx.clone(), mailer);
+    for note in startup_notes {
+        let _ = work_tx.send(worker::WorkerEvent::DbError(note));
+    }
     let search = worker::spawn_search(work_tx);
     let (term_tx, mut term_rx) = mpsc::unbounded_channel();
     let paused = Arc::new(AtomicBool::new(false));
@@ -163,6 +194,62 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
                 Action::Undo => {
                     let analyst = app.analyst.clone();
                     let _ = db.send(worker::DbRequest::Undo { analyst });
+                }
+                Action::PreviewMail {
+                    items,
+                    move_to,
+                    reason,
+                } => {
+                    let _ = db.send(worker::DbRequest::PreviewMail {
+                        items,
+                        move_to,
+                        reason,
+                    });
+                }
+                Action::SendMail(preview) => {
+                    let analyst = app.analyst.clone();
+                    let _ = db.send(worker::DbRequest::SendMail { preview, analyst });
+                }
+                Action::EditIssues { id, edits } => {
+                    let analyst = app.analyst.clone();
+                    let _ = db.send(worker::DbRequest::EditIssues { id, edits, analyst });
+                }
+                Action::RetryEmail(id) => {
+                    let _ = db.send(worker::DbRequest::RetryEmail(id));
+                }
+                Action::OpenEditor {
+                    id,
+                    text,
+                    issues,
+                    own,
+                } => {
+                    paused.store(true, Ordering::SeqCst);
+                    let edited =
+                        terminal::hand_over(&mut term, mouse, || crate::editor::edit(&text, &id))?;
+                    paused.store(false, Ordering::SeqCst);
+                    let size = term.size()?;
+                    app.update(Msg::Resize(size.width, size.height));
+                    let result = edited.map_err(|e| e.to_string()).and_then(|t| {
+                        crate::domain::findings::parse_edit(&t, &issues, &own)
+                            .map_err(|e| format!("{e}; nothing was changed (e edits again)"))
+                    });
+                    match result {
+                        Ok(edits) if edits.is_empty() => {
+                            app.update(Msg::Worker(worker::WorkerEvent::Notice(format!(
+                                "{id}: issue list unchanged"
+                            ))));
+                        }
+                        Ok(edits) => {
+                            let analyst = app.analyst.clone();
+                            let _ = db.send(worker::DbRequest::EditIssues { id, edits, analyst });
+                        }
+                        Err(e) => {
+                            app.update(Msg::Worker(worker::WorkerEvent::IssuesSaved {
+                                id,
+                                result: Err(e),
+                            }));
+                        }
+                    }
                 }
                 Action::CopyToClipboard(text) => {
                     let _ = terminal::copy_osc52(&text);

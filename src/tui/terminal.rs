@@ -65,6 +65,14 @@ pub fn suspend(term: &mut Term, mouse: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Gives the terminal to another program (the analyst's editor) and takes it back after.
+pub fn hand_over<T>(term: &mut Term, mouse: bool, f: impl FnOnce() -> T) -> io::Result<T> {
+    restore();
+    let result = f();
+    *term = enter(mouse)?;
+    Ok(result)
+}
+
 /// Copies text to the clipboard with OSC 52, which works over SSH and in tmux.
 pub fn copy_osc52(text: &str) -> io::Result<()> {
     use base64::Engine;

@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool)
         return;
     };
     let a = assess(&row.sub, &app.policy, app.now);
-    let lines = detail_lines(&row.sub, &a, app, theme);
+    let lines = detail_lines(&row.sub, &a, row.org_submissions, app, theme);
     let max_scroll = (lines.len() as u16).saturating_sub(inner.height.max(1));
     frame.render_widget(
         Paragraph::new(lines)
@@ -69,6 +69,7 @@ fn local(t: jiff::Timestamp, app: &App) -> String {
 pub fn detail_lines(
     s: &Submission,
     a: &Assessment,
+    org_submissions: usize,
     app: &App,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
@@ -330,43 +331,69 @@ pub fn detail_lines(
             Style::default().patch(theme.text),
         )));
     }
-    l.push(section("Findings (requirements lint)", theme));
-    let org = s.dev_org.as_deref().map(|o| o.trim().to_lowercase());
-    let org_submissions = match &org {
-        Some(o) if !o.is_empty() => app
-            .rows
-            .iter()
-            .filter(|r| {
-                r.sub
-                    .dev_org
-                    .as_deref()
-                    .map(|d| d.trim().to_lowercase())
-                    .as_ref()
-                    == Some(o)
-            })
-            .count(),
-        _ => 1,
-    };
-    let found = crate::domain::policy::findings(s, &app.policy, a, org_submissions);
-    if found.is_empty() {
+    l.push(section(
+        "Findings (x: curate · n: add · e: edit · M: email)",
+        theme,
+    ));
+    let issues = crate::domain::findings::issue_list(
+        &crate::domain::policy::findings(s, &app.policy, a, org_submissions),
+        &s.notes,
+    );
+    if issues.is_empty() {
         l.push(Line::from(Span::styled(
             "  none: every rule the console checks passes",
             theme.ok,
         )));
     }
-    for (i, f) in found.iter().enumerate() {
+    for (i, f) in issues.iter().enumerate() {
         let st = match f.severity {
             crate::domain::Severity::Blocker => theme.error,
             crate::domain::Severity::Warning => theme.warn,
         };
-        l.push(Line::from(vec![
+        let key = match &f.key {
+            crate::domain::IssueKey::Rule(r) => r.clone(),
+            crate::domain::IssueKey::Own(id) => format!("#{id} by analyst"),
+        };
+        let mut spans = vec![
             Span::styled(format!("  {:>2}. ", i + 1), theme.dim),
+            Span::styled(if f.included { "[x] " } else { "[ ] " }, theme.text),
             Span::styled(format!("{:<8}", f.severity.key()), st),
-            Span::styled(safe_line(&f.message), theme.text),
-            Span::styled(format!("  {}", f.rule), theme.dim),
-        ]));
+            Span::styled(
+                safe_line(&f.text),
+                if f.included { theme.text } else { theme.dim },
+            ),
+            Span::styled(format!("  {key}"), theme.dim),
+        ];
+        if let Some(r) = &f.reason {
+            spans.push(Span::styled(
+                format!("  left out: {}", safe_line(r)),
+                theme.dim,
+            ));
+        }
+        l.push(Line::from(spans));
     }
     l.push(section("Emails", theme));
-    l.push(Line::from(Span::styled("  none sent", theme.dim)));
+    if s.emails.is_empty() {
+        l.push(Line::from(Span::styled("  none yet", theme.dim)));
+    }
+    for e in &s.emails {
+        let (label, st) = match e.status {
+            crate::domain::OutboxStatus::Sent => ("sent", theme.ok),
+            crate::domain::OutboxStatus::Failed => ("FAILED", theme.error),
+            _ => ("queued", theme.warn),
+        };
+        let when = e.sent_at.unwrap_or(e.queued_at);
+        l.push(Line::from(vec![
+            Span::styled(format!("  {label:<7}"), st),
+            Span::styled(format!("{}  ", local(when, app)), theme.dim),
+            Span::styled(safe_line(&e.subject), theme.text),
+        ]));
+        if let Some(err) = e.last_error.as_deref().filter(|_| label != "sent") {
+            l.push(Line::from(Span::styled(
+                format!("         {}", safe_line(err)),
+                theme.dim,
+            )));
+        }
+    }
     l
 }

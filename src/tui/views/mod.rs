@@ -70,6 +70,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             lines,
             scroll,
         } => overlays::report(frame, area, theme, title, lines, *scroll),
+        Mode::Findings { cursor } => overlays::findings(frame, area, app, theme, *cursor),
+        Mode::FindingText { purpose, text } => {
+            overlays::finding_text(frame, area, theme, purpose, text)
+        }
+        Mode::MailPreview { scroll } => overlays::mail_preview(frame, area, app, theme, *scroll),
+        Mode::Outbox { cursor } => overlays::outbox(frame, area, app, theme, *cursor),
         _ => {}
     }
 }
@@ -104,6 +110,15 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
         Span::raw(" "),
         Span::styled(counts, theme.header),
     ];
+    let (pending, failed) = app.outbox_pending();
+    if pending > 0 {
+        top.push(Span::raw(" "));
+        top.push(Span::styled(format!("✉ {pending} queued"), theme.warn));
+    }
+    if failed > 0 {
+        top.push(Span::raw(" "));
+        top.push(Span::styled(format!("✉ {failed} failed"), theme.error));
+    }
     let used: usize = top.iter().map(|s| s.width()).sum();
     let pad = (area.width as usize).saturating_sub(used + clock.chars().count() + 1);
     top.push(Span::raw(" ".repeat(pad)));

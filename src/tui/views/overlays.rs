@@ -60,6 +60,9 @@ pub fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         Context::Input,
         Context::Confirm,
         Context::Report,
+        Context::Findings,
+        Context::Preview,
+        Context::Outbox,
         Context::Palette,
         Context::Help,
     ] {
@@ -348,6 +351,211 @@ pub fn report(
         Paragraph::new(text)
             .block(popup(title, theme))
             .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+/// The issue list of the selected submission: what the next email says.
+pub fn findings(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+    let issues = app.selected_issues();
+    let id = app
+        .selected_row()
+        .map(|r| crate::text::safe_line(&r.sub.id))
+        .unwrap_or_default();
+    let rect = centered(area, 100, (issues.len() as u16 * 2 + 5).max(7));
+    let included = issues.iter().filter(|i| i.included).count();
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" {included} of {} go in the next email", issues.len()),
+        theme.dim,
+    ))];
+    if issues.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " no findings: n adds one of your own",
+            theme.dim,
+        )));
+    }
+    for (i, f) in issues.iter().enumerate() {
+        let sev = match f.severity {
+            crate::domain::Severity::Blocker => theme.error,
+            crate::domain::Severity::Warning => theme.warn,
+        };
+        let text_style = if i == cursor {
+            theme.selection
+        } else if f.included {
+            theme.text
+        } else {
+            theme.dim
+        };
+        let key = match &f.key {
+            crate::domain::IssueKey::Rule(r) => r.clone(),
+            crate::domain::IssueKey::Own(n) => format!("#{n} (yours)"),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(if f.included { " [x] " } else { " [ ] " }, text_style),
+            Span::styled(format!("{:<8}", f.severity.key()), sev),
+            Span::styled(crate::text::safe_line(&f.text), text_style),
+        ]));
+        let mut note = format!("          {key}");
+        if let Some(r) = &f.reason {
+            note.push_str(&format!("  left out: {}", crate::text::safe_line(r)));
+        }
+        lines.push(Line::from(Span::styled(note, theme.dim)));
+    }
+    // Keep the cursor's lines in view.
+    let inner_h = rect.height.saturating_sub(2);
+    let want = 1 + cursor as u16 * 2 + 2;
+    let scroll = want.saturating_sub(inner_h);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(
+                &format!("issue list of {id} (x toggles, n adds, e edits, M emails)"),
+                theme,
+            ))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+/// Typing a new finding or a reason to leave a lint finding out.
+pub fn finding_text(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    purpose: &crate::tui::app::FindingText,
+    text: &str,
+) {
+    use crate::tui::app::FindingText;
+    let rect = centered(area, 90, 5);
+    let (title, prompt) = match purpose {
+        FindingText::New { severity } => (
+            "new finding (Enter saves, Tab: blocker/warning, Esc cancels)".to_string(),
+            format!(" The sentence the ISV will read ({}):", severity.key()),
+        ),
+        FindingText::Reason { rule } => (
+            "leave out of the email (Enter saves, Esc cancels)".to_string(),
+            format!(" Why is {rule} left out? (kept with it)"),
+        ),
+    };
+    let lines = vec![
+        Line::from(Span::styled(prompt, theme.dim)),
+        Line::from(vec![
+            Span::raw(" "),
+            Span::raw(crate::text::safe_line(text)),
+            Span::styled("▏", theme.accent),
+        ]),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(popup(&title, theme)), rect);
+}
+
+/// The emails about to be queued: recipients, subject, the plain text.
+pub fn mail_preview(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16) {
+    let Some(p) = &app.preview else { return };
+    let rect = centered(area, 100, area.height.saturating_sub(2));
+    let mut lines = Vec::new();
+    let action = match p.move_to {
+        Some(to) => format!(
+            " y queues {} email(s) and moves them to {} in one transaction · Esc cancels",
+            p.emails.len(),
+            to.manager_name()
+        ),
+        None => format!(" y queues {} email(s) · Esc cancels", p.emails.len()),
+    };
+    lines.push(Line::from(Span::styled(action, theme.accent)));
+    for (id, e) in &p.errors {
+        lines.push(Line::from(Span::styled(
+            format!(
+                " {}: no email ({}); it is not moved",
+                crate::text::safe_line(id),
+                crate::text::safe_line(e)
+            ),
+            theme.warn,
+        )));
+    }
+    for (n, c) in p.emails.iter().enumerate() {
+        lines.push(Line::from(Span::styled(
+            format!("── email {} of {} ", n + 1, p.emails.len()),
+            theme.title,
+        )));
+        for (i, l) in c.preview().lines().enumerate() {
+            let style = if i < 4 && l.contains(": ") {
+                theme.header
+            } else {
+                theme.text
+            };
+            lines.push(Line::from(Span::styled(crate::text::safe_line(l), style)));
+        }
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup("email preview", theme))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+/// The outbox: every email and where it is.
+pub fn outbox(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+    let rect = centered(area, 110, area.height.saturating_sub(4));
+    let inner_h = rect.height.saturating_sub(3) as usize;
+    let mut lines = vec![Line::from(Span::styled(
+        " status   id     submission      tries  subject / last error",
+        theme.dim,
+    ))];
+    if app.outbox.is_empty() {
+        lines.push(Line::from(Span::styled(" the outbox is empty", theme.dim)));
+    }
+    let start = cursor.saturating_sub(inner_h.saturating_sub(1) / 2);
+    for (i, e) in app
+        .outbox
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(inner_h / 2 + 1)
+    {
+        let (label, st) = match e.status {
+            crate::domain::OutboxStatus::Sent => ("sent", theme.ok),
+            crate::domain::OutboxStatus::Failed => ("FAILED", theme.error),
+            crate::domain::OutboxStatus::Sending => ("sending", theme.warn),
+            crate::domain::OutboxStatus::Queued => ("queued", theme.warn),
+        };
+        let row = if i == cursor {
+            theme.selection
+        } else {
+            theme.text
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {label:<8} "), st),
+            Span::styled(
+                format!(
+                    "{:<6} {:<15} {:>5}  {}",
+                    e.id,
+                    crate::text::safe_line(&e.submission_id),
+                    e.attempts,
+                    crate::text::safe_line(&e.subject)
+                ),
+                row,
+            ),
+        ]));
+        let detail = match (&e.last_error, &e.server_reply) {
+            (Some(err), _) if e.status != crate::domain::OutboxStatus::Sent => {
+                format!("next try {} · {}", e.next_attempt_at, err)
+            }
+            (_, Some(reply)) => reply.clone(),
+            _ => format!("queued {}", e.queued_at),
+        };
+        lines.push(Line::from(Span::styled(
+            format!("          {}", crate::text::safe_line(&detail)),
+            theme.dim,
+        )));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup("outbox (r retries, Esc closes)", theme)),
         rect,
     );
 }
