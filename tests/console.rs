@@ -92,8 +92,9 @@ fn queue_at_80x24_shows_urgent_items_first_with_styles() {
     assert!(text.find("OIN-2026-0116").unwrap() < text.find("OIN-2026-0142").unwrap());
     // Footer hints come from the keymap.
     assert!(
-        line(&buf, 23)
-            .starts_with("Enter open  / search  f filter  s sort  ] tab  m move  q quit  ? help"),
+        line(&buf, 23).starts_with(
+            "Enter open  / search  f filter  s sort  ] tab  m move  M mail  q quit  ? help"
+        ),
         "{}",
         line(&buf, 23)
     );
@@ -430,11 +431,11 @@ fn keymap_overrides_and_their_errors() {
     use oin_review::tui::keymap::Keymap;
     use std::collections::BTreeMap;
     let mut o = BTreeMap::new();
-    o.insert("queue.down".to_string(), vec!["n".to_string()]);
+    o.insert("queue.down".to_string(), vec!["z".to_string()]);
     let map = Keymap::with_overrides(&o, |_| Some(3)).unwrap();
     let cmd = map.lookup(
         oin_review::tui::keymap::Context::Queue,
-        &KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE),
+        &KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE),
     );
     assert_eq!(cmd, Some(oin_review::tui::keymap::Command::Down));
     o.insert("queue.down".to_string(), vec!["hyper-x".to_string()]);
@@ -458,4 +459,73 @@ fn keymap_overrides_and_their_errors() {
             .to_string()
             .contains("no such binding")
     );
+}
+
+#[test]
+fn the_issue_list_overlay_shows_findings_and_toggles_them() {
+    let mut app = sample_app(NOW, 160, 48);
+    // The most overdue item (OIN-2026-0116) is selected; it has lint findings.
+    assert_eq!(app.selected_row().unwrap().sub.id, "OIN-2026-0116");
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(app.mode, Mode::Findings { cursor: 0 });
+    let buf = render(&app, &dark());
+    let text = screen(&buf);
+    assert!(text.contains("issue list of OIN-2026-0116"), "{text}");
+    assert!(text.contains("3 of 3 go in the next email"), "{text}");
+    let y = (0..48)
+        .find(|&y| line(&buf, y).contains("[x] blocker Add a customer configuration"))
+        .expect("the first finding is listed");
+    let l = line(&buf, y);
+    let sev_x = l[..l.find("blocker").unwrap()].chars().count() as u16;
+    assert_eq!(
+        buf[(sev_x, y)].fg,
+        Color::LightRed,
+        "blockers in the error style"
+    );
+    assert!(
+        line(&buf, 47).contains("x include/leave out"),
+        "{}",
+        line(&buf, 47)
+    );
+    // Leaving a lint finding out asks for a reason; the reason goes with the edit.
+    app.update(key(KeyCode::Char('x')));
+    assert!(matches!(app.mode, Mode::FindingText { .. }));
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "no reason, no edit"
+    );
+    chars(&mut app, "link is in the portal");
+    let actions = app.update(key(KeyCode::Enter));
+    match actions.as_slice() {
+        [Action::EditIssues { id, edits }] => {
+            assert_eq!(id, "OIN-2026-0116");
+            assert_eq!(
+                edits,
+                &vec![oin_review::domain::IssueEdit::Decide {
+                    rule: "docs.config_doc_missing".into(),
+                    included: false,
+                    reason: Some("link is in the portal".into()),
+                }]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn moving_to_an_isv_state_goes_through_the_email_preview() {
+    let mut app = sample_app(NOW, 160, 48);
+    app.update(key(KeyCode::Char('m')));
+    let choices = app.move_choices();
+    assert_eq!(choices[0].to, ReviewState::IsvReview);
+    app.update(key(KeyCode::Enter));
+    let actions = app.update(key(KeyCode::Enter));
+    match actions.as_slice() {
+        [Action::PreviewMail { items, move_to, .. }] => {
+            assert_eq!(items.len(), 1);
+            assert_eq!(*move_to, Some(ReviewState::IsvReview));
+        }
+        other => panic!("a move to the ISV asks for the email first: {other:?}"),
+    }
+    assert_eq!(app.mode, Mode::Normal);
 }

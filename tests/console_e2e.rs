@@ -323,3 +323,91 @@ fn mark_three_move_them_then_undo() {
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
 }
+
+#[test]
+fn findings_then_move_to_isv_review_sends_the_issue_list() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "mail", &[], &[], 160, 48);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["/"]);
+    t.literal("OIN-2026-0116");
+    t.keys(&["Enter"]);
+    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    // The issue list the console found, then one of the analyst's own.
+    t.keys(&["x"]);
+    let s = t.wait_for("issue list of OIN-2026-0116", WAIT);
+    assert!(s.contains("docs.config_doc_missing"), "{s}");
+    t.keys(&["n"]);
+    t.wait_for("new finding", WAIT);
+    t.keys(&["Tab"]);
+    t.literal("SP-initiated login returns HTTP 500.");
+    t.keys(&["Enter"]);
+    t.wait_for("issue list saved (1 change(s))", WAIT);
+    // m, the first target (ISV needs to review), a reason, then the preview.
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving 1", WAIT);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("email preview", WAIT);
+    assert!(s.contains("To: okta-escalations@coho.example"), "{s}");
+    assert!(
+        s.contains("[blocker] SP-initiated login returns HTTP 500."),
+        "{s}"
+    );
+    t.keys(&["y"]);
+    t.wait_for("1 sent", WAIT);
+    let shown: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0116", "--format", "json"])).unwrap();
+    assert_eq!(shown["state"], "isv_review");
+    let dir = sb.path("data/oin-review/outbox-files");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let eml = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .replace("=\n", "");
+    assert!(eml.contains("SP-initiated login returns HTTP 500."));
+    assert!(eml.contains("customer configuration document"));
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn with_the_smtp_server_down_the_email_waits_in_the_outbox() {
+    let sb = queue_with_samples();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"
+        ),
+    );
+    sb.ok(&["finding", "add", "OIN-2026-0116", "Fix the logo."]);
+    let t = Tmux::start(&sb, "maildown", &[], &[], 160, 48);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["/"]);
+    t.literal("OIN-2026-0116");
+    t.keys(&["Enter"]);
+    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    t.keys(&["M"]);
+    t.wait_for("email preview", WAIT);
+    t.keys(&["y"]);
+    let s = t.wait_for("✉ 1 queued", WAIT);
+    assert!(s.contains("waiting to retry"), "{s}");
+    t.keys(&["O"]);
+    let s = t.wait_for("outbox (r retries", WAIT);
+    assert!(s.contains("queued"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(ob.len(), 1);
+    assert_eq!(ob[0]["status"], "queued");
+}

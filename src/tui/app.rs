@@ -210,8 +210,6 @@ pub enum Level {
 pub struct Message {
     pub text: String,
     pub level: Level,
-    /// When it was said: a background reload does not hide a fresh result.
-    pub at: Timestamp,
 }
 
 /// Input to `update`.
@@ -308,6 +306,8 @@ pub struct App {
     pub preview: Option<Arc<super::worker::MailPreview>>,
     /// The outbox, newest first.
     pub outbox: Arc<Vec<crate::domain::EmailRecord>>,
+    /// When this console last queued or delivered mail.
+    pub mail_activity: Option<Timestamp>,
 }
 
 /// One line of the state picker: a target, how many of the chosen items it applies to.
@@ -357,6 +357,7 @@ impl App {
             analysts: Vec::new(),
             preview: None,
             outbox: Arc::new(Vec::new()),
+            mail_activity: None,
         }
     }
 
@@ -605,7 +606,6 @@ impl App {
         self.message = Some(Message {
             text: text.into(),
             level,
-            at: self.now,
         });
     }
 
@@ -679,11 +679,12 @@ impl App {
                 if first && self.selected_id.is_none() {
                     self.selected = 0;
                 }
-                let fresh = self
-                    .message
-                    .as_ref()
-                    .is_some_and(|m| self.now.duration_since(m.at).as_secs() < 5);
-                if external && !fresh {
+                // The mail task writes through its own connection: its commits look
+                // external, but they are ours.
+                let ours = self
+                    .mail_activity
+                    .is_some_and(|t| self.now.duration_since(t).as_secs() < 5);
+                if external && !ours {
                     self.say(Level::Info, "reloaded: another analyst changed the queue");
                 }
                 // Search results index the old snapshot: run the query again on the new one.

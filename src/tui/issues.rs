@@ -313,6 +313,7 @@ impl App {
                 move_to,
                 queued,
             } => {
+                self.mail_activity = Some(self.now);
                 let refused: Vec<String> = outcomes
                     .iter()
                     .filter_map(|o| o.result.as_ref().err().map(|w| format!("{}  {w}", o.id)))
@@ -345,6 +346,7 @@ impl App {
                 }
             }
             WorkerEvent::Delivered(r) => {
+                self.mail_activity = Some(self.now);
                 let level = if !r.failed.is_empty() {
                     Level::Error
                 } else if !r.retried.is_empty() {
