@@ -49,6 +49,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             write_sla(&mut out, &assessment, ctx, day)?;
             write_tests(&mut out, &assessment, ctx)?;
             write_history(&mut out, &sub)?;
+            let lint = super::lint::lint_one(ctx, &store, &sub)?;
+            write_issues(&mut out, &sub, &lint)?;
         }
     }
     out.flush()?;
@@ -189,6 +191,48 @@ fn write_history(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             line.push_str(&format!("  \"{}\"", safe_line(r)));
         }
         writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+fn write_issues(
+    out: &mut impl Write,
+    s: &Submission,
+    lint: &[crate::domain::Finding],
+) -> std::io::Result<()> {
+    let issues = crate::domain::findings::issue_list(lint, &s.notes);
+    writeln!(
+        out,
+        "  issue list ({} in the next email)",
+        issues.iter().filter(|i| i.included).count()
+    )?;
+    for i in &issues {
+        let key = match &i.key {
+            crate::domain::IssueKey::Rule(r) => r.clone(),
+            crate::domain::IssueKey::Own(n) => format!("#{n}"),
+        };
+        write!(
+            out,
+            "    {} {:<7} {}  ({key})",
+            if i.included { "[x]" } else { "[ ]" },
+            i.severity.key(),
+            safe_line(&i.text)
+        )?;
+        if let Some(r) = &i.reason {
+            write!(out, "  left out: {}", safe_line(r))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "  emails")?;
+    for e in &s.emails {
+        writeln!(
+            out,
+            "    {:<6} {}  {}  to {}",
+            e.status.key(),
+            e.sent_at.unwrap_or(e.queued_at),
+            safe_line(&e.subject),
+            safe_line(&e.recipients.join(", "))
+        )?;
     }
     Ok(())
 }
