@@ -358,6 +358,7 @@ impl App {
                     .failed
                     .first()
                     .or(r.retried.first())
+                    .or(r.sent.last())
                     .map(|(id, e)| format!(" (email {id}: {e})"))
                     .unwrap_or_default();
                 self.say(
