@@ -172,7 +172,26 @@ fn sort_rows(rows: &mut [Row], key: SortKey) {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_store(false)?;
-    let rows = select(store.load_submissions()?, &args, &ctx.policy, ctx.now);
+    let subs = match args.query.as_deref().filter(|q| !q.is_empty()) {
+        // Match on the search columns first; load only the submissions that match.
+        Some(q) => {
+            let index = store.search_index()?;
+            let hits = crate::search::score_parallel(index.len(), |i| &index[i].1, q);
+            if hits.len() * 5 > index.len() {
+                // A broad query: reading everything in table order beats picking by id.
+                let keep: std::collections::HashSet<&str> =
+                    hits.iter().map(|&(_, i)| index[i].0.as_str()).collect();
+                let mut all = store.load_submissions()?;
+                all.retain(|s| keep.contains(s.id.as_str()));
+                all
+            } else {
+                let ids: Vec<String> = hits.into_iter().map(|(_, i)| index[i].0.clone()).collect();
+                store.submissions_by_ids(&ids)?
+            }
+        }
+        None => store.load_submissions()?,
+    };
+    let rows = select(subs, &args, &ctx.policy, ctx.now);
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {

@@ -1,6 +1,7 @@
 //! Command-line interface: global flags, the subcommands, and what they share.
 
 mod assign;
+mod bench;
 mod console;
 pub use console::pick_theme;
 mod demo;
@@ -85,6 +86,8 @@ pub enum Command {
     Export(export::Args),
     /// Create a demo queue with sample and generated submissions.
     Demo(demo::Args),
+    /// Measure performance on a synthetic queue (open, keystroke, frame, bytes, batch, list, memory).
+    Bench(bench::Args),
 }
 
 fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
@@ -155,6 +158,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
         Some(Command::Undo(a)) => undo::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
+        Some(Command::Bench(a)) => bench::run(&ctx, a),
         None => console::run(&ctx, ctx.open_store(false)?),
     }
 }

@@ -375,22 +375,24 @@ impl Submission {
 
     /// The text fuzzy search matches against.
     pub fn search_text(&self) -> String {
-        let mut t = String::with_capacity(96);
-        for part in [
+        search_text_of([
             Some(self.id.as_str()),
             Some(self.app_name.as_str()),
             Some(self.isv.as_str()),
             self.submitter_email.as_deref(),
             self.dev_org.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if !t.is_empty() {
-                t.push(' ');
-            }
-            t.push_str(part);
-        }
-        t
+        ])
     }
+}
+
+/// The search text from its parts: id, app, ISV, submitter, developer org.
+pub fn search_text_of(parts: [Option<&str>; 5]) -> String {
+    let mut t = String::with_capacity(96);
+    for part in parts.into_iter().flatten() {
+        if !t.is_empty() {
+            t.push(' ');
+        }
+        t.push_str(part);
+    }
+    t
 }

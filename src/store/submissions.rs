@@ -25,6 +25,9 @@ const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_emai
     escalation_contact, has_test_account, test_url, test_username, test_password,
     config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version";
 
+/// Stands for "the ids in temp.wanted" where `load` takes one id (ids never contain NUL).
+const WANTED: &str = "\0wanted";
+
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
 }
@@ -118,11 +121,61 @@ impl Store {
         Ok(self.load(Some(id))?.pop())
     }
 
+    /// The submissions with these ids (unknown ids are skipped), ordered by id.
+    pub fn submissions_by_ids(&self, ids: &[String]) -> Result<Vec<Submission>> {
+        self.conn
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY) WITHOUT ROWID;
+                 DELETE FROM temp.wanted;",
+            )
+            .ctx("choosing submissions")?;
+        {
+            let mut ins = self
+                .conn
+                .prepare_cached("INSERT OR IGNORE INTO temp.wanted (id) VALUES (?1)")
+                .ctx("choosing submissions")?;
+            for id in ids {
+                ins.execute([id]).ctx("choosing submissions")?;
+            }
+        }
+        let subs = self.load(Some(WANTED));
+        let _ = self.conn.execute("DELETE FROM temp.wanted", []);
+        subs
+    }
+
+    /// Every submission's id and the text fuzzy search matches against, read without the
+    /// rest of the submission (what `list --query` needs to choose what to load).
+    pub fn search_index(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, app_name, isv, submitter_email, dev_org FROM submissions")
+            .ctx("reading the search index")?;
+        let rows = stmt
+            .query_map([], |r| {
+                let id: String = r.get(0)?;
+                let app: String = r.get(1)?;
+                let isv: String = r.get(2)?;
+                let email: Option<String> = r.get(3)?;
+                let org: Option<String> = r.get(4)?;
+                let text = crate::domain::submission::search_text_of([
+                    Some(id.as_str()),
+                    Some(app.as_str()),
+                    Some(isv.as_str()),
+                    email.as_deref(),
+                    org.as_deref(),
+                ]);
+                Ok((id, text))
+            })
+            .ctx("reading the search index")?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .ctx("reading the search index")
+    }
+
     fn load(&self, only: Option<&str>) -> Result<Vec<Submission>> {
-        let filter = if only.is_some() {
-            "WHERE id = ?1"
-        } else {
-            "WHERE ?1 IS NULL"
+        let filter = match only {
+            Some(WANTED) => "WHERE id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
+            Some(_) => "WHERE id = ?1",
+            None => "WHERE ?1 IS NULL",
         };
         let mut stmt = self
             .conn
@@ -150,10 +203,12 @@ impl Store {
         // Read in table order (sequential pages), sorted here: ORDER BY id would walk the
         // id index and jump into the table once per row.
         subs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let id_filter = if only.is_some() {
-            "WHERE submission_id = ?1"
-        } else {
-            "WHERE ?1 IS NULL"
+        let id_filter = match only {
+            Some(WANTED) => {
+                "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL"
+            }
+            Some(_) => "WHERE submission_id = ?1",
+            None => "WHERE ?1 IS NULL",
         };
         let mut each_child = |sql: &str,
                               order: &str,

@@ -308,6 +308,8 @@ pub struct App {
     pub outbox: Arc<Vec<crate::domain::EmailRecord>>,
     /// When this console last queued or delivered mail.
     pub mail_activity: Option<Timestamp>,
+    /// Submissions per Wizard group in `rows`.
+    counts: [usize; 4],
 }
 
 /// One line of the state picker: a target, how many of the chosen items it applies to.
@@ -358,6 +360,7 @@ impl App {
             preview: None,
             outbox: Arc::new(Vec::new()),
             mail_activity: None,
+            counts: [0; 4],
         }
     }
 
@@ -674,6 +677,7 @@ impl App {
             } => {
                 self.now = self.now.max(at);
                 let first = !self.loaded;
+                self.counts = Self::count_groups(&rows);
                 self.rows = rows;
                 self.loaded = true;
                 if first && self.selected_id.is_none() {
@@ -1448,9 +1452,14 @@ impl App {
     }
 
     /// Counts per OIN Wizard group, for the header.
+    /// Submissions per Wizard group, counted once per load (not per frame).
     pub fn group_counts(&self) -> [usize; 4] {
+        self.counts
+    }
+
+    fn count_groups(rows: &[QueueRow]) -> [usize; 4] {
         let mut counts = [0; 4];
-        for r in self.rows.iter() {
+        for r in rows {
             let i = match r.sub.state.wizard_group() {
                 crate::domain::WizardGroup::Draft => 0,
                 crate::domain::WizardGroup::OinToReview => 1,

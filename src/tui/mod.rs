@@ -1,6 +1,7 @@
 //! The full-screen console (ratatui and crossterm live here only).
 
 pub mod app;
+pub mod bench;
 mod issues;
 pub mod keymap;
 pub mod terminal;

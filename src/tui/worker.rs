@@ -3,7 +3,6 @@
 
 use crate::domain::ReviewState;
 use crate::domain::{Assessment, Policy, Submission, assess};
-use crate::search::Matcher;
 use crate::store::{AssignOutcome, MoveItem, MoveOutcome, MoveRequest, Store, UndoReport};
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -396,24 +395,18 @@ pub struct SearchResult {
 /// Ranks rows for a query: the work of one search, also used by the benchmark.
 pub fn run_search(req: &SearchRequest) -> SearchResult {
     let started = Instant::now();
-    let matcher = Matcher::default();
     let mut scored: Vec<(i64, usize)> = match &req.candidates {
-        Some(c) => c
-            .iter()
-            .filter_map(|&i| {
-                matcher
-                    .score(&req.rows[i].search_text, &req.query)
-                    .map(|s| (s, i))
-            })
-            .collect(),
-        None => req
-            .rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| matcher.score(&r.search_text, &req.query).map(|s| (s, i)))
-            .collect(),
+        Some(c) => {
+            crate::search::score_parallel(c.len(), |k| &req.rows[c[k]].search_text, &req.query)
+                .into_iter()
+                .map(|(s, k)| (s, c[k]))
+                .collect()
+        }
+        None => {
+            crate::search::score_parallel(req.rows.len(), |i| &req.rows[i].search_text, &req.query)
+        }
     };
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     SearchResult {
         generation: req.generation,
         query: req.query.clone(),

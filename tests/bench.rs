@@ -1,0 +1,69 @@
+//! A small run of the benchmark harness, so it cannot rot (the full run is not in the suite).
+
+mod common;
+
+use common::Sandbox;
+
+#[test]
+fn a_small_bench_run_reports_every_figure() {
+    let sb = Sandbox::new();
+    let out = sb.run(&[
+        "bench",
+        "--rows",
+        "1500",
+        "--repeats",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["rows"], 1500);
+    for figure in [
+        "open",
+        "keystroke",
+        "frame_1000",
+        "frame_n",
+        "batch",
+        "list",
+    ] {
+        let median = r[figure]["median_ms"].as_f64().unwrap();
+        assert!(median > 0.0, "{figure}: {r}");
+        assert!(r[figure]["p95_ms"].as_f64().unwrap() >= median, "{figure}");
+    }
+    // The script types several queries with backspaces: one figure per keystroke.
+    assert!(r["keystroke"]["runs"].as_u64().unwrap() > 30, "{r}");
+    let bytes = &r["bytes"];
+    assert!(bytes["selection_move"].as_u64().unwrap() > 0);
+    assert!(
+        bytes["selection_move"].as_u64().unwrap() < bytes["full_repaint"].as_u64().unwrap(),
+        "a selection move redraws less than the whole screen: {bytes}"
+    );
+    assert!(r["batch_items"].as_u64().unwrap() > 100);
+    assert!(r["peak_rss_mb"].as_f64().unwrap() > 1.0);
+}
+
+#[test]
+fn prepare_writes_the_queue_and_its_search_lines() {
+    let sb = Sandbox::new();
+    let dir = sb.path("prep");
+    sb.ok(&["bench", "--rows", "300", "--prepare", dir.to_str().unwrap()]);
+    let lines = std::fs::read_to_string(dir.join("lines.txt")).unwrap();
+    assert_eq!(lines.lines().count(), 300);
+    assert!(lines.lines().next().unwrap().starts_with("DEMO-000001 "));
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_oin-review"))
+        .env("HOME", sb.path("home"))
+        .arg("--db")
+        .arg(dir.join("queue.db"))
+        .args(["list", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 301);
+    // A second prepare into the same folder refuses instead of mixing queues.
+    let again = sb.run(&["bench", "--rows", "300", "--prepare", dir.to_str().unwrap()]);
+    assert!(!again.status.success());
+}
