@@ -50,6 +50,41 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Line and column of increasing offsets, in one pass over the text (so positions of the
+/// elements of a large file cost O(file), even when it is all on one line).
+struct Positions<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+    col: usize,
+}
+
+impl<'a> Positions<'a> {
+    fn new(text: &'a str) -> Self {
+        Positions {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    /// The position of `offset`, which must not be before the previous one asked.
+    fn at(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        for &b in &self.text[self.offset.min(offset)..offset] {
+            if b == b'\n' {
+                self.line += 1;
+                self.col = 1;
+            } else if b & 0xC0 != 0x80 {
+                self.col += 1;
+            }
+        }
+        self.offset = self.offset.max(offset);
+        (self.line, self.col)
+    }
+}
+
 /// One element of a top-level array, with where it starts and its JSON path.
 struct Element<T> {
     value: T,
@@ -111,11 +146,12 @@ fn parse_elements<T: serde::de::DeserializeOwned>(
             ));
         }
     };
+    let mut positions = Positions::new(text);
     raws.iter()
         .enumerate()
         .map(|(i, raw)| {
             let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-            let base = line_col(text, start);
+            let base = positions.at(start);
             let at_path = |inner: &str| {
                 if inner.is_empty() || inner == "." {
                     format!("{prefix}[{i}]")
