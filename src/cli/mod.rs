@@ -127,7 +127,11 @@ impl Ctx {
             create,
             group: self.config.db_group.clone(),
         };
-        Ok(Store::open(&path, &opts)?)
+        let store = Store::open(&path, &opts)?;
+        if let Some(w) = store.permission_warning() {
+            eprintln!("oin-review: {w}");
+        }
+        Ok(store)
     }
 }
 

@@ -126,6 +126,18 @@ impl Store {
         &self.path
     }
 
+    /// A warning when other users of the host can read the queue (it holds test account
+    /// passwords): the database should be 0600, or 0660 for the shared group.
+    pub fn permission_warning(&self) -> Option<String> {
+        let mode = fs::metadata(&self.path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o007 != 0).then(|| {
+            format!(
+                "warning: {} is readable by every user of this host (mode {mode:o}); it holds test account passwords: chmod o-rwx it",
+                self.path.display()
+            )
+        })
+    }
+
     /// Reads the header pragmas only: nothing is written before the file is known to be ours.
     fn check_identity(&self) -> Result<()> {
         let not_db = |e: rusqlite::Error| match e.sqlite_error_code() {
