@@ -411,3 +411,50 @@ fn with_the_smtp_server_down_the_email_waits_in_the_outbox() {
     assert_eq!(ob.len(), 1);
     assert_eq!(ob[0]["status"], "queued");
 }
+
+#[test]
+fn hostile_text_reaches_the_screen_only_as_visible_placeholders() {
+    let sb = Sandbox::new();
+    let mut v = common::submission_json("EVIL-1", "initial_review");
+    v["app_name"] = serde_json::json!(
+        "Evil\u{1b}]0;pwned-title\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\u{1b}]8;;http://x\u{7}link\u{1b}]8;;\u{7}\rOVER\u{202e}txet\u{200b}\u{9b}31m"
+    );
+    v["isv"] = serde_json::json!("宽字符宽字符宽字符 e\u{301}\u{301} 🎉🎉🎉");
+    v["description"] = serde_json::json!("line1\u{1b}[31mred\u{1b}[0m\r\nline2");
+    let f = sb.write("evil.json", serde_json::json!([v, common::submission_json("OK-2", "initial_review")]).to_string());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    let t = Tmux::start(&sb, "hostile", &[], &[], 160, 40);
+    let s = t.wait_for("EVIL-1", WAIT);
+    // Controls show as placeholders; the OSC title change and clipboard write did nothing.
+    assert!(s.contains("Evil␛]0;pwned-title␇"), "{s}");
+    let title =
+        String::from_utf8_lossy(&t.tmux(&["display-message", "-p", "#{pane_title}"]).stdout)
+            .into_owned();
+    assert!(!title.contains("pwned"), "the title was changed: {title}");
+    let buffers = String::from_utf8_lossy(&t.tmux(&["list-buffers"]).stdout).into_owned();
+    assert!(!buffers.contains("pwned"), "OSC 52 reached the clipboard: {buffers}");
+    // The layout holds: every row fits, the other submission's row is intact.
+    for line in s.lines() {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 160,
+            "a line overflows: {line:?}"
+        );
+    }
+    assert!(
+        s.lines().any(|l| l.contains("OK-2") && l.contains("App OK-2")),
+        "{s}"
+    );
+    assert!(!s.contains("OVER") || s.contains("␍OVER"), "{s}");
+    // With colours on, the only escapes tmux reports are its own SGR styles.
+    let styled = t.screen_with_styles();
+    for (i, _) in styled.match_indices('\u{1b}') {
+        let next = styled[i + 1..].chars().next();
+        assert_eq!(next, Some('['), "a non-SGR escape reached the pane");
+        let end = styled[i + 2..]
+            .find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':'))
+            .map(|j| &styled[i + 2 + j..i + 3 + j]);
+        assert_eq!(end, Some("m"), "only SGR sequences: {:?}", &styled[i..(i + 12).min(styled.len())]);
+    }
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
