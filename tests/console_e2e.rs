@@ -421,7 +421,10 @@ fn hostile_text_reaches_the_screen_only_as_visible_placeholders() {
     );
     v["isv"] = serde_json::json!("宽字符宽字符宽字符 e\u{301}\u{301} 🎉🎉🎉");
     v["description"] = serde_json::json!("line1\u{1b}[31mred\u{1b}[0m\r\nline2");
-    let f = sb.write("evil.json", serde_json::json!([v, common::submission_json("OK-2", "initial_review")]).to_string());
+    let f = sb.write(
+        "evil.json",
+        serde_json::json!([v, common::submission_json("OK-2", "initial_review")]).to_string(),
+    );
     sb.ok(&["import", f.to_str().unwrap()]);
     let t = Tmux::start(&sb, "hostile", &[], &[], 160, 40);
     let s = t.wait_for("EVIL-1", WAIT);
@@ -432,7 +435,10 @@ fn hostile_text_reaches_the_screen_only_as_visible_placeholders() {
             .into_owned();
     assert!(!title.contains("pwned"), "the title was changed: {title}");
     let buffers = String::from_utf8_lossy(&t.tmux(&["list-buffers"]).stdout).into_owned();
-    assert!(!buffers.contains("pwned"), "OSC 52 reached the clipboard: {buffers}");
+    assert!(
+        !buffers.contains("pwned"),
+        "OSC 52 reached the clipboard: {buffers}"
+    );
     // The layout holds: every row fits, the other submission's row is intact.
     for line in s.lines() {
         assert!(
@@ -441,7 +447,8 @@ fn hostile_text_reaches_the_screen_only_as_visible_placeholders() {
         );
     }
     assert!(
-        s.lines().any(|l| l.contains("OK-2") && l.contains("App OK-2")),
+        s.lines()
+            .any(|l| l.contains("OK-2") && l.contains("App OK-2")),
         "{s}"
     );
     assert!(!s.contains("OVER") || s.contains("␍OVER"), "{s}");
@@ -453,7 +460,12 @@ fn hostile_text_reaches_the_screen_only_as_visible_placeholders() {
         let end = styled[i + 2..]
             .find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':'))
             .map(|j| &styled[i + 2 + j..i + 3 + j]);
-        assert_eq!(end, Some("m"), "only SGR sequences: {:?}", &styled[i..(i + 12).min(styled.len())]);
+        assert_eq!(
+            end,
+            Some("m"),
+            "only SGR sequences: {:?}",
+            &styled[i..(i + 12).min(styled.len())]
+        );
     }
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);

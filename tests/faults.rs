@@ -110,3 +110,100 @@ fn a_batch_killed_at_random_moments_is_all_or_nothing() {
     // Some kills land after the commit, most before: both outcomes are exercised.
     eprintln!("{applied} of 20 killed batches had committed; one batch takes {full:?}");
 }
+
+#[test]
+fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
+    let sb = Sandbox::new();
+    let subs: Vec<_> = (0..20)
+        .map(|i| submission_json(&format!("R-{i:02}"), "initial_review"))
+        .collect();
+    let f = sb.write("r.json", serde_json::to_vec(&subs).unwrap());
+    sb.ok(&["import", f.to_str().unwrap()]);
+    let ids: Vec<String> = (0..20).map(|i| format!("R-{i:02}")).collect();
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let ids = ids.clone();
+            let db = sb.db();
+            let home = sb.path("home");
+            std::thread::spawn(move || {
+                let mut added = 0;
+                let mut outputs = Vec::new();
+                for round in 0..6 {
+                    let mine: Vec<&str> = ids
+                        .iter()
+                        .skip((w + round) % 3)
+                        .step_by(2)
+                        .map(String::as_str)
+                        .collect();
+                    let to = if (w + round) % 2 == 0 {
+                        "isv_review"
+                    } else {
+                        "initial_review"
+                    };
+                    let run = |args: &[&str]| {
+                        Command::new(env!("CARGO_BIN_EXE_oin-review"))
+                            .env("HOME", &home)
+                            .env("XDG_DATA_HOME", home.join("data"))
+                            .env("XDG_CONFIG_HOME", home.join("config"))
+                            .arg("--db")
+                            .arg(&db)
+                            .args(args)
+                            .output()
+                            .unwrap()
+                    };
+                    let mut args = vec!["move", "--to", to];
+                    args.extend(&mine);
+                    outputs.push(run(&args));
+                    let mut args = vec!["assign", "--to", ["ana", "ben", "carla", "dmitri"][w]];
+                    args.extend(&mine[..3]);
+                    outputs.push(run(&args));
+                    let note = format!("worker {w} round {round}");
+                    let out = run(&["finding", "add", mine[0], &note]);
+                    if out.status.success() {
+                        added += 1;
+                    }
+                    outputs.push(out);
+                }
+                (added, outputs)
+            })
+        })
+        .collect();
+    let mut added = 0;
+    for w in workers {
+        let (a, outputs) = w.join().unwrap();
+        added += a;
+        for o in outputs {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            let stdout = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                !stderr.contains("locked") && !stdout.contains("locked"),
+                "{stderr}{stdout}"
+            );
+            // Every refusal is reported with its reason, one line per submission.
+            if !o.status.success() {
+                assert!(stdout.contains("refused") || !stderr.is_empty(), "{stdout}");
+            }
+        }
+    }
+    assert_eq!(added, 24, "every finding add committed");
+    let (integrity, _) = consistent(&sb.db());
+    assert_eq!(integrity, "ok");
+    let c = Connection::open(sb.db()).unwrap();
+    let findings: i64 = c
+        .query_row("SELECT count(*) FROM own_findings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(findings, 24, "no finding was lost");
+    let assigned_ok: i64 = c
+        .query_row(
+            "SELECT count(*) FROM submissions s WHERE s.assignee IS NOT (
+                 SELECT a.to_assignee FROM assignments a WHERE a.submission_id = s.id
+                 ORDER BY a.id DESC LIMIT 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(-1);
+    assert_eq!(
+        assigned_ok, 0,
+        "each assignee equals its last audited assignment"
+    );
+}
