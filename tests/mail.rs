@@ -546,3 +546,115 @@ fn the_file_transport_writes_eml_files_in_the_data_dir() {
     );
     assert!(!String::from_utf8_lossy(&bytes).contains("pw-OIN-5"));
 }
+
+/// A hand-written SMTP server whose behaviour can change between connections: "ok",
+/// "451" (temporary answer at the end of DATA), "421" (service closing at MAIL), "drop"
+/// (the connection closes in the middle of DATA).
+fn moody_server(listener: TcpListener, mood: Arc<Mutex<&'static str>>) -> Arc<Mutex<Vec<Vec<u8>>>> {
+    use std::io::{BufRead, BufReader, Write};
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let got = received.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let mood = *mood.lock().unwrap();
+            let got = got.clone();
+            std::thread::spawn(move || {
+                let mut w = conn.try_clone().unwrap();
+                let mut r = BufReader::new(conn);
+                let _ = w.write_all(b"220 localhost test ESMTP\r\n");
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.to_ascii_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        b"250 localhost\r\n"
+                    } else if cmd.starts_with("MAIL") && mood == "421" {
+                        let _ = w.write_all(b"421 4.3.2 service not available, closing\r\n");
+                        return;
+                    } else if cmd.starts_with("DATA") {
+                        let _ = w.write_all(b"354 go ahead\r\n");
+                        let mut body = Vec::new();
+                        loop {
+                            line.clear();
+                            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if mood == "drop" && body.len() > 200 {
+                                return; // the connection drops in the middle of DATA
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            body.extend_from_slice(line.as_bytes());
+                        }
+                        if mood == "451" {
+                            b"451 4.3.0 try again later\r\n"
+                        } else {
+                            got.lock().unwrap().push(body);
+                            b"250 2.0.0 queued as 42\r\n"
+                        }
+                    } else if cmd.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n");
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if w.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    received
+}
+
+#[test]
+fn temporary_answers_and_a_dropped_data_phase_lose_nothing_and_send_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mood = Arc::new(Mutex::new("451"));
+    let received = moody_server(listener, mood.clone());
+    let sb = smtp_sandbox(port, "");
+    for (round, m) in ["451", "421", "drop"].iter().enumerate() {
+        *mood.lock().unwrap() = m;
+        let started = std::time::Instant::now();
+        let out = if round == 0 {
+            sb.run(&["mail", "send", "OIN-5", "--move-to", "isv_review"])
+        } else {
+            sb.run(&["outbox", "flush"])
+        };
+        let (stdout, _) = text(&out);
+        assert!(stdout.contains("0 sent, 1 waiting"), "{m}: {stdout}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{m}: {:?}",
+            started.elapsed()
+        );
+        let ob = outbox(&sb);
+        assert_eq!(ob.len(), 1);
+        assert_eq!(ob[0]["status"], "queued", "{m}: {ob:?}");
+        assert_eq!(ob[0]["attempts"], round as i64 + 1);
+        assert_eq!(received.lock().unwrap().len(), 0, "{m}: nothing accepted");
+    }
+    *mood.lock().unwrap() = "ok";
+    let out = sb.ok(&["outbox", "flush"]);
+    assert!(out.contains("1 sent"), "{out}");
+    assert!(
+        out.contains("250 2.0.0 queued as 42"),
+        "the server's reply is kept: {out}"
+    );
+    sb.ok(&["outbox", "flush"]);
+    wait_for(&received, 1);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        received.lock().unwrap().len(),
+        1,
+        "accepted once, sent once"
+    );
+    assert_eq!(outbox(&sb)[0]["status"], "sent");
+}
