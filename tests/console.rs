@@ -529,3 +529,48 @@ fn moving_to_an_isv_state_goes_through_the_email_preview() {
     }
     assert_eq!(app.mode, Mode::Normal);
 }
+
+#[test]
+fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
+    let mut app = sample_app(NOW, 160, 48);
+    app.read_only = Some("no write permission on the file".into());
+    let theme = dark();
+    let buf = render(&app, &theme);
+    let top = line(&buf, 0);
+    let at = top.find("READ-ONLY").expect("banner in the header") as u16;
+    // The banner is styled as an error, so it stands out from the header.
+    assert_eq!(buf[(at, 0)].fg, theme.error.fg.unwrap());
+
+    // Browsing still works.
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.selected, 1);
+    for (k, what) in [
+        ('m', "move submissions"),
+        ('a', "claim submissions"),
+        ('A', "assign submissions"),
+        ('u', "undo"),
+        ('n', "change the issue list"),
+        ('e', "change the issue list"),
+    ] {
+        let actions = app.update(key(KeyCode::Char(k)));
+        assert!(actions.is_empty(), "{k}: {actions:?}");
+        assert_eq!(app.mode, Mode::Normal, "{k} opened nothing");
+        let msg = app.message.as_ref().expect("a message").text.clone();
+        assert_eq!(
+            msg,
+            format!("read-only: cannot {what} (no write permission on the file)")
+        );
+    }
+    // The issue list and the outbox open for reading; their write keys refuse too.
+    app.update(key(KeyCode::Char('x')));
+    assert!(matches!(app.mode, Mode::Findings { .. }));
+    app.message = None;
+    assert!(app.update(key(KeyCode::Char(' '))).is_empty());
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cannot change the issue list")
+    );
+}

@@ -4,7 +4,7 @@ use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::findings::IssueEdit;
 use crate::domain::{OwnFinding, RuleDecision, Severity};
 use jiff::Timestamp;
-use rusqlite::{Row, TransactionBehavior, params};
+use rusqlite::{Row, params};
 
 /// Why an edit of the issue list was not applied (nothing of it was).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,10 +68,7 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<std::result::Result<(), FindingRefused>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting to save findings")?;
+        let tx = self.begin_write("save the issue list")?;
         let exists: bool = tx
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM submissions WHERE id = ?1)",

@@ -57,10 +57,42 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error(
+        "the queue database is damaged ({context}: {cause}); nothing was changed and it will not be repaired silently: restore it from a backup (`sqlite3 FILE 'PRAGMA integrity_check'` shows what is broken)"
+    )]
+    Damaged {
+        context: String,
+        // Not `source`: the message already says it, and error chains would repeat it.
+        cause: rusqlite::Error,
+    },
     #[error("database holds data this build cannot read: {0}")]
     Corrupt(String),
     #[error("shared group \"{0}\" does not exist on this host: fix `db_group` in the config")]
     UnknownGroup(String),
+    #[error(
+        "{path} is read-only for you ({why}): could not {action}; nothing was changed. Browse only, or ask its owner for write access"
+    )]
+    ReadOnly {
+        path: PathBuf,
+        why: String,
+        action: String,
+    },
+    #[error(
+        "cannot read the review queue at {path}: {source}; ask its owner for access (or for the shared group, `db_group`)"
+    )]
+    CannotRead {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "cannot create the review queue at {path}: {source}; pass --db PATH (or set `database` in the config) to a place you can write"
+    )]
+    CannotCreate {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -72,9 +104,15 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for rusqlite::Result<T> {
     fn ctx(self, what: &str) -> Result<T> {
-        self.map_err(|source| StoreError::Sqlite {
-            context: what.to_string(),
-            source,
+        self.map_err(|source| match source.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Damaged {
+                context: what.to_string(),
+                cause: source,
+            },
+            _ => StoreError::Sqlite {
+                context: what.to_string(),
+                source,
+            },
         })
     }
 }
@@ -92,6 +130,9 @@ pub struct OpenOptions {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Why this process cannot write the queue, when it cannot: it is then opened read-only
+    /// and every write is refused with this reason before anything is attempted.
+    read_only: Option<String>,
 }
 
 impl Store {
@@ -105,16 +146,35 @@ impl Store {
             }
             create_db_file(path, opts.group.as_deref())?;
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .ctx(&format!("opening {}", path.display()))?;
+        if let Err(e) = nix::unistd::access(path, nix::unistd::AccessFlags::R_OK) {
+            return Err(StoreError::CannotRead {
+                path: path.to_path_buf(),
+                source: io::Error::from_raw_os_error(e as i32),
+            });
+        }
+        let mut read_only = write_refusal(path);
+        let conn = match &read_only {
+            None => Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .ctx(&format!("opening {}", path.display()))?,
+            Some(why) => {
+                let (conn, snapshot) = open_read_only(path)?;
+                if snapshot {
+                    read_only = Some(format!(
+                        "{why}; a snapshot: restart to see colleagues' changes"
+                    ));
+                }
+                conn
+            }
+        };
         conn.busy_timeout(BUSY_TIMEOUT)
             .ctx("setting busy timeout")?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            read_only,
         };
         store.check_identity()?;
         store.configure()?;
@@ -124,6 +184,32 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Why the queue is open read-only for this process (`None` when it can write).
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// Refuses a write up front, naming it, when the queue is read-only for this process.
+    pub(crate) fn check_writable(&self, action: &str) -> Result<()> {
+        match &self.read_only {
+            Some(why) => Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+                why: why.clone(),
+                action: action.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a write transaction: `IMMEDIATE`, so it takes the write lock at once (waiting
+    /// up to the busy timeout for a colleague's) instead of failing halfway through.
+    pub(crate) fn begin_write(&mut self, action: &str) -> Result<rusqlite::Transaction<'_>> {
+        self.check_writable(action)?;
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx(&format!("starting to {action}"))
     }
 
     /// A warning when other users of the host can read the queue (it holds test account
@@ -178,14 +264,19 @@ impl Store {
     }
 
     fn configure(&self) -> Result<()> {
+        let journal = if self.read_only.is_some() {
+            "" // changing the journal mode is a write
+        } else {
+            "PRAGMA journal_mode = WAL;"
+        };
         self.conn
-            .execute_batch(
+            .execute_batch(&format!(
                 "PRAGMA foreign_keys = ON;
-                 PRAGMA journal_mode = WAL;
+                 {journal}
                  PRAGMA synchronous = FULL;
                  PRAGMA cache_size = -65536;
-                 PRAGMA mmap_size = 1073741824;",
-            )
+                 PRAGMA mmap_size = 1073741824;"
+            ))
             .ctx("configuring the connection")
     }
 
@@ -197,10 +288,10 @@ impl Store {
         if current >= schema::latest_version() {
             return Ok(());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting migration")?;
+        let tx = self.begin_write(&format!(
+            "upgrade its schema from v{current} to v{}",
+            schema::latest_version()
+        ))?;
         // Another process may have migrated while we waited for the lock.
         let current: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -216,6 +307,21 @@ impl Store {
         ))
         .ctx("recording schema version")?;
         tx.commit().ctx("committing migration")
+    }
+
+    /// SQLite's `quick_check` (about 1 s at 100 000 submissions): `None` when the file is
+    /// sound, else the first problems it names.
+    pub fn quick_check(&self) -> Result<Option<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA quick_check(3)")
+            .ctx("checking the database file")?;
+        let found: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .ctx("checking the database file")?
+            .collect::<rusqlite::Result<_>>()
+            .ctx("checking the database file")?;
+        Ok((found != ["ok"]).then(|| found.join("; ").replace('\n', " ")))
     }
 
     /// Changes whenever another connection commits (`PRAGMA data_version`): polled by the
@@ -236,6 +342,7 @@ impl Store {
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.check_writable("record a setting")?;
         self.conn
             .execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -247,17 +354,80 @@ impl Store {
     }
 }
 
+/// Opens a queue this process cannot write. A WAL database needs its shared-memory file
+/// beside it; when that cannot be created (an unwritable folder) the file is opened as
+/// immutable, a snapshot. Returns whether it is a snapshot.
+fn open_read_only(path: &Path) -> Result<(Connection, bool)> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let what = format!("opening {} read-only", path.display());
+    let conn = Connection::open_with_flags(path, flags).ctx(&what)?;
+    let probe = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    match probe.as_ref().map_err(|e| e.sqlite_error_code()) {
+        Err(Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)) => {}
+        _ => return Ok((conn, false)),
+    }
+    drop(conn);
+    let absolute = std::path::absolute(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let uri = format!("file:{}?immutable=1", uri_escape(&absolute));
+    let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).ctx(&what)?;
+    Ok((conn, true))
+}
+
+/// Percent-encodes the characters a `file:` URI path cannot hold as they are.
+fn uri_escape(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Why this process cannot write the queue at `path` (or the journal files SQLite keeps
+/// beside it), if it cannot.
+fn write_refusal(path: &Path) -> Option<String> {
+    use nix::errno::Errno;
+    use nix::unistd::{AccessFlags, access};
+    match access(path, AccessFlags::W_OK) {
+        Ok(()) => {}
+        Err(Errno::EROFS) => return Some("it is on a read-only file system".into()),
+        Err(_) => return Some("no write permission on the file".into()),
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    access(dir, AccessFlags::W_OK | AccessFlags::X_OK)
+        .err()
+        .map(|_| {
+            format!(
+                "its folder {} is not writable, and SQLite keeps its journal there",
+                dir.display()
+            )
+        })
+}
+
 /// Creates an empty database file that only its owner (or the shared group) can read.
 fn create_db_file(path: &Path, group: Option<&str>) -> Result<()> {
     let io_err = |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let cannot_create = |source| StoreError::CannotCreate {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+        fs::create_dir_all(parent).map_err(cannot_create)?;
     }
     let mode = if group.is_some() { 0o660 } else { 0o600 };
     fs::OpenOptions::new()
@@ -265,7 +435,7 @@ fn create_db_file(path: &Path, group: Option<&str>) -> Result<()> {
         .create_new(true)
         .mode(mode)
         .open(path)
-        .map_err(io_err)?;
+        .map_err(cannot_create)?;
     if let Some(name) = group {
         let grp = nix::unistd::Group::from_name(name)
             .ok()

@@ -4,7 +4,7 @@ use super::submissions::insert_event;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::{EventKind, MoveRefusal, ReviewState, StateChange, check_move};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 
 /// One submission to move, with the row version the analyst saw (if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +72,7 @@ impl Store {
     /// Moves every item it can to `req.to` in one transaction; refused items change nothing.
     /// With `all_or_nothing`, one refusal refuses the whole batch. Outcomes keep input order.
     pub fn move_submissions(&mut self, req: &MoveRequest) -> Result<Vec<MoveOutcome>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting a batch move")?;
+        let tx = self.begin_write("move submissions")?;
         let (outcomes, apply) = move_in(&tx, req)?;
         if apply {
             tx.commit().ctx("committing the batch move")?;
@@ -245,10 +242,7 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<Vec<AssignOutcome>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting an assignment")?;
+        let tx = self.begin_write("assign submissions")?;
         let when = fmt_ts(at);
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
@@ -324,10 +318,7 @@ impl Store {
     /// to the state it came from, as a new `undo` event, unless someone changed its state
     /// since. History is never deleted. One transaction.
     pub fn undo_last_batch(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting an undo")?;
+        let tx = self.begin_write("undo a batch")?;
         let batch: Option<(i64, String)> = tx
             .query_row(
                 "SELECT b.id, b.to_state FROM batches b

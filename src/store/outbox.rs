@@ -9,7 +9,7 @@ use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::{EmailRecord, OutboxStatus};
 use crate::store::{MoveOutcome, MoveRequest};
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 /// An email ready to queue: the whole message, built once so what is sent is what was
 /// previewed.
@@ -129,10 +129,7 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<(Vec<MoveOutcome>, Vec<i64>)> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting to queue email")?;
+        let tx = self.begin_write("queue an email")?;
         let outcomes = match mv {
             Some(req) => {
                 let (outcomes, apply) = move_in(&tx, req)?;
@@ -168,10 +165,7 @@ impl Store {
         stale_after: SignedDuration,
         skip: &[i64],
     ) -> Result<Option<ClaimedEmail>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("claiming an email")?;
+        let tx = self.begin_write("claim an email for delivery")?;
         let stale = fmt_ts(now.checked_sub(stale_after).unwrap_or(now));
         let now_s = fmt_ts(now);
         let due_s = fmt_ts(due_by);
@@ -253,6 +247,7 @@ impl Store {
     /// Puts a failed (or waiting) email back in the queue, due now. False if there is no
     /// such email or it was already sent.
     pub fn retry_email(&self, id: i64, now: Timestamp) -> Result<bool> {
+        self.check_writable("retry an email")?;
         let n = self
             .conn
             .execute(

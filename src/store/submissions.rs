@@ -8,7 +8,7 @@ use crate::domain::{
     TestAccount, TestCase, TestOutcome, TestRun,
 };
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 use std::collections::HashSet;
 
 /// What an import did.
@@ -359,10 +359,7 @@ impl Store {
         now: Timestamp,
         source: &str,
     ) -> Result<ImportSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting import")?;
+        let tx = self.begin_write("import submissions")?;
         let mut summary = ImportSummary::default();
         for sub in subs {
             upsert_submission(&tx, sub, now, &mut summary)?;
@@ -746,10 +743,7 @@ impl Store {
         &mut self,
         runs: &[(String, TestRun)],
     ) -> Result<usize, ImportRefused> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting a results import")?;
+        let tx = self.begin_write("import test results")?;
         let mut added = 0;
         for (i, (id, run)) in runs.iter().enumerate() {
             let exists: bool = tx
@@ -776,10 +770,7 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<bool> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("starting to record a promise")?;
+        let tx = self.begin_write("record a promised date")?;
         let exists: bool = tx
             .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")
             .and_then(|mut s| s.exists([id]))

@@ -310,6 +310,9 @@ pub struct App {
     pub mail_activity: Option<Timestamp>,
     /// Submissions per Wizard group in `rows`.
     counts: [usize; 4],
+    /// Why the queue is read-only for this analyst, when it is: browsing works, every
+    /// write key says why it cannot act.
+    pub read_only: Option<String>,
 }
 
 /// One line of the state picker: a target, how many of the chosen items it applies to.
@@ -361,7 +364,17 @@ impl App {
             outbox: Arc::new(Vec::new()),
             mail_activity: None,
             counts: [0; 4],
+            read_only: None,
         }
+    }
+
+    /// True, after saying why, when the queue is read-only for this analyst.
+    pub(super) fn refuse_write(&mut self, what: &str) -> bool {
+        let Some(why) = self.read_only.clone() else {
+            return false;
+        };
+        self.say(Level::Warn, format!("read-only: cannot {what} ({why})"));
+        true
     }
 
     /// The submissions a batch command acts on: the marked ones, else the selected one.
@@ -702,6 +715,12 @@ impl App {
             }
             WorkerEvent::DbError(e) => {
                 self.say(Level::Error, format!("database: {e}"));
+                Vec::new()
+            }
+            WorkerEvent::Damaged(e) => {
+                // Browse what can be read; write nothing more into a damaged file.
+                self.read_only = Some("the database is damaged: restore it from a backup".into());
+                self.say(Level::Error, e);
                 Vec::new()
             }
             WorkerEvent::Analysts(names) => {
@@ -1345,6 +1364,12 @@ impl App {
                 self.marks.clear();
                 self.say(Level::Info, "marks cleared");
             }
+            Command::Move if self.refuse_write("move submissions") => {}
+            Command::Claim if self.refuse_write("claim submissions") => {}
+            Command::Assign if self.refuse_write("assign submissions") => {}
+            Command::Undo if self.refuse_write("undo") => {}
+            Command::AddFinding | Command::EditIssues
+                if self.refuse_write("change the issue list") => {}
             Command::Move => {
                 if self.targets().is_empty() {
                     self.say(

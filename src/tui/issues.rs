@@ -87,6 +87,8 @@ impl App {
                 }
             }
             Some(Command::Close) => self.mode = Mode::Normal,
+            Some(Command::AddFinding | Command::EditIssues | Command::Toggle)
+                if self.refuse_write("change the issue list") => {}
             Some(Command::AddFinding) => return self.start_new_finding(),
             Some(Command::EditIssues) => return self.open_editor(),
             Some(Command::Mail) => return self.preview_mail(),
@@ -219,6 +221,10 @@ impl App {
                     scroll: scroll.saturating_sub(page),
                 }
             }
+            Some(Command::Yes) if self.refuse_write("send email") => {
+                self.mode = Mode::Normal;
+                self.preview = None;
+            }
             Some(Command::Yes) => {
                 self.mode = Mode::Normal;
                 if let Some(p) = self.preview.take() {
@@ -255,6 +261,7 @@ impl App {
                 }
             }
             Some(Command::Close) => self.mode = Mode::Normal,
+            Some(Command::Retry) if self.refuse_write("retry email") => {}
             Some(Command::Retry) => match self.outbox.get(cursor) {
                 Some(e) if e.status == OutboxStatus::Sent => self.say(
                     Level::Warn,

@@ -90,9 +90,12 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         mail_dir,
     } = launch;
     let db_label = store.path().display().to_string();
+    let read_only = store.read_only().map(str::to_string);
     let (work_tx, mut work_rx) = mpsc::unbounded_channel();
     let mut startup_notes = Vec::new();
     let mailer = match crate::mail::Transport::from_config(&mail, mail_dir) {
+        // Delivering marks emails sent: that is a colleague's console's job here.
+        _ if read_only.is_some() => None,
         Ok(t) => Some(worker::spawn_mailer(
             store.path().to_path_buf(),
             t,
@@ -126,6 +129,10 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let size = term.size()?;
     let mut app = App::new(keymap, policy, analyst, db_label, jiff::Timestamp::now());
     app.wizard_names = wizard_names;
+    if let Some(why) = &read_only {
+        app.say(app::Level::Warn, format!("read-only: {why}; browse only"));
+    }
+    app.read_only = read_only;
     app.update(Msg::Resize(size.width, size.height));
 
     let mut sigterm = signal(SignalKind::terminate())?;

@@ -122,6 +122,8 @@ pub enum WorkerEvent {
         external: bool,
     },
     DbError(String),
+    /// The database file is damaged: the console turns read-only.
+    Damaged(String),
     SearchDone(SearchResult),
     Moved {
         to: ReviewState,
@@ -203,6 +205,10 @@ fn db_loop(
                 });
                 ok.is_ok().then_some(rows)
             }
+            Err(e @ crate::store::StoreError::Damaged { .. }) => {
+                let _ = events.send(WorkerEvent::Damaged(e.to_string()));
+                None
+            }
             Err(e) => {
                 let _ = events.send(WorkerEvent::DbError(e.to_string()));
                 None
@@ -210,6 +216,18 @@ fn db_loop(
         }
     };
     let mut last = load(&store, false);
+    // Damage in pages the load did not read shows here, after the first frame.
+    match store.quick_check() {
+        Ok(None) => {}
+        Ok(Some(problems)) => {
+            let _ = events.send(WorkerEvent::Damaged(format!(
+                "the queue database is damaged ({problems}); it will not be repaired silently: restore it from a backup; nothing more will be written"
+            )));
+        }
+        Err(e) => {
+            let _ = events.send(WorkerEvent::Damaged(e.to_string()));
+        }
+    }
     loop {
         match rx.recv_timeout(POLL) {
             Ok(DbRequest::Reload) => {

@@ -110,6 +110,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
         Span::raw(" "),
         Span::styled(counts, theme.header),
     ];
+    if app.read_only.is_some() {
+        top.insert(1, Span::styled(" READ-ONLY ", theme.error));
+    }
     let (pending, failed) = app.outbox_pending();
     if pending > 0 {
         top.push(Span::raw(" "));
