@@ -34,6 +34,63 @@ impl std::error::Error for ImportError {}
 
 /// The most characters an id may have; ids go into mail headers and command lines.
 const MAX_ID_LEN: usize = 64;
+/// The most characters any one text of a submission may have (a description is a few
+/// paragraphs): larger values are a broken export, not a submission.
+const MAX_TEXT_CHARS: usize = 20_000;
+/// The most entries any one list of a submission may have (use cases, contacts, history…).
+const MAX_LIST_LEN: usize = 1_000;
+/// Instants outside these years are typing errors (and would stretch every SLA computation).
+const YEARS: std::ops::RangeInclusive<i16> = 2000..=2099;
+
+/// The first text or list in `v` larger than the limits: its JSON path and what is wrong.
+fn oversized(v: &serde_json::Value, path: &str) -> Option<(String, String)> {
+    use serde_json::Value;
+    match v {
+        Value::String(t) if t.len() > MAX_TEXT_CHARS && t.chars().count() > MAX_TEXT_CHARS => {
+            Some((
+                path.to_string(),
+                format!(
+                    "{} characters; at most {MAX_TEXT_CHARS} are accepted: shorten it",
+                    t.chars().count()
+                ),
+            ))
+        }
+        Value::Array(items) if items.len() > MAX_LIST_LEN => Some((
+            path.to_string(),
+            format!(
+                "{} entries; at most {MAX_LIST_LEN} are accepted",
+                items.len()
+            ),
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| oversized(item, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            oversized(item, &p)
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses an instant outside [`YEARS`].
+fn in_range(at: jiff::Timestamp) -> Result<(), String> {
+    let year = at.to_zoned(jiff::tz::TimeZone::UTC).year();
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{at} is out of range: dates from {}-01-01 to {}-12-31 are accepted",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
 
 /// Line and column (1-based) of byte `offset` in `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -121,8 +178,9 @@ fn parse_elements<T: serde::de::DeserializeOwned>(
     let (raws, prefix): (Vec<&RawValue>, &str) = match text.trim_start().as_bytes().first() {
         Some(b'[') => (serde_json::from_str(text).map_err(json_err)?, ""),
         Some(b'{') => {
-            let mut obj: HashMap<String, &RawValue> =
-                serde_json::from_str(text).map_err(json_err)?;
+            let mut obj: HashMap<String, &RawValue> = serde_json::from_str::<UniqueKeys>(text)
+                .map_err(json_err)?
+                .0;
             let inner = obj.remove(key).ok_or_else(|| {
                 err(
                     None,
@@ -155,10 +213,17 @@ fn parse_elements<T: serde::de::DeserializeOwned>(
             let at_path = |inner: &str| {
                 if inner.is_empty() || inner == "." {
                     format!("{prefix}[{i}]")
+                } else if inner.starts_with('[') {
+                    format!("{prefix}[{i}]{inner}")
                 } else {
                     format!("{prefix}[{i}].{inner}")
                 }
             };
+            if let Ok(generic) = serde_json::from_str::<serde_json::Value>(raw.get())
+                && let Some((inner, message)) = oversized(&generic, "")
+            {
+                return Err(err(Some(base), Some(at_path(&inner)), message));
+            }
             let de = &mut serde_json::Deserializer::from_str(raw.get());
             let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = at_path(&e.path().to_string());
@@ -173,6 +238,38 @@ fn parse_elements<T: serde::de::DeserializeOwned>(
             })
         })
         .collect()
+}
+
+/// A top-level object whose keys each appear once: a second `"submissions"` would silently
+/// replace the first.
+struct UniqueKeys<'a>(HashMap<String, &'a RawValue>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for UniqueKeys<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = UniqueKeys<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out = HashMap::new();
+                while let Some(key) = m.next_key::<String>()? {
+                    let value: &'de RawValue = m.next_value()?;
+                    if out.insert(key.clone(), value).is_some() {
+                        return Err(serde::de::Error::custom(format!(
+                            "key \"{key}\" appears twice; keep one"
+                        )));
+                    }
+                }
+                Ok(UniqueKeys(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 /// A position inside an element, made absolute from where the element starts.
@@ -236,6 +333,12 @@ pub fn parse_test_results(file: &str, bytes: &[u8]) -> Result<Vec<(String, TestR
                     ),
                 });
             }
+            in_range(el.value.run.run_at).map_err(|message| ImportError {
+                file: file.to_string(),
+                position: Some(el.position),
+                path: Some(format!("{}.run_at", el.path)),
+                message,
+            })?;
             Ok((el.value.submission_id, el.value.run))
         })
         .collect()
@@ -274,6 +377,25 @@ fn validate(sub: &Submission) -> Result<(), (String, String)> {
                 format!(
                     "{} is earlier than the entry before it ({}); list history oldest first",
                     pair[1].at, pair[0].at
+                ),
+            ));
+        }
+    }
+    for (j, h) in sub.history.iter().enumerate() {
+        in_range(h.at).map_err(|m| (format!("history[{j}].at"), m))?;
+    }
+    for (j, r) in sub.test_results.iter().enumerate() {
+        in_range(r.run_at).map_err(|m| (format!("test_results[{j}].run_at"), m))?;
+    }
+    for (j, p) in sub.promises.iter().enumerate() {
+        if !YEARS.contains(&p.date.year()) {
+            return Err((
+                format!("promises[{j}].date"),
+                format!(
+                    "{} is out of range: dates from {}-01-01 to {}-12-31 are accepted",
+                    p.date,
+                    YEARS.start(),
+                    YEARS.end()
                 ),
             ));
         }
