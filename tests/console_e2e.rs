@@ -470,3 +470,171 @@ fn hostile_text_reaches_the_screen_only_as_visible_placeholders() {
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
 }
+
+/// An SMTP server on loopback that takes one email's DATA and then never answers: a send
+/// that is under way for as long as the test likes. Reports each DATA it received.
+fn stalling_smtp_server() -> (u16, std::sync::mpsc::Receiver<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut out) = conn else { return };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut input = BufReader::new(out.try_clone().unwrap());
+                let _ = out.write_all(b"220 stall.test ESMTP\r\n");
+                let mut in_data = false;
+                let mut line = String::new();
+                while input.read_line(&mut line).unwrap_or(0) > 0 {
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    let reply: &[u8] = if in_data {
+                        if cmd == "." {
+                            let _ = tx.send(());
+                            // Never answer: the client waits with the email half-sent.
+                            std::thread::sleep(Duration::from_secs(600));
+                            return;
+                        }
+                        b""
+                    } else if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        b"250 stall.test\r\n"
+                    } else if cmd == "DATA" {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    } else if cmd == "QUIT" {
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = out.write_all(reply);
+                    line.clear();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn sighup_during_a_batch_and_a_send_restores_the_terminal_and_loses_nothing() {
+    // SIGHUP as the batch is asked for, while it runs, and after it committed.
+    let mut seen = Vec::new();
+    for (round, delay) in [0u64, 150, 600].into_iter().enumerate() {
+        seen.push(sighup_round(round, Duration::from_millis(delay)));
+    }
+    eprintln!("SIGHUP rounds: {seen:?}");
+}
+
+/// One dropped session; returns whether the batch landed and the email's status.
+fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
+    let sb = Sandbox::new();
+    let out = sb.run(&["demo", "--rows", "6000", "--no-open"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (port, received) = stalling_smtp_server();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "mouse = true\n[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"
+        ),
+    );
+    sb.ok(&["finding", "add", "OIN-2026-0116", "Fix the logo."]);
+    sb.ok(&["mail", "send", "OIN-2026-0116", "--queue-only"]);
+    let before: i64 = events(&sb);
+
+    let t = Tmux::start(&sb, &format!("hup{round}"), &[], &[], 160, 48);
+    t.wait_for("1 Needs OIN", WAIT);
+    // The console's mailer is now in the middle of sending.
+    received
+        .recv_timeout(WAIT)
+        .expect("the console started delivering the queued email");
+    // Every submission in initial review, marked, moved to QA testing; SIGHUP at once.
+    t.keys(&["f", "j", "Space"]);
+    t.wait_for("State: To be reviewed by Okta", WAIT);
+    // Escape then a key at once reads as Alt+key: let the Escape land first.
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["5", "V"]);
+    let s = t.wait_for("marked the ", WAIT);
+    let marked: i64 = s
+        .split("marked the ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(marked > 500, "{s}");
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Reason for moving", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("to To be QA tested by Okta?", WAIT);
+    let shell = String::from_utf8_lossy(&t.tmux(&["display-message", "-p", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    t.keys(&["y"]);
+    std::thread::sleep(delay);
+    let hup = Command::new("pkill")
+        .args(["-HUP", "-P", &shell])
+        .output()
+        .unwrap();
+    assert!(hup.status.success(), "pkill found no console");
+    t.wait_for("EXITED rc=0", WAIT);
+
+    // The terminal is as the shell left it: main screen, cursor shown, mouse reporting off.
+    let flags = String::from_utf8_lossy(
+        &t.tmux(&[
+            "display-message",
+            "-p",
+            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+        ])
+        .stdout,
+    )
+    .trim()
+    .to_string();
+    assert_eq!(
+        flags, "0 1 0",
+        "alternate screen, cursor, mouse after SIGHUP"
+    );
+
+    // The database: sound, every state agrees with its last event, the batch all or nothing.
+    let c = rusqlite::Connection::open(sb.db()).unwrap();
+    let integrity: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let mismatched: i64 = c
+        .query_row(
+            "SELECT count(*) FROM submissions s WHERE s.state IS NOT (
+                 SELECT e.to_state FROM events e WHERE e.submission_id = s.id
+                 ORDER BY e.at DESC, e.id DESC LIMIT 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(mismatched, 0);
+    let added = events(&sb) - before;
+    assert!(
+        added == 0 || added == marked,
+        "the batch of {marked} is all or nothing, yet {added} events were added"
+    );
+    // The email was never accepted by the server: it is queued, or claimed by the console
+    // that died (claims older than ten minutes go back to the queue); never sent, never lost.
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(ob.len(), 1);
+    let status = ob[0]["status"].as_str().unwrap();
+    assert!(["queued", "sending"].contains(&status), "{status}");
+    assert!(received.try_recv().is_err(), "sent once only");
+    (added > 0, status.to_string())
+}
+
+fn events(sb: &Sandbox) -> i64 {
+    let c = rusqlite::Connection::open(sb.db()).unwrap();
+    c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap()
+}
