@@ -1,12 +1,12 @@
 //! Faults: a batch move killed at random moments leaves the queue consistent and the batch
-//! either wholly applied or not at all.
+//! either wholly applied or not at all; processes racing on the same items lose nothing.
 
 mod common;
 
 use common::{Sandbox, submission_json};
 use rusqlite::Connection;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const ITEMS: usize = 10_000;
 
@@ -115,11 +115,20 @@ fn a_batch_killed_at_random_moments_is_all_or_nothing() {
 fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
     let sb = Sandbox::new();
     let subs: Vec<_> = (0..20)
-        .map(|i| submission_json(&format!("R-{i:02}"), "initial_review"))
+        .map(|i| {
+            let mut s = submission_json(&format!("R-{i:02}"), "initial_review");
+            s["escalation_contact"] = serde_json::json!("okta@isv.example");
+            s
+        })
         .collect();
     let f = sb.write("r.json", serde_json::to_vec(&subs).unwrap());
     sb.ok(&["import", f.to_str().unwrap()]);
     let ids: Vec<String> = (0..20).map(|i| format!("R-{i:02}")).collect();
+    // A console in a real terminal races too: everything marked, ready to claim and move.
+    let t = common::tmux::Tmux::start(&sb, "race", &[], &[], 160, 48);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["5"]);
+    t.wait_for("20 of 20", WAIT);
     let workers: Vec<_> = (0..4)
         .map(|w| {
             let ids = ids.clone();
@@ -168,6 +177,10 @@ fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
             })
         })
         .collect();
+    let mut console = Vec::new();
+    for round in 0..4 {
+        console.push(console_claim_and_move(&t, round));
+    }
     let mut added = 0;
     for w in workers {
         let (a, outputs) = w.join().unwrap();
@@ -185,6 +198,12 @@ fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
             }
         }
     }
+    for (round, said) in console.iter().enumerate() {
+        assert!(!said.contains("locked"), "console round {round}: {said}");
+    }
+    eprintln!("the console said: {console:#?}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
     assert_eq!(added, 24, "every finding add committed");
     let (integrity, _) = consistent(&sb.db());
     assert_eq!(integrity, "ok");
@@ -206,4 +225,75 @@ fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
         assigned_ok, 0,
         "each assignee equals its last audited assignment"
     );
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The console's message line (above the key hints).
+fn message_line(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines
+        .len()
+        .checked_sub(2)
+        .map(|i| lines[i].trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Waits until the message line shows something other than `before` that contains one of
+/// `words`; returns it.
+/// A report of refusals drawn with the message is dismissed.
+fn next_message(t: &common::tmux::Tmux, before: &str, words: &[&str]) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = t.screen();
+        let m = message_line(&screen);
+        assert!(!screen.contains("locked"), "{screen}");
+        if m != before && words.iter().any(|w| m.contains(w)) {
+            if screen.contains("not moved") || screen.contains("not assigned to") {
+                t.escape();
+                return format!("{m} (report of refusals shown)");
+            }
+            return m;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "waited for {words:?}; screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// One console round: mark everything shown, claim it, then move it to the first target the
+/// picker offers (through the email preview when that target emails the ISV). Returns what
+/// the console said of each, refusals and conflicts included.
+fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
+    let mut said = Vec::new();
+    let before = message_line(&t.screen());
+    t.keys(&["V"]);
+    let marked = next_message(t, &before, &["marked the"]);
+    t.keys(&["a"]);
+    let m = next_message(t, &marked, &["assigned", "refused"]);
+    said.push(m.clone());
+    t.keys(&["V", "m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving", WAIT);
+    t.literal(&format!("console round {round}"));
+    t.keys(&["Enter"]);
+    let start = Instant::now();
+    loop {
+        let s = t.screen();
+        if s.contains("email preview") || s.contains("submission(s) to") {
+            break;
+        }
+        if s.contains("no email written") {
+            t.escape();
+            return format!("{} | no email written", said.join(" | "));
+        }
+        assert!(start.elapsed() < WAIT, "no confirmation: {s}");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    t.keys(&["y"]);
+    said.push(next_message(t, &m, &["moved", "refused", "queued", "sent"]));
+    said.join(" | ")
 }

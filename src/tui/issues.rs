@@ -342,7 +342,15 @@ impl App {
                     } else {
                         Level::Warn
                     },
-                    format!("queued {queued} email(s){moved}; delivering in the background"),
+                    match (refused.len(), queued) {
+                        (0, _) => {
+                            format!("queued {queued} email(s){moved}; delivering in the background")
+                        }
+                        (n, 0) => format!("nothing queued or moved: {n} refused (see the report)"),
+                        (n, _) => format!(
+                            "queued {queued} email(s){moved}; {n} refused (see the report); delivering in the background"
+                        ),
+                    },
                 );
                 if !refused.is_empty() {
                     self.mode = Mode::Report {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: temp homes, the real binary, sample data.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

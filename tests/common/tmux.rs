@@ -1,0 +1,130 @@
+//! The real binary in a real terminal: tmux, one server socket per test, fixed size.
+
+use super::Sandbox;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `args` of oin-review (with the sandbox's env and --db) in a WxH tmux pane; the
+    /// pane's shell prints the exit status when the console ends.
+    pub fn start(
+        sb: &Sandbox,
+        name: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+        w: u16,
+        h: u16,
+    ) -> Tmux {
+        let socket = format!("oinr-{name}-{}", std::process::id());
+        let mut cmd = format!(
+            "cd {} && env -i PATH=\"$PATH\" TERM=xterm-256color HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={}",
+            sb.dir.path().display(),
+            sb.path("home").display(),
+            sb.path("data").display(),
+            sb.path("config").display()
+        );
+        for (k, v) in env {
+            cmd.push_str(&format!(" {k}={v}"));
+        }
+        cmd.push_str(&format!(
+            " {} --db {}",
+            env!("CARGO_BIN_EXE_oin-review"),
+            sb.db().display()
+        ));
+        for a in args {
+            cmd.push_str(&format!(" {a}"));
+        }
+        cmd.push_str("; echo EXITED rc=$?; sleep 120");
+        let t = Tmux { socket };
+        let ok = t
+            .tmux(&[
+                "new-session",
+                "-d",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                &cmd,
+            ])
+            .status
+            .success();
+        assert!(
+            ok,
+            "tmux could not start (is tmux installed? .ci/run installs it)"
+        );
+        t
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    pub fn screen_with_styles(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", k]);
+        }
+    }
+
+    /// Escape, then a pause: an Escape and the next key read together are Alt+key.
+    pub fn escape(&self) {
+        self.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    pub fn literal(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+
+    pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                panic!("waited {timeout:?} for {text:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn alternate_screen_on(&self) -> bool {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "#{alternate_on}"])
+                .stdout,
+        )
+        .trim()
+            == "1"
+    }
+
+    pub fn resize(&self, w: u16, h: u16) {
+        self.tmux(&["resize-window", "-x", &w.to_string(), "-y", &h.to_string()]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
