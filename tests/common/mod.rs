@@ -131,3 +131,34 @@ pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::A
     }));
     app
 }
+
+/// The queue after a fault: `integrity_check`'s answer and the count per state; asserts that
+/// every submission's state equals the target of its last audited event.
+pub fn consistent(db: &std::path::Path) -> (String, Vec<(String, i64)>) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let integrity: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    let mismatched: i64 = c
+        .query_row(
+            "SELECT count(*) FROM submissions s WHERE s.state IS NOT (
+                 SELECT e.to_state FROM events e WHERE e.submission_id = s.id
+                 ORDER BY e.at DESC, e.id DESC LIMIT 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        mismatched, 0,
+        "every state equals the target of its last event"
+    );
+    let mut stmt = c
+        .prepare("SELECT state, count(*) FROM submissions GROUP BY state ORDER BY state")
+        .unwrap();
+    let states = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (integrity, states)
+}
