@@ -574,3 +574,20 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
             .contains("cannot change the issue list")
     );
 }
+
+#[test]
+fn a_damaged_database_turns_the_console_read_only() {
+    let mut app = sample_app(NOW, 160, 48);
+    app.update(Msg::Worker(WorkerEvent::Damaged(
+        "the queue database is damaged (Tree 12 page 84: btreeInitPage() returns error code 11)"
+            .into(),
+    )));
+    let buf = render(&app, &dark());
+    assert!(line(&buf, 0).contains("READ-ONLY"));
+    assert!(screen(&buf).contains("the queue database is damaged (Tree 12 page 84"));
+    assert!(app.update(key(KeyCode::Char('a'))).is_empty());
+    assert_eq!(
+        app.message.as_ref().unwrap().text,
+        "read-only: cannot claim submissions (the database is damaged: restore it from a backup)"
+    );
+}

@@ -217,16 +217,17 @@ fn db_loop(
     };
     let mut last = load(&store, false);
     // Damage in pages the load did not read shows here, after the first frame.
-    match store.quick_check() {
-        Ok(None) => {}
-        Ok(Some(problems)) => {
-            let _ = events.send(WorkerEvent::Damaged(format!(
-                "the queue database is damaged ({problems}); it will not be repaired silently: restore it from a backup; nothing more will be written"
-            )));
-        }
-        Err(e) => {
-            let _ = events.send(WorkerEvent::Damaged(e.to_string()));
-        }
+    let damaged = match store.quick_check() {
+        Ok(None) => None,
+        Ok(Some(problems)) => Some(format!(
+            "the queue database is damaged ({problems}); it will not be repaired silently: restore it from a backup; nothing more will be written"
+        )),
+        Err(e) => Some(e.to_string()),
+    };
+    let mut mailer = mailer;
+    if let Some(why) = damaged {
+        let _ = events.send(WorkerEvent::Damaged(why));
+        mailer = None; // the mail thread ends: it would write delivery states
     }
     loop {
         match rx.recv_timeout(POLL) {
