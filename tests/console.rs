@@ -372,6 +372,28 @@ fn selection_is_kept_by_id_across_reloads() {
         app.message.as_ref().unwrap().text,
         "reloaded: another analyst changed the queue"
     );
+
+    // A result the analyst was just given stays readable for a few seconds.
+    app.update(key(KeyCode::Char('V')));
+    let told = app.message.as_ref().unwrap().text.clone();
+    assert!(told.starts_with("marked the"), "{told}");
+    let reload = |app: &mut App, at| {
+        let rows = app.rows.clone();
+        app.update(Msg::Worker(WorkerEvent::Loaded {
+            rows,
+            at,
+            took: std::time::Duration::ZERO,
+            external: true,
+        }));
+    };
+    let now = app.now;
+    reload(&mut app, now + jiff::SignedDuration::from_secs(2));
+    assert_eq!(app.message.as_ref().unwrap().text, told);
+    reload(&mut app, now + jiff::SignedDuration::from_secs(6));
+    assert_eq!(
+        app.message.as_ref().unwrap().text,
+        "reloaded: another analyst changed the queue"
+    );
 }
 
 #[test]

@@ -239,11 +239,11 @@ fn next_message(t: &common::tmux::Tmux, before: &str, words: &[&str]) -> String 
 /// the console said of each, refusals and conflicts included.
 fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
     let mut said = Vec::new();
-    let before = message_line(&t.screen());
     t.keys(&["V"]);
-    let marked = next_message(t, &before, &["marked the"]);
+    t.wait_for(" 20 marked ", WAIT);
+    let before = message_line(&t.screen());
     t.keys(&["a"]);
-    let m = next_message(t, &marked, &["assigned", "refused"]);
+    let m = next_message(t, &before, &["assigned", "refused"]);
     said.push(m.clone());
     t.keys(&["V", "m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
@@ -265,6 +265,13 @@ fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
         std::thread::sleep(Duration::from_millis(30));
     }
     t.keys(&["y"]);
-    said.push(next_message(t, &m, &["moved", "refused", "queued", "sent"]));
+    let moved = next_message(t, &m, &["moved", "refused", "queued", "sent"]);
+    if moved.starts_with("queued") {
+        // The mail thread reports its delivery next; let it land before the next round.
+        said.push(moved.clone());
+        said.push(next_message(t, &moved, &["mail:"]));
+    } else {
+        said.push(moved);
+    }
     said.join(" | ")
 }

@@ -210,6 +210,8 @@ pub enum Level {
 pub struct Message {
     pub text: String,
     pub level: Level,
+    /// When it was said (the console's clock).
+    pub at: Timestamp,
 }
 
 /// Input to `update`.
@@ -622,6 +624,7 @@ impl App {
         self.message = Some(Message {
             text: text.into(),
             level,
+            at: self.now,
         });
     }
 
@@ -701,7 +704,12 @@ impl App {
                 let ours = self
                     .mail_activity
                     .is_some_and(|t| self.now.duration_since(t).as_secs() < 5);
-                if external && !ours {
+                // Nor does it hide what the analyst was just told (a batch's result).
+                let fresh = self
+                    .message
+                    .as_ref()
+                    .is_some_and(|m| self.now.duration_since(m.at).as_secs() < 5);
+                if external && !ours && !fresh {
                     self.say(Level::Info, "reloaded: another analyst changed the queue");
                 }
                 // Search results index the old snapshot: run the query again on the new one.
