@@ -17,16 +17,7 @@ pub fn editor_command() -> String {
 /// `EDITOR="code --wait"` works) and returns what was saved.
 pub fn edit(text: &str, name_hint: &str) -> std::io::Result<String> {
     let dir = std::env::temp_dir();
-    let safe: String = name_hint
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::text::file_safe(name_hint);
     let path = dir.join(format!("oin-review-{}-{safe}.txt", std::process::id()));
     {
         let mut f = std::fs::OpenOptions::new()

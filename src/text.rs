@@ -58,3 +58,17 @@ pub fn pad(s: &str, width: usize) -> String {
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
     out
 }
+
+/// `name` with everything but ASCII letters, digits and `-` replaced by `_`: safe in a file
+/// name and in the local part of a Message-ID, whatever the submission id holds.
+pub fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -199,16 +199,7 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 /// A Message-ID unique to this email: submission, time, process and a counter.
 fn new_message_id(sub_id: &str, from: &Mailbox, now: Timestamp) -> String {
     let domain = from.email.domain();
-    let local: String = sub_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let local = crate::text::file_safe(sub_id);
     format!(
         "<oin-review.{local}.{}.{}.{}@{domain}>",
         now.as_nanosecond(),

@@ -187,17 +187,7 @@ impl Transport {
 /// readable by the owner only.
 fn write_eml(dir: &std::path::Path, email: &ClaimedEmail) -> std::io::Result<String> {
     std::fs::create_dir_all(dir)?;
-    let safe: String = email
-        .submission_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::text::file_safe(&email.submission_id);
     let name = format!("{:06}-{safe}.eml", email.id);
     let tmp = dir.join(format!(".{name}.tmp"));
     let mut f = std::fs::OpenOptions::new()
