@@ -502,6 +502,12 @@ fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
     assert_eq!(ob.len(), 1);
     let status = ob[0]["status"].as_str().unwrap();
     assert!(["queued", "sending"].contains(&status), "{status}");
+    if status == "sending" {
+        // The list says when the dead console's claim runs out.
+        let listed = sb.ok(&["outbox", "list"]);
+        assert!(listed.contains("if that process stopped"), "{listed}");
+        assert!(ob[0]["claimed_at"].is_string());
+    }
     assert!(received.try_recv().is_err(), "sent once only");
     (added > 0, status.to_string())
 }

@@ -256,6 +256,13 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                             crate::domain::OutboxStatus::Queued if e.attempts > 0 => {
                                 format!("next try {}", e.next_attempt_at)
                             }
+                            crate::domain::OutboxStatus::Sending => match e.claimed_at {
+                                Some(at) => format!(
+                                    "being delivered since {at}; back in the queue at {} if that process stopped",
+                                    at.checked_add(crate::mail::STALE_CLAIM).unwrap_or(at)
+                                ),
+                                None => format!("queued {}", e.queued_at),
+                            },
                             _ => format!("queued {}", e.queued_at),
                         };
                         writeln!(

@@ -54,6 +54,8 @@ pub struct EmailRecord {
     pub last_error: Option<String>,
     pub server_reply: Option<String>,
     pub analyst: String,
+    /// While `sending`: when a process took it to deliver.
+    pub claimed_at: Option<Timestamp>,
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 1 min, 2, 4, ... capped at 1 h.

@@ -5,7 +5,7 @@ pub mod compose;
 pub mod deliver;
 
 pub use compose::{Composed, Draft, Templates, compose, review_phase};
-pub use deliver::{DeliveryReport, Transport, deliver_due};
+pub use deliver::{DeliveryReport, STALE_CLAIM, Transport, deliver_due};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

@@ -43,7 +43,7 @@ pub struct OutboxCounts {
 }
 
 const EMAIL_COLUMNS: &str = "submission_id, id, message_id, recipients, subject, status, attempts,
-    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst";
+    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at";
 
 pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let c = "reading the outbox";
@@ -52,6 +52,7 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let queued: String = r.get(7).ctx(c)?;
     let next: String = r.get(8).ctx(c)?;
     let sent: Option<String> = r.get(9).ctx(c)?;
+    let claimed: Option<String> = r.get(13).ctx(c)?;
     Ok(EmailRecord {
         submission_id: r.get(0).ctx(c)?,
         id: r.get(1).ctx(c)?,
@@ -67,6 +68,7 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
         last_error: r.get(10).ctx(c)?,
         server_reply: r.get(11).ctx(c)?,
         analyst: r.get(12).ctx(c)?,
+        claimed_at: claimed.as_deref().map(parse_ts).transpose()?,
     })
 }
 
