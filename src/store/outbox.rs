@@ -287,7 +287,7 @@ impl Store {
         match rows.next().ctx("reading the outbox")? {
             Some(r) => Ok(Some((
                 email_from_row(r)?,
-                r.get(13).ctx("reading the outbox")?,
+                r.get("message").ctx("reading the outbox")?,
             ))),
             None => Ok(None),
         }
