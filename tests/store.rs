@@ -327,3 +327,29 @@ fn import_that_changes_state_records_an_import_event() {
     assert_eq!(last.to, ReviewState::QaTesting);
     assert_eq!(last.reason.as_deref(), Some("imported from fix.json"));
 }
+
+#[test]
+fn the_whole_queue_reads_the_same_as_each_submission_alone() {
+    // load_submissions reads history on a second connection in parallel; each submission
+    // read alone goes through one connection. Both must give the same submissions.
+    let sb = Sandbox::new();
+    let out = sb.run(&["demo", "--rows", "400", "--no-open"]);
+    assert!(out.status.success(), "{}", common::text(&out).1);
+    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0116", "OIN-2026-0142"]);
+    sb.ok(&["move", "--to", "initial_review", "OIN-2026-0116"]);
+    let store = Store::open(&sb.db(), &OpenOptions::default()).unwrap();
+    let all = store.load_submissions().unwrap();
+    assert_eq!(all.len(), 433);
+    let events: usize = all.iter().map(|s| s.history.len()).sum();
+    assert!(events > 1000, "{events}");
+    for s in &all {
+        let alone = store.submission(&s.id).unwrap().unwrap();
+        assert_eq!(&alone, s, "{}", s.id);
+        assert_eq!(
+            s.history.last().map(|e| e.to),
+            Some(s.state),
+            "{}: history ends in the state",
+            s.id
+        );
+    }
+}

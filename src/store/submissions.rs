@@ -111,9 +111,46 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
 }
 
 impl Store {
-    /// Every submission with its children and history, ordered by id.
+    /// Every submission with its children and history, ordered by id, as of one commit.
+    ///
+    /// The audit log is about 40% of the reading: it is read on a second connection while
+    /// this one reads the rest. When another process committed in between (`data_version`
+    /// moved), the two halves may disagree, and everything is read again on this connection
+    /// alone, in one transaction.
     pub fn load_submissions(&self) -> Result<Vec<Submission>> {
-        self.load(None)
+        if self.read_only.is_none() {
+            let before = self.data_version()?;
+            let path = self.path.clone();
+            let (subs, history) = std::thread::scope(|scope| {
+                let history = scope.spawn(move || read_history_apart(&path));
+                let subs = self.load_without_history();
+                (subs, history.join())
+            });
+            if let (Ok(mut subs), Ok(Ok(history))) = (subs, history)
+                && self.data_version()? == before
+            {
+                place_history(&mut subs, history);
+                return Ok(subs);
+            }
+        }
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .ctx("starting to read the queue")?;
+        let subs = self.load(None)?;
+        tx.commit().ctx("finishing reading the queue")?;
+        Ok(subs)
+    }
+
+    /// Every submission with its children but no history, in one read transaction.
+    fn load_without_history(&self) -> Result<Vec<Submission>> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .ctx("starting to read the queue")?;
+        let subs = self.load_children(None)?;
+        tx.commit().ctx("finishing reading the queue")?;
+        Ok(subs)
     }
 
     /// One submission by id.
@@ -172,6 +209,13 @@ impl Store {
     }
 
     fn load(&self, only: Option<&str>) -> Result<Vec<Submission>> {
+        let mut subs = self.load_children(only)?;
+        place_history(&mut subs, read_history(&self.conn, only)?);
+        Ok(subs)
+    }
+
+    /// The submissions (all, one, or the wanted ones) with every child but their history.
+    fn load_children(&self, only: Option<&str>) -> Result<Vec<Submission>> {
         let filter = match only {
             Some(WANTED) => "WHERE id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
             Some(_) => "WHERE id = ?1",
@@ -322,30 +366,6 @@ impl Store {
             s.emails.push(super::outbox::email_from_row(r)?);
             Ok(())
         })?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT submission_id, from_state, to_state, at, analyst, reason, forced, kind
-                 FROM events {id_filter}"
-            ))
-            .ctx("reading history")?;
-        // Events in table (append) order, placed by binary search, then put in time order;
-        // the stable sort keeps append order for events at the same second.
-        let mut rows = stmt.query([only]).ctx("reading history")?;
-        while let Some(r) = rows.next().ctx("reading history")? {
-            let id = r
-                .get_ref(0)
-                .ctx("reading history")?
-                .as_str()
-                .map_err(|e| corrupt(format!("submission id: {e}")))?;
-            if let Ok(i) = subs.binary_search_by(|s| s.id.as_str().cmp(id)) {
-                let change = event_from_row(r)?;
-                subs[i].history.push(change);
-            }
-        }
-        for sub in &mut subs {
-            sub.history.sort_by_key(|e| e.at);
-        }
         Ok(subs)
     }
 
@@ -397,6 +417,56 @@ impl Store {
         self.conn
             .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))
             .ctx("counting submissions")
+    }
+}
+
+const HISTORY_SELECT: &str =
+    "SELECT submission_id, from_state, to_state, at, analyst, reason, forced, kind FROM events";
+
+/// The audit log of all, one or the wanted submissions, in append order.
+fn read_history(
+    conn: &rusqlite::Connection,
+    only: Option<&str>,
+) -> Result<Vec<(String, StateChange)>> {
+    let id_filter = match only {
+        Some(WANTED) => "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
+        Some(_) => "WHERE submission_id = ?1",
+        None => "WHERE ?1 IS NULL",
+    };
+    let mut stmt = conn
+        .prepare_cached(&format!("{HISTORY_SELECT} {id_filter}"))
+        .ctx("reading history")?;
+    let mut rows = stmt.query([only]).ctx("reading history")?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().ctx("reading history")? {
+        out.push((r.get(0).ctx("reading history")?, event_from_row(r)?));
+    }
+    Ok(out)
+}
+
+/// The whole audit log, read on a connection of its own (for `load_submissions`).
+fn read_history_apart(path: &std::path::Path) -> Result<Vec<(String, StateChange)>> {
+    use rusqlite::{Connection, OpenFlags};
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .ctx("opening the queue to read history")?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)
+        .ctx("setting busy timeout")?;
+    read_history(&conn, None)
+}
+
+/// Puts audit-log rows (in append order) into their submissions, in time order; the stable
+/// sort keeps append order for events at the same second.
+fn place_history(subs: &mut [Submission], history: Vec<(String, StateChange)>) {
+    for (id, change) in history {
+        if let Ok(i) = subs.binary_search_by(|s| s.id.as_str().cmp(&id)) {
+            subs[i].history.push(change);
+        }
+    }
+    for sub in subs.iter_mut() {
+        sub.history.sort_by_key(|e| e.at);
     }
 }
 
