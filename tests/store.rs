@@ -335,7 +335,13 @@ fn the_whole_queue_reads_the_same_as_each_submission_alone() {
     let sb = Sandbox::new();
     let out = sb.run(&["demo", "--rows", "400", "--no-open"]);
     assert!(out.status.success(), "{}", common::text(&out).1);
-    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0116", "OIN-2026-0142"]);
+    sb.ok(&[
+        "move",
+        "--to",
+        "isv_review",
+        "OIN-2026-0116",
+        "OIN-2026-0142",
+    ]);
     sb.ok(&["move", "--to", "initial_review", "OIN-2026-0116"]);
     let store = Store::open(&sb.db(), &OpenOptions::default()).unwrap();
     let all = store.load_submissions().unwrap();
