@@ -413,8 +413,7 @@ fn control_characters_are_kept_in_the_database() {
     let sb = Sandbox::new();
     let mut s = submission_json("A-1", "draft");
     s["app_name"] = json!("Evil\u{1b}]0;x\u{7}\u{202e}");
-    let f = sb.write("ctl.json", json!([s]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[s]);
     let got = &sb.list_json()[0];
     assert_eq!(got["app_name"], "Evil\u{1b}]0;x\u{7}\u{202e}");
 }

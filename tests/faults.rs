@@ -16,8 +16,7 @@ fn a_batch_killed_at_random_moments_is_all_or_nothing() {
     let subs: Vec<_> = (0..ITEMS)
         .map(|i| submission_json(&format!("K-{i:05}"), "initial_review"))
         .collect();
-    let f = sb.write("k.json", serde_json::to_vec(&subs).unwrap());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&subs);
     let ids: String = (0..ITEMS).map(|i| format!("K-{i:05}\n")).collect();
 
     // How long one uninterrupted batch takes, to spread the kills over it.
@@ -92,8 +91,7 @@ fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
             s
         })
         .collect();
-    let f = sb.write("r.json", serde_json::to_vec(&subs).unwrap());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&subs);
     let ids: Vec<String> = (0..20).map(|i| format!("R-{i:02}")).collect();
     // A console in a real terminal races too: everything marked, ready to claim and move.
     let t = common::tmux::Tmux::start(&sb, "race", &[], &[], 160, 48);

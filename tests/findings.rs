@@ -243,8 +243,7 @@ fn cli_leave_out_keeps_the_reason_and_the_email_skips_the_finding() {
     let sb = Sandbox::new();
     let mut v = submission_json("OIN-1", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     let list = sb.ok(&["finding", "list", "OIN-1"]);
     let rule = list
         .lines()

@@ -313,8 +313,7 @@ fn smtp_sandbox(port: u16, extra: &str) -> Sandbox {
     let mut v = submission_json("OIN-5", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");
     v["test_account"]["password"] = json!("pw-never-mailed-42");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&[
         "finding",
         "add",
@@ -478,8 +477,7 @@ fn starttls_with_a_private_ca_delivers() {
     );
     let mut v = submission_json("OIN-5", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&["finding", "add", "OIN-5", "Fix the logo."]);
     let out = sb.ok(&["mail", "send", "OIN-5"]);
     assert!(out.contains("1 sent"), "{out}");
@@ -496,8 +494,7 @@ fn plain_smtp_to_a_remote_host_is_refused() {
     );
     let mut v = submission_json("OIN-5", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&["finding", "add", "OIN-5", "Fix the logo."]);
     let out = sb.run(&["mail", "send", "OIN-5"]);
     let (_, stderr) = text(&out);
@@ -514,8 +511,7 @@ fn the_file_transport_writes_eml_files_in_the_data_dir() {
     let sb = Sandbox::new();
     let mut v = submission_json("OIN-5", "qa_testing");
     v["escalation_contact"] = json!("dev@isv.example");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&[
         "finding",
         "add",

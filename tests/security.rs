@@ -156,8 +156,7 @@ fn isv_text_cannot_inject_email_headers() {
     v["app_name"] = json!("Evil App\r\nBcc: attacker@evil.example\r\nX-Injected: yes");
     v["isv"] = json!("Evil\r\nReply-To: attacker@evil.example");
     v["escalation_contact"] = json!("dev@isv.example");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&[
         "finding",
         "add",
@@ -184,8 +183,7 @@ fn isv_text_cannot_inject_email_headers() {
     // A contact with CR/LF is not an address: nothing is queued.
     let mut v = submission_json("S-2", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example\r\nBcc: attacker@evil.example");
-    let f = sb.write("s2.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&["finding", "add", "S-2", "Fix it."]);
     let out = sb.run(&["mail", "send", "S-2"]);
     assert!(!out.status.success());
@@ -206,8 +204,7 @@ fn the_smtp_password_is_never_written_to_disk() {
     );
     let mut v = submission_json("S-1", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");
-    let f = sb.write("s.json", json!([v]).to_string());
-    sb.ok(&["import", f.to_str().unwrap()]);
+    sb.import_values(&[v]);
     sb.ok(&["finding", "add", "S-1", "Fix it."]);
     let out = sb
         .cmd()

@@ -66,6 +66,12 @@ impl Sandbox {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Imports these submissions (JSON values in the import format); asserts success.
+    pub fn import_values(&self, subs: &[serde_json::Value]) {
+        let f = self.write("import.json", serde_json::to_vec(subs).unwrap());
+        self.ok(&["import", f.to_str().unwrap()]);
+    }
+
     pub fn import_samples(&self) {
         let f = self.write("samples.json", SAMPLES);
         self.ok(&["import", f.to_str().unwrap()]);
