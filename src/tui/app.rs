@@ -704,13 +704,18 @@ impl App {
                 let ours = self
                     .mail_activity
                     .is_some_and(|t| self.now.duration_since(t).as_secs() < 5);
-                // Nor does it hide what the analyst was just told (a batch's result).
-                let fresh = self
-                    .message
-                    .as_ref()
-                    .is_some_and(|m| self.now.duration_since(m.at).as_secs() < 5);
-                if external && !ours && !fresh {
-                    self.say(Level::Info, "reloaded: another analyst changed the queue");
+                if external && !ours {
+                    const RELOADED: &str = "reloaded: another analyst changed the queue";
+                    let now = self.now;
+                    match self.message.as_mut() {
+                        // What the analyst was just told (a batch's result) stays first.
+                        Some(m) if now.duration_since(m.at).as_secs() < 5 => {
+                            if !m.text.contains(RELOADED) {
+                                m.text = format!("{} · {RELOADED}", m.text);
+                            }
+                        }
+                        _ => self.say(Level::Info, RELOADED),
+                    }
                 }
                 // Search results index the old snapshot: run the query again on the new one.
                 if !self.query.is_empty() {
