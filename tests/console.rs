@@ -622,3 +622,12 @@ fn a_damaged_database_turns_the_console_read_only() {
         "read-only: cannot claim submissions (the database is damaged: restore it from a backup)"
     );
 }
+
+#[test]
+fn the_read_only_banner_fits_at_80_columns_with_the_clock() {
+    let mut app = sample_app(NOW, 80, 24);
+    app.read_only = Some("no write permission on the file".into());
+    let top = line(&render(&app, &dark()), 0);
+    assert!(top.contains("READ-ONLY"), "{top}");
+    assert!(top.trim_end().ends_with("UTC"), "the clock is whole: {top}");
+}

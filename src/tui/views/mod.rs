@@ -111,7 +111,13 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
         Span::styled(counts, theme.header),
     ];
     if app.read_only.is_some() {
-        top.insert(1, Span::styled(" READ-ONLY ", theme.error));
+        let banner = Span::styled(" READ-ONLY ", theme.error);
+        if wide {
+            top.insert(1, banner);
+        } else {
+            // No room for both at 80 columns: the banner matters more than the file name.
+            top[1] = banner;
+        }
     }
     let (pending, failed) = app.outbox_pending();
     if pending > 0 {
