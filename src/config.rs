@@ -71,6 +71,44 @@ pub struct MailConfig {
     pub ca_file: Option<PathBuf>,
     /// Where the file transport writes; default `<data dir>/outbox-files`.
     pub outbox_dir: Option<PathBuf>,
+    /// Which kinds of email moves send: `[mail.emails] received = false` switches one off.
+    pub emails: EmailSwitches,
+}
+
+/// The `[mail.emails]` table: one switch per kind of email, all on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailSwitches {
+    pub received: bool,
+    pub qa_started: bool,
+    pub final_review: bool,
+    pub issues: bool,
+    pub published: bool,
+}
+
+impl Default for EmailSwitches {
+    fn default() -> Self {
+        EmailSwitches {
+            received: true,
+            qa_started: true,
+            final_review: true,
+            issues: true,
+            published: true,
+        }
+    }
+}
+
+impl EmailSwitches {
+    pub fn enabled(&self, kind: crate::domain::EmailKind) -> bool {
+        use crate::domain::EmailKind;
+        match kind {
+            EmailKind::Received => self.received,
+            EmailKind::QaStarted => self.qa_started,
+            EmailKind::FinalReview => self.final_review,
+            EmailKind::Issues => self.issues,
+            EmailKind::Published => self.published,
+        }
+    }
 }
 
 impl Default for MailConfig {
@@ -87,6 +125,7 @@ impl Default for MailConfig {
             signature: "OIN Review Team".into(),
             ca_file: None,
             outbox_dir: None,
+            emails: EmailSwitches::default(),
         }
     }
 }

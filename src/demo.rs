@@ -198,6 +198,7 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         path,
         update_of: is_update.then(|| app_name.clone()),
         change_summary: is_update.then(|| "Adds SP-initiated flow and a new attribute".into()),
+        migrated_from_manager: false,
         protocols: protocols.clone(),
         use_cases: {
             let first = rng.below(USE_CASES.len() as u64) as usize;
@@ -253,6 +254,7 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
                 slug(&app_name)
             )),
             manual_plan_certified: true,
+            ..Default::default()
         }),
         state,
         assignee: (state.holder() == crate::domain::state::Holder::Oin && rng.chance(60))
@@ -392,6 +394,8 @@ fn history(
             reason: None,
             forced: false,
             kind: Default::default(),
+            restart_clock: false,
+            overrode: Vec::new(),
         });
         at -= hours(4 + rng.below(6 * 24));
     }

@@ -107,7 +107,7 @@ fn move_reports_each_item_and_fails_if_any_refused() {
     let out = sb.run(&[
         "move",
         "--to",
-        "qa_testing",
+        "isv_review",
         "OIN-2026-0142",
         "OIN-2026-0101",
         "OIN-2026-0102",
@@ -115,16 +115,16 @@ fn move_reports_each_item_and_fails_if_any_refused() {
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stdout.contains("OIN-2026-0142  moved    initial_review -> qa_testing"),
+        stdout.contains("OIN-2026-0142  moved    initial_review -> isv_review"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("OIN-2026-0101  refused  draft -> qa_testing is not an allowed move"),
+        stdout.contains("OIN-2026-0101  refused  draft -> isv_review is not an allowed move"),
         "{stdout}"
     );
     assert!(stdout.contains("OIN-2026-0102  moved"), "{stdout}");
     assert!(
-        stdout.contains("2 moved to qa_testing, 1 refused"),
+        stdout.contains("2 moved to isv_review, 1 refused"),
         "{stdout}"
     );
     let states: Vec<(String, String)> = sb
@@ -137,7 +137,7 @@ fn move_reports_each_item_and_fails_if_any_refused() {
             )
         })
         .collect();
-    assert!(states.contains(&("OIN-2026-0142".into(), "qa_testing".into())));
+    assert!(states.contains(&("OIN-2026-0142".into(), "isv_review".into())));
     assert!(states.contains(&("OIN-2026-0101".into(), "draft".into())));
 
     // Every item's state equals the target of its last event.
@@ -156,7 +156,7 @@ fn all_or_nothing_move_refuses_the_whole_batch() {
         "move",
         "--all-or-nothing",
         "--to",
-        "qa_testing",
+        "isv_review",
         "OIN-2026-0142",
         "OIN-2026-0101",
     ]);
@@ -167,7 +167,7 @@ fn all_or_nothing_move_refuses_the_whole_batch() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("0 moved to qa_testing, 2 refused"),
+        stdout.contains("0 moved to isv_review, 2 refused"),
         "{stdout}"
     );
     assert_eq!(snapshot(&sb), before);
@@ -179,7 +179,13 @@ fn forced_move_needs_a_reason_and_is_audited() {
     sb.import_samples();
     let out = sb.run(&["move", "--to", "draft", "--force", "OIN-2026-0142"]);
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("--force needs --reason"));
+    assert!(
+        text(&out)
+            .1
+            .contains("a forced move needs a reason (--reason TEXT)"),
+        "{}",
+        text(&out).1
+    );
     sb.ok(&[
         "move",
         "--to",
@@ -204,7 +210,7 @@ fn move_reads_ids_from_stdin() {
     sb.import_samples();
     let mut child = sb
         .cmd()
-        .args(["move", "--to", "qa_testing", "-"])
+        .args(["move", "--to", "isv_review", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -217,14 +223,14 @@ fn move_reads_ids_from_stdin() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert!(text(&out).0.contains("2 moved to qa_testing, 0 refused"));
+    assert!(text(&out).0.contains("2 moved to isv_review, 0 refused"));
 }
 
 #[test]
 fn export_then_import_into_an_empty_queue_round_trips() {
     let sb = Sandbox::new();
     sb.import_samples();
-    sb.ok(&["move", "--to", "qa_testing", "OIN-2026-0142"]);
+    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0142"]);
     let exported = sb.ok(&["export", "--include-secrets"]);
     let other = Sandbox::new();
     let f = other.write("export.json", &exported);

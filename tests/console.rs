@@ -8,7 +8,7 @@ use oin_review::domain::ReviewState;
 use oin_review::tui::app::{Action, App, FilterItem, Mode, Msg, SortKey, Tab};
 use oin_review::tui::theme::Theme;
 use oin_review::tui::views;
-use oin_review::tui::worker::{WorkerEvent, run_search};
+use oin_review::tui::worker::{DbRequest, WorkerEvent, Write, run_search};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -528,7 +528,7 @@ fn the_issue_list_overlay_shows_findings_and_toggles_them() {
     chars(&mut app, "link is in the portal");
     let actions = app.update(key(KeyCode::Enter));
     match actions.as_slice() {
-        [Action::EditIssues { id, edits }] => {
+        [Action::Db(DbRequest::Write(Write::EditIssues { id, edits }))] => {
             assert_eq!(id, "OIN-2026-0116");
             assert_eq!(
                 edits,
@@ -552,9 +552,14 @@ fn moving_to_an_isv_state_goes_through_the_email_preview() {
     app.update(key(KeyCode::Enter));
     let actions = app.update(key(KeyCode::Enter));
     match actions.as_slice() {
-        [Action::PreviewMail { items, move_to, .. }] => {
+        [
+            Action::Db(DbRequest::PreviewMail {
+                items,
+                ask: Some(ask),
+            }),
+        ] => {
             assert_eq!(items.len(), 1);
-            assert_eq!(*move_to, Some(ReviewState::IsvReview));
+            assert_eq!(ask.to, ReviewState::IsvReview);
         }
         other => panic!("a move to the ISV asks for the email first: {other:?}"),
     }

@@ -170,16 +170,34 @@ fn mark_three_move_them_then_undo() {
         })
         .collect();
     assert_eq!(marked.len(), 3, "{s}");
-    // m, then the second target (QA testing), a reason, confirm.
+    let clock_of = |id: &str| -> serde_json::Value {
+        let s: serde_json::Value =
+            serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap();
+        s["sla"]["clocks"][0].clone()
+    };
+    let clocks_before: Vec<serde_json::Value> = marked.iter().map(|id| clock_of(id)).collect();
+    // m, then the second target (QA testing): a gate stops all three (open blockers), and
+    // the preview says why instead of sending or moving anything.
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("a gate stops 3 (open blockers)", WAIT);
     t.keys(&["Down", "Enter"]);
     t.wait_for("Reason for moving 3", WAIT);
     t.literal("passed initial review");
     t.keys(&["Enter"]);
-    t.wait_for("Move 3 submission(s) to To be QA tested by Okta?", WAIT);
-    t.keys(&["y"]);
-    t.wait_for("moved 3 of 3 to To be QA tested by Okta", WAIT);
+    t.wait_for("no email written: nothing was sent or moved", WAIT);
+    t.wait_for("stopped by", WAIT);
+    t.escape();
+    // The first target (ISV needs to review) goes through the preview; m moves without email.
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving 3", WAIT);
+    t.literal("asked for the config doc by phone");
+    t.keys(&["Enter"]);
+    t.wait_for("m: move 3 without email", WAIT);
+    t.keys(&["m"]);
+    t.wait_for("moved 3 of 3 to ISV needs to review", WAIT);
     let state_of = |id: &str| -> (String, serde_json::Value) {
         let s: serde_json::Value =
             serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap();
@@ -190,20 +208,28 @@ fn mark_three_move_them_then_undo() {
     };
     for id in &marked {
         let (state, last) = state_of(id);
-        assert_eq!(state, "qa_testing", "{id}");
+        assert_eq!(state, "isv_review", "{id}");
         assert!(
             last["reason"]
                 .as_str()
                 .unwrap()
-                .starts_with("passed initial review")
+                .starts_with("asked for the config doc by phone [no email]"),
+            "{id}: the audit log says no email went: {last}"
         );
     }
+    assert!(sb.ok(&["outbox"]).contains("the outbox is empty"));
     t.keys(&["u"]);
     t.wait_for("undid 3 move(s)", WAIT);
-    for id in &marked {
+    for (id, before) in marked.iter().zip(&clocks_before) {
         let (state, last) = state_of(id);
         assert_eq!(state, "initial_review", "{id}");
         assert_eq!(last["kind"], "undo");
+        // The undo restores the clock: same start, same due instant, the breach kept.
+        let after = clock_of(id);
+        for key in ["phase", "started_at", "due", "breached_at"] {
+            assert_eq!(after[key], before[key], "{id}: {key}");
+        }
+        assert_eq!(after["status"], "breached", "{id}");
     }
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
@@ -426,7 +452,9 @@ fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
     sb.write(
         "config/oin-review/config.toml",
         format!(
-            "mouse = true\n[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"
+            "mouse = true\n[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\n\
+             # The batch goes straight to its confirmation: no issue-list emails with moves.\n\
+             [mail.emails]\nissues = false\n"
         ),
     );
     sb.ok(&["finding", "add", "OIN-2026-0116", "Fix the logo."]);
@@ -440,7 +468,7 @@ fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
     received
         .recv_timeout(WAIT)
         .expect("the console started delivering the queued email");
-    // Every submission in initial review, marked, moved to QA testing; SIGHUP at once.
+    // Every submission in initial review, marked, moved to ISV review; SIGHUP at once.
     t.keys(&["f", "j", "Space"]);
     t.wait_for("State: To be reviewed by Okta", WAIT);
     t.escape();
@@ -455,10 +483,10 @@ fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
     assert!(marked > 500, "{s}");
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
-    t.keys(&["Down", "Enter"]);
+    t.keys(&["Enter"]);
     t.wait_for("Reason for moving", WAIT);
     t.keys(&["Enter"]);
-    t.wait_for("to To be QA tested by Okta?", WAIT);
+    t.wait_for("to ISV needs to review?", WAIT);
     let shell = String::from_utf8_lossy(&t.tmux(&["display-message", "-p", "#{pane_pid}"]).stdout)
         .trim()
         .to_string();

@@ -40,6 +40,8 @@ fn sso_sub(idp: bool, sp: bool, jit: bool) -> Submission {
         reason: None,
         forced: false,
         kind: Default::default(),
+        restart_clock: false,
+        overrode: Vec::new(),
     }];
     s
 }

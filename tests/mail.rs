@@ -8,8 +8,12 @@ use mail_parser::{MessageParser, MimeHeaders};
 use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use oin_review::config::MailConfig;
 use oin_review::domain::findings::ReviewNotes;
-use oin_review::domain::{OwnFinding, ReviewState, Severity, Submission};
-use oin_review::mail::{Draft, Templates, compose};
+use oin_review::domain::notice::notice;
+use oin_review::domain::{
+    EmailKind, EventKind, OwnFinding, Policy, QueueFacts, Review, ReviewState, Severity,
+    StateChange, Submission,
+};
+use oin_review::mail::{Templates, compose};
 use serde_json::json;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -44,31 +48,54 @@ fn sample() -> Submission {
     s
 }
 
-fn lint_of(s: &Submission) -> Vec<oin_review::domain::Finding> {
-    let policy = oin_review::config::policy_from_text(
-        "policy.toml".as_ref(),
-        oin_review::config::BUILTIN_POLICY,
-    )
-    .unwrap();
-    let now = "2026-11-22T12:00:00Z".parse().unwrap();
-    oin_review::domain::policy::findings(
-        s,
-        &policy,
-        &oin_review::domain::assess(s, &policy, now),
-        1,
-    )
+fn policy() -> Policy {
+    oin_review::config::policy_from_text("policy.toml".as_ref(), oin_review::config::BUILTIN_POLICY)
+        .unwrap()
 }
 
-fn compose_sample(s: &Submission, thread: Vec<String>) -> oin_review::mail::Composed {
-    let lint = lint_of(s);
+const NOW: &str = "2026-11-22T12:00:00Z";
+
+fn lint_of(s: &Submission) -> Vec<oin_review::domain::Finding> {
+    Review::of(s, &policy(), &QueueFacts::default(), NOW.parse().unwrap()).lint
+}
+
+/// `s` as it is once moved to `to` now.
+fn moved(s: &Submission, to: ReviewState) -> Submission {
+    s.after(StateChange {
+        from: Some(s.state),
+        to,
+        at: NOW.parse().unwrap(),
+        by: "ben".into(),
+        reason: None,
+        forced: false,
+        kind: EventKind::Move,
+        restart_clock: false,
+        overrode: Vec::new(),
+    })
+}
+
+/// The email of `kind` for `after`, as the workflow composes it.
+fn compose_kind(
+    after: &Submission,
+    kind: EmailKind,
+    thread: Vec<String>,
+) -> Result<oin_review::mail::Composed, String> {
+    let (policy, now) = (policy(), NOW.parse().unwrap());
+    let review = Review::of(after, &policy, &QueueFacts::default(), now);
+    let n = notice(
+        after,
+        kind,
+        &review.issues,
+        &review.assessment,
+        &policy,
+        now,
+    )
+    .map_err(|e| e.to_string())?;
     compose(
-        &Draft {
-            sub: s,
-            lint: &lint,
-            state_after: ReviewState::IsvReview,
-            thread,
-            now: "2026-11-22T12:00:00Z".parse().unwrap(),
-        },
+        after,
+        &n,
+        &thread,
+        now,
         &MailConfig {
             cc: vec!["oin-qa@okta.example".into()],
             signature: "Ben, OIN Review".into(),
@@ -76,7 +103,11 @@ fn compose_sample(s: &Submission, thread: Vec<String>) -> oin_review::mail::Comp
         },
         &Templates::from_dir(None).unwrap(),
     )
-    .unwrap()
+    .map_err(|e| e.to_string())
+}
+
+fn compose_sample(s: &Submission, thread: Vec<String>) -> oin_review::mail::Composed {
+    compose_kind(&moved(s, ReviewState::IsvReview), EmailKind::Issues, thread).unwrap()
 }
 
 #[test]
@@ -220,19 +251,13 @@ fn no_included_issue_means_no_email() {
             at: "2026-11-20T10:00:00Z".parse().unwrap(),
         })
         .collect();
-    let err = compose(
-        &Draft {
-            sub: &s,
-            lint: &lint,
-            state_after: ReviewState::IsvReview,
-            thread: Vec::new(),
-            now: "2026-11-22T12:00:00Z".parse().unwrap(),
-        },
-        &MailConfig::default(),
-        &Templates::from_dir(None).unwrap(),
+    let err = compose_kind(
+        &moved(&s, ReviewState::IsvReview),
+        EmailKind::Issues,
+        Vec::new(),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("no issues to email"), "{err}");
+    assert!(err.contains("no issues to email"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -537,7 +562,7 @@ fn the_file_transport_writes_eml_files_in_the_data_dir() {
             || msg.subject().unwrap().contains("QA testing")
     );
     assert!(
-        body.contains("Run the OIN Submission Tester again"),
+        body.contains("run the required tests in the OIN Submission Tester again (SAML)"),
         "{body}"
     );
     assert!(!String::from_utf8_lossy(&bytes).contains("pw-OIN-5"));

@@ -131,7 +131,7 @@ fn the_analyst_comes_from_the_uid_not_the_environment() {
         .env("USER", "mallory")
         .env("LOGNAME", "mallory")
         .env("OIN_REVIEW_ANALYST", "mallory")
-        .args(["move", "--to", "qa_testing", "S-1"])
+        .args(["move", "--to", "isv_review", "S-1"])
         .output()
         .unwrap();
     assert!(out.status.success());

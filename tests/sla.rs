@@ -270,6 +270,8 @@ fn change(to: ReviewState, at: Timestamp) -> StateChange {
         reason: None,
         forced: false,
         kind: EventKind::Move,
+        restart_clock: false,
+        overrode: Vec::new(),
     }
 }
 

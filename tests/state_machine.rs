@@ -11,6 +11,9 @@ const ALLOWED: &[(ReviewState, ReviewState)] = &[
     (QaTesting, IsvFixBugs),
     (QaTesting, Published),
     (IsvFixBugs, FinalReview),
+    // 004:651 "Sometimes, your fix doesn't include OIN Wizard edits ... inform the OIN team
+    // of your fix so that they can continue QA testing".
+    (IsvFixBugs, QaTesting),
     (FinalReview, Published),
     (FinalReview, IsvFixBugs),
     (Published, Draft),
@@ -38,7 +41,7 @@ fn every_allowed_move_passes_and_every_other_is_refused() {
             }
         }
     }
-    assert_eq!((allowed, refused), (10, 32));
+    assert_eq!((allowed, refused), (11, 31));
 }
 
 #[test]
@@ -125,10 +128,24 @@ fn both_vocabularies() {
 }
 
 #[test]
-fn moves_to_the_isv_are_the_ones_that_email() {
-    let emailing: Vec<_> = ReviewState::ALL
+fn every_move_but_back_to_draft_sends_the_email_of_its_phase() {
+    // 004:649 "Okta sends you an email at each phase of the process"; 000:74 queued for
+    // review; 000:83/85 a list of issues; 000:84/86 QA and final review complete.
+    use oin_review::domain::EmailKind;
+    let kinds: Vec<_> = ReviewState::ALL
         .into_iter()
-        .filter(|s| s.emails_isv())
+        .map(|s| (s, EmailKind::for_move(s)))
         .collect();
-    assert_eq!(emailing, vec![IsvReview, IsvFixBugs]);
+    assert_eq!(
+        kinds,
+        vec![
+            (Draft, None),
+            (InitialReview, Some(EmailKind::Received)),
+            (IsvReview, Some(EmailKind::Issues)),
+            (QaTesting, Some(EmailKind::QaStarted)),
+            (IsvFixBugs, Some(EmailKind::Issues)),
+            (FinalReview, Some(EmailKind::FinalReview)),
+            (Published, Some(EmailKind::Published)),
+        ]
+    );
 }

@@ -33,15 +33,7 @@ fn seeded(sb: &Sandbox) -> Store {
 }
 
 fn request<'a>(items: &'a [MoveItem], to: ReviewState) -> MoveRequest<'a> {
-    MoveRequest {
-        items,
-        to,
-        reason: None,
-        force: false,
-        all_or_nothing: false,
-        analyst: "asha",
-        at: now(),
-    }
+    MoveRequest::new(items, to, "asha", now())
 }
 
 #[test]

@@ -9,6 +9,7 @@ use oin_review::domain::{EventKind, ReviewState};
 use oin_review::exchange::parse_submissions;
 use oin_review::store::{MoveItem, MoveRefused, MoveRequest, OpenOptions, Store};
 use oin_review::tui::app::{Action, App, Mode, Msg};
+use oin_review::tui::worker::{DbRequest, Write};
 use serde_json::json;
 
 fn now() -> Timestamp {
@@ -32,15 +33,7 @@ fn seeded(sb: &Sandbox) -> Store {
 }
 
 fn req<'a>(items: &'a [MoveItem], to: ReviewState, analyst: &'a str) -> MoveRequest<'a> {
-    MoveRequest {
-        items,
-        to,
-        reason: None,
-        force: false,
-        all_or_nothing: false,
-        analyst,
-        at: now(),
-    }
+    MoveRequest::new(items, to, analyst, now())
 }
 
 fn ids(list: &[&str]) -> Vec<MoveItem> {
@@ -242,7 +235,7 @@ fn cli_claim_assign_undo() {
     );
     let out = sb.ok(&["claim", "OIN-2026-0142"]);
     assert!(out.contains("OIN-2026-0142  assigned to "), "{out}");
-    sb.ok(&["move", "--to", "qa_testing", "OIN-2026-0142"]);
+    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0142"]);
     let out = sb.ok(&["undo"]);
     assert!(
         out.contains("OIN-2026-0142  back to initial_review"),
@@ -359,6 +352,8 @@ fn marking_survives_filters_and_marks_all_filtered() {
 #[test]
 fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     let mut app = sample_app("2026-11-23T12:00:00Z", 120, 40);
+    // With QA-started emails switched off, the move goes straight to the confirmation.
+    app.email_switches.qa_started = false;
     app.update(key('5'));
     // Mixed: two in initial review, one in QA testing, one draft.
     for id in [
@@ -405,14 +400,15 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
         matches!(&app.mode, Mode::Confirm { to: ReviewState::QaTesting, reason: Some(r) } if r == "ok")
     );
     let actions = app.update(key('y'));
-    let [Action::Move { items, to, reason }] = &actions[..] else {
+    let [Action::Db(DbRequest::Write(Write::Move(ask)))] = &actions[..] else {
         panic!("{actions:?}")
     };
-    assert_eq!(*to, ReviewState::QaTesting);
-    assert_eq!(reason.as_deref(), Some("ok"));
-    assert_eq!(items.len(), 4);
+    assert_eq!(ask.to, ReviewState::QaTesting);
+    assert_eq!(ask.reason.as_deref(), Some("ok"));
+    assert!(!ask.force, "the console never forces a gate");
+    assert_eq!(ask.items.len(), 4);
     assert!(
-        items.iter().all(|i| i.expected_version.is_some()),
+        ask.items.iter().all(|i| i.expected_version.is_some()),
         "every write carries the version it saw"
     );
     // Esc at the confirmation cancels without an action.
@@ -426,10 +422,13 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
 #[test]
 fn undo_and_claim_keys_ask_the_store() {
     let mut app = sample_app("2026-11-23T12:00:00Z", 120, 40);
-    assert!(matches!(app.update(key('u'))[..], [Action::Undo]));
+    assert!(matches!(
+        app.update(key('u'))[..],
+        [Action::Db(DbRequest::Write(Write::Undo))]
+    ));
     let actions = app.update(key('a'));
     assert!(
-        matches!(&actions[..], [Action::Assign { to: Some(who), items }] if who == "ben" && items.len() == 1)
+        matches!(&actions[..], [Action::Db(DbRequest::Write(Write::Assign { to: Some(who), items }))] if who == "ben" && items.len() == 1)
     );
     app.update(key('A'));
     assert!(matches!(app.mode, Mode::AssignPicker { .. }));
@@ -438,7 +437,7 @@ fn undo_and_claim_keys_ask_the_store() {
     }
     let actions = app.update(code(KeyCode::Enter));
     assert!(
-        matches!(&actions[..], [Action::Assign { to: Some(who), .. }] if who == "zoe"),
+        matches!(&actions[..], [Action::Db(DbRequest::Write(Write::Assign { to: Some(who), .. }))] if who == "zoe"),
         "{actions:?}"
     );
 }

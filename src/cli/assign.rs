@@ -48,8 +48,8 @@ fn assign(ctx: &Ctx, ids: &[String], to: Option<&str>) -> Result<ExitCode> {
         .filter(|id| seen.insert(id.as_str()))
         .map(AssignItem::new)
         .collect();
-    let mut store = ctx.open_store(false)?;
-    let outcomes = store.assign_submissions(&items, to, &ctx.analyst, jiff::Timestamp::now())?;
+    let mut wf = ctx.workflow(false)?;
+    let outcomes = wf.assign(&items, to, &ctx.analyst, jiff::Timestamp::now())?;
     let mut out = super::stdout();
     let mut refused = 0;
     let target = to.unwrap_or("nobody");

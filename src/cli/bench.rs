@@ -12,7 +12,6 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
@@ -132,7 +131,7 @@ fn own_peak_rss_mb() -> f64 {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let policy = Arc::new(ctx.policy.clone());
+    let policy = ctx.policy.clone();
     let theme = theme()?;
     if let Some(db) = &args.child_open {
         // Open as the console does, render, search once; report this process's peak RSS.
@@ -227,13 +226,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         };
         let t = Instant::now();
         let out = store.move_submissions(&MoveRequest {
-            items: &ids,
-            to,
             reason: Some("bench"),
-            force: false,
             all_or_nothing: true,
-            analyst: &ctx.analyst,
-            at: jiff::Timestamp::now(),
+            ..MoveRequest::new(&ids, to, &ctx.analyst, jiff::Timestamp::now())
         })?;
         let took = t.elapsed();
         if let Some(refused) = out.iter().find(|o| o.result.is_err()) {

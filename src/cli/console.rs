@@ -7,7 +7,6 @@ use crate::tui::{self, keymap::Keymap, theme::Theme};
 use anyhow::{Result, anyhow, bail};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Whether both ends of the console are a terminal.
 pub fn has_terminal() -> bool {
@@ -37,7 +36,7 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         .map_err(|e| anyhow!("{}: {e}", ctx.config.path.display()))?;
     tui::run(tui::Launch {
         store,
-        policy: Arc::new(ctx.policy.clone()),
+        policy: ctx.policy.clone(),
         keymap,
         theme,
         analyst: ctx.analyst.clone(),

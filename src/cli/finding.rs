@@ -1,10 +1,11 @@
 //! `oin-review finding ...`: the issue list of a submission, curated by the analyst.
 
 use super::Ctx;
-use super::lint::{LintFormat, lint_one, load_one};
-use crate::domain::findings::{IssueEdit, edit_text, issue_list, parse_edit, toggle_edit};
+use super::lint::LintFormat;
+use crate::domain::findings::{IssueEdit, toggle_edit};
 use crate::domain::{Issue, IssueKey, Severity};
 use crate::text::safe_line;
+use crate::workflow::IssueListEdit;
 use anyhow::{Result, bail};
 use jiff::Timestamp;
 use std::io::Write;
@@ -70,7 +71,7 @@ fn key_text(k: &IssueKey) -> String {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let mut store = ctx.open_store(false)?;
+    let mut wf = ctx.workflow(false)?;
     let id = match &args.command {
         FindingCommand::List { id, .. }
         | FindingCommand::Add { id, .. }
@@ -78,9 +79,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         | FindingCommand::Include { id, .. }
         | FindingCommand::Edit { id } => id.clone(),
     };
-    let sub = load_one(&store, &id, "finding")?;
-    let lint = lint_one(ctx, &store, &sub)?;
-    let issues: Vec<Issue> = issue_list(&lint, &sub.notes);
+    let sub = wf
+        .submission(&id)
+        .map_err(|e| anyhow::anyhow!("finding: {e}"))?;
+    let issues: Vec<Issue> = wf.review(&sub, ctx.now)?.issues;
     let find = |key: &str| -> Result<&Issue> {
         issues
             .iter()
@@ -145,9 +147,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("finding: {e}"))?,
         ],
         FindingCommand::Edit { .. } => {
-            let text = edit_text(&sub.id, &sub.app_name, &issues);
-            let edited = crate::editor::edit(&text, &sub.id)?;
-            match parse_edit(&edited, &issues, &sub.notes.own) {
+            let list = IssueListEdit::of(&sub, issues.clone());
+            let edited = crate::editor::edit(&list.text, &sub.id)?;
+            match list.changes(&edited) {
                 Ok(e) => e,
                 Err(e) => bail!("finding edit: {e}; nothing was changed"),
             }
@@ -157,9 +159,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         println!("{}: nothing changed", safe_line(&id));
         return Ok(ExitCode::SUCCESS);
     }
-    if let Err(refused) =
-        store.apply_issue_edits(&sub.id, &edits, &ctx.analyst, Timestamp::now())?
-    {
+    if let Err(refused) = wf.edit_issues(&sub.id, &edits, &ctx.analyst, Timestamp::now())? {
         bail!("finding: {refused}");
     }
     println!("{}: {} change(s) saved", safe_line(&id), edits.len());

@@ -11,12 +11,18 @@ use std::process::ExitCode;
     long_about = "Import submissions from JSON files (a top-level array, or {\"submissions\": [...]}).\n\n\
     Submissions are upserted by id. Every file is checked before anything is written, and all \
     files go in one transaction: if any file is refused, the queue is unchanged. History entries \
-    are appended to the audit log. See the README for the format."
+    are appended to the audit log. See the README for the format.\n\n\
+    With --notify, each submission the import puts into initial review (new, or elsewhere \
+    before) is sent its \"received\" email with the expected end of the initial review, queued \
+    in the same transaction. Without it an import emails nobody, so importing history is safe."
 )]
 pub struct Args {
     /// Submission files to import.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Email the ISV of each submission that enters initial review ("received").
+    #[arg(long)]
+    pub notify: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
@@ -36,24 +42,43 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         }
         all.extend(subs);
     }
-    let mut store = ctx.open_store(true)?;
+    let mut wf = ctx.workflow(true)?;
     let source = args
         .files
         .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let summary = store
-        .import_submissions(&all, &ctx.analyst, jiff::Timestamp::now(), &source)
+    let summary = wf
+        .import(
+            &all,
+            &source,
+            args.notify,
+            &ctx.analyst,
+            jiff::Timestamp::now(),
+        )
         .context("import")?;
     println!(
         "imported {} submission(s) from {} file(s) into {}: {} new, {} updated, {} history event(s) added",
         all.len(),
         args.files.len(),
-        store.path().display(),
+        wf.store().path().display(),
         summary.inserted,
         summary.updated,
         summary.events_added
     );
+    if args.notify {
+        println!(
+            "{} \"received\" email(s) queued; `oin-review outbox flush` (or a running console) delivers them",
+            summary.notified.len()
+        );
+        for (id, why) in &summary.not_notified {
+            println!(
+                "{}  no received email: {}",
+                crate::text::safe_line(id),
+                crate::text::safe_line(why)
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

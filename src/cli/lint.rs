@@ -1,11 +1,9 @@
 //! `oin-review lint ID...`: the requirements the console checks by itself.
 
 use super::Ctx;
-use crate::domain::lint::{org_count, org_counts};
-use crate::domain::policy::findings;
-use crate::domain::{Finding, assess};
+use crate::domain::Finding;
 use crate::text::safe_line;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -41,34 +39,30 @@ struct Linted<'a> {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = ctx.open_store(false)?;
-    let subs = store.load_submissions()?;
-    let counts = org_counts(subs.iter());
-    let chosen: Vec<&crate::domain::Submission> = if args.all {
-        subs.iter().collect()
+    let wf = ctx.workflow(false)?;
+    let (subs, reviews) = if args.all {
+        let subs = wf.store().load_submissions()?;
+        let reviews = wf.reviews(&subs, ctx.now);
+        (subs, reviews)
     } else {
-        let mut out = Vec::new();
+        let mut subs = Vec::new();
+        let mut reviews = Vec::new();
         for id in &args.ids {
-            match subs.iter().find(|s| &s.id == id) {
-                Some(s) => out.push(s),
-                None => bail!(
-                    "lint: no submission \"{}\" in {}",
-                    safe_line(id),
-                    store.path().display()
-                ),
-            }
+            let sub = wf
+                .submission(id)
+                .map_err(|e| anyhow::anyhow!("lint: {e}"))?;
+            reviews.push(wf.review(&sub, ctx.now)?);
+            subs.push(sub);
         }
-        out
+        (subs, reviews)
     };
-    let linted: Vec<Linted> = chosen
+    let linted: Vec<Linted> = subs
         .iter()
-        .map(|s| {
-            let a = assess(s, &ctx.policy, ctx.now);
-            Linted {
-                id: &s.id,
-                app_name: &s.app_name,
-                findings: findings(s, &ctx.policy, &a, org_count(&counts, s)),
-            }
+        .zip(reviews)
+        .map(|(s, r)| Linted {
+            id: &s.id,
+            app_name: &s.app_name,
+            findings: r.lint,
         })
         .collect();
     let mut out = super::stdout();
@@ -108,35 +102,4 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The lint's findings for one submission, counting its org in the store.
-pub(super) fn lint_one(
-    ctx: &Ctx,
-    store: &crate::store::Store,
-    sub: &crate::domain::Submission,
-) -> Result<Vec<Finding>> {
-    let org = store.org_submission_count(sub.dev_org.as_deref())?;
-    Ok(findings(
-        sub,
-        &ctx.policy,
-        &assess(sub, &ctx.policy, ctx.now),
-        org,
-    ))
-}
-
-/// Loads one submission or says how to find ids.
-pub(super) fn load_one(
-    store: &crate::store::Store,
-    id: &str,
-    command: &str,
-) -> Result<crate::domain::Submission> {
-    match store.submission(id)? {
-        Some(s) => Ok(s),
-        None => bail!(
-            "{command}: no submission \"{}\" in {}; `oin-review list --query TEXT` finds ids",
-            safe_line(id),
-            store.path().display()
-        ),
-    }
 }

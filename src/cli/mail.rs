@@ -1,11 +1,11 @@
 //! `oin-review mail preview|send ID` and `oin-review outbox [list|flush|retry|show]`.
 
-use super::lint::{lint_one, load_one};
 use super::{Ctx, parse_state};
 use crate::domain::ReviewState;
-use crate::mail::{self, Composed, DeliveryReport, Draft, Templates, Transport};
-use crate::store::{MoveItem, MoveRequest, Store};
+use crate::mail::{self, DeliveryReport, Transport};
+use crate::store::{MoveItem, Store};
 use crate::text::safe_line;
+use crate::workflow::{MailPreview, MoveAsk, Workflow};
 use anyhow::{Result, anyhow, bail};
 use jiff::Timestamp;
 use std::io::Write;
@@ -19,31 +19,45 @@ pub struct MailArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum MailCommand {
-    /// Show the issue-list email a submission would get now (headers and plain text).
+    /// Show the email a submission would get now (headers and plain text): with --move-to,
+    /// the one that move sends; without, the issue list of its current state.
     Preview {
+        /// The submission id.
         id: String,
-        /// Preview it as sent with this move (isv_review or isv_fix_bugs).
+        /// Preview the email this move sends (received, QA started, final review, issue
+        /// list or published, by the target state).
         #[arg(long, value_name = "STATE", value_parser = parse_state)]
         move_to: Option<ReviewState>,
+        /// Preview it as a forced move past a gate's open blockers would send it.
+        #[arg(long)]
+        force: bool,
         /// Print the HTML part instead of the plain text.
         #[arg(long)]
         html: bool,
     },
-    /// Queue the issue-list email (with the move, in one transaction) and deliver it.
+    /// Queue the email (with its move, in one transaction) and deliver it.
     #[command(
-        long_about = "Queue the issue-list email of a submission in the outbox and try to deliver \
-        it at once. With --move-to, the state change and the queued email commit in one \
-        transaction: if the move is refused, nothing is queued. An email that cannot be \
-        delivered now stays queued; `oin-review outbox flush` (or a running console) delivers \
-        it later."
+        long_about = "Queue the email of a submission in the outbox and try to deliver it at \
+        once. With --move-to, the email that move sends (by the target state) and the state \
+        change commit in one transaction: if the move is refused (a gate's open blockers \
+        included), nothing is queued. Without --move-to, the issue list of its current state. \
+        An email that cannot be delivered now stays queued; `oin-review outbox flush` (or a \
+        running console) delivers it later."
     )]
     Send {
+        /// The submission id.
         id: String,
         #[arg(long, value_name = "STATE", value_parser = parse_state)]
         move_to: Option<ReviewState>,
-        /// Why, for the audit log of the move.
+        /// Why, for the audit log of the move (required with --force and --restart-clock).
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
+        /// Move past a gate's open blockers, or make a correction (needs --reason).
+        #[arg(long)]
+        force: bool,
+        /// Start the target phase's SLA clock afresh (needs --reason).
+        #[arg(long)]
+        restart_clock: bool,
         /// Queue only; leave delivery to `outbox flush` or the console.
         #[arg(long)]
         queue_only: bool,
@@ -67,9 +81,15 @@ pub enum OutboxCommand {
     /// any could not be delivered).
     Flush,
     /// Queue a failed email again and try to deliver it.
-    Retry { id: i64 },
+    Retry {
+        /// The email's number in `oin-review outbox`.
+        id: i64,
+    },
     /// Print one email as queued (RFC 5322).
-    Show { id: i64 },
+    Show {
+        /// The email's number in `oin-review outbox`.
+        id: i64,
+    },
 }
 
 fn transport(ctx: &Ctx) -> Result<Transport> {
@@ -77,28 +97,42 @@ fn transport(ctx: &Ctx) -> Result<Transport> {
     Transport::from_config(&ctx.config.mail, dir).map_err(|e| anyhow!("mail: {e}"))
 }
 
-/// Composes the email `id` would get with `state_after`.
-fn compose_for(
-    ctx: &Ctx,
-    store: &Store,
+/// The email `id` would get (with the move of `ask`), composed by the workflow; an error
+/// when it cannot be written.
+fn preview_one(
+    wf: &Workflow,
     id: &str,
-    state_after: Option<ReviewState>,
-) -> Result<(Composed, i64)> {
-    let sub = load_one(store, id, "mail")?;
-    let lint = lint_one(ctx, store, &sub)?;
-    let templates = Templates::load()?;
-    let composed = mail::compose(
-        &Draft {
-            sub: &sub,
-            lint: &lint,
-            state_after: state_after.unwrap_or(sub.state),
-            thread: store.thread_message_ids(&sub.id)?,
-            now: Timestamp::now(),
-        },
-        &ctx.config.mail,
-        &templates,
-    )?;
-    Ok((composed, sub.version))
+    ask: Option<MoveAsk>,
+    now: jiff::Timestamp,
+) -> Result<MailPreview> {
+    let preview = wf.preview_emails(&[MoveItem::new(id)], ask, now);
+    if let Some((id, why)) = preview.errors.first() {
+        bail!("mail: {}: {}", safe_line(id), safe_line(why));
+    }
+    Ok(preview)
+}
+
+/// The move asked for on the command line, checked for its reason.
+fn move_ask(
+    id: &str,
+    move_to: Option<ReviewState>,
+    reason: Option<String>,
+    force: bool,
+    restart_clock: bool,
+) -> Result<Option<MoveAsk>> {
+    let Some(to) = move_to else {
+        return Ok(None);
+    };
+    let ask = MoveAsk {
+        reason,
+        force,
+        restart_clock,
+        ..MoveAsk::new(vec![MoveItem::new(id)], to)
+    };
+    if let Err(e) = ask.checked_reason() {
+        bail!("mail: {e}");
+    }
+    Ok(Some(ask))
 }
 
 /// Runs one delivery round on a small tokio runtime.
@@ -148,14 +182,30 @@ fn write_report(
 
 pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
     match args.command {
-        MailCommand::Preview { id, move_to, html } => {
-            let store = ctx.open_store(false)?;
-            let (c, _) = compose_for(ctx, &store, &id, move_to)?;
+        MailCommand::Preview {
+            id,
+            move_to,
+            force,
+            html,
+        } => {
+            let wf = ctx.workflow(false)?;
             let mut out = super::stdout();
-            if html {
-                out.write_all(c.html.as_bytes())?;
-            } else {
-                out.write_all(c.preview().as_bytes())?;
+            if let Some(to) = move_to
+                && let Err(none) = wf.email_for_move(to)
+            {
+                writeln!(out, "{}: no email: {none}", safe_line(&id))?;
+                out.flush()?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let reason = force.then(|| "preview".to_string());
+            let ask = move_ask(&id, move_to, reason, force, false)?;
+            let preview = preview_one(&wf, &id, ask, ctx.now)?;
+            for c in &preview.emails {
+                if html {
+                    out.write_all(c.html.as_bytes())?;
+                } else {
+                    out.write_all(c.preview().as_bytes())?;
+                }
             }
             out.flush()?;
             Ok(ExitCode::SUCCESS)
@@ -164,35 +214,28 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             id,
             move_to,
             reason,
+            force,
+            restart_clock,
             queue_only,
         } => {
-            let mut store = ctx.open_store(false)?;
+            let mut wf = ctx.workflow(false)?;
             let transport = if queue_only {
                 None
             } else {
                 Some(transport(ctx)?)
             };
-            let (c, version) = compose_for(ctx, &store, &id, move_to)?;
-            let items = [MoveItem {
-                id: id.clone(),
-                expected_version: Some(version),
-            }];
-            let default_reason = format!("issue list emailed ({} issues)", c.issues);
-            let req = move_to.map(|to| MoveRequest {
-                items: &items,
-                to,
-                reason: Some(reason.as_deref().unwrap_or(&default_reason)),
-                force: false,
-                all_or_nothing: true,
-                analyst: &ctx.analyst,
-                at: Timestamp::now(),
-            });
-            let (outcomes, queued) = store.queue_emails(
-                &[c.to_new_email()],
-                req.as_ref(),
-                &ctx.analyst,
-                Timestamp::now(),
-            )?;
+            if let Some(to) = move_to
+                && let Err(none) = wf.email_for_move(to)
+            {
+                bail!(
+                    "mail send: {}: {none}; use `oin-review move --to {to}` to move it without email",
+                    safe_line(&id)
+                );
+            }
+            let ask = move_ask(&id, move_to, reason, force, restart_clock)?;
+            let preview = preview_one(&wf, &id, ask, jiff::Timestamp::now())?;
+            let (outcomes, queued) =
+                wf.send_emails(&preview, &ctx.analyst, jiff::Timestamp::now())?;
             let mut out = super::stdout();
             if let Some(refused) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
                 bail!(
@@ -200,22 +243,33 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
                     safe_line(&id)
                 );
             }
-            let Some(email_id) = queued.first() else {
+            let (Some(email_id), Some(c)) = (queued.first(), preview.emails.first()) else {
                 bail!("mail send: nothing was queued");
             };
-            if let Some(to) = move_to {
-                writeln!(out, "{}  moved to {to}", safe_line(&id))?;
+            if let Some(o) = outcomes.first().and_then(|o| o.result.as_ref().ok()) {
+                writeln!(
+                    out,
+                    "{}  moved to {}{}",
+                    safe_line(&id),
+                    o.to,
+                    if o.forced { " (forced)" } else { "" }
+                )?;
             }
             writeln!(
                 out,
-                "email {email_id}  queued    to {} ({} issue(s)), {}",
+                "email {email_id}  queued    {} to {}{}, {}",
+                c.kind.short(),
                 c.to.join(", "),
-                c.issues,
+                if c.issues > 0 {
+                    format!(" ({} issue(s))", c.issues)
+                } else {
+                    String::new()
+                },
                 c.message_id
             )?;
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {
-                let report = deliver(&mut store, &t, Timestamp::now())?;
+                let report = deliver(wf.store_mut(), &t, jiff::Timestamp::now())?;
                 write_report(&mut out, &report, &t)?;
                 if !report.failed.is_empty() {
                     code = ExitCode::FAILURE;
@@ -231,11 +285,11 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     let command = args.command.unwrap_or(OutboxCommand::List {
         format: super::lint::LintFormat::Text,
     });
-    let mut store = ctx.open_store(false)?;
+    let mut wf = ctx.workflow(false)?;
     let mut out = super::stdout();
     match command {
         OutboxCommand::List { format } => {
-            let emails = store.outbox()?;
+            let emails = wf.store().outbox()?;
             match format {
                 super::lint::LintFormat::Json => {
                     serde_json::to_writer_pretty(&mut out, &emails)?;
@@ -267,9 +321,10 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                         };
                         writeln!(
                             out,
-                            "{:>5}  {:<7}  {:<12}  {}  tries {}  {}",
+                            "{:>5}  {:<7}  {:<12}  {:<12}  {}  tries {}  {}",
                             e.id,
                             e.status.key(),
+                            e.kind.short(),
                             safe_line(&e.submission_id),
                             safe_line(&e.recipients.join(", ")),
                             e.attempts,
@@ -294,7 +349,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             let t = transport(ctx)?;
             // Everything queued, whatever its retry time says.
             let due_by = Timestamp::MAX;
-            let report = deliver(&mut store, &t, due_by)?;
+            let report = deliver(wf.store_mut(), &t, due_by)?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(if report.retried.is_empty() && report.failed.is_empty() {
@@ -304,19 +359,19 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             })
         }
         OutboxCommand::Retry { id } => {
-            if !store.retry_email(id, Timestamp::now())? {
+            if !wf.retry_email(id, Timestamp::now())? {
                 bail!(
                     "outbox retry: email {id} is not in the outbox or was already sent (`oin-review outbox` lists them)"
                 );
             }
             let t = transport(ctx)?;
-            let report = deliver(&mut store, &t, Timestamp::now())?;
+            let report = deliver(wf.store_mut(), &t, Timestamp::now())?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         OutboxCommand::Show { id } => {
-            let Some((_, bytes)) = store.email(id)? else {
+            let Some((_, bytes)) = wf.store().email(id)? else {
                 bail!("outbox show: no email {id} (`oin-review outbox` lists them)");
             };
             out.write_all(&bytes)?;

@@ -21,6 +21,7 @@ use crate::config::{self, Config};
 use crate::domain::{Policy, ReviewState};
 use crate::identity;
 use crate::store::{OpenOptions, Store};
+use crate::workflow::{MailSetup, Workflow};
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
@@ -111,7 +112,7 @@ pub struct Ctx {
     /// The instant time-dependent output is evaluated at (`--as-of`, else now).
     pub now: Timestamp,
     pub config: Config,
-    pub policy: Policy,
+    pub policy: std::sync::Arc<Policy>,
     pub analyst: String,
     pub theme: Option<String>,
 }
@@ -133,6 +134,15 @@ impl Ctx {
         }
         Ok(store)
     }
+
+    /// The queue with the policy and the mail setup: what every analyst operation needs.
+    pub fn workflow(&self, create: bool) -> Result<Workflow> {
+        Ok(Workflow::new(
+            self.open_store(create)?,
+            self.policy.clone(),
+            std::sync::Arc::new(MailSetup::load(self.config.mail.clone())),
+        ))
+    }
 }
 
 /// Runs the parsed command line; the exit code says whether everything asked was done.
@@ -142,7 +152,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         db_flag: cli.db,
         now: cli.as_of.unwrap_or_else(Timestamp::now),
         config,
-        policy: config::load_policy()?,
+        policy: std::sync::Arc::new(config::load_policy()?),
         analyst: identity::current_analyst(),
         theme: cli.theme,
     };

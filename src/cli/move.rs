@@ -2,8 +2,9 @@
 
 use super::{Ctx, parse_state};
 use crate::domain::ReviewState;
-use crate::store::{MoveItem, MoveRequest};
+use crate::store::{MoveItem, MoveOutcome, MoveRefused};
 use crate::text::safe_line;
+use crate::workflow::MoveAsk;
 use anyhow::{Result, bail};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -16,18 +17,32 @@ use std::process::ExitCode;
     refuses the whole batch. The exit status is non-zero if any submission was refused.\n\n\
     Normal moves follow the OIN review flow (draft -> initial_review -> isv_review | qa_testing, \
     ...). Any other move is a correction: it needs --force and --reason, and is marked forced in \
-    the audit log."
+    the audit log; a correction back into a phase continues that phase's SLA clock unless \
+    --restart-clock is given.\n\n\
+    Gates: a move to published, or from initial_review to qa_testing, is refused while the \
+    submission has open blockers (the lint's, or your own); the refusal lists them. --force \
+    --reason overrides, and the event records the blockers it overrode.\n\n\
+    A move sends no email unless --email is given: then each submission gets the email of its \
+    new phase (received, QA started, final review, issue list, published), queued with the \
+    move; one whose email cannot be written is not moved."
 )]
 pub struct Args {
     /// The target state.
     #[arg(long, value_name = "STATE", value_parser = parse_state)]
     pub to: ReviewState,
-    /// Why; kept in the audit log (required with --force).
+    /// Why; kept in the audit log (required with --force and --restart-clock).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
-    /// Allow a correction outside the normal flow (needs --reason).
+    /// Allow a correction outside the normal flow, or a move past a gate's open blockers
+    /// (needs --reason).
     #[arg(long)]
     pub force: bool,
+    /// Start the target phase's SLA clock afresh instead of continuing it (needs --reason).
+    #[arg(long)]
+    pub restart_clock: bool,
+    /// Send each submission the email of its new phase, queued with the move.
+    #[arg(long)]
+    pub email: bool,
     /// Refuse the whole batch if any submission is refused.
     #[arg(long)]
     pub all_or_nothing: bool,
@@ -37,9 +52,6 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    if args.force && args.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        bail!("move: --force needs --reason TEXT saying why the correction is made");
-    }
     let mut ids = Vec::new();
     for id in &args.ids {
         if id == "-" {
@@ -52,20 +64,82 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     }
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
-    let items: Vec<MoveItem> = ids.into_iter().map(MoveItem::new).collect();
-    let mut store = ctx.open_store(false)?;
-    let outcomes = store.move_submissions(&MoveRequest {
-        items: &items,
+    let ask = MoveAsk {
+        items: ids.into_iter().map(MoveItem::new).collect(),
         to: args.to,
-        reason: args.reason.as_deref(),
+        reason: args.reason,
         force: args.force,
+        restart_clock: args.restart_clock,
         all_or_nothing: args.all_or_nothing,
-        analyst: &ctx.analyst,
-        at: jiff::Timestamp::now(),
-    })?;
+    };
+    if let Err(e) = ask.checked_reason() {
+        bail!("move: {e}");
+    }
+    let mut wf = ctx.workflow(false)?;
     let mut out = super::stdout();
+    let now = jiff::Timestamp::now();
     let mut refused = 0;
-    for o in &outcomes {
+    let outcomes = if args.email {
+        let preview = wf.preview_emails(&ask.items, Some(ask.clone()), now);
+        for (id, why) in &preview.errors {
+            refused += 1;
+            writeln!(
+                out,
+                "{}  refused  no email, not moved: {}",
+                safe_line(id),
+                safe_line(why)
+            )?;
+        }
+        if preview.emails.is_empty() || (ask.all_or_nothing && !preview.errors.is_empty()) {
+            writeln!(
+                out,
+                "0 moved to {}, {refused} refused; nothing was queued",
+                args.to
+            )?;
+            out.flush()?;
+            return Ok(ExitCode::FAILURE);
+        }
+        let (outcomes, queued) = wf.send_emails(&preview, &ctx.analyst, jiff::Timestamp::now())?;
+        for c in preview.emails.iter().filter(|c| {
+            outcomes
+                .iter()
+                .any(|o| o.id == c.submission_id && o.result.is_ok())
+        }) {
+            writeln!(
+                out,
+                "{}  email    {} to {}",
+                safe_line(&c.submission_id),
+                c.kind.short(),
+                c.to.join(", ")
+            )?;
+        }
+        if !queued.is_empty() {
+            writeln!(
+                out,
+                "{} email(s) queued; `oin-review outbox flush` (or a running console) delivers them",
+                queued.len()
+            )?;
+        }
+        outcomes
+    } else {
+        wf.move_submissions(&ask, &ctx.analyst, now)?
+    };
+    refused += write_outcomes(&mut out, &outcomes)?;
+    let moved = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    writeln!(out, "{moved} moved to {}, {refused} refused", args.to)?;
+    out.flush()?;
+    Ok(if refused > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One line per submission (moved, or refused and why; a gate's blockers below it).
+/// Returns how many were refused.
+fn write_outcomes(out: &mut impl Write, outcomes: &[MoveOutcome]) -> Result<usize> {
+    let mut refused = 0;
+    for o in outcomes {
         let id = safe_line(&o.id);
         match &o.result {
             Ok(m) => writeln!(
@@ -77,16 +151,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             )?,
             Err(why) => {
                 refused += 1;
-                writeln!(out, "{id}  refused  {why}")?;
+                writeln!(out, "{id}  refused  {}", safe_line(&why.to_string()))?;
+                if let MoveRefused::Blocked(blockers) = why {
+                    for b in blockers {
+                        writeln!(out, "    {}  {}", b.key, safe_line(&b.text))?;
+                    }
+                }
             }
         }
     }
-    let moved = outcomes.len() - refused;
-    writeln!(out, "{moved} moved to {}, {refused} refused", args.to)?;
-    out.flush()?;
-    Ok(if refused > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(refused)
 }

@@ -1,7 +1,7 @@
 //! `oin-review promise ID --phase P --date D`: the date Okta told the ISV.
 
 use super::Ctx;
-use crate::domain::{Phase, PhasePromise};
+use crate::domain::Phase;
 use crate::text::safe_line;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
@@ -10,7 +10,9 @@ use std::process::ExitCode;
 #[command(
     long_about = "Record the date Okta told the ISV a phase is expected to finish. \
     `show` and the console print it beside the clock's due date. A later promise for the \
-    same phase replaces the earlier one."
+    same phase replaces the earlier one. A date before the phase began (or, for a phase not \
+    begun yet, before today) is refused. Emails of a phase state its expected date and \
+    record it here by themselves."
 )]
 pub struct Args {
     pub id: String,
@@ -34,17 +36,15 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let mut store = ctx.open_store(false)?;
-    let promise = PhasePromise {
-        phase: args.phase,
-        date: args.date,
-    };
-    if !store.set_promise(&args.id, &promise, &ctx.analyst, jiff::Timestamp::now())? {
-        bail!(
-            "promise: no submission \"{}\" in {}",
-            safe_line(&args.id),
-            store.path().display()
-        );
+    let mut wf = ctx.workflow(false)?;
+    if let Err(e) = wf.promise(
+        &args.id,
+        args.phase,
+        args.date,
+        &ctx.analyst,
+        jiff::Timestamp::now(),
+    ) {
+        bail!("promise: {e}; nothing was changed");
     }
     println!(
         "{}: {} promised for {}",

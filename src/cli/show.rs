@@ -3,9 +3,9 @@
 use super::Ctx;
 use super::list::Listed;
 use crate::domain::sla::compact;
-use crate::domain::{Assessment, Submission, assess};
+use crate::domain::{Assessment, Submission};
 use crate::text::safe_line;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -27,30 +27,26 @@ pub enum ShowFormat {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = ctx.open_store(false)?;
-    let Some(mut sub) = store.submission(&args.id)? else {
-        bail!(
-            "show: no submission \"{}\" in {}; `oin-review list --query TEXT` finds ids",
-            safe_line(&args.id),
-            store.path().display()
-        );
-    };
+    let wf = ctx.workflow(false)?;
+    let mut sub = wf
+        .submission(&args.id)
+        .map_err(|e| anyhow::anyhow!("show: {e}"))?;
+    let review = wf.review(&sub, ctx.now)?;
+    let assessment = &review.assessment;
     let mut out = super::stdout();
     sub.mark_password_set(args.include_secrets);
-    let assessment = assess(&sub, &ctx.policy, ctx.now);
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
         ShowFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &Listed::new(&sub, &assessment, day))?;
+            serde_json::to_writer_pretty(&mut out, &Listed::new(&sub, assessment, day))?;
             writeln!(out)?;
         }
         ShowFormat::Text => {
             write_text(&mut out, &sub)?;
-            write_sla(&mut out, &assessment, ctx, day)?;
-            write_tests(&mut out, &assessment, ctx)?;
+            write_sla(&mut out, assessment, ctx, day)?;
+            write_tests(&mut out, assessment, ctx)?;
             write_history(&mut out, &sub)?;
-            let lint = super::lint::lint_one(ctx, &store, &sub)?;
-            write_issues(&mut out, &sub, &lint)?;
+            write_issues(&mut out, &sub, &review.issues)?;
         }
     }
     out.flush()?;
@@ -78,6 +74,9 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
         Some(app) => {
             writeln!(out, "  update of         {}", safe_line(app))?;
             writeln!(out, "  changes           {}", opt(&s.change_summary))?;
+            if s.migrated_from_manager {
+                writeln!(out, "  migrated          from the OIN Manager")?;
+            }
         }
         None => writeln!(out, "  new integration")?,
     }
@@ -166,6 +165,21 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
                 "not certified"
             }
         )?;
+        writeln!(
+            out,
+            "  SCIM              version {}, profile sourcing {}, import users tested {}{}",
+            opt(&scim.version),
+            yes_no(scim.profile_sourcing),
+            yes_no(scim.import_users_tested),
+            if scim.groups_managed {
+                format!(
+                    ", import groups tested {}",
+                    yes_no(scim.import_groups_tested)
+                )
+            } else {
+                String::new()
+            }
+        )?;
     }
     Ok(())
 }
@@ -184,6 +198,12 @@ fn write_history(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
         if e.forced {
             line.push_str("  [forced]");
         }
+        if e.restart_clock {
+            line.push_str("  [clock restarted]");
+        }
+        if !e.overrode.is_empty() {
+            line.push_str(&format!("  [overrode {}]", e.overrode.join(", ")));
+        }
         if e.kind != crate::domain::EventKind::Move {
             line.push_str(&format!("  [{}]", e.kind.key()));
         }
@@ -198,15 +218,14 @@ fn write_history(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
 fn write_issues(
     out: &mut impl Write,
     s: &Submission,
-    lint: &[crate::domain::Finding],
+    issues: &[crate::domain::Issue],
 ) -> std::io::Result<()> {
-    let issues = crate::domain::findings::issue_list(lint, &s.notes);
     writeln!(
         out,
         "  issue list ({} in the next email)",
         issues.iter().filter(|i| i.included).count()
     )?;
-    for i in &issues {
+    for i in issues {
         let key = match &i.key {
             crate::domain::IssueKey::Rule(r) => r.clone(),
             crate::domain::IssueKey::Own(n) => format!("#{n}"),
@@ -227,8 +246,9 @@ fn write_issues(
     for e in &s.emails {
         writeln!(
             out,
-            "    {:<6} {}  {}  to {}",
+            "    {:<6} {:<12} {}  {}  to {}",
             e.status.key(),
+            e.kind.short(),
             e.sent_at.unwrap_or(e.queued_at),
             safe_line(&e.subject),
             safe_line(&e.recipients.join(", "))
@@ -284,6 +304,14 @@ fn write_sla(out: &mut impl Write, a: &Assessment, ctx: &Ctx, day: i64) -> std::
             when.push_str(&format!(", ended {}", local(end, ctx)));
         }
         writeln!(out, "{when}")?;
+        if let Some(at) = c.breached_at {
+            writeln!(
+                out,
+                "      breached {} (overrun {})",
+                local(at, ctx),
+                compact(c.overrun_seconds, day)
+            )?;
+        }
     }
     Ok(())
 }

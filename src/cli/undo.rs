@@ -10,14 +10,15 @@ use std::process::ExitCode;
 #[command(
     long_about = "Undo your last batch of moves (from the CLI or the console): each \
     submission goes back to the state it came from, recorded as a new event with reason \
-    \"undo\". A submission someone changed since is left as it is, and said so. History is \
-    never deleted."
+    \"undo\". Its SLA clock comes back as it was (same cycle, same start, same due instant): \
+    the undone move counts as never made, so a breach stays a breach. A submission someone \
+    changed since is left as it is, and said so. History is never deleted."
 )]
 pub struct Args {}
 
 pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
-    let mut store = ctx.open_store(false)?;
-    let report = store.undo_last_batch(&ctx.analyst, jiff::Timestamp::now())?;
+    let mut wf = ctx.workflow(false)?;
+    let report = wf.undo(&ctx.analyst, jiff::Timestamp::now())?;
     let mut out = super::stdout();
     let Some(batch) = report.batch else {
         writeln!(

@@ -1,8 +1,8 @@
 //! Test-result freshness: which OIN Submission Tester results a submission needs, and whether
 //! they are still valid (48 h after their run by default).
 
-use super::state::ReviewState;
-use super::submission::{Protocol, Submission};
+use super::state::{Holder, ReviewState};
+use super::submission::{Protocol, StateChange, Submission, effective_history};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -139,6 +139,23 @@ pub struct RequiredTest {
     pub status: Freshness,
     /// Seconds of validity left (negative once expired).
     pub left_seconds: Option<i64>,
+    /// Whether it had passed within the validity window before the latest (re)submission;
+    /// null when there is none yet.
+    pub valid_at_submission: Option<bool>,
+}
+
+impl RequiredTest {
+    /// "SAML IdP flow", with "(published version)" for the backwards-compatibility instance.
+    pub fn label(&self, update: bool) -> String {
+        let mut s = format!("{} {}", self.protocol.badge(), self.test_case.label());
+        if update {
+            s.push_str(match self.instance_version {
+                InstanceVersion::Current => " (current version)",
+                InstanceVersion::Published => " (published version)",
+            });
+        }
+        s
+    }
 }
 
 /// SCIM evidence: each item present or not.
@@ -155,9 +172,11 @@ pub struct TestReport {
     pub required: Vec<RequiredTest>,
     /// The worst status of the required tests; null when none are required.
     pub overall: Option<Freshness>,
-    /// When the submission last entered initial review (at or before the instant).
+    /// The latest (re)submission at or before the instant: when the ISV last handed the
+    /// item to OIN for initial or final review (004: results "are valid for 48 hours";
+    /// "Retest and resubmit").
     pub submitted_at: Option<Timestamp>,
-    /// Whether every required test had passed within the validity window before submission.
+    /// Whether every required test had passed within the validity window before it.
     pub valid_at_submission: Option<bool>,
     pub scim: Option<ScimStatus>,
 }
@@ -172,19 +191,19 @@ impl TestReport {
     }
 }
 
-/// The tests a submission needs, from what it says it supports.
+/// The tests a submission needs, from what it says it supports. An SSO submission that
+/// declares no flow (or has no `sso` settings) still needs the IdP flow: every OIN app is
+/// launched from its tile on the Okta dashboard (004, "Run the IdP flow test").
 pub fn required_tests(sub: &Submission) -> Vec<(Protocol, TestCase, InstanceVersion)> {
-    let Some(sso) = &sub.sso else {
-        return Vec::new();
-    };
+    let sso = sub.sso.clone().unwrap_or_default();
     let mut cases = Vec::new();
-    if sso.idp_flow {
+    if sso.idp_flow || !sso.sp_flow {
         cases.push(TestCase::IdpFlow);
     }
     if sso.sp_flow {
         cases.push(TestCase::SpFlow);
     }
-    if sso.jit && sso.idp_flow {
+    if sso.jit && (sso.idp_flow || !sso.sp_flow) {
         cases.push(TestCase::JitIdp);
     } else if sso.jit && sso.sp_flow {
         cases.push(TestCase::JitSp);
@@ -215,10 +234,34 @@ fn latest_run(
         .max_by_key(|r| r.run_at)
 }
 
+/// A (re)submission: the ISV hands the item to OIN for initial or final review. A fix that
+/// needed no Wizard edits (isv_fix_bugs -> qa_testing) and OIN's own corrections are not.
+pub fn is_submission(change: &StateChange) -> bool {
+    matches!(
+        change.to,
+        ReviewState::InitialReview | ReviewState::FinalReview
+    ) && change.from.is_none_or(|f| f.holder() != Holder::Oin)
+}
+
+/// When the ISV last (re)submitted at or before `now`, undone moves left out.
+pub fn last_submission(sub: &Submission, now: Timestamp) -> Option<Timestamp> {
+    effective_history(sub.history.iter().filter(|e| e.at <= now))
+        .into_iter()
+        .filter(|e| is_submission(e))
+        .map(|e| e.at)
+        .next_back()
+}
+
 /// The freshness of every required test of `sub` at `now`, from `sub.test_results`.
 pub fn assess(sub: &Submission, policy: &FreshnessPolicy, now: Timestamp) -> TestReport {
     let runs = &sub.test_results;
     let needs = required_tests(sub);
+    let submitted_at = last_submission(sub, now);
+    let passed_before = |need, at: Timestamp| {
+        latest_run(runs, need, at).is_some_and(|r| {
+            r.result == TestOutcome::Passed && at.duration_since(r.run_at) < policy.valid_for
+        })
+    };
     let required: Vec<RequiredTest> = needs
         .iter()
         .map(|&need| {
@@ -240,22 +283,13 @@ pub fn assess(sub: &Submission, policy: &FreshnessPolicy, now: Timestamp) -> Tes
                 expires_at,
                 status,
                 left_seconds: left,
+                valid_at_submission: submitted_at.map(|at| passed_before(need, at)),
             }
         })
         .collect();
-    let submitted_at = sub
-        .history
-        .iter()
-        .filter(|e| e.to == ReviewState::InitialReview && e.at <= now)
-        .map(|e| e.at)
-        .next_back();
     let valid_at_submission = match (needs.is_empty(), submitted_at) {
         (true, _) | (_, None) => None,
-        (false, Some(at)) => Some(needs.iter().all(|&need| {
-            latest_run(runs, need, at).is_some_and(|r| {
-                r.result == TestOutcome::Passed && at.duration_since(r.run_at) < policy.valid_for
-            })
-        })),
+        (false, Some(_)) => Some(required.iter().all(|t| t.valid_at_submission == Some(true))),
     };
     TestReport {
         overall: required.iter().map(|t| t.status).min(),

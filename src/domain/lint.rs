@@ -2,7 +2,8 @@
 //! stable id, a severity, the sentence the ISV reads, and the seed document it comes from.
 
 use super::freshness::TestReport;
-use super::submission::{Protocol, Submission, SubmissionPath};
+use super::state::ReviewState;
+use super::submission::{ContactKind, Protocol, Submission, SubmissionPath, is_email_address};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -93,13 +94,74 @@ impl Default for LintPolicy {
     }
 }
 
+/// What the queue knows about a submission's neighbours, for the rules that compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFacts {
+    /// The developer org's submissions that count toward its limit (itself included): see
+    /// [`counts_toward_org_limit`].
+    pub org_limit_count: usize,
+    /// The developer org of the published submission of the app this one updates, when
+    /// the queue holds it.
+    pub published_dev_org: Option<String>,
+}
+
+/// Whether a submission counts toward its developer org's limit of 10. 001: "a maximum of
+/// 10 submissions for any development org in the OIN Manager", and a draft is deleted to
+/// make room ("You have 10 draft submissions, which is the maximum number permitted"), while
+/// only Okta can remove a published one: so the OIN Manager's unpublished submissions count
+/// (a team decision, README "Rules").
+pub fn counts_toward_org_limit(path: SubmissionPath, state: ReviewState) -> bool {
+    path == SubmissionPath::Manager && state != ReviewState::Published
+}
+
+/// A developer org as compared across submissions: spaces trimmed, ASCII case ignored (as
+/// SQLite's `lower(trim(..))` compares them).
+pub fn org_key(org: Option<&str>) -> Option<String> {
+    org.map(|o| o.trim_matches(' '))
+        .filter(|o| !o.is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+/// An app name as an update's `update_of` is matched against published submissions.
+pub fn app_key(name: &str) -> String {
+    name.trim_matches(' ').to_ascii_lowercase()
+}
+
+/// The facts of every submission in `subs`, in one pass over them (the console's queue).
+pub fn queue_facts(subs: &[&Submission]) -> Vec<QueueFacts> {
+    use std::collections::HashMap;
+    let mut orgs: HashMap<String, usize> = HashMap::new();
+    let mut published: HashMap<String, String> = HashMap::new();
+    for s in subs {
+        if let Some(org) = org_key(s.dev_org.as_deref()) {
+            if counts_toward_org_limit(s.path, s.state) {
+                *orgs.entry(org.clone()).or_insert(0) += 1;
+            }
+            if s.state == ReviewState::Published {
+                published.insert(app_key(&s.app_name), org);
+            }
+        }
+    }
+    subs.iter()
+        .map(|s| QueueFacts {
+            org_limit_count: org_key(s.dev_org.as_deref())
+                .and_then(|o| orgs.get(&o).copied())
+                .unwrap_or(0)
+                .max(1),
+            published_dev_org: s
+                .update_of
+                .as_deref()
+                .and_then(|a| published.get(&app_key(a)).cloned()),
+        })
+        .collect()
+}
+
 /// What the lint knows besides the submission itself.
 pub struct LintContext<'a> {
     pub policy: &'a LintPolicy,
     /// The submission's test evidence at the instant of the lint.
     pub tests: &'a TestReport,
-    /// How many submissions in the queue come from the same developer org (itself included).
-    pub org_submissions: usize,
+    pub facts: &'a QueueFacts,
 }
 
 fn blank(s: &Option<String>) -> bool {
@@ -124,11 +186,51 @@ fn is_generic(contact: &str, p: &LintPolicy) -> bool {
             .any(|pre| national.starts_with(pre.as_str()))
 }
 
-fn valid_variable_name(name: &str, max: usize) -> bool {
+/// 004: "Use alphanumeric lowercase and underscore characters for the variable name field.
+/// The first character must be a letter"; a migrated published integration may also use
+/// uppercase letters.
+fn valid_variable_name(name: &str, max: usize, uppercase: bool) -> bool {
+    let letter = |c: char| c.is_ascii_lowercase() || (uppercase && c.is_ascii_uppercase());
     let mut chars = name.chars();
     name.len() <= max
-        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && chars.next().is_some_and(letter)
+        && chars.all(|c| letter(c) || c.is_ascii_digit() || c == '_')
+}
+
+/// A signature algorithm in any spelling: `SHA-256`, `sha256`, `RSA-SHA256` all read `sha256`.
+fn algorithm(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    t.strip_prefix("rsa").map(str::to_string).unwrap_or(t)
+}
+
+/// The URLs the submission gives, with what they are, for the Wizard's https rule.
+fn urls(s: &Submission) -> Vec<(&'static str, &str)> {
+    let mut all: Vec<(&'static str, Option<&str>)> = vec![
+        ("app website", s.app_website.as_deref()),
+        ("configuration document", s.config_doc_url.as_deref()),
+        (
+            "test account URL",
+            s.test_account.as_ref().and_then(|a| a.url.as_deref()),
+        ),
+    ];
+    for c in s
+        .support_contacts
+        .iter()
+        .filter(|c| c.kind == ContactKind::Url)
+    {
+        all.push(("support URL", Some(c.value.as_str())));
+    }
+    if let Some(scim) = &s.scim {
+        all.push(("SCIM spec-test results", scim.spec_results_url.as_deref()));
+        all.push(("SCIM CRUD-test results", scim.crud_results_url.as_deref()));
+    }
+    all.into_iter()
+        .filter_map(|(what, v)| Some((what, v.map(str::trim).filter(|v| !v.is_empty())?)))
+        .collect()
 }
 
 /// Every rule's id, severity and source, for documentation and `lint --rules`.
@@ -150,6 +252,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "001, 003",
     ),
     ("support.escalation_missing", Severity::Blocker, "001"),
+    ("support.escalation_not_email", Severity::Blocker, "001"),
     ("support.escalation_generic", Severity::Blocker, "001"),
     ("submitter.personal_email", Severity::Blocker, "004"),
     ("test_account.incomplete", Severity::Blocker, "001, 004"),
@@ -163,10 +266,15 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("sso.oidc_custom_auth_server", Severity::Blocker, "002"),
     ("protocol.swa_not_accepted", Severity::Blocker, "000, 004"),
     ("protocol.spa_via_wizard", Severity::Blocker, "000, 004"),
+    ("protocol.manager_only", Severity::Blocker, "000"),
+    ("protocol.private_only", Severity::Warning, "002"),
+    ("urls.https_required", Severity::Blocker, "004"),
     ("tests.not_valid_at_submission", Severity::Blocker, "004"),
     ("scim.evidence_missing", Severity::Blocker, "004"),
+    ("scim.import_users_untested", Severity::Blocker, "004"),
     ("update.existing_app_missing", Severity::Blocker, "001"),
     ("update.change_summary_missing", Severity::Blocker, "001"),
+    ("update.wrong_dev_org", Severity::Blocker, "001"),
     ("org.too_many_submissions", Severity::Blocker, "001"),
     ("tenancy.not_multi_tenant", Severity::Blocker, "003"),
 ];
@@ -240,8 +348,11 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             }
         }
     }
+    // Use cases and the app website are fields of the OIN Manager's form (001, "Configure
+    // general settings"); the Wizard's catalog properties are name, description and logo (004).
+    let manager = s.path == SubmissionPath::Manager;
     let uses = s.use_cases.iter().filter(|u| !u.trim().is_empty()).count();
-    if uses < p.min_use_cases || uses > p.max_use_cases {
+    if manager && (uses < p.min_use_cases || uses > p.max_use_cases) {
         add(
             "catalog.use_cases_count",
             format!(
@@ -250,10 +361,13 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             ),
         );
     }
-    if blank(&s.app_website) {
+    if manager && blank(&s.app_website) {
         add("catalog.website_missing", "Add the app's website.".into());
     }
-    if s.integration_variables.len() > p.max_variables {
+    // 004: migrated published integrations "can have more than three integration variables",
+    // "variable names with uppercase letters" and "http (instead of enforced https)".
+    let migrated = s.migrated_from_manager && s.is_update();
+    if !migrated && s.integration_variables.len() > p.max_variables {
         add(
             "config.variables_count",
             format!(
@@ -276,7 +390,7 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
                     }
                 ),
             );
-        } else if !valid_variable_name(&v.name, p.max_variable_name) {
+        } else if !valid_variable_name(&v.name, p.max_variable_name, migrated) {
             add(
                 "config.variable_name",
                 format!(
@@ -301,6 +415,12 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             "support.escalation_missing",
             "Add an escalation contact: an email distribution list Okta can reach in an emergency."
                 .into(),
+        ),
+        Some(c) if !is_email_address(c) && !is_generic(c, p) => add(
+            "support.escalation_not_email",
+            format!(
+                "Give an email distribution list as the escalation contact; \"{c}\" is not an email address."
+            ),
         ),
         Some(c) if is_generic(c, p) => add(
             "support.escalation_generic",
@@ -366,12 +486,14 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             "Add a customer configuration document (a link to your setup guide).".into(),
         );
     }
-    if let Some(sso) = &s.sso {
+    let sso = s.sso.clone().unwrap_or_default();
+    {
+        // Without SSO settings the algorithm is unknown, which is not SHA-256 either.
         if s.has_protocol(Protocol::Saml)
             && sso
                 .saml_signature
                 .as_deref()
-                .is_none_or(|sig| !sig.trim().eq_ignore_ascii_case(&p.saml_signature))
+                .is_none_or(|sig| algorithm(sig) != algorithm(&p.saml_signature))
         {
             add(
                 "sso.saml_signature",
@@ -404,18 +526,70 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             "Single-page apps cannot be submitted through the OIN Wizard; use a web app with a back end.".into(),
         );
     }
-    if ctx.tests.valid_at_submission == Some(false) {
-        let failing: Vec<String> = ctx
-            .tests
-            .required
-            .iter()
-            .map(|t| format!("{} {}", t.protocol.badge(), t.test_case.label()))
+    if s.path == SubmissionPath::Wizard
+        && let Some(p) = s.protocols.iter().find(|p| p.manager_only())
+    {
+        add(
+            "protocol.manager_only",
+            format!(
+                "Submit the {} integration through the OIN Manager; the OIN Wizard takes SSO and SCIM integrations only.",
+                match p {
+                    Protocol::Workflows => "Workflows connector",
+                    _ => "API service",
+                }
+            ),
+        );
+    }
+    let mut private = Vec::new();
+    if let Some(scim) = s.scim.as_ref().filter(|_| s.has_protocol(Protocol::Scim)) {
+        if scim.version.as_deref().map(str::trim) == Some("1.1") {
+            private.push("SCIM 1.1");
+        }
+        if scim.profile_sourcing {
+            private.push("Profile Sourcing");
+        }
+    }
+    if s.has_protocol(Protocol::HeaderAuth) {
+        private.push("a custom Header Auth expression");
+    }
+    if !private.is_empty() {
+        add(
+            "protocol.private_only",
+            format!(
+                "An integration that uses {} can only be a private integration, not one in the OIN catalog; the OIN team can create an internal-only integration for it.",
+                private.join(" and ")
+            ),
+        );
+    }
+    if s.path == SubmissionPath::Wizard && !migrated {
+        let http: Vec<String> = urls(s)
+            .into_iter()
+            .filter(|(_, u)| {
+                u.get(..7)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+            })
+            .map(|(what, u)| format!("{what} {u}"))
             .collect();
+        if !http.is_empty() {
+            add(
+                "urls.https_required",
+                format!("Use https for every URL: {}.", http.join(", ")),
+            );
+        }
+    }
+    let stale: Vec<String> = ctx
+        .tests
+        .required
+        .iter()
+        .filter(|t| t.valid_at_submission == Some(false))
+        .map(|t| t.label(s.is_update()))
+        .collect();
+    if ctx.tests.valid_at_submission == Some(false) {
         add(
             "tests.not_valid_at_submission",
             format!(
-                "Rerun every required test in the OIN Submission Tester ({}) and resubmit within 48 hours of the tests passing.",
-                failing.join(", ")
+                "Rerun these tests in the OIN Submission Tester ({}) and resubmit within 48 hours of them passing; results from before an instance was edited no longer count.",
+                stale.join(", ")
             ),
         );
     }
@@ -437,7 +611,37 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             );
         }
     }
+    if migrated && let Some(scim) = s.scim.as_ref().filter(|_| s.has_protocol(Protocol::Scim)) {
+        let mut untested = Vec::new();
+        if !scim.import_users_tested {
+            untested.push("Import users");
+        }
+        if scim.groups_managed && !scim.import_groups_tested {
+            untested.push("Import groups");
+        }
+        if !untested.is_empty() {
+            add(
+                "scim.import_users_untested",
+                format!(
+                    "Support and test {}: the OIN Wizard enables it for an edited SCIM integration migrated from the OIN Manager.",
+                    untested.join(" and ")
+                ),
+            );
+        }
+    }
     if let Some(existing) = &s.update_of {
+        if let (Some(original), Some(org)) = (
+            ctx.facts.published_dev_org.as_deref(),
+            org_key(s.dev_org.as_deref()),
+        ) && original != org
+        {
+            add(
+                "update.wrong_dev_org",
+                format!(
+                    "Submit the update from the developer org of the original submission ({original}); updates from another org ({org}) are rejected."
+                ),
+            );
+        }
         if existing.trim().is_empty() {
             add(
                 "update.existing_app_missing",
@@ -451,12 +655,12 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             );
         }
     }
-    if ctx.org_submissions > p.max_submissions_per_org {
+    if manager && ctx.facts.org_limit_count > p.max_submissions_per_org {
         add(
             "org.too_many_submissions",
             format!(
-                "Your developer org has {} submissions; at most {} are allowed. Withdraw the ones you no longer need.",
-                ctx.org_submissions, p.max_submissions_per_org
+                "Your developer org has {} unpublished submissions in the OIN Manager; at most {} are allowed. Delete the drafts you no longer need.",
+                ctx.facts.org_limit_count, p.max_submissions_per_org
             ),
         );
     }
@@ -468,31 +672,4 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
     }
     out.sort_by_key(|f| f.severity);
     out
-}
-
-/// How many submissions each developer org has in `subs`, for `org.too_many_submissions`.
-pub fn org_counts<'a>(
-    subs: impl Iterator<Item = &'a Submission>,
-) -> std::collections::HashMap<String, usize> {
-    let mut counts = std::collections::HashMap::new();
-    for s in subs {
-        if let Some(org) = s
-            .dev_org
-            .as_deref()
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-        {
-            *counts.entry(org.to_lowercase()).or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
-/// The count for one submission's org from `org_counts`.
-pub fn org_count(counts: &std::collections::HashMap<String, usize>, s: &Submission) -> usize {
-    s.dev_org
-        .as_deref()
-        .and_then(|o| counts.get(&o.trim().to_lowercase()))
-        .copied()
-        .unwrap_or(1)
 }

@@ -3,7 +3,9 @@
 
 pub mod findings;
 pub mod freshness;
+pub mod gate;
 pub mod lint;
+pub mod notice;
 pub mod outbox;
 pub mod policy;
 pub mod sla;
@@ -12,12 +14,15 @@ pub mod submission;
 
 pub use findings::{Issue, IssueEdit, IssueKey, OwnFinding, ReviewNotes, RuleDecision};
 pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};
-pub use lint::{Finding, LintPolicy, Severity};
+pub use gate::{Blocker, is_gated, open_blockers};
+pub use lint::{Finding, LintPolicy, QueueFacts, Severity};
+pub use notice::{EmailKind, Notice, NoticeError};
 pub use outbox::{EmailRecord, OutboxStatus};
-pub use policy::{Assessment, Policy, assess};
+pub use policy::{Assessment, Policy, Review, assess};
 pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
 pub use state::{MoveRefusal, ReviewState, WizardGroup, check_move};
 pub use submission::{
     ContactKind, EventKind, IntegrationVariable, Logo, PhasePromise, Protocol, ScimEvidence,
     Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
+    effective_history,
 };

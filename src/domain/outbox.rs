@@ -38,11 +38,12 @@ impl OutboxStatus {
     }
 }
 
-/// One issue-list email as the outbox holds it (without the message bytes).
+/// One email as the outbox holds it (without the message bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmailRecord {
     pub id: i64,
     pub submission_id: String,
+    pub kind: super::notice::EmailKind,
     pub message_id: String,
     pub recipients: Vec<String>,
     pub subject: String,

@@ -1,7 +1,8 @@
 //! The review policy as a whole, and the assessment of a submission under it at an instant.
 
+use super::findings::{Issue, issue_list};
 use super::freshness::{self, FreshnessPolicy, TestReport};
-use super::lint::{self, Finding, LintContext, LintPolicy};
+use super::lint::{self, Finding, LintContext, LintPolicy, QueueFacts};
 use super::sla::{self, ClockStatus, SlaClock, SlaPolicy};
 use super::submission::Submission;
 use jiff::Timestamp;
@@ -60,19 +61,42 @@ pub fn assess(sub: &Submission, policy: &Policy, now: Timestamp) -> Assessment {
     }
 }
 
-/// The lint's findings for `sub` under `policy`, given its assessment and its org's count.
+/// The lint's findings for `sub` under `policy`, given its assessment and what the queue
+/// knows of its neighbours.
 pub fn findings(
     sub: &Submission,
     policy: &Policy,
     assessment: &Assessment,
-    org_submissions: usize,
+    facts: &QueueFacts,
 ) -> Vec<Finding> {
     lint::lint(
         sub,
         &LintContext {
             policy: &policy.lint,
             tests: &assessment.tests,
-            org_submissions,
+            facts,
         },
     )
+}
+
+/// Everything the review of one submission at one instant says: clocks, evidence, the
+/// lint's findings and the issue list (with the analyst's own findings and decisions).
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub assessment: Assessment,
+    pub lint: Vec<Finding>,
+    pub issues: Vec<Issue>,
+}
+
+impl Review {
+    pub fn of(sub: &Submission, policy: &Policy, facts: &QueueFacts, now: Timestamp) -> Review {
+        let assessment = assess(sub, policy, now);
+        let lint = findings(sub, policy, &assessment, facts);
+        let issues = issue_list(&lint, &sub.notes);
+        Review {
+            assessment,
+            lint,
+            issues,
+        }
+    }
 }

@@ -336,6 +336,11 @@ pub struct SlaClock {
     pub due: Option<Timestamp>,
     /// When the phase ended, for a stopped clock.
     pub ended_at: Option<Timestamp>,
+    /// When the clock ran out, if it did: kept after the phase ends, so a breach stays on
+    /// record.
+    pub breached_at: Option<Timestamp>,
+    /// Business seconds used beyond the target (0 when it did not run out).
+    pub overrun_seconds: i64,
     /// The date Okta told the ISV this phase would finish, if recorded.
     pub promised: Option<Date>,
 }
@@ -346,56 +351,82 @@ impl SlaClock {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunState {
+    Running,
+    Paused,
+    Stopped,
+}
+
 /// A run of a phase's clock while walking the history.
 struct Run {
     phase: Phase,
     entered_at: Timestamp,
     /// Running intervals; the last is open while the clock runs.
     segments: Vec<(Timestamp, Option<Timestamp>)>,
-    paused: bool,
-    stopped: bool,
+    state: RunState,
 }
 
-/// Every clock of a submission, oldest first, from its history up to `now`.
+/// Every clock of a submission, oldest first, from its history up to `now`. The rules
+/// (README, "SLA clocks"):
+/// - entering a phase starts its clock at the next business moment;
+/// - a move to the ISV (isv_review, isv_fix_bugs) pauses the running clock; coming back to
+///   the same phase resumes it (policy `on_return = "resume"`) or starts a new one;
+/// - a move to another phase, to draft or to published stops the running or paused clock;
+/// - a correction (a forced move outside the transition table) back into a phase continues
+///   that phase's latest clock, unless it says `restart_clock`;
+/// - `restart_clock` always starts a fresh clock;
+/// - an undone move counts as never made (the undo restores the clock as it was).
 pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Vec<SlaClock> {
     let mut runs: Vec<Run> = Vec::new();
-    for change in history.iter().filter(|c| c.at <= now) {
+    let effective = super::submission::effective_history(history.iter().filter(|c| c.at <= now));
+    for change in effective {
         let at = change.at;
-        if let Some(run) = runs.iter_mut().find(|r| !r.paused && !r.stopped) {
-            if Phase::of(change.to) == Some(run.phase) {
+        let entering = Phase::of(change.to);
+        let to_isv = change.to.is_with_isv_for_fixes();
+        if let Some(run) = runs.iter_mut().find(|r| r.state == RunState::Running) {
+            if entering == Some(run.phase) && !change.restart_clock {
                 continue; // not a change of phase
             }
             if let Some(seg) = run.segments.last_mut() {
                 seg.1 = Some(at);
             }
-            if matches!(change.to, ReviewState::IsvReview | ReviewState::IsvFixBugs) {
-                run.paused = true;
+            run.state = if to_isv {
+                RunState::Paused
             } else {
-                run.stopped = true;
+                RunState::Stopped
+            };
+        }
+        if to_isv {
+            continue; // paused clocks wait for the ISV
+        }
+        let mut continued = None;
+        if let (Some(phase), false) = (entering, change.restart_clock)
+            && let Some(i) = runs.iter().rposition(|r| r.phase == phase)
+        {
+            let resume = match runs[i].state {
+                RunState::Paused => policy.on_return == OnReturn::Resume,
+                RunState::Stopped => change.is_correction(),
+                RunState::Running => false,
+            };
+            if resume {
+                runs[i].state = RunState::Running;
+                runs[i].segments.push((at, None));
+                continued = Some(i);
             }
         }
-        let entering = Phase::of(change.to);
-        let mut resumed = false;
-        for run in runs.iter_mut().filter(|r| r.paused && !r.stopped) {
-            if Some(run.phase) == entering && policy.on_return == OnReturn::Resume {
-                run.paused = false;
-                run.segments.push((at, None));
-                resumed = true;
-            } else if entering.is_some()
-                || matches!(change.to, ReviewState::Draft | ReviewState::Published)
-            {
-                // The item moved on to another phase: the paused clock is over.
-                run.paused = false;
-                run.stopped = true;
+        // The item left the ISV for good: every other paused clock is over.
+        for (i, run) in runs.iter_mut().enumerate() {
+            if run.state == RunState::Paused && Some(i) != continued {
+                run.state = RunState::Stopped;
             }
         }
-        if let (Some(phase), false) = (entering, resumed) {
+        if let (Some(phase), None) = (entering, continued) {
             runs.push(Run {
                 phase,
                 entered_at: at,
                 segments: vec![(at, None)],
-                paused: false,
-                stopped: false,
+                state: RunState::Running,
             });
         }
     }
@@ -421,17 +452,14 @@ fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
     } else {
         100.0
     };
-    let status = if run.stopped {
-        ClockStatus::Stopped
-    } else if run.paused {
-        ClockStatus::Paused
-    } else if used > target {
-        ClockStatus::Breached
-    } else if percent >= policy.at_risk_percent as f64 {
-        ClockStatus::AtRisk
-    } else {
-        ClockStatus::OnTrack
+    let status = match run.state {
+        RunState::Stopped => ClockStatus::Stopped,
+        RunState::Paused => ClockStatus::Paused,
+        RunState::Running if used > target => ClockStatus::Breached,
+        RunState::Running if percent >= policy.at_risk_percent as f64 => ClockStatus::AtRisk,
+        RunState::Running => ClockStatus::OnTrack,
     };
+    let breached = used > target;
     SlaClock {
         phase: run.phase,
         entered_at: run.entered_at,
@@ -442,14 +470,17 @@ fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
         percent_used: (percent * 10.0).round() / 10.0,
         status,
         warn_again: status != ClockStatus::Breached
-            && used <= target
+            && !breached
             && percent >= policy.warn_again_percent as f64,
+        // Null while paused (no segment ran out), else when it runs or ran out.
         due,
-        ended_at: if run.stopped {
+        ended_at: if run.state == RunState::Stopped {
             run.segments.last().and_then(|s| s.1)
         } else {
             None
         },
+        breached_at: if breached { due } else { None },
+        overrun_seconds: (used - target).max(0),
         promised: None,
     }
 }

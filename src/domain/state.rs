@@ -105,6 +105,8 @@ impl ReviewState {
     }
 
     /// The normal moves out of this state (DOMAIN.md); anything else is a correction.
+    /// `isv_fix_bugs -> qa_testing` is a fix that needed no Wizard edits (004: "inform the
+    /// OIN team of your fix so that they can continue QA testing").
     pub fn allowed_next(self) -> &'static [ReviewState] {
         use ReviewState::*;
         match self {
@@ -112,7 +114,7 @@ impl ReviewState {
             InitialReview => &[IsvReview, QaTesting],
             IsvReview => &[InitialReview],
             QaTesting => &[IsvFixBugs, Published],
-            IsvFixBugs => &[FinalReview],
+            IsvFixBugs => &[FinalReview, QaTesting],
             FinalReview => &[Published, IsvFixBugs],
             Published => &[Draft],
         }
@@ -122,8 +124,8 @@ impl ReviewState {
         self.allowed_next().contains(&to)
     }
 
-    /// Moves into these states send the ISV an issue-list email.
-    pub fn emails_isv(self) -> bool {
+    /// States the ISV holds after OIN's review found problems (the issue-list states).
+    pub fn is_with_isv_for_fixes(self) -> bool {
         matches!(self, ReviewState::IsvReview | ReviewState::IsvFixBugs)
     }
 

@@ -35,10 +35,12 @@ pub enum Protocol {
     ApiService,
     Swa,
     Spa,
+    /// Header-based authentication with a custom header expression: a private integration.
+    HeaderAuth,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 7] = [
+    pub const ALL: [Protocol; 8] = [
         Protocol::Saml,
         Protocol::Oidc,
         Protocol::Scim,
@@ -46,6 +48,7 @@ impl Protocol {
         Protocol::ApiService,
         Protocol::Swa,
         Protocol::Spa,
+        Protocol::HeaderAuth,
     ];
 
     pub fn key(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Protocol {
             Protocol::ApiService => "api_service",
             Protocol::Swa => "swa",
             Protocol::Spa => "spa",
+            Protocol::HeaderAuth => "header_auth",
         }
     }
 
@@ -70,6 +74,7 @@ impl Protocol {
             Protocol::ApiService => "API",
             Protocol::Swa => "SWA",
             Protocol::Spa => "SPA",
+            Protocol::HeaderAuth => "HDR",
         }
     }
 
@@ -79,6 +84,13 @@ impl Protocol {
 
     pub fn is_sso(self) -> bool {
         matches!(self, Protocol::Saml | Protocol::Oidc)
+    }
+
+    /// Protocols that only the OIN Manager takes (000: "For lifecycle management (LCM)
+    /// integrations (such as SCIM or Workflows) or API service integrations, you need to use
+    /// the OIN Manager"; SCIM is also taken by the Wizard, 003).
+    pub fn manager_only(self) -> bool {
+        matches!(self, Protocol::Workflows | Protocol::ApiService)
     }
 }
 
@@ -189,7 +201,8 @@ pub struct SsoSettings {
     pub oidc_auth_server: Option<String>,
 }
 
-/// SCIM evidence: Runscope result links and the manual test plan.
+/// SCIM evidence (Runscope result links, the manual test plan) and what the SCIM part says
+/// of itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScimEvidence {
@@ -199,6 +212,19 @@ pub struct ScimEvidence {
     pub crud_results_url: Option<String>,
     #[serde(default)]
     pub manual_plan_certified: bool,
+    /// The SCIM version the integration speaks ("2.0", or "1.1", which is private only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Profile Sourcing (formerly Profile Mastering): private integrations only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub profile_sourcing: bool,
+    /// Whether the manual tests covered Import users (and Import groups when groups are managed).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub import_users_tested: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub groups_managed: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub import_groups_tested: bool,
 }
 
 /// What kind of audit event a state change was.
@@ -249,6 +275,40 @@ pub struct StateChange {
     pub forced: bool,
     #[serde(default, skip_serializing_if = "is_move")]
     pub kind: EventKind,
+    /// A move into a phase that starts a fresh clock instead of continuing the phase's.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub restart_clock: bool,
+    /// The open blockers a forced move past a gate overrode (rule ids, `#N` for own ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrode: Vec<String>,
+}
+
+impl StateChange {
+    /// A correction: a forced move outside the transition table.
+    pub fn is_correction(&self) -> bool {
+        self.forced && self.from.is_some_and(|f| !f.can_move_to(self.to))
+    }
+}
+
+/// The history with every undone move taken out, with its undo: what the clocks, the
+/// freshness rule and the age of a state count. An undo puts the item back where it was,
+/// clock included, so it cannot restart an SLA or erase a breach.
+pub fn effective_history<'a>(
+    history: impl IntoIterator<Item = &'a StateChange>,
+) -> Vec<&'a StateChange> {
+    let mut out: Vec<&StateChange> = Vec::new();
+    for change in history {
+        let undoes_last = change.kind == EventKind::Undo
+            && out
+                .last()
+                .is_some_and(|l| Some(l.to) == change.from && l.from == Some(change.to));
+        if undoes_last {
+            out.pop();
+        } else {
+            out.push(change);
+        }
+    }
+    out
 }
 
 /// The date Okta told the ISV a phase is expected to finish.
@@ -278,6 +338,10 @@ pub struct Submission {
     pub update_of: Option<String>,
     #[serde(default)]
     pub change_summary: Option<String>,
+    /// A published integration migrated from the OIN Manager to the OIN Wizard: exempt from
+    /// the Wizard's variable and https restrictions (004).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub migrated_from_manager: bool,
     #[serde(default)]
     pub protocols: Vec<Protocol>,
     #[serde(default)]
@@ -351,26 +415,26 @@ impl Submission {
         }
     }
 
-    /// When the submission last entered `state`, from its history.
-    pub fn entered(&self, state: ReviewState) -> Option<Timestamp> {
-        self.history
-            .iter()
-            .rev()
-            .find(|e| e.to == state)
-            .map(|e| e.at)
-    }
-
-    /// When the submission entered its current state.
+    /// When the submission entered its current state (an undone move does not count).
     pub fn in_state_since(&self) -> Option<Timestamp> {
-        self.history.last().map(|e| e.at)
+        effective_history(&self.history).last().map(|e| e.at)
     }
 
-    /// When the ISV first submitted it (first entry into initial review).
-    pub fn submitted_at(&self) -> Option<Timestamp> {
-        self.history
-            .iter()
-            .find(|e| e.to == ReviewState::InitialReview)
-            .map(|e| e.at)
+    /// The submission with `change` appended to its history: what a move would make of it.
+    pub fn after(&self, change: StateChange) -> Submission {
+        let mut s = self.clone();
+        s.state = change.to;
+        s.history.push(change);
+        s
+    }
+
+    /// The escalation contact, when it is an email address Okta can write to (001: "an
+    /// email distribution list").
+    pub fn escalation_email(&self) -> Option<&str> {
+        self.escalation_contact
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| is_email_address(c))
     }
 
     /// The text fuzzy search matches against.
@@ -383,6 +447,27 @@ impl Submission {
             self.dev_org.as_deref(),
         ])
     }
+}
+
+/// A plain email address: one `@`, a local part, and a domain with a dot; no spaces, no
+/// scheme (`mailto:`, `https:`), no phone number.
+pub fn is_email_address(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let ok_chars = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
+    };
+    ok_chars(local)
+        && !local.contains(':')
+        && ok_chars(domain)
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
 }
 
 /// The search text from its parts: id, app, ISV, submitter, developer org.

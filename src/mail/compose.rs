@@ -1,27 +1,64 @@
-//! Writing the issue-list email: templates rendered with minijinja, a multipart/alternative
-//! message built with lettre, threaded by Message-ID.
+//! Writing the emails of each phase: templates rendered with minijinja, a
+//! multipart/alternative message built with lettre, threaded by Message-ID.
 
 use super::MailError;
 use crate::config::MailConfig;
-use crate::domain::findings::{Issue, emailed, issue_list};
-use crate::domain::{Finding, Phase, ReviewState, Submission, SubmissionPath};
+use crate::domain::{EmailKind, Notice, PhasePromise, Submission};
 use crate::store::NewEmail;
 use crate::text::safe_line;
 use jiff::Timestamp;
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::{Environment, context};
-use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-const BUILTIN_TXT: &str = include_str!("../../data/templates/issue-list.txt");
-const BUILTIN_HTML: &str = include_str!("../../data/templates/issue-list.html");
-const TXT: &str = "issue-list.txt";
-const HTML: &str = "issue-list.html";
+/// The built-in templates, by file name (data/templates/).
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "received.txt",
+        include_str!("../../data/templates/received.txt"),
+    ),
+    (
+        "received.html",
+        include_str!("../../data/templates/received.html"),
+    ),
+    (
+        "qa-started.txt",
+        include_str!("../../data/templates/qa-started.txt"),
+    ),
+    (
+        "qa-started.html",
+        include_str!("../../data/templates/qa-started.html"),
+    ),
+    (
+        "final-review.txt",
+        include_str!("../../data/templates/final-review.txt"),
+    ),
+    (
+        "final-review.html",
+        include_str!("../../data/templates/final-review.html"),
+    ),
+    (
+        "issue-list.txt",
+        include_str!("../../data/templates/issue-list.txt"),
+    ),
+    (
+        "issue-list.html",
+        include_str!("../../data/templates/issue-list.html"),
+    ),
+    (
+        "published.txt",
+        include_str!("../../data/templates/published.txt"),
+    ),
+    (
+        "published.html",
+        include_str!("../../data/templates/published.html"),
+    ),
+];
 
-/// The email templates: `templates/issue-list.{txt,html}` in the config dir override the
-/// built-in ones in data/templates/.
+/// The email templates: a file of the same name in `templates/` of the config dir
+/// overrides a built-in one.
 pub struct Templates {
     env: Environment<'static>,
 }
@@ -45,7 +82,7 @@ impl Templates {
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
-        for (name, builtin) in [(TXT, BUILTIN_TXT), (HTML, BUILTIN_HTML)] {
+        for (name, builtin) in BUILTIN {
             let user = dir.as_ref().map(|d| d.join(name));
             let source = match user.as_ref().map(std::fs::read_to_string) {
                 Some(Ok(text)) => text,
@@ -57,7 +94,7 @@ impl Templates {
                 }
                 _ => builtin.to_string(),
             };
-            env.add_template_owned(name, source)
+            env.add_template_owned(*name, source)
                 .map_err(|e| MailError::Template(template_error(name, &e)))?;
         }
         Ok(Templates { env })
@@ -82,6 +119,7 @@ fn template_error(name: &str, e: &minijinja::Error) -> String {
 #[derive(Debug, Clone)]
 pub struct Composed {
     pub submission_id: String,
+    pub kind: EmailKind,
     pub subject: String,
     pub from: String,
     pub to: Vec<String>,
@@ -95,6 +133,8 @@ pub struct Composed {
     pub bytes: Vec<u8>,
     /// How many issues it lists.
     pub issues: usize,
+    /// The date it tells the ISV a phase will finish, recorded when it is queued.
+    pub promise: Option<PhasePromise>,
 }
 
 impl Composed {
@@ -119,79 +159,14 @@ impl Composed {
     pub fn to_new_email(&self) -> NewEmail {
         NewEmail {
             submission_id: self.submission_id.clone(),
+            kind: self.kind,
             message_id: self.message_id.clone(),
             recipients: self.to.iter().chain(&self.cc).cloned().collect(),
             subject: self.subject.clone(),
             message: self.bytes.clone(),
+            promise: self.promise.clone(),
         }
     }
-}
-
-/// Everything an email is made from.
-pub struct Draft<'a> {
-    pub sub: &'a Submission,
-    /// The lint's findings now; merged with the analyst's notes into the issue list.
-    pub lint: &'a [Finding],
-    /// The state the submission is in once the email goes (the move it comes with, if any).
-    pub state_after: ReviewState,
-    /// Message-IDs of the submission's earlier emails, oldest first.
-    pub thread: Vec<String>,
-    pub now: Timestamp,
-}
-
-#[derive(Serialize)]
-struct IssueCtx {
-    number: usize,
-    severity: &'static str,
-    text: String,
-}
-
-/// The review phase an email speaks for: the submission's phase, or the one it left for
-/// the ISV.
-pub fn review_phase(sub: &Submission) -> Option<Phase> {
-    Phase::of(sub.state).or_else(|| {
-        sub.history
-            .iter()
-            .rev()
-            .filter_map(|e| e.from.and_then(Phase::of))
-            .next()
-    })
-}
-
-fn phase_words(p: Option<Phase>) -> &'static str {
-    match p {
-        Some(Phase::InitialReview) => "initial review",
-        Some(Phase::QaTesting) => "QA testing",
-        Some(Phase::FinalReview) => "final review",
-        None => "review",
-    }
-}
-
-fn next_steps(sub: &Submission, state_after: ReviewState) -> Vec<String> {
-    let resubmit = match sub.path {
-        SubmissionPath::Wizard => {
-            "Resubmit in the OIN Wizard (Admin Console > Applications > Your OIN Integrations): \
-             open the integration, make the changes and submit it again."
-        }
-        SubmissionPath::Manager => {
-            "Resubmit in the OIN Manager: open the submission, make the changes and submit it \
-             again."
-        }
-    };
-    let mut steps = Vec::new();
-    match state_after {
-        ReviewState::IsvFixBugs => {
-            steps.push("Fix each issue above in your integration.".to_string());
-            steps.push(
-                "Run the OIN Submission Tester again for every protocol; results are valid for \
-                 48 hours, so resubmit soon after the run."
-                    .to_string(),
-            );
-        }
-        _ => steps.push("Change your submission to address each issue above.".to_string()),
-    }
-    steps.push(resubmit.to_string());
-    steps
 }
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
@@ -223,27 +198,30 @@ fn without_secret(text: &str, secret: Option<&str>) -> String {
     }
 }
 
-/// Renders and builds the email for `draft`.
+/// Renders `notice` for `sub` and builds the message: to the escalation contact (cc from
+/// the config), threaded under `thread` (Message-IDs of its earlier emails, oldest first).
 pub fn compose(
-    draft: &Draft,
+    sub: &Submission,
+    notice: &Notice,
+    thread: &[String],
+    now: Timestamp,
     config: &MailConfig,
     templates: &Templates,
 ) -> Result<Composed, MailError> {
-    let sub = draft.sub;
-    let issues: Vec<Issue> = issue_list(draft.lint, &sub.notes);
-    let listed = emailed(&issues);
-    if listed.is_empty() {
-        return Err(MailError::NoIssues(sub.id.clone()));
-    }
-    let Some(contact) = sub
-        .escalation_contact
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-    else {
-        return Err(MailError::Address(format!(
-            "{} has no escalation contact to send to: add one to the submission and import it again",
-            sub.id
-        )));
+    let Some(contact) = sub.escalation_email() else {
+        return Err(MailError::Address(
+            match sub.escalation_contact.as_deref() {
+                Some(c) if !c.trim().is_empty() => format!(
+                    "{}: the escalation contact \"{}\" is not an email address; ask the ISV for an email distribution list and import it again",
+                    safe_line(&sub.id),
+                    safe_line(c)
+                ),
+                _ => format!(
+                    "{} has no escalation contact to send to: add one to the submission and import it again",
+                    safe_line(&sub.id)
+                ),
+            },
+        ));
     };
     let to = mailbox(&format!("{}: escalation contact", sub.id), contact)?;
     let from = mailbox("[mail] from in the config", &config.from)?;
@@ -252,57 +230,48 @@ pub fn compose(
         .iter()
         .map(|c| mailbox("[mail] cc in the config", c))
         .collect::<Result<Vec<_>, _>>()?;
-    let phase = review_phase(sub);
-    let app = safe_line(&sub.app_name);
-    let subject = format!(
-        "[OIN] {app} ({}): issues found in {}",
-        safe_line(&sub.id),
-        phase_words(phase)
-    );
-    let expected = phase
-        .and_then(|p| sub.promises.iter().find(|pr| pr.phase == p))
-        .map(|pr| pr.date.strftime("%A, %B %-d, %Y").to_string());
+    let subject = safe_line(&notice.subject);
     let secret = sub
         .test_account
         .as_ref()
         .and_then(|t| t.password.as_ref())
         .map(|p| p.expose());
     let ctx = context! {
+        kind => notice.kind.key(),
         subject => subject,
         isv => safe_line(&sub.isv),
-        app_name => app,
+        app_name => safe_line(&sub.app_name),
         submission_id => safe_line(&sub.id),
-        phase => phase_words(phase),
-        state => draft.state_after.manager_name(),
-        issues => listed
+        phase => notice.phase.clone(),
+        state => notice.state.clone(),
+        resubmission => notice.resubmission,
+        issues => notice
+            .issues
             .iter()
-            .enumerate()
-            .map(|(i, issue)| IssueCtx {
-                number: i + 1,
-                severity: issue.severity.key(),
-                text: safe_line(&issue.text),
-            })
+            .map(|i| context! { number => i.number, severity => i.severity, text => safe_line(&i.text) })
             .collect::<Vec<_>>(),
-        next_steps => next_steps(sub, draft.state_after),
-        expected_date => expected,
+        next_steps => notice.next_steps.iter().map(|s| safe_line(s)).collect::<Vec<_>>(),
+        expected_date => notice.expected.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
+        after_resubmission => notice.after_resubmission.clone(),
         signature => config.signature.clone(),
     };
-    let plain = without_secret(&templates.render(TXT, &ctx)?, secret);
-    let html = without_secret(&templates.render(HTML, &ctx)?, secret);
-    let message_id = new_message_id(&sub.id, &from, draft.now);
+    let stem = notice.kind.template();
+    let plain = without_secret(&templates.render(&format!("{stem}.txt"), &ctx)?, secret);
+    let html = without_secret(&templates.render(&format!("{stem}.html"), &ctx)?, secret);
+    let message_id = new_message_id(&sub.id, &from, now);
     let mut builder = Message::builder()
         .message_id(Some(message_id.clone()))
         .from(from.clone())
         .to(to.clone())
         .subject(subject.clone())
-        .date(std::time::SystemTime::from(draft.now));
+        .date(std::time::SystemTime::from(now));
     for c in &cc {
         builder = builder.cc(c.clone());
     }
-    if let Some(last) = draft.thread.last() {
+    if let Some(last) = thread.last() {
         builder = builder
             .in_reply_to(last.clone())
-            .references(draft.thread.join(" "));
+            .references(thread.join(" "));
     }
     let message = builder
         .multipart(MultiPart::alternative_plain_html(
@@ -312,15 +281,21 @@ pub fn compose(
         .map_err(|e| MailError::Build(e.to_string()))?;
     Ok(Composed {
         submission_id: sub.id.clone(),
+        kind: notice.kind,
         subject,
         from: from.to_string(),
         to: vec![to.email.to_string()],
         cc: cc.iter().map(|c| c.email.to_string()).collect(),
         message_id,
-        references: draft.thread.clone(),
+        references: thread.to_vec(),
         plain,
         html,
         bytes: message.formatted(),
-        issues: listed.len(),
+        issues: notice.issues.len(),
+        promise: notice
+            .kind
+            .phase()
+            .zip(notice.expected)
+            .map(|(phase, date)| PhasePromise { phase, date }),
     })
 }

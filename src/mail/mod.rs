@@ -1,10 +1,10 @@
-//! Issue-list email: composing (minijinja templates) and delivering (lettre) through the
-//! durable outbox in the store. lettre and minijinja live here only.
+//! The emails of each phase: composing (minijinja templates) and delivering (lettre)
+//! through the durable outbox in the store. lettre and minijinja live here only.
 
 pub mod compose;
 pub mod deliver;
 
-pub use compose::{Composed, Draft, Templates, compose, review_phase};
+pub use compose::{Composed, Templates, compose};
 pub use deliver::{DeliveryReport, STALE_CLAIM, Transport, deliver_due};
 
 #[derive(Debug, thiserror::Error)]
@@ -13,10 +13,6 @@ pub enum MailError {
     Template(String),
     #[error("address: {0}")]
     Address(String),
-    #[error(
-        "{0} has no issues to email: every finding is left out or there are none (add one with `n` in the console or `oin-review finding add`)"
-    )]
-    NoIssues(String),
     #[error("building the message: {0}")]
     Build(String),
     #[error("[mail] in the config: {0}")]

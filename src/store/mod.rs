@@ -8,11 +8,11 @@ mod submissions;
 
 pub use findings::FindingRefused;
 pub use moves::{
-    AssignItem, AssignOutcome, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved, UndoOutcome,
-    UndoReport,
+    AssignItem, AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved,
+    UndoOutcome, UndoReport,
 };
 pub use outbox::{ClaimedEmail, NewEmail, OutboxCounts};
-pub use submissions::{ImportRefused, ImportSummary};
+pub use submissions::{ImportRefused, ImportSummary, Notify};
 
 use jiff::{Timestamp, Unit};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};

@@ -2,7 +2,10 @@
 
 use super::submissions::insert_event;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
-use crate::domain::{EventKind, MoveRefusal, ReviewState, StateChange, check_move};
+use crate::domain::{
+    Blocker, EventKind, MoveRefusal, Phase, QueueFacts, ReviewState, StateChange, Submission,
+    check_move,
+};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
@@ -23,18 +26,53 @@ impl MoveItem {
     }
 }
 
+/// What stops a move past a gate, decided inside the move's transaction on the submission
+/// as it is then (the workflow supplies it; the store only loads and asks).
+pub trait MoveGate {
+    /// Whether `from -> to` is gated (only then is the submission loaded in full).
+    fn applies(&self, from: ReviewState, to: ReviewState) -> bool;
+    /// The open blockers of `sub` that stop the move.
+    fn blockers(&self, sub: &Submission, facts: &QueueFacts) -> Vec<Blocker>;
+}
+
 /// A batch of moves to one target state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MoveRequest<'a> {
     pub items: &'a [MoveItem],
     pub to: ReviewState,
     pub reason: Option<&'a str>,
-    /// Allows corrections outside the transition table (needs a reason).
+    /// Allows corrections outside the transition table and moves past a gate's open
+    /// blockers (needs a reason; the event records what it overrode).
     pub force: bool,
+    /// A move into a phase starts that phase's clock afresh (recorded in the event).
+    pub restart_clock: bool,
     /// Refuse the whole batch if any item is refused.
     pub all_or_nothing: bool,
     pub analyst: &'a str,
     pub at: Timestamp,
+    pub gate: Option<&'a dyn MoveGate>,
+}
+
+impl<'a> MoveRequest<'a> {
+    /// A normal batch: no force, no gate, refused items left out.
+    pub fn new(
+        items: &'a [MoveItem],
+        to: ReviewState,
+        analyst: &'a str,
+        at: Timestamp,
+    ) -> MoveRequest<'a> {
+        MoveRequest {
+            items,
+            to,
+            reason: None,
+            force: false,
+            restart_clock: false,
+            all_or_nothing: false,
+            analyst,
+            at,
+            gate: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +98,12 @@ pub enum MoveRefused {
     },
     #[error("not moved: the batch was all-or-nothing and {0} item(s) were refused")]
     NotApplied(usize),
+    #[error(
+        "stopped by {} open blocker(s): {}; fix them, or leave a lint finding out with a reason (overriding needs --force --reason)",
+        .0.len(),
+        .0.iter().map(|b| b.key.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    Blocked(Vec<Blocker>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +170,7 @@ pub(super) fn move_in(
             });
             continue;
         }
-        let forced = match check_move(from, req.to, req.force, req.reason) {
+        let mut forced = match check_move(from, req.to, req.force, req.reason) {
             Ok(forced) => forced,
             Err(rule) => {
                 outcomes.push(MoveOutcome {
@@ -136,6 +180,25 @@ pub(super) fn move_in(
                 continue;
             }
         };
+        let mut overrode = Vec::new();
+        if let Some(gate) = req.gate.filter(|g| g.applies(from, req.to)) {
+            let sub = super::submissions::load_one(tx, &item.id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("{}: gone while moving", item.id)))?;
+            let facts = super::submissions::facts_for(tx, &sub)?;
+            let blockers = gate.blockers(&sub, &facts);
+            let overriding = req.force && req.reason.is_some_and(|r| !r.trim().is_empty());
+            if !blockers.is_empty() && !overriding {
+                outcomes.push(MoveOutcome {
+                    id: item.id.clone(),
+                    result: Err(MoveRefused::Blocked(blockers)),
+                });
+                continue;
+            }
+            if !blockers.is_empty() {
+                forced = true;
+                overrode = blockers.into_iter().map(|b| b.key).collect();
+            }
+        }
         tx.prepare_cached(
             "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2
              WHERE id = ?3 AND version = ?4",
@@ -153,6 +216,8 @@ pub(super) fn move_in(
                 reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
                 forced,
                 kind: EventKind::Move,
+                restart_clock: req.restart_clock && Phase::of(req.to).is_some(),
+                overrode,
             },
             Some(batch),
         )?;
@@ -403,6 +468,8 @@ impl Store {
                     reason: Some("undo".into()),
                     forced: false,
                     kind: EventKind::Undo,
+                    restart_clock: false,
+                    overrode: Vec::new(),
                 },
                 Some(undo_batch),
             )?;

@@ -6,7 +6,7 @@
 
 use super::moves::move_in;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
-use crate::domain::{EmailRecord, OutboxStatus};
+use crate::domain::{EmailKind, EmailRecord, OutboxStatus, PhasePromise};
 use crate::store::{MoveOutcome, MoveRequest};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Row, params};
@@ -16,10 +16,14 @@ use rusqlite::{OptionalExtension, Row, params};
 #[derive(Debug, Clone)]
 pub struct NewEmail {
     pub submission_id: String,
+    pub kind: EmailKind,
     pub message_id: String,
     pub recipients: Vec<String>,
     pub subject: String,
     pub message: Vec<u8>,
+    /// The date the email tells the ISV a phase will finish: recorded as the phase's
+    /// promise when the email is queued.
+    pub promise: Option<PhasePromise>,
 }
 
 /// An email a sender has claimed.
@@ -43,7 +47,7 @@ pub struct OutboxCounts {
 }
 
 const EMAIL_COLUMNS: &str = "submission_id, id, message_id, recipients, subject, status, attempts,
-    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at";
+    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at, kind";
 
 pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let c = "reading the outbox";
@@ -53,7 +57,10 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let next: String = r.get(8).ctx(c)?;
     let sent: Option<String> = r.get(9).ctx(c)?;
     let claimed: Option<String> = r.get(13).ctx(c)?;
+    let kind: String = r.get(14).ctx(c)?;
     Ok(EmailRecord {
+        kind: EmailKind::from_key(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
         submission_id: r.get(0).ctx(c)?,
         id: r.get(1).ctx(c)?,
         message_id: r.get(2).ctx(c)?,
@@ -83,7 +90,8 @@ fn split_recipients(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn insert_email(
+/// Queues one email (and records the date it promises) inside `tx`.
+pub(super) fn insert_email(
     tx: &rusqlite::Transaction,
     email: &NewEmail,
     analyst: &str,
@@ -91,8 +99,8 @@ fn insert_email(
 ) -> Result<i64> {
     tx.execute(
         "INSERT INTO outbox (submission_id, message_id, recipients, subject, message, status,
-         next_attempt_at, queued_at, analyst)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7)",
+         next_attempt_at, queued_at, analyst, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8)",
         params![
             email.submission_id,
             email.message_id,
@@ -100,25 +108,35 @@ fn insert_email(
             email.subject,
             email.message,
             at,
-            analyst
+            analyst,
+            email.kind.key(),
         ],
     )
     .ctx("queueing an email")?;
-    Ok(tx.last_insert_rowid())
+    let id = tx.last_insert_rowid();
+    if let Some(p) = &email.promise {
+        let when = parse_ts(at)?;
+        super::submissions::write_promise(tx, &email.submission_id, p, analyst, when)?;
+    }
+    Ok(id)
+}
+
+/// The Message-IDs of a submission's earlier emails, oldest first, on `conn`.
+pub(super) fn thread_of(conn: &rusqlite::Connection, submission: &str) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT message_id FROM outbox WHERE submission_id = ?1 ORDER BY id")
+        .ctx("reading the outbox")?;
+    let rows = stmt
+        .query_map([submission], |r| r.get(0))
+        .ctx("reading the outbox")?;
+    rows.collect::<rusqlite::Result<Vec<String>>>()
+        .ctx("reading the outbox")
 }
 
 impl Store {
     /// The Message-IDs of a submission's earlier emails, oldest first (for threading).
     pub fn thread_message_ids(&self, submission: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT message_id FROM outbox WHERE submission_id = ?1 ORDER BY id")
-            .ctx("reading the outbox")?;
-        let rows = stmt
-            .query_map([submission], |r| r.get(0))
-            .ctx("reading the outbox")?;
-        rows.collect::<rusqlite::Result<Vec<String>>>()
-            .ctx("reading the outbox")
+        thread_of(&self.conn, submission)
     }
 
     /// Queues emails, and when `mv` is given, makes the move in the same transaction: an

@@ -194,6 +194,19 @@ CREATE TRIGGER outbox_sent_is_final BEFORE UPDATE ON outbox
 WHEN OLD.status = 'sent'
 BEGIN SELECT RAISE(ABORT, 'a sent email is never changed'); END;
 "#,
+    // v5: the workflow's record: clocks restarted on purpose, gates overridden (with the
+    // blockers), migrated integrations, the kind of each email; indexes for the rules that
+    // compare submissions (an org's submissions, the published app an update names).
+    r#"
+ALTER TABLE events ADD COLUMN restart_clock INTEGER NOT NULL DEFAULT 0 CHECK (restart_clock IN (0, 1));
+ALTER TABLE events ADD COLUMN overrode TEXT;
+ALTER TABLE submissions ADD COLUMN migrated_from_manager INTEGER NOT NULL DEFAULT 0
+    CHECK (migrated_from_manager IN (0, 1));
+ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'issues'
+    CHECK (kind IN ('received', 'qa_started', 'final_review', 'issues', 'published'));
+CREATE INDEX submissions_by_org ON submissions (lower(trim(dev_org)));
+CREATE INDEX published_by_app ON submissions (lower(trim(app_name))) WHERE state = 'published';
+"#,
 ];
 
 pub fn latest_version() -> i64 {

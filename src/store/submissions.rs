@@ -1,14 +1,16 @@
 //! Loading and importing submissions with their children and audit history.
 
+use super::outbox::NewEmail;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::freshness::InstanceVersion;
+use crate::domain::lint::{QueueFacts, app_key, counts_toward_org_limit, org_key};
 use crate::domain::{
     ContactKind, EventKind, IntegrationVariable, Logo, Phase, PhasePromise, Protocol, ReviewState,
     ScimEvidence, Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact,
     TestAccount, TestCase, TestOutcome, TestRun,
 };
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use std::collections::HashSet;
 
 /// What an import did.
@@ -18,12 +20,20 @@ pub struct ImportSummary {
     pub updated: usize,
     pub events_added: usize,
     pub test_results_added: usize,
+    /// Submissions that entered initial review and were sent their "received" email.
+    pub notified: Vec<String>,
+    /// Submissions that entered initial review but could not get it, and why.
+    pub not_notified: Vec<(String, String)>,
 }
+
+/// Composes the email of a submission as stored (history merged), given its thread.
+pub type Notify<'a> = &'a dyn Fn(&Submission, Vec<String>) -> std::result::Result<NewEmail, String>;
 
 const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_email, dev_org, path,
     update_of, change_summary, description, logo_file, logo_format, logo_bytes,
     escalation_contact, has_test_account, test_url, test_username, test_password,
-    config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version";
+    config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version,
+    migrated_from_manager";
 
 /// Stands for "the ids in temp.wanted" where `load` takes one id (ids never contain NUL).
 const WANTED: &str = "\0wanted";
@@ -80,6 +90,7 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         path: SubmissionPath::Wizard,
         update_of: r.get(7)?,
         change_summary: r.get(8)?,
+        migrated_from_manager: r.get(25)?,
         protocols: Vec::new(),
         use_cases: Vec::new(),
         description: r.get(9)?,
@@ -209,166 +220,227 @@ impl Store {
     }
 
     fn load(&self, only: Option<&str>) -> Result<Vec<Submission>> {
-        let mut subs = self.load_children(only)?;
-        place_history(&mut subs, read_history(&self.conn, only)?);
-        Ok(subs)
+        load(&self.conn, only)
     }
 
-    /// The submissions (all, one, or the wanted ones) with every child but their history.
     fn load_children(&self, only: Option<&str>) -> Result<Vec<Submission>> {
-        let filter = match only {
-            Some(WANTED) => "WHERE id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
-            Some(_) => "WHERE id = ?1",
-            None => "WHERE ?1 IS NULL",
-        };
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {SUBMISSION_COLUMNS} FROM submissions {filter}"
-            ))
-            .ctx("reading submissions")?;
-        let rows = stmt
-            .query_map([only], submission_from_row)
-            .ctx("reading submissions")?;
-        let mut subs = Vec::new();
-        for row in rows {
-            let raw = row.ctx("reading a submission")?;
-            let mut sub = raw.sub;
-            sub.path = match raw.path.as_str() {
-                "manager" => SubmissionPath::Manager,
-                "wizard" => SubmissionPath::Wizard,
-                other => return Err(corrupt(format!("{}: path {other:?}", sub.id))),
-            };
-            sub.state = state_of(&raw.state)?;
-            sub.sso = parse_json_column::<SsoSettings>(&sub.id, "sso", raw.sso.as_deref())?;
-            sub.scim = parse_json_column::<ScimEvidence>(&sub.id, "scim", raw.scim.as_deref())?;
-            subs.push(sub);
-        }
-        // Read in table order (sequential pages), sorted here: ORDER BY id would walk the
-        // id index and jump into the table once per row.
-        subs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let id_filter = match only {
-            Some(WANTED) => {
-                "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL"
-            }
-            Some(_) => "WHERE submission_id = ?1",
-            None => "WHERE ?1 IS NULL",
-        };
-        let mut each_child = |sql: &str,
-                              order: &str,
-                              f: &mut dyn FnMut(&mut Submission, &Row) -> Result<()>|
-         -> Result<()> {
-            let mut stmt = self
-                .conn
-                .prepare_cached(&format!(
-                    "{sql} {id_filter} ORDER BY submission_id, {order}"
-                ))
-                .ctx("reading submission details")?;
-            let mut rows = stmt.query([only]).ctx("reading submission details")?;
-            let mut cursor = 0;
-            while let Some(row) = rows.next().ctx("reading submission details")? {
-                if let Some(i) = advance(&subs, &mut cursor, row)? {
-                    f(&mut subs[i], row)?;
-                }
-            }
-            Ok(())
-        };
-        each_child(
-            "SELECT submission_id, protocol FROM submission_protocols",
-            "position",
-            &mut |s, r| {
-                let key: String = r.get(1).ctx("reading protocols")?;
-                let p = Protocol::from_key(&key)
-                    .ok_or_else(|| corrupt(format!("{}: protocol {key:?}", s.id)))?;
-                s.protocols.push(p);
-                Ok(())
-            },
-        )?;
-        each_child(
-            "SELECT submission_id, use_case FROM submission_use_cases",
-            "position",
-            &mut |s, r| {
-                s.use_cases.push(r.get(1).ctx("reading use cases")?);
-                Ok(())
-            },
-        )?;
-        each_child(
-            "SELECT submission_id, label, name FROM integration_variables",
-            "position",
-            &mut |s, r| {
-                s.integration_variables.push(IntegrationVariable {
-                    label: r.get(1).ctx("reading variables")?,
-                    name: r.get(2).ctx("reading variables")?,
-                });
-                Ok(())
-            },
-        )?;
-        each_child(
-            "SELECT submission_id, kind, value FROM support_contacts",
-            "position",
-            &mut |s, r| {
-                let kind: String = r.get(1).ctx("reading contacts")?;
-                s.support_contacts.push(SupportContact {
-                    kind: ContactKind::from_key(&kind)
-                        .ok_or_else(|| corrupt(format!("{}: contact kind {kind:?}", s.id)))?,
-                    value: r.get(2).ctx("reading contacts")?,
-                });
-                Ok(())
-            },
-        )?;
-        each_child(
-            "SELECT submission_id, instance, instance_version, protocol, test_case, result, run_at
-             FROM test_results",
-            "run_at, id",
-            &mut |s, r| {
-                s.test_results.push(test_run_from_row(r)?);
-                Ok(())
-            },
-        )?;
-        each_child(
-            "SELECT submission_id, phase, date FROM promises",
-            "phase",
-            &mut |s, r| {
-                let phase: String = r.get(1).ctx("reading promises")?;
-                let date: String = r.get(2).ctx("reading promises")?;
-                s.promises.push(PhasePromise {
-                    phase: Phase::from_key(&phase)
-                        .ok_or_else(|| corrupt(format!("{}: phase {phase:?}", s.id)))?,
-                    date: date
-                        .parse()
-                        .map_err(|e| corrupt(format!("{}: promised date {date:?}: {e}", s.id)))?,
-                });
-                Ok(())
-            },
-        )?;
-        each_child(
-            &format!("SELECT {} FROM own_findings", super::findings::OWN_COLUMNS),
-            "id",
-            &mut |s, r| {
-                s.notes.own.push(super::findings::own_from_row(r)?);
-                Ok(())
-            },
-        )?;
-        each_child(
-            &format!(
-                "SELECT {} FROM rule_decisions",
-                super::findings::DECISION_COLUMNS
-            ),
-            "rule",
-            &mut |s, r| {
-                s.notes
-                    .decisions
-                    .push(super::findings::decision_from_row(r)?);
-                Ok(())
-            },
-        )?;
-        each_child(&super::outbox::outbox_select(""), "id", &mut |s, r| {
-            s.emails.push(super::outbox::email_from_row(r)?);
-            Ok(())
-        })?;
-        Ok(subs)
+        load_children(&self.conn, only)
     }
 
+    /// What the queue knows of a submission's neighbours, for the lint's comparing rules.
+    pub fn facts_for(&self, sub: &Submission) -> Result<QueueFacts> {
+        facts_for(&self.conn, sub)
+    }
+}
+
+/// All, one, or the wanted submissions with their history, on `conn` (a transaction's too).
+pub(super) fn load(conn: &Connection, only: Option<&str>) -> Result<Vec<Submission>> {
+    let mut subs = load_children(conn, only)?;
+    place_history(&mut subs, read_history(conn, only)?);
+    Ok(subs)
+}
+
+/// One submission with its history, on `conn`.
+pub(super) fn load_one(conn: &Connection, id: &str) -> Result<Option<Submission>> {
+    Ok(load(conn, Some(id))?.pop())
+}
+
+/// The org-limit count and the original dev org of `sub` (see [`QueueFacts`]).
+pub(super) fn facts_for(conn: &Connection, sub: &Submission) -> Result<QueueFacts> {
+    let mut facts = QueueFacts {
+        org_limit_count: 1,
+        published_dev_org: None,
+    };
+    if let Some(org) = org_key(sub.dev_org.as_deref()) {
+        let mut stmt = conn
+            .prepare_cached("SELECT path, state FROM submissions WHERE lower(trim(dev_org)) = ?1")
+            .ctx("counting an org's submissions")?;
+        let mut rows = stmt.query([&org]).ctx("counting an org's submissions")?;
+        let mut n = 0;
+        while let Some(r) = rows.next().ctx("counting an org's submissions")? {
+            let path: String = r.get(0).ctx("counting an org's submissions")?;
+            let state: String = r.get(1).ctx("counting an org's submissions")?;
+            let path = match path.as_str() {
+                "manager" => SubmissionPath::Manager,
+                _ => SubmissionPath::Wizard,
+            };
+            if counts_toward_org_limit(path, state_of(&state)?) {
+                n += 1;
+            }
+        }
+        facts.org_limit_count = n.max(1);
+    }
+    if let Some(app) = sub
+        .update_of
+        .as_deref()
+        .map(app_key)
+        .filter(|a| !a.is_empty())
+    {
+        let org: Option<Option<String>> = conn
+            .prepare_cached(
+                "SELECT dev_org FROM submissions
+                 WHERE state = 'published' AND lower(trim(app_name)) = ?1 AND id != ?2
+                 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row(params![app, sub.id], |r| r.get(0)).optional())
+            .ctx("finding the published app an update names")?;
+        facts.published_dev_org = org.flatten().and_then(|o| org_key(Some(&o)));
+    }
+    Ok(facts)
+}
+
+/// The submissions (all, one, or the wanted ones) with every child but their history.
+fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec<Submission>> {
+    let filter = match only {
+        Some(WANTED) => "WHERE id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
+        Some(_) => "WHERE id = ?1",
+        None => "WHERE ?1 IS NULL",
+    };
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions {filter}"
+        ))
+        .ctx("reading submissions")?;
+    let rows = stmt
+        .query_map([only], submission_from_row)
+        .ctx("reading submissions")?;
+    let mut subs = Vec::new();
+    for row in rows {
+        let raw = row.ctx("reading a submission")?;
+        let mut sub = raw.sub;
+        sub.path = match raw.path.as_str() {
+            "manager" => SubmissionPath::Manager,
+            "wizard" => SubmissionPath::Wizard,
+            other => return Err(corrupt(format!("{}: path {other:?}", sub.id))),
+        };
+        sub.state = state_of(&raw.state)?;
+        sub.sso = parse_json_column::<SsoSettings>(&sub.id, "sso", raw.sso.as_deref())?;
+        sub.scim = parse_json_column::<ScimEvidence>(&sub.id, "scim", raw.scim.as_deref())?;
+        subs.push(sub);
+    }
+    // Read in table order (sequential pages), sorted here: ORDER BY id would walk the
+    // id index and jump into the table once per row.
+    subs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let id_filter = match only {
+        Some(WANTED) => "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
+        Some(_) => "WHERE submission_id = ?1",
+        None => "WHERE ?1 IS NULL",
+    };
+    let mut each_child = |sql: &str,
+                          order: &str,
+                          f: &mut dyn FnMut(&mut Submission, &Row) -> Result<()>|
+     -> Result<()> {
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "{sql} {id_filter} ORDER BY submission_id, {order}"
+            ))
+            .ctx("reading submission details")?;
+        let mut rows = stmt.query([only]).ctx("reading submission details")?;
+        let mut cursor = 0;
+        while let Some(row) = rows.next().ctx("reading submission details")? {
+            if let Some(i) = advance(&subs, &mut cursor, row)? {
+                f(&mut subs[i], row)?;
+            }
+        }
+        Ok(())
+    };
+    each_child(
+        "SELECT submission_id, protocol FROM submission_protocols",
+        "position",
+        &mut |s, r| {
+            let key: String = r.get(1).ctx("reading protocols")?;
+            let p = Protocol::from_key(&key)
+                .ok_or_else(|| corrupt(format!("{}: protocol {key:?}", s.id)))?;
+            s.protocols.push(p);
+            Ok(())
+        },
+    )?;
+    each_child(
+        "SELECT submission_id, use_case FROM submission_use_cases",
+        "position",
+        &mut |s, r| {
+            s.use_cases.push(r.get(1).ctx("reading use cases")?);
+            Ok(())
+        },
+    )?;
+    each_child(
+        "SELECT submission_id, label, name FROM integration_variables",
+        "position",
+        &mut |s, r| {
+            s.integration_variables.push(IntegrationVariable {
+                label: r.get(1).ctx("reading variables")?,
+                name: r.get(2).ctx("reading variables")?,
+            });
+            Ok(())
+        },
+    )?;
+    each_child(
+        "SELECT submission_id, kind, value FROM support_contacts",
+        "position",
+        &mut |s, r| {
+            let kind: String = r.get(1).ctx("reading contacts")?;
+            s.support_contacts.push(SupportContact {
+                kind: ContactKind::from_key(&kind)
+                    .ok_or_else(|| corrupt(format!("{}: contact kind {kind:?}", s.id)))?,
+                value: r.get(2).ctx("reading contacts")?,
+            });
+            Ok(())
+        },
+    )?;
+    each_child(
+        "SELECT submission_id, instance, instance_version, protocol, test_case, result, run_at
+             FROM test_results",
+        "run_at, id",
+        &mut |s, r| {
+            s.test_results.push(test_run_from_row(r)?);
+            Ok(())
+        },
+    )?;
+    each_child(
+        "SELECT submission_id, phase, date FROM promises",
+        "phase",
+        &mut |s, r| {
+            let phase: String = r.get(1).ctx("reading promises")?;
+            let date: String = r.get(2).ctx("reading promises")?;
+            s.promises.push(PhasePromise {
+                phase: Phase::from_key(&phase)
+                    .ok_or_else(|| corrupt(format!("{}: phase {phase:?}", s.id)))?,
+                date: date
+                    .parse()
+                    .map_err(|e| corrupt(format!("{}: promised date {date:?}: {e}", s.id)))?,
+            });
+            Ok(())
+        },
+    )?;
+    each_child(
+        &format!("SELECT {} FROM own_findings", super::findings::OWN_COLUMNS),
+        "id",
+        &mut |s, r| {
+            s.notes.own.push(super::findings::own_from_row(r)?);
+            Ok(())
+        },
+    )?;
+    each_child(
+        &format!(
+            "SELECT {} FROM rule_decisions",
+            super::findings::DECISION_COLUMNS
+        ),
+        "rule",
+        &mut |s, r| {
+            s.notes
+                .decisions
+                .push(super::findings::decision_from_row(r)?);
+            Ok(())
+        },
+    )?;
+    each_child(&super::outbox::outbox_select(""), "id", &mut |s, r| {
+        s.emails.push(super::outbox::email_from_row(r)?);
+        Ok(())
+    })?;
+    Ok(subs)
+}
+
+impl Store {
     /// Inserts or updates submissions by id, all in one transaction: either every one is
     /// written or none is. History entries not yet in the audit log are appended; if the
     /// log's latest state then disagrees with the file's, an `import` event records the change.
@@ -379,9 +451,27 @@ impl Store {
         now: Timestamp,
         source: &str,
     ) -> Result<ImportSummary> {
+        self.import_notifying(subs, analyst, now, source, None)
+    }
+
+    /// `import_submissions`, and with `notify`, in the same transaction, an email queued for
+    /// each submission the import puts into initial review (one that was elsewhere or new).
+    pub fn import_notifying(
+        &mut self,
+        subs: &[Submission],
+        analyst: &str,
+        now: Timestamp,
+        source: &str,
+        notify: Option<Notify>,
+    ) -> Result<ImportSummary> {
         let tx = self.begin_write("import submissions")?;
         let mut summary = ImportSummary::default();
+        let at = fmt_ts(now);
         for sub in subs {
+            let before: Option<String> = tx
+                .prepare_cached("SELECT state FROM submissions WHERE id = ?1")
+                .and_then(|mut s| s.query_row([&sub.id], |r| r.get(0)).optional())
+                .ctx("looking up a submission")?;
             upsert_submission(&tx, sub, now, &mut summary)?;
             summary.events_added += merge_history(&tx, sub, analyst, now, source)?;
             for run in &sub.test_results {
@@ -390,29 +480,25 @@ impl Store {
             for p in &sub.promises {
                 write_promise(&tx, &sub.id, p, analyst, now)?;
             }
+            let entering = sub.state == ReviewState::InitialReview
+                && before.as_deref() != Some(ReviewState::InitialReview.key());
+            if let (Some(compose), true) = (notify, entering) {
+                let stored = load_one(&tx, &sub.id)?
+                    .ok_or_else(|| corrupt(format!("{}: gone while importing", sub.id)))?;
+                match compose(&stored, super::outbox::thread_of(&tx, &sub.id)?) {
+                    Ok(email) => {
+                        super::outbox::insert_email(&tx, &email, analyst, &at)?;
+                        summary.notified.push(sub.id.clone());
+                    }
+                    Err(why) => summary.not_notified.push((sub.id.clone(), why)),
+                }
+            }
         }
         tx.commit().ctx("committing import")?;
         Ok(summary)
     }
 
     /// How many submissions the queue holds.
-    /// How many submissions share a developer org (compared trimmed, ignoring ASCII case),
-    /// for the lint's per-org limit. 1 when the org is unknown.
-    pub fn org_submission_count(&self, dev_org: Option<&str>) -> Result<usize> {
-        let Some(org) = dev_org.map(str::trim).filter(|o| !o.is_empty()) else {
-            return Ok(1);
-        };
-        let n: i64 = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM submissions WHERE lower(trim(dev_org)) = lower(?1)",
-                [org],
-                |r| r.get(0),
-            )
-            .ctx("counting an org's submissions")?;
-        Ok(usize::try_from(n).unwrap_or(1).max(1))
-    }
-
     pub fn count_submissions(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))
@@ -420,8 +506,8 @@ impl Store {
     }
 }
 
-const HISTORY_SELECT: &str =
-    "SELECT submission_id, from_state, to_state, at, analyst, reason, forced, kind FROM events";
+const HISTORY_SELECT: &str = "SELECT submission_id, from_state, to_state, at, analyst, reason,
+    forced, kind, restart_clock, overrode FROM events";
 
 /// The audit log of all, one or the wanted submissions, in append order.
 fn read_history(
@@ -501,6 +587,7 @@ pub(super) fn event_from_row(r: &Row) -> Result<StateChange> {
     let to: String = r.get(2).ctx("reading history")?;
     let at: String = r.get(3).ctx("reading history")?;
     let kind: String = r.get(7).ctx("reading history")?;
+    let overrode: Option<String> = r.get(9).ctx("reading history")?;
     Ok(StateChange {
         from: from.as_deref().map(state_of).transpose()?,
         to: state_of(&to)?,
@@ -509,6 +596,11 @@ pub(super) fn event_from_row(r: &Row) -> Result<StateChange> {
         reason: r.get(5).ctx("reading history")?,
         forced: r.get(6).ctx("reading history")?,
         kind: EventKind::from_key(&kind).ok_or_else(|| corrupt(format!("event kind {kind:?}")))?,
+        restart_clock: r.get(8).ctx("reading history")?,
+        overrode: overrode
+            .as_deref()
+            .map(|o| o.split('\n').map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -565,6 +657,7 @@ fn upsert_submission(
         sub.state.key(),
         sub.assignee,
         fmt_ts(now),
+        sub.migrated_from_manager,
     ];
     if existing.is_some() {
         tx.prepare_cached(
@@ -574,7 +667,8 @@ fn upsert_submission(
                 logo_bytes = ?13, escalation_contact = ?14, has_test_account = ?15,
                 test_url = ?16, test_username = ?17, test_password = ?18, config_doc_url = ?19,
                 multi_tenant = ?20, sso_json = ?21, scim_json = ?22, state = ?23,
-                assignee = ?24, updated_at = ?25, version = version + 1
+                assignee = ?24, updated_at = ?25, migrated_from_manager = ?26,
+                version = version + 1
              WHERE id = ?1",
         )
         .and_then(|mut s| s.execute(values))
@@ -592,9 +686,10 @@ fn upsert_submission(
         summary.updated += 1;
     } else {
         tx.prepare_cached(&format!(
-            "INSERT INTO submissions ({SUBMISSION_COLUMNS_NO_VERSION}, updated_at)
+            "INSERT INTO submissions ({SUBMISSION_COLUMNS_NO_VERSION}, updated_at,
+                migrated_from_manager)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
         ))
         .and_then(|mut s| s.execute(values))
         .ctx("inserting a submission")?;
@@ -701,6 +796,8 @@ fn merge_history(
                 reason: Some(format!("imported from {source}")),
                 forced: false,
                 kind: EventKind::Import,
+                restart_clock: false,
+                overrode: Vec::new(),
             },
             None,
         )?;
@@ -717,8 +814,8 @@ pub(super) fn insert_event(
 ) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO events (submission_id, from_state, to_state, at, analyst, reason, forced,
-                             kind, batch_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                             kind, batch_id, restart_clock, overrode)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -731,6 +828,8 @@ pub(super) fn insert_event(
             change.forced,
             change.kind.key(),
             batch,
+            change.restart_clock,
+            (!change.overrode.is_empty()).then(|| change.overrode.join("\n")),
         ])
     })
     .map(|_| ())

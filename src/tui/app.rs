@@ -2,10 +2,15 @@
 //! changes and actions out. Pure: no terminal, no database, no clock reads.
 
 use super::keymap::{Command, Context, Keymap};
-use super::worker::{QueueRow, SearchRequest, SearchResult, Snapshot, WorkerEvent};
+use super::worker::{
+    DbRequest, QueueRow, SearchRequest, SearchResult, Snapshot, WorkerEvent, Write,
+};
+use crate::config::EmailSwitches;
 use crate::domain::state::Holder;
 use crate::domain::{ClockStatus, Freshness, Policy, Protocol, ReviewState, SubmissionPath};
+use crate::domain::{EmailKind, is_gated, open_blockers};
 use crate::store::{MoveItem, MoveRefused};
+use crate::workflow::MoveAsk;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use std::collections::BTreeSet;
@@ -228,41 +233,20 @@ pub enum Msg {
 #[derive(Debug)]
 pub enum Action {
     Quit,
-    Reload,
     Search(u64, String, Option<Arc<Vec<usize>>>),
     CopyToClipboard(String),
     Suspend,
-    Move {
-        items: Vec<MoveItem>,
-        to: ReviewState,
-        reason: Option<String>,
-    },
-    Assign {
-        items: Vec<MoveItem>,
-        to: Option<String>,
-    },
-    Undo,
-    /// Compose the issue-list emails of `items` for a preview.
-    PreviewMail {
-        items: Vec<MoveItem>,
-        move_to: Option<ReviewState>,
-        reason: Option<String>,
-    },
-    /// Queue the previewed emails (with their move).
-    SendMail(Arc<super::worker::MailPreview>),
-    /// Save changes to a submission's issue list.
-    EditIssues {
-        id: String,
-        edits: Vec<crate::domain::IssueEdit>,
-    },
+    /// Work for the database thread (the workflow).
+    Db(DbRequest),
     /// Suspend the console and edit the issue list in $EDITOR.
-    OpenEditor {
-        id: String,
-        text: String,
-        issues: Vec<crate::domain::Issue>,
-        own: Vec<crate::domain::OwnFinding>,
-    },
-    RetryEmail(i64),
+    OpenEditor(crate::workflow::IssueListEdit),
+}
+
+impl Action {
+    /// A change to the queue, made by the workflow on the database thread.
+    pub fn write(w: Write) -> Action {
+        Action::Db(DbRequest::Write(w))
+    }
 }
 
 /// Terminal widths from which the detail shows as a side pane.
@@ -305,7 +289,7 @@ pub struct App {
     /// Analysts seen in the audit log, for the assign picker.
     pub analysts: Vec<String>,
     /// Emails waiting for the analyst's go-ahead (Mode::MailPreview).
-    pub preview: Option<Arc<super::worker::MailPreview>>,
+    pub preview: Option<Arc<crate::workflow::MailPreview>>,
     /// The outbox, newest first.
     pub outbox: Arc<Vec<crate::domain::EmailRecord>>,
     /// When this console last queued or delivered mail.
@@ -315,6 +299,9 @@ pub struct App {
     /// Why the queue is read-only for this analyst, when it is: browsing works, every
     /// write key says why it cannot act.
     pub read_only: Option<String>,
+    /// Which kinds of email moves send (`[mail.emails]`): a move that sends one goes
+    /// through the email preview.
+    pub email_switches: EmailSwitches,
 }
 
 /// One line of the state picker: a target, how many of the chosen items it applies to.
@@ -323,6 +310,10 @@ pub struct MoveChoice {
     pub to: ReviewState,
     pub applies: usize,
     pub total: usize,
+    /// The items (of those it applies to) a gate would stop, with their open blockers.
+    pub stopped: Vec<(String, usize)>,
+    /// The email the move sends (through the preview), when the config sends it.
+    pub email: Option<EmailKind>,
 }
 
 impl App {
@@ -367,6 +358,7 @@ impl App {
             mail_activity: None,
             counts: [0; 4],
             read_only: None,
+            email_switches: EmailSwitches::default(),
         }
     }
 
@@ -401,18 +393,32 @@ impl App {
         self.marks.len().saturating_sub(shown)
     }
 
-    /// The states the targets may move to (the transition table), with how many each suits.
+    /// The states the targets may move to (the transition table), with how many each suits
+    /// and how many of those a gate would stop (the workflow decides again at the move).
     pub fn move_choices(&self) -> Vec<MoveChoice> {
         let targets = self.targets();
         ReviewState::ALL
             .into_iter()
-            .map(|to| MoveChoice {
-                to,
-                applies: targets
+            .map(|to| {
+                let movable: Vec<&&QueueRow> = targets
                     .iter()
                     .filter(|r| r.sub.state.can_move_to(to))
-                    .count(),
-                total: targets.len(),
+                    .collect();
+                let stopped = movable
+                    .iter()
+                    .filter(|r| is_gated(r.sub.state, to))
+                    .filter_map(|r| {
+                        let n = open_blockers(&r.issues(&self.policy)).len();
+                        (n > 0).then(|| (r.sub.id.clone(), n))
+                    })
+                    .collect();
+                MoveChoice {
+                    to,
+                    applies: movable.len(),
+                    total: targets.len(),
+                    stopped,
+                    email: EmailKind::for_move(to).filter(|k| self.email_switches.enabled(*k)),
+                }
             })
             .filter(|c| c.applies > 0)
             .collect()
@@ -1181,10 +1187,10 @@ impl App {
                     (Some(Command::Accept), _) => {
                         self.mode = Mode::Normal;
                         if let Some(to) = choices.get(cursor) {
-                            return vec![Action::Assign {
+                            return vec![Action::write(Write::Assign {
                                 items: self.items(),
                                 to: to.clone(),
-                            }];
+                            })];
                         }
                     }
                     (_, KeyCode::Backspace) => {
@@ -1203,20 +1209,25 @@ impl App {
                 Some(Command::Close) => self.mode = Mode::Normal,
                 Some(Command::Accept) => {
                     let reason = Some(text.trim().to_string()).filter(|r| !r.is_empty());
-                    if to.emails_isv() {
-                        // Handing items to the ISV goes through the email preview; the
-                        // move and the queued emails then commit together.
+                    if let Some(kind) =
+                        EmailKind::for_move(to).filter(|k| self.email_switches.enabled(*k))
+                    {
+                        // A move that emails the ISV goes through the preview: there the
+                        // analyst sends (move and emails commit together) or moves without.
                         self.mode = Mode::Normal;
                         let items = self.items();
                         self.say(
                             Level::Info,
-                            format!("writing {} issue-list email(s)…", items.len()),
+                            format!("writing {} {} email(s)…", items.len(), kind.short()),
                         );
-                        return vec![Action::PreviewMail {
-                            items,
-                            move_to: Some(to),
+                        let ask = MoveAsk {
                             reason,
-                        }];
+                            ..MoveAsk::new(items.clone(), to)
+                        };
+                        return vec![Action::Db(DbRequest::PreviewMail {
+                            items,
+                            ask: Some(ask),
+                        })];
                     }
                     self.mode = Mode::Confirm { to, reason };
                 }
@@ -1241,7 +1252,10 @@ impl App {
                             to.manager_name()
                         ),
                     );
-                    return vec![Action::Move { items, to, reason }];
+                    return vec![Action::write(Write::Move(MoveAsk {
+                        reason,
+                        ..MoveAsk::new(items, to)
+                    }))];
                 }
                 Some(Command::No) => {
                     self.mode = Mode::Normal;
@@ -1398,10 +1412,10 @@ impl App {
             Command::Claim => {
                 let items = self.items();
                 if !items.is_empty() {
-                    return vec![Action::Assign {
+                    return vec![Action::write(Write::Assign {
                         items,
                         to: Some(self.analyst.clone()),
-                    }];
+                    })];
                 }
             }
             Command::Assign => {
@@ -1414,7 +1428,7 @@ impl App {
             }
             Command::Undo => {
                 self.say(Level::Info, "undoing your last batch…");
-                return vec![Action::Undo];
+                return vec![Action::write(Write::Undo)];
             }
             Command::Findings => {
                 if self.selected_row().is_some() {
@@ -1483,8 +1497,13 @@ impl App {
                     );
                 }
             }
-            Command::Reload => return vec![Action::Reload],
-            Command::Toggle | Command::Accept | Command::Yes | Command::No | Command::Retry => {}
+            Command::Reload => return vec![Action::Db(DbRequest::Reload)],
+            Command::Toggle
+            | Command::Accept
+            | Command::Yes
+            | Command::No
+            | Command::Retry
+            | Command::MoveWithoutEmail => {}
         }
         Vec::new()
     }

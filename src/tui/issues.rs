@@ -3,9 +3,10 @@
 
 use super::app::{Action, App, FindingText, Level, Mode};
 use super::keymap::Command;
-use super::worker::WorkerEvent;
-use crate::domain::findings::{IssueEdit, edit_text, toggle_edit};
+use super::worker::{DbRequest, WorkerEvent, Write};
+use crate::domain::findings::{IssueEdit, toggle_edit};
 use crate::domain::{Issue, IssueKey, OutboxStatus, Severity};
+use crate::workflow::{IssueListEdit, MoveAsk};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
@@ -32,13 +33,7 @@ impl App {
         let Some(row) = self.selected_row() else {
             return Vec::new();
         };
-        let issues = row.issues(&self.policy);
-        let action = Action::OpenEditor {
-            id: row.sub.id.clone(),
-            text: edit_text(&row.sub.id, &row.sub.app_name, &issues),
-            issues,
-            own: row.sub.notes.own.clone(),
-        };
+        let action = Action::OpenEditor(IssueListEdit::of(&row.sub, row.issues(&self.policy)));
         self.mode = Mode::Normal;
         vec![action]
     }
@@ -53,21 +48,17 @@ impl App {
             Level::Info,
             format!("writing {} issue-list email(s)…", items.len()),
         );
-        vec![Action::PreviewMail {
-            items,
-            move_to: None,
-            reason: None,
-        }]
+        vec![Action::Db(DbRequest::PreviewMail { items, ask: None })]
     }
 
     fn save(&mut self, edits: Vec<IssueEdit>) -> Vec<Action> {
         let Some(row) = self.selected_row() else {
             return Vec::new();
         };
-        vec![Action::EditIssues {
+        vec![Action::write(Write::EditIssues {
             id: row.sub.id.clone(),
             edits,
-        }]
+        })]
     }
 
     pub(super) fn on_findings_key(&mut self, command: Option<Command>) -> Vec<Action> {
@@ -232,8 +223,36 @@ impl App {
                         Level::Info,
                         format!("queueing {} email(s)…", p.emails.len()),
                     );
-                    return vec![Action::SendMail(p)];
+                    return vec![Action::write(Write::SendMail(p))];
                 }
+            }
+            Some(Command::MoveWithoutEmail) if self.refuse_write("move submissions") => {
+                self.mode = Mode::Normal;
+                self.preview = None;
+            }
+            Some(Command::MoveWithoutEmail) => {
+                let Some(ask) = self.preview.as_ref().and_then(|p| p.ask.clone()) else {
+                    self.say(
+                        Level::Warn,
+                        "no move goes with this email: y sends it, Esc cancels",
+                    );
+                    return Vec::new();
+                };
+                self.mode = Mode::Normal;
+                let items = self
+                    .preview
+                    .take()
+                    .map(|p| p.items.clone())
+                    .unwrap_or_default();
+                self.say(
+                    Level::Info,
+                    format!(
+                        "moving {} submission(s) to {} without email…",
+                        items.len(),
+                        ask.to.manager_name()
+                    ),
+                );
+                return vec![Action::write(Write::Move(MoveAsk { items, ..ask }))];
             }
             Some(Command::No) => {
                 self.mode = Mode::Normal;
@@ -267,7 +286,7 @@ impl App {
                     Level::Warn,
                     format!("email {} was sent; it is never sent twice", e.id),
                 ),
-                Some(e) => return vec![Action::RetryEmail(e.id)],
+                Some(e) => return vec![Action::write(Write::RetryEmail(e.id))],
                 None => {}
             },
             _ => {}

@@ -97,6 +97,7 @@ pub enum Command {
     Mail,
     Outbox,
     Retry,
+    MoveWithoutEmail,
 }
 
 impl Command {
@@ -153,6 +154,7 @@ impl Command {
             Mail => "mail",
             Outbox => "outbox",
             Retry => "retry",
+            MoveWithoutEmail => "move_without_email",
         }
     }
 }
@@ -518,6 +520,13 @@ const DEFAULTS: &[DefaultBinding] = {
             Yes,
             "send (queue in the outbox, with the move)",
             Some("send"),
+        ),
+        (
+            C::Preview,
+            &["m"],
+            MoveWithoutEmail,
+            "move without email (the audit log says so)",
+            Some("move only"),
         ),
         (
             C::Preview,

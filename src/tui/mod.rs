@@ -108,15 +108,13 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             None
         }
     };
-    let templates = crate::mail::Templates::load().map_err(|e| e.to_string());
-    if let Err(e) = &templates {
+    let email_switches = mail.emails;
+    let setup = crate::workflow::MailSetup::load(mail);
+    if let Err(e) = &setup.templates {
         startup_notes.push(format!("mail: {e}"));
     }
-    let setup = Arc::new(worker::MailSetup {
-        config: mail,
-        templates,
-    });
-    let db = worker::spawn_db(store, policy.clone(), setup, work_tx.clone(), mailer);
+    let workflow = crate::workflow::Workflow::new(store, policy.clone(), Arc::new(setup));
+    let db = worker::spawn_db(workflow, analyst.clone(), work_tx.clone(), mailer);
     for note in startup_notes {
         let _ = work_tx.send(worker::WorkerEvent::DbError(note));
     }
@@ -129,6 +127,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let size = term.size()?;
     let mut app = App::new(keymap, policy, analyst, db_label, jiff::Timestamp::now());
     app.wizard_names = wizard_names;
+    app.email_switches = email_switches;
     if let Some(why) = &read_only {
         app.say(app::Level::Warn, format!("read-only: {why}; browse only"));
     }
@@ -180,84 +179,24 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         for action in actions {
             match action {
                 Action::Quit => return Ok(()),
-                Action::Reload => {
-                    let _ = db.send(worker::DbRequest::Reload);
-                }
                 Action::Search(generation, query, candidates) => {
                     let _ = search.send(app.search_request(generation, query, candidates));
                 }
-                Action::Move { items, to, reason } => {
-                    let analyst = app.analyst.clone();
-                    let _ = db.send(worker::DbRequest::Move {
-                        items,
-                        to,
-                        reason,
-                        analyst,
-                    });
+                Action::Db(request) => {
+                    let _ = db.send(request);
                 }
-                Action::Assign { items, to } => {
-                    let analyst = app.analyst.clone();
-                    let _ = db.send(worker::DbRequest::Assign { items, to, analyst });
-                }
-                Action::Undo => {
-                    let analyst = app.analyst.clone();
-                    let _ = db.send(worker::DbRequest::Undo { analyst });
-                }
-                Action::PreviewMail {
-                    items,
-                    move_to,
-                    reason,
-                } => {
-                    let _ = db.send(worker::DbRequest::PreviewMail {
-                        items,
-                        move_to,
-                        reason,
-                    });
-                }
-                Action::SendMail(preview) => {
-                    let analyst = app.analyst.clone();
-                    let _ = db.send(worker::DbRequest::SendMail { preview, analyst });
-                }
-                Action::EditIssues { id, edits } => {
-                    let analyst = app.analyst.clone();
-                    let _ = db.send(worker::DbRequest::EditIssues { id, edits, analyst });
-                }
-                Action::RetryEmail(id) => {
-                    let _ = db.send(worker::DbRequest::RetryEmail(id));
-                }
-                Action::OpenEditor {
-                    id,
-                    text,
-                    issues,
-                    own,
-                } => {
+                Action::OpenEditor(list) => {
                     paused.store(true, Ordering::SeqCst);
-                    let edited =
-                        terminal::hand_over(&mut term, mouse, || crate::editor::edit(&text, &id))?;
+                    let edited = terminal::hand_over(&mut term, mouse, || {
+                        crate::editor::edit(&list.text, &list.id)
+                    })?;
                     paused.store(false, Ordering::SeqCst);
                     let size = term.size()?;
                     app.update(Msg::Resize(size.width, size.height));
-                    let result = edited.map_err(|e| e.to_string()).and_then(|t| {
-                        crate::domain::findings::parse_edit(&t, &issues, &own)
-                            .map_err(|e| format!("{e}; nothing was changed (e edits again)"))
-                    });
-                    match result {
-                        Ok(edits) if edits.is_empty() => {
-                            app.update(Msg::Worker(worker::WorkerEvent::Notice(format!(
-                                "{id}: issue list unchanged"
-                            ))));
-                        }
-                        Ok(edits) => {
-                            let analyst = app.analyst.clone();
-                            let _ = db.send(worker::DbRequest::EditIssues { id, edits, analyst });
-                        }
-                        Err(e) => {
-                            app.update(Msg::Worker(worker::WorkerEvent::IssuesSaved {
-                                id,
-                                result: Err(e),
-                            }));
-                        }
-                    }
+                    let _ = db.send(worker::DbRequest::Write(worker::Write::EditedIssues {
+                        list,
+                        edited: edited.map_err(|e| e.to_string()),
+                    }));
                 }
                 Action::CopyToClipboard(text) => {
                     let _ = terminal::copy_osc52(&text);

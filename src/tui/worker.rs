@@ -1,9 +1,9 @@
 //! Slow work off the render path: a database thread (loads, reloads when other processes
 //! commit) and a search thread where the latest query wins.
 
-use crate::domain::ReviewState;
-use crate::domain::{Assessment, Policy, Submission, assess};
-use crate::store::{AssignOutcome, MoveItem, MoveOutcome, MoveRequest, Store, UndoReport};
+use crate::domain::{Assessment, Policy, QueueFacts, ReviewState, Submission, assess};
+use crate::store::{AssignOutcome, MoveItem, MoveOutcome, Store, UndoReport};
+use crate::workflow::{IssueListEdit, MailPreview, MoveAsk, Workflow};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -18,14 +18,14 @@ pub struct QueueRow {
     /// Assessed when the snapshot was built; visible rows are re-assessed as time passes.
     pub assessment: Assessment,
     pub search_text: String,
-    /// How many submissions share its developer org (for the lint's per-org limit).
-    pub org_submissions: usize,
+    /// What the queue knows of its neighbours (the org's count, the original's dev org).
+    pub facts: QueueFacts,
 }
 
 impl QueueRow {
     /// The lint's findings now: computed for the rows on screen only.
     pub fn lint(&self, policy: &Policy) -> Vec<crate::domain::Finding> {
-        crate::domain::policy::findings(&self.sub, policy, &self.assessment, self.org_submissions)
+        crate::domain::policy::findings(&self.sub, policy, &self.assessment, &self.facts)
     }
 
     /// The issue list: lint findings with the analyst's decisions, plus their own.
@@ -38,12 +38,16 @@ pub type Snapshot = Arc<Vec<QueueRow>>;
 
 /// Builds the rows of a snapshot, most of the cost of a load.
 pub fn build_rows(subs: Vec<Submission>, policy: &Policy, now: Timestamp) -> Vec<QueueRow> {
-    let orgs = crate::domain::lint::org_counts(subs.iter());
+    let facts = {
+        let refs: Vec<&Submission> = subs.iter().collect();
+        crate::domain::lint::queue_facts(&refs)
+    };
     subs.into_iter()
-        .map(|sub| QueueRow {
+        .zip(facts)
+        .map(|(sub, facts)| QueueRow {
             assessment: assess(&sub, policy, now),
             search_text: sub.search_text(),
-            org_submissions: crate::domain::lint::org_count(&orgs, &sub),
+            facts,
             sub,
         })
         .collect()
@@ -56,58 +60,39 @@ pub enum DbRequest {
     Reload,
     /// Re-assess the loaded rows at a new instant (clocks move on).
     Reassess(Timestamp),
-    /// A batch move, version-checked, in one transaction.
-    Move {
+    /// Compose the emails of `items`: those their move sends, or their issue lists.
+    PreviewMail {
         items: Vec<MoveItem>,
-        to: ReviewState,
-        reason: Option<String>,
-        analyst: String,
+        ask: Option<MoveAsk>,
     },
+    /// A change to the queue, made as the console's analyst; the queue is reloaded after.
+    Write(Write),
+}
+
+/// The writes the console asks of the workflow.
+#[derive(Debug)]
+pub enum Write {
+    /// A batch move without email, version-checked and gated, in one transaction.
+    Move(MoveAsk),
     Assign {
         items: Vec<MoveItem>,
         to: Option<String>,
-        analyst: String,
     },
-    Undo {
-        analyst: String,
-    },
-    /// Compose the issue-list emails of `items` (with the move to `move_to`, if any).
-    PreviewMail {
-        items: Vec<MoveItem>,
-        move_to: Option<ReviewState>,
-        reason: Option<String>,
-    },
+    Undo,
     /// Queue previewed emails, with their move, in one transaction.
-    SendMail {
-        preview: Arc<MailPreview>,
-        analyst: String,
-    },
+    SendMail(Arc<MailPreview>),
     /// Save changes to one submission's issue list.
     EditIssues {
         id: String,
         edits: Vec<crate::domain::IssueEdit>,
-        analyst: String,
+    },
+    /// Read back an issue list edited in `$EDITOR`, and save what changed.
+    EditedIssues {
+        list: IssueListEdit,
+        edited: Result<String, String>,
     },
     /// Queue a failed email again.
     RetryEmail(i64),
-}
-
-/// Emails composed for the analyst to look at before they are queued.
-#[derive(Debug)]
-pub struct MailPreview {
-    pub emails: Vec<crate::mail::Composed>,
-    /// Submissions whose email could not be written, and why.
-    pub errors: Vec<(String, String)>,
-    /// The move that goes with the emails, and the items with the versions seen.
-    pub move_to: Option<ReviewState>,
-    pub items: Vec<MoveItem>,
-    pub reason: Option<String>,
-}
-
-/// What composing needs: the `[mail]` config and the templates (or why they failed).
-pub struct MailSetup {
-    pub config: crate::config::MailConfig,
-    pub templates: Result<crate::mail::Templates, String>,
 }
 
 /// What the workers report to the UI.
@@ -162,29 +147,28 @@ pub const POLL: Duration = Duration::from_millis(1000);
 /// Starts the database thread on an open store. It loads at once, then reloads whenever
 /// `PRAGMA data_version` says another connection committed.
 pub fn spawn_db(
-    store: Store,
-    policy: Arc<Policy>,
-    mail: Arc<MailSetup>,
+    workflow: Workflow,
+    analyst: String,
     events: UnboundedSender<WorkerEvent>,
     mailer: Option<mpsc::Sender<()>>,
 ) -> mpsc::Sender<DbRequest> {
     let (tx, rx) = mpsc::channel::<DbRequest>();
     thread::Builder::new()
         .name("oin-review-db".into())
-        .spawn(move || db_loop(store, policy, mail, rx, events, mailer))
+        .spawn(move || db_loop(workflow, &analyst, rx, events, mailer))
         .ok();
     tx
 }
 
 fn db_loop(
-    mut store: Store,
-    policy: Arc<Policy>,
-    mail: Arc<MailSetup>,
+    mut wf: Workflow,
+    analyst: &str,
     rx: mpsc::Receiver<DbRequest>,
     events: UnboundedSender<WorkerEvent>,
     mailer: Option<mpsc::Sender<()>>,
 ) {
-    let mut seen_version = store.data_version().ok();
+    let policy = Arc::new(wf.policy().clone());
+    let mut seen_version = wf.store().data_version().ok();
     let load = |store: &Store, external: bool| -> Option<Snapshot> {
         if let Ok(names) = store.known_analysts() {
             let _ = events.send(WorkerEvent::Analysts(names));
@@ -215,9 +199,9 @@ fn db_loop(
             }
         }
     };
-    let mut last = load(&store, false);
+    let mut last = load(wf.store(), false);
     // Damage in pages the load did not read shows here, after the first frame.
-    let damaged = match store.quick_check() {
+    let damaged = match wf.store().quick_check() {
         Ok(None) => None,
         Ok(Some(problems)) => Some(format!(
             "the queue database is damaged ({problems}); it will not be repaired silently: restore it from a backup; nothing more will be written"
@@ -230,131 +214,21 @@ fn db_loop(
         mailer = None; // the mail thread ends: it would write delivery states
     }
     loop {
-        match rx.recv_timeout(POLL) {
-            Ok(DbRequest::Reload) => {
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
-            }
-            Ok(DbRequest::Move {
-                items,
-                to,
-                reason,
-                analyst,
-            }) => {
-                let started = Instant::now();
-                let result = store.move_submissions(&MoveRequest {
-                    items: &items,
-                    to,
-                    reason: reason.as_deref(),
-                    force: false,
-                    all_or_nothing: false,
-                    analyst: &analyst,
-                    at: Timestamp::now(),
-                });
-                let ev = match result {
-                    Ok(outcomes) => WorkerEvent::Moved {
-                        to,
-                        outcomes,
-                        took: started.elapsed(),
-                    },
-                    Err(e) => WorkerEvent::DbError(format!("the move was not made: {e}")),
-                };
-                let _ = events.send(ev);
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
-            }
-            Ok(DbRequest::Assign { items, to, analyst }) => {
-                let ev = match store.assign_submissions(
-                    &items,
-                    to.as_deref(),
-                    &analyst,
-                    Timestamp::now(),
-                ) {
-                    Ok(outcomes) => WorkerEvent::Assigned { to, outcomes },
-                    Err(e) => WorkerEvent::DbError(format!("nothing was assigned: {e}")),
-                };
-                let _ = events.send(ev);
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
-            }
-            Ok(DbRequest::Undo { analyst }) => {
-                let ev = match store.undo_last_batch(&analyst, Timestamp::now()) {
-                    Ok(report) => WorkerEvent::Undone(report),
-                    Err(e) => WorkerEvent::DbError(format!("nothing was undone: {e}")),
-                };
-                let _ = events.send(ev);
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
-            }
-            Ok(DbRequest::PreviewMail {
-                items,
-                move_to,
-                reason,
-            }) => {
-                let preview = compose_previews(&store, &policy, &mail, items, move_to, reason);
-                let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
-            }
-            Ok(DbRequest::SendMail { preview, analyst }) => {
-                let emails: Vec<_> = preview.emails.iter().map(|c| c.to_new_email()).collect();
-                let items: Vec<MoveItem> = preview
-                    .items
-                    .iter()
-                    .filter(|i| emails.iter().any(|e| e.submission_id == i.id))
-                    .cloned()
-                    .collect();
-                let default_reason = "issue list emailed".to_string();
-                let req = preview.move_to.map(|to| MoveRequest {
-                    items: &items,
-                    to,
-                    reason: Some(preview.reason.as_deref().unwrap_or(&default_reason)),
-                    force: false,
-                    all_or_nothing: false,
-                    analyst: &analyst,
-                    at: Timestamp::now(),
-                });
-                let ev = match store.queue_emails(&emails, req.as_ref(), &analyst, Timestamp::now())
-                {
-                    Ok((outcomes, queued)) => WorkerEvent::MailQueued {
-                        outcomes,
-                        move_to: preview.move_to,
-                        queued: queued.len(),
-                    },
-                    Err(e) => WorkerEvent::DbError(format!("nothing was queued or moved: {e}")),
-                };
-                let _ = events.send(ev);
-                if let Some(m) = &mailer {
-                    let _ = m.send(());
+        let request = match rx.recv_timeout(POLL) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => {
+                let v = wf.store().data_version().ok();
+                if v != seen_version {
+                    seen_version = v;
+                    last = load(wf.store(), true).or(last);
                 }
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
+                continue;
             }
-            Ok(DbRequest::EditIssues { id, edits, analyst }) => {
-                let result = match store.apply_issue_edits(&id, &edits, &analyst, Timestamp::now())
-                {
-                    Ok(Ok(())) => Ok(edits.len()),
-                    Ok(Err(refused)) => Err(refused.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = events.send(WorkerEvent::IssuesSaved { id, result });
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
-            }
-            Ok(DbRequest::RetryEmail(id)) => {
-                let ev = match store.retry_email(id, Timestamp::now()) {
-                    Ok(true) => WorkerEvent::Notice(format!("email {id} queued again")),
-                    Ok(false) => {
-                        WorkerEvent::Notice(format!("email {id} was already sent or is gone"))
-                    }
-                    Err(e) => WorkerEvent::DbError(e.to_string()),
-                };
-                let _ = events.send(ev);
-                if let Some(m) = &mailer {
-                    let _ = m.send(());
-                }
-                seen_version = store.data_version().ok();
-                last = load(&store, false).or(last);
-            }
-            Ok(DbRequest::Reassess(now)) => {
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        match request {
+            DbRequest::Reload => {}
+            DbRequest::Reassess(now) => {
                 if let Some(prev) = &last {
                     let rows: Vec<QueueRow> = prev
                         .iter()
@@ -364,31 +238,115 @@ fn db_loop(
                         })
                         .collect();
                     let rows = Arc::new(rows);
-                    if events
-                        .send(WorkerEvent::Loaded {
-                            rows: rows.clone(),
-                            at: now,
-                            took: Duration::ZERO,
-                            external: false,
-                        })
-                        .is_err()
-                    {
+                    let sent = events.send(WorkerEvent::Loaded {
+                        rows: rows.clone(),
+                        at: now,
+                        took: Duration::ZERO,
+                        external: false,
+                    });
+                    if sent.is_err() {
                         return;
                     }
                     last = Some(rows);
                 }
+                continue;
             }
-            Err(RecvTimeoutError::Timeout) => {
-                let v = store.data_version().ok();
-                if v != seen_version {
-                    seen_version = v;
-                    last = load(&store, true).or(last);
+            DbRequest::PreviewMail { items, ask } => {
+                let preview = wf.preview_emails(&items, ask, Timestamp::now());
+                let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
+                continue;
+            }
+            DbRequest::Write(write) => {
+                let (event, wakes_mailer) = run_write(&mut wf, write, analyst);
+                let _ = events.send(event);
+                if let (true, Some(m)) = (wakes_mailer, &mailer) {
+                    let _ = m.send(());
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => return,
         }
+        // After a write (or a reload asked for): show the queue as it is now.
+        seen_version = wf.store().data_version().ok();
+        last = load(wf.store(), false).or(last);
         if events.is_closed() {
             return;
+        }
+    }
+}
+
+/// Runs one write through the workflow; the event for the UI, and whether mail was queued.
+fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bool) {
+    let now = Timestamp::now();
+    match write {
+        Write::Move(ask) => {
+            let started = Instant::now();
+            let event = match wf.move_submissions(&ask, analyst, now) {
+                Ok(outcomes) => WorkerEvent::Moved {
+                    to: ask.to,
+                    outcomes,
+                    took: started.elapsed(),
+                },
+                Err(e) => WorkerEvent::DbError(format!("the move was not made: {e}")),
+            };
+            (event, false)
+        }
+        Write::Assign { items, to } => {
+            let event = match wf.assign(&items, to.as_deref(), analyst, now) {
+                Ok(outcomes) => WorkerEvent::Assigned { to, outcomes },
+                Err(e) => WorkerEvent::DbError(format!("nothing was assigned: {e}")),
+            };
+            (event, false)
+        }
+        Write::Undo => {
+            let event = match wf.undo(analyst, now) {
+                Ok(report) => WorkerEvent::Undone(report),
+                Err(e) => WorkerEvent::DbError(format!("nothing was undone: {e}")),
+            };
+            (event, false)
+        }
+        Write::SendMail(preview) => {
+            let event = match wf.send_emails(&preview, analyst, now) {
+                Ok((outcomes, queued)) => WorkerEvent::MailQueued {
+                    outcomes,
+                    move_to: preview.move_to(),
+                    queued: queued.len(),
+                },
+                Err(e) => WorkerEvent::DbError(format!("nothing was queued or moved: {e}")),
+            };
+            (event, true)
+        }
+        Write::EditIssues { id, edits } => {
+            let result = wf
+                .edit_issues(&id, &edits, analyst, now)
+                .unwrap_or_else(|e| Err(e.to_string()));
+            (WorkerEvent::IssuesSaved { id, result }, false)
+        }
+        Write::EditedIssues { list, edited } => {
+            let changes = edited.and_then(|text| {
+                list.changes(&text)
+                    .map_err(|e| format!("{e}; nothing was changed (e edits again)"))
+            });
+            let id = list.id.clone();
+            let event = match changes {
+                Ok(edits) if edits.is_empty() => {
+                    WorkerEvent::Notice(format!("{id}: issue list unchanged"))
+                }
+                Ok(edits) => WorkerEvent::IssuesSaved {
+                    result: wf
+                        .edit_issues(&id, &edits, analyst, now)
+                        .unwrap_or_else(|e| Err(e.to_string())),
+                    id,
+                },
+                Err(e) => WorkerEvent::IssuesSaved { id, result: Err(e) },
+            };
+            (event, false)
+        }
+        Write::RetryEmail(id) => {
+            let event = match wf.retry_email(id, now) {
+                Ok(true) => WorkerEvent::Notice(format!("email {id} queued again")),
+                Ok(false) => WorkerEvent::Notice(format!("email {id} was already sent or is gone")),
+                Err(e) => WorkerEvent::DbError(e.to_string()),
+            };
+            (event, true)
         }
     }
 }
@@ -454,68 +412,6 @@ pub fn spawn_search(events: UnboundedSender<WorkerEvent>) -> mpsc::Sender<Search
         })
         .ok();
     tx
-}
-
-/// Composes the email of each item from fresh data (the analyst sees what will be sent).
-fn compose_previews(
-    store: &Store,
-    policy: &Policy,
-    mail: &MailSetup,
-    items: Vec<MoveItem>,
-    move_to: Option<ReviewState>,
-    reason: Option<String>,
-) -> MailPreview {
-    let mut emails = Vec::new();
-    let mut errors = Vec::new();
-    match &mail.templates {
-        Err(e) => errors.extend(items.iter().map(|i| (i.id.clone(), e.clone()))),
-        Ok(templates) => {
-            for item in &items {
-                let composed = (|| -> Result<crate::mail::Composed, String> {
-                    let sub = store
-                        .submission(&item.id)
-                        .map_err(|e| e.to_string())?
-                        .ok_or_else(|| "no longer in the queue".to_string())?;
-                    let org = store
-                        .org_submission_count(sub.dev_org.as_deref())
-                        .map_err(|e| e.to_string())?;
-                    let now = Timestamp::now();
-                    let lint = crate::domain::policy::findings(
-                        &sub,
-                        policy,
-                        &assess(&sub, policy, now),
-                        org,
-                    );
-                    let thread = store
-                        .thread_message_ids(&sub.id)
-                        .map_err(|e| e.to_string())?;
-                    crate::mail::compose(
-                        &crate::mail::Draft {
-                            sub: &sub,
-                            lint: &lint,
-                            state_after: move_to.unwrap_or(sub.state),
-                            thread,
-                            now,
-                        },
-                        &mail.config,
-                        templates,
-                    )
-                    .map_err(|e| e.to_string())
-                })();
-                match composed {
-                    Ok(c) => emails.push(c),
-                    Err(e) => errors.push((item.id.clone(), e)),
-                }
-            }
-        }
-    }
-    MailPreview {
-        emails,
-        errors,
-        move_to,
-        items,
-        reason,
-    }
 }
 
 /// Starts the mail thread: a tokio runtime delivering due emails from the outbox through

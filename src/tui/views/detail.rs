@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool)
         return;
     };
     let a = assess(&row.sub, &app.policy, app.now);
-    let lines = detail_lines(&row.sub, &a, row.org_submissions, app, theme);
+    let lines = detail_lines(&row.sub, &a, &row.facts, app, theme);
     let max_scroll = (lines.len() as u16).saturating_sub(inner.height.max(1));
     frame.render_widget(
         Paragraph::new(lines)
@@ -69,7 +69,7 @@ fn local(t: jiff::Timestamp, app: &App) -> String {
 pub fn detail_lines(
     s: &Submission,
     a: &Assessment,
-    org_submissions: usize,
+    facts: &crate::domain::QueueFacts,
     app: &App,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
@@ -263,6 +263,19 @@ pub fn detail_lines(
         if let Some(p) = c.promised {
             l.push(field("  promised", p.to_string(), theme));
         }
+        if let Some(at) = c.breached_at {
+            l.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", "  breached"), theme.dim),
+                Span::styled(
+                    format!(
+                        "{}, overrun {}",
+                        local(at, app),
+                        compact(c.overrun_seconds, day)
+                    ),
+                    theme.breached,
+                ),
+            ]));
+        }
     }
     l.push(section("Tests (OIN Submission Tester)", theme));
     if a.tests.required.is_empty() {
@@ -320,6 +333,12 @@ pub fn detail_lines(
         if e.forced {
             text.push_str(" [forced]");
         }
+        if e.restart_clock {
+            text.push_str(" [clock restarted]");
+        }
+        if !e.overrode.is_empty() {
+            text.push_str(&format!(" [overrode {}]", e.overrode.join(", ")));
+        }
         if e.kind != crate::domain::EventKind::Move {
             text.push_str(&format!(" [{}]", e.kind.key()));
         }
@@ -336,7 +355,7 @@ pub fn detail_lines(
         theme,
     ));
     let issues = crate::domain::findings::issue_list(
-        &crate::domain::policy::findings(s, &app.policy, a, org_submissions),
+        &crate::domain::policy::findings(s, &app.policy, a, facts),
         &s.notes,
     );
     if issues.is_empty() {

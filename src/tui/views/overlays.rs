@@ -192,12 +192,23 @@ pub fn move_picker(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, curs
             ),
             style,
         )));
-        let note = if c.to.emails_isv() {
-            "   hands it to the ISV: an issue-list email goes with this move"
-        } else {
-            ""
-        };
-        lines.push(Line::from(Span::styled(note, theme.warn)));
+        let mut note = vec![Span::raw("   ")];
+        if !c.stopped.is_empty() {
+            note.push(Span::styled(
+                format!("a gate stops {} (open blockers)", c.stopped.len()),
+                theme.error,
+            ));
+        }
+        if let Some(kind) = c.email {
+            if !c.stopped.is_empty() {
+                note.push(Span::styled(" · ", theme.dim));
+            }
+            note.push(Span::styled(
+                format!("sends the {} email (preview first)", kind.short()),
+                theme.warn,
+            ));
+        }
+        lines.push(Line::from(note));
     }
     frame.render_widget(Clear, rect);
     frame.render_widget(
@@ -281,14 +292,16 @@ pub fn confirm(
     reason: Option<&str>,
 ) {
     let n = app.targets().len();
-    let applies = app
-        .targets()
-        .iter()
-        .filter(|r| r.sub.state.can_move_to(to))
-        .count();
+    let choice = app.move_choices().into_iter().find(|c| c.to == to);
+    let applies = choice.as_ref().map_or(0, |c| c.applies);
+    let stopped = choice.map(|c| c.stopped).unwrap_or_default();
     let others = app.claimed_by_others();
     let mut lines = vec![Line::from(Span::styled(
-        format!(" Move {n} submission(s) to {}?", to.manager_name()),
+        format!(
+            " Move {} submission(s) to {}?",
+            applies - stopped.len(),
+            to.manager_name()
+        ),
         theme.header,
     ))];
     if applies < n {
@@ -298,6 +311,28 @@ pub fn confirm(
                 n - applies
             ),
             theme.warn,
+        )));
+    }
+    if !stopped.is_empty() {
+        let names: Vec<String> = stopped
+            .iter()
+            .take(4)
+            .map(|(id, b)| {
+                format!(
+                    "{} ({b} blocker{})",
+                    crate::text::safe_line(id),
+                    if *b == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        lines.push(Line::from(Span::styled(
+            format!(
+                " A gate stops {}: {}{} (x shows the issue list).",
+                stopped.len(),
+                names.join(", "),
+                if stopped.len() > 4 { ", …" } else { "" }
+            ),
+            theme.error,
         )));
     }
     if !others.is_empty() {
@@ -455,15 +490,29 @@ pub fn mail_preview(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scr
     let Some(p) = &app.preview else { return };
     let rect = centered(area, 100, area.height.saturating_sub(2));
     let mut lines = Vec::new();
-    let action = match p.move_to {
-        Some(to) => format!(
-            " y queues {} email(s) and moves them to {} in one transaction · Esc cancels",
-            p.emails.len(),
-            to.manager_name()
-        ),
-        None => format!(" y queues {} email(s) · Esc cancels", p.emails.len()),
-    };
-    lines.push(Line::from(Span::styled(action, theme.accent)));
+    match p.move_to() {
+        Some(to) => {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " y: queue {} email(s) and move them to {} in one transaction",
+                    p.emails.len(),
+                    to.manager_name()
+                ),
+                theme.accent,
+            )));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " m: move {} without email (the audit log says so) · Esc: cancel",
+                    p.items.len()
+                ),
+                theme.accent,
+            )));
+        }
+        None => lines.push(Line::from(Span::styled(
+            format!(" y: queue {} email(s) · Esc: cancel", p.emails.len()),
+            theme.accent,
+        ))),
+    }
     for (id, e) in &p.errors {
         lines.push(Line::from(Span::styled(
             format!(

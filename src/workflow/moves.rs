@@ -1,0 +1,216 @@
+//! Moving submissions (with the gates), undoing, assigning, promising dates, and the issue
+//! list the analyst curates.
+
+use super::{Result, Workflow, WorkflowError};
+use crate::domain::findings::{EditError, IssueEdit, edit_text, parse_edit};
+use crate::domain::{
+    Blocker, EmailKind, Issue, OwnFinding, Phase, PhasePromise, Policy, QueueFacts, Review,
+    ReviewState, Submission, is_gated, open_blockers,
+};
+use crate::store::{AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRequest, UndoReport};
+use crate::text::safe_line;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// A batch move as an analyst asks for it.
+#[derive(Debug, Clone)]
+pub struct MoveAsk {
+    pub items: Vec<MoveItem>,
+    pub to: ReviewState,
+    pub reason: Option<String>,
+    /// A correction outside the transition table, or a move past a gate's open blockers;
+    /// needs a reason, and the event records what it overrode.
+    pub force: bool,
+    /// Start the target phase's clock afresh instead of continuing it.
+    pub restart_clock: bool,
+    /// Refuse the whole batch if any item is refused.
+    pub all_or_nothing: bool,
+}
+
+impl MoveAsk {
+    pub fn new(items: Vec<MoveItem>, to: ReviewState) -> MoveAsk {
+        MoveAsk {
+            items,
+            to,
+            reason: None,
+            force: false,
+            restart_clock: false,
+            all_or_nothing: false,
+        }
+    }
+
+    /// The reason's text, or an error saying a forced move or a restarted clock needs one.
+    pub fn checked_reason(&self) -> Result<Option<&str>> {
+        let reason = self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if (self.force || self.restart_clock) && reason.is_none() {
+            return Err(WorkflowError::Refused(format!(
+                "a {} needs a reason (--reason TEXT), kept in the audit log; nothing was changed",
+                if self.force {
+                    "forced move"
+                } else {
+                    "restarted clock"
+                }
+            )));
+        }
+        Ok(reason)
+    }
+}
+
+/// The gates, decided on the submission as the move's transaction sees it.
+pub(super) struct Gate<'a> {
+    pub policy: &'a Policy,
+    pub now: Timestamp,
+}
+
+impl MoveGate for Gate<'_> {
+    fn applies(&self, from: ReviewState, to: ReviewState) -> bool {
+        is_gated(from, to)
+    }
+
+    fn blockers(&self, sub: &Submission, facts: &QueueFacts) -> Vec<Blocker> {
+        open_blockers(&Review::of(sub, self.policy, facts, self.now).issues)
+    }
+}
+
+impl Workflow {
+    /// Moves the items in one transaction, past the gates only with `force` (each event
+    /// records what it overrode). No email goes with it; when the move has an email the
+    /// config sends, the event says it was moved without one.
+    pub fn move_submissions(
+        &mut self,
+        ask: &MoveAsk,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<Vec<MoveOutcome>> {
+        let reason = ask.checked_reason()?;
+        let reason = match EmailKind::for_move(ask.to) {
+            Some(kind) if self.mail.config.emails.enabled(kind) => Some(match reason {
+                Some(r) => format!("{r} [no email]"),
+                None => "[no email]".to_string(),
+            }),
+            _ => reason.map(str::to_string),
+        };
+        let gate = Gate {
+            policy: &self.policy,
+            now: at,
+        };
+        Ok(self.store.move_submissions(&MoveRequest {
+            items: &ask.items,
+            to: ask.to,
+            reason: reason.as_deref(),
+            force: ask.force,
+            restart_clock: ask.restart_clock,
+            all_or_nothing: ask.all_or_nothing,
+            analyst,
+            at,
+            gate: Some(&gate),
+        })?)
+    }
+
+    /// Undoes the analyst's last batch of moves. The clocks come back as they were: the
+    /// undone moves count as never made (see `domain::sla::clocks`).
+    pub fn undo(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
+        Ok(self.store.undo_last_batch(analyst, at)?)
+    }
+
+    /// Assigns (or with `None`, unassigns) the items.
+    pub fn assign(
+        &mut self,
+        items: &[MoveItem],
+        to: Option<&str>,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<Vec<AssignOutcome>> {
+        Ok(self.store.assign_submissions(items, to, analyst, at)?)
+    }
+
+    /// Records the date Okta told the ISV a phase would finish. A date before the phase
+    /// began (or, for a phase not begun, before today) is refused.
+    pub fn promise(
+        &mut self,
+        id: &str,
+        phase: Phase,
+        date: Date,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let sub = self.submission(id)?;
+        let tz = self.policy.sla.calendar.time_zone().clone();
+        let review = self.review(&sub, at)?;
+        let began = review
+            .assessment
+            .clocks
+            .iter()
+            .rev()
+            .find(|c| c.phase == phase)
+            .map(|c| c.started_at.to_zoned(tz.clone()).date());
+        let earliest = began.unwrap_or_else(|| at.to_zoned(tz.clone()).date());
+        if date < earliest {
+            return Err(WorkflowError::Refused(match began {
+                Some(b) => format!(
+                    "{}: {date} is before {} began ({b}); promise a date on or after it",
+                    safe_line(id),
+                    phase.label()
+                ),
+                None => format!(
+                    "{}: {date} is in the past and {} has not begun; promise a date from today ({earliest})",
+                    safe_line(id),
+                    phase.label()
+                ),
+            }));
+        }
+        self.store
+            .set_promise(&sub.id, &PhasePromise { phase, date }, analyst, at)?;
+        Ok(())
+    }
+
+    /// Applies changes to one submission's issue list; `Err(why)` when a finding someone
+    /// else changed (or a missing reason) refuses the whole edit.
+    pub fn edit_issues(
+        &mut self,
+        id: &str,
+        edits: &[IssueEdit],
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<std::result::Result<usize, String>> {
+        Ok(self
+            .store
+            .apply_issue_edits(id, edits, analyst, at)?
+            .map(|()| edits.len())
+            .map_err(|refused| refused.to_string()))
+    }
+
+    /// Queues a failed (or waiting) email again, due now. False if it was sent or is gone.
+    pub fn retry_email(&mut self, id: i64, at: Timestamp) -> Result<bool> {
+        Ok(self.store.retry_email(id, at)?)
+    }
+}
+
+/// The issue list as `$EDITOR` shows it, with what reading it back needs.
+#[derive(Debug, Clone)]
+pub struct IssueListEdit {
+    pub id: String,
+    pub text: String,
+    pub issues: Vec<Issue>,
+    pub own: Vec<OwnFinding>,
+}
+
+impl IssueListEdit {
+    pub fn of(sub: &Submission, issues: Vec<Issue>) -> IssueListEdit {
+        IssueListEdit {
+            id: sub.id.clone(),
+            text: edit_text(&sub.id, &sub.app_name, &issues),
+            issues,
+            own: sub.notes.own.clone(),
+        }
+    }
+
+    /// The changes the edited text makes; a mistake names its line and changes nothing.
+    pub fn changes(&self, edited: &str) -> std::result::Result<Vec<IssueEdit>, EditError> {
+        parse_edit(edited, &self.issues, &self.own)
+    }
+}
