@@ -72,3 +72,24 @@ pub fn file_safe(name: &str) -> String {
         })
         .collect()
 }
+
+/// Where to cut `s` so the head fits `width` columns: after the last space that fits, else
+/// at the width (a byte index on a character boundary; all of `s` when it fits).
+pub fn wrap_point(s: &str, width: usize) -> usize {
+    let mut used = 0;
+    let mut last_space = None;
+    for (i, c) in s.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            return match last_space {
+                Some(sp) if sp > 0 => sp,
+                _ => i.max(c.len_utf8().min(s.len())),
+            };
+        }
+        if c == ' ' {
+            last_space = Some(i);
+        }
+        used += w;
+    }
+    s.len()
+}

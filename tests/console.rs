@@ -636,3 +636,122 @@ fn the_read_only_banner_fits_at_80_columns_with_the_clock() {
     assert!(top.contains("READ-ONLY"), "{top}");
     assert!(top.trim_end().ends_with("UTC"), "the clock is whole: {top}");
 }
+
+/// Selects `id` in the All tab.
+fn select_id(app: &mut App, id: &str) {
+    app.update(key(KeyCode::Char('5')));
+    while app.selected_row().map(|r| r.sub.id.as_str()) != Some(id) {
+        let before = app.selected;
+        app.update(key(KeyCode::Char('j')));
+        assert_ne!(app.selected, before, "{id} not in the queue");
+    }
+}
+
+#[test]
+fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() {
+    // 000:84 "If QA testing is successful, your integration is automatically published":
+    // open blockers stop publishing and passing initial review.
+    let mut app = sample_app(NOW, 120, 40);
+    app.email_switches.qa_started = false;
+    for id in ["OIN-2026-0116", "OIN-2026-0131"] {
+        select_id(&mut app, id);
+        app.update(key(KeyCode::Char(' ')));
+    }
+    app.update(key(KeyCode::Char('m')));
+    let choice = app
+        .move_choices()
+        .into_iter()
+        .find(|c| c.to == ReviewState::QaTesting)
+        .unwrap();
+    assert_eq!(
+        choice.stopped,
+        vec![
+            ("OIN-2026-0116".to_string(), 3),
+            ("OIN-2026-0131".to_string(), 1)
+        ]
+    );
+    let theme = dark();
+    let buf = render(&app, &theme);
+    let text = screen(&buf);
+    let y = (0..buf.area.height)
+        .find(|&y| line(&buf, y).contains("gate stops 2 (open blockers)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let x = line(&buf, y).find("gate stops").unwrap();
+    let x = line(&buf, y)[..x].chars().count() as u16;
+    assert_eq!(
+        buf[(x, y)].fg,
+        theme.error.fg.unwrap(),
+        "the gate note is an error"
+    );
+    // The issue-list move says its email goes through the preview.
+    assert!(
+        text.contains("✉ issue list email, previewed first"),
+        "{text}"
+    );
+    // To QA testing: Down, Enter, no reason, Enter; the confirmation names them.
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::Confirm { .. }), "{:?}", app.mode);
+    let text = screen(&render(&app, &theme));
+    assert!(
+        text.contains("Move 0 submission(s) to To be QA tested by Okta?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("A gate stops 2: OIN-2026-0116 (3 blockers), OIN-2026-0131 (1 blocker)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_email_preview_sends_or_moves_without_email() {
+    use oin_review::store::MoveItem;
+    use oin_review::workflow::{MailPreview, MoveAsk};
+    let mut app = sample_app(NOW, 120, 40);
+    let items = vec![MoveItem {
+        id: "OIN-2026-0116".into(),
+        expected_version: Some(1),
+    }];
+    let ask = MoveAsk {
+        reason: Some("asked by phone".into()),
+        ..MoveAsk::new(items.clone(), ReviewState::IsvReview)
+    };
+    let preview = MailPreview {
+        emails: Vec::new(),
+        errors: vec![("OIN-2026-0116".into(), "no escalation contact".into())],
+        ask: Some(ask),
+        items: items.clone(),
+    };
+    // With nothing to send the preview says why, and the analyst can still move without email.
+    app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
+        preview,
+    ))));
+    assert!(
+        matches!(app.mode, Mode::MailPreview { .. }),
+        "{:?}",
+        app.mode
+    );
+    let text = screen(&render(&app, &dark()));
+    assert!(
+        text.contains("nothing to send · m: move 1 without email (the audit log says so)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("OIN-2026-0116: no email (no escalation contact)"),
+        "{text}"
+    );
+    assert!(
+        app.update(key(KeyCode::Char('y'))).is_empty(),
+        "y has nothing to send"
+    );
+    let actions = app.update(key(KeyCode::Char('m')));
+    match actions.as_slice() {
+        [Action::Db(DbRequest::Write(Write::Move(ask)))] => {
+            assert_eq!(ask.to, ReviewState::IsvReview);
+            assert_eq!(ask.items, items);
+        }
+        other => panic!("m moves without email: {other:?}"),
+    }
+    assert_eq!(app.mode, Mode::Normal);
+}

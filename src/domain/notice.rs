@@ -139,10 +139,11 @@ pub struct Notice {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoticeError {
+    /// The submission (named by the caller) has no included issue.
     #[error(
-        "{0} has no issues to email: every finding is left out or there are none (add one with `n` in the console or `oin-review finding add`)"
+        "no issues to email: every finding is left out or there are none (add one with `n` in the console or `oin-review finding add`)"
     )]
-    NoIssues(String),
+    NoIssues,
 }
 
 /// Business time in words: "3 business days", "1 business day and 4 hours", "5 hours".
@@ -328,7 +329,7 @@ pub fn notice(
         EmailKind::Issues => {
             let listed = emailed(issues);
             if listed.is_empty() {
-                return Err(NoticeError::NoIssues(id.clone()));
+                return Err(NoticeError::NoIssues);
             }
             // The phase the item was in when the issues were found.
             let found_in = Phase::of(after.state)

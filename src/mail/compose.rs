@@ -208,22 +208,18 @@ pub fn compose(
     config: &MailConfig,
     templates: &Templates,
 ) -> Result<Composed, MailError> {
+    // The caller names the submission; these say what is wrong with it.
     let Some(contact) = sub.escalation_email() else {
-        return Err(MailError::Address(
-            match sub.escalation_contact.as_deref() {
-                Some(c) if !c.trim().is_empty() => format!(
-                    "{}: the escalation contact \"{}\" is not an email address; ask the ISV for an email distribution list and import it again",
-                    safe_line(&sub.id),
-                    safe_line(c)
-                ),
-                _ => format!(
-                    "{} has no escalation contact to send to: add one to the submission and import it again",
-                    safe_line(&sub.id)
-                ),
-            },
-        ));
+        return Err(MailError::Address(match sub.escalation_contact.as_deref() {
+            Some(c) if !c.trim().is_empty() => format!(
+                "the escalation contact \"{}\" is not an email address; ask the ISV for an email distribution list and import it again",
+                safe_line(c)
+            ),
+            _ => "no escalation contact to send to: add one to the submission and import it again"
+                .to_string(),
+        }));
     };
-    let to = mailbox(&format!("{}: escalation contact", sub.id), contact)?;
+    let to = mailbox("the escalation contact", contact)?;
     let from = mailbox("[mail] from in the config", &config.from)?;
     let cc = config
         .cc

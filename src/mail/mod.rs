@@ -11,7 +11,7 @@ pub use deliver::{DeliveryReport, STALE_CLAIM, Transport, deliver_due};
 pub enum MailError {
     #[error("{0}")]
     Template(String),
-    #[error("address: {0}")]
+    #[error("{0}")]
     Address(String),
     #[error("building the message: {0}")]
     Build(String),

@@ -450,11 +450,17 @@ fn create_db_file(path: &Path, group: Option<&str>) -> Result<()> {
 }
 
 /// Timestamps are stored as RFC 3339 UTC text at whole seconds, so they sort as text.
+/// Truncated, not rounded: a write recorded half a second into the future would not show
+/// in a read made just after it (reads evaluate history up to their `now`).
 pub(crate) fn fmt_ts(t: Timestamp) -> String {
-    t.round(Unit::Second)
-        .unwrap_or(t)
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    t.round(
+        jiff::TimestampRound::new()
+            .smallest(Unit::Second)
+            .mode(jiff::RoundMode::Trunc),
+    )
+    .unwrap_or(t)
+    .strftime("%Y-%m-%dT%H:%M:%SZ")
+    .to_string()
 }
 
 pub(crate) fn parse_ts(s: &str) -> Result<Timestamp> {

@@ -99,7 +99,7 @@ pub enum MoveRefused {
     #[error("not moved: the batch was all-or-nothing and {0} item(s) were refused")]
     NotApplied(usize),
     #[error(
-        "stopped by {} open blocker(s): {}; fix them, or leave a lint finding out with a reason (overriding needs --force --reason)",
+        "stopped by {} open blocker(s): {}; fix them, or leave a lint finding out with a reason; overriding is a correction: `oin-review move --force --reason TEXT`",
         .0.len(),
         .0.iter().map(|b| b.key.as_str()).collect::<Vec<_>>().join(", ")
     )]

@@ -216,6 +216,12 @@ impl App {
                 self.mode = Mode::Normal;
                 self.preview = None;
             }
+            Some(Command::Yes) if self.preview.as_ref().is_some_and(|p| p.emails.is_empty()) => {
+                self.say(
+                    Level::Warn,
+                    "nothing to send: m moves without email, Esc cancels",
+                );
+            }
             Some(Command::Yes) => {
                 self.mode = Mode::Normal;
                 if let Some(p) = self.preview.take() {
@@ -306,7 +312,7 @@ impl App {
     pub(super) fn on_mail_event(&mut self, ev: WorkerEvent) {
         match ev {
             WorkerEvent::MailPreview(p) => {
-                if p.emails.is_empty() {
+                if p.emails.is_empty() && p.ask.is_none() {
                     self.mode = Mode::Report {
                         title: "no email written: nothing was sent or moved".into(),
                         lines: p
@@ -317,6 +323,16 @@ impl App {
                         scroll: 0,
                     };
                     self.say(Level::Warn, "no email could be written (see the report)");
+                } else if p.emails.is_empty() {
+                    self.say(
+                        Level::Warn,
+                        format!(
+                            "no email could be written for {}: m moves without email, Esc cancels",
+                            p.errors.len()
+                        ),
+                    );
+                    self.preview = Some(p);
+                    self.mode = Mode::MailPreview { scroll: 0 };
                 } else {
                     self.say(
                         Level::Info,

@@ -2,7 +2,7 @@
 //! the analyst to look at, queueing them with their move in one transaction, and the
 //! "received" emails an import sends when asked.
 
-use super::moves::{Gate, MoveAsk};
+use super::moves::MoveAsk;
 use super::{Result, Workflow, WorkflowError};
 use crate::config::MailConfig;
 use crate::domain::notice::{EmailKind, notice};
@@ -11,7 +11,6 @@ use crate::domain::{
 };
 use crate::mail::{Composed, Templates, compose};
 use crate::store::{ImportSummary, MoveItem, MoveOutcome, MoveRequest, NewEmail};
-use crate::text::safe_line;
 use jiff::Timestamp;
 
 /// What composing needs: the `[mail]` config and the templates (or why they failed).
@@ -165,10 +164,7 @@ impl Workflow {
             .filter(|i| emails.iter().any(|e| e.submission_id == i.id))
             .cloned()
             .collect();
-        let gate = Gate {
-            policy: &self.policy,
-            now: at,
-        };
+        let gate = self.gate(at);
         let reasons: Option<String> = match &preview.ask {
             Some(ask) => {
                 let given = ask.checked_reason()?;
@@ -238,7 +234,7 @@ impl Workflow {
                 .map_err(|e| e.to_string())?;
                 compose(stored, &n, &thread, at, &config, templates)
                     .map(|c| c.to_new_email())
-                    .map_err(|e| format!("{}: {e}", safe_line(&stored.id)))
+                    .map_err(|e| e.to_string())
             };
         Ok(self
             .store

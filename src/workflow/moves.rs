@@ -61,22 +61,30 @@ impl MoveAsk {
 }
 
 /// The gates, decided on the submission as the move's transaction sees it.
-pub(super) struct Gate<'a> {
-    pub policy: &'a Policy,
-    pub now: Timestamp,
+pub(super) struct Gate {
+    policy: std::sync::Arc<Policy>,
+    now: Timestamp,
 }
 
-impl MoveGate for Gate<'_> {
+impl MoveGate for Gate {
     fn applies(&self, from: ReviewState, to: ReviewState) -> bool {
         is_gated(from, to)
     }
 
     fn blockers(&self, sub: &Submission, facts: &QueueFacts) -> Vec<Blocker> {
-        open_blockers(&Review::of(sub, self.policy, facts, self.now).issues)
+        open_blockers(&Review::of(sub, &self.policy, facts, self.now).issues)
     }
 }
 
 impl Workflow {
+    /// The gates as of `at`.
+    pub(super) fn gate(&self, at: Timestamp) -> Gate {
+        Gate {
+            policy: self.policy.clone(),
+            now: at,
+        }
+    }
+
     /// Moves the items in one transaction, past the gates only with `force` (each event
     /// records what it overrode). No email goes with it; when the move has an email the
     /// config sends, the event says it was moved without one.
@@ -94,10 +102,7 @@ impl Workflow {
             }),
             _ => reason.map(str::to_string),
         };
-        let gate = Gate {
-            policy: &self.policy,
-            now: at,
-        };
+        let gate = self.gate(at);
         Ok(self.store.move_submissions(&MoveRequest {
             items: &ask.items,
             to: ask.to,

@@ -107,6 +107,34 @@ pub fn submission_json(id: &str, state: &str) -> serde_json::Value {
     })
 }
 
+/// A Wizard SAML submission that passes every rule: in initial review since `submitted_at`,
+/// its IdP flow test run two hours before. What a gate lets through.
+pub fn passing_json(id: &str, submitted_at: &str) -> serde_json::Value {
+    let at: jiff::Timestamp = submitted_at.parse().expect("an RFC 3339 instant");
+    let ran = (at - jiff::SignedDuration::from_hours(2)).to_string();
+    serde_json::json!({
+        "id": id,
+        "app_name": format!("Good {id}"),
+        "isv": "Good Co",
+        "app_website": "https://good.example",
+        "submitter_email": "dev@good.example",
+        "dev_org": format!("dev-{id}.okta.com"),
+        "path": "wizard",
+        "protocols": ["saml"],
+        "description": "A good integration.",
+        "logo": {"file": "g.png", "format": "png", "bytes": 1000},
+        "support_contacts": [{"kind": "email", "value": "help@good.example"}],
+        "escalation_contact": "okta-escalations@good.example",
+        "test_account": {"url": "https://good.example/login", "username": "isvtest@okta.com", "password": "pw-good"},
+        "config_doc_url": "https://good.example/docs",
+        "multi_tenant": true,
+        "sso": {"idp_flow": true, "saml_signature": "sha256"},
+        "state": "initial_review",
+        "history": [{"to": "initial_review", "at": submitted_at, "by": "isv"}],
+        "test_results": [{"instance": "good-dev", "protocol": "saml", "test_case": "idp_flow", "result": "passed", "run_at": ran}]
+    })
+}
+
 /// A console app on the sample submissions, assessed at `now`, without a database.
 pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::App {
     use oin_review::tui::app::{App, Msg};

@@ -171,7 +171,7 @@ pub fn filter_menu(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, curs
 pub fn move_picker(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, cursor: usize) {
     let choices = app.move_choices();
     let total = choices.first().map_or(0, |c| c.total);
-    let rect = centered(area, 72, choices.len() as u16 * 2 + 4);
+    let rect = centered(area, 72, choices.len() as u16 * 2 + 3);
     let mut lines = vec![Line::from(Span::styled(
         format!(" Move {total} submission(s) to:"),
         theme.dim,
@@ -195,7 +195,7 @@ pub fn move_picker(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, curs
         let mut note = vec![Span::raw("   ")];
         if !c.stopped.is_empty() {
             note.push(Span::styled(
-                format!("a gate stops {} (open blockers)", c.stopped.len()),
+                format!("gate stops {} (open blockers)", c.stopped.len()),
                 theme.error,
             ));
         }
@@ -204,7 +204,7 @@ pub fn move_picker(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, curs
                 note.push(Span::styled(" · ", theme.dim));
             }
             note.push(Span::styled(
-                format!("sends the {} email (preview first)", kind.short()),
+                format!("✉ {} email, previewed first", kind.short()),
                 theme.warn,
             ));
         }
@@ -367,25 +367,42 @@ pub fn report(
     lines: &[String],
     scroll: u16,
 ) {
+    let width = 90.min(area.width.saturating_sub(2)).max(10);
+    // Each line wraps within the box, its continuation indented under its text.
+    let inner = width.saturating_sub(3) as usize;
+    let mut text: Vec<Line> = Vec::new();
+    for l in lines {
+        let safe = crate::text::safe_line(l);
+        let mut rest: &str = &safe;
+        let mut first = true;
+        while !rest.is_empty() {
+            let room = if first {
+                inner
+            } else {
+                inner.saturating_sub(4)
+            }
+            .max(8);
+            let cut = crate::text::wrap_point(rest, room);
+            let (head, tail) = rest.split_at(cut);
+            text.push(Line::from(Span::styled(
+                format!("{}{}", if first { " " } else { "     " }, head.trim_end()),
+                theme.text,
+            )));
+            rest = tail.trim_start();
+            first = false;
+        }
+    }
     let rect = centered(
         area,
-        90,
-        (lines.len() as u16 + 2).min(area.height.saturating_sub(4)),
+        width,
+        (text.len() as u16 + 2).min(area.height.saturating_sub(4)),
     );
-    let text: Vec<Line> = lines
-        .iter()
-        .map(|l| {
-            Line::from(Span::styled(
-                format!(" {}", crate::text::safe_line(l)),
-                theme.text,
-            ))
-        })
-        .collect();
+    let max_scroll = (text.len() as u16).saturating_sub(rect.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(text)
             .block(popup(title, theme))
-            .scroll((scroll, 0)),
+            .scroll((scroll.min(max_scroll), 0)),
         rect,
     );
 }
@@ -491,6 +508,13 @@ pub fn mail_preview(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scr
     let rect = centered(area, 100, area.height.saturating_sub(2));
     let mut lines = Vec::new();
     match p.move_to() {
+        Some(_) if p.emails.is_empty() => lines.push(Line::from(Span::styled(
+            format!(
+                " nothing to send · m: move {} without email (the audit log says so) · Esc: cancel",
+                p.items.len()
+            ),
+            theme.accent,
+        ))),
         Some(to) => {
             lines.push(Line::from(Span::styled(
                 format!(
@@ -516,7 +540,7 @@ pub fn mail_preview(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scr
     for (id, e) in &p.errors {
         lines.push(Line::from(Span::styled(
             format!(
-                " {}: no email ({}); it is not moved",
+                " {}: no email ({})",
                 crate::text::safe_line(id),
                 crate::text::safe_line(e)
             ),

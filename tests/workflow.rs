@@ -1,0 +1,674 @@
+//! The workflow layer as a user meets it from the command line: clocks that no undo or
+//! correction can reset, the gates, the email of every phase, and the email content per
+//! path and protocol. Seed citations are file:line in ../shared/seeds/.
+
+mod common;
+
+use common::{Sandbox, passing_json, submission_json, text};
+use jiff::{SignedDuration, Timestamp};
+use mail_parser::MessageParser;
+use serde_json::{Value, json};
+
+/// An instant `days` (and a minute) before the real now: writes are recorded at the real
+/// time, and history must not lie in their future.
+fn ago(days: i64) -> String {
+    (Timestamp::now() - SignedDuration::from_hours(24 * days) - SignedDuration::from_mins(1))
+        .round(jiff::Unit::Second)
+        .unwrap()
+        .to_string()
+}
+
+/// A submission that passes every rule (what a gate lets through), with this history.
+fn clean(id: &str, state: &str, history: Value) -> Value {
+    let submitted = history
+        .as_array()
+        .and_then(|h| h.iter().rev().find(|e| e["to"] == "initial_review"))
+        .map(|e| e["at"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| ago(0));
+    let mut v = passing_json(id, &submitted);
+    v["state"] = json!(state);
+    v["history"] = history;
+    v["sso"]["saml_signature"] = json!("SHA-256");
+    v
+}
+
+fn show(sb: &Sandbox, id: &str) -> Value {
+    serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap()
+}
+
+fn clocks(sb: &Sandbox, id: &str) -> Vec<Value> {
+    show(sb, id)["sla"]["clocks"].as_array().unwrap().clone()
+}
+
+fn eml_files(sb: &Sandbox) -> Vec<mail_parser::Message<'static>> {
+    let dir = sb.path("data/oin-review/outbox-files");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let bytes: &'static [u8] = Box::leak(std::fs::read(f).unwrap().into_boxed_slice());
+            MessageParser::default().parse(bytes).unwrap()
+        })
+        .collect()
+}
+
+fn body(m: &mail_parser::Message) -> String {
+    m.body_text(0).unwrap().to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// SLA integrity: DOMAIN.md "An undo or a correction puts the item back where it was, clock
+// included"; 002:152 the published targets.
+
+#[test]
+fn an_undo_restores_the_clock_and_the_breach_stays_on_record() {
+    let sb = Sandbox::new();
+    let history = json!([
+        {"to": "draft", "at": ago(20), "by": "isv"},
+        {"to": "initial_review", "at": ago(12), "by": "isv"}
+    ]);
+    sb.import_values(&[clean("U-1", "initial_review", history)]);
+    let before = clocks(&sb, "U-1");
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0]["status"], "breached", "{before:?}");
+    // The move the issue names, then an undo (the CLI and the console call the same undo).
+    sb.ok(&["move", "--to", "qa_testing", "U-1"]);
+    let moved = clocks(&sb, "U-1");
+    assert_eq!(moved[0]["status"], "stopped");
+    assert_eq!(
+        moved[0]["breached_at"], before[0]["breached_at"],
+        "the breach stays on record after the phase ends"
+    );
+    assert!(moved[0]["overrun_seconds"].as_i64().unwrap() > 0);
+    assert_eq!(moved[1]["phase"], "qa_testing");
+    sb.ok(&["undo"]);
+    let after = clocks(&sb, "U-1");
+    assert_eq!(after.len(), 1, "no fresh cycle: {after:?}");
+    for key in ["phase", "entered_at", "started_at", "due", "breached_at"] {
+        assert_eq!(after[0][key], before[0][key], "{key}");
+    }
+    assert_eq!(after[0]["status"], "breached");
+    let text = sb.ok(&["show", "U-1"]);
+    assert!(text.contains("initial review  breached"), "{text}");
+    assert!(text.contains("      breached "), "{text}");
+}
+
+#[test]
+fn a_correction_continues_the_phase_clock_unless_it_restarts_it() {
+    let sb = Sandbox::new();
+    let history = json!([
+        {"to": "initial_review", "at": ago(12), "by": "isv"},
+        {"to": "qa_testing", "at": ago(1), "by": "ana"}
+    ]);
+    sb.import_values(&[
+        clean("C-1", "qa_testing", history.clone()),
+        clean("C-2", "qa_testing", history),
+    ]);
+    let initial_before = clocks(&sb, "C-1")[0].clone();
+    assert_eq!(initial_before["status"], "stopped");
+    // qa_testing -> initial_review is outside the table: a correction, forced with a reason.
+    let out = sb.run(&["move", "--to", "initial_review", "C-1"]);
+    assert!(!out.status.success());
+    sb.ok(&[
+        "move",
+        "--to",
+        "initial_review",
+        "--force",
+        "--reason",
+        "QA began too early",
+        "C-1",
+    ]);
+    let c = clocks(&sb, "C-1");
+    let initial: Vec<&Value> = c
+        .iter()
+        .filter(|c| c["phase"] == "initial_review")
+        .collect();
+    assert_eq!(initial.len(), 1, "the same clock continues: {c:?}");
+    assert_eq!(initial[0]["status"], "breached");
+    assert_eq!(initial[0]["started_at"], initial_before["started_at"]);
+    assert_eq!(initial[0]["breached_at"], initial_before["breached_at"]);
+    assert!(
+        initial[0]["used_seconds"].as_i64() >= initial_before["used_seconds"].as_i64(),
+        "the time used is kept"
+    );
+    // --restart-clock starts a fresh one, and the audit log says so.
+    let refused = sb.run(&[
+        "move",
+        "--to",
+        "initial_review",
+        "--force",
+        "--restart-clock",
+        "C-2",
+    ]);
+    assert!(!refused.status.success(), "a restart needs a reason");
+    sb.ok(&[
+        "move",
+        "--to",
+        "initial_review",
+        "--force",
+        "--restart-clock",
+        "--reason",
+        "resubmitted from scratch",
+        "C-2",
+    ]);
+    let c = clocks(&sb, "C-2");
+    let last = c.last().unwrap();
+    assert_eq!(last["phase"], "initial_review");
+    assert_eq!(last["status"], "on_track", "{c:?}");
+    let event = show(&sb, "C-2")["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(event["restart_clock"], true);
+    assert!(sb.ok(&["show", "C-2"]).contains("[clock restarted]"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Gates: 000:84 "If QA testing is successful, your integration is automatically published".
+
+#[test]
+fn open_blockers_stop_publishing_and_passing_initial_review_unless_forced() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb.run(&["move", "--to", "published", "OIN-2026-0105"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains(
+            "OIN-2026-0105  refused  stopped by 4 open blocker(s): config.variables_count"
+        ),
+        "{stdout}"
+    );
+    // The refusal lists each blocker with the sentence the ISV reads.
+    assert!(
+        stdout.contains("    config.variables_count  Use at most 3 integration variables"),
+        "{stdout}"
+    );
+    assert_eq!(show(&sb, "OIN-2026-0105")["state"], "qa_testing");
+    // Initial review to QA is gated too.
+    let out = sb.run(&["move", "--to", "qa_testing", "OIN-2026-0116"]);
+    assert!(
+        text(&out).0.contains("stopped by 3 open blocker(s)"),
+        "{}",
+        text(&out).0
+    );
+    // A blocker the analyst left out (with a reason) no longer stops it; their own does.
+    sb.ok(&[
+        "finding",
+        "leave-out",
+        "OIN-2026-0116",
+        "docs.config_doc_missing",
+        "--reason",
+        "the guide is in the portal",
+    ]);
+    let out = sb.run(&["move", "--to", "qa_testing", "OIN-2026-0116"]);
+    assert!(
+        text(&out).0.contains("stopped by 2 open blocker(s)"),
+        "{}",
+        text(&out).0
+    );
+    // --force --reason overrides, and the event records the blockers it overrode.
+    let out = sb.ok(&[
+        "move",
+        "--to",
+        "published",
+        "--force",
+        "--reason",
+        "lead approved the exception",
+        "OIN-2026-0105",
+    ]);
+    assert!(
+        out.contains("OIN-2026-0105  moved    qa_testing -> published (forced)"),
+        "{out}"
+    );
+    let s = show(&sb, "OIN-2026-0105");
+    let last = s["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["forced"], true);
+    assert_eq!(
+        last["overrode"],
+        json!([
+            "config.variables_count",
+            "config.variable_name",
+            "config.variable_incomplete",
+            "tests.not_valid_at_submission"
+        ])
+    );
+    assert!(
+        sb.ok(&["show", "OIN-2026-0105"])
+            .contains("[overrode config.variables_count")
+    );
+    // A clean submission passes the gate.
+    let history = json!([{"to": "initial_review", "at": ago(1), "by": "isv"}]);
+    sb.import_values(&[clean("G-1", "initial_review", history)]);
+    let out = sb.ok(&["move", "--to", "qa_testing", "G-1"]);
+    assert!(
+        out.contains("G-1  moved    initial_review -> qa_testing"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_move_to_published_sends_the_published_email_never_an_issue_list() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // The issue's case: 0117 has an open blocker, so the gate refuses, and nothing is sent.
+    let out = sb.run(&["mail", "send", "OIN-2026-0117", "--move-to", "published"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .1
+            .contains("stopped by 1 open blocker(s): scim.evidence_missing")
+    );
+    assert!(eml_files(&sb).is_empty());
+    sb.ok(&[
+        "mail",
+        "send",
+        "OIN-2026-0117",
+        "--move-to",
+        "published",
+        "--force",
+        "--reason",
+        "links received by email",
+    ]);
+    let mails = eml_files(&sb);
+    assert_eq!(mails.len(), 1);
+    let subject = mails[0].subject().unwrap();
+    assert_eq!(
+        subject,
+        "[OIN] Relecloud Directory Sync (OIN-2026-0117): published in the OIN catalog"
+    );
+    let b = body(&mails[0]);
+    assert!(
+        b.contains("is now published in the Okta Integration Network catalog"),
+        "{b}"
+    );
+    assert!(
+        !b.contains("issue"),
+        "a published email lists no issues: {b}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// An email at every phase: 004:649 "Okta sends you an email at each phase of the process to
+// inform you of the status, the expected phase completion date, and any issues for you to
+// fix"; 000:74 "queued for review and also includes the date when the initial review is
+// expected to finish"; 004:642.
+
+#[test]
+fn the_preview_of_each_move_is_the_email_of_its_phase_with_the_expected_date() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let results = sb.write(
+        "results.json",
+        include_str!("../data/sample-tester-results.json"),
+    );
+    sb.ok(&["import-results", results.to_str().unwrap()]);
+    // Evaluated at a fixed instant: Mon 2026-11-23 09:00 UTC.
+    let at = "2026-11-23T09:00:00Z";
+    let qa = sb.ok(&[
+        "--as-of",
+        at,
+        "mail",
+        "preview",
+        "OIN-2026-0142",
+        "--move-to",
+        "qa_testing",
+    ]);
+    assert!(
+        qa.contains(
+            "Subject: [OIN] Acme Expense (OIN-2026-0142): initial review passed, now in QA testing"
+        ),
+        "{qa}"
+    );
+    // Five business days from Monday 09:00, Thanksgiving (Thu 26 Nov) skipped: Tue 1 Dec.
+    assert!(
+        qa.contains("We expect to complete QA testing by Tuesday, December 1, 2026."),
+        "{qa}"
+    );
+    assert!(!qa.contains("has no issues"), "{qa}");
+    // Back from the ISV: received again, as a resubmission, with the initial review's date.
+    let received = sb.ok(&[
+        "--as-of",
+        at,
+        "mail",
+        "preview",
+        "OIN-2026-0104",
+        "--move-to",
+        "initial_review",
+    ]);
+    assert!(
+        received.contains("resubmission queued for initial review"),
+        "{received}"
+    );
+    assert!(
+        received.contains("We expect to complete the initial review by"),
+        "{received}"
+    );
+    let final_review = sb.ok(&[
+        "--as-of",
+        at,
+        "mail",
+        "preview",
+        "OIN-2026-0106",
+        "--move-to",
+        "final_review",
+    ]);
+    assert!(
+        final_review.contains("fixes received, in final review"),
+        "{final_review}"
+    );
+    assert!(
+        final_review.contains("We expect to complete the final review by"),
+        "{final_review}"
+    );
+    // A move back to draft sends nothing, and the preview says so (exit 0).
+    let none = sb.ok(&["mail", "preview", "OIN-2026-0108", "--move-to", "draft"]);
+    assert_eq!(
+        none.trim(),
+        "OIN-2026-0108: no email: a move to draft sends no email"
+    );
+}
+
+#[test]
+fn a_move_sends_its_email_only_when_asked_and_the_audit_log_says_which() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // A plain move sends nothing (a script cannot surprise a thousand ISVs).
+    sb.ok(&[
+        "move",
+        "--to",
+        "isv_review",
+        "OIN-2026-0142",
+        "--reason",
+        "logo",
+    ]);
+    assert!(sb.ok(&["outbox"]).contains("the outbox is empty"));
+    let last = show(&sb, "OIN-2026-0142")["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["reason"], "logo [no email]");
+    // --email queues each item's email with the move, in one transaction.
+    let out = sb.ok(&[
+        "move",
+        "--to",
+        "initial_review",
+        "--email",
+        "OIN-2026-0142",
+        "OIN-2026-0104",
+    ]);
+    assert!(
+        out.contains("OIN-2026-0142  email    received to okta-escalations@acme.example"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 moved to initial_review, 0 refused"),
+        "{out}"
+    );
+    let listed: Vec<Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|e| e["kind"] == "received"));
+    let last = show(&sb, "OIN-2026-0104")["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("with the received email"),
+        "{last}"
+    );
+    // The date the email states is recorded as the phase's promise.
+    let s = show(&sb, "OIN-2026-0104");
+    let current = &s["sla"]["current"];
+    assert_eq!(current["phase"], "initial_review");
+    assert!(current["promised"].is_string(), "{current}");
+    let flushed = sb.ok(&["outbox", "flush"]);
+    assert!(flushed.contains("2 sent"), "{flushed}");
+    let mails = eml_files(&sb);
+    let acme = mails
+        .iter()
+        .find(|m| m.subject().unwrap().contains("OIN-2026-0142"))
+        .unwrap();
+    assert_eq!(
+        acme.subject().unwrap(),
+        "[OIN] Acme Expense (OIN-2026-0142): resubmission queued for initial review"
+    );
+    let b = body(acme);
+    let promised = show(&sb, "OIN-2026-0142")["sla"]["current"]["promised"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let date: jiff::civil::Date = promised.parse().unwrap();
+    assert!(
+        b.contains(&format!(
+            "We expect to complete the initial review by {}",
+            date.strftime("%A, %B %-d, %Y")
+        )),
+        "{b}"
+    );
+    // One whose email cannot be written is not moved (no escalation contact).
+    let out = sb.run(&["move", "--to", "isv_review", "--email", "OIN-2026-0113"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .0
+            .contains("OIN-2026-0113  refused  no email, not moved: no escalation contact"),
+        "{}",
+        text(&out).0
+    );
+    assert_eq!(show(&sb, "OIN-2026-0113")["state"], "initial_review");
+}
+
+#[test]
+fn import_notify_sends_the_received_email_and_a_plain_import_sends_none() {
+    let sb = Sandbox::new();
+    let mut v = submission_json("N-1", "initial_review");
+    v["escalation_contact"] = json!("ops@isv.example");
+    v["history"] = json!([
+        {"to": "draft", "at": ago(3), "by": "isv"},
+        {"to": "initial_review", "at": ago(0), "by": "isv"}
+    ]);
+    let mut quiet = submission_json("N-2", "initial_review");
+    quiet["escalation_contact"] = json!("ops2@isv.example");
+    sb.import_values(&[quiet]);
+    assert!(sb.ok(&["outbox"]).contains("the outbox is empty"));
+    let f = sb.write("new.json", serde_json::to_vec(&[v.clone()]).unwrap());
+    let out = sb.ok(&["import", "--notify", f.to_str().unwrap()]);
+    assert!(out.contains("1 \"received\" email(s) queued"), "{out}");
+    // Importing it again (already in initial review) sends nothing more.
+    let out = sb.ok(&["import", "--notify", f.to_str().unwrap()]);
+    assert!(out.contains("0 \"received\" email(s) queued"), "{out}");
+    sb.ok(&["outbox", "flush"]);
+    let mails = eml_files(&sb);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].subject().unwrap(),
+        "[OIN] App N-1 (N-1): queued for initial review"
+    );
+    assert!(body(&mails[0]).contains("We expect to complete the initial review by"));
+}
+
+#[test]
+fn each_kind_of_email_can_be_switched_off_in_the_config() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    sb.write(
+        "config/oin-review/config.toml",
+        "[mail.emails]\nqa_started = false\n",
+    );
+    let out = sb.ok(&[
+        "mail",
+        "preview",
+        "OIN-2026-0142",
+        "--move-to",
+        "qa_testing",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "OIN-2026-0142: no email: QA started emails are switched off in the config ([mail.emails] qa_started = false)"
+    );
+    let out = sb.run(&["mail", "send", "OIN-2026-0142", "--move-to", "qa_testing"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("switched off"), "{}", text(&out).1);
+    // Other kinds still go.
+    let out = sb.ok(&[
+        "mail",
+        "preview",
+        "OIN-2026-0142",
+        "--move-to",
+        "isv_review",
+    ]);
+    assert!(
+        out.contains("issues found in initial review") || out.contains("no issues"),
+        "{out}"
+    );
+    // A bad key is an error naming its line.
+    sb.write(
+        "config/oin-review/config.toml",
+        "[mail.emails]\nrecieved = false\n",
+    );
+    let out = sb.run(&["list"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("line 2"), "{}", text(&out).1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Email content per path and protocol.
+
+#[test]
+fn scim_only_isvs_get_scim_instructions_not_the_submission_tester() {
+    // 004:265 "The OIN Submission Tester only supports SSO integrations"; 004:458-470 the
+    // three SCIM test sets.
+    let sb = Sandbox::new();
+    sb.import_samples();
+    sb.ok(&["mail", "send", "OIN-2026-0117", "--move-to", "isv_fix_bugs"]);
+    let mails = eml_files(&sb);
+    let b = body(&mails[0]);
+    assert!(!b.contains("Submission Tester"), "{b}");
+    assert!(
+        b.contains("Run the Runscope SCIM spec tests and CRUD tests again"),
+        "{b}"
+    );
+    assert!(
+        b.contains("certify that the manual Okta SCIM test plan passed"),
+        "{b}"
+    );
+    // 004:651: a fix without Wizard (here Manager) edits lets QA continue.
+    assert!(
+        b.contains("If your fix needs no changes in the OIN Manager, reply"),
+        "{b}"
+    );
+}
+
+#[test]
+fn an_update_names_the_instance_version_of_each_missing_test() {
+    // 004:546 "test the flows for the updated version and the published version"; 004:574-575
+    // PUBLISHED VERSION / CURRENT VERSION.
+    let sb = Sandbox::new();
+    let mut v = submission_json("UP-1", "initial_review");
+    v["update_of"] = json!("Acme Old");
+    v["change_summary"] = json!("New logo");
+    v["escalation_contact"] = json!("ops@isv.example");
+    v["sso"] = json!({"idp_flow": true, "sp_flow": true, "saml_signature": "sha256"});
+    sb.import_values(&[v]);
+    let lint = sb.ok(&["lint", "UP-1"]);
+    assert!(
+        lint.contains("(SAML IdP flow (current version), SAML SP flow (current version), SAML IdP flow (published version), SAML SP flow (published version))"),
+        "{lint}"
+    );
+    let mail = sb.ok(&["mail", "preview", "UP-1", "--move-to", "isv_review"]);
+    assert!(
+        mail.contains("test both the current version's instances and the published version's"),
+        "{mail}"
+    );
+}
+
+#[test]
+fn a_promised_date_shows_only_in_its_phase_and_cannot_precede_it() {
+    let sb = Sandbox::new();
+    let mut v = submission_json("P-1", "qa_testing");
+    v["escalation_contact"] = json!("ops@isv.example");
+    v["history"] = json!([
+        {"to": "initial_review", "at": "2026-11-02T09:00:00Z", "by": "isv"},
+        {"to": "qa_testing", "at": "2026-11-05T09:00:00Z", "by": "ana"}
+    ]);
+    sb.import_values(&[v]);
+    let out = sb.run(&[
+        "promise",
+        "P-1",
+        "--phase",
+        "qa_testing",
+        "--date",
+        "2026-11-04",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .1
+            .contains("2026-11-04 is before QA testing began (2026-11-05)"),
+        "{}",
+        text(&out).1
+    );
+    sb.ok(&[
+        "promise",
+        "P-1",
+        "--phase",
+        "qa_testing",
+        "--date",
+        "2026-11-12",
+    ]);
+    sb.ok(&[
+        "finding",
+        "add",
+        "P-1",
+        "--severity",
+        "blocker",
+        "SSO fails.",
+    ]);
+    let mail = sb.ok(&["mail", "preview", "P-1", "--move-to", "isv_fix_bugs"]);
+    assert!(
+        !mail.contains("November 12"),
+        "a QA promise is not a fix-bugs date: {mail}"
+    );
+    assert!(!mail.contains("2026-11-12"), "{mail}");
+    assert!(
+        mail.contains("Once you resubmit your fixes, final review takes up to 1 business day."),
+        "{mail}"
+    );
+}
+
+#[test]
+fn a_phone_or_url_escalation_contact_is_a_finding_and_gets_no_email() {
+    // 001:83 "Escalation support contact: This is an email distribution list".
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let lint = sb.ok(&["lint", "OIN-2026-0139"]);
+    assert!(lint.contains("support.escalation_not_email"), "{lint}");
+    let out = sb.run(&[
+        "mail",
+        "preview",
+        "OIN-2026-0139",
+        "--move-to",
+        "isv_review",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains(
+            "the escalation contact \"https://contoso.example/escalations\" is not an email address"
+        ),
+        "{}",
+        text(&out).1
+    );
+}
