@@ -99,6 +99,22 @@ impl Default for EmailSwitches {
 }
 
 impl EmailSwitches {
+    /// The kind of email a move to `to` sends with these switches, or why it sends none.
+    pub fn for_move(
+        &self,
+        to: crate::domain::ReviewState,
+    ) -> Result<crate::domain::EmailKind, String> {
+        match crate::domain::EmailKind::for_move(to) {
+            None => Err(format!("a move to {to} sends no email")),
+            Some(kind) if !self.enabled(kind) => Err(format!(
+                "{} emails are switched off in the config ([mail.emails] {} = false)",
+                kind.short(),
+                kind.key()
+            )),
+            Some(kind) => Ok(kind),
+        }
+    }
+
     pub fn enabled(&self, kind: crate::domain::EmailKind) -> bool {
         use crate::domain::EmailKind;
         match kind {

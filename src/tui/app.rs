@@ -417,7 +417,7 @@ impl App {
                     applies: movable.len(),
                     total: targets.len(),
                     stopped,
-                    email: EmailKind::for_move(to).filter(|k| self.email_switches.enabled(*k)),
+                    email: self.email_switches.for_move(to).ok(),
                 }
             })
             .filter(|c| c.applies > 0)
@@ -1209,9 +1209,7 @@ impl App {
                 Some(Command::Close) => self.mode = Mode::Normal,
                 Some(Command::Accept) => {
                     let reason = Some(text.trim().to_string()).filter(|r| !r.is_empty());
-                    if let Some(kind) =
-                        EmailKind::for_move(to).filter(|k| self.email_switches.enabled(*k))
-                    {
+                    if let Ok(kind) = self.email_switches.for_move(to) {
                         // A move that emails the ISV goes through the preview: there the
                         // analyst sends (move and emails commit together) or moves without.
                         self.mode = Mode::Normal;

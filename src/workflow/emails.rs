@@ -52,15 +52,7 @@ impl MailPreview {
 impl Workflow {
     /// The kind of email a move to `to` sends here, or why it sends none.
     pub fn email_for_move(&self, to: ReviewState) -> std::result::Result<EmailKind, String> {
-        match EmailKind::for_move(to) {
-            None => Err(format!("a move to {to} sends no email")),
-            Some(kind) if !self.mail.config.emails.enabled(kind) => Err(format!(
-                "{} emails are switched off in the config ([mail.emails] {} = false)",
-                kind.short(),
-                kind.key()
-            )),
-            Some(kind) => Ok(kind),
-        }
+        self.mail.config.emails.for_move(to)
     }
 
     /// Composes the email of each item from fresh data: with `ask`, the email its move

@@ -4,8 +4,8 @@
 use super::{Result, Workflow, WorkflowError};
 use crate::domain::findings::{EditError, IssueEdit, edit_text, parse_edit};
 use crate::domain::{
-    Blocker, EmailKind, Issue, OwnFinding, Phase, PhasePromise, Policy, QueueFacts, Review,
-    ReviewState, Submission, is_gated, open_blockers,
+    Blocker, Issue, OwnFinding, Phase, PhasePromise, Policy, QueueFacts, Review, ReviewState,
+    Submission, is_gated, open_blockers,
 };
 use crate::store::{AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRequest, UndoReport};
 use crate::text::safe_line;
@@ -95,12 +95,12 @@ impl Workflow {
         at: Timestamp,
     ) -> Result<Vec<MoveOutcome>> {
         let reason = ask.checked_reason()?;
-        let reason = match EmailKind::for_move(ask.to) {
-            Some(kind) if self.mail.config.emails.enabled(kind) => Some(match reason {
+        let reason = match self.email_for_move(ask.to) {
+            Ok(_) => Some(match reason {
                 Some(r) => format!("{r} [no email]"),
                 None => "[no email]".to_string(),
             }),
-            _ => reason.map(str::to_string),
+            Err(_) => reason.map(str::to_string),
         };
         let gate = self.gate(at);
         Ok(self.store.move_submissions(&MoveRequest {
