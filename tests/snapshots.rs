@@ -1,0 +1,275 @@
+//! Whole-screen snapshots of every mode of the console at 80x24 and 160x48, on the sample
+//! submissions at a fixed instant (insta; review changes with `cargo insta review`). A few
+//! screens carry their styles too: one letter per cell, with a legend of the styles.
+
+mod common;
+
+use common::sample_app;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use oin_review::domain::{EmailKind, EmailRecord, MoveRefusal, OutboxStatus, ReviewState};
+use oin_review::store::{MoveOutcome, MoveRefused};
+use oin_review::tui::app::{App, Msg};
+use oin_review::tui::theme::Theme;
+use oin_review::tui::views;
+use oin_review::tui::worker::WorkerEvent;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+use std::sync::Arc;
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn render(app: &App) -> Buffer {
+    let theme = Theme::load("dark").unwrap();
+    let mut term = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    term.draw(|f| views::draw(f, app, &theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The screen with a line of style letters under each line, and the legend.
+fn styled(buf: &Buffer) -> String {
+    let mut legend: Vec<Style> = Vec::new();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut marks = String::new();
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            line.push_str(cell.symbol());
+            let style = cell.style();
+            let letter = if style == Style::default() {
+                '.'
+            } else {
+                let i = legend.iter().position(|s| *s == style).unwrap_or_else(|| {
+                    legend.push(style);
+                    legend.len() - 1
+                });
+                char::from_u32('a' as u32 + (i as u32 % 26)).unwrap()
+            };
+            marks.push(letter);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        out.push_str(marks.trim_end_matches('.'));
+        out.push('\n');
+    }
+    out.push_str("legend:\n");
+    for (i, s) in legend.iter().enumerate() {
+        out.push_str(&format!(
+            "  {} = fg {:?}, bg {:?}, add {:?}, sub {:?}\n",
+            char::from_u32('a' as u32 + (i as u32 % 26)).unwrap(),
+            s.fg,
+            s.bg,
+            s.add_modifier,
+            s.sub_modifier
+        ));
+    }
+    out
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn keys(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn app(size: (u16, u16)) -> App {
+    sample_app(NOW, size.0, size.1)
+}
+
+/// Snapshots the screen of `setup` at both sizes.
+fn snap(name: &str, setup: impl Fn(&mut App)) {
+    for size in SIZES {
+        let mut a = app(size);
+        setup(&mut a);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), text(&render(&a)));
+    }
+}
+
+#[test]
+fn queue() {
+    snap("queue", |_| {});
+    let a = app((80, 24));
+    insta::assert_snapshot!("queue_styles_80x24", styled(&render(&a)));
+}
+
+#[test]
+fn detail() {
+    // At 80 columns Enter opens it full screen; at 160 it is the side pane, focused.
+    snap("detail", |a| key(a, KeyCode::Enter));
+    let mut a = app((80, 24));
+    key(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!("detail_styles_80x24", styled(&render(&a)));
+}
+
+#[test]
+fn search() {
+    snap("search", |a| keys(a, "/coho"));
+}
+
+#[test]
+fn help() {
+    snap("help", |a| keys(a, "?"));
+}
+
+#[test]
+fn palette() {
+    snap("palette", |a| keys(a, ":mo"));
+}
+
+#[test]
+fn filter_menu() {
+    snap("filter", |a| keys(a, "fjj "));
+}
+
+#[test]
+fn move_picker() {
+    snap("picker", |a| {
+        keys(a, " j ");
+        keys(a, "m");
+    });
+    let mut a = app((80, 24));
+    keys(&mut a, "m");
+    insta::assert_snapshot!("picker_styles_80x24", styled(&render(&a)));
+}
+
+#[test]
+fn assign_picker() {
+    snap("assign", |a| keys(a, "Az"));
+}
+
+#[test]
+fn reason() {
+    snap("reason", |a| {
+        keys(a, "m");
+        key(a, KeyCode::Enter);
+        keys(a, "asked by phone");
+    });
+}
+
+#[test]
+fn confirm() {
+    snap("confirm", |a| {
+        a.email_switches.qa_started = false;
+        keys(a, " j ");
+        keys(a, "m");
+        key(a, KeyCode::Down);
+        key(a, KeyCode::Enter);
+        key(a, KeyCode::Enter);
+    });
+}
+
+#[test]
+fn report() {
+    snap("report", |a| {
+        let refused = |id: &str| MoveOutcome {
+            id: id.into(),
+            result: Err(MoveRefused::Rule(MoveRefusal::NotAllowed {
+                from: ReviewState::Draft,
+                to: ReviewState::QaTesting,
+            })),
+        };
+        a.update(Msg::Worker(WorkerEvent::Moved {
+            to: ReviewState::QaTesting,
+            outcomes: vec![refused("OIN-2026-0101"), refused("OIN-2026-0130")],
+            took: std::time::Duration::from_millis(12),
+        }));
+    });
+}
+
+#[test]
+fn issue_list() {
+    snap("findings", |a| keys(a, "x"));
+}
+
+#[test]
+fn finding_text() {
+    snap("finding_text", |a| keys(a, "nThe logo has a white box."));
+}
+
+#[test]
+fn mail_preview() {
+    // Composed by the workflow from a real queue, as the console's database thread does.
+    let sb = common::Sandbox::new();
+    sb.import_samples();
+    let wf = oin_review::workflow::Workflow::new(
+        oin_review::store::Store::open(&sb.db(), &Default::default()).unwrap(),
+        Arc::new(
+            oin_review::config::policy_from_text(
+                "policy.toml".as_ref(),
+                oin_review::config::BUILTIN_POLICY,
+            )
+            .unwrap(),
+        ),
+        Arc::new(oin_review::workflow::MailSetup {
+            config: Default::default(),
+            templates: oin_review::mail::Templates::from_dir(None).map_err(|e| e.to_string()),
+        }),
+    );
+    let items = vec![
+        oin_review::store::MoveItem::new("OIN-2026-0116"),
+        oin_review::store::MoveItem::new("OIN-2026-0113"),
+    ];
+    let ask = oin_review::workflow::MoveAsk::new(items.clone(), ReviewState::IsvReview);
+    let preview = Arc::new(wf.preview_emails(&items, Some(ask), NOW.parse().unwrap()));
+    snap("preview", |a| {
+        a.update(Msg::Worker(WorkerEvent::MailPreview(preview.clone())));
+    });
+    let mut a = app((80, 24));
+    a.update(Msg::Worker(WorkerEvent::MailPreview(preview.clone())));
+    insta::assert_snapshot!("preview_styles_80x24", styled(&render(&a)));
+}
+
+#[test]
+fn outbox() {
+    let record = |id: i64, sub: &str, status: OutboxStatus, kind: EmailKind| EmailRecord {
+        id,
+        submission_id: sub.into(),
+        kind,
+        message_id: format!("<m{id}@okta.example>"),
+        recipients: vec![format!("okta-escalations@{}.example", sub.to_lowercase())],
+        subject: format!("[OIN] App ({sub}): {}", kind.short()),
+        status,
+        attempts: if status == OutboxStatus::Queued { 2 } else { 1 },
+        queued_at: "2026-11-23T10:00:00Z".parse().unwrap(),
+        next_attempt_at: "2026-11-23T10:04:00Z".parse().unwrap(),
+        sent_at: (status == OutboxStatus::Sent).then(|| "2026-11-23T10:00:05Z".parse().unwrap()),
+        last_error: (status != OutboxStatus::Sent).then(|| "451 try again later".into()),
+        server_reply: (status == OutboxStatus::Sent).then(|| "250 2.0.0 queued as 4F2A".into()),
+        analyst: "ben".into(),
+        claimed_at: None,
+    };
+    let list = Arc::new(vec![
+        record(3, "OIN-2026-0116", OutboxStatus::Queued, EmailKind::Issues),
+        record(
+            2,
+            "OIN-2026-0142",
+            OutboxStatus::Failed,
+            EmailKind::QaStarted,
+        ),
+        record(1, "OIN-2026-0104", OutboxStatus::Sent, EmailKind::Received),
+    ]);
+    snap("outbox", |a| {
+        a.update(Msg::Worker(WorkerEvent::Outbox(list.clone())));
+        keys(a, "O");
+    });
+}
