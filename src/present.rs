@@ -3,13 +3,29 @@
 use crate::domain::sla::{compact, compact_largest};
 use crate::domain::{Assessment, ClockStatus, Freshness, ReviewState, Submission};
 
-/// `2d 4h` left, `-5h` breached, `paused 3d`, `done` once published, `-` without a clock.
+/// The widest SLA cell: `10d 23h over`, `12d left, paused`.
+pub const SLA_CELL_WIDTH: usize = 15;
+
+/// `2d 4h left`, `5h over` once breached, `3d left, paused` with the ISV (`1d over,
+/// paused` when it ran out first), `done` once published, `-` without a clock.
 pub fn sla_cell(sub: &Submission, a: &Assessment, day_length: i64) -> String {
+    let left = |s: i64, short: bool| {
+        let t = if short {
+            compact_largest(s.abs(), day_length)
+        } else {
+            compact(s.abs(), day_length)
+        };
+        if s < 0 {
+            format!("{t} over")
+        } else {
+            format!("{t} left")
+        }
+    };
     match a.current_clock() {
         Some(c) if c.status == ClockStatus::Paused => {
-            format!("paused {}", compact_largest(c.left_seconds, day_length))
+            format!("{}, paused", left(c.left_seconds, true))
         }
-        Some(c) => compact(c.left_seconds, day_length),
+        Some(c) => left(c.left_seconds, false),
         None if sub.state == ReviewState::Published => "done".into(),
         None => "-".into(),
     }

@@ -1,11 +1,14 @@
-//! The console's screens on ratatui's TestBackend (styles included) and its update function.
+//! The console, drawn on ratatui's TestBackend from real sample data (styles included), and
+//! driven by key events as a user types them. Whole screens are in tests/snapshots.rs.
 
 mod common;
 
 use common::sample_app;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use oin_review::domain::ReviewState;
-use oin_review::tui::app::{Action, App, FilterItem, Mode, Msg, SortKey, Tab};
+use oin_review::tui::app::{Action, App, Msg};
+use oin_review::tui::keymap::{Command, Context, Keymap};
+use oin_review::tui::queue_state::{FilterItem, SortKey, Tab};
 use oin_review::tui::theme::Theme;
 use oin_review::tui::views;
 use oin_review::tui::worker::{DbRequest, WorkerEvent, Write, run_search};
@@ -17,7 +20,8 @@ use ratatui::style::{Color, Modifier};
 const NOW: &str = "2026-11-23T12:00:00Z";
 
 fn render(app: &App, theme: &Theme) -> Buffer {
-    let mut term = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let (w, h) = app.size();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| views::draw(f, app, theme)).unwrap();
     term.backend().buffer().clone()
 }
@@ -37,6 +41,10 @@ fn screen(buf: &Buffer) -> String {
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 fn chars(app: &mut App, s: &str) -> Vec<Action> {
@@ -60,10 +68,38 @@ fn dark() -> Theme {
     Theme::load("dark").unwrap()
 }
 
+/// The column where `needle` starts on line `y`.
+fn col(buf: &Buffer, y: u16, needle: &str) -> u16 {
+    let l = line(buf, y);
+    let at = l
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not on line {y}: {l}"));
+    l[..at].chars().count() as u16
+}
+
+/// The row `needle` is on.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    (0..buf.area.height)
+        .find(|&y| line(buf, y).contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", screen(buf)))
+}
+
+/// Selects `id` in the All tab.
+fn select_id(app: &mut App, id: &str) {
+    app.update(key(KeyCode::Char('5')));
+    app.update(key(KeyCode::Char('g')));
+    while app.selected_row().map(|r| r.sub.id.as_str()) != Some(id) {
+        let before = app.queue().selected();
+        app.update(key(KeyCode::Char('j')));
+        assert_ne!(app.queue().selected(), before, "{id} not in the queue");
+    }
+}
+
 #[test]
 fn queue_at_80x24_shows_urgent_items_first_with_styles() {
     let app = sample_app(NOW, 80, 24);
-    let buf = render(&app, &dark());
+    let theme = dark();
+    let buf = render(&app, &theme);
     let text = screen(&buf);
     assert!(
         line(&buf, 0).starts_with(" oin-review queue.db @ben draft 3 · OIN 22 · ISV 5 · pub 3"),
@@ -71,25 +107,24 @@ fn queue_at_80x24_shows_urgent_items_first_with_styles() {
         line(&buf, 0)
     );
     assert!(line(&buf, 0).trim_end().ends_with("Mon 12:00 UTC"));
-    assert!(line(&buf, 1).contains(" 1 Needs OIN "), "{}", line(&buf, 1));
     assert_eq!(
         line(&buf, 3).trim_end(),
-        "  ID            APP                ISV          STATE        SLA       TESTS"
+        "  ID            APP            ISV        STATE        SLA             TESTS"
     );
-    // The most overdue first, selected, in the selection style; its SLA cell in `breached`.
+    // The most overdue first, selected; its SLA cell in `breached`, saying so in words.
     let first = line(&buf, 4);
     assert!(
         first.starts_with(
-            "▶ OIN-2026-0116 Coho Winery Inven… Coho Vineya… init review  -3d 3h    missing"
+            "▶ OIN-2026-0116 Coho Winery I… Coho Vine… init review  3d 3h over      missing"
         ),
         "{first}"
     );
     assert_eq!(buf[(2, 4)].bg, Color::Indexed(24));
-    let sla_x = first[..first.find("-3d").unwrap()].chars().count() as u16;
-    assert_eq!(buf[(sla_x, 4)].fg, Color::LightRed);
-    assert!(buf[(sla_x, 4)].modifier.contains(Modifier::BOLD));
-    // Paused items come after running ones; a paused SLA reads "paused".
-    assert!(text.find("OIN-2026-0116").unwrap() < text.find("OIN-2026-0142").unwrap());
+    let sla = col(&buf, 4, "3d 3h over");
+    assert_eq!(buf[(sla, 4)].fg, Color::LightRed);
+    assert!(buf[(sla, 4)].modifier.contains(Modifier::BOLD));
+    // Running clocks say what is left.
+    assert!(text.contains("3h left"), "{text}");
     // Footer hints come from the keymap.
     assert!(
         line(&buf, 23).starts_with(
@@ -99,100 +134,244 @@ fn queue_at_80x24_shows_urgent_items_first_with_styles() {
         line(&buf, 23)
     );
     // Text an ISV typed with escapes is shown with visible placeholders only.
-    for y in 0..24 {
-        assert!(!line(&buf, y).contains('\u{1b}'));
+    assert!(!text.contains('\u{1b}'));
+}
+
+#[test]
+fn sla_cells_fit_and_say_left_or_over_and_paused() {
+    // "paused 4d" was ambiguous, and "paused -2d 3h" did not fit.
+    let mut app = sample_app(NOW, 120, 40);
+    app.update(key(KeyCode::Char('2')));
+    let buf = render(&app, &dark());
+    let text = screen(&buf);
+    assert!(text.contains("left, paused"), "{text}");
+    for y in 4..buf.area.height - 2 {
+        let l = line(&buf, y);
+        if let Some(at) = l.find(", paused") {
+            // The cell ends right after "paused": nothing is cut.
+            assert!(!l[..at + 8].ends_with('…'), "{l}");
+        }
+    }
+}
+
+#[test]
+fn the_breached_tab_holds_only_breached_items() {
+    let mut app = sample_app(NOW, 120, 40);
+    app.update(key(KeyCode::Char('4')));
+    assert_eq!(app.queue().tab(), Tab::Breached);
+    assert!(!app.queue().is_empty());
+    for (_, row) in app.queue().visible(0, 1000) {
+        let status = row.assessment.current_clock().map(|c| c.status);
+        assert_eq!(
+            status,
+            Some(oin_review::domain::ClockStatus::Breached),
+            "{}",
+            row.sub.id
+        );
+    }
+    // At-risk items are one filter away.
+    assert!(
+        app.queue()
+            .filter_items()
+            .contains(&FilterItem::Sla(oin_review::domain::ClockStatus::AtRisk))
+    );
+}
+
+#[test]
+fn time_in_state_sits_beside_the_state_not_the_sla() {
+    let app = sample_app(NOW, 160, 48);
+    let buf = render(&app, &dark());
+    let head = line(&buf, 3);
+    let state = head.find("STATE").unwrap();
+    let in_state = head.find("IN STATE").unwrap();
+    let sla = head.find("SLA").unwrap();
+    assert!(state < in_state && in_state < sla, "{head}");
+    assert!(!head.contains("AGE"), "{head}");
+}
+
+#[test]
+fn the_header_never_runs_into_its_clock() {
+    for width in [80u16, 100, 120, 121, 140, 160] {
+        let mut app = sample_app(NOW, width, 30);
+        app.set_read_only(Some("no write permission".into()));
+        let top = line(&render(&app, &dark()), 0);
+        let trimmed = top.trim_end();
+        assert!(trimmed.ends_with("Mon 12:00 UTC"), "{width}: {top}");
+        let before = &trimmed[..trimmed.len() - "Mon 12:00 UTC".len()];
+        assert!(
+            before.ends_with(' '),
+            "{width}: a space before the clock: {top}"
+        );
+        assert!(top.contains("READ-ONLY"), "{width}: {top}");
     }
 }
 
 #[test]
 fn wide_terminal_shows_the_detail_beside_the_queue() {
     let app = sample_app(NOW, 160, 48);
-    let buf = render(&app, &dark());
-    let text = screen(&buf);
-    assert!(line(&buf, 0).contains("Draft 3 · OIN to review 22 · ISV to review 5 · Published 3"));
+    let text = screen(&render(&app, &dark()));
     assert!(text.contains(" detail "));
     assert!(text.contains("OIN-2026-0116 Coho Winery Inventory"));
-    assert!(text.contains("── SLA"));
+    assert!(text.contains("── State and SLA"));
+    assert!(text.contains("To be reviewed by Okta"));
+}
+
+#[test]
+fn the_detail_reads_in_the_order_of_the_job() {
+    let mut app = sample_app(NOW, 100, 80);
+    select_id(&mut app, "OIN-2026-0142");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.context(), Context::Detail);
+    let text = screen(&render(&app, &dark()));
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s}:\n{text}"));
+    let order = [
+        "── State and SLA",
+        "── Tests",
+        "── Findings",
+        "── History",
+        "── Emails",
+        "── Overview",
+        "── Catalog",
+        "── Contacts",
+        "── Test account",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
+    }
+    assert!(text.contains("password          ••••••••  (p shows it for 5 s)"));
+    assert!(!text.contains("s3cret"));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.context(), Context::Queue);
+}
+
+#[test]
+fn every_line_of_the_detail_is_reachable_at_any_size() {
+    // 80x24 full screen and the 120x40 side pane: G shows the last wrapped line, and the
+    // history's first event and every finding come into view on the way.
+    for (w, h) in [(80u16, 24u16), (120, 40), (160, 48)] {
+        let mut app = sample_app(NOW, w, h);
+        select_id(&mut app, "OIN-2026-0105");
+        app.update(key(KeyCode::Enter));
+        assert_eq!(app.context(), Context::Detail, "{w}x{h}");
+        let mut seen = String::new();
+        let mut last_scroll = usize::MAX;
+        for _ in 0..400 {
+            seen.push_str(&screen(&render(&app, &dark())));
+            if app.detail_scroll() == last_scroll {
+                break;
+            }
+            last_scroll = app.detail_scroll();
+            app.update(key(KeyCode::Char('j')));
+        }
+        for needle in [
+            "config.variables_count",
+            "tests.not_valid_at_submission",
+            "→ draft",
+            "── Protocol settings",
+            "OIDC auth server",
+        ] {
+            assert!(seen.contains(needle), "{w}x{h}: {needle} never shown");
+        }
+        // G goes straight to the end; the end is the last line (scrolling stops there).
+        app.update(key(KeyCode::Char('g')));
+        app.update(key(KeyCode::Char('G')));
+        let end = app.detail_scroll();
+        let bottom = screen(&render(&app, &dark()));
+        assert!(bottom.contains("OIDC auth server"), "{w}x{h}:\n{bottom}");
+        app.update(key(KeyCode::Char('j')));
+        assert_eq!(app.detail_scroll(), end, "{w}x{h}: never past the end");
+        app.update(key(KeyCode::PageUp));
+        assert!(app.detail_scroll() < end);
+        app.update(ctrl('d'));
+        app.update(key(KeyCode::Home));
+        assert_eq!(app.detail_scroll(), 0);
+    }
+}
+
+#[test]
+fn wrapped_detail_lines_keep_their_indent() {
+    let mut app = sample_app(NOW, 80, 24);
+    app.update(key(KeyCode::Enter));
+    let buf = render(&app, &dark());
+    let y = row_of(&buf, "1. [x] blocker Add a customer configuration");
+    let next = line(&buf, y + 1);
     assert!(
-        text.contains("To be reviewed by Okta"),
-        "full Manager names at this width"
+        next.starts_with("                  guide)"),
+        "the continuation starts under the text: {next:?}"
     );
 }
 
 #[test]
-fn enter_opens_the_full_detail_on_a_narrow_terminal() {
-    let mut app = sample_app(NOW, 100, 50);
-    for _ in 0..20 {
-        if app.selected_row().unwrap().sub.id == "OIN-2026-0142" {
-            break;
-        }
-        app.update(key(KeyCode::Char('j')));
-    }
-    assert_eq!(app.selected_row().unwrap().sub.id, "OIN-2026-0142");
+fn section_jumps_and_the_position_indicator() {
+    let mut app = sample_app(NOW, 80, 24);
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.mode, Mode::DetailFull);
+    let top = screen(&render(&app, &dark()));
+    assert!(top.contains(" State and SLA 1/10 · 0% "), "{top}");
+    app.update(key(KeyCode::Char(']')));
     let text = screen(&render(&app, &dark()));
-    assert!(text.contains("OIN-2026-0142 Acme Expense"), "{text}");
-    assert!(text.contains("── Overview"));
-    assert!(text.contains("password          ••••••••"));
-    assert!(!text.contains("s3cret"));
-    // Scrolling down reaches the SLA and tests sections.
-    for _ in 0..30 {
-        app.update(key(KeyCode::Char('j')));
-    }
-    let text = screen(&render(&app, &dark()));
-    assert!(
-        text.contains("initial review ") && text.contains("at_risk"),
-        "{text}"
+    assert!(text.contains(" Tests 2/10 "), "{text}");
+    assert_eq!(
+        line(&render(&app, &dark()), 3),
+        format!("{:<80}", "── Tests ")
     );
-    app.update(key(KeyCode::Esc));
-    assert_eq!(app.mode, Mode::Normal);
+    app.update(key(KeyCode::Char(']')));
+    app.update(key(KeyCode::Char(']')));
+    assert!(screen(&render(&app, &dark())).contains(" History 4/10 "));
+    app.update(key(KeyCode::Char('[')));
+    assert!(screen(&render(&app, &dark())).contains(" Findings 3/10 "));
 }
 
 #[test]
 fn password_shows_for_five_seconds_only() {
     let mut app = sample_app(NOW, 160, 48);
-    for _ in 0..40 {
-        if app.selected_row().unwrap().sub.id == "OIN-2026-0142" {
-            break;
-        }
-        app.update(key(KeyCode::Char('j')));
-    }
+    select_id(&mut app, "OIN-2026-0142");
     app.update(key(KeyCode::Char('p')));
-    let buf = render(&app, &dark());
-    assert!(screen(&buf).contains("s3cret"));
+    // The side pane shows it at the end of a long detail: go there.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char('G')));
+    assert!(screen(&render(&app, &dark())).contains("s3cret"));
     app.update(Msg::Tick("2026-11-23T12:00:05Z".parse().unwrap()));
     assert!(!screen(&render(&app, &dark())).contains("s3cret"));
 }
 
 #[test]
-fn help_is_generated_from_the_keymap() {
+fn help_shows_every_context_with_its_id_and_scrolls_within_it() {
     let mut app = sample_app(NOW, 100, 40);
     app.update(key(KeyCode::Char('?')));
+    assert_eq!(app.context(), Context::Help);
     let text = screen(&render(&app, &dark()));
-    assert!(text.contains("help: every key"));
     for expected in [
-        "Everywhere",
-        "Queue",
+        "Everywhere  [keys] \"global.…\"",
+        "Queue  [keys] \"queue.…\"",
         "j ↓",
         "next submission",
-        "Ctrl-d",
-        "fuzzy search",
         "(sort_next)",
     ] {
         assert!(text.contains(expected), "help lacks {expected:?}");
     }
+    // PgDn pages, End reaches the last context, and never past it.
+    app.update(key(KeyCode::PageDown));
+    let paged = screen(&render(&app, &dark()));
+    assert!(!paged.contains("Everywhere"), "{paged}");
+    app.update(key(KeyCode::End));
+    let end = screen(&render(&app, &dark()));
+    assert!(end.contains("Outbox  [keys] \"outbox.…\""), "{end}");
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(screen(&render(&app, &dark())), end, "not past the end");
+    app.update(key(KeyCode::Char('g')));
+    assert!(screen(&render(&app, &dark())).contains("Everywhere"));
     app.update(key(KeyCode::Esc));
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.context(), Context::Queue);
 }
 
 #[test]
-fn too_small_and_no_panic_at_any_size() {
-    let mut app = sample_app(NOW, 59, 14);
+fn too_small_wraps_its_notice_and_no_mode_panics_at_any_size() {
+    let mut app = sample_app(NOW, 40, 10);
     let text = screen(&render(&app, &dark()));
-    assert!(
-        text.contains("terminal too small (need 60x15, have 59x14)"),
-        "{text}"
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        words, "terminal too small: need 60x15, have 40x10",
+        "wrapped whole"
     );
     for (w, h) in [
         (1, 1),
@@ -207,25 +386,29 @@ fn too_small_and_no_panic_at_any_size() {
         (300, 100),
     ] {
         app.update(Msg::Resize(w, h));
-        for mode_key in [
-            KeyCode::Enter,
-            KeyCode::Char('?'),
-            KeyCode::Esc,
-            KeyCode::Char('f'),
-            KeyCode::Esc,
+        for keys in [
+            "\n", "?", "\x1b", "f", "\x1b", "m", "\x1b", "x", "\x1b", "O", "\x1b", ":", "\x1b",
+            "A", "\x1b",
         ] {
-            app.update(key(mode_key));
-            render(&app, &dark());
+            for c in keys.chars() {
+                let code = match c {
+                    '\n' => KeyCode::Enter,
+                    '\x1b' => KeyCode::Esc,
+                    c => KeyCode::Char(c),
+                };
+                app.update(key(code));
+                render(&app, &dark());
+            }
         }
     }
 }
 
 #[test]
-fn search_narrows_as_you_type_and_highlights_matches() {
+fn search_narrows_as_you_type_edits_like_a_shell_and_highlights_matches() {
     let mut app = sample_app(NOW, 80, 24);
     app.update(key(KeyCode::Char('5'))); // All tab
     app.update(key(KeyCode::Char('/')));
-    assert_eq!(app.mode, Mode::Search);
+    assert_eq!(app.context(), Context::Search);
     let actions = chars(&mut app, "a");
     assert!(matches!(&actions[..], [Action::Search(1, q, None)] if q == "a"));
     settle(&mut app, actions);
@@ -235,36 +418,47 @@ fn search_narrows_as_you_type_and_highlights_matches() {
     settle(&mut app, actions);
     let actions = chars(&mut app, "mexp");
     settle(&mut app, actions);
-    // Fuzzy: emails and orgs match too, but Acme Expense ranks first and is selected.
-    let matches = app.view.len();
+    let matches = app.queue().len();
     assert!(matches < 33, "{matches}");
     assert_eq!(app.selected_row().unwrap().sub.id, "OIN-2026-0142");
     let buf = render(&app, &dark());
     let row = line(&buf, 4);
     assert!(row.contains("Acme Expense"), "{row}");
-    let a = row.chars().position(|c| c == 'A').unwrap() as u16;
+    let a = col(&buf, 4, "Acme");
     assert!(
         buf[(a, 4)].modifier.contains(Modifier::UNDERLINED),
         "matched 'A' is highlighted"
     );
     assert!(
-        line(&buf, 22).starts_with(&format!("/acmexp▏   {matches} match(es)")),
+        line(&buf, 22).starts_with(&format!("/acmexp    {matches} match(es)")),
         "{}",
         line(&buf, 22)
     );
     // A stale result (an older generation) is ignored: latest query wins.
     let stale = run_search(&app.search_request(1, "a".into(), None));
     app.update(Msg::Worker(WorkerEvent::SearchDone(stale)));
-    assert_eq!(app.view.len(), matches);
-    // Backspace widens again; Esc clears.
-    let actions: Vec<Action> = (0..4)
-        .flat_map(|_| app.update(key(KeyCode::Backspace)))
-        .collect();
+    assert_eq!(app.queue().len(), matches);
+    // The cursor moves; Ctrl-W deletes a word, Ctrl-U the line; paste inserts.
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    let actions = chars(&mut app, " ");
     settle(&mut app, actions);
-    assert!(app.view.len() > matches);
+    assert_eq!(app.queue().query(), "acme xp");
+    app.update(key(KeyCode::End));
+    settle(&mut app, vec![]);
+    let actions = app.update(ctrl('w'));
+    settle(&mut app, actions);
+    assert_eq!(app.queue().query(), "acme ");
+    let actions = app.update(ctrl('u'));
+    settle(&mut app, actions);
+    assert_eq!(app.queue().query(), "");
+    assert_eq!(app.queue().len(), 33);
+    let actions = app.update(Msg::Paste("coho\n".into()));
+    settle(&mut app, actions);
+    assert_eq!(app.queue().query(), "coho ");
     app.update(key(KeyCode::Esc));
-    assert!(app.query.is_empty());
-    assert_eq!(app.view.len(), 33);
+    assert!(app.queue().query().is_empty());
+    assert_eq!(app.queue().len(), 33);
 }
 
 #[test]
@@ -272,18 +466,15 @@ fn filters_combine_and_show_as_chips() {
     let mut app = sample_app(NOW, 160, 30);
     app.update(key(KeyCode::Char('5')));
     app.update(key(KeyCode::Char('f')));
-    let items = app.filter_items();
-    let pos = |item: &FilterItem| items.iter().position(|i| i == item).unwrap();
-    let toggle = |app: &mut App, item: FilterItem| {
-        let target = pos(&item);
-        for _ in 0..items.len() {
-            let Mode::Filter { cursor } = app.mode else {
-                panic!("filter menu closed")
-            };
-            if cursor == target {
-                break;
-            }
-            app.update(key(KeyCode::Char(if cursor < target { 'j' } else { 'k' })));
+    assert_eq!(app.context(), Context::Filter);
+    let items = app.queue().filter_items();
+    let mut cursor = 0usize;
+    let mut toggle = |app: &mut App, item: FilterItem| {
+        let target = items.iter().position(|i| *i == item).unwrap();
+        while cursor != target {
+            let down = cursor < target;
+            app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
+            cursor = if down { cursor + 1 } else { cursor - 1 };
         }
         app.update(key(KeyCode::Char(' ')));
     };
@@ -291,65 +482,106 @@ fn filters_combine_and_show_as_chips() {
     toggle(&mut app, FilterItem::State(ReviewState::InitialReview));
     toggle(&mut app, FilterItem::Assignee(Some("ben".into())));
     app.update(key(KeyCode::Esc));
-    let ids: Vec<&str> = app
-        .view
-        .iter()
-        .map(|&i| app.rows[i].sub.id.as_str())
-        .collect();
     // (QA or initial review) and assigned to ben.
-    assert_eq!(ids.len(), 4, "{ids:?}");
-    for &i in &app.view {
-        let s = &app.rows[i].sub;
+    let rows: Vec<_> = app.queue().visible(0, 100).map(|(_, r)| r).collect();
+    assert_eq!(rows.len(), 4);
+    for r in rows {
         assert!(matches!(
-            s.state,
+            r.sub.state,
             ReviewState::QaTesting | ReviewState::InitialReview
         ));
-        assert_eq!(s.assignee.as_deref(), Some("ben"));
+        assert_eq!(r.sub.assignee.as_deref(), Some("ben"));
     }
     let text = screen(&render(&app, &dark()));
     assert!(text.contains(" State: To be QA tested by Okta "), "{text}");
     assert!(text.contains(" Assignee: ben "));
     app.update(key(KeyCode::Char('F')));
-    assert_eq!(app.view.len(), 33);
+    assert_eq!(app.queue().len(), 33);
 }
 
 #[test]
-fn tabs_sort_and_wizard_names() {
+fn tabs_sort_navigation_and_state_names() {
     let mut app = sample_app(NOW, 120, 30);
-    assert_eq!(app.tab, Tab::NeedsOin);
-    assert_eq!(app.view.len(), 22);
+    assert_eq!(app.queue().tab(), Tab::NeedsOin);
+    assert_eq!(app.queue().len(), 22);
     app.update(key(KeyCode::Char(']')));
-    assert_eq!(app.tab, Tab::WithIsv);
-    assert_eq!(app.view.len(), 8, "ISV review, fix bugs and drafts");
+    assert_eq!(app.queue().tab(), Tab::WithIsv);
+    assert_eq!(app.queue().len(), 8, "ISV review, fix bugs and drafts");
+    app.update(key(KeyCode::Char('[')));
+    assert_eq!(app.queue().tab(), Tab::NeedsOin);
     app.update(key(KeyCode::Char('3')));
     assert!(
-        app.view
-            .iter()
-            .all(|&i| app.rows[i].sub.assignee.as_deref() == Some("ben"))
+        app.queue()
+            .visible(0, 100)
+            .all(|(_, r)| r.sub.assignee.as_deref() == Some("ben"))
     );
-    app.update(key(KeyCode::Char('4')));
-    assert!(!app.view.is_empty());
     app.update(key(KeyCode::Char('5')));
+    // Navigation: G, g, PgDn, Ctrl-d, Ctrl-u.
+    app.update(key(KeyCode::Char('G')));
+    assert_eq!(app.queue().selected(), 32);
+    app.update(key(KeyCode::Char('g')));
+    assert_eq!(app.queue().selected(), 0);
+    app.update(key(KeyCode::PageDown));
+    let page = app.page_rows();
+    assert_eq!(app.queue().selected(), page);
+    app.update(ctrl('u'));
+    assert_eq!(app.queue().selected(), page - page / 2);
+    app.update(ctrl('d'));
+    assert_eq!(app.queue().selected(), page - page / 2 + page / 2);
+    app.update(key(KeyCode::Char('g')));
     app.update(key(KeyCode::Char('s')));
-    assert_eq!(app.sort, SortKey::Age);
+    assert_eq!(app.queue().sort().0, SortKey::Age);
     app.update(key(KeyCode::Char('s')));
-    assert_eq!(app.sort, SortKey::App);
-    let names: Vec<&str> = app
-        .view
-        .iter()
-        .map(|&i| app.rows[i].sub.app_name.as_str())
+    assert_eq!(app.queue().sort().0, SortKey::App);
+    let names: Vec<String> = app
+        .queue()
+        .visible(0, 100)
+        .map(|(_, r)| r.sub.app_name.clone())
         .collect();
     let mut sorted = names.clone();
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(names, sorted);
     app.update(key(KeyCode::Char('S')));
     assert_eq!(
-        app.rows[app.view[0]].sub.app_name,
+        app.queue().visible(0, 1).next().unwrap().1.sub.app_name,
         "Woodgrove Banking Portal"
     );
+    // w switches the STATE column between the Manager's names and the Wizard's groups.
+    app.update(key(KeyCode::Char('g')));
+    let buf = render(&app, &dark());
+    let y = row_of(&buf, "▶ OIN-2026-0110");
+    assert!(line(&buf, y).contains(" init review "), "{}", line(&buf, y));
     app.update(key(KeyCode::Char('w')));
-    let text = screen(&render(&app, &dark()));
-    assert!(text.contains("OIN to review"), "{text}");
+    let buf = render(&app, &dark());
+    let l = line(&buf, y);
+    assert!(
+        l.contains(" OIN to revi") && !l.contains("init review"),
+        "{l}"
+    );
+}
+
+#[test]
+fn tab_switches_panes_ctrl_r_reloads_ctrl_z_suspends() {
+    let mut app = sample_app(NOW, 160, 48);
+    assert_eq!(app.context(), Context::Queue);
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.context(), Context::Detail);
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.context(), Context::Queue);
+    assert!(matches!(
+        app.update(ctrl('r'))[..],
+        [Action::Db(DbRequest::Reload)]
+    ));
+    assert!(matches!(app.update(ctrl('z'))[..], [Action::Suspend]));
+    assert!(matches!(
+        app.update(key(KeyCode::Char('y')))[..],
+        [Action::CopyToClipboard(ref id)] if id == "OIN-2026-0116"
+    ));
+    app.update(Msg::Copied(
+        oin_review::tui::app::Level::Info,
+        "copied OIN-2026-0116 to tmux's paste buffer".into(),
+    ));
+    assert!(screen(&render(&app, &dark())).contains("copied OIN-2026-0116 to tmux's paste buffer"));
 }
 
 #[test]
@@ -358,64 +590,64 @@ fn selection_is_kept_by_id_across_reloads() {
     app.update(key(KeyCode::Char('j')));
     app.update(key(KeyCode::Char('j')));
     let id = app.selected_row().unwrap().sub.id.clone();
-    // A reload where the rows come in another order.
-    let mut rows: Vec<_> = app.rows.iter().cloned().collect();
-    rows.reverse();
-    app.update(Msg::Worker(WorkerEvent::Loaded {
-        rows: std::sync::Arc::new(rows),
-        at: app.now,
-        took: std::time::Duration::ZERO,
-        external: true,
-    }));
-    assert_eq!(app.selected_row().unwrap().sub.id, id);
-    assert_eq!(
-        app.message.as_ref().unwrap().text,
-        "reloaded: another analyst changed the queue"
-    );
-
-    // A result the analyst was just given stays readable for a few seconds.
-    app.update(key(KeyCode::Char('V')));
-    let told = app.message.as_ref().unwrap().text.clone();
-    assert!(told.starts_with("marked the"), "{told}");
-    let reload = |app: &mut App, at| {
-        let rows = app.rows.clone();
+    let reload = |app: &mut App, at, reverse: bool| {
+        let mut rows: Vec<_> = app.queue().rows().iter().cloned().collect();
+        if reverse {
+            rows.reverse();
+        }
         app.update(Msg::Worker(WorkerEvent::Loaded {
-            rows,
+            rows: std::sync::Arc::new(rows),
             at,
             took: std::time::Duration::ZERO,
             external: true,
         }));
     };
-    let now = app.now;
-    reload(&mut app, now + jiff::SignedDuration::from_secs(2));
+    let now = app.now();
+    reload(&mut app, now, true);
+    assert_eq!(app.selected_row().unwrap().sub.id, id);
+    let said = |app: &App| app.message().map(|m| m.text.clone()).unwrap_or_default();
+    assert_eq!(said(&app), "reloaded: another analyst changed the queue");
+    // A result the analyst was just given stays readable for a few seconds.
+    app.update(key(KeyCode::Char('V')));
+    let told = said(&app);
+    assert!(told.starts_with("marked the"), "{told}");
+    reload(&mut app, now + jiff::SignedDuration::from_secs(2), false);
     assert_eq!(
-        app.message.as_ref().unwrap().text,
+        said(&app),
         format!("{told} · reloaded: another analyst changed the queue")
     );
-    // Said once, however many reloads follow.
-    reload(&mut app, now + jiff::SignedDuration::from_secs(3));
+    reload(&mut app, now + jiff::SignedDuration::from_secs(3), false);
     assert_eq!(
-        app.message.as_ref().unwrap().text,
+        said(&app),
         format!("{told} · reloaded: another analyst changed the queue")
     );
-    reload(&mut app, now + jiff::SignedDuration::from_secs(60));
-    assert_eq!(
-        app.message.as_ref().unwrap().text,
-        "reloaded: another analyst changed the queue"
-    );
+    reload(&mut app, now + jiff::SignedDuration::from_secs(60), false);
+    assert_eq!(said(&app), "reloaded: another analyst changed the queue");
 }
 
 #[test]
-fn palette_runs_any_command_by_name() {
+fn palette_runs_any_command_by_name_and_edits_its_query() {
     let mut app = sample_app(NOW, 100, 30);
     app.update(key(KeyCode::Char(':')));
-    chars(&mut app, "breaching");
+    assert_eq!(app.context(), Context::Palette);
+    chars(&mut app, "xyz");
+    app.update(ctrl('u'));
+    chars(&mut app, "breached");
     let text = screen(&render(&app, &dark()));
     assert!(text.contains("command palette"));
-    assert!(text.contains("tab: breaching"), "{text}");
+    assert!(
+        text.contains(": breached"),
+        "Ctrl-U cleared the typed text: {text}"
+    );
+    assert!(text.contains("tab: breached"), "{text}");
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.tab, Tab::Breaching);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.queue().tab(), Tab::Breached);
+    assert_eq!(app.context(), Context::Queue);
+    // A command that opens an overlay opens it.
+    app.update(key(KeyCode::Char(':')));
+    chars(&mut app, "outbox");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.context(), Context::Outbox);
 }
 
 #[test]
@@ -457,70 +689,129 @@ fn every_theme_loads_and_mono_uses_no_colour() {
     assert!(bad.contains("styles.breached: colour \"reddish\""), "{bad}");
 }
 
+/// A keymap from a real config file, through the config parser (its lines included).
+fn keymap_from(text: &str) -> Result<Keymap, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    let config = oin_review::config::Config::load_from(&path).map_err(|e| e.to_string())?;
+    Keymap::with_overrides(&config.keys, |k| config.line_of(k)).map_err(|e| e.to_string())
+}
+
 #[test]
-fn keymap_overrides_and_their_errors() {
-    use oin_review::tui::keymap::Keymap;
-    use std::collections::BTreeMap;
-    let mut o = BTreeMap::new();
-    o.insert("queue.down".to_string(), vec!["z".to_string()]);
-    let map = Keymap::with_overrides(&o, |_| Some(3)).unwrap();
-    let cmd = map.lookup(
-        oin_review::tui::keymap::Context::Queue,
-        &KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE),
-    );
-    assert_eq!(cmd, Some(oin_review::tui::keymap::Command::Down));
-    o.insert("queue.down".to_string(), vec!["hyper-x".to_string()]);
-    let err = Keymap::with_overrides(&o, |_| Some(3))
-        .unwrap_err()
-        .to_string();
+fn keys_rebind_by_context_id_with_errors_that_name_their_line() {
+    // Every context id loads.
+    let mut text = String::from("theme = \"dark\"\n[keys]\n");
+    let known = Keymap::defaults();
+    for ctx in Context::ALL {
+        let b = known.bindings.iter().find(|b| b.context == ctx).unwrap();
+        text.push_str(&format!(
+            "\"{}.{}\" = {:?}\n",
+            ctx.id(),
+            b.command.name(),
+            b.keys
+                .iter()
+                .map(|k| k.to_string().to_lowercase())
+                .collect::<Vec<_>>()
+        ));
+    }
+    keymap_from(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    // The ones the old prefix matching refused.
+    for name in [
+        "palette.down",
+        "global.quit",
+        "preview.yes",
+        "findings.toggle",
+        "report.close",
+    ] {
+        keymap_from(&format!("[keys]\n\"{name}\" = [\"f5\"]\n"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // An empty or unknown context is refused with its line, and deletes nothing.
+    let err = keymap_from("mouse = false\n[keys]\n\".down\" = [\"j\"]\n").unwrap_err();
     assert!(
-        err.starts_with("line 3: keys.\"queue.down\": unknown key \"hyper-x\""),
+        err.starts_with("line 3: keys.\".down\": unknown context \"\""),
         "{err}"
     );
-    o.insert("queue.down".to_string(), vec!["s".to_string()]);
-    let err = Keymap::with_overrides(&o, |_| None)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("key s is bound to both"), "{err}");
-    o.clear();
-    o.insert("queue.fly".to_string(), vec!["x".to_string()]);
+    assert!(err.contains("global, queue, detail, search"), "{err}");
+    let err = keymap_from("[keys]\n\"queues.down\" = [\"j\"]\n").unwrap_err();
+    assert!(err.starts_with("line 2: "), "{err}");
+    let err = keymap_from("[keys]\n\"queue.fly\" = [\"j\"]\n").unwrap_err();
     assert!(
-        Keymap::with_overrides(&o, |_| None)
-            .unwrap_err()
-            .to_string()
-            .contains("no such binding")
+        err.contains("line 2: keys.\"queue.fly\": no command \"fly\" in queue"),
+        "{err}"
+    );
+    // A conflict names the line that made it.
+    let err = keymap_from("[keys]\n\n\"queue.down\" = [\"s\"]\n").unwrap_err();
+    assert!(err.starts_with("line 3: key s is bound to both"), "{err}");
+    let err = keymap_from("[keys]\n\"queue.down\" = [\"hyper-x\"]\n").unwrap_err();
+    assert!(
+        err.starts_with("line 2: keys.\"queue.down\": unknown key \"hyper-x\""),
+        "{err}"
     );
 }
 
 #[test]
-fn the_issue_list_overlay_shows_findings_and_toggles_them() {
+fn a_shift_binding_fires_and_every_text_names_the_key_in_force() {
+    let keymap = keymap_from(
+        "[keys]\n\"queue.findings\" = [\"shift-z\"]\n\"queue.add_finding\" = [\"ctrl-n\"]\n",
+    )
+    .unwrap();
+    // Terminals send Z with SHIFT, or Z alone: both are shift-z.
+    for mods in [KeyModifiers::SHIFT, KeyModifiers::NONE] {
+        let ev = KeyEvent::new(KeyCode::Char('Z'), mods);
+        assert_eq!(keymap.lookup(Context::Queue, &ev), Some(Command::Findings));
+    }
+    let mut app = sample_app(NOW, 120, 40);
+    let policy = std::sync::Arc::new(app.policy().clone());
+    let rows = app.queue().rows().clone();
+    app = App::new(
+        keymap,
+        policy,
+        "ben".into(),
+        "q.db".into(),
+        NOW.parse().unwrap(),
+    );
+    app.update(Msg::Resize(120, 40));
+    app.update(Msg::Worker(WorkerEvent::Loaded {
+        rows,
+        at: NOW.parse().unwrap(),
+        took: std::time::Duration::ZERO,
+        external: false,
+    }));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('Z'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(app.context(), Context::Findings);
+    app.update(key(KeyCode::Esc));
+    let text = screen(&render(&app, &dark()));
+    assert!(
+        text.contains("Z: curate · Ctrl-n: add"),
+        "the detail says the keys in force: {text}"
+    );
+}
+
+#[test]
+fn the_issue_list_overlay_shows_findings_toggles_them_and_n_stays_in_it() {
     let mut app = sample_app(NOW, 160, 48);
-    // The most overdue item (OIN-2026-0116) is selected; it has lint findings.
     assert_eq!(app.selected_row().unwrap().sub.id, "OIN-2026-0116");
     app.update(key(KeyCode::Char('x')));
-    assert_eq!(app.mode, Mode::Findings { cursor: 0 });
+    assert_eq!(app.context(), Context::Findings);
     let buf = render(&app, &dark());
     let text = screen(&buf);
     assert!(text.contains("issue list of OIN-2026-0116"), "{text}");
     assert!(text.contains("3 of 3 go in the next email"), "{text}");
-    let y = (0..48)
-        .find(|&y| line(&buf, y).contains("[x] blocker Add a customer configuration"))
-        .expect("the first finding is listed");
-    let l = line(&buf, y);
-    let sev_x = l[..l.find("blocker").unwrap()].chars().count() as u16;
+    let y = row_of(&buf, "[x] blocker Add a customer configuration");
+    let sev = col(&buf, y, "blocker");
     assert_eq!(
-        buf[(sev_x, y)].fg,
+        buf[(sev, y)].fg,
         Color::LightRed,
         "blockers in the error style"
     );
-    assert!(
-        line(&buf, 47).contains("x include/leave out"),
-        "{}",
-        line(&buf, 47)
-    );
     // Leaving a lint finding out asks for a reason; the reason goes with the edit.
     app.update(key(KeyCode::Char('x')));
-    assert!(matches!(app.mode, Mode::FindingText { .. }));
+    assert_eq!(app.context(), Context::Input);
     assert!(
         app.update(key(KeyCode::Enter)).is_empty(),
         "no reason, no edit"
@@ -541,45 +832,36 @@ fn the_issue_list_overlay_shows_findings_and_toggles_them() {
         }
         other => panic!("{other:?}"),
     }
-}
-
-#[test]
-fn moving_to_an_isv_state_goes_through_the_email_preview() {
-    let mut app = sample_app(NOW, 160, 48);
-    app.update(key(KeyCode::Char('m')));
-    let choices = app.move_choices();
-    assert_eq!(choices[0].to, ReviewState::IsvReview);
-    app.update(key(KeyCode::Enter));
+    assert_eq!(app.context(), Context::Findings, "back in the issue list");
+    // n adds a finding and comes back to the list, too.
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.context(), Context::Input);
+    app.update(key(KeyCode::Tab));
+    chars(&mut app, "SSO loops.");
     let actions = app.update(key(KeyCode::Enter));
-    match actions.as_slice() {
-        [
-            Action::Db(DbRequest::PreviewMail {
-                items,
-                ask: Some(ask),
-            }),
-        ] => {
-            assert_eq!(items.len(), 1);
-            assert_eq!(ask.to, ReviewState::IsvReview);
-        }
-        other => panic!("a move to the ISV asks for the email first: {other:?}"),
-    }
-    assert_eq!(app.mode, Mode::Normal);
+    assert!(matches!(
+        &actions[..],
+        [Action::Db(DbRequest::Write(Write::EditIssues { edits, .. }))]
+            if matches!(&edits[0], oin_review::domain::IssueEdit::Add { severity: oin_review::domain::Severity::Blocker, .. })
+    ));
+    assert_eq!(
+        app.context(),
+        Context::Findings,
+        "n stays in the issue list"
+    );
 }
 
 #[test]
 fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
     let mut app = sample_app(NOW, 160, 48);
-    app.read_only = Some("no write permission on the file".into());
+    app.set_read_only(Some("no write permission on the file".into()));
     let theme = dark();
     let buf = render(&app, &theme);
-    let top = line(&buf, 0);
-    let at = top.find("READ-ONLY").expect("banner in the header") as u16;
-    // The banner is styled as an error, so it stands out from the header.
+    let at = col(&buf, 0, "READ-ONLY");
     assert_eq!(buf[(at, 0)].fg, theme.error.fg.unwrap());
-
     // Browsing still works.
     app.update(key(KeyCode::Char('j')));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.queue().selected(), 1);
     for (k, what) in [
         ('m', "move submissions"),
         ('a', "claim submissions"),
@@ -590,21 +872,18 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
     ] {
         let actions = app.update(key(KeyCode::Char(k)));
         assert!(actions.is_empty(), "{k}: {actions:?}");
-        assert_eq!(app.mode, Mode::Normal, "{k} opened nothing");
-        let msg = app.message.as_ref().expect("a message").text.clone();
+        assert_eq!(app.context(), Context::Queue, "{k} opened nothing");
         assert_eq!(
-            msg,
+            app.message().unwrap().text,
             format!("read-only: cannot {what} (no write permission on the file)")
         );
     }
     // The issue list and the outbox open for reading; their write keys refuse too.
     app.update(key(KeyCode::Char('x')));
-    assert!(matches!(app.mode, Mode::Findings { .. }));
-    app.message = None;
+    assert_eq!(app.context(), Context::Findings);
     assert!(app.update(key(KeyCode::Char(' '))).is_empty());
     assert!(
-        app.message
-            .as_ref()
+        app.message()
             .unwrap()
             .text
             .contains("cannot change the issue list")
@@ -623,28 +902,157 @@ fn a_damaged_database_turns_the_console_read_only() {
     assert!(screen(&buf).contains("the queue database is damaged (Tree 12 page 84"));
     assert!(app.update(key(KeyCode::Char('a'))).is_empty());
     assert_eq!(
-        app.message.as_ref().unwrap().text,
+        app.message().unwrap().text,
         "read-only: cannot claim submissions (the database is damaged: restore it from a backup)"
     );
 }
 
 #[test]
-fn the_read_only_banner_fits_at_80_columns_with_the_clock() {
-    let mut app = sample_app(NOW, 80, 24);
-    app.read_only = Some("no write permission on the file".into());
-    let top = line(&render(&app, &dark()), 0);
-    assert!(top.contains("READ-ONLY"), "{top}");
-    assert!(top.trim_end().ends_with("UTC"), "the clock is whole: {top}");
+fn as_of_pins_the_clock_and_says_so() {
+    let mut app = sample_app(NOW, 100, 30);
+    app.pin_clock("2026-11-13T09:00:00Z".parse().unwrap());
+    app.update(Msg::Tick("2026-12-01T09:00:00Z".parse().unwrap()));
+    let theme = dark();
+    let buf = render(&app, &theme);
+    let top = line(&buf, 0);
+    assert!(top.contains("as of Fri 2026-11-13 09:00 UTC"), "{top}");
+    let x = col(&buf, 0, "as of");
+    assert_eq!(
+        buf[(x, 0)].fg,
+        theme.warn.fg.unwrap(),
+        "the pinned clock stands out"
+    );
+    // The clocks are at that instant: 0116 entered initial review on 2026-11-10.
+    select_id(&mut app, "OIN-2026-0116");
+    let row = line(&render(&app, &theme), 4);
+    assert!(row.contains("left"), "not yet breached on the 13th: {row}");
 }
 
-/// Selects `id` in the All tab.
-fn select_id(app: &mut App, id: &str) {
-    app.update(key(KeyCode::Char('5')));
-    while app.selected_row().map(|r| r.sub.id.as_str()) != Some(id) {
-        let before = app.selected;
-        app.update(key(KeyCode::Char('j')));
-        assert_ne!(app.selected, before, "{id} not in the queue");
+#[test]
+fn the_claim_warning_names_the_items_claimed() {
+    let mut app = sample_app(NOW, 120, 40);
+    app.email_switches_mut().qa_started = false;
+    for id in ["OIN-2026-0131", "OIN-2026-0117"] {
+        select_id(&mut app, id);
+        app.update(key(KeyCode::Char(' ')));
     }
+    let mut app_b = sample_app(NOW, 120, 40);
+    // As carla: 0131 is ben's, 0117 is carla's own.
+    let rows = app.queue().rows().clone();
+    let policy = std::sync::Arc::new(app.policy().clone());
+    app_b = {
+        let mut a = App::new(
+            Keymap::defaults(),
+            policy,
+            "carla".into(),
+            "q.db".into(),
+            NOW.parse().unwrap(),
+        );
+        a.update(Msg::Resize(120, 40));
+        a.update(Msg::Worker(WorkerEvent::Loaded {
+            rows,
+            at: NOW.parse().unwrap(),
+            took: std::time::Duration::ZERO,
+            external: false,
+        }));
+        let _ = app_b;
+        a
+    };
+    for id in ["OIN-2026-0131", "OIN-2026-0117"] {
+        select_id(&mut app_b, id);
+        app_b.update(key(KeyCode::Char(' ')));
+    }
+    assert_eq!(
+        app_b.claimed_by_others(),
+        vec![("ben".to_string(), vec!["OIN-2026-0131".to_string()])]
+    );
+    app_b.email_switches_mut().issues = false;
+    app_b.update(key(KeyCode::Char('m')));
+    app_b.update(key(KeyCode::Enter));
+    app_b.update(key(KeyCode::Enter));
+    assert_eq!(app_b.context(), Context::Confirm);
+    let text = screen(&render(&app_b, &dark()));
+    assert!(text.contains("Claimed by ben: OIN-2026-0131"), "{text}");
+}
+
+#[test]
+fn the_outbox_shows_when_to_whom_and_what_and_enter_opens_a_message() {
+    use oin_review::domain::{EmailKind, EmailRecord, OutboxStatus};
+    let mut app = sample_app(NOW, 160, 48);
+    let rec = EmailRecord {
+        id: 7,
+        submission_id: "OIN-2026-0116".into(),
+        kind: EmailKind::Issues,
+        message_id: "<m7@okta.example>".into(),
+        recipients: vec!["okta-escalations@coho.example".into()],
+        subject: "[OIN] Coho Winery Inventory (OIN-2026-0116): issues found in initial review"
+            .into(),
+        status: OutboxStatus::Sent,
+        attempts: 1,
+        queued_at: "2026-11-23T10:00:00Z".parse().unwrap(),
+        next_attempt_at: "2026-11-23T10:00:00Z".parse().unwrap(),
+        sent_at: Some("2026-11-23T10:00:05Z".parse().unwrap()),
+        last_error: None,
+        server_reply: Some("250 ok".into()),
+        analyst: "ben".into(),
+        claimed_at: None,
+    };
+    app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
+        rec,
+    ]))));
+    app.update(key(KeyCode::Char('O')));
+    let text = screen(&render(&app, &dark()));
+    assert!(text.contains("11-23 10:00"), "{text}");
+    assert!(text.contains("issue list"), "{text}");
+    assert!(text.contains("okta-escalations@coho.example"), "{text}");
+    let actions = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(actions[..], [Action::Db(DbRequest::ShowEmail(7))]),
+        "{actions:?}"
+    );
+    app.update(Msg::Worker(WorkerEvent::Email {
+        id: 7,
+        text: "From: OIN Review\nSubject: issues\n\nHello Coho team,".into(),
+    }));
+    assert_eq!(app.context(), Context::Report);
+    assert!(screen(&render(&app, &dark())).contains("Hello Coho team,"));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.context(), Context::Outbox, "back to the outbox");
+}
+
+#[test]
+fn the_email_preview_scrolls_within_its_content() {
+    use oin_review::store::MoveItem;
+    use oin_review::workflow::{MailPreview, MoveAsk};
+    let mut app = sample_app(NOW, 80, 24);
+    let items: Vec<MoveItem> = (0..30)
+        .map(|i| MoveItem::new(format!("OIN-X-{i:02}")))
+        .collect();
+    let preview = MailPreview {
+        emails: Vec::new(),
+        errors: items
+            .iter()
+            .map(|i| (i.id.clone(), "no escalation contact".to_string()))
+            .collect(),
+        ask: Some(MoveAsk::new(items.clone(), ReviewState::IsvReview)),
+        items,
+    };
+    app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
+        preview,
+    ))));
+    assert_eq!(app.context(), Context::Preview);
+    let top = screen(&render(&app, &dark()));
+    assert!(top.contains("OIN-X-00"), "{top}");
+    app.update(key(KeyCode::End));
+    let end = screen(&render(&app, &dark()));
+    assert!(
+        end.contains("OIN-X-29") && !end.contains("OIN-X-00"),
+        "{end}"
+    );
+    app.update(key(KeyCode::PageDown));
+    assert_eq!(screen(&render(&app, &dark())), end, "never past the end");
+    app.update(key(KeyCode::Char('g')));
+    assert_eq!(screen(&render(&app, &dark())), top);
 }
 
 #[test]
@@ -652,7 +1060,7 @@ fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() 
     // 000:84 "If QA testing is successful, your integration is automatically published":
     // open blockers stop publishing and passing initial review.
     let mut app = sample_app(NOW, 120, 40);
-    app.email_switches.qa_started = false;
+    app.email_switches_mut().qa_started = false;
     for id in ["OIN-2026-0116", "OIN-2026-0131"] {
         select_id(&mut app, id);
         app.update(key(KeyCode::Char(' ')));
@@ -692,7 +1100,7 @@ fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() 
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Enter));
-    assert!(matches!(app.mode, Mode::Confirm { .. }), "{:?}", app.mode);
+    assert_eq!(app.context(), Context::Confirm);
     let text = screen(&render(&app, &theme));
     assert!(
         text.contains("Move 0 submission(s) to To be QA tested by Okta?"),
@@ -727,11 +1135,7 @@ fn the_email_preview_sends_or_moves_without_email() {
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
         preview,
     ))));
-    assert!(
-        matches!(app.mode, Mode::MailPreview { .. }),
-        "{:?}",
-        app.mode
-    );
+    assert_eq!(app.context(), Context::Preview);
     let text = screen(&render(&app, &dark()));
     assert!(
         text.contains("nothing to send · m: move 1 without email (the audit log says so)"),
@@ -753,5 +1157,5 @@ fn the_email_preview_sends_or_moves_without_email() {
         }
         other => panic!("m moves without email: {other:?}"),
     }
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.context(), Context::Queue);
 }

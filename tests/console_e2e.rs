@@ -45,7 +45,7 @@ fn search_detail_help_resize_and_quit_restore_the_terminal() {
     let s = t.wait_for("/acme", WAIT);
     assert!(s.contains("OIN-2026-0142"), "{s}");
     t.keys(&["Enter", "Enter"]);
-    let s = t.wait_for("── Overview", WAIT);
+    let s = t.wait_for("── State and SLA", WAIT);
     assert!(s.contains("OIN-2026-0142 Acme Expense"), "{s}");
     assert!(!s.contains("s3cret"));
     t.keys(&["Escape"]);
@@ -56,7 +56,7 @@ fn search_detail_help_resize_and_quit_restore_the_terminal() {
     t.resize(130, 35);
     t.wait_for(" detail ", WAIT);
     t.resize(50, 10);
-    t.wait_for("terminal too small (need 60x15, have 50x10)", WAIT);
+    t.wait_for("terminal too small: need 60x15, have 50x10", WAIT);
     t.resize(80, 24);
     t.wait_for("1 Needs OIN", WAIT);
     t.keys(&["q"]);
@@ -255,6 +255,9 @@ fn findings_then_move_to_isv_review_sends_the_issue_list() {
     t.literal("SP-initiated login returns HTTP 500.");
     t.keys(&["Enter"]);
     t.wait_for("issue list saved (1 change(s))", WAIT);
+    // n came back to the issue list; Esc leaves it.
+    t.wait_for("issue list of OIN-2026-0116", WAIT);
+    t.escape();
     // m, the first target (ISV needs to review), a reason, then the preview.
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
@@ -315,7 +318,7 @@ fn with_the_smtp_server_down_the_email_waits_in_the_outbox() {
     // The delivery attempt fails after the queueing is shown.
     t.wait_for("waiting to retry", WAIT);
     t.keys(&["O"]);
-    let s = t.wait_for("outbox (r retries", WAIT);
+    let s = t.wait_for("outbox (Enter opens, r retries", WAIT);
     assert!(s.contains("queued"), "{s}");
     t.escape();
     t.keys(&["q"]);
@@ -545,4 +548,115 @@ fn events(sb: &Sandbox) -> i64 {
     let c = rusqlite::Connection::open(sb.db()).unwrap();
     c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))
         .unwrap()
+}
+
+#[test]
+fn y_copies_the_id_into_tmux_s_paste_buffer() {
+    // tmux's default `set-clipboard external` drops an application's OSC 52: the console
+    // hands the text to tmux itself.
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "copy", &[("TMUX", "\"$TMUX\"")], &[], 80, 24);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["y"]);
+    t.wait_for("copied OIN-2026-0116 to tmux's", WAIT);
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(String::from_utf8_lossy(&buffer.stdout), "OIN-2026-0116");
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn at_80x24_the_full_detail_reaches_every_finding_the_first_event_and_the_last_field() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "reach", &[], &[], 80, 24);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["5", "/"]);
+    t.literal("OIN-2026-0105");
+    t.wait_for("▶ OIN-2026-0105", WAIT);
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("── State and SLA", WAIT);
+    let lint = sb.ok(&["lint", "OIN-2026-0105", "--format", "json"]);
+    let lint: serde_json::Value = serde_json::from_str(&lint).unwrap();
+    let rules: Vec<String> = lint[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(rules.len() >= 4, "{rules:?}");
+    let mut seen = String::new();
+    let mut last = String::new();
+    for _ in 0..200 {
+        let s = t.screen();
+        seen.push_str(&s);
+        if s == last {
+            break;
+        }
+        last = s;
+        t.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    for rule in &rules {
+        assert!(seen.contains(rule.as_str()), "{rule} never shown");
+    }
+    assert!(seen.contains("— → draft"), "the history's first event");
+    assert!(seen.contains("OIDC auth server"), "the last field");
+    // G and g jump to the ends.
+    t.keys(&["g"]);
+    t.wait_for("OIN-2026-0105 Harborview Tickets", WAIT);
+    t.keys(&["G"]);
+    t.wait_for("OIDC auth server", WAIT);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn an_explicit_theme_beats_no_color_and_as_of_pins_the_header() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(
+        &sb,
+        "theme",
+        &[("NO_COLOR", "1")],
+        &["--theme", "light", "--as-of", "2026-11-20T09:00:00Z"],
+        100,
+        30,
+    );
+    let s = t.wait_for("as of Fri 2026-11-20 09:00 UTC", WAIT);
+    assert!(s.contains("1 Needs OIN"), "{s}");
+    let styled = t.screen_with_styles();
+    let params = sgr_params(&styled);
+    assert!(
+        params
+            .iter()
+            .any(|p| (30..=37).contains(p) || (90..=97).contains(p) || *p == 38),
+        "--theme light draws colours under NO_COLOR: {params:?}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn ctrl_u_clears_the_search_line_and_a_shift_binding_fires() {
+    let sb = queue_with_samples();
+    sb.write(
+        "config/oin-review/config.toml",
+        "[keys]\n\"queue.findings\" = [\"shift-z\"]\n",
+    );
+    let t = Tmux::start(&sb, "keys", &[], &[], 80, 24);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["5", "/"]);
+    t.literal("coho");
+    t.wait_for("/coho", WAIT);
+    t.keys(&["C-u"]);
+    let s = t.wait_for("33 of 33", WAIT);
+    assert!(!s.contains("/coho"), "{s}");
+    t.literal("acme exp");
+    t.keys(&["C-w"]);
+    t.wait_for("/acme ", WAIT);
+    t.keys(&["Enter"]);
+    t.keys(&["Z"]);
+    t.wait_for("issue list of", WAIT);
+    t.escape();
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
 }

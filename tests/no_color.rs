@@ -43,11 +43,15 @@ fn draw_bytes(theme: &Theme) -> String {
 fn selected_row_stays_reverse_video_under_no_color() {
     // SAFETY: the only test in this binary; set before crossterm first reads it.
     unsafe { std::env::set_var("NO_COLOR", "1") };
-    let theme = oin_review::cli::pick_theme(Some("dark"), None).unwrap();
-    assert_eq!(
-        theme.name, "mono",
-        "NO_COLOR picks the mono theme over --theme"
-    );
+    // An explicit theme beats NO_COLOR (no-color.org: user configuration overrides it);
+    // without one, NO_COLOR gives mono.
+    let light = oin_review::cli::pick_theme(Some("light"), None).unwrap();
+    assert_eq!(light.name, "light");
+    assert!(!light.is_colourless(), "--theme light draws colours");
+    let configured = oin_review::cli::pick_theme(None, Some("high-contrast")).unwrap();
+    assert_eq!(configured.name, "high-contrast");
+    let theme = oin_review::cli::pick_theme(None, None).unwrap();
+    assert_eq!(theme.name, "mono", "NO_COLOR alone picks mono");
     let bytes = draw_bytes(&theme);
     let row = bytes.find("OIN-2026-0116").expect("selected row drawn");
     let reverse = bytes[..row]

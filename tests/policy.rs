@@ -151,7 +151,7 @@ fn list_as_of_gives_due_instants_and_statuses() {
     .unwrap();
     let sla = |id: &str| list.iter().find(|s| s["id"] == id).unwrap()["sla"].clone();
     assert_eq!(sla("OIN-2026-0142")["status"], "at_risk");
-    assert_eq!(sla("OIN-2026-0142")["left"], "3h");
+    assert_eq!(sla("OIN-2026-0142")["left"], "3h left");
     assert_eq!(sla("OIN-2026-0110")["status"], "on_track");
     assert_eq!(
         sla("OIN-2026-0110")["current"]["due"],

@@ -23,7 +23,7 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
 fn render(app: &App) -> Buffer {
     let theme = Theme::load("dark").unwrap();
-    let mut term = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut term = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     term.draw(|f| views::draw(f, app, &theme)).unwrap();
     term.backend().buffer().clone()
 }
@@ -169,7 +169,7 @@ fn reason() {
 #[test]
 fn confirm() {
     snap("confirm", |a| {
-        a.email_switches.qa_started = false;
+        a.email_switches_mut().qa_started = false;
         keys(a, " j ");
         keys(a, "m");
         key(a, KeyCode::Down);

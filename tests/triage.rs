@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use oin_review::domain::{EventKind, ReviewState};
 use oin_review::exchange::parse_submissions;
 use oin_review::store::{MoveItem, MoveRefused, MoveRequest, OpenOptions, Store};
-use oin_review::tui::app::{Action, App, Mode, Msg};
+use oin_review::tui::app::{Action, App, Msg};
+use oin_review::tui::keymap::Context;
 use oin_review::tui::worker::{DbRequest, Write};
 use serde_json::json;
 
@@ -315,6 +316,19 @@ fn code(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
+/// What the screen shows (a 120x40 TestBackend).
+fn screen(app: &App) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(
+        app.size().0,
+        app.size().1,
+    ))
+    .unwrap();
+    let theme = oin_review::tui::theme::Theme::load("dark").unwrap();
+    term.draw(|f| oin_review::tui::views::draw(f, app, &theme))
+        .unwrap();
+    term.backend().to_string()
+}
+
 fn select(app: &mut App, id: &str) {
     app.update(code(KeyCode::Home));
     for _ in 0..40 {
@@ -332,28 +346,29 @@ fn marking_survives_filters_and_marks_all_filtered() {
     app.update(key('5'));
     select(&mut app, "OIN-2026-0142");
     app.update(key(' '));
-    assert!(app.marks.contains("OIN-2026-0142"));
-    // Switching tabs hides it, but the mark stays.
+    assert!(app.queue().is_marked("OIN-2026-0142"));
+    // Switching tabs hides it, but the mark stays (and the header says so).
     app.update(key('2'));
-    assert_eq!(app.hidden_marks(), 1);
+    assert_eq!(app.queue().hidden_marks(), 1);
+    assert!(screen(&app).contains(" 1 marked (1 hidden) "));
     app.update(key('V'));
-    assert_eq!(app.marks.len(), 1 + app.view.len());
+    assert_eq!(app.queue().marks().len(), 1 + app.queue().len());
     app.update(key('U'));
-    assert!(app.marks.is_empty());
+    assert!(app.queue().marks().is_empty());
     // Space toggles.
     app.update(key('5'));
     select(&mut app, "OIN-2026-0142");
     app.update(key(' '));
     select(&mut app, "OIN-2026-0142");
     app.update(key(' '));
-    assert!(app.marks.is_empty());
+    assert!(app.queue().marks().is_empty());
 }
 
 #[test]
 fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     let mut app = sample_app("2026-11-23T12:00:00Z", 120, 40);
     // With QA-started emails switched off, the move goes straight to the confirmation.
-    app.email_switches.qa_started = false;
+    app.email_switches_mut().qa_started = false;
     app.update(key('5'));
     // Mixed: two in initial review, one in QA testing, one draft.
     for id in [
@@ -366,7 +381,7 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
         app.update(key(' '));
     }
     app.update(key('m'));
-    assert_eq!(app.mode, Mode::Picker { cursor: 0 });
+    assert_eq!(app.context(), Context::Picker);
     let choices: Vec<(ReviewState, usize)> = app
         .move_choices()
         .iter()
@@ -385,20 +400,16 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     app.update(key('j'));
     app.update(key('j'));
     app.update(code(KeyCode::Enter));
-    assert!(matches!(
-        app.mode,
-        Mode::Reason {
-            to: ReviewState::QaTesting,
-            ..
-        }
-    ));
+    assert_eq!(app.context(), Context::Input);
+    assert!(screen(&app).contains("Reason for moving 4 to To be QA tested by Okta"));
     for c in "ok".chars() {
         app.update(key(c));
     }
     app.update(code(KeyCode::Enter));
-    assert!(
-        matches!(&app.mode, Mode::Confirm { to: ReviewState::QaTesting, reason: Some(r) } if r == "ok")
-    );
+    assert_eq!(app.context(), Context::Confirm);
+    let text = screen(&app);
+    assert!(text.contains("to To be QA tested by Okta?"), "{text}");
+    assert!(text.contains(" reason: ok"), "{text}");
     let actions = app.update(key('y'));
     let [Action::Db(DbRequest::Write(Write::Move(ask)))] = &actions[..] else {
         panic!("{actions:?}")
@@ -416,7 +427,7 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     app.update(code(KeyCode::Enter));
     app.update(code(KeyCode::Enter));
     assert!(app.update(code(KeyCode::Esc)).is_empty());
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.context(), Context::Queue);
 }
 
 #[test]
@@ -431,7 +442,8 @@ fn undo_and_claim_keys_ask_the_store() {
         matches!(&actions[..], [Action::Db(DbRequest::Write(Write::Assign { to: Some(who), items }))] if who == "ben" && items.len() == 1)
     );
     app.update(key('A'));
-    assert!(matches!(app.mode, Mode::AssignPicker { .. }));
+    assert_eq!(app.context(), Context::Picker);
+    assert!(screen(&app).contains("assign 1 to"));
     for c in "zoe".chars() {
         app.update(key(c));
     }

@@ -13,13 +13,15 @@ pub fn has_terminal() -> bool {
     std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
 }
 
-/// The theme in force: NO_COLOR (set and non-empty) wins, then --theme, then the config.
+/// The theme in force: `--theme`, then the config's `theme`; without either, `NO_COLOR`
+/// (set and not empty) gives mono, else dark. An explicit choice beats the environment
+/// (no-color.org: user-level configuration overrides it).
 pub fn pick_theme(flag: Option<&str>, config: Option<&str>) -> Result<Theme> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let name = if no_color {
-        "mono"
-    } else {
-        flag.or(config).unwrap_or("dark")
+    let name = match flag.or(config) {
+        Some(name) => name,
+        None if no_color => "mono",
+        None => "dark",
     };
     Theme::load(name).map_err(|e| anyhow!("theme: {e}"))
 }
@@ -44,6 +46,7 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         wizard_names: ctx.config.state_names == Some(StateNames::Wizard),
         mail: ctx.config.mail.clone(),
         mail_dir: crate::config::data_dir()?.join("outbox-files"),
+        as_of: ctx.as_of,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -253,11 +253,11 @@ fn write_json(out: &mut impl Write, mut rows: Vec<Row>, secrets: bool, day: i64)
 /// Column title and width; the widths and single spaces between add up to 79.
 const COLUMNS: [(&str, usize); 7] = [
     ("ID", 13),
-    ("APP", 14),
-    ("ISV", 9),
+    ("APP", 12),
+    ("ISV", 8),
     ("STATE", 12),
-    ("ASSIGNEE", 8),
-    ("SLA", 9),
+    ("WHO", 5),
+    ("SLA", crate::present::SLA_CELL_WIDTH),
     ("TESTS", 8),
 ];
 

@@ -111,6 +111,8 @@ pub struct Ctx {
     pub db_flag: Option<PathBuf>,
     /// The instant time-dependent output is evaluated at (`--as-of`, else now).
     pub now: Timestamp,
+    /// `--as-of`, when given.
+    pub as_of: Option<Timestamp>,
     pub config: Config,
     pub policy: std::sync::Arc<Policy>,
     pub analyst: String,
@@ -151,6 +153,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Ctx {
         db_flag: cli.db,
         now: cli.as_of.unwrap_or_else(Timestamp::now),
+        as_of: cli.as_of,
         config,
         policy: std::sync::Arc::new(config::load_policy()?),
         analyst: identity::current_analyst(),

@@ -141,7 +141,7 @@ pub struct Notice {
 pub enum NoticeError {
     /// The submission (named by the caller) has no included issue.
     #[error(
-        "no issues to email: every finding is left out or there are none (add one with `n` in the console or `oin-review finding add`)"
+        "no issues to email: every finding is left out or there are none (add one in the issue list, or with `oin-review finding add`)"
     )]
     NoIssues,
 }

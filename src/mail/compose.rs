@@ -165,6 +165,7 @@ impl Composed {
             subject: self.subject.clone(),
             message: self.bytes.clone(),
             promise: self.promise.clone(),
+            preview: self.preview(),
         }
     }
 }

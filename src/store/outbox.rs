@@ -24,6 +24,8 @@ pub struct NewEmail {
     /// The date the email tells the ISV a phase will finish: recorded as the phase's
     /// promise when the email is queued.
     pub promise: Option<PhasePromise>,
+    /// The headers that matter and the plain text, as previewed.
+    pub preview: String,
 }
 
 /// An email a sender has claimed.
@@ -99,8 +101,8 @@ pub(super) fn insert_email(
 ) -> Result<i64> {
     tx.execute(
         "INSERT INTO outbox (submission_id, message_id, recipients, subject, message, status,
-         next_attempt_at, queued_at, analyst, kind)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8)",
+         next_attempt_at, queued_at, analyst, kind, preview)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8, ?9)",
         params![
             email.submission_id,
             email.message_id,
@@ -110,6 +112,7 @@ pub(super) fn insert_email(
             at,
             analyst,
             email.kind.key(),
+            email.preview,
         ],
     )
     .ctx("queueing an email")?;
@@ -309,6 +312,22 @@ impl Store {
             ))),
             None => Ok(None),
         }
+    }
+
+    /// One email as the analyst reads it: what was previewed, else the message as queued.
+    pub fn email_text(&self, id: i64) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT preview, message FROM outbox WHERE id = ?1",
+                [id],
+                |r| {
+                    let preview: Option<String> = r.get(0)?;
+                    let message: Vec<u8> = r.get(1)?;
+                    Ok(preview.unwrap_or_else(|| String::from_utf8_lossy(&message).into_owned()))
+                },
+            )
+            .optional()
+            .ctx("reading the outbox")
     }
 
     pub fn outbox_counts(&self) -> Result<OutboxCounts> {

@@ -204,6 +204,8 @@ ALTER TABLE submissions ADD COLUMN migrated_from_manager INTEGER NOT NULL DEFAUL
     CHECK (migrated_from_manager IN (0, 1));
 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'issues'
     CHECK (kind IN ('received', 'qa_started', 'final_review', 'issues', 'published'));
+-- What the analyst previewed (headers and plain text), to read it again in the outbox.
+ALTER TABLE outbox ADD COLUMN preview TEXT;
 CREATE INDEX submissions_by_org ON submissions (lower(trim(dev_org)));
 CREATE INDEX published_by_app ON submissions (lower(trim(app_name))) WHERE state = 'published';
 "#,

@@ -25,6 +25,43 @@ pub enum Context {
 }
 
 impl Context {
+    pub const ALL: [Context; 14] = [
+        Context::Global,
+        Context::Queue,
+        Context::Detail,
+        Context::Search,
+        Context::Help,
+        Context::Palette,
+        Context::Filter,
+        Context::Picker,
+        Context::Input,
+        Context::Confirm,
+        Context::Report,
+        Context::Findings,
+        Context::Preview,
+        Context::Outbox,
+    ];
+
+    /// The stable name `[keys]` uses: `"queue.down"`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Queue => "queue",
+            Context::Detail => "detail",
+            Context::Search => "search",
+            Context::Help => "help",
+            Context::Palette => "palette",
+            Context::Filter => "filter",
+            Context::Picker => "picker",
+            Context::Input => "input",
+            Context::Confirm => "confirm",
+            Context::Report => "report",
+            Context::Findings => "findings",
+            Context::Preview => "preview",
+            Context::Outbox => "outbox",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
@@ -37,7 +74,7 @@ impl Context {
             Context::Picker => "Pickers (state, analyst)",
             Context::Input => "Text input (reason, name)",
             Context::Confirm => "Confirmation",
-            Context::Report => "Batch report",
+            Context::Report => "Report and message",
             Context::Findings => "Issue list (findings)",
             Context::Preview => "Email preview",
             Context::Outbox => "Outbox",
@@ -98,6 +135,8 @@ pub enum Command {
     Outbox,
     Retry,
     MoveWithoutEmail,
+    NextSection,
+    PrevSection,
 }
 
 impl Command {
@@ -155,6 +194,8 @@ impl Command {
             Outbox => "outbox",
             Retry => "retry",
             MoveWithoutEmail => "move_without_email",
+            NextSection => "next_section",
+            PrevSection => "prev_section",
         }
     }
 }
@@ -168,13 +209,20 @@ pub struct Key {
 
 impl Key {
     pub fn from_event(e: &KeyEvent) -> Key {
-        // Shift is part of the character for printable keys ('G', '?').
-        let mut mods =
-            e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        if let KeyCode::Char(_) = e.code {
-            mods.remove(KeyModifiers::SHIFT);
-        }
-        let code = match e.code {
+        Key::normal(
+            e.code,
+            e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT),
+        )
+    }
+
+    /// One spelling per key: shift is part of the character for printable keys (`shift-x`
+    /// is `X`, and terminals report `X` with or without SHIFT); back-tab is shift-tab.
+    fn normal(code: KeyCode, mut mods: KeyModifiers) -> Key {
+        let code = match code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) || c.is_uppercase() => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
+            }
             KeyCode::BackTab => {
                 mods.insert(KeyModifiers::SHIFT);
                 KeyCode::Tab
@@ -228,7 +276,7 @@ impl Key {
                 ));
             }
         };
-        Ok(Key { code, mods })
+        Ok(Key::normal(code, mods))
     }
 }
 
@@ -340,7 +388,7 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Queue, &["1"], TabNeedsOin, "tab: needs OIN", None),
         (C::Queue, &["2"], TabWithIsv, "tab: with ISV", None),
         (C::Queue, &["3"], TabMine, "tab: mine", None),
-        (C::Queue, &["4"], TabBreaching, "tab: breaching", None),
+        (C::Queue, &["4"], TabBreaching, "tab: breached", None),
         (C::Queue, &["5"], TabAll, "tab: all", None),
         (C::Queue, &["y"], CopyId, "copy the id (OSC 52)", None),
         (
@@ -427,8 +475,18 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Detail, &["k", "up"], Up, "scroll up", None),
         (C::Detail, &["g", "home"], Top, "scroll to the top", None),
         (C::Detail, &["G", "end"], Bottom, "scroll to the end", None),
-        (C::Detail, &["pgdn", "ctrl-d"], PageDown, "page down", None),
-        (C::Detail, &["pgup", "ctrl-u"], PageUp, "page up", None),
+        (C::Detail, &["pgdn", "space"], PageDown, "page down", None),
+        (C::Detail, &["pgup"], PageUp, "page up", None),
+        (C::Detail, &["ctrl-d"], HalfDown, "half a page down", None),
+        (C::Detail, &["ctrl-u"], HalfUp, "half a page up", None),
+        (
+            C::Detail,
+            &["]"],
+            NextSection,
+            "next section",
+            Some("section"),
+        ),
+        (C::Detail, &["["], PrevSection, "previous section", None),
         (
             C::Detail,
             &["esc", "enter"],
@@ -481,6 +539,8 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (C::Findings, &["j", "down"], Down, "next finding", None),
         (C::Findings, &["k", "up"], Up, "previous finding", None),
+        (C::Findings, &["g", "home"], Top, "first finding", None),
+        (C::Findings, &["G", "end"], Bottom, "last finding", None),
         (
             C::Findings,
             &["x", "space"],
@@ -512,8 +572,12 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Findings, &["esc", "q"], Close, "close", Some("close")),
         (C::Preview, &["j", "down"], Down, "scroll down", None),
         (C::Preview, &["k", "up"], Up, "scroll up", None),
+        (C::Preview, &["g", "home"], Top, "to the top", None),
+        (C::Preview, &["G", "end"], Bottom, "to the end", None),
         (C::Preview, &["pgdn", "space"], PageDown, "page down", None),
         (C::Preview, &["pgup"], PageUp, "page up", None),
+        (C::Preview, &["ctrl-d"], HalfDown, "half a page down", None),
+        (C::Preview, &["ctrl-u"], HalfUp, "half a page up", None),
         (
             C::Preview,
             &["y"],
@@ -537,6 +601,15 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (C::Outbox, &["j", "down"], Down, "next email", None),
         (C::Outbox, &["k", "up"], Up, "previous email", None),
+        (C::Outbox, &["g", "home"], Top, "newest email", None),
+        (C::Outbox, &["G", "end"], Bottom, "oldest email", None),
+        (
+            C::Outbox,
+            &["enter"],
+            Accept,
+            "open the message",
+            Some("open"),
+        ),
         (
             C::Outbox,
             &["r"],
@@ -568,6 +641,12 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (C::Help, &["j", "down"], Down, "scroll down", None),
         (C::Help, &["k", "up"], Up, "scroll up", None),
+        (C::Help, &["g", "home"], Top, "to the top", None),
+        (C::Help, &["G", "end"], Bottom, "to the end", None),
+        (C::Help, &["pgdn", "space"], PageDown, "page down", None),
+        (C::Help, &["pgup"], PageUp, "page up", None),
+        (C::Help, &["ctrl-d"], HalfDown, "half a page down", None),
+        (C::Help, &["ctrl-u"], HalfUp, "half a page up", None),
         (
             C::Palette,
             &["enter"],
@@ -578,8 +657,8 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Palette, &["esc"], Close, "close", Some("close")),
         (C::Palette, &["down", "ctrl-n"], Down, "next", None),
         (C::Palette, &["up", "ctrl-p"], Up, "previous", None),
-        (C::Picker, &["j", "down"], Down, "next", None),
-        (C::Picker, &["k", "up"], Up, "previous", None),
+        (C::Picker, &["j", "down", "ctrl-n"], Down, "next", None),
+        (C::Picker, &["k", "up", "ctrl-p"], Up, "previous", None),
         (C::Picker, &["enter"], Accept, "choose", Some("choose")),
         (C::Picker, &["esc"], Close, "cancel", Some("cancel")),
         (C::Input, &["enter"], Accept, "confirm", Some("confirm")),
@@ -595,6 +674,10 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (C::Report, &["j", "down"], Down, "scroll down", None),
         (C::Report, &["k", "up"], Up, "scroll up", None),
+        (C::Report, &["g", "home"], Top, "to the top", None),
+        (C::Report, &["G", "end"], Bottom, "to the end", None),
+        (C::Report, &["pgdn", "space"], PageDown, "page down", None),
+        (C::Report, &["pgup"], PageUp, "page up", None),
         (C::Filter, &["j", "down"], Down, "next", None),
         (C::Filter, &["k", "up"], Up, "previous", None),
         (
@@ -641,33 +724,53 @@ impl Keymap {
     }
 
     /// Applies `[keys]` overrides: `"context.command" = ["key", ...]`, e.g.
-    /// `"queue.down" = ["j", "ctrl-n"]`. `line_of` finds a key's line for errors.
+    /// `"queue.down" = ["j", "ctrl-n"]`; the context is one of [`Context::id`]. `line_of`
+    /// finds a key's line in the config file for errors.
     pub fn with_overrides(
         overrides: &BTreeMap<String, Vec<String>>,
         line_of: impl Fn(&str) -> Option<usize>,
     ) -> Result<Keymap, KeymapError> {
         let mut map = Keymap::defaults();
+        // The config line each overridden binding comes from, for conflict errors.
+        let mut lines: Vec<Option<usize>> = vec![None; map.bindings.len()];
+        let contexts = || {
+            Context::ALL
+                .iter()
+                .map(|c| c.id())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         for (name, keys) in overrides {
-            let at = line_of(name)
-                .map(|l| format!("line {l}: "))
-                .unwrap_or_default();
+            let line = line_of(name);
+            let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
             let (ctx, cmd) = name.split_once('.').ok_or_else(|| {
                 KeymapError(format!(
                     "{at}keys.{name:?}: name a binding as \"context.command\", e.g. \"queue.down\""
                 ))
             })?;
+            let Some(context) = Context::ALL.into_iter().find(|c| c.id() == ctx) else {
+                return Err(KeymapError(format!(
+                    "{at}keys.{name:?}: unknown context {ctx:?}; the contexts are {}",
+                    contexts()
+                )));
+            };
             let found: Vec<usize> = map
                 .bindings
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| {
-                    b.context.title().to_lowercase().starts_with(ctx) && b.command.name() == cmd
-                })
+                .filter(|(_, b)| b.context == context && b.command.name() == cmd)
                 .map(|(i, _)| i)
                 .collect();
             let Some(&first) = found.first() else {
+                let known: Vec<&str> = map
+                    .bindings
+                    .iter()
+                    .filter(|b| b.context == context)
+                    .map(|b| b.command.name())
+                    .collect();
                 return Err(KeymapError(format!(
-                    "{at}keys.{name:?}: no such binding; the help screen (?) lists contexts and commands"
+                    "{at}keys.{name:?}: no command {cmd:?} in {ctx}; it has {}",
+                    known.join(", ")
                 )));
             };
             let parsed = keys
@@ -675,17 +778,19 @@ impl Keymap {
                 .map(|k| Key::parse(k).map_err(|e| KeymapError(format!("{at}keys.{name:?}: {e}"))))
                 .collect::<Result<Vec<_>, _>>()?;
             map.bindings[first].keys = parsed;
+            lines[first] = line;
             for &extra in found.iter().skip(1).rev() {
                 map.bindings.remove(extra);
+                lines.remove(extra);
             }
         }
-        map.check_conflicts()?;
+        map.check_conflicts(&lines)?;
         Ok(map)
     }
 
-    fn check_conflicts(&self) -> Result<(), KeymapError> {
+    fn check_conflicts(&self, lines: &[Option<usize>]) -> Result<(), KeymapError> {
         for (i, a) in self.bindings.iter().enumerate() {
-            for b in &self.bindings[i + 1..] {
+            for (j, b) in self.bindings.iter().enumerate().skip(i + 1) {
                 let shares = a.context == b.context
                     || a.context == Context::Global
                         && matches!(b.context, Context::Queue | Context::Detail)
@@ -695,16 +800,39 @@ impl Keymap {
                     continue;
                 }
                 if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                    let at = lines
+                        .get(j)
+                        .copied()
+                        .flatten()
+                        .or(lines.get(i).copied().flatten())
+                        .map(|l| format!("line {l}: "))
+                        .unwrap_or_default();
                     return Err(KeymapError(format!(
-                        "key {k} is bound to both {} and {} ({}); change one in [keys]",
+                        "{at}key {k} is bound to both {}.{} and {}.{}; change one in [keys]",
+                        a.context.id(),
                         a.command.name(),
+                        b.context.id(),
                         b.command.name(),
-                        b.context.title()
                     )));
                 }
             }
         }
         Ok(())
+    }
+
+    /// The first key bound to `command` in `context` (or the global one), as help shows it:
+    /// every text that names a key asks here, so it stays true after a remap.
+    pub fn key_for(&self, context: Context, command: Command) -> String {
+        let find = |ctx: Context| {
+            self.bindings
+                .iter()
+                .find(|b| b.context == ctx && b.command == command)
+                .and_then(|b| b.keys.first())
+        };
+        find(context)
+            .or_else(|| find(Context::Global))
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| format!(":{}", command.name()))
     }
 
     /// The command `key` runs in `context` (its own bindings first, then global ones).

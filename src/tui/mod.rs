@@ -2,8 +2,11 @@
 
 pub mod app;
 pub mod bench;
-mod issues;
+mod clipboard;
+pub mod input;
 pub mod keymap;
+pub mod overlay;
+pub mod queue_state;
 pub mod terminal;
 pub mod theme;
 pub mod views;
@@ -33,6 +36,8 @@ pub struct Launch {
     pub mail: crate::config::MailConfig,
     /// Where the file transport writes when the config does not say.
     pub mail_dir: std::path::PathBuf,
+    /// `--as-of`: the queue as it was (or will be) at this instant; writes at the real time.
+    pub as_of: Option<jiff::Timestamp>,
 }
 
 /// Terminal input, read on its own thread so the loop never blocks on it.
@@ -88,6 +93,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         wizard_names,
         mail,
         mail_dir,
+        as_of,
     } = launch;
     let db_label = store.path().display().to_string();
     let read_only = store.read_only().map(str::to_string);
@@ -114,7 +120,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         startup_notes.push(format!("mail: {e}"));
     }
     let workflow = crate::workflow::Workflow::new(store, policy.clone(), Arc::new(setup));
-    let db = worker::spawn_db(workflow, analyst.clone(), work_tx.clone(), mailer);
+    let db = worker::spawn_db(workflow, analyst.clone(), as_of, work_tx.clone(), mailer);
     for note in startup_notes {
         let _ = work_tx.send(worker::WorkerEvent::DbError(note));
     }
@@ -123,15 +129,21 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let paused = Arc::new(AtomicBool::new(false));
     spawn_reader(term_tx, paused.clone());
 
+    // A theme with colours was chosen (by name, or the default without NO_COLOR): crossterm
+    // would drop its colours under NO_COLOR, so tell it the choice was made.
+    crossterm::style::force_color_output(!theme.is_colourless());
     let mut term = terminal::enter(mouse)?;
     let size = term.size()?;
     let mut app = App::new(keymap, policy, analyst, db_label, jiff::Timestamp::now());
-    app.wizard_names = wizard_names;
-    app.email_switches = email_switches;
+    app.set_wizard_names(wizard_names);
+    *app.email_switches_mut() = email_switches;
+    if let Some(at) = as_of {
+        app.pin_clock(at);
+    }
     if let Some(why) = &read_only {
         app.say(app::Level::Warn, format!("read-only: {why}; browse only"));
     }
-    app.read_only = read_only;
+    app.set_read_only(read_only);
     app.update(Msg::Resize(size.width, size.height));
 
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -153,7 +165,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
                 let now = jiff::Timestamp::now();
                 msgs.push(Msg::Tick(now));
                 // Re-rank by urgency now and then; visible rows tick every second anyway.
-                if ticks.is_multiple_of(60) {
+                if ticks.is_multiple_of(60) && app.pinned().is_none() {
                     let _ = db.send(worker::DbRequest::Reassess(now));
                 }
             }
@@ -199,7 +211,8 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
                     }));
                 }
                 Action::CopyToClipboard(text) => {
-                    let _ = terminal::copy_osc52(&text);
+                    let (level, said) = clipboard::copy(&text);
+                    app.update(Msg::Copied(level, said));
                 }
                 Action::Suspend => {
                     paused.store(true, Ordering::SeqCst);
@@ -221,6 +234,7 @@ fn libc_sigtstp() -> i32 {
 fn to_msg(ev: Event) -> Option<Msg> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         Event::Mouse(m) => {
             let code = match m.kind {

@@ -135,6 +135,18 @@ fn to_style(spec: &StyleSpec) -> Result<Style, String> {
 }
 
 impl Theme {
+    /// No style at all: for measuring text, where styles do not matter.
+    pub fn plain() -> Theme {
+        build(
+            "plain",
+            ThemeFile {
+                name: None,
+                styles: Styles::default(),
+            },
+        )
+        .unwrap_or_else(|_| unreachable!("an empty theme has no style to get wrong"))
+    }
+
     /// Parses a theme file's text; errors name the file and line.
     pub fn parse(name: &str, path: &Path, text: &str) -> Result<Theme, String> {
         let file: ThemeFile = crate::config::parse_toml(path, text).map_err(|e| e.to_string())?;
@@ -152,12 +164,15 @@ impl Theme {
         match BUILTIN.iter().find(|(n, _)| *n == name) {
             Some((n, text)) => Theme::parse(n, Path::new(&format!("themes/{n}.toml")), text),
             None => Err(format!(
-                "no theme {name:?}: built in are {}; add your own as ~/.config/oin-review/themes/{name}.toml",
+                "no theme {name:?}: built in are {}; add your own as {}/themes/{name}.toml",
                 BUILTIN
                     .iter()
                     .map(|(n, _)| *n)
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                crate::config::config_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|| "$XDG_CONFIG_HOME/oin-review".into())
             )),
         }
     }

@@ -65,6 +65,8 @@ pub enum DbRequest {
         items: Vec<MoveItem>,
         ask: Option<MoveAsk>,
     },
+    /// One email of the outbox, to read.
+    ShowEmail(i64),
     /// A change to the queue, made as the console's analyst; the queue is reloaded after.
     Write(Write),
 }
@@ -137,6 +139,11 @@ pub enum WorkerEvent {
     Outbox(Arc<Vec<crate::domain::EmailRecord>>),
     /// A notice for the message line.
     Notice(String),
+    /// One email of the outbox, as the analyst reads it.
+    Email {
+        id: i64,
+        text: String,
+    },
     /// Everyone seen in the audit log, for the assign picker.
     Analysts(Vec<String>),
 }
@@ -146,16 +153,18 @@ pub const POLL: Duration = Duration::from_millis(1000);
 
 /// Starts the database thread on an open store. It loads at once, then reloads whenever
 /// `PRAGMA data_version` says another connection committed.
+/// `as_of` pins the instant rows are assessed at (`--as-of`); writes are at the real time.
 pub fn spawn_db(
     workflow: Workflow,
     analyst: String,
+    as_of: Option<Timestamp>,
     events: UnboundedSender<WorkerEvent>,
     mailer: Option<mpsc::Sender<()>>,
 ) -> mpsc::Sender<DbRequest> {
     let (tx, rx) = mpsc::channel::<DbRequest>();
     thread::Builder::new()
         .name("oin-review-db".into())
-        .spawn(move || db_loop(workflow, &analyst, rx, events, mailer))
+        .spawn(move || db_loop(workflow, &analyst, as_of, rx, events, mailer))
         .ok();
     tx
 }
@@ -163,6 +172,7 @@ pub fn spawn_db(
 fn db_loop(
     mut wf: Workflow,
     analyst: &str,
+    as_of: Option<Timestamp>,
     rx: mpsc::Receiver<DbRequest>,
     events: UnboundedSender<WorkerEvent>,
     mailer: Option<mpsc::Sender<()>>,
@@ -179,7 +189,7 @@ fn db_loop(
         let started = Instant::now();
         match store.load_submissions() {
             Ok(subs) => {
-                let at = Timestamp::now();
+                let at = as_of.unwrap_or_else(Timestamp::now);
                 let rows: Snapshot = Arc::new(build_rows(subs, &policy, at));
                 let ok = events.send(WorkerEvent::Loaded {
                     rows: rows.clone(),
@@ -256,6 +266,14 @@ fn db_loop(
                 let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
                 continue;
             }
+            DbRequest::ShowEmail(id) => {
+                let _ = events.send(match wf.store().email_text(id) {
+                    Ok(Some(text)) => WorkerEvent::Email { id, text },
+                    Ok(None) => WorkerEvent::Notice(format!("email {id} is gone")),
+                    Err(e) => WorkerEvent::DbError(e.to_string()),
+                });
+                continue;
+            }
             DbRequest::Write(write) => {
                 let (event, wakes_mailer) = run_write(&mut wf, write, analyst);
                 let _ = events.send(event);
@@ -323,7 +341,7 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
         Write::EditedIssues { list, edited } => {
             let changes = edited.and_then(|text| {
                 list.changes(&text)
-                    .map_err(|e| format!("{e}; nothing was changed (e edits again)"))
+                    .map_err(|e| format!("{e}; nothing was changed"))
             });
             let id = list.id.clone();
             let event = match changes {

@@ -1,19 +1,36 @@
-//! The detail of one submission: everything an analyst checks, in sections.
+//! The detail of one submission, for reading: sections in the order of the job (state and
+//! SLA, test evidence, findings, history, emails, then the form's fields), wrapped to the
+//! pane with continuation lines indented under their text, scrolling to the last line.
 
 use crate::domain::sla::compact;
-use crate::domain::{Assessment, ClockStatus, Freshness, Submission, assess};
+use crate::domain::{
+    Assessment, ClockStatus, Freshness, IssueKey, OutboxStatus, QueueFacts, Severity, Submission,
+    assess,
+};
 use crate::text::safe_line;
 use crate::tui::app::{App, Focus};
+use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthChar;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool) {
-    let focused = full || app.focus == Focus::Detail;
-    let block = Block::default()
+/// Where a label's value starts: two spaces and an 18-column label.
+const VALUE_COL: usize = 20;
+
+/// The detail as drawn: its wrapped lines and where each section starts.
+pub struct Detail {
+    pub lines: Vec<Line<'static>>,
+    pub sections: Vec<(&'static str, usize)>,
+}
+
+/// The block the detail draws in, full screen or as the side pane.
+pub fn block<'a>(app: &App, theme: &Theme, full: bool) -> Block<'a> {
+    let focused = full || app.focus() == Focus::Detail;
+    Block::default()
         .borders(if full {
             Borders::TOP
         } else {
@@ -23,36 +40,170 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool)
         .title(Span::styled(
             " detail ",
             if focused { theme.title } else { theme.dim },
-        ));
+        ))
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool) {
+    let block = block(app, theme, full);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let Some(row) = app.selected_row() else {
+    let Some(detail) = build(app, inner.width as usize, theme) else {
+        frame.render_widget(block, area);
         frame.render_widget(
             Paragraph::new(Span::styled("  nothing selected", theme.dim)),
             inner,
         );
         return;
     };
-    let a = assess(&row.sub, &app.policy, app.now);
-    let lines = detail_lines(&row.sub, &a, &row.facts, app, theme);
-    let max_scroll = (lines.len() as u16).saturating_sub(inner.height.max(1));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll.min(max_scroll), 0)),
-        inner,
+    let view = inner.height as usize;
+    let max = detail.lines.len().saturating_sub(view.max(1));
+    let at = app.detail_scroll().min(max);
+    // Where the reader is: the section at the top (the heading line belongs to the first),
+    // and how far down.
+    let (i, name) = detail
+        .sections
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, (_, start))| *start <= at)
+        .or(detail.sections.first().map(|s| (0, s)))
+        .map_or((0, ""), |(i, (name, _))| (i, *name));
+    let position = format!(
+        " {name} {}/{} · {}% ",
+        i + 1,
+        detail.sections.len(),
+        (at * 100).checked_div(max).unwrap_or(100)
     );
+    let section_keys = format!(
+        "{} {} sections ",
+        app.key(Context::Detail, Command::PrevSection),
+        app.key(Context::Detail, Command::NextSection)
+    );
+    let block = block.title_top(
+        Line::from(vec![
+            Span::styled(position, theme.dim),
+            Span::styled(section_keys, theme.accent),
+        ])
+        .right_aligned(),
+    );
+    frame.render_widget(block, area);
+    let shown: Vec<Line> = detail.lines.into_iter().skip(at).take(view).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
 }
 
-fn section(title: &str, theme: &Theme) -> Line<'static> {
-    Line::from(Span::styled(format!("── {title} "), theme.title))
+/// The selected submission's detail at `width` columns, if one is selected.
+pub fn build(app: &App, width: usize, theme: &Theme) -> Option<Detail> {
+    let row = app.selected_row()?;
+    let a = assess(&row.sub, app.policy(), app.now());
+    let mut d = Detail {
+        lines: Vec::new(),
+        sections: Vec::new(),
+    };
+    for item in items(&row.sub, &a, &row.facts, app, theme) {
+        match item {
+            Item::Section(name) => {
+                // The heading above the first section belongs to it.
+                let start = if d.sections.is_empty() {
+                    0
+                } else {
+                    d.lines.len()
+                };
+                d.sections.push((name, start));
+                d.lines
+                    .push(Line::from(Span::styled(format!("── {name} "), theme.title)));
+            }
+            Item::Line { hang, spans } => d.lines.extend(wrap_spans(&spans, width, hang)),
+        }
+    }
+    Some(d)
 }
 
-fn field(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("  {label:<18}"), theme.dim),
-        Span::styled(value.into(), theme.text),
-    ])
+/// `spans` wrapped to `width`, continuation lines indented by `hang` columns.
+fn wrap_spans(spans: &[Span<'static>], width: usize, hang: usize) -> Vec<Line<'static>> {
+    let cells: Vec<(char, Style)> = spans
+        .iter()
+        .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+        .collect();
+    let width = width.max(2);
+    let hang = hang.min(width / 2);
+    let w = |c: char| c.width().unwrap_or(0);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut first = true;
+    while first || start < cells.len() {
+        let room = if first { width } else { width - hang };
+        let (mut used, mut end, mut space) = (0, start, None);
+        while end < cells.len() && used + w(cells[end].0) <= room {
+            if cells[end].0 == ' ' {
+                space = Some(end);
+            }
+            used += w(cells[end].0);
+            end += 1;
+        }
+        let cut = match space {
+            Some(sp) if end < cells.len() && sp > start => sp + 1,
+            _ => end.max(start + 1).min(cells.len()),
+        };
+        let mut line: Vec<Span<'static>> = Vec::new();
+        if !first {
+            line.push(Span::raw(" ".repeat(hang)));
+        }
+        let mut run = String::new();
+        let mut style = cells.get(start).map(|c| c.1).unwrap_or_default();
+        let last = (start..cut)
+            .rev()
+            .find(|&i| cells[i].0 != ' ')
+            .map_or(start, |i| i + 1);
+        for &(c, s) in &cells[start..last] {
+            if s != style && !run.is_empty() {
+                line.push(Span::styled(std::mem::take(&mut run), style));
+            }
+            style = s;
+            run.push(c);
+        }
+        if !run.is_empty() {
+            line.push(Span::styled(run, style));
+        }
+        out.push(Line::from(line));
+        start = cut;
+        while start < cells.len() && cells[start].0 == ' ' {
+            start += 1;
+        }
+        first = false;
+    }
+    out
+}
+
+enum Item {
+    Section(&'static str),
+    Line {
+        /// Continuation lines start this many columns in.
+        hang: usize,
+        spans: Vec<Span<'static>>,
+    },
+}
+
+fn field(label: &str, value: impl Into<String>, theme: &Theme) -> Item {
+    styled_field(label, value, theme.text, theme)
+}
+
+fn styled_field(label: &str, value: impl Into<String>, style: Style, theme: &Theme) -> Item {
+    Item::Line {
+        hang: VALUE_COL,
+        spans: vec![
+            Span::styled(format!("  {label:<18}"), theme.dim),
+            Span::styled(value.into(), style),
+        ],
+    }
+}
+
+fn text(indent: usize, value: impl Into<String>, style: Style) -> Item {
+    Item::Line {
+        hang: indent,
+        spans: vec![Span::styled(
+            format!("{}{}", " ".repeat(indent), value.into()),
+            style,
+        )],
+    }
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -60,27 +211,38 @@ fn opt(v: &Option<String>) -> String {
 }
 
 fn local(t: jiff::Timestamp, app: &App) -> String {
-    t.to_zoned(app.policy.sla.calendar.time_zone().clone())
+    t.to_zoned(app.policy().sla.calendar.time_zone().clone())
         .strftime("%a %Y-%m-%d %H:%M %Z")
         .to_string()
 }
 
-/// The lines of the detail view, in order.
-pub fn detail_lines(
+/// Every line of the detail, in sections.
+fn items(
     s: &Submission,
     a: &Assessment,
-    facts: &crate::domain::QueueFacts,
+    facts: &QueueFacts,
     app: &App,
     theme: &Theme,
-) -> Vec<Line<'static>> {
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
-    let day = app.policy.sla.calendar.day_length();
-    let mut l = vec![Line::from(vec![
-        Span::styled(format!("{} ", s.id), theme.accent),
-        Span::styled(safe_line(&s.app_name), theme.header),
-    ])];
-    l.push(section("Overview", theme));
-    l.push(field("ISV", safe_line(&s.isv), theme));
+) -> Vec<Item> {
+    let mut l = vec![Item::Line {
+        hang: 2,
+        spans: vec![
+            Span::styled(format!("{} ", s.id), theme.accent),
+            Span::styled(safe_line(&s.app_name), theme.header),
+        ],
+    }];
+    state_and_sla(&mut l, s, a, app, theme);
+    tests(&mut l, a, app, theme);
+    findings(&mut l, s, a, facts, app, theme);
+    history(&mut l, s, app, theme);
+    emails(&mut l, s, app, theme);
+    form(&mut l, s, a, app, theme);
+    l
+}
+
+fn state_and_sla(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, theme: &Theme) {
+    let day = app.policy().sla.calendar.day_length();
+    l.push(Item::Section("State and SLA"));
     l.push(field(
         "state",
         format!(
@@ -91,152 +253,15 @@ pub fn detail_lines(
         theme,
     ));
     l.push(field("assignee", opt(&s.assignee), theme));
-    l.push(field("path", format!("OIN {}", s.path.key()), theme));
-    match &s.update_of {
-        Some(app_name) => {
-            l.push(field("update of", safe_line(app_name), theme));
-            l.push(field("changes", opt(&s.change_summary), theme));
-        }
-        None => l.push(field("kind", "new integration", theme)),
-    }
-    l.push(field(
-        "protocols",
-        s.protocols
-            .iter()
-            .map(|p| p.badge())
-            .collect::<Vec<_>>()
-            .join(", "),
-        theme,
-    ));
     if let Some(at) = a.tests.submitted_at {
         l.push(field("submitted", local(at, app), theme));
     }
-    l.push(section("Catalog", theme));
-    let name_len = s.app_name.chars().count();
-    l.push(Line::from(vec![
-        Span::styled(format!("  {:<18}", "display name"), theme.dim),
-        Span::styled(
-            format!("{name_len} characters"),
-            if name_len > 64 || name_len == 0 {
-                theme.warn
-            } else {
-                theme.text
-            },
-        ),
-    ]));
-    l.push(field("website", opt(&s.app_website), theme));
-    l.push(field("config document", opt(&s.config_doc_url), theme));
-    match &s.logo {
-        Some(logo) => l.push(field(
-            "logo",
-            format!(
-                "{} ({}, {} KB)",
-                safe_line(&logo.file),
-                safe_line(&logo.format),
-                logo.bytes.div_ceil(1024)
-            ),
-            theme,
-        )),
-        None => l.push(field("logo", "—", theme)),
-    }
-    l.push(field(
-        "use cases",
-        s.use_cases
-            .iter()
-            .map(|u| safe_line(u))
-            .collect::<Vec<_>>()
-            .join(", "),
-        theme,
-    ));
-    l.push(field(
-        "multi-tenant",
-        s.multi_tenant.map_or("unknown", yes_no),
-        theme,
-    ));
-    l.push(Line::from(Span::styled("  description", theme.dim)));
-    for line in s.description.as_deref().unwrap_or("—").lines() {
-        l.push(Line::from(Span::styled(
-            format!("    {}", safe_line(line)),
-            theme.text,
-        )));
-    }
-    l.push(section("Contacts", theme));
-    l.push(field("submitter", opt(&s.submitter_email), theme));
-    l.push(field("developer org", opt(&s.dev_org), theme));
-    l.push(field("escalation", opt(&s.escalation_contact), theme));
-    for c in &s.support_contacts {
-        l.push(field(
-            &format!("support ({})", c.kind.key()),
-            safe_line(&c.value),
-            theme,
-        ));
-    }
-    l.push(section("Test account", theme));
-    match &s.test_account {
-        Some(acct) => {
-            l.push(field("URL", opt(&acct.url), theme));
-            l.push(field("username", opt(&acct.username), theme));
-            let revealed = app.password_revealed();
-            let pw = match (&acct.password, revealed) {
-                (Some(p), true) => Span::styled(safe_line(p.expose()), theme.secret),
-                (Some(_), false) => Span::styled("••••••••  (p shows it for 5 s)", theme.text),
-                (None, _) => Span::styled("missing", theme.warn),
-            };
-            l.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", "password"), theme.dim),
-                pw,
-            ]));
-        }
-        None => l.push(field("", "none given", theme)),
-    }
-    if !s.integration_variables.is_empty() {
-        l.push(section("Integration variables", theme));
-        for v in &s.integration_variables {
-            l.push(field(&safe_line(&v.label), safe_line(&v.name), theme));
-        }
-    }
-    l.push(section("Protocol settings", theme));
-    if let Some(sso) = &s.sso {
-        l.push(field(
-            "SSO flows",
-            format!(
-                "IdP {}, SP {}, JIT {}",
-                yes_no(sso.idp_flow),
-                yes_no(sso.sp_flow),
-                yes_no(sso.jit)
-            ),
-            theme,
-        ));
-        l.push(field("SAML signature", opt(&sso.saml_signature), theme));
-        l.push(field(
-            "OIDC auth server",
-            sso.oidc_auth_server
-                .as_deref()
-                .map(safe_line)
-                .unwrap_or_else(|| "org".into()),
-            theme,
-        ));
-    }
-    if let Some(scim) = &a.tests.scim {
-        let p = |b: bool| if b { "present" } else { "missing" };
-        l.push(field("SCIM spec tests", p(scim.spec_results), theme));
-        l.push(field("SCIM CRUD tests", p(scim.crud_results), theme));
-        l.push(field(
-            "SCIM manual plan",
-            if scim.manual_plan_certified {
-                "certified"
-            } else {
-                "not certified"
-            },
-            theme,
-        ));
-    }
-    l.push(section("SLA", theme));
     if a.clocks.is_empty() {
-        l.push(Line::from(Span::styled(
-            "  no clock: not yet in an OIN review phase",
+        l.push(text(
+            2,
+            "no clock: not yet in an OIN review phase",
             theme.dim,
-        )));
+        ));
     }
     for c in &a.clocks {
         let st = match c.status {
@@ -252,11 +277,14 @@ pub fn detail_lines(
         } else {
             format!("{} left", compact(c.left_seconds, day))
         };
-        l.push(Line::from(vec![
-            Span::styled(format!("  {:<15}", c.phase.label()), theme.text),
-            Span::styled(format!("{:<9}", c.status.key()), st),
-            Span::styled(format!(" {:.0}% used, {left}", c.percent_used), theme.text),
-        ]));
+        l.push(Item::Line {
+            hang: VALUE_COL,
+            spans: vec![
+                Span::styled(format!("  {:<18}", c.phase.label()), theme.text),
+                Span::styled(c.status.key().to_string(), st),
+                Span::styled(format!(" {:.0}% used, {left}", c.percent_used), theme.text),
+            ],
+        });
         if let Some(due) = c.due {
             l.push(field("  due", local(due, app), theme));
         }
@@ -264,22 +292,24 @@ pub fn detail_lines(
             l.push(field("  promised", p.to_string(), theme));
         }
         if let Some(at) = c.breached_at {
-            l.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", "  breached"), theme.dim),
-                Span::styled(
-                    format!(
-                        "{}, overrun {}",
-                        local(at, app),
-                        compact(c.overrun_seconds, day)
-                    ),
-                    theme.breached,
+            l.push(styled_field(
+                "  breached",
+                format!(
+                    "{}, overrun {}",
+                    local(at, app),
+                    compact(c.overrun_seconds, day)
                 ),
-            ]));
+                theme.breached,
+                theme,
+            ));
         }
     }
-    l.push(section("Tests (OIN Submission Tester)", theme));
+}
+
+fn tests(l: &mut Vec<Item>, a: &Assessment, app: &App, theme: &Theme) {
+    l.push(Item::Section("Tests"));
     if a.tests.required.is_empty() {
-        l.push(Line::from(Span::styled("  none required", theme.dim)));
+        l.push(text(2, "no OIN Submission Tester run required", theme.dim));
     }
     for t in &a.tests.required {
         let st = match t.status {
@@ -297,31 +327,113 @@ pub fn detail_lines(
             ),
             _ => String::new(),
         };
-        l.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {} {:<18} {:<9} ",
-                    t.protocol.badge(),
-                    t.test_case.label(),
-                    t.instance_version.key()
+        l.push(Item::Line {
+            hang: 4,
+            spans: vec![
+                Span::styled(
+                    format!(
+                        "  {} {:<18} {:<9} ",
+                        t.protocol.badge(),
+                        t.test_case.label(),
+                        t.instance_version.key()
+                    ),
+                    theme.text,
                 ),
-                theme.text,
-            ),
-            Span::styled(format!("{:<8}", t.status.key()), st),
-            Span::styled(when, theme.dim),
-        ]));
+                Span::styled(format!("{:<8}", t.status.key()), st),
+                Span::styled(when, theme.dim),
+            ],
+        });
     }
     if let Some(valid) = a.tests.valid_at_submission {
-        l.push(Line::from(Span::styled(
+        l.push(text(
+            2,
             if valid {
-                "  every required test had passed within 48 h before submission"
+                "every required test had passed within 48 h before the latest submission"
             } else {
-                "  NOT every required test had passed within 48 h before submission"
+                "NOT every required test had passed within 48 h before the latest submission"
             },
             if valid { theme.ok } else { theme.warn },
-        )));
+        ));
     }
-    l.push(section("History", theme));
+    if let Some(scim) = &a.tests.scim {
+        let p = |b: bool| if b { "present" } else { "missing" };
+        l.push(field("SCIM spec tests", p(scim.spec_results), theme));
+        l.push(field("SCIM CRUD tests", p(scim.crud_results), theme));
+        l.push(field(
+            "SCIM manual plan",
+            if scim.manual_plan_certified {
+                "certified"
+            } else {
+                "not certified"
+            },
+            theme,
+        ));
+    }
+}
+
+fn findings(
+    l: &mut Vec<Item>,
+    s: &Submission,
+    a: &Assessment,
+    facts: &QueueFacts,
+    app: &App,
+    theme: &Theme,
+) {
+    l.push(Item::Section("Findings"));
+    let k = |c| app.key(Context::Queue, c);
+    l.push(text(
+        2,
+        format!(
+            "{}: curate · {}: add · {}: edit · {}: email",
+            k(Command::Findings),
+            k(Command::AddFinding),
+            k(Command::EditIssues),
+            k(Command::Mail)
+        ),
+        theme.dim,
+    ));
+    let issues = crate::domain::findings::issue_list(
+        &crate::domain::policy::findings(s, app.policy(), a, facts),
+        &s.notes,
+    );
+    if issues.is_empty() {
+        l.push(text(
+            2,
+            "none: every rule the console checks passes",
+            theme.ok,
+        ));
+    }
+    for (i, f) in issues.iter().enumerate() {
+        let st = match f.severity {
+            Severity::Blocker => theme.error,
+            Severity::Warning => theme.warn,
+        };
+        let key = match &f.key {
+            IssueKey::Rule(r) => r.clone(),
+            IssueKey::Own(id) => format!("#{id} by analyst"),
+        };
+        let mut spans = vec![
+            Span::styled(format!("  {:>2}. ", i + 1), theme.dim),
+            Span::styled(if f.included { "[x] " } else { "[ ] " }, theme.text),
+            Span::styled(format!("{:<8}", f.severity.key()), st),
+            Span::styled(
+                safe_line(&f.text),
+                if f.included { theme.text } else { theme.dim },
+            ),
+            Span::styled(format!("  {key}"), theme.dim),
+        ];
+        if let Some(r) = &f.reason {
+            spans.push(Span::styled(
+                format!("  left out: {}", safe_line(r)),
+                theme.dim,
+            ));
+        }
+        l.push(Item::Line { hang: 18, spans });
+    }
+}
+
+fn history(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
+    l.push(Item::Section("History"));
     for e in s.history.iter().rev() {
         let mut text = format!(
             "  {}  {:<10} {} → {}",
@@ -345,74 +457,194 @@ pub fn detail_lines(
         if let Some(r) = &e.reason {
             text.push_str(&format!(" “{}”", safe_line(r)));
         }
-        l.push(Line::from(Span::styled(
-            text,
-            Style::default().patch(theme.text),
-        )));
+        l.push(Item::Line {
+            hang: 6,
+            spans: vec![Span::styled(text, theme.text)],
+        });
     }
-    l.push(section(
-        "Findings (x: curate · n: add · e: edit · M: email)",
-        theme,
-    ));
-    let issues = crate::domain::findings::issue_list(
-        &crate::domain::policy::findings(s, &app.policy, a, facts),
-        &s.notes,
-    );
-    if issues.is_empty() {
-        l.push(Line::from(Span::styled(
-            "  none: every rule the console checks passes",
-            theme.ok,
-        )));
-    }
-    for (i, f) in issues.iter().enumerate() {
-        let st = match f.severity {
-            crate::domain::Severity::Blocker => theme.error,
-            crate::domain::Severity::Warning => theme.warn,
-        };
-        let key = match &f.key {
-            crate::domain::IssueKey::Rule(r) => r.clone(),
-            crate::domain::IssueKey::Own(id) => format!("#{id} by analyst"),
-        };
-        let mut spans = vec![
-            Span::styled(format!("  {:>2}. ", i + 1), theme.dim),
-            Span::styled(if f.included { "[x] " } else { "[ ] " }, theme.text),
-            Span::styled(format!("{:<8}", f.severity.key()), st),
-            Span::styled(
-                safe_line(&f.text),
-                if f.included { theme.text } else { theme.dim },
-            ),
-            Span::styled(format!("  {key}"), theme.dim),
-        ];
-        if let Some(r) = &f.reason {
-            spans.push(Span::styled(
-                format!("  left out: {}", safe_line(r)),
-                theme.dim,
-            ));
-        }
-        l.push(Line::from(spans));
-    }
-    l.push(section("Emails", theme));
+}
+
+fn emails(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
+    l.push(Item::Section("Emails"));
     if s.emails.is_empty() {
-        l.push(Line::from(Span::styled("  none yet", theme.dim)));
+        l.push(text(2, "none yet", theme.dim));
     }
     for e in &s.emails {
         let (label, st) = match e.status {
-            crate::domain::OutboxStatus::Sent => ("sent", theme.ok),
-            crate::domain::OutboxStatus::Failed => ("FAILED", theme.error),
+            OutboxStatus::Sent => ("sent", theme.ok),
+            OutboxStatus::Failed => ("FAILED", theme.error),
             _ => ("queued", theme.warn),
         };
         let when = e.sent_at.unwrap_or(e.queued_at);
-        l.push(Line::from(vec![
-            Span::styled(format!("  {label:<7}"), st),
-            Span::styled(format!("{}  ", local(when, app)), theme.dim),
-            Span::styled(safe_line(&e.subject), theme.text),
-        ]));
+        l.push(Item::Line {
+            hang: 9,
+            spans: vec![
+                Span::styled(format!("  {label:<7}"), st),
+                Span::styled(format!("{}  ", local(when, app)), theme.dim),
+                Span::styled(safe_line(&e.subject), theme.text),
+            ],
+        });
         if let Some(err) = e.last_error.as_deref().filter(|_| label != "sent") {
-            l.push(Line::from(Span::styled(
-                format!("         {}", safe_line(err)),
-                theme.dim,
-            )));
+            l.push(text(9, safe_line(err), theme.dim));
         }
     }
-    l
+}
+
+/// The submission's form: what the ISV filled in.
+fn form(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, theme: &Theme) {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    l.push(Item::Section("Overview"));
+    l.push(field("ISV", safe_line(&s.isv), theme));
+    l.push(field("path", format!("OIN {}", s.path.key()), theme));
+    match &s.update_of {
+        Some(app_name) => {
+            l.push(field("update of", safe_line(app_name), theme));
+            l.push(field("changes", opt(&s.change_summary), theme));
+            if s.migrated_from_manager {
+                l.push(field("migrated", "from the OIN Manager", theme));
+            }
+        }
+        None => l.push(field("kind", "new integration", theme)),
+    }
+    l.push(field(
+        "protocols",
+        s.protocols
+            .iter()
+            .map(|p| p.badge())
+            .collect::<Vec<_>>()
+            .join(", "),
+        theme,
+    ));
+    l.push(Item::Section("Catalog"));
+    let name_len = s.app_name.chars().count();
+    l.push(styled_field(
+        "display name",
+        format!("{name_len} characters"),
+        if name_len > 64 || name_len == 0 {
+            theme.warn
+        } else {
+            theme.text
+        },
+        theme,
+    ));
+    l.push(field("website", opt(&s.app_website), theme));
+    l.push(field("config document", opt(&s.config_doc_url), theme));
+    l.push(field(
+        "logo",
+        match &s.logo {
+            Some(logo) => format!(
+                "{} ({}, {} KB)",
+                safe_line(&logo.file),
+                safe_line(&logo.format),
+                logo.bytes.div_ceil(1024)
+            ),
+            None => "—".into(),
+        },
+        theme,
+    ));
+    l.push(field(
+        "use cases",
+        s.use_cases
+            .iter()
+            .map(|u| safe_line(u))
+            .collect::<Vec<_>>()
+            .join(", "),
+        theme,
+    ));
+    l.push(field(
+        "multi-tenant",
+        s.multi_tenant.map_or("unknown", yes_no),
+        theme,
+    ));
+    l.push(text(2, "description", theme.dim));
+    for line in s.description.as_deref().unwrap_or("—").lines() {
+        l.push(text(4, safe_line(line), theme.text));
+    }
+    l.push(Item::Section("Contacts"));
+    l.push(field("submitter", opt(&s.submitter_email), theme));
+    l.push(field("developer org", opt(&s.dev_org), theme));
+    l.push(field("escalation", opt(&s.escalation_contact), theme));
+    for c in &s.support_contacts {
+        l.push(field(
+            &format!("support ({})", c.kind.key()),
+            safe_line(&c.value),
+            theme,
+        ));
+    }
+    l.push(Item::Section("Test account"));
+    match &s.test_account {
+        Some(acct) => {
+            l.push(field("URL", opt(&acct.url), theme));
+            l.push(field("username", opt(&acct.username), theme));
+            let reveal = app.key(Context::Detail, Command::RevealPassword);
+            let (pw, style) = match (&acct.password, app.password_revealed()) {
+                (Some(p), true) => (safe_line(p.expose()), theme.secret),
+                (Some(_), false) => (format!("••••••••  ({reveal} shows it for 5 s)"), theme.text),
+                (None, _) => ("missing".to_string(), theme.warn),
+            };
+            l.push(styled_field("password", pw, style, theme));
+        }
+        None => l.push(field("", "none given", theme)),
+    }
+    if !s.integration_variables.is_empty() {
+        l.push(Item::Section("Integration variables"));
+        for v in &s.integration_variables {
+            l.push(field(&safe_line(&v.label), safe_line(&v.name), theme));
+        }
+    }
+    l.push(Item::Section("Protocol settings"));
+    if let Some(sso) = &s.sso {
+        l.push(field(
+            "SSO flows",
+            format!(
+                "IdP {}, SP {}, JIT {}",
+                yes_no(sso.idp_flow),
+                yes_no(sso.sp_flow),
+                yes_no(sso.jit)
+            ),
+            theme,
+        ));
+        l.push(field("SAML signature", opt(&sso.saml_signature), theme));
+        l.push(field(
+            "OIDC auth server",
+            sso.oidc_auth_server
+                .as_deref()
+                .map(safe_line)
+                .unwrap_or_else(|| "org".into()),
+            theme,
+        ));
+    } else if a.tests.scim.is_none() {
+        l.push(text(2, "none given", theme.dim));
+    }
+    if let Some(scim) = &s.scim {
+        l.push(field("SCIM version", opt(&scim.version), theme));
+        l.push(field("SCIM spec link", opt(&scim.spec_results_url), theme));
+        l.push(field("SCIM CRUD link", opt(&scim.crud_results_url), theme));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_lines_keep_their_indent_and_lose_nothing() {
+        let spans = vec![
+            Span::raw("  state             "),
+            Span::raw("To be reviewed by Okta (OIN to review)"),
+        ];
+        let lines = wrap_spans(&spans, 40, VALUE_COL);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "  state             To be reviewed by",
+                "                    Okta (OIN to review)"
+            ]
+        );
+        let long = vec![Span::raw("x".repeat(50))];
+        let lines = wrap_spans(&long, 20, 4);
+        let total: usize = lines.iter().map(|l| l.to_string().trim().len()).sum();
+        assert_eq!(total, 50, "a word longer than the line is cut, not lost");
+    }
 }

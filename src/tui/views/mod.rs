@@ -1,20 +1,16 @@
-//! Drawing the console from the app state: layout, header and footer. Only what is visible
-//! is built.
+//! Drawing the console from the app state: layout, header and footer; the queue and the
+//! detail; then the open overlays, bottom one first. Only what is visible is built.
 
 mod detail;
-mod overlays;
 mod queue;
 
-pub use detail::detail_lines;
-
-use super::app::{App, Level, Mode, Tab};
+use super::app::{App, Level};
 use super::keymap::Context;
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// Below this the console shows only a "terminal too small" notice.
 pub const MIN_WIDTH: u16 = 60;
@@ -25,12 +21,17 @@ pub fn compact(area: Rect) -> bool {
     area.width < 80 || area.height < 24
 }
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
-    let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        overlays::too_small(frame, area, theme);
-        return;
-    }
+/// Where each part of the screen goes.
+pub struct Areas {
+    pub header: Rect,
+    pub footer: Rect,
+    /// The queue, when it shows.
+    pub queue: Option<Rect>,
+    /// The detail (full screen or side pane), when it shows; and whether full screen.
+    pub detail: Option<(Rect, bool)>,
+}
+
+pub fn areas(app: &App, area: Rect) -> Areas {
     let compact = compact(area);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(if compact { 1 } else { 2 }),
@@ -38,100 +39,162 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Constraint::Length(if compact { 1 } else { 2 }),
     ])
     .areas(area);
-    draw_header(frame, header, app, theme, compact);
-    if app.mode == Mode::DetailFull {
-        detail::draw(frame, body, app, theme, true);
+    let (queue, detail) = if app.full_detail() {
+        (None, Some((body, true)))
     } else if app.side_pane() {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
                 .areas(body);
-        queue::draw(frame, left, app, theme);
-        detail::draw(frame, right, app, theme, false);
+        (Some(left), Some((right, false)))
     } else {
-        queue::draw(frame, body, app, theme);
-    }
-    draw_footer(frame, footer, app, theme, compact);
-    match &app.mode {
-        Mode::Help { scroll } => overlays::help(frame, area, app, theme, *scroll),
-        Mode::Palette { query, selected } => {
-            overlays::palette(frame, area, app, theme, query, *selected)
-        }
-        Mode::Filter { cursor } => overlays::filter_menu(frame, area, app, theme, *cursor),
-        Mode::Picker { cursor } => overlays::move_picker(frame, area, app, theme, *cursor),
-        Mode::AssignPicker { cursor, text } => {
-            overlays::assign_picker(frame, area, app, theme, *cursor, text)
-        }
-        Mode::Reason { to, text } => overlays::reason(frame, area, app, theme, *to, text),
-        Mode::Confirm { to, reason } => {
-            overlays::confirm(frame, area, app, theme, *to, reason.as_deref())
-        }
-        Mode::Report {
-            title,
-            lines,
-            scroll,
-        } => overlays::report(frame, area, theme, title, lines, *scroll),
-        Mode::Findings { cursor } => overlays::findings(frame, area, app, theme, *cursor),
-        Mode::FindingText { purpose, text } => {
-            overlays::finding_text(frame, area, theme, purpose, text)
-        }
-        Mode::MailPreview { scroll } => overlays::mail_preview(frame, area, app, theme, *scroll),
-        Mode::Outbox { cursor } => overlays::outbox(frame, area, app, theme, *cursor),
-        _ => {}
+        (Some(body), None)
+    };
+    Areas {
+        header,
+        footer,
+        queue,
+        detail,
     }
 }
 
-fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact: bool) {
-    let [draft, oin, isv, published] = app.group_counts();
-    let tz = app.policy.sla.calendar.time_zone().clone();
-    let clock = app.now.to_zoned(tz).strftime("%a %H:%M %Z").to_string();
-    let wide = area.width >= 120;
-    let counts = if wide {
-        format!("Draft {draft} · OIN to review {oin} · ISV to review {isv} · Published {published}")
-    } else {
-        format!("draft {draft} · OIN {oin} · ISV {isv} · pub {published}")
+/// The detail's extent at the current size: (wrapped lines, lines in view, section starts).
+pub fn detail_extent(app: &App) -> (usize, usize, Vec<usize>) {
+    let (w, h) = app.size();
+    let a = areas(app, Rect::new(0, 0, w, h));
+    let Some((rect, full)) = a.detail else {
+        return (0, 1, Vec::new());
     };
-    // The database's file name, or its whole path when there is room.
-    let db = if wide {
-        app.db_label.clone()
-    } else {
-        std::path::Path::new(&app.db_label)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| app.db_label.clone())
-    };
-    let mut top = vec![
-        Span::styled(" oin-review ", theme.title),
-        Span::styled(crate::text::safe_line(&db), theme.dim),
-        Span::raw(" "),
-        Span::styled(
-            format!("@{}", crate::text::safe_line(&app.analyst)),
-            theme.accent,
+    let inner = detail::block(app, &Theme::plain(), full).inner(rect);
+    match detail::build(app, inner.width as usize, &Theme::plain()) {
+        Some(d) => (
+            d.lines.len(),
+            inner.height as usize,
+            d.sections.iter().map(|(_, s)| *s).collect(),
         ),
-        Span::raw(" "),
-        Span::styled(counts, theme.header),
+        None => (0, 1, Vec::new()),
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, theme);
+        return;
+    }
+    let a = areas(app, area);
+    let compact = compact(area);
+    draw_header(frame, a.header, app, theme, compact);
+    if let Some(rect) = a.queue {
+        queue::draw(frame, rect, app, theme);
+    }
+    if let Some((rect, full)) = a.detail {
+        detail::draw(frame, rect, app, theme, full);
+    }
+    draw_footer(frame, a.footer, app, theme, compact);
+    for o in app.overlays() {
+        o.draw(frame, app, theme);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = format!(
+        "terminal too small: need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}",
+        area.width, area.height
+    );
+    let y = area.height / 2;
+    let rect = Rect {
+        x: area.x,
+        y: area.y + y.saturating_sub(1),
+        width: area.width,
+        height: area.height.saturating_sub(y.saturating_sub(1)).min(3),
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, theme.warn))
+            .alignment(ratatui::layout::Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact: bool) {
+    let [draft, oin, isv, published] = app.queue().group_counts();
+    let tz = app.policy().sla.calendar.time_zone().clone();
+    let clock = match app.pinned() {
+        Some(at) => format!("as of {}", at.to_zoned(tz).strftime("%a %Y-%m-%d %H:%M %Z")),
+        None => app.now().to_zoned(tz).strftime("%a %H:%M %Z").to_string(),
+    };
+    let clock_style = if app.pinned().is_some() {
+        theme.warn
+    } else {
+        theme.header
+    };
+    let long = format!(
+        "Draft {draft} · OIN to review {oin} · ISV to review {isv} · Published {published}"
+    );
+    let short = format!("draft {draft} · OIN {oin} · ISV {isv} · pub {published}");
+    let file = std::path::Path::new(app.db_label())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| app.db_label().to_string());
+    let (pending, failed) = app
+        .outbox()
+        .iter()
+        .fold((0, 0), |(q, f), e| match e.status {
+            crate::domain::OutboxStatus::Queued | crate::domain::OutboxStatus::Sending => {
+                (q + 1, f)
+            }
+            crate::domain::OutboxStatus::Failed => (q, f + 1),
+            crate::domain::OutboxStatus::Sent => (q, f),
+        });
+    let room = (area.width as usize).saturating_sub(clock.chars().count() + 2);
+    // The widest header that leaves a space before the clock: the whole path, then the
+    // file name, then short counts, then no counts; the banner and mail state always show.
+    let candidates = [
+        (Some(app.db_label().to_string()), Some(&long)),
+        (Some(file.clone()), Some(&long)),
+        (Some(file.clone()), Some(&short)),
+        (None, Some(&short)),
+        (None, None),
     ];
-    if app.read_only.is_some() {
-        let banner = Span::styled(" READ-ONLY ", theme.error);
-        if wide {
-            top.insert(1, banner);
-        } else {
-            // No room for both at 80 columns: the banner matters more than the file name.
-            top[1] = banner;
+    let build = |db: &Option<String>, counts: Option<&String>| {
+        let mut top = vec![Span::styled(" oin-review ", theme.title)];
+        if app.read_only().is_some() {
+            top.push(Span::styled("READ-ONLY ", theme.error));
         }
-    }
-    let (pending, failed) = app.outbox_pending();
-    if pending > 0 {
-        top.push(Span::raw(" "));
-        top.push(Span::styled(format!("✉ {pending} queued"), theme.warn));
-    }
-    if failed > 0 {
-        top.push(Span::raw(" "));
-        top.push(Span::styled(format!("✉ {failed} failed"), theme.error));
-    }
-    let used: usize = top.iter().map(|s| s.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + clock.chars().count() + 1);
-    top.push(Span::raw(" ".repeat(pad)));
-    top.push(Span::styled(clock, theme.header));
+        if let Some(db) = db
+            .as_ref()
+            .filter(|_| app.read_only().is_none() || area.width >= 120)
+        {
+            top.push(Span::styled(crate::text::safe_line(db), theme.dim));
+            top.push(Span::raw(" "));
+        }
+        top.push(Span::styled(
+            format!("@{}", crate::text::safe_line(app.analyst())),
+            theme.accent,
+        ));
+        if let Some(c) = counts {
+            top.push(Span::raw(" "));
+            top.push(Span::styled(c.clone(), theme.header));
+        }
+        if pending > 0 {
+            top.push(Span::raw(" "));
+            top.push(Span::styled(format!("✉ {pending} queued"), theme.warn));
+        }
+        if failed > 0 {
+            top.push(Span::raw(" "));
+            top.push(Span::styled(format!("✉ {failed} failed"), theme.error));
+        }
+        top
+    };
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let mut top = candidates
+        .iter()
+        .map(|(db, counts)| build(db, *counts))
+        .find(|t| width(t) <= room)
+        .unwrap_or_else(|| build(&None, None));
+    let pad = (area.width as usize).saturating_sub(width(&top) + clock.chars().count() + 1);
+    top.push(Span::raw(" ".repeat(pad.max(1))));
+    top.push(Span::styled(clock, clock_style));
     let mut lines = vec![Line::from(top)];
     if !compact {
         lines.push(tabs_and_chips(app, theme));
@@ -140,9 +203,11 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
 }
 
 fn tabs_and_chips<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    use super::queue_state::Tab;
+    let q = app.queue();
     let mut spans = Vec::new();
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == app.tab {
+        let style = if *tab == q.tab() {
             theme.tab_active
         } else {
             theme.tab
@@ -151,58 +216,46 @@ fn tabs_and_chips<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
-        format!(" {} of {} ", app.view.len(), app.rows.len()),
+        format!(" {} of {} ", q.len(), q.rows().len()),
         theme.dim,
     ));
-    let sort = format!(
-        "sort: {}{}",
-        app.sort.name(),
-        if app.reverse { " ↑" } else { "" }
-    );
-    spans.push(Span::styled(sort, theme.dim));
-    if !app.marks.is_empty() {
-        let hidden = app.hidden_marks();
-        spans.push(Span::raw(" "));
+    if !q.marks().is_empty() {
+        let hidden = q.hidden_marks();
         spans.push(Span::styled(
             if hidden > 0 {
-                format!(" {} marked ({hidden} hidden) ", app.marks.len())
+                format!(" {} marked ({hidden} hidden) ", q.marks().len())
             } else {
-                format!(" {} marked ", app.marks.len())
+                format!(" {} marked ", q.marks().len())
             },
             theme.mark,
         ));
-    }
-    for f in &app.filters {
         spans.push(Span::raw(" "));
+    }
+    for f in q.filters() {
         spans.push(Span::styled(
             format!(" {}: {} ", f.section(), f.label()),
             theme.chip,
         ));
-    }
-    if !app.query.is_empty() {
         spans.push(Span::raw(" "));
+    }
+    if !q.query().is_empty() {
         spans.push(Span::styled(
-            format!(" /{} ", crate::text::safe_line(&app.query)),
+            format!(" /{} ", crate::text::safe_line(q.query())),
             theme.chip,
         ));
+        spans.push(Span::raw(" "));
     }
+    let (sort, reverse) = q.sort();
+    spans.push(Span::styled(
+        format!("sort: {}{}", sort.name(), if reverse { " ↑" } else { "" }),
+        theme.dim,
+    ));
     Line::from(spans)
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact: bool) {
-    let message = match (&app.mode, &app.message) {
-        (Mode::Search, _) => Line::from(vec![
-            Span::styled("/", theme.accent),
-            Span::raw(crate::text::safe_line(&app.query)),
-            Span::styled("▏", theme.accent),
-            Span::styled(
-                app.last_search_ms
-                    .map(|ms| format!("   {} match(es), {ms:.1} ms", app.view.len()))
-                    .unwrap_or_default(),
-                theme.dim,
-            ),
-        ]),
-        (_, Some(m)) => {
+    let message = match app.message() {
+        Some(m) => {
             let style = match m.level {
                 Level::Info => theme.ok,
                 Level::Warn => theme.warn,
@@ -210,17 +263,17 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
             };
             Line::from(Span::styled(crate::text::safe_line(&m.text), style))
         }
-        (_, None) if !app.loaded => Line::from(Span::styled("loading the queue…", theme.dim)),
-        (_, None) => Line::from(""),
+        None if !app.queue().loaded() => Line::from(Span::styled("loading the queue…", theme.dim)),
+        None => Line::from(""),
     };
     let ctx = app.context();
     let mut hints = Vec::new();
-    for (key, desc) in app.keymap.hints(ctx) {
+    for (key, desc) in app.keymap().hints(ctx) {
         hints.push(Span::styled(key, theme.accent));
         hints.push(Span::styled(format!(" {desc}  "), theme.dim));
     }
     let lines = if compact {
-        if app.message.is_some() || ctx == Context::Search {
+        if app.message().is_some() || ctx == Context::Search {
             vec![message]
         } else {
             vec![Line::from(hints)]
@@ -228,5 +281,5 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     } else {
         vec![message, Line::from(hints)]
     };
-    frame.render_widget(Paragraph::new(lines).style(Style::default()), area);
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -37,27 +37,32 @@ impl Col {
             Col::Assignee => "WHO",
             Col::Sla => "SLA",
             Col::Tests => "TESTS",
-            Col::Age => "AGE",
+            Col::Age => "IN STATE",
         }
     }
 }
 
 /// Columns and widths for an inner width: the narrowest keep what says why an item is
-/// urgent; optional columns come in while APP keeps 16 columns (and ISV 10).
+/// urgent; optional columns come in while APP keeps 14 columns (and ISV 10).
 fn columns(width: usize, wizard: bool) -> Vec<(Col, usize)> {
     let state_w = if wizard { 13 } else { 22 };
-    let mut cols = vec![(Col::Id, 13), (Col::App, 0), (Col::Sla, 9), (Col::Tests, 8)];
+    let mut cols = vec![
+        (Col::Id, 13),
+        (Col::App, 0),
+        (Col::Sla, crate::present::SLA_CELL_WIDTH),
+        (Col::Tests, 8),
+    ];
     let optional = [
         (Col::State, if width >= 120 { state_w } else { 12 }),
         (Col::Isv, 0),
-        (Col::Age, 4),
+        (Col::Age, 8),
         (Col::Assignee, 8),
         (Col::Protocols, 9),
     ];
     // The "▶ " selection gutter and one space after each column.
     let fixed = |cols: &[(Col, usize)]| cols.iter().map(|(_, w)| w + 1).sum::<usize>() + 2;
     let flex_need = |cols: &[(Col, usize)]| {
-        16 + if cols.iter().any(|(c, _)| *c == Col::Isv) {
+        14 + if cols.iter().any(|(c, _)| *c == Col::Isv) {
             10
         } else {
             0
@@ -70,16 +75,17 @@ fn columns(width: usize, wizard: bool) -> Vec<(Col, usize)> {
             cols = tried;
         }
     }
+    // Time in state beside the state it counts; the SLA's time left apart from it.
     let order = [
         Col::Id,
         Col::App,
         Col::Isv,
         Col::Protocols,
         Col::State,
+        Col::Age,
         Col::Assignee,
         Col::Sla,
         Col::Tests,
-        Col::Age,
     ];
     cols.sort_by_key(|(c, _)| order.iter().position(|o| o == c));
     // Share what is left between APP and ISV (3:2).
@@ -158,7 +164,7 @@ fn age(since: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let focused = app.focus == Focus::Queue;
+    let focused = app.focus() == Focus::Queue;
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(if focused { theme.accent } else { theme.border });
@@ -167,7 +173,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let cols = columns(inner.width as usize, app.wizard_names);
+    let cols = columns(inner.width as usize, app.wizard_names());
     let mut lines = Vec::with_capacity(inner.height as usize);
     let mut head = vec![Span::raw("  ")];
     for (c, w) in &cols {
@@ -175,23 +181,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         head.push(Span::raw(" "));
     }
     lines.push(Line::from(head));
-    if app.loaded && app.view.is_empty() {
-        let why = if app.rows.is_empty() {
-            "The queue is empty: import submissions with `oin-review import FILE`."
+    let q = app.queue();
+    if q.loaded() && q.is_empty() {
+        let why = if q.rows().is_empty() {
+            "The queue is empty: import submissions with `oin-review import FILE`.".to_string()
         } else {
-            "Nothing matches: Esc clears the search, F clears filters, 5 shows all tabs."
+            let k = |c| app.key(crate::tui::keymap::Context::Queue, c);
+            use crate::tui::keymap::Command;
+            format!(
+                "Nothing matches: {} clears the search, {} clears filters, {} shows all tabs.",
+                k(Command::ClearSearch),
+                k(Command::ClearFilters),
+                k(Command::TabAll)
+            )
         };
         lines.push(Line::from(Span::styled(format!("  {why}"), theme.dim)));
     }
     let height = inner.height.saturating_sub(1) as usize;
     let matcher = Matcher::default();
-    let day = app.policy.sla.calendar.day_length();
-    for (pos, &i) in app.view.iter().enumerate().skip(app.offset).take(height) {
-        let row = &app.rows[i];
+    let day = app.policy().sla.calendar.day_length();
+    let query = q.query();
+    for (pos, row) in q.visible(q.offset(), height) {
         let s = &row.sub;
         // Clocks move on between loads: assess the visible rows at the current instant.
-        let a = assess(s, &app.policy, app.now);
-        let selected = pos == app.selected;
+        let a = assess(s, app.policy(), app.now());
+        let selected = pos == q.selected();
         let base = if selected {
             theme.selection
         } else {
@@ -207,15 +221,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (&s.isv, id_len + app_len + 2),
         ];
         let mut field_hits: [Vec<usize>; 3] = Default::default();
-        if !app.query.is_empty() {
+        if !query.is_empty() {
             for (k, (text, _)) in fields.iter().enumerate() {
-                if let Some((_, p)) = matcher.score_with_positions(text, &app.query) {
+                if let Some((_, p)) = matcher.score_with_positions(text, query) {
                     field_hits[k] = p;
                 }
             }
             if field_hits.iter().all(Vec::is_empty) {
                 let combined = matcher
-                    .score_with_positions(&row.search_text, &app.query)
+                    .score_with_positions(&row.search_text, query)
                     .map(|(_, p)| p)
                     .unwrap_or_default();
                 for (k, (text, start)) in fields.iter().enumerate() {
@@ -228,7 +242,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
             }
         }
-        let marked = app.marks.contains(&s.id);
+        let marked = q.is_marked(&s.id);
         let mut spans: Vec<Span<'static>> = vec![
             Span::styled(if selected { "▶" } else { " " }, base),
             Span::styled(if marked { "●" } else { " " }, base.patch(theme.mark)),
@@ -248,7 +262,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Vec::new(),
                 ),
                 Col::State => (
-                    if app.wizard_names {
+                    if app.wizard_names() {
                         s.state.wizard_group().name().to_string()
                     } else if *w >= 22 {
                         s.state.manager_name().to_string()
@@ -286,7 +300,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     };
                     (tests_cell(&a), base.patch(st), Vec::new())
                 }
-                Col::Age => (age(s.in_state_since(), app.now), base, Vec::new()),
+                Col::Age => (age(s.in_state_since(), app.now()), base, Vec::new()),
             };
             push_cell(&mut spans, &text, *w, style, theme.matched, &cell_hits);
             spans.push(Span::styled(" ", base));

@@ -1,0 +1,279 @@
+//! What the database, search and mail threads report, as the console shows it.
+
+use super::{Action, App, Level};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::overlay::{Preview, TextView};
+use crate::tui::worker::WorkerEvent;
+use std::fmt::Display;
+
+impl App {
+    /// Marks off the moved items, and shows what was refused.
+    fn report_outcomes<T, E: Display>(
+        &mut self,
+        title: impl FnOnce(usize, usize) -> String,
+        outcomes: impl Iterator<Item = (String, Result<T, E>)>,
+    ) -> (usize, usize) {
+        let mut done = 0;
+        let mut refused = Vec::new();
+        for (id, result) in outcomes {
+            match result {
+                Ok(_) => {
+                    self.queue.unmark(&id);
+                    done += 1;
+                }
+                Err(why) => refused.push(format!("{id}  {why}")),
+            }
+        }
+        let n = refused.len();
+        if n > 0 {
+            self.open(TextView::new(title(n, done + n), refused));
+        }
+        (done, n)
+    }
+
+    pub(super) fn on_worker(&mut self, ev: WorkerEvent) -> Vec<Action> {
+        match ev {
+            WorkerEvent::Loaded {
+                rows, at, external, ..
+            } => {
+                if !self.pinned {
+                    self.now = self.now.max(at);
+                }
+                self.queue.load(rows);
+                self.clamp_detail();
+                // The mail task writes through its own connection: its commits look
+                // external, but they are ours.
+                let ours = self
+                    .mail_activity
+                    .is_some_and(|t| self.now.duration_since(t).as_secs() < 5);
+                if external && !ours {
+                    self.note_colleague_change();
+                }
+                return self.search_again();
+            }
+            WorkerEvent::SearchDone(result) => {
+                if self.queue.search_done(result) {
+                    self.selection_changed();
+                    self.queue.select(0);
+                }
+            }
+            WorkerEvent::DbError(e) => self.say(Level::Error, format!("database: {e}")),
+            WorkerEvent::Damaged(e) => {
+                // Browse what can be read; write nothing more into a damaged file.
+                self.read_only = Some("the database is damaged: restore it from a backup".into());
+                self.say(Level::Error, e);
+            }
+            WorkerEvent::Analysts(names) => self.analysts = names,
+            WorkerEvent::Outbox(list) => self.outbox = list,
+            WorkerEvent::Notice(text) => self.say(Level::Info, text),
+            WorkerEvent::Email { id, text } => self.open(TextView::new(
+                format!("email {id}"),
+                text.lines().map(String::from).collect(),
+            )),
+            WorkerEvent::Moved { to, outcomes, took } => {
+                let (moved, refused) = self.report_outcomes(
+                    |n, all| format!("{n} of {all} not moved to {}", to.key()),
+                    outcomes.into_iter().map(|o| (o.id, o.result)),
+                );
+                let text = format!(
+                    "moved {moved} of {} to {} in {} ms{}",
+                    moved + refused,
+                    to.manager_name(),
+                    took.as_millis(),
+                    if refused > 0 {
+                        format!("; {refused} refused (see the report)")
+                    } else {
+                        String::new()
+                    }
+                );
+                self.say(
+                    if refused > 0 {
+                        Level::Warn
+                    } else {
+                        Level::Info
+                    },
+                    text,
+                );
+            }
+            WorkerEvent::Assigned { to, outcomes } => {
+                let who = to.as_deref().unwrap_or("nobody").to_string();
+                let (done, refused) = self.report_outcomes(
+                    |_, _| format!("not assigned to {who}"),
+                    outcomes.into_iter().map(|o| (o.id, o.result)),
+                );
+                let extra = if refused > 0 {
+                    format!("; {refused} refused")
+                } else {
+                    String::new()
+                };
+                let level = if refused > 0 {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                self.say(level, format!("assigned {done} to {who}{extra}"));
+            }
+            WorkerEvent::Undone(report) => match report.batch {
+                None => self.say(
+                    Level::Warn,
+                    "nothing to undo: you have no batch of moves left to undo",
+                ),
+                Some(_) => {
+                    let (back, failed) = self.report_outcomes(
+                        |_, _| "not undone".to_string(),
+                        report.outcomes.into_iter().map(|o| (o.id, o.result)),
+                    );
+                    let extra = if failed > 0 {
+                        format!("; {failed} could not be undone")
+                    } else {
+                        String::new()
+                    };
+                    let level = if failed > 0 { Level::Warn } else { Level::Info };
+                    self.say(level, format!("undid {back} move(s){extra}"));
+                }
+            },
+            WorkerEvent::MailPreview(p) if p.emails.is_empty() && p.ask.is_none() => {
+                let lines = p
+                    .errors
+                    .iter()
+                    .map(|(id, e)| format!("{id}  {e}"))
+                    .collect();
+                self.open(TextView::new(
+                    "no email written: nothing was sent or moved".into(),
+                    lines,
+                ));
+                self.say(Level::Warn, "no email could be written (see the report)");
+            }
+            WorkerEvent::MailPreview(p) => {
+                let (send, cancel) = (
+                    self.key(Context::Preview, Command::Yes),
+                    self.key(Context::Preview, Command::No),
+                );
+                let moves = self.key(Context::Preview, Command::MoveWithoutEmail);
+                let text = if p.emails.is_empty() {
+                    format!(
+                        "no email could be written for {}: {moves} moves without email, {cancel} cancels",
+                        p.errors.len()
+                    )
+                } else if p.errors.is_empty() {
+                    format!(
+                        "preview of {} email(s): {send} sends, {cancel} cancels",
+                        p.emails.len()
+                    )
+                } else {
+                    format!(
+                        "preview of {} email(s); {} cannot be written and are left out: {send} sends, {cancel} cancels",
+                        p.emails.len(),
+                        p.errors.len()
+                    )
+                };
+                self.say(
+                    if p.emails.is_empty() {
+                        Level::Warn
+                    } else {
+                        Level::Info
+                    },
+                    text,
+                );
+                self.open(Preview::new(p));
+            }
+            WorkerEvent::MailQueued {
+                outcomes,
+                move_to,
+                queued,
+            } => {
+                self.mail_activity = Some(self.now);
+                let all = outcomes.len();
+                let (moved, refused) = self.report_outcomes(
+                    |n, _| format!("{n} not moved and not emailed"),
+                    outcomes.into_iter().map(|o| (o.id, o.result)),
+                );
+                let moved = match move_to {
+                    Some(to) if all > 0 => format!(", moved {moved} to {}", to.manager_name()),
+                    _ => String::new(),
+                };
+                let text = match (refused, queued) {
+                    (0, _) => {
+                        format!("queued {queued} email(s){moved}; delivering in the background")
+                    }
+                    (n, 0) => format!("nothing queued or moved: {n} refused (see the report)"),
+                    (n, _) => format!(
+                        "queued {queued} email(s){moved}; {n} refused (see the report); delivering in the background"
+                    ),
+                };
+                self.say(
+                    if refused > 0 {
+                        Level::Warn
+                    } else {
+                        Level::Info
+                    },
+                    text,
+                );
+            }
+            WorkerEvent::Delivered(r) => {
+                self.mail_activity = Some(self.now);
+                let level = if !r.failed.is_empty() {
+                    Level::Error
+                } else if !r.retried.is_empty() {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                let why = r
+                    .failed
+                    .first()
+                    .or(r.retried.first())
+                    .or(r.sent.last())
+                    .map(|(id, e)| format!(" (email {id}: {e})"))
+                    .unwrap_or_default();
+                let outbox = self.key(Context::Queue, Command::Outbox);
+                self.say(
+                    level,
+                    format!(
+                        "mail: {} sent, {} waiting to retry, {} failed{why}; {outbox} shows the outbox",
+                        r.sent.len(),
+                        r.retried.len(),
+                        r.failed.len()
+                    ),
+                );
+            }
+            WorkerEvent::IssuesSaved { id, result } => match result {
+                Ok(n) => self.say(
+                    Level::Info,
+                    format!("{id}: issue list saved ({n} change(s))"),
+                ),
+                Err(e) => {
+                    let again = self.key(Context::Queue, Command::EditIssues);
+                    self.say(
+                        Level::Error,
+                        format!("{id}: issue list not saved: {e} ({again} edits again)"),
+                    )
+                }
+            },
+        }
+        Vec::new()
+    }
+
+    /// A colleague's commit reloaded the queue: said without hiding what the analyst was
+    /// just told (a batch's result stays first).
+    fn note_colleague_change(&mut self) {
+        const RELOADED: &str = "reloaded: another analyst changed the queue";
+        let now = self.now;
+        match self.message.as_mut() {
+            Some(m) if now.duration_since(m.at).as_secs() < 5 => {
+                if !m.text.contains(RELOADED) {
+                    m.text = format!("{} · {RELOADED}", m.text);
+                }
+            }
+            _ => self.say(Level::Info, RELOADED),
+        }
+    }
+
+    /// The current query again on new rows (their indices changed).
+    pub(crate) fn search_again(&mut self) -> Vec<Action> {
+        self.queue
+            .search_again()
+            .map(|(g, q, c)| vec![Action::Search(g, q, c)])
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,148 @@
+//! Asking before a batch runs: the count, the items a gate stops and those claimed by others.
+
+use super::{Panel, Step, centered, popup, wrap};
+use crate::domain::ReviewState;
+use crate::text::safe_line;
+use crate::tui::app::{Action, App, Level};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::theme::Theme;
+use crate::tui::worker::Write;
+use crate::workflow::MoveAsk;
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph};
+
+pub struct Confirm {
+    to: ReviewState,
+    reason: Option<String>,
+}
+
+impl Confirm {
+    pub fn new(to: ReviewState, reason: Option<String>) -> Confirm {
+        Confirm { to, reason }
+    }
+}
+
+/// Up to four ids, then how many more.
+fn some_ids(ids: &[String]) -> String {
+    let mut s = ids
+        .iter()
+        .take(4)
+        .map(|i| safe_line(i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > 4 {
+        s.push_str(&format!(" and {} more", ids.len() - 4));
+    }
+    s
+}
+
+impl Panel for Confirm {
+    fn context(&self) -> Context {
+        Context::Confirm
+    }
+
+    fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
+        match command {
+            Some(Command::Yes) => {
+                let items = app.queue().items();
+                app.say(
+                    Level::Info,
+                    format!(
+                        "moving {} submission(s) to {}…",
+                        items.len(),
+                        self.to.manager_name()
+                    ),
+                );
+                Step::Done(vec![Action::write(Write::Move(MoveAsk {
+                    reason: self.reason.clone(),
+                    ..MoveAsk::new(items, self.to)
+                }))])
+            }
+            Some(Command::No) => {
+                app.say(Level::Info, "move cancelled: nothing changed");
+                Step::Close
+            }
+            _ => Step::Stay,
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
+        let n = app.queue().targets().len();
+        let choice = app.move_choices().into_iter().find(|c| c.to == self.to);
+        let applies = choice.as_ref().map_or(0, |c| c.applies);
+        let stopped = choice.map(|c| c.stopped).unwrap_or_default();
+        let mut said: Vec<(String, Style)> = vec![(
+            format!(
+                " Move {} submission(s) to {}?",
+                applies - stopped.len(),
+                self.to.manager_name()
+            ),
+            theme.header,
+        )];
+        if applies < n {
+            said.push((
+                format!(
+                    " {} cannot make this move from their state and will be refused.",
+                    n - applies
+                ),
+                theme.warn,
+            ));
+        }
+        if !stopped.is_empty() {
+            let names: Vec<String> = stopped
+                .iter()
+                .take(4)
+                .map(|(id, b)| {
+                    format!(
+                        "{} ({b} blocker{})",
+                        safe_line(id),
+                        if *b == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            said.push((
+                format!(
+                    " A gate stops {}: {}{} ({} shows the issue list).",
+                    stopped.len(),
+                    names.join(", "),
+                    if stopped.len() > 4 { ", …" } else { "" },
+                    app.key(Context::Queue, Command::Findings)
+                ),
+                theme.error,
+            ));
+        }
+        for (who, ids) in app.claimed_by_others() {
+            said.push((
+                format!(
+                    " Claimed by {}: {} (the audit log will say you moved them).",
+                    safe_line(&who),
+                    some_ids(&ids)
+                ),
+                theme.warn,
+            ));
+        }
+        if let Some(r) = &self.reason {
+            said.push((format!(" reason: {}", safe_line(r)), theme.dim));
+        }
+        said.push((
+            format!(
+                " {}: move   {}: cancel",
+                app.key(Context::Confirm, Command::Yes),
+                app.key(Context::Confirm, Command::No)
+            ),
+            theme.accent,
+        ));
+        let width = 76u16.min(frame.area().width.saturating_sub(2));
+        let inner = width.saturating_sub(2) as usize;
+        let lines: Vec<Line> = said
+            .iter()
+            .flat_map(|(text, style)| wrap(text, inner, *style))
+            .collect();
+        let rect = centered(frame.area(), width, lines.len() as u16 + 2);
+        frame.render_widget(Clear, rect);
+        frame.render_widget(Paragraph::new(lines).block(popup("confirm", theme)), rect);
+    }
+}

@@ -1,0 +1,137 @@
+//! The selected submission's issue list: what the next email says. Include or leave out a
+//! finding (leaving a lint finding out asks why), add one, edit all in `$EDITOR`, email.
+
+use super::{FindingText, Panel, Purpose, Step, centered, move_cursor, popup};
+use crate::domain::findings::toggle_edit;
+use crate::domain::{IssueKey, Severity};
+use crate::text::safe_line;
+use crate::tui::app::{Action, App, Level};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::theme::Theme;
+use crate::tui::worker::Write;
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+#[derive(Default)]
+pub struct Findings {
+    cursor: usize,
+}
+
+impl Panel for Findings {
+    fn context(&self) -> Context {
+        Context::Findings
+    }
+
+    fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
+        let issues = app.selected_issues();
+        match command {
+            Some(Command::Close) => return Step::Close,
+            Some(Command::AddFinding | Command::EditIssues | Command::Toggle)
+                if app.refuse_write("change the issue list") => {}
+            Some(Command::AddFinding) => {
+                return Step::Push(FindingText::new(Purpose::new_finding()).into());
+            }
+            Some(Command::EditIssues) => return Step::Done(app.edit_issue_list()),
+            Some(Command::Mail) => return Step::Done(app.preview_issue_lists()),
+            Some(Command::Toggle) => {
+                let Some(issue) = issues.get(self.cursor) else {
+                    return Step::Stay;
+                };
+                if let (IssueKey::Rule(rule), true) = (&issue.key, issue.included) {
+                    return Step::Push(
+                        FindingText::new(Purpose::Reason { rule: rule.clone() }).into(),
+                    );
+                }
+                let Some(row) = app.selected_row() else {
+                    return Step::Stay;
+                };
+                let id = row.sub.id.clone();
+                match toggle_edit(issue, &row.sub.notes.own, !issue.included, None) {
+                    Ok(edit) => {
+                        return Step::Act(vec![Action::write(Write::EditIssues {
+                            id,
+                            edits: vec![edit],
+                        })]);
+                    }
+                    Err(e) => app.say(Level::Error, e),
+                }
+            }
+            c => {
+                move_cursor(&mut self.cursor, c, issues.len(), 5);
+            }
+        }
+        Step::Stay
+    }
+
+    fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
+        let issues = app.selected_issues();
+        let id = app
+            .selected_row()
+            .map(|r| safe_line(&r.sub.id))
+            .unwrap_or_default();
+        let rect = centered(frame.area(), 100, (issues.len() as u16 * 2 + 5).max(7));
+        let included = issues.iter().filter(|i| i.included).count();
+        let mut lines = vec![Line::from(Span::styled(
+            format!(" {included} of {} go in the next email", issues.len()),
+            theme.dim,
+        ))];
+        if issues.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " no findings: {} adds one of your own",
+                    app.key(Context::Findings, Command::AddFinding)
+                ),
+                theme.dim,
+            )));
+        }
+        for (i, f) in issues.iter().enumerate() {
+            let sev = match f.severity {
+                Severity::Blocker => theme.error,
+                Severity::Warning => theme.warn,
+            };
+            let text_style = if i == self.cursor {
+                theme.selection
+            } else if f.included {
+                theme.text
+            } else {
+                theme.dim
+            };
+            let key = match &f.key {
+                IssueKey::Rule(r) => r.clone(),
+                IssueKey::Own(n) => format!("#{n} (yours)"),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(if f.included { " [x] " } else { " [ ] " }, text_style),
+                Span::styled(format!("{:<8}", f.severity.key()), sev),
+                Span::styled(safe_line(&f.text), text_style),
+            ]));
+            let mut note = format!("          {key}");
+            if let Some(r) = &f.reason {
+                note.push_str(&format!("  left out: {}", safe_line(r)));
+            }
+            lines.push(Line::from(Span::styled(note, theme.dim)));
+        }
+        // Keep the cursor's lines in view.
+        let inner_h = rect.height.saturating_sub(2);
+        let want = 1 + self.cursor as u16 * 2 + 2;
+        let scroll = want.saturating_sub(inner_h);
+        let k = |c| app.key(Context::Findings, c);
+        let title = format!(
+            "issue list of {id} ({} toggles, {} adds, {} edits, {} emails)",
+            k(Command::Toggle),
+            k(Command::AddFinding),
+            k(Command::EditIssues),
+            k(Command::Mail)
+        );
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(popup(&title, theme))
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            rect,
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! The emails a move (or `M`) is about to queue, as they will be sent: the move's items,
+//! which get no email and why, and each email's headers and text. It sends, moves without
+//! email, or cancels.
+
+use super::{Panel, Scroll, Step, centered, popup, wrap};
+use crate::tui::app::{Action, App, Level};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::theme::Theme;
+use crate::tui::worker::Write;
+use crate::workflow::{MailPreview, MoveAsk};
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph};
+use std::sync::Arc;
+
+pub struct Preview {
+    preview: Arc<MailPreview>,
+    scroll: Scroll,
+}
+
+impl Preview {
+    pub fn new(preview: Arc<MailPreview>) -> Preview {
+        Preview {
+            preview,
+            scroll: Scroll::default(),
+        }
+    }
+
+    pub fn preview(&self) -> &MailPreview {
+        &self.preview
+    }
+
+    fn layout(&self, app: &App, area: Rect, theme: &Theme) -> (Rect, Vec<Line<'static>>) {
+        let rect = centered(area, 100, area.height.saturating_sub(2));
+        let width = rect.width.saturating_sub(2) as usize;
+        let p = &self.preview;
+        let k = |c| app.key(Context::Preview, c);
+        let mut lines = Vec::new();
+        let mut say = |text: String, style| lines.extend(wrap(&text, width, style));
+        match p.move_to() {
+            Some(_) if p.emails.is_empty() => say(
+                format!(
+                    " nothing to send · {}: move {} without email (the audit log says so) · {}: cancel",
+                    k(Command::MoveWithoutEmail),
+                    p.items.len(),
+                    k(Command::No)
+                ),
+                theme.accent,
+            ),
+            Some(to) => {
+                say(
+                    format!(
+                        " {}: queue {} email(s) and move them to {} in one transaction",
+                        k(Command::Yes),
+                        p.emails.len(),
+                        to.manager_name()
+                    ),
+                    theme.accent,
+                );
+                say(
+                    format!(
+                        " {}: move {} without email (the audit log says so) · {}: cancel",
+                        k(Command::MoveWithoutEmail),
+                        p.items.len(),
+                        k(Command::No)
+                    ),
+                    theme.accent,
+                );
+            }
+            None => say(
+                format!(
+                    " {}: queue {} email(s) · {}: cancel",
+                    k(Command::Yes),
+                    p.emails.len(),
+                    k(Command::No)
+                ),
+                theme.accent,
+            ),
+        }
+        for (id, e) in &p.errors {
+            say(format!(" {id}: no email ({e})"), theme.warn);
+        }
+        for (n, c) in p.emails.iter().enumerate() {
+            say(
+                format!("── email {} of {} ", n + 1, p.emails.len()),
+                theme.title,
+            );
+            for (i, l) in c.preview().lines().enumerate() {
+                let style = if i < 4 && l.contains(": ") {
+                    theme.header
+                } else {
+                    theme.text
+                };
+                say(l.to_string(), style);
+            }
+        }
+        (rect, lines)
+    }
+}
+
+impl Panel for Preview {
+    fn context(&self) -> Context {
+        Context::Preview
+    }
+
+    fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
+        match command {
+            Some(Command::Yes | Command::MoveWithoutEmail)
+                if app.refuse_write("send email or move") =>
+            {
+                Step::Close
+            }
+            Some(Command::Yes) if self.preview.emails.is_empty() => {
+                let moves = app.key(Context::Preview, Command::MoveWithoutEmail);
+                let cancel = app.key(Context::Preview, Command::No);
+                app.say(
+                    Level::Warn,
+                    format!("nothing to send: {moves} moves without email, {cancel} cancels"),
+                );
+                Step::Stay
+            }
+            Some(Command::Yes) => {
+                app.say(
+                    Level::Info,
+                    format!("queueing {} email(s)…", self.preview.emails.len()),
+                );
+                Step::Done(vec![Action::write(Write::SendMail(self.preview.clone()))])
+            }
+            Some(Command::MoveWithoutEmail) => {
+                let Some(ask) = self.preview.ask.clone() else {
+                    let send = app.key(Context::Preview, Command::Yes);
+                    app.say(
+                        Level::Warn,
+                        format!("no move goes with this email: {send} sends it"),
+                    );
+                    return Step::Stay;
+                };
+                let items = self.preview.items.clone();
+                app.say(
+                    Level::Info,
+                    format!(
+                        "moving {} submission(s) to {} without email…",
+                        items.len(),
+                        ask.to.manager_name()
+                    ),
+                );
+                Step::Done(vec![Action::write(Write::Move(MoveAsk { items, ..ask }))])
+            }
+            Some(Command::No) => {
+                app.say(Level::Info, "not sent: nothing was queued or moved");
+                Step::Close
+            }
+            c => {
+                let (w, h) = app.size();
+                let (rect, lines) = self.layout(app, Rect::new(0, 0, w, h), &Theme::plain());
+                self.scroll
+                    .apply(c, lines.len(), rect.height.saturating_sub(2) as usize);
+                Step::Stay
+            }
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
+        let (rect, lines) = self.layout(app, frame.area(), theme);
+        let at = self
+            .scroll
+            .at(lines.len(), rect.height.saturating_sub(2) as usize);
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(popup("email preview", theme))
+                .scroll((at, 0)),
+            rect,
+        );
+    }
+}

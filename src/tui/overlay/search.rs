@@ -1,0 +1,91 @@
+//! Typing a search: the query narrows the queue as it is typed; the line shows at the
+//! bottom with the match count and how long the search took.
+
+use super::{Panel, Step};
+use crate::tui::app::{Action, App};
+use crate::tui::input::{Edit, LineInput};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::theme::Theme;
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+pub struct Search {
+    input: LineInput,
+}
+
+impl Search {
+    pub fn new(query: &str) -> Search {
+        Search {
+            input: LineInput::with_text(query),
+        }
+    }
+
+    fn changed(&self, app: &mut App) -> Step {
+        match app.queue_mut().set_query(self.input.text()) {
+            Some((g, q, c)) => Step::Act(vec![Action::Search(g, q, c)]),
+            None => Step::Stay,
+        }
+    }
+}
+
+impl Panel for Search {
+    fn context(&self) -> Context {
+        Context::Search
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
+        match command {
+            Some(Command::Accept) => return Step::Close,
+            Some(Command::ClearSearch) => {
+                app.queue_mut().set_query(String::new());
+                return Step::Close;
+            }
+            Some(Command::Down) => {
+                app.queue_mut().move_by(1);
+                return Step::Stay;
+            }
+            Some(Command::Up) => {
+                app.queue_mut().move_by(-1);
+                return Step::Stay;
+            }
+            _ => {}
+        }
+        match self.input.handle(key) {
+            Edit::Changed => self.changed(app),
+            Edit::Moved | Edit::Ignored => Step::Stay,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, app: &mut App) -> Step {
+        self.input.insert(text);
+        self.changed(app)
+    }
+
+    /// The input line, where the footer's message line is.
+    fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
+        let area = frame.area();
+        let compact = crate::tui::views::compact(area);
+        let y = area.bottom().saturating_sub(if compact { 1 } else { 2 });
+        let row = Rect {
+            x: area.x,
+            y,
+            width: area.width,
+            height: 1,
+        };
+        let stats = app
+            .queue()
+            .last_search_ms()
+            .filter(|_| !app.queue().query().is_empty())
+            .map(|ms| format!("   {} match(es), {ms:.1} ms", app.queue().len()))
+            .unwrap_or_default();
+        let room = (area.width as usize).saturating_sub(1 + stats.chars().count());
+        let mut spans = vec![Span::styled("/", theme.accent)];
+        spans.extend(self.input.spans(theme, room));
+        spans.push(Span::styled(stats, theme.dim));
+        frame.render_widget(Clear, row);
+        frame.render_widget(Paragraph::new(Line::from(spans)), row);
+    }
+}

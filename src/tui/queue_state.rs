@@ -1,0 +1,701 @@
+//! The queue as the analyst looks at it: the loaded rows, the tab, filters, search and sort
+//! that make the view, the selection (kept by id) and the marks.
+
+use super::worker::{QueueRow, SearchRequest, SearchResult, Snapshot};
+use crate::domain::state::Holder;
+use crate::domain::{ClockStatus, Freshness, Protocol, ReviewState, SubmissionPath};
+use crate::store::MoveItem;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The queue's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    NeedsOin,
+    WithIsv,
+    Mine,
+    Breached,
+    All,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::NeedsOin,
+        Tab::WithIsv,
+        Tab::Mine,
+        Tab::Breached,
+        Tab::All,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::NeedsOin => "Needs OIN",
+            Tab::WithIsv => "With ISV",
+            Tab::Mine => "Mine",
+            Tab::Breached => "Breached",
+            Tab::All => "All",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Sla,
+    Age,
+    App,
+    Isv,
+    State,
+    Tests,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Sla,
+        SortKey::Age,
+        SortKey::App,
+        SortKey::Isv,
+        SortKey::State,
+        SortKey::Tests,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Sla => "SLA",
+            SortKey::Age => "time in state",
+            SortKey::App => "app",
+            SortKey::Isv => "ISV",
+            SortKey::State => "state",
+            SortKey::Tests => "tests",
+        }
+    }
+}
+
+/// One toggle of the filter menu.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FilterItem {
+    State(ReviewState),
+    Protocol(Protocol),
+    Assignee(Option<String>),
+    Sla(ClockStatus),
+    Tests(Freshness),
+    Path(SubmissionPath),
+    Update(bool),
+}
+
+impl FilterItem {
+    pub fn section(&self) -> &'static str {
+        match self {
+            FilterItem::State(_) => "State",
+            FilterItem::Protocol(_) => "Protocol",
+            FilterItem::Assignee(_) => "Assignee",
+            FilterItem::Sla(_) => "SLA",
+            FilterItem::Tests(_) => "Tests",
+            FilterItem::Path(_) => "Path",
+            FilterItem::Update(_) => "Kind",
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            FilterItem::State(s) => s.manager_name().to_string(),
+            FilterItem::Protocol(p) => p.badge().to_string(),
+            FilterItem::Assignee(Some(a)) => crate::text::safe_line(a),
+            FilterItem::Assignee(None) => "unassigned".to_string(),
+            FilterItem::Sla(s) => s.key().to_string(),
+            FilterItem::Tests(f) => f.key().to_string(),
+            FilterItem::Path(p) => p.key().to_string(),
+            FilterItem::Update(true) => "update".to_string(),
+            FilterItem::Update(false) => "new".to_string(),
+        }
+    }
+
+    /// Whether a row passes this one item (items of one section are ORed, sections ANDed).
+    fn admits(&self, row: &QueueRow) -> bool {
+        let s = &row.sub;
+        match self {
+            FilterItem::State(st) => s.state == *st,
+            FilterItem::Protocol(p) => s.protocols.contains(p),
+            FilterItem::Assignee(a) => s.assignee == *a,
+            FilterItem::Sla(st) => row.assessment.current_clock().map(|c| c.status) == Some(*st),
+            FilterItem::Tests(f) => row.assessment.tests.overall == Some(*f),
+            FilterItem::Path(p) => s.path == *p,
+            FilterItem::Update(u) => s.is_update() == *u,
+        }
+    }
+}
+
+/// A search to run: its generation, the query, and the rows it may match (when it extends
+/// the last query, that one's hits).
+pub type SearchAsk = (u64, String, Option<Arc<Vec<usize>>>);
+
+/// The rows, the view of them, the selection and the marks.
+pub struct QueueState {
+    analyst: String,
+    rows: Snapshot,
+    loaded: bool,
+    /// Indices into `rows` in display order, after tab, filters, search and sort.
+    view: Vec<usize>,
+    selected: usize,
+    /// The id of the selected row, kept across reloads, sorting and filtering.
+    selected_id: Option<String>,
+    offset: usize,
+    /// Rows that fit on screen, for paging and keeping the selection in view.
+    page: usize,
+    tab: Tab,
+    filters: BTreeSet<FilterItem>,
+    sort: SortKey,
+    reverse: bool,
+    query: String,
+    search_generation: u64,
+    search: Option<SearchResult>,
+    last_search_ms: Option<f64>,
+    marks: BTreeSet<String>,
+    /// Submissions per Wizard group, counted once per load (not per frame).
+    counts: [usize; 4],
+}
+
+impl QueueState {
+    pub fn new(analyst: &str) -> QueueState {
+        QueueState {
+            analyst: analyst.to_string(),
+            rows: Arc::new(Vec::new()),
+            loaded: false,
+            view: Vec::new(),
+            selected: 0,
+            selected_id: None,
+            offset: 0,
+            page: 1,
+            tab: Tab::NeedsOin,
+            filters: BTreeSet::new(),
+            sort: SortKey::Sla,
+            reverse: false,
+            query: String::new(),
+            search_generation: 0,
+            search: None,
+            last_search_ms: None,
+            marks: BTreeSet::new(),
+            counts: [0; 4],
+        }
+    }
+
+    // --- reading -----------------------------------------------------------------------
+
+    pub fn rows(&self) -> &Snapshot {
+        &self.rows
+    }
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+    /// How many rows the view shows (of `rows().len()`).
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+    /// The position of the selection in the view.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+    pub fn filters(&self) -> &BTreeSet<FilterItem> {
+        &self.filters
+    }
+    pub fn sort(&self) -> (SortKey, bool) {
+        (self.sort, self.reverse)
+    }
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+    pub fn last_search_ms(&self) -> Option<f64> {
+        self.last_search_ms
+    }
+    pub fn marks(&self) -> &BTreeSet<String> {
+        &self.marks
+    }
+    pub fn is_marked(&self, id: &str) -> bool {
+        self.marks.contains(id)
+    }
+    pub fn group_counts(&self) -> [usize; 4] {
+        self.counts
+    }
+
+    /// The view's rows from `from`, at most `n`, with their positions.
+    pub fn visible(&self, from: usize, n: usize) -> impl Iterator<Item = (usize, &QueueRow)> {
+        self.view
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take(n)
+            .map(|(pos, &i)| (pos, &self.rows[i]))
+    }
+
+    /// The ids the view shows, in order.
+    pub fn view_ids(&self) -> Vec<&str> {
+        self.view
+            .iter()
+            .map(|&i| self.rows[i].sub.id.as_str())
+            .collect()
+    }
+
+    pub fn selected_row(&self) -> Option<&QueueRow> {
+        self.view.get(self.selected).map(|&i| &self.rows[i])
+    }
+
+    /// The submissions a batch command acts on: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<&QueueRow> {
+        if self.marks.is_empty() {
+            self.selected_row().into_iter().collect()
+        } else {
+            self.rows
+                .iter()
+                .filter(|r| self.marks.contains(&r.sub.id))
+                .collect()
+        }
+    }
+
+    /// The targets with the row versions the analyst saw.
+    pub fn items(&self) -> Vec<MoveItem> {
+        self.targets()
+            .iter()
+            .map(|r| MoveItem {
+                id: r.sub.id.clone(),
+                expected_version: Some(r.sub.version),
+            })
+            .collect()
+    }
+
+    /// How many marked submissions the current view does not show.
+    pub fn hidden_marks(&self) -> usize {
+        let shown = self
+            .view
+            .iter()
+            .filter(|&&i| self.marks.contains(&self.rows[i].sub.id))
+            .count();
+        self.marks.len().saturating_sub(shown)
+    }
+
+    /// Every toggle the filter menu offers, in order (assignees from the data).
+    pub fn filter_items(&self) -> Vec<FilterItem> {
+        let mut items: Vec<FilterItem> = ReviewState::ALL
+            .into_iter()
+            .map(FilterItem::State)
+            .collect();
+        items.extend(Protocol::ALL.into_iter().map(FilterItem::Protocol));
+        let mut assignees: BTreeSet<Option<String>> =
+            self.rows.iter().map(|r| r.sub.assignee.clone()).collect();
+        assignees.insert(Some(self.analyst.clone()));
+        assignees.insert(None);
+        items.extend(assignees.into_iter().map(FilterItem::Assignee));
+        items.extend(
+            [
+                ClockStatus::Breached,
+                ClockStatus::AtRisk,
+                ClockStatus::OnTrack,
+                ClockStatus::Paused,
+            ]
+            .into_iter()
+            .map(FilterItem::Sla),
+        );
+        items.extend(
+            [
+                Freshness::Fresh,
+                Freshness::Expiring,
+                Freshness::Expired,
+                Freshness::Failed,
+                Freshness::Missing,
+            ]
+            .into_iter()
+            .map(FilterItem::Tests),
+        );
+        items.extend(
+            [SubmissionPath::Wizard, SubmissionPath::Manager]
+                .into_iter()
+                .map(FilterItem::Path),
+        );
+        items.extend([false, true].into_iter().map(FilterItem::Update));
+        items
+    }
+
+    /// A search request for the worker, with the snapshot it runs on.
+    pub fn search_request(
+        &self,
+        generation: u64,
+        query: String,
+        candidates: Option<Arc<Vec<usize>>>,
+    ) -> SearchRequest {
+        SearchRequest {
+            generation,
+            query,
+            rows: self.rows.clone(),
+            candidates,
+        }
+    }
+
+    // --- changing ----------------------------------------------------------------------
+
+    /// New rows from the database; the selection and marks stay (by id).
+    pub fn load(&mut self, rows: Snapshot) {
+        self.counts = count_groups(&rows);
+        self.rows = rows;
+        self.loaded = true;
+        // Search results index the old snapshot.
+        self.search = None;
+        self.rebuild();
+    }
+
+    /// Rows that fit on screen (for paging).
+    pub fn set_page(&mut self, page: usize) {
+        self.page = page.max(1);
+        self.scroll_to_selection();
+    }
+
+    pub fn page(&self) -> usize {
+        self.page
+    }
+
+    pub fn select(&mut self, index: usize) {
+        self.selected = index.min(self.view.len().saturating_sub(1));
+        self.selected_id = self.selected_row().map(|r| r.sub.id.clone());
+        self.scroll_to_selection();
+    }
+
+    /// Moves the selection by `delta` rows (negative: up).
+    pub fn move_by(&mut self, delta: isize) {
+        self.select(self.selected.saturating_add_signed(delta));
+    }
+
+    pub fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.rebuild();
+    }
+
+    pub fn next_tab(&mut self, forward: bool) {
+        let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+        let n = Tab::ALL.len();
+        self.set_tab(
+            Tab::ALL[if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }],
+        );
+    }
+
+    pub fn next_sort(&mut self) -> SortKey {
+        let i = SortKey::ALL
+            .iter()
+            .position(|k| *k == self.sort)
+            .unwrap_or(0);
+        self.sort = SortKey::ALL[(i + 1) % SortKey::ALL.len()];
+        self.rebuild();
+        self.sort
+    }
+
+    pub fn reverse_sort(&mut self) {
+        self.reverse = !self.reverse;
+        self.rebuild();
+    }
+
+    pub fn toggle_filter(&mut self, item: &FilterItem) {
+        if !self.filters.remove(item) {
+            self.filters.insert(item.clone());
+        }
+        self.rebuild();
+    }
+
+    pub fn clear_filters(&mut self) {
+        self.filters.clear();
+        self.rebuild();
+    }
+
+    /// Marks or unmarks the selected row; returns whether it is marked now.
+    pub fn toggle_mark(&mut self) -> Option<bool> {
+        let id = self.selected_row()?.sub.id.clone();
+        let marked = if self.marks.remove(&id) {
+            false
+        } else {
+            self.marks.insert(id);
+            true
+        };
+        Some(marked)
+    }
+
+    /// Marks every row the view shows; returns how many it shows.
+    pub fn mark_all(&mut self) -> usize {
+        let ids: Vec<String> = self
+            .view
+            .iter()
+            .map(|&i| self.rows[i].sub.id.clone())
+            .collect();
+        let n = ids.len();
+        self.marks.extend(ids);
+        n
+    }
+
+    pub fn clear_marks(&mut self) {
+        self.marks.clear();
+    }
+
+    pub fn unmark(&mut self, id: &str) {
+        self.marks.remove(id);
+    }
+
+    /// Sets the search text; returns the search to run (None when it is empty).
+    pub fn set_query(&mut self, query: String) -> Option<SearchAsk> {
+        // A shorter query cannot narrow: drop the stale result's candidates.
+        let extends = self
+            .search
+            .as_ref()
+            .is_some_and(|s| query.starts_with(&s.query) && !s.query.is_empty());
+        if !extends {
+            self.search = None;
+        }
+        self.query = query;
+        self.search_again()
+    }
+
+    /// The search to run for the current query (after a reload, the same query again).
+    pub fn search_again(&mut self) -> Option<SearchAsk> {
+        if self.query.is_empty() {
+            self.search = None;
+            self.rebuild();
+            return None;
+        }
+        self.search_generation += 1;
+        // A query that extends the last completed one can only match its hits.
+        let candidates = self
+            .search
+            .as_ref()
+            .filter(|s| self.query.starts_with(&s.query) && !s.query.is_empty())
+            .map(|s| s.hits.clone());
+        Some((self.search_generation, self.query.clone(), candidates))
+    }
+
+    /// A finished search; stale ones (an older generation or query) are dropped. Returns
+    /// whether it was taken.
+    pub fn search_done(&mut self, result: SearchResult) -> bool {
+        if result.generation != self.search_generation || result.query != self.query {
+            return false;
+        }
+        self.last_search_ms = Some(result.took.as_secs_f64() * 1000.0);
+        self.search = Some(result);
+        self.rebuild();
+        true
+    }
+
+    fn in_tab(&self, row: &QueueRow) -> bool {
+        match self.tab {
+            Tab::All => true,
+            Tab::NeedsOin => row.sub.state.holder() == Holder::Oin,
+            Tab::WithIsv => row.sub.state.holder() == Holder::Isv,
+            Tab::Mine => row.sub.assignee.as_deref() == Some(self.analyst.as_str()),
+            Tab::Breached => {
+                row.assessment.current_clock().map(|c| c.status) == Some(ClockStatus::Breached)
+            }
+        }
+    }
+
+    fn passes_filters(&self, row: &QueueRow) -> bool {
+        let mut sections = self
+            .filters
+            .iter()
+            .map(FilterItem::section)
+            .collect::<Vec<_>>();
+        sections.dedup();
+        sections.iter().all(|sec| {
+            self.filters
+                .iter()
+                .filter(|f| f.section() == *sec)
+                .any(|f| f.admits(row))
+        })
+    }
+
+    /// Recomputes the view from rows, tab, filters, search and sort; keeps the selection.
+    fn rebuild(&mut self) {
+        let searching = !self.query.is_empty();
+        let hits = self
+            .search
+            .as_ref()
+            .filter(|s| searching && s.query == self.query)
+            .map(|s| s.hits.clone());
+        let mut view: Vec<usize> = match &hits {
+            Some(h) => h.iter().copied().filter(|&i| i < self.rows.len()).collect(),
+            None => (0..self.rows.len()).collect(),
+        };
+        view.retain(|&i| {
+            let r = &self.rows[i];
+            self.in_tab(r) && self.passes_filters(r)
+        });
+        if hits.is_none() {
+            self.sort_view(&mut view);
+        }
+        self.view = view;
+        self.restore_selection();
+    }
+
+    fn sort_view(&self, view: &mut [usize]) {
+        let rows = &self.rows;
+        let id = |i: usize| rows[i].sub.id.as_str();
+        match self.sort {
+            SortKey::Sla => view.sort_by(|&a, &b| {
+                rows[a]
+                    .assessment
+                    .urgency()
+                    .cmp(&rows[b].assessment.urgency())
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::Age => view.sort_by(|&a, &b| {
+                rows[a]
+                    .sub
+                    .in_state_since()
+                    .cmp(&rows[b].sub.in_state_since())
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::App => view.sort_by_cached_key(|&i| (rows[i].sub.app_name.to_lowercase(), i)),
+            SortKey::Isv => view.sort_by_cached_key(|&i| (rows[i].sub.isv.to_lowercase(), i)),
+            SortKey::State => view.sort_by(|&a, &b| {
+                rows[a]
+                    .sub
+                    .state
+                    .cmp(&rows[b].sub.state)
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::Tests => {
+                view.sort_by_key(|&i| (rows[i].assessment.tests.overall.map_or(9, |f| f as u8), i))
+            }
+        }
+        if self.reverse {
+            view.reverse();
+        }
+    }
+
+    fn restore_selection(&mut self) {
+        let found = self
+            .selected_id
+            .as_ref()
+            .and_then(|id| self.view.iter().position(|&i| &self.rows[i].sub.id == id));
+        match found {
+            Some(pos) => self.selected = pos,
+            None => {
+                self.selected = self.selected.min(self.view.len().saturating_sub(1));
+                self.selected_id = self.selected_row().map(|r| r.sub.id.clone());
+            }
+        }
+        self.scroll_to_selection();
+    }
+
+    fn scroll_to_selection(&mut self) {
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + self.page {
+            self.offset = self.selected + 1 - self.page;
+        }
+        self.offset = self.offset.min(self.view.len().saturating_sub(1));
+    }
+}
+
+fn count_groups(rows: &[QueueRow]) -> [usize; 4] {
+    let mut counts = [0; 4];
+    for r in rows {
+        let i = match r.sub.state.wizard_group() {
+            crate::domain::WizardGroup::Draft => 0,
+            crate::domain::WizardGroup::OinToReview => 1,
+            crate::domain::WizardGroup::IsvToReview => 2,
+            crate::domain::WizardGroup::Published => 3,
+        };
+        counts[i] += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Policy, Submission};
+
+    fn rows(specs: &[(&str, ReviewState, Option<&str>)]) -> Snapshot {
+        let policy: Policy = crate::config::policy_from_text(
+            std::path::Path::new("p.toml"),
+            crate::config::BUILTIN_POLICY,
+        )
+        .expect("built-in policy");
+        let subs: Vec<Submission> = specs
+            .iter()
+            .map(|(id, state, who)| {
+                let json = serde_json::json!([{
+                    "id": id, "app_name": format!("App {id}"), "isv": "ISV", "path": "wizard",
+                    "state": state.key(), "assignee": who,
+                    "history": [{"to": state.key(), "at": "2026-11-02T09:00:00Z", "by": "isv"}]
+                }]);
+                crate::exchange::parse_submissions("t", json.to_string().as_bytes())
+                    .expect("valid")
+                    .remove(0)
+            })
+            .collect();
+        Arc::new(super::super::worker::build_rows(
+            subs,
+            &policy,
+            "2026-11-03T09:00:00Z".parse().expect("instant"),
+        ))
+    }
+
+    #[test]
+    fn tabs_marks_and_the_selection_survive_reloads() {
+        use ReviewState::*;
+        let mut q = QueueState::new("ben");
+        q.load(rows(&[
+            ("A", InitialReview, Some("ben")),
+            ("B", IsvReview, None),
+            ("C", QaTesting, None),
+            ("D", Draft, Some("ben")),
+        ]));
+        assert_eq!(q.view_ids(), ["A", "C"]);
+        q.select(1);
+        q.toggle_mark();
+        q.set_tab(Tab::Mine);
+        assert_eq!(q.view_ids(), ["A", "D"]);
+        assert_eq!(q.hidden_marks(), 1);
+        assert_eq!(q.targets().len(), 1, "marks are the targets");
+        q.set_tab(Tab::All);
+        let c = q
+            .view_ids()
+            .iter()
+            .position(|id| *id == "C")
+            .expect("C shown");
+        q.select(c);
+        assert_eq!(q.selected_row().map(|r| r.sub.id.as_str()), Some("C"));
+        q.load(rows(&[("C", QaTesting, None), ("A", InitialReview, None)]));
+        assert_eq!(q.selected_row().map(|r| r.sub.id.as_str()), Some("C"));
+        assert!(q.is_marked("C"));
+        q.set_tab(Tab::Breached);
+        assert!(q.is_empty(), "nothing is breached a day in");
+        q.set_tab(Tab::All);
+        q.toggle_filter(&FilterItem::State(InitialReview));
+        assert_eq!(q.view_ids(), ["A"]);
+        q.clear_filters();
+        assert_eq!(q.mark_all(), 2);
+    }
+
+    #[test]
+    fn a_query_that_extends_the_last_searches_only_its_hits() {
+        let mut q = QueueState::new("ben");
+        q.load(rows(&[("A", ReviewState::InitialReview, None)]));
+        let (g, query, candidates) = q.set_query("ap".into()).expect("a search");
+        assert!(candidates.is_none());
+        assert!(q.search_done(SearchResult {
+            generation: g,
+            query,
+            hits: Arc::new(vec![0]),
+            took: std::time::Duration::ZERO,
+        }));
+        let (_, _, candidates) = q.set_query("app".into()).expect("a search");
+        assert_eq!(candidates.as_deref(), Some(&vec![0]));
+        let (_, _, candidates) = q.set_query("a".into()).expect("a search");
+        assert!(candidates.is_none(), "a shorter query searches everything");
+        assert!(q.set_query(String::new()).is_none());
+    }
+}
