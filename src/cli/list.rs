@@ -1,11 +1,12 @@
 //! `oin-review list`: the queue as a table, JSON or CSV, sorted by SLA urgency.
 
 use super::{Ctx, parse_state};
+use crate::domain::TestsNow;
 use crate::domain::{
     Assessment, ClockStatus, Freshness, Policy, ReviewState, SlaClock, Submission, TestReport,
     assess,
 };
-use crate::present::{sla_cell, sla_status, tests_cell};
+use crate::present::{clock_now, sla_cell, tests_cell};
 use crate::search::Matcher;
 use crate::text;
 use anyhow::Result;
@@ -114,7 +115,8 @@ pub fn select(subs: Vec<Submission>, args: &Args, policy: &Policy, now: Timestam
         })
         .filter(|r| {
             args.sla.is_empty()
-                || sla_status(&r.assessment)
+                || clock_now(&r.assessment)
+                    .map(|c| c.status)
                     .is_some_and(|s| args.sla.iter().any(|f| f.status() == s))
         })
         .filter(|r| {
@@ -227,8 +229,8 @@ impl<'a> Listed<'a> {
         Listed {
             submission: sub,
             sla: SlaJson {
-                status: sla_status(a),
-                left: sla_cell(sub, a, day),
+                status: clock_now(a).map(|c| c.status),
+                left: sla_cell(sub.state, clock_now(a), day),
                 current: a.current_clock(),
                 clocks: &a.clocks,
             },
@@ -282,8 +284,8 @@ pub fn write_table(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Res
                 &s.isv,
                 s.state.short_label(),
                 s.assignee.as_deref().unwrap_or("-"),
-                &sla_cell(s, &r.assessment, day),
-                &tests_cell(&r.assessment),
+                &sla_cell(s.state, clock_now(&r.assessment), day),
+                &tests_cell(&TestsNow::from(&r.assessment.tests)),
             ])
         )?;
     }
@@ -327,7 +329,7 @@ fn write_csv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
             s.update_of.as_deref().unwrap_or(""),
             s.submitter_email.as_deref().unwrap_or(""),
             clock.map_or("", |c| c.status.key()),
-            &sla_cell(s, &r.assessment, day),
+            &sla_cell(s.state, clock_now(&r.assessment), day),
             &due,
             r.assessment.tests.overall.map_or("", |f| f.key()),
         ];

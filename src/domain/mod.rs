@@ -8,6 +8,7 @@ pub mod lint;
 pub mod notice;
 pub mod outbox;
 pub mod policy;
+pub mod projection;
 pub mod sla;
 pub mod state;
 pub mod submission;
@@ -19,6 +20,7 @@ pub use lint::{Finding, LintPolicy, QueueFacts, Severity};
 pub use notice::{EmailKind, Notice, NoticeError};
 pub use outbox::{EmailRecord, OutboxStatus};
 pub use policy::{Assessment, Policy, Review, assess};
+pub use projection::{ClockNow, Projection, QueueLine, TestsNow};
 pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
 pub use state::{MoveRefusal, ReviewState, WizardGroup, check_move};
 pub use submission::{

@@ -87,6 +87,14 @@ impl BusinessCalendar {
         &self.tz
     }
 
+    pub fn hours(&self) -> WorkingHours {
+        self.hours
+    }
+
+    pub fn holidays(&self) -> &BTreeSet<Date> {
+        &self.holidays
+    }
+
     pub fn is_business_day(&self, d: Date) -> bool {
         !is_weekend(d) && !self.holidays.contains(&d)
     }
@@ -351,46 +359,98 @@ impl SlaClock {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RunState {
+/// Whether a run of a phase's clock is counting, waiting for the ISV, or over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
     Running,
     Paused,
     Stopped,
 }
 
-/// A run of a phase's clock while walking the history.
-struct Run {
-    phase: Phase,
-    entered_at: Timestamp,
-    /// Running intervals; the last is open while the clock runs.
-    segments: Vec<(Timestamp, Option<Timestamp>)>,
-    state: RunState,
+/// A run of a phase's clock, as the history walk leaves it: enough to evaluate it at any
+/// later instant and to carry on walking when a new move comes (the queue projection keeps
+/// the latest run of each phase in the database for that).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub phase: Phase,
+    pub entered_at: Timestamp,
+    pub state: RunState,
+    /// Business seconds of the intervals that ended.
+    pub used_closed: i64,
+    /// When the clock ran out, if it did in an interval that ended.
+    pub ran_out: Option<Timestamp>,
+    /// The start of the interval counting now (while running).
+    pub running_since: Option<Timestamp>,
+    /// When the last interval ended.
+    pub closed_at: Option<Timestamp>,
 }
 
-/// Every clock of a submission, oldest first, from its history up to `now`. The rules
-/// (README, "SLA clocks"):
-/// - entering a phase starts its clock at the next business moment;
-/// - a move to the ISV (isv_review, isv_fix_bugs) pauses the running clock; coming back to
-///   the same phase resumes it (policy `on_return = "resume"`) or starts a new one;
-/// - a move to another phase, to draft or to published stops the running or paused clock;
-/// - a correction (a forced move outside the transition table) back into a phase continues
-///   that phase's latest clock, unless it says `restart_clock`;
-/// - `restart_clock` always starts a fresh clock;
-/// - an undone move counts as never made (the undo restores the clock as it was).
-pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Vec<SlaClock> {
-    let mut runs: Vec<Run> = Vec::new();
-    let effective = super::submission::effective_history(history.iter().filter(|c| c.at <= now));
-    for change in effective {
+impl Run {
+    /// Ends the running interval at `at`.
+    fn close(&mut self, at: Timestamp, policy: &SlaPolicy) {
+        if let Some(start) = self.running_since.take() {
+            let cal = &policy.calendar;
+            let len = cal.business_seconds(start, at);
+            let remaining = policy.target(self.phase) - self.used_closed;
+            if self.ran_out.is_none() && len > remaining {
+                self.ran_out = Some(cal.add_business(start, remaining));
+            }
+            self.used_closed += len;
+            self.closed_at = Some(at);
+        }
+    }
+
+    /// When the clock runs (or ran) out: null while paused unless it ran out before.
+    pub fn due(&self, policy: &SlaPolicy) -> Option<Timestamp> {
+        self.ran_out.or_else(|| {
+            self.running_since.map(|s| {
+                policy
+                    .calendar
+                    .add_business(s, policy.target(self.phase) - self.used_closed)
+            })
+        })
+    }
+}
+
+/// The clock runs of one submission while its history is walked, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockRuns(pub Vec<Run>);
+
+impl ClockRuns {
+    /// The runs after walking `history` (undone moves left out) up to `now`.
+    pub fn walk<'a>(
+        history: impl IntoIterator<Item = &'a StateChange>,
+        policy: &SlaPolicy,
+        now: Timestamp,
+    ) -> ClockRuns {
+        let mut runs = ClockRuns::default();
+        let effective =
+            super::submission::effective_history(history.into_iter().filter(|c| c.at <= now));
+        for change in effective {
+            runs.apply(change, policy);
+        }
+        runs
+    }
+
+    /// One move of the (effective) history. The rules (README, "SLA clocks"):
+    /// - entering a phase starts its clock at the next business moment;
+    /// - a move to the ISV (isv_review, isv_fix_bugs) pauses the running clock; coming back
+    ///   to the same phase resumes it (policy `on_return = "resume"`) or starts a new one;
+    /// - a move to another phase, to draft or to published stops the running or paused clock;
+    /// - a correction (a forced move outside the transition table) back into a phase
+    ///   continues that phase's latest clock, unless it says `restart_clock`;
+    /// - `restart_clock` always starts a fresh clock.
+    pub fn apply(&mut self, change: &StateChange, policy: &SlaPolicy) {
+        let runs = &mut self.0;
         let at = change.at;
         let entering = Phase::of(change.to);
         let to_isv = change.to.is_with_isv_for_fixes();
         if let Some(run) = runs.iter_mut().find(|r| r.state == RunState::Running) {
             if entering == Some(run.phase) && !change.restart_clock {
-                continue; // not a change of phase
+                return; // not a change of phase
             }
-            if let Some(seg) = run.segments.last_mut() {
-                seg.1 = Some(at);
-            }
+            run.close(at, policy);
             run.state = if to_isv {
                 RunState::Paused
             } else {
@@ -398,7 +458,7 @@ pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Ve
             };
         }
         if to_isv {
-            continue; // paused clocks wait for the ISV
+            return; // paused clocks wait for the ISV
         }
         let mut continued = None;
         if let (Some(phase), false) = (entering, change.restart_clock)
@@ -411,7 +471,7 @@ pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Ve
             };
             if resume {
                 runs[i].state = RunState::Running;
-                runs[i].segments.push((at, None));
+                runs[i].running_since = Some(at);
                 continued = Some(i);
             }
         }
@@ -425,33 +485,62 @@ pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Ve
             runs.push(Run {
                 phase,
                 entered_at: at,
-                segments: vec![(at, None)],
                 state: RunState::Running,
+                used_closed: 0,
+                ran_out: None,
+                running_since: Some(at),
+                closed_at: None,
             });
         }
     }
-    runs.iter().map(|r| evaluate(r, policy, now)).collect()
+
+    /// The latest run of each phase: all that later moves can change (an older run of a
+    /// phase is stopped for good, and only the latest is ever resumed).
+    pub fn latest_per_phase(&self) -> ClockRuns {
+        let mut out: Vec<Run> = Vec::new();
+        for run in self.0.iter().rev() {
+            if !out.iter().any(|r| r.phase == run.phase) {
+                out.push(run.clone());
+            }
+        }
+        out.reverse();
+        ClockRuns(out)
+    }
+
+    /// The run counting or waiting for the ISV, if any.
+    pub fn current(&self) -> Option<&Run> {
+        self.0.iter().rev().find(|r| r.state != RunState::Stopped)
+    }
+}
+
+/// Every clock of a submission, oldest first, from its history up to `now` (the rules are
+/// those of [`ClockRuns::apply`]; an undone move counts as never made, so an undo restores
+/// the clock as it was).
+pub fn clocks(history: &[StateChange], policy: &SlaPolicy, now: Timestamp) -> Vec<SlaClock> {
+    ClockRuns::walk(history, policy, now)
+        .0
+        .iter()
+        .map(|r| evaluate(r, policy, now))
+        .collect()
+}
+
+/// Percent of `target` that `used` business seconds are (100 for a zero target).
+pub fn percent_used(used: i64, target: i64) -> f64 {
+    if target > 0 {
+        used as f64 * 100.0 / target as f64
+    } else {
+        100.0
+    }
 }
 
 fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
     let cal = &policy.calendar;
     let target = policy.target(run.phase);
-    let mut used = 0;
-    let mut due = None;
-    let mut remaining = target;
-    for &(start, end) in &run.segments {
-        let len = cal.business_seconds(start, end.unwrap_or(now));
-        if due.is_none() && (end.is_none() || len > remaining) {
-            due = Some(cal.add_business(start, remaining));
-        }
-        remaining -= len;
-        used += len;
-    }
-    let percent = if target > 0 {
-        used as f64 * 100.0 / target as f64
-    } else {
-        100.0
-    };
+    let used = run.used_closed
+        + run
+            .running_since
+            .map_or(0, |s| cal.business_seconds(s, now));
+    let percent = percent_used(used, target);
     let status = match run.state {
         RunState::Stopped => ClockStatus::Stopped,
         RunState::Paused => ClockStatus::Paused,
@@ -460,6 +549,7 @@ fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
         RunState::Running => ClockStatus::OnTrack,
     };
     let breached = used > target;
+    let due = run.due(policy);
     SlaClock {
         phase: run.phase,
         entered_at: run.entered_at,
@@ -472,10 +562,10 @@ fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
         warn_again: status != ClockStatus::Breached
             && !breached
             && percent >= policy.warn_again_percent as f64,
-        // Null while paused (no segment ran out), else when it runs or ran out.
+        // Null while paused (no interval ran out), else when it runs or ran out.
         due,
         ended_at: if run.state == RunState::Stopped {
-            run.segments.last().and_then(|s| s.1)
+            run.closed_at
         } else {
             None
         },

@@ -287,7 +287,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         Some((ClockStatus::Paused, _)) => theme.paused,
                         _ => theme.stopped,
                     };
-                    (sla_cell(s, &a, day), base.patch(st), Vec::new())
+                    (
+                        sla_cell(s.state, crate::present::clock_now(&a), day),
+                        base.patch(st),
+                        Vec::new(),
+                    )
                 }
                 Col::Tests => {
                     let st = match a.tests.overall {
@@ -298,7 +302,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         Some(Freshness::Missing) => theme.missing,
                         None => theme.dim,
                     };
-                    (tests_cell(&a), base.patch(st), Vec::new())
+                    (
+                        tests_cell(&crate::domain::TestsNow::from(&a.tests)),
+                        base.patch(st),
+                        Vec::new(),
+                    )
                 }
                 Col::Age => (age(s.in_state_since(), app.now()), base, Vec::new()),
             };
