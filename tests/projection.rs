@@ -308,6 +308,25 @@ proptest! {
     }
 
     #[test]
+    fn a_line_recomputed_for_an_earlier_instant_says_what_assess_says_then(
+        spec in arb_policy(),
+        steps in arb_steps(),
+        runs in arb_runs(),
+        shape in arb_shape(),
+        minutes in 0i64..(30 * 24 * 60),
+    ) {
+        let policy = policy(&spec);
+        let sub = submission("S-1", &steps, &runs, shape);
+        let now = ts("2026-11-02T08:17:00Z") + SignedDuration::from_mins(minutes);
+        let line = oin_review::store::line_as_of(&sub, &policy, now);
+        prop_assert!(line.holds_at(now));
+        let a = assess(&sub, &policy, now);
+        let b = business_clock(&policy.sla, now);
+        prop_assert_eq!(line.clock_at(b), a.current_clock().map(ClockNow::from));
+        prop_assert_eq!(line.tests_at(now, &policy.freshness), TestsNow::from(&a.tests));
+    }
+
+    #[test]
     fn lines_sort_as_their_assessments_do(
         spec in arb_policy(),
         a_steps in arb_steps(),

@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 fn create() -> OpenOptions {
     OpenOptions {
         create: true,
-        group: None,
+        ..OpenOptions::default()
     }
 }
 

@@ -22,7 +22,7 @@ fn seeded(sb: &Sandbox) -> Store {
         &sb.db(),
         &OpenOptions {
             create: true,
-            group: None,
+            ..OpenOptions::default()
         },
     )
     .unwrap();

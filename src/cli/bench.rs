@@ -108,7 +108,8 @@ fn build(ctx: &Ctx, db: &Path, rows: usize, seed: u64) -> Result<Vec<crate::doma
         db,
         &OpenOptions {
             create: true,
-            group: None,
+            policy: Some(ctx.policy.clone()),
+            ..OpenOptions::default()
         },
     )?;
     store.set_meta("demo", "1")?;

@@ -47,7 +47,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         &path,
         &OpenOptions {
             create: true,
-            group: None,
+            policy: Some(ctx.policy.clone()),
+            ..OpenOptions::default()
         },
     )?;
     store.set_meta(DEMO_MARK, "1")?;

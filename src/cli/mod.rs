@@ -129,6 +129,8 @@ impl Ctx {
         let opts = OpenOptions {
             create,
             group: self.config.db_group.clone(),
+            policy: Some(self.policy.clone()),
+            progress: true,
         };
         let store = Store::open(&path, &opts)?;
         if let Some(w) = store.permission_warning() {

@@ -68,7 +68,9 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<std::result::Result<(), FindingRefused>> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("save the issue list")?;
+        let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
         let exists: bool = tx
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM submissions WHERE id = ?1)",
@@ -158,6 +160,7 @@ impl Store {
                 }));
             }
         }
+        lines.touched(&tx, submission)?;
         tx.commit().ctx("saving findings")?;
         Ok(Ok(()))
     }

@@ -3,6 +3,7 @@
 mod findings;
 mod moves;
 mod outbox;
+mod queue;
 mod schema;
 mod submissions;
 
@@ -12,6 +13,7 @@ pub use moves::{
     UndoOutcome, UndoReport,
 };
 pub use outbox::{ClaimedEmail, NewEmail, OutboxCounts};
+pub use queue::{LineFilter, Lines, line_as_of};
 pub use submissions::{ImportRefused, ImportSummary, Notify};
 
 use jiff::{Timestamp, Unit};
@@ -124,6 +126,12 @@ pub struct OpenOptions {
     pub create: bool,
     /// A Unix group that shares the queue: the file is made 0660 and given to it.
     pub group: Option<String>,
+    /// The policy the queue's lines are projected under (the queue projection). Without
+    /// one, reads of lines fail and writes leave the projection for the next process that
+    /// has a policy to rebuild.
+    pub policy: Option<std::sync::Arc<crate::domain::Policy>>,
+    /// Say on stderr how far an upgrade or a rebuild of the projection has come.
+    pub progress: bool,
 }
 
 /// An open review-queue database.
@@ -133,6 +141,11 @@ pub struct Store {
     /// Why this process cannot write the queue, when it cannot: it is then opened read-only
     /// and every write is refused with this reason before anything is attempted.
     read_only: Option<String>,
+    /// The policy the queue projection follows (see `OpenOptions::policy`).
+    policy: Option<std::sync::Arc<crate::domain::Policy>>,
+    /// The projection's table was built under another policy and this process cannot
+    /// rebuild it (read-only): lines are projected in memory from the history instead.
+    lines_in_memory: bool,
 }
 
 impl Store {
@@ -175,10 +188,12 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only,
+            policy: opts.policy.clone(),
+            lines_in_memory: false,
         };
         store.check_identity()?;
         store.configure()?;
-        store.migrate()?;
+        store.migrate(opts.progress)?;
         Ok(store)
     }
 
@@ -280,18 +295,37 @@ impl Store {
             .ctx("configuring the connection")
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    /// Upgrades an older schema and, under the policy, (re)builds the queue projection when
+    /// it was built under another policy or marked stale: all in one transaction, so an
+    /// upgrade is never half done.
+    fn migrate(&mut self, progress: bool) -> Result<()> {
         let current: i64 = self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .ctx("reading schema version")?;
-        if current >= schema::latest_version() {
+        let policy = self.policy.clone();
+        let projected = match (&policy, current >= schema::latest_version()) {
+            (Some(p), true) => queue::is_current(&self.conn, p)?,
+            (None, true) => true,
+            (_, false) => false,
+        };
+        if current >= schema::latest_version() && projected {
             return Ok(());
         }
-        let tx = self.begin_write(&format!(
-            "upgrade its schema from v{current} to v{}",
-            schema::latest_version()
-        ))?;
+        if self.read_only.is_some() && current >= schema::latest_version() {
+            // Built under another policy and this process cannot rebuild it.
+            self.lines_in_memory = true;
+            return Ok(());
+        }
+        let action = if current < schema::latest_version() {
+            format!(
+                "upgrade its schema from v{current} to v{}",
+                schema::latest_version()
+            )
+        } else {
+            "project the queue under the policy".to_string()
+        };
+        let tx = self.begin_write(&action)?;
         // Another process may have migrated while we waited for the lock.
         let current: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -306,6 +340,13 @@ impl Store {
             schema::APPLICATION_ID
         ))
         .ctx("recording schema version")?;
+        if let Some(p) = &policy
+            && !queue::is_current(&tx, p)?
+        {
+            let mut say = Progress::new(progress, &action);
+            queue::rebuild(&tx, p, &mut |done, total| say.at(done, total))?;
+            say.done();
+        }
         tx.commit().ctx("committing migration")
     }
 
@@ -351,6 +392,64 @@ impl Store {
             )
             .map(|_| ())
             .ctx("writing meta")
+    }
+}
+
+/// A progress line on stderr for a long upgrade: updated in place on a terminal, else said
+/// once at the start and once at the end.
+struct Progress {
+    on: bool,
+    what: String,
+    tty: bool,
+    started: std::time::Instant,
+    last: Option<std::time::Instant>,
+    total: usize,
+}
+
+impl Progress {
+    fn new(on: bool, what: &str) -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            on,
+            what: what.to_string(),
+            tty: std::io::stderr().is_terminal(),
+            started: std::time::Instant::now(),
+            last: None,
+            total: 0,
+        }
+    }
+
+    fn at(&mut self, done: usize, total: usize) {
+        self.total = total;
+        if !self.on || total < 1000 {
+            return;
+        }
+        let due = self
+            .last
+            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_millis(200));
+        if self.tty && due {
+            eprint!(
+                "\roin-review: {}: {done} of {total} submissions ({}%)",
+                self.what,
+                done * 100 / total.max(1)
+            );
+            self.last = Some(std::time::Instant::now());
+        } else if !self.tty && self.last.is_none() {
+            eprintln!("oin-review: {}: {total} submissions…", self.what);
+            self.last = Some(std::time::Instant::now());
+        }
+    }
+
+    fn done(&self) {
+        if self.on && self.last.is_some() {
+            let lead = if self.tty { "\r" } else { "" };
+            eprintln!(
+                "{lead}oin-review: {}: {} submissions in {:.1} s          ",
+                self.what,
+                self.total,
+                self.started.elapsed().as_secs_f64()
+            );
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Batch state moves: one transaction, version-checked, each move written to the audit log.
 
+use super::queue::LineWriter;
 use super::submissions::insert_event;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::{
@@ -116,8 +117,10 @@ impl Store {
     /// Moves every item it can to `req.to` in one transaction; refused items change nothing.
     /// With `all_or_nothing`, one refusal refuses the whole batch. Outcomes keep input order.
     pub fn move_submissions(&mut self, req: &MoveRequest) -> Result<Vec<MoveOutcome>> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("move submissions")?;
-        let (outcomes, apply) = move_in(&tx, req)?;
+        let lines = LineWriter::begin(&tx, policy.as_deref())?;
+        let (outcomes, apply) = move_in(&tx, req, &lines)?;
         if apply {
             tx.commit().ctx("committing the batch move")?;
         }
@@ -131,6 +134,7 @@ impl Store {
 pub(super) fn move_in(
     tx: &rusqlite::Transaction,
     req: &MoveRequest,
+    lines: &LineWriter,
 ) -> Result<(Vec<MoveOutcome>, bool)> {
     let at = fmt_ts(req.at);
     tx.execute(
@@ -205,22 +209,20 @@ pub(super) fn move_in(
         )
         .and_then(|mut s| s.execute(params![req.to.key(), at, item.id, version]))
         .ctx("moving a submission")?;
-        insert_event(
-            tx,
-            &item.id,
-            &StateChange {
-                from: Some(from),
-                to: req.to,
-                at: req.at,
-                by: req.analyst.to_string(),
-                reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
-                forced,
-                kind: EventKind::Move,
-                restart_clock: req.restart_clock && Phase::of(req.to).is_some(),
-                overrode,
-            },
-            Some(batch),
-        )?;
+        let change = StateChange {
+            from: Some(from),
+            to: req.to,
+            // As stored: at whole seconds.
+            at: parse_ts(&at)?,
+            by: req.analyst.to_string(),
+            reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
+            forced,
+            kind: EventKind::Move,
+            restart_clock: req.restart_clock && Phase::of(req.to).is_some(),
+            overrode,
+        };
+        insert_event(tx, &item.id, &change, Some(batch))?;
+        lines.moved(tx, &item.id, &change, version + 1)?;
         outcomes.push(MoveOutcome {
             id: item.id.clone(),
             result: Ok(Moved {
@@ -307,7 +309,9 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<Vec<AssignOutcome>> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("assign submissions")?;
+        let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let when = fmt_ts(at);
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
@@ -354,6 +358,7 @@ impl Store {
                 )
                 .and_then(|mut s| s.execute(params![item.id, before, to, when, analyst]))
                 .ctx("writing the assignment log")?;
+                lines.assigned(&tx, &item.id, to, version + 1)?;
             }
             outcomes.push(AssignOutcome {
                 id: item.id.clone(),
@@ -383,7 +388,9 @@ impl Store {
     /// to the state it came from, as a new `undo` event, unless someone changed its state
     /// since. History is never deleted. One transaction.
     pub fn undo_last_batch(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("undo a batch")?;
+        let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let batch: Option<(i64, String)> = tx
             .query_row(
                 "SELECT b.id, b.to_state FROM batches b
@@ -478,6 +485,13 @@ impl Store {
                 result: Ok(back),
             });
         }
+        // Only the history says what an undo restores.
+        let undone: Vec<String> = outcomes
+            .iter()
+            .filter(|o| o.result.is_ok())
+            .map(|o| o.id.clone())
+            .collect();
+        lines.refresh(&tx, &undone)?;
         tx.commit().ctx("committing the undo")?;
         Ok(UndoReport {
             batch: Some(batch),

@@ -152,10 +152,12 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<(Vec<MoveOutcome>, Vec<i64>)> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("queue an email")?;
+        let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
         let outcomes = match mv {
             Some(req) => {
-                let (outcomes, apply) = move_in(&tx, req)?;
+                let (outcomes, apply) = move_in(&tx, req, &lines)?;
                 if !apply {
                     return Ok((outcomes, Vec::new()));
                 }
@@ -172,6 +174,7 @@ impl Store {
                     .any(|o| o.id == email.submission_id && o.result.is_ok());
             if moved {
                 ids.push(insert_email(&tx, email, analyst, &at)?);
+                lines.touched(&tx, &email.submission_id)?;
             }
         }
         tx.commit().ctx("committing the queued email")?;
@@ -233,37 +236,52 @@ impl Store {
 
     /// The server accepted the email: it is sent, for good.
     pub fn mark_email_sent(&self, id: i64, reply: &str, at: Timestamp) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?1, server_reply = ?2,
-                 last_error = NULL, claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
-                params![fmt_ts(at), reply, id],
-            )
+        let tx = self
+            .conn
+            .unchecked_transaction()
             .ctx("marking an email sent")?;
+        tx.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?1, server_reply = ?2,
+                 last_error = NULL, claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
+            params![fmt_ts(at), reply, id],
+        )
+        .ctx("marking an email sent")?;
+        super::queue::touch_for_email(&tx, id)?;
+        tx.commit().ctx("marking an email sent")?;
         Ok(())
     }
 
     /// A temporary failure: back to the queue until `next_at`.
     pub fn mark_email_retry(&self, id: i64, error: &str, next_at: Timestamp) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET status = 'queued', last_error = ?1, next_attempt_at = ?2,
-                 claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
-                params![error, fmt_ts(next_at), id],
-            )
+        let tx = self
+            .conn
+            .unchecked_transaction()
             .ctx("putting an email back in the queue")?;
+        tx.execute(
+            "UPDATE outbox SET status = 'queued', last_error = ?1, next_attempt_at = ?2,
+                 claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
+            params![error, fmt_ts(next_at), id],
+        )
+        .ctx("putting an email back in the queue")?;
+        super::queue::touch_for_email(&tx, id)?;
+        tx.commit().ctx("putting an email back in the queue")?;
         Ok(())
     }
 
     /// A permanent failure: flagged for the analyst, not retried until they say so.
     pub fn mark_email_failed(&self, id: i64, error: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET status = 'failed', last_error = ?1, claimed_at = NULL
-                 WHERE id = ?2 AND status = 'sending'",
-                params![error, id],
-            )
+        let tx = self
+            .conn
+            .unchecked_transaction()
             .ctx("marking an email failed")?;
+        tx.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ?1, claimed_at = NULL
+                 WHERE id = ?2 AND status = 'sending'",
+            params![error, id],
+        )
+        .ctx("marking an email failed")?;
+        super::queue::touch_for_email(&tx, id)?;
+        tx.commit().ctx("marking an email failed")?;
         Ok(())
     }
 
@@ -279,6 +297,7 @@ impl Store {
                 params![fmt_ts(now), id],
             )
             .ctx("retrying an email")?;
+        super::queue::touch_for_email(&self.conn, id)?;
         Ok(n == 1)
     }
 

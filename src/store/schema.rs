@@ -209,6 +209,46 @@ ALTER TABLE outbox ADD COLUMN preview TEXT;
 CREATE INDEX submissions_by_org ON submissions (lower(trim(dev_org)));
 CREATE INDEX published_by_app ON submissions (lower(trim(app_name))) WHERE state = 'published';
 "#,
+    // v6: the queue projection, one slim line per submission kept in every write: what the
+    // queue shows and searches, and the points its clock and evidence turn at (instants in
+    // Unix seconds; clock keys on the policy's business-time axis). Filled under the
+    // policy at the upgrade, in the same transaction.
+    r#"
+CREATE TABLE queue (
+    id                TEXT PRIMARY KEY REFERENCES submissions (id),
+    app_name          TEXT NOT NULL,
+    isv               TEXT NOT NULL,
+    submitter_email   TEXT,
+    dev_org           TEXT,
+    state             TEXT NOT NULL,
+    holder            TEXT NOT NULL,
+    path              TEXT NOT NULL,
+    protocols         TEXT NOT NULL,
+    update_of         TEXT,
+    assignee          TEXT,
+    version           INTEGER NOT NULL,
+    in_state_since    INTEGER,
+    valid_from        INTEGER,
+    clock_phase       TEXT,
+    clock_running     INTEGER,
+    clock_key         INTEGER,
+    clock_risk        INTEGER,
+    clock_warn        INTEGER,
+    clock_paused_warn INTEGER,
+    clock_due         INTEGER,
+    tests_required    INTEGER NOT NULL,
+    tests_failed      INTEGER NOT NULL,
+    tests_missing     INTEGER NOT NULL,
+    tests_expire      INTEGER,
+    scim_complete     INTEGER,
+    urgency           INTEGER NOT NULL,
+    urgency_key       INTEGER NOT NULL,
+    runs              TEXT NOT NULL,
+    seq               INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX queue_by_urgency ON queue (holder, urgency, urgency_key, id);
+CREATE INDEX queue_by_seq ON queue (seq);
+"#,
 ];
 
 pub fn latest_version() -> i64 {

@@ -36,7 +36,7 @@ const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_emai
     migrated_from_manager";
 
 /// Stands for "the ids in temp.wanted" where `load` takes one id (ids never contain NUL).
-const WANTED: &str = "\0wanted";
+pub(super) const WANTED: &str = "\0wanted";
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
@@ -464,7 +464,9 @@ impl Store {
         source: &str,
         notify: Option<Notify>,
     ) -> Result<ImportSummary> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("import submissions")?;
+        let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
         let mut summary = ImportSummary::default();
         let at = fmt_ts(now);
         for sub in subs {
@@ -494,6 +496,8 @@ impl Store {
                 }
             }
         }
+        let ids: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
+        lines.refresh(&tx, &ids)?;
         tx.commit().ctx("committing import")?;
         Ok(summary)
     }
@@ -912,8 +916,11 @@ impl Store {
         &mut self,
         runs: &[(String, TestRun)],
     ) -> Result<usize, ImportRefused> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("import test results")?;
+        let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
         let mut added = 0;
+        let mut ids: Vec<String> = Vec::new();
         for (i, (id, run)) in runs.iter().enumerate() {
             let exists: bool = tx
                 .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")
@@ -926,7 +933,11 @@ impl Store {
                 });
             }
             added += insert_test_run(&tx, id, run)?;
+            ids.push(id.clone());
         }
+        ids.sort();
+        ids.dedup();
+        lines.refresh(&tx, &ids)?;
         tx.commit().ctx("committing test results")?;
         Ok(added)
     }
@@ -939,7 +950,9 @@ impl Store {
         analyst: &str,
         at: Timestamp,
     ) -> Result<bool> {
+        let policy = self.policy.clone();
         let tx = self.begin_write("record a promised date")?;
+        let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
         let exists: bool = tx
             .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")
             .and_then(|mut s| s.exists([id]))
@@ -948,6 +961,7 @@ impl Store {
             return Ok(false);
         }
         write_promise(&tx, id, promise, analyst, at)?;
+        lines.touched(&tx, id)?;
         tx.commit().ctx("committing a promise")?;
         Ok(true)
     }

@@ -1,0 +1,308 @@
+//! The queue projection's table through the store: every write keeps each line equal to a
+//! projection of the submission as stored (moves, undo, assignments, imports, tester
+//! results, emails), a changed policy rebuilds it once, a writer without the policy leaves
+//! it for the next one to rebuild, and readers see only what changed since they looked.
+
+mod common;
+
+use common::{SAMPLES, Sandbox};
+use jiff::{SignedDuration, Timestamp};
+use oin_review::domain::state::Holder;
+use oin_review::domain::{Policy, QueueLine, ReviewState, Submission, TestRun};
+use oin_review::exchange::parse_submissions;
+use oin_review::store::{LineFilter, MoveItem, MoveRequest, OpenOptions, Store, line_as_of};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+fn policy() -> Arc<Policy> {
+    Arc::new(
+        oin_review::config::policy_from_text(
+            std::path::Path::new("policy.toml"),
+            oin_review::config::BUILTIN_POLICY,
+        )
+        .unwrap(),
+    )
+}
+
+fn opts(policy: &Arc<Policy>) -> OpenOptions {
+    OpenOptions {
+        create: true,
+        policy: Some(policy.clone()),
+        ..OpenOptions::default()
+    }
+}
+
+fn now() -> Timestamp {
+    "2026-11-22T12:00:00Z".parse().unwrap()
+}
+
+fn samples() -> Vec<Submission> {
+    parse_submissions("samples.json", SAMPLES.as_bytes()).unwrap()
+}
+
+/// Every line of the table, by id, next to a projection of the submission as stored: as
+/// kept in the table (read after every event), and as read at `at` (recomputed from the
+/// history for the lines with events after `at`).
+fn assert_lines_match_history(store: &Store, policy: &Policy, at: Timestamp) {
+    let subs = store.load_submissions().unwrap();
+    for (when, fresh) in [
+        (
+            far(),
+            subs.iter()
+                .map(|s| QueueLine::of(s, policy))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            at,
+            subs.iter()
+                .map(|s| line_as_of(s, policy, at))
+                .collect::<Vec<_>>(),
+        ),
+    ] {
+        let mut lines = store.lines(&LineFilter::default(), when).unwrap().lines;
+        lines.sort_by(|a, b| a.id().cmp(b.id()));
+        assert_eq!(lines.len(), subs.len(), "one line per submission");
+        for (line, fresh) in lines.iter().zip(&fresh) {
+            assert_eq!(line, fresh, "{} at {when}", fresh.id());
+        }
+    }
+}
+
+/// After every event of the tests.
+fn far() -> Timestamp {
+    "2030-01-01T00:00:00Z".parse().unwrap()
+}
+
+fn ids(store: &Store, state: ReviewState) -> Vec<MoveItem> {
+    store
+        .load_submissions()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.state == state)
+        .map(|s| MoveItem::new(s.id))
+        .collect()
+}
+
+#[test]
+fn every_kind_of_write_keeps_the_lines_equal_to_the_history() {
+    let sb = Sandbox::new();
+    let p = policy();
+    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    assert_lines_match_history(&store, &p, now());
+
+    let at = now() + SignedDuration::from_hours(3);
+    let initial = ids(&store, ReviewState::InitialReview);
+    assert!(initial.len() > 3);
+    store
+        .move_submissions(&MoveRequest::new(
+            &initial,
+            ReviewState::IsvReview,
+            "asha",
+            at,
+        ))
+        .unwrap();
+    assert_lines_match_history(&store, &p, at);
+    // Back to review: the paused clocks resume, carried on from the lines.
+    let back = ids(&store, ReviewState::IsvReview);
+    store
+        .move_submissions(&MoveRequest::new(
+            &back,
+            ReviewState::InitialReview,
+            "asha",
+            at + SignedDuration::from_hours(30),
+        ))
+        .unwrap();
+    assert_lines_match_history(&store, &p, at + SignedDuration::from_hours(30));
+    // An undo: only the history says what it restores.
+    store
+        .undo_last_batch("asha", at + SignedDuration::from_hours(31))
+        .unwrap();
+    assert_lines_match_history(&store, &p, at + SignedDuration::from_hours(31));
+    // Assignments, tester results, a promise, a re-import.
+    store
+        .assign_submissions(&initial[..2], Some("bea"), "bea", at)
+        .unwrap();
+    let run: TestRun = serde_json::from_value(serde_json::json!({
+        "instance": "x", "protocol": "saml", "test_case": "idp_flow", "result": "passed",
+        "run_at": (at + SignedDuration::from_hours(32)).to_string()
+    }))
+    .unwrap();
+    store
+        .import_test_results(&[(initial[0].id.clone(), run)])
+        .unwrap();
+    let mut again = samples();
+    again[0].app_name = "Renamed App".into();
+    store
+        .import_submissions(&again[..1], "tester", at, "again.json")
+        .unwrap();
+    assert_lines_match_history(&store, &p, at + SignedDuration::from_hours(33));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Random batches of moves (any target, forced or not, some undone) through the store.
+    #[test]
+    fn random_batches_keep_the_lines_equal_to_the_history(
+        steps in prop::collection::vec((0usize..7, any::<bool>(), 0i64..(48 * 60), prop::bool::weighted(0.2)), 1..8),
+    ) {
+        let sb = Sandbox::new();
+        let p = policy();
+        let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+        store.import_submissions(&samples(), "tester", now(), "samples.json").unwrap();
+        let all: Vec<MoveItem> = samples().into_iter().map(|s| MoveItem::new(s.id)).collect();
+        let mut at = now();
+        for (k, (to, force, gap, undo)) in steps.into_iter().enumerate() {
+            at += SignedDuration::from_mins(gap + 1);
+            if undo {
+                store.undo_last_batch("asha", at).unwrap();
+            } else {
+                let items: Vec<MoveItem> = all.iter().skip(k % 3).step_by(2).cloned().collect();
+                store.move_submissions(&MoveRequest {
+                    force,
+                    reason: Some("test"),
+                    ..MoveRequest::new(&items, ReviewState::ALL[to], "asha", at)
+                }).unwrap();
+            }
+            assert_lines_match_history(&store, &p, at);
+        }
+    }
+}
+
+#[test]
+fn the_first_page_comes_in_sla_order_from_the_index() {
+    let sb = Sandbox::new();
+    let p = policy();
+    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    let top = store.top_lines(Some(Holder::Oin), 5, now()).unwrap();
+    let mut all: Vec<QueueLine> = store
+        .lines(&LineFilter::default(), now())
+        .unwrap()
+        .lines
+        .into_iter()
+        .filter(|l| l.state.holder() == Holder::Oin)
+        .collect();
+    all.sort_by(|a, b| a.urgency().cmp(&b.urgency()).then(a.id().cmp(b.id())));
+    let want: Vec<&str> = all.iter().take(5).map(|l| l.id()).collect();
+    assert_eq!(top.iter().map(|l| l.id()).collect::<Vec<_>>(), want);
+    // The plan reads the urgency index, not the whole table.
+    let plan: String = rusqlite::Connection::open(sb.db())
+        .unwrap()
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id FROM queue WHERE holder = 'oin'
+             ORDER BY urgency, urgency_key, id LIMIT 40",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(plan.contains("queue_by_urgency"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+}
+
+#[test]
+fn readers_read_again_only_what_changed() {
+    let sb = Sandbox::new();
+    let p = policy();
+    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    let seen = store.lines(&LineFilter::default(), now()).unwrap();
+    assert_eq!(seen.seq, store.queue_seq().unwrap());
+    // A colleague moves two items (another connection, as another process would).
+    let mut colleague = Store::open(&sb.db(), &opts(&p)).unwrap();
+    let two = &ids(&colleague, ReviewState::InitialReview)[..2];
+    colleague
+        .move_submissions(&MoveRequest::new(two, ReviewState::IsvReview, "bea", now()))
+        .unwrap();
+    let changed = store
+        .lines(
+            &LineFilter {
+                after_seq: Some(seen.seq),
+                ..LineFilter::default()
+            },
+            now(),
+        )
+        .unwrap();
+    let mut got: Vec<&str> = changed.lines.iter().map(|l| l.id()).collect();
+    got.sort();
+    let mut want: Vec<&str> = two.iter().map(|i| i.id.as_str()).collect();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(changed.seq > seen.seq);
+    assert!(
+        changed
+            .lines
+            .iter()
+            .all(|l| l.state == ReviewState::IsvReview)
+    );
+}
+
+#[test]
+fn a_changed_policy_rebuilds_the_lines_once_and_a_writer_without_it_leaves_them_stale() {
+    let sb = Sandbox::new();
+    let p = policy();
+    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    drop(store);
+    // A policy with other targets: the lines follow it as soon as it opens the queue.
+    let mut other = (*p).clone();
+    other.sla.initial_review /= 2;
+    let other = Arc::new(other);
+    let store = Store::open(&sb.db(), &opts(&other)).unwrap();
+    assert_lines_match_history(&store, &other, now());
+    drop(store);
+    // A process without the policy writes: its lines go, and the next opener rebuilds.
+    let mut bare = Store::open(&sb.db(), &OpenOptions::default()).unwrap();
+    let one = &ids(&bare, ReviewState::InitialReview)[..1];
+    bare.move_submissions(&MoveRequest::new(one, ReviewState::IsvReview, "x", now()))
+        .unwrap();
+    drop(bare);
+    let store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    assert_lines_match_history(&store, &p, now());
+}
+
+#[test]
+fn at_an_instant_before_the_latest_event_lines_are_recomputed_from_history() {
+    let sb = Sandbox::new();
+    let p = policy();
+    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    let later = now() + SignedDuration::from_hours(50);
+    let items = ids(&store, ReviewState::InitialReview);
+    store
+        .move_submissions(&MoveRequest::new(
+            &items,
+            ReviewState::QaTesting,
+            "asha",
+            later,
+        ))
+        .unwrap();
+    // Between the import and the move, the items were still in initial review's clock.
+    let then = now() + SignedDuration::from_hours(10);
+    let lines = store.lines(&LineFilter::default(), then).unwrap().lines;
+    for sub in store.load_submissions().unwrap() {
+        let line = lines.iter().find(|l| l.id() == sub.id).unwrap();
+        let a = oin_review::domain::assess(&sub, &p, then);
+        let b = oin_review::domain::projection::business_clock(&p.sla, then);
+        assert_eq!(
+            line.clock_at(b),
+            a.current_clock().map(oin_review::domain::ClockNow::from),
+            "{}",
+            sub.id
+        );
+    }
+}
