@@ -4,7 +4,20 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let code = exit_code(run(cli));
+    // For `bench`: each command it times says its own peak memory.
+    if std::env::var_os("OIN_REVIEW_BENCH_RSS").is_some() {
+        eprintln!(
+            "{}{:.1}",
+            oin_review::cli::bench::RSS_MARK,
+            oin_review::cli::bench::own_peak_rss_mb()
+        );
+    }
+    code
+}
+
+fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
+    match result {
         Ok(code) => code,
         // A reader that went away (`| head`) is not an error of ours.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

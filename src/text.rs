@@ -93,3 +93,15 @@ pub fn wrap_point(s: &str, width: usize) -> usize {
     }
     s.len()
 }
+
+/// `s` as one word for a POSIX shell: as it is when it is plain, else single-quoted.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

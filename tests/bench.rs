@@ -25,15 +25,36 @@ fn a_small_bench_run_reports_every_figure() {
     assert_eq!(r["rows"], 1500);
     for figure in [
         "open",
+        "open_1000",
+        "all_lines",
         "keystroke",
+        "keystroke_final",
         "frame_1000",
         "frame_n",
         "batch",
-        "list",
     ] {
         let median = r[figure]["median_ms"].as_f64().unwrap();
         assert!(median > 0.0, "{figure}: {r}");
         assert!(r[figure]["p95_ms"].as_f64().unwrap() >= median, "{figure}");
+    }
+    for list in ["list_table", "list_tsv", "list_json"] {
+        assert!(r[list]["median_ms"].as_f64().unwrap() > 0.0, "{list}: {r}");
+        assert!(
+            r[list]["peak_rss_mb"].as_f64().unwrap() > 1.0,
+            "{list}: {r}"
+        );
+    }
+    // The first frame in tmux, when this machine has tmux (CI installs it).
+    let has_tmux = std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_tmux {
+        assert!(
+            r["tmux_first_frame"]["median_ms"].as_f64().unwrap() > 0.0,
+            "{r}"
+        );
+        assert!(r["tmux_ratio"].as_f64().unwrap() > 0.0, "{r}");
     }
     // The script types several queries with backspaces: one figure per keystroke.
     assert!(r["keystroke"]["runs"].as_u64().unwrap() > 30, "{r}");

@@ -57,8 +57,11 @@ fn chars(app: &mut App, s: &str) -> Vec<Action> {
 fn settle(app: &mut App, actions: Vec<Action>) {
     for a in actions {
         if let Action::Search(generation, query, candidates) = a {
-            let result = run_search(&app.search_request(generation, query, candidates));
-            let more = app.update(Msg::Worker(WorkerEvent::SearchDone(result)));
+            let req = app.search_request(generation, query, candidates);
+            let mut more = Vec::new();
+            run_search(&req, &|| false, &mut |result| {
+                more.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
+            });
             settle(app, more);
         }
     }
@@ -88,7 +91,7 @@ fn row_of(buf: &Buffer, needle: &str) -> u16 {
 fn select_id(app: &mut App, id: &str) {
     app.update(key(KeyCode::Char('5')));
     app.update(key(KeyCode::Char('g')));
-    while app.selected_row().map(|r| r.sub.id.as_str()) != Some(id) {
+    while app.selected_row().map(|r| r.id()) != Some(id) {
         let before = app.queue().selected();
         app.update(key(KeyCode::Char('j')));
         assert_ne!(app.queue().selected(), before, "{id} not in the queue");
@@ -161,12 +164,16 @@ fn the_breached_tab_holds_only_breached_items() {
     assert_eq!(app.queue().tab(), Tab::Breached);
     assert!(!app.queue().is_empty());
     for (_, row) in app.queue().visible(0, 1000) {
-        let status = row.assessment.current_clock().map(|c| c.status);
+        // Against a full recomputation from the submission's history.
+        let sub = &app.opened(row.id()).unwrap().sub;
+        let status = oin_review::domain::assess(sub, app.policy(), app.now())
+            .current_clock()
+            .map(|c| c.status);
         assert_eq!(
             status,
             Some(oin_review::domain::ClockStatus::Breached),
             "{}",
-            row.sub.id
+            row.id()
         );
     }
     // At-risk items are one filter away.
@@ -420,7 +427,7 @@ fn search_narrows_as_you_type_edits_like_a_shell_and_highlights_matches() {
     settle(&mut app, actions);
     let matches = app.queue().len();
     assert!(matches < 33, "{matches}");
-    assert_eq!(app.selected_row().unwrap().sub.id, "OIN-2026-0142");
+    assert_eq!(app.selected_row().unwrap().id(), "OIN-2026-0142");
     let buf = render(&app, &dark());
     let row = line(&buf, 4);
     assert!(row.contains("Acme Expense"), "{row}");
@@ -435,8 +442,13 @@ fn search_narrows_as_you_type_edits_like_a_shell_and_highlights_matches() {
         line(&buf, 22)
     );
     // A stale result (an older generation) is ignored: latest query wins.
-    let stale = run_search(&app.search_request(1, "a".into(), None));
-    app.update(Msg::Worker(WorkerEvent::SearchDone(stale)));
+    run_search(
+        &app.search_request(1, "a".into(), None),
+        &|| false,
+        &mut |stale| {
+            app.update(Msg::Worker(WorkerEvent::SearchDone(stale)));
+        },
+    );
     assert_eq!(app.queue().len(), matches);
     // The cursor moves; Ctrl-W deletes a word, Ctrl-U the line; paste inserts.
     app.update(key(KeyCode::Left));
@@ -487,10 +499,10 @@ fn filters_combine_and_show_as_chips() {
     assert_eq!(rows.len(), 4);
     for r in rows {
         assert!(matches!(
-            r.sub.state,
+            r.state,
             ReviewState::QaTesting | ReviewState::InitialReview
         ));
-        assert_eq!(r.sub.assignee.as_deref(), Some("ben"));
+        assert_eq!(r.assignee.as_deref(), Some("ben"));
     }
     let text = screen(&render(&app, &dark()));
     assert!(text.contains(" State: To be QA tested by Okta "), "{text}");
@@ -513,7 +525,7 @@ fn tabs_sort_navigation_and_state_names() {
     assert!(
         app.queue()
             .visible(0, 100)
-            .all(|(_, r)| r.sub.assignee.as_deref() == Some("ben"))
+            .all(|(_, r)| r.assignee.as_deref() == Some("ben"))
     );
     app.update(key(KeyCode::Char('5')));
     // Navigation: G, g, PgDn, Ctrl-d, Ctrl-u.
@@ -536,14 +548,14 @@ fn tabs_sort_navigation_and_state_names() {
     let names: Vec<String> = app
         .queue()
         .visible(0, 100)
-        .map(|(_, r)| r.sub.app_name.clone())
+        .map(|(_, r)| r.app_name().to_string())
         .collect();
     let mut sorted = names.clone();
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(names, sorted);
     app.update(key(KeyCode::Char('S')));
     assert_eq!(
-        app.queue().visible(0, 1).next().unwrap().1.sub.app_name,
+        app.queue().visible(0, 1).next().unwrap().1.app_name(),
         "Woodgrove Banking Portal"
     );
     // w switches the STATE column between the Manager's names and the Wizard's groups.
@@ -589,7 +601,7 @@ fn selection_is_kept_by_id_across_reloads() {
     let mut app = sample_app(NOW, 80, 24);
     app.update(key(KeyCode::Char('j')));
     app.update(key(KeyCode::Char('j')));
-    let id = app.selected_row().unwrap().sub.id.clone();
+    let id = app.selected_row().unwrap().id().to_string();
     let reload = |app: &mut App, at, reverse: bool| {
         let mut rows: Vec<_> = app.queue().rows().iter().cloned().collect();
         if reverse {
@@ -597,6 +609,7 @@ fn selection_is_kept_by_id_across_reloads() {
         }
         app.update(Msg::Worker(WorkerEvent::Loaded {
             rows: std::sync::Arc::new(rows),
+            complete: true,
             at,
             took: std::time::Duration::ZERO,
             external: true,
@@ -604,7 +617,7 @@ fn selection_is_kept_by_id_across_reloads() {
     };
     let now = app.now();
     reload(&mut app, now, true);
-    assert_eq!(app.selected_row().unwrap().sub.id, id);
+    assert_eq!(app.selected_row().unwrap().id(), id);
     let said = |app: &App| app.message().map(|m| m.text.clone()).unwrap_or_default();
     assert_eq!(said(&app), "reloaded: another analyst changed the queue");
     // A result the analyst was just given stays readable for a few seconds.
@@ -764,7 +777,8 @@ fn a_shift_binding_fires_and_every_text_names_the_key_in_force() {
     }
     let mut app = sample_app(NOW, 120, 40);
     let policy = std::sync::Arc::new(app.policy().clone());
-    let rows = app.queue().rows().clone();
+    let rows = oin_review::exchange::parse_submissions("samples.json", common::SAMPLES.as_bytes())
+        .unwrap();
     app = App::new(
         keymap,
         policy,
@@ -773,12 +787,7 @@ fn a_shift_binding_fires_and_every_text_names_the_key_in_force() {
         NOW.parse().unwrap(),
     );
     app.update(Msg::Resize(120, 40));
-    app.update(Msg::Worker(WorkerEvent::Loaded {
-        rows,
-        at: NOW.parse().unwrap(),
-        took: std::time::Duration::ZERO,
-        external: false,
-    }));
+    common::feed(&mut app, rows);
     app.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('Z'),
         KeyModifiers::SHIFT,
@@ -795,7 +804,7 @@ fn a_shift_binding_fires_and_every_text_names_the_key_in_force() {
 #[test]
 fn the_issue_list_overlay_shows_findings_toggles_them_and_n_stays_in_it() {
     let mut app = sample_app(NOW, 160, 48);
-    assert_eq!(app.selected_row().unwrap().sub.id, "OIN-2026-0116");
+    assert_eq!(app.selected_row().unwrap().id(), "OIN-2026-0116");
     app.update(key(KeyCode::Char('x')));
     assert_eq!(app.context(), Context::Findings);
     let buf = render(&app, &dark());
@@ -938,7 +947,8 @@ fn the_claim_warning_names_the_items_claimed() {
     }
     let mut app_b = sample_app(NOW, 120, 40);
     // As carla: 0131 is ben's, 0117 is carla's own.
-    let rows = app.queue().rows().clone();
+    let rows = oin_review::exchange::parse_submissions("samples.json", common::SAMPLES.as_bytes())
+        .unwrap();
     let policy = std::sync::Arc::new(app.policy().clone());
     app_b = {
         let mut a = App::new(
@@ -949,12 +959,7 @@ fn the_claim_warning_names_the_items_claimed() {
             NOW.parse().unwrap(),
         );
         a.update(Msg::Resize(120, 40));
-        a.update(Msg::Worker(WorkerEvent::Loaded {
-            rows,
-            at: NOW.parse().unwrap(),
-            took: std::time::Duration::ZERO,
-            external: false,
-        }));
+        common::feed(&mut a, rows);
         let _ = app_b;
         a
     };

@@ -208,13 +208,29 @@ fn an_unreadable_queue_and_an_uncreatable_data_folder_are_clear_errors() {
     assert!(!target.exists());
 }
 
-/// Overwrites a run of bytes in the middle of the file, past the header.
+/// Overwrites the root pages of the queue's lines and of the submissions (what `list` and
+/// `export` read first), past the header.
 fn damage(db: &Path) {
     use std::io::{Seek, SeekFrom, Write};
-    let len = std::fs::metadata(db).unwrap().len();
+    let (page, roots): (u64, Vec<u64>) = {
+        let c = rusqlite::Connection::open(db).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        let page: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        let roots = c
+            .prepare("SELECT rootpage FROM sqlite_master WHERE name IN ('queue', 'submissions')")
+            .unwrap()
+            .query_map([], |r| r.get::<_, i64>(0))
+            .unwrap()
+            .map(|r| r.unwrap() as u64)
+            .collect();
+        (page as u64, roots)
+    };
     let mut f = std::fs::OpenOptions::new().write(true).open(db).unwrap();
-    f.seek(SeekFrom::Start(len / 2)).unwrap();
-    f.write_all(&[0xde; 8192]).unwrap();
+    for root in roots {
+        assert!(root > 1);
+        f.seek(SeekFrom::Start((root - 1) * page)).unwrap();
+        f.write_all(&vec![0xde; page as usize]).unwrap();
+    }
 }
 
 #[test]

@@ -332,7 +332,7 @@ fn screen(app: &App) -> String {
 fn select(app: &mut App, id: &str) {
     app.update(code(KeyCode::Home));
     for _ in 0..40 {
-        if app.selected_row().unwrap().sub.id == id {
+        if app.selected_row().unwrap().id() == id {
             return;
         }
         app.update(key('j'));

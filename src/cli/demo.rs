@@ -73,7 +73,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         eprintln!(
             "oin-review: no terminal here (stdout is not a TTY): showing the queue as a table instead of the console"
         );
-        let rows = super::list::by_urgency(store.load_submissions()?, &ctx.policy, ctx.now);
+        let lines = store.lines(&Default::default(), ctx.now)?.lines;
+        let rows = super::list::by_urgency(lines, &ctx.policy, ctx.now);
         let day = ctx.policy.sla.calendar.day_length();
         super::list::write_table(&mut std::io::stdout().lock(), &rows, day)?;
     }
@@ -115,12 +116,5 @@ fn replace_demo(path: &Path) -> Result<()> {
 }
 
 fn shell_quote(p: &Path) -> String {
-    let s = p.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    crate::text::shell_word(&p.display().to_string())
 }

@@ -1,13 +1,13 @@
 //! `oin-review list`: the queue as a table, JSON or CSV, sorted by SLA urgency.
 
 use super::{Ctx, parse_state};
-use crate::domain::TestsNow;
+use crate::domain::projection::business_clock;
 use crate::domain::{
-    Assessment, ClockStatus, Freshness, Policy, ReviewState, SlaClock, Submission, TestReport,
-    assess,
+    Assessment, ClockNow, ClockStatus, Freshness, Policy, QueueLine, ReviewState, SlaClock,
+    Submission, TestReport, TestsNow, assess,
 };
 use crate::present::{clock_now, sla_cell, tests_cell};
-use crate::search::Matcher;
+use crate::store::LineFilter;
 use crate::text;
 use anyhow::Result;
 use jiff::Timestamp;
@@ -45,6 +45,8 @@ pub enum ListFormat {
     Table,
     Json,
     Csv,
+    /// One line per submission, tab-separated, the table's columns.
+    Tsv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -98,111 +100,146 @@ pub enum SortKey {
     Tests,
 }
 
-/// A submission with its assessment at the listing instant.
+/// A line with its statuses at the listing instant.
 pub struct Row {
-    pub sub: Submission,
-    pub assessment: Assessment,
+    pub line: QueueLine,
+    pub clock: Option<ClockNow>,
+    pub tests: TestsNow,
 }
 
-/// The rows `args` select, in output order.
-pub fn select(subs: Vec<Submission>, args: &Args, policy: &Policy, now: Timestamp) -> Vec<Row> {
-    let mut rows: Vec<Row> = subs
+impl Row {
+    pub fn at(line: QueueLine, policy: &Policy, now: Timestamp) -> Row {
+        let b = business_clock(&policy.sla, now);
+        Row {
+            clock: line.clock_at(b),
+            tests: line.tests_at(now, &policy.freshness),
+            line,
+        }
+    }
+}
+
+/// The rows `args` select, in output order: read from the queue's lines (no history), the
+/// filters and sort applied, then the query's ranking when there is one.
+pub fn select(lines: Vec<QueueLine>, args: &Args, policy: &Policy, now: Timestamp) -> Vec<Row> {
+    let mut rows: Vec<Row> = lines
         .into_iter()
-        .filter(|s| args.states.is_empty() || args.states.contains(&s.state))
-        .map(|sub| Row {
-            assessment: assess(&sub, policy, now),
-            sub,
-        })
+        .filter(|l| args.states.is_empty() || args.states.contains(&l.state))
+        .map(|l| Row::at(l, policy, now))
         .filter(|r| {
             args.sla.is_empty()
-                || clock_now(&r.assessment)
-                    .map(|c| c.status)
-                    .is_some_and(|s| args.sla.iter().any(|f| f.status() == s))
+                || r.clock
+                    .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status))
         })
         .filter(|r| {
             args.tests.is_empty()
-                || r.assessment
-                    .tests
+                || r.tests
                     .overall
                     .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o))
         })
         .collect();
     sort_rows(&mut rows, args.sort);
-    if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
-        let texts: Vec<String> = rows.iter().map(|r| r.sub.search_text()).collect();
-        let order = Matcher::default().rank(texts.iter().map(String::as_str), q);
+    if let Some(q) = args.query.as_deref().filter(|q| !q.trim().is_empty()) {
+        use crate::search::{Pass, Query, rank, score_all};
+        let query = Query::new(q);
+        let items: Vec<u32> = (0..rows.len() as u32).collect();
+        let scored = score_all(
+            &items,
+            |i| rows[i as usize].line.search_text(),
+            &query,
+            Pass::Best,
+            &|| false,
+        )
+        .unwrap_or_default();
         let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-        rows = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        rows = rank(scored)
+            .into_iter()
+            .filter_map(|i| slots[i as usize].take())
+            .collect();
     }
     rows
 }
 
-/// Every submission assessed at `now`, most urgent first.
-pub fn by_urgency(subs: Vec<Submission>, policy: &Policy, now: Timestamp) -> Vec<Row> {
-    let mut rows: Vec<Row> = subs
-        .into_iter()
-        .map(|sub| Row {
-            assessment: assess(&sub, policy, now),
-            sub,
-        })
-        .collect();
+/// Every line, most urgent first.
+pub fn by_urgency(lines: Vec<QueueLine>, policy: &Policy, now: Timestamp) -> Vec<Row> {
+    let mut rows: Vec<Row> = lines.into_iter().map(|l| Row::at(l, policy, now)).collect();
     sort_rows(&mut rows, SortKey::Sla);
     rows
 }
 
 fn sort_rows(rows: &mut [Row], key: SortKey) {
+    let id = |r: &Row| r.line.id().to_string();
     match key {
-        SortKey::Sla => rows.sort_by(|a, b| {
-            a.assessment
+        SortKey::Sla => rows.sort_unstable_by(|a, b| {
+            a.line
                 .urgency()
-                .cmp(&b.assessment.urgency())
-                .then_with(|| a.sub.id.cmp(&b.sub.id))
+                .cmp(&b.line.urgency())
+                .then_with(|| a.line.id().cmp(b.line.id()))
         }),
-        SortKey::Id => rows.sort_by(|a, b| a.sub.id.cmp(&b.sub.id)),
-        SortKey::Age => rows.sort_by_key(|r| (r.sub.in_state_since(), r.sub.id.clone())),
-        SortKey::App => rows.sort_by_key(|r| (r.sub.app_name.to_lowercase(), r.sub.id.clone())),
-        SortKey::Isv => rows.sort_by_key(|r| (r.sub.isv.to_lowercase(), r.sub.id.clone())),
-        SortKey::State => rows.sort_by_key(|r| (r.sub.state, r.sub.id.clone())),
-        SortKey::Tests => rows.sort_by_key(|r| {
-            (
-                r.assessment.tests.overall.map_or(9, |f| f as u8),
-                r.sub.id.clone(),
-            )
-        }),
+        SortKey::Id => rows.sort_unstable_by(|a, b| a.line.id().cmp(b.line.id())),
+        SortKey::Age => rows.sort_by_cached_key(|r| (r.line.in_state_since, id(r))),
+        SortKey::App => rows.sort_by_cached_key(|r| (r.line.app_name().to_lowercase(), id(r))),
+        SortKey::Isv => rows.sort_by_cached_key(|r| (r.line.isv().to_lowercase(), id(r))),
+        SortKey::State => rows.sort_by_cached_key(|r| (r.line.state, id(r))),
+        SortKey::Tests => {
+            rows.sort_by_cached_key(|r| (r.tests.overall.map_or(9, |f| f as u8), id(r)))
+        }
     }
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_store(false)?;
-    let subs = match args.query.as_deref().filter(|q| !q.is_empty()) {
-        // Match on the search columns first; load only the submissions that match.
-        Some(q) => {
-            let index = store.search_index()?;
-            let hits = crate::search::score_parallel(index.len(), |i| &index[i].1, q);
-            if hits.len() * 5 > index.len() {
-                // A broad query: reading everything in table order beats picking by id.
-                let keep: std::collections::HashSet<&str> =
-                    hits.iter().map(|&(_, i)| index[i].0.as_str()).collect();
-                let mut all = store.load_submissions()?;
-                all.retain(|s| keep.contains(s.id.as_str()));
-                all
-            } else {
-                let ids: Vec<String> = hits.into_iter().map(|(_, i)| index[i].0.clone()).collect();
-                store.submissions_by_ids(&ids)?
-            }
-        }
-        None => store.load_submissions()?,
+    // Only the states asked for are read (the rest of the filters need the instant).
+    let filter = LineFilter {
+        states: args.states.clone(),
+        ..LineFilter::default()
     };
-    let rows = select(subs, &args, &ctx.policy, ctx.now);
+    let lines = store.lines(&filter, ctx.now)?.lines;
+    let rows = select(lines, &args, &ctx.policy, ctx.now);
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
         ListFormat::Table => write_table(&mut out, &rows, day)?,
-        ListFormat::Json => write_json(&mut out, rows, args.include_secrets, day)?,
+        ListFormat::Tsv => write_tsv(&mut out, &rows, day)?,
         ListFormat::Csv => write_csv(&mut out, &rows, day)?,
+        ListFormat::Json => write_json(&mut out, &store, &rows, ctx, args.include_secrets)?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Full submissions read at a time for JSON.
+const JSON_CHUNK: usize = 2000;
+
+/// JSON: the rows' submissions read in full a chunk at a time and written one object per
+/// line as they are assessed, so memory holds one chunk whatever the queue's size.
+fn write_json(
+    out: &mut impl Write,
+    store: &crate::store::Store,
+    rows: &[Row],
+    ctx: &Ctx,
+    secrets: bool,
+) -> Result<()> {
+    let day = ctx.policy.sla.calendar.day_length();
+    out.write_all(b"[")?;
+    let mut first = true;
+    for chunk in rows.chunks(JSON_CHUNK) {
+        let ids: Vec<String> = chunk.iter().map(|r| r.line.id().to_string()).collect();
+        let mut subs = store.submissions_by_ids(&ids)?;
+        for id in &ids {
+            // Read in id order; written in the rows' order.
+            let Ok(i) = subs.binary_search_by(|s| s.id.as_str().cmp(id)) else {
+                continue;
+            };
+            let sub = &mut subs[i];
+            sub.mark_password_set(secrets);
+            let a = assess(sub, &ctx.policy, ctx.now);
+            out.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            serde_json::to_writer(&mut *out, &Listed::new(sub, &a, day))?;
+        }
+    }
+    out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+    Ok(())
 }
 
 /// The `sla` object of JSON output.
@@ -239,19 +276,6 @@ impl<'a> Listed<'a> {
     }
 }
 
-fn write_json(out: &mut impl Write, mut rows: Vec<Row>, secrets: bool, day: i64) -> Result<()> {
-    for r in &mut rows {
-        r.sub.mark_password_set(secrets);
-    }
-    let listed: Vec<Listed> = rows
-        .iter()
-        .map(|r| Listed::new(&r.sub, &r.assessment, day))
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &listed)?;
-    writeln!(out)?;
-    Ok(())
-}
-
 /// Column title and width; the widths and single spaces between add up to 79.
 const COLUMNS: [(&str, usize); 7] = [
     ("ID", 13),
@@ -274,22 +298,54 @@ pub fn write_table(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Res
     };
     writeln!(out, "{}", line(COLUMNS.map(|(t, _)| t)))?;
     for r in rows {
-        let s = &r.sub;
         writeln!(
             out,
             "{}",
-            line([
-                &s.id,
-                &s.app_name,
-                &s.isv,
-                s.state.short_label(),
-                s.assignee.as_deref().unwrap_or("-"),
-                &sla_cell(s.state, clock_now(&r.assessment), day),
-                &tests_cell(&TestsNow::from(&r.assessment.tests)),
-            ])
+            line(cells(r, day).each_ref().map(String::as_str))
         )?;
     }
     writeln!(out, "{} submission(s)", rows.len())
+}
+
+/// The table's cells of a row: id, app, ISV, state, assignee, SLA, tests.
+fn cells(r: &Row, day: i64) -> [String; 7] {
+    let l = &r.line;
+    [
+        l.id().to_string(),
+        l.app_name().to_string(),
+        l.isv().to_string(),
+        l.state.short_label().to_string(),
+        l.assignee.as_deref().unwrap_or("-").to_string(),
+        sla_cell(l.state, r.clock, day),
+        tests_cell(&r.tests),
+    ]
+}
+
+/// One line per submission, tab-separated, with the table's columns (a header first):
+/// for `cut`, `awk` and `fzf`. Tabs and line breaks inside a value become spaces.
+fn write_tsv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()> {
+    writeln!(out, "id\tapp\tisv\tstate\tassignee\tsla\ttests")?;
+    let clean = |s: &str| -> String {
+        crate::text::safe_line(s)
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect()
+    };
+    for r in rows {
+        let c = cells(r, day);
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            clean(&c[0]),
+            clean(&c[1]),
+            clean(&c[2]),
+            c[3],
+            clean(&c[4]),
+            c[5],
+            c[6]
+        )?;
+    }
+    Ok(())
 }
 
 fn csv_field(s: &str) -> String {
@@ -306,32 +362,32 @@ fn write_csv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
         "id,app_name,isv,protocols,state,assignee,path,update_of,submitter_email,sla_status,sla_left,sla_due,tests"
     )?;
     for r in rows {
-        let s = &r.sub;
-        let protocols = s
+        let l = &r.line;
+        let protocols = l
             .protocols
             .iter()
             .map(|p| p.key())
             .collect::<Vec<_>>()
             .join(" ");
-        let clock = r.assessment.current_clock();
-        let due = clock
+        let due = r
+            .clock
             .and_then(|c| c.due)
             .map(|d| d.to_string())
             .unwrap_or_default();
         let fields = [
-            s.id.as_str(),
-            &s.app_name,
-            &s.isv,
+            l.id(),
+            l.app_name(),
+            l.isv(),
             &protocols,
-            s.state.key(),
-            s.assignee.as_deref().unwrap_or(""),
-            s.path.key(),
-            s.update_of.as_deref().unwrap_or(""),
-            s.submitter_email.as_deref().unwrap_or(""),
-            clock.map_or("", |c| c.status.key()),
-            &sla_cell(s.state, clock_now(&r.assessment), day),
+            l.state.key(),
+            l.assignee.as_deref().unwrap_or(""),
+            l.path.key(),
+            l.update_of.as_deref().unwrap_or(""),
+            l.submitter_email().unwrap_or(""),
+            r.clock.map_or("", |c| c.status.key()),
+            &sla_cell(l.state, r.clock, day),
             &due,
-            r.assessment.tests.overall.map_or("", |f| f.key()),
+            r.tests.overall.map_or("", |f| f.key()),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(","))?;

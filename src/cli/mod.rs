@@ -1,7 +1,7 @@
 //! Command-line interface: global flags, the subcommands, and what they share.
 
 mod assign;
-mod bench;
+pub mod bench;
 mod console;
 pub use console::pick_theme;
 mod demo;

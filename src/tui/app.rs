@@ -8,11 +8,14 @@ mod events;
 use super::keymap::{Command, Context, Keymap};
 use super::overlay::{Overlay, Step};
 use super::queue_state::QueueState;
-use super::worker::{DbRequest, QueueRow, SearchRequest, WorkerEvent, Write};
+use super::worker::{DbRequest, Opened, SearchRequest, WorkerEvent, Write};
 use crate::config::EmailSwitches;
-use crate::domain::{EmailKind, EmailRecord, Policy, ReviewState, is_gated, open_blockers};
+use crate::domain::{
+    EmailKind, EmailRecord, Policy, QueueLine, ReviewState, is_gated, open_blockers,
+};
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +86,8 @@ pub struct MoveChoice {
     pub total: usize,
     /// The items (of those it applies to) a gate would stop, with their open blockers.
     pub stopped: Vec<(String, usize)>,
+    /// Gated items not read in full yet: the gate is checked at the move.
+    pub unchecked: usize,
     /// The email the move sends (through the preview), when the config sends it.
     pub email: Option<EmailKind>,
 }
@@ -112,7 +117,21 @@ pub struct App {
     analysts: Vec<String>,
     /// When this console last queued or delivered mail.
     mail_activity: Option<Timestamp>,
+    /// Submissions read in full, for the detail and the gates (the newest last).
+    opened: HashMap<String, Arc<Opened>>,
+    opened_order: VecDeque<String>,
+    /// Asked of the database thread and not yet read.
+    open_pending: HashSet<String>,
+    /// How far reading every line has come, while it reads.
+    loading: Option<(usize, usize)>,
+    /// When the view's time-dependent statuses were last computed.
+    view_clock: Timestamp,
 }
+
+/// Submissions kept read in full (the detail as one goes up and down, a batch's gates).
+pub const OPENED_KEPT: usize = 512;
+/// At most this many of a batch are read to show its gates in the picker.
+pub const GATE_CHECK_MAX: usize = 500;
 
 impl App {
     pub fn new(
@@ -124,8 +143,8 @@ impl App {
     ) -> App {
         App {
             keymap,
+            queue: QueueState::new(&analyst, policy.clone(), now),
             policy,
-            queue: QueueState::new(&analyst),
             analyst,
             db_label,
             overlays: Vec::new(),
@@ -143,6 +162,11 @@ impl App {
             outbox: Arc::new(Vec::new()),
             analysts: Vec::new(),
             mail_activity: None,
+            opened: HashMap::new(),
+            opened_order: VecDeque::new(),
+            open_pending: HashSet::new(),
+            loading: None,
+            view_clock: now,
         }
     }
 
@@ -210,8 +234,19 @@ impl App {
     pub fn email_switches(&self) -> &EmailSwitches {
         &self.email_switches
     }
-    pub fn selected_row(&self) -> Option<&QueueRow> {
+    pub fn selected_row(&self) -> Option<&QueueLine> {
         self.queue.selected_row()
+    }
+    /// The selected submission read in full, once the database thread has read it.
+    pub fn selected_opened(&self) -> Option<&Opened> {
+        self.selected_row().and_then(|r| self.opened(r.id()))
+    }
+    pub fn opened(&self, id: &str) -> Option<&Opened> {
+        self.opened.get(id).map(Arc::as_ref)
+    }
+    /// While every line is read: (read, all).
+    pub fn loading(&self) -> Option<(usize, usize)> {
+        self.loading
     }
 
     /// The key `command` has in `context`, for every text that names a key.
@@ -234,6 +269,7 @@ impl App {
     pub fn pin_clock(&mut self, at: Timestamp) {
         self.now = at;
         self.pinned = true;
+        self.queue.set_now(at);
     }
 
     /// The key context the console is in.
@@ -265,16 +301,20 @@ impl App {
         ReviewState::ALL
             .into_iter()
             .map(|to| {
-                let movable: Vec<&&QueueRow> = targets
-                    .iter()
-                    .filter(|r| r.sub.state.can_move_to(to))
-                    .collect();
+                let movable: Vec<&&QueueLine> =
+                    targets.iter().filter(|r| r.state.can_move_to(to)).collect();
+                let mut unchecked = 0;
                 let stopped = movable
                     .iter()
-                    .filter(|r| is_gated(r.sub.state, to))
+                    .filter(|r| is_gated(r.state, to))
                     .filter_map(|r| {
-                        let n = open_blockers(&r.issues(&self.policy)).len();
-                        (n > 0).then(|| (r.sub.id.clone(), n))
+                        let Some(o) = self.opened(r.id()) else {
+                            unchecked += 1;
+                            return None;
+                        };
+                        let issues = o.review(&self.policy, self.now).issues;
+                        let n = open_blockers(&issues).len();
+                        (n > 0).then(|| (r.id().to_string(), n))
                     })
                     .collect();
                 MoveChoice {
@@ -282,6 +322,7 @@ impl App {
                     applies: movable.len(),
                     total: targets.len(),
                     stopped,
+                    unchecked,
                     email: self.email_switches.for_move(to).ok(),
                 }
             })
@@ -293,8 +334,10 @@ impl App {
     pub fn claimed_by_others(&self) -> Vec<(String, Vec<String>)> {
         let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for r in self.queue.targets() {
-            if let Some(a) = r.sub.assignee.as_ref().filter(|a| **a != self.analyst) {
-                by.entry(a.clone()).or_default().push(r.sub.id.clone());
+            if let Some(a) = r.assignee.as_deref().filter(|a| *a != self.analyst) {
+                by.entry(a.to_string())
+                    .or_default()
+                    .push(r.id().to_string());
             }
         }
         by.into_iter().collect()
@@ -302,8 +345,8 @@ impl App {
 
     /// The selected submission's issue list now.
     pub fn selected_issues(&self) -> Vec<crate::domain::Issue> {
-        self.selected_row()
-            .map(|r| r.issues(&self.policy))
+        self.selected_opened()
+            .map(|o| o.review(&self.policy, self.now).issues)
             .unwrap_or_default()
     }
 
@@ -342,6 +385,63 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Action> {
+        let mut actions = self.handle(msg);
+        actions.extend(self.read_selected());
+        actions
+    }
+
+    /// Asks for the selected submission in full when it is not read yet.
+    fn read_selected(&mut self) -> Option<Action> {
+        let id = self.selected_row()?.id().to_string();
+        if self.opened.contains_key(&id) || !self.open_pending.insert(id.clone()) {
+            return None;
+        }
+        Some(Action::Db(DbRequest::Open(vec![id])))
+    }
+
+    /// Asks for the targets of a batch in full (at most `GATE_CHECK_MAX`), for its gates.
+    pub(crate) fn read_targets(&mut self) -> Vec<Action> {
+        let ids: Vec<String> = self
+            .queue
+            .targets()
+            .iter()
+            .map(|r| r.id().to_string())
+            .filter(|id| !self.opened.contains_key(id) && !self.open_pending.contains(id))
+            .take(GATE_CHECK_MAX)
+            .collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        self.open_pending.extend(ids.iter().cloned());
+        vec![Action::Db(DbRequest::Open(ids))]
+    }
+
+    /// Keeps submissions read in full, the oldest read going first past `OPENED_KEPT`.
+    pub(crate) fn keep_opened(&mut self, opened: Vec<Arc<Opened>>) {
+        for o in opened {
+            let id = o.sub.id.clone();
+            self.open_pending.remove(&id);
+            if self.opened.insert(id.clone(), o).is_none() {
+                self.opened_order.push_back(id);
+            }
+        }
+        while self.opened_order.len() > OPENED_KEPT {
+            if let Some(old) = self.opened_order.pop_front() {
+                self.opened.remove(&old);
+            }
+        }
+    }
+
+    /// Forgets what was read in full of these submissions (they changed).
+    pub(crate) fn forget_opened(&mut self, ids: &[String]) {
+        for id in ids {
+            self.opened.remove(id);
+            self.open_pending.remove(id);
+        }
+        self.opened_order.retain(|id| self.opened.contains_key(id));
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Action> {
         match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => match self.overlays.pop() {
@@ -355,6 +455,11 @@ impl App {
             Msg::Tick(now) => {
                 if !self.pinned {
                     self.now = now;
+                    // Clocks turn as time passes: recount the tabs and filters on them.
+                    if now.duration_since(self.view_clock).as_secs() >= 10 {
+                        self.view_clock = now;
+                        self.queue.set_now(now);
+                    }
                 }
                 if self.reveal_until.is_some_and(|t| now >= t) {
                     self.reveal_until = None;

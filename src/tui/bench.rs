@@ -5,8 +5,10 @@ use super::app::{Action, App, Msg};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::views;
-use super::worker::{QueueRow, WorkerEvent, build_rows, run_search};
-use crate::domain::{Policy, Submission};
+use super::worker::{FIRST_PAGE, Opened, WorkerEvent, run_search};
+use crate::domain::state::Holder;
+use crate::domain::{Policy, QueueLine};
+use crate::store::Store;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
@@ -20,8 +22,9 @@ use std::time::{Duration, Instant};
 pub const WIDTH: u16 = 160;
 pub const HEIGHT: u16 = 48;
 
-/// An app with `rows` loaded and its view built, as after the first load.
-pub fn loaded_app(rows: Vec<QueueRow>, policy: Arc<Policy>, now: Timestamp) -> App {
+/// An app with `rows` loaded and its view built: all of the queue (`complete`), or its
+/// first page.
+pub fn app_with(rows: Vec<QueueLine>, complete: bool, policy: Arc<Policy>, now: Timestamp) -> App {
     let mut app = App::new(
         Keymap::defaults(),
         policy,
@@ -32,6 +35,7 @@ pub fn loaded_app(rows: Vec<QueueRow>, policy: Arc<Policy>, now: Timestamp) -> A
     app.update(Msg::Resize(WIDTH, HEIGHT));
     app.update(Msg::Worker(WorkerEvent::Loaded {
         rows: Arc::new(rows),
+        complete,
         at: now,
         took: Duration::ZERO,
         external: false,
@@ -49,60 +53,102 @@ pub fn draw(term: &mut Terminal<TestBackend>, app: &App, theme: &Theme) {
     let _ = term.draw(|f| views::draw(f, app, theme));
 }
 
-/// From loaded submissions to the first complete frame: rows assessed, search text built,
-/// sorted by SLA, rendered.
+/// An app with every line loaded.
+pub fn loaded_app(rows: Vec<QueueLine>, policy: Arc<Policy>, now: Timestamp) -> App {
+    app_with(rows, true, policy, now)
+}
+
+/// What the console does before its first frame: the first page of the default view read
+/// through the urgency index, drawn.
 pub fn first_frame(
-    subs: Vec<Submission>,
+    store: &Store,
     policy: Arc<Policy>,
     now: Timestamp,
     theme: &Theme,
-) -> App {
-    let rows = build_rows(subs, &policy, now);
-    let app = loaded_app(rows, policy, now);
+) -> crate::store::Result<App> {
+    let top = store.top_lines(Some(Holder::Oin), FIRST_PAGE, now)?;
+    let app = app_with(top, false, policy, now);
     let mut term = test_terminal();
     draw(&mut term, &app, theme);
-    app
+    Ok(app)
 }
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// Runs what one key asks for (the search, as the search thread would) and renders.
-fn press(app: &mut App, term: &mut Terminal<TestBackend>, theme: &Theme, code: KeyCode) {
+/// When a key's frames came: the first showing its results, and the one with their final
+/// ranking (the same when it was ranked in one pass, or needed no search).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyTimes {
+    pub first: Duration,
+    pub last: Duration,
+}
+
+/// Runs what one key asks for (the search passes, as the search thread would, each drawn as
+/// it arrives) and renders.
+fn press(
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    theme: &Theme,
+    code: KeyCode,
+) -> KeyTimes {
+    let t = Instant::now();
     let mut actions = app.update(key(code));
+    draw(term, app, theme);
+    let mut times = KeyTimes {
+        first: t.elapsed(),
+        last: t.elapsed(),
+    };
+    let mut shown = 0;
     while let Some(a) = actions.pop() {
         if let Action::Search(generation, query, candidates) = a {
-            let result = run_search(&app.search_request(generation, query, candidates));
-            actions.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
+            let req = app.search_request(generation, query, candidates);
+            run_search(&req, &|| false, &mut |result| {
+                actions.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
+                draw(term, app, theme);
+                shown += 1;
+                if shown == 1 {
+                    times.first = t.elapsed();
+                }
+                times.last = t.elapsed();
+            });
         }
     }
-    draw(term, app, theme);
+    times
 }
 
 /// The scripted typing: queries that match many, few and nothing, with backspaces.
 pub const QUERIES: &[&str] = &["acme", "payroll sync", "dev-12", "zqxj", "wayne hr"];
 
-/// Per keystroke, the time until the frame showing its result is rendered.
-pub fn keystrokes(app: &mut App, theme: &Theme) -> Vec<Duration> {
+/// Per keystroke, the times until the frames showing its results are rendered.
+pub fn keystrokes(app: &mut App, theme: &Theme) -> Vec<KeyTimes> {
     let mut term = test_terminal();
     draw(&mut term, app, theme);
     let mut times = Vec::new();
     for q in QUERIES {
         press(app, &mut term, theme, KeyCode::Char('/'));
         for c in q.chars() {
-            let t = Instant::now();
-            press(app, &mut term, theme, KeyCode::Char(c));
-            times.push(t.elapsed());
+            times.push(press(app, &mut term, theme, KeyCode::Char(c)));
         }
         for _ in 0..q.chars().count().min(3) {
-            let t = Instant::now();
-            press(app, &mut term, theme, KeyCode::Backspace);
-            times.push(t.elapsed());
+            times.push(press(app, &mut term, theme, KeyCode::Backspace));
         }
         press(app, &mut term, theme, KeyCode::Esc);
     }
     times
+}
+
+/// Two searches typed in full (for the memory figure).
+pub fn two_searches(app: &mut App, theme: &Theme) {
+    let mut term = test_terminal();
+    for q in &QUERIES[..2] {
+        press(app, &mut term, theme, KeyCode::Char('/'));
+        for c in q.chars() {
+            press(app, &mut term, theme, KeyCode::Char(c));
+        }
+        press(app, &mut term, theme, KeyCode::Esc);
+    }
 }
 
 /// Render times with the selection moved one row each time.
@@ -128,7 +174,10 @@ pub fn frames(app: &mut App, theme: &Theme, n: usize) -> Vec<Duration> {
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Bytes {
     pub full_repaint: usize,
+    /// The frame after `j`: the rows' highlight and the new item's first detail lines.
     pub selection_move: usize,
+    /// The frame after that item is read in full (its detail drawn).
+    pub detail_follow_up: usize,
     pub search_keystroke: usize,
 }
 
@@ -145,7 +194,12 @@ impl std::io::Write for Counting {
     }
 }
 
-pub fn bytes(app: &mut App, theme: &Theme) -> std::io::Result<Bytes> {
+/// `open` reads a submission in full, as the database thread would.
+pub fn bytes(
+    app: &mut App,
+    theme: &Theme,
+    open: &dyn Fn(&str) -> Option<Opened>,
+) -> std::io::Result<Bytes> {
     let count = Arc::new(AtomicUsize::new(0));
     let new_term = || {
         Terminal::with_options(
@@ -160,18 +214,28 @@ pub fn bytes(app: &mut App, theme: &Theme) -> std::io::Result<Bytes> {
         term.draw(|f| views::draw(f, app, theme))?;
         Ok::<usize, std::io::Error>(count.load(Ordering::Relaxed))
     };
+    let feed = |app: &mut App| {
+        if let Some(o) = app.selected_row().and_then(|r| open(r.id())) {
+            app.update(Msg::Worker(WorkerEvent::Opened(vec![Arc::new(o)])));
+        }
+    };
     // A fresh terminal's first frame writes every cell: a full repaint.
     let mut term = new_term()?;
+    feed(app);
     let full_repaint = measure(&mut term, app)?;
     app.update(key(KeyCode::Char('j')));
     let selection_move = measure(&mut term, app)?;
+    feed(app);
+    let detail_follow_up = measure(&mut term, app)?;
     app.update(key(KeyCode::Char('/')));
     measure(&mut term, app)?;
     let mut actions = app.update(key(KeyCode::Char('a')));
     while let Some(a) = actions.pop() {
         if let Action::Search(generation, query, candidates) = a {
-            let result = run_search(&app.search_request(generation, query, candidates));
-            actions.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
+            let req = app.search_request(generation, query, candidates);
+            run_search(&req, &|| false, &mut |result| {
+                actions.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
+            });
         }
     }
     let search_keystroke = measure(&mut term, app)?;
@@ -179,6 +243,7 @@ pub fn bytes(app: &mut App, theme: &Theme) -> std::io::Result<Bytes> {
     Ok(Bytes {
         full_repaint,
         selection_move,
+        detail_follow_up,
         search_keystroke,
     })
 }

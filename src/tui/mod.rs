@@ -151,7 +151,6 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigtstp = signal(SignalKind::from_raw(libc_sigtstp()))?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut ticks: u64 = 0;
     term.draw(|f| views::draw(f, &app, &theme))?;
 
     loop {
@@ -160,15 +159,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         tokio::select! {
             Some(ev) = term_rx.recv() => msgs.extend(to_msg(ev)),
             Some(ev) = work_rx.recv() => msgs.push(Msg::Worker(ev)),
-            _ = tick.tick() => {
-                ticks += 1;
-                let now = jiff::Timestamp::now();
-                msgs.push(Msg::Tick(now));
-                // Re-rank by urgency now and then; visible rows tick every second anyway.
-                if ticks.is_multiple_of(60) && app.pinned().is_none() {
-                    let _ = db.send(worker::DbRequest::Reassess(now));
-                }
-            }
+            _ = tick.tick() => msgs.push(Msg::Tick(jiff::Timestamp::now())),
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
@@ -192,7 +183,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             match action {
                 Action::Quit => return Ok(()),
                 Action::Search(generation, query, candidates) => {
-                    let _ = search.send(app.search_request(generation, query, candidates));
+                    search.submit(app.search_request(generation, query, candidates));
                 }
                 Action::Db(request) => {
                     let _ = db.send(request);

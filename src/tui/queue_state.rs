@@ -1,10 +1,14 @@
 //! The queue as the analyst looks at it: the loaded rows, the tab, filters, search and sort
 //! that make the view, the selection (kept by id) and the marks.
 
-use super::worker::{QueueRow, SearchRequest, SearchResult, Snapshot};
+use super::worker::{SearchRequest, SearchResult, Snapshot};
+use crate::domain::projection::business_clock;
 use crate::domain::state::Holder;
-use crate::domain::{ClockStatus, Freshness, Protocol, ReviewState, SubmissionPath};
+use crate::domain::{
+    ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
+};
 use crate::store::MoveItem;
+use jiff::Timestamp;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -108,17 +112,38 @@ impl FilterItem {
     }
 
     /// Whether a row passes this one item (items of one section are ORed, sections ANDed).
-    fn admits(&self, row: &QueueRow) -> bool {
-        let s = &row.sub;
+    fn admits(&self, row: &QueueLine, clock: &Clock) -> bool {
         match self {
-            FilterItem::State(st) => s.state == *st,
-            FilterItem::Protocol(p) => s.protocols.contains(p),
-            FilterItem::Assignee(a) => s.assignee == *a,
-            FilterItem::Sla(st) => row.assessment.current_clock().map(|c| c.status) == Some(*st),
-            FilterItem::Tests(f) => row.assessment.tests.overall == Some(*f),
-            FilterItem::Path(p) => s.path == *p,
-            FilterItem::Update(u) => s.is_update() == *u,
+            FilterItem::State(st) => row.state == *st,
+            FilterItem::Protocol(p) => row.protocols.contains(p),
+            FilterItem::Assignee(a) => row.assignee.as_deref() == a.as_deref(),
+            FilterItem::Sla(st) => clock.sla(row) == Some(*st),
+            FilterItem::Tests(f) => clock.tests(row) == Some(*f),
+            FilterItem::Path(p) => row.path == *p,
+            FilterItem::Update(u) => row.is_update() == *u,
         }
+    }
+
+    /// Whether the item's answer changes as time passes.
+    fn depends_on_time(&self) -> bool {
+        matches!(self, FilterItem::Sla(_) | FilterItem::Tests(_))
+    }
+}
+
+/// The instant the view's statuses are computed at, with the policy that says them.
+struct Clock {
+    policy: Arc<Policy>,
+    now: Timestamp,
+    /// The business-time axis at `now` (see `business_clock`).
+    b: i64,
+}
+
+impl Clock {
+    fn sla(&self, row: &QueueLine) -> Option<ClockStatus> {
+        row.clock_at(self.b).map(|c| c.status)
+    }
+    fn tests(&self, row: &QueueLine) -> Option<Freshness> {
+        row.tests_at(self.now, &self.policy.freshness).overall
     }
 }
 
@@ -129,8 +154,11 @@ pub type SearchAsk = (u64, String, Option<Arc<Vec<usize>>>);
 /// The rows, the view of them, the selection and the marks.
 pub struct QueueState {
     analyst: String,
+    clock: Clock,
     rows: Snapshot,
     loaded: bool,
+    /// Every line is read (not only the first page).
+    complete: bool,
     /// Indices into `rows` in display order, after tab, filters, search and sort.
     view: Vec<usize>,
     selected: usize,
@@ -153,11 +181,17 @@ pub struct QueueState {
 }
 
 impl QueueState {
-    pub fn new(analyst: &str) -> QueueState {
+    pub fn new(analyst: &str, policy: Arc<Policy>, now: Timestamp) -> QueueState {
         QueueState {
             analyst: analyst.to_string(),
+            clock: Clock {
+                b: business_clock(&policy.sla, now),
+                policy,
+                now,
+            },
             rows: Arc::new(Vec::new()),
             loaded: false,
+            complete: false,
             view: Vec::new(),
             selected: 0,
             selected_id: None,
@@ -183,6 +217,22 @@ impl QueueState {
     }
     pub fn loaded(&self) -> bool {
         self.loaded
+    }
+    /// Whether every line is read (else the first page only).
+    pub fn complete(&self) -> bool {
+        self.complete
+    }
+    /// Whether a ranking (the last one, or the quick one of the current query) is shown.
+    pub fn has_ranking(&self) -> bool {
+        self.search.is_some()
+    }
+    /// Whether a search is still ranking (its quick result is shown).
+    pub fn searching(&self) -> bool {
+        !self.query.is_empty()
+            && self
+                .search
+                .as_ref()
+                .is_none_or(|s| !s.done || s.query != self.query)
     }
     /// How many rows the view shows (of `rows().len()`).
     pub fn len(&self) -> usize {
@@ -224,7 +274,7 @@ impl QueueState {
     }
 
     /// The view's rows from `from`, at most `n`, with their positions.
-    pub fn visible(&self, from: usize, n: usize) -> impl Iterator<Item = (usize, &QueueRow)> {
+    pub fn visible(&self, from: usize, n: usize) -> impl Iterator<Item = (usize, &QueueLine)> {
         self.view
             .iter()
             .enumerate()
@@ -235,24 +285,21 @@ impl QueueState {
 
     /// The ids the view shows, in order.
     pub fn view_ids(&self) -> Vec<&str> {
-        self.view
-            .iter()
-            .map(|&i| self.rows[i].sub.id.as_str())
-            .collect()
+        self.view.iter().map(|&i| self.rows[i].id()).collect()
     }
 
-    pub fn selected_row(&self) -> Option<&QueueRow> {
+    pub fn selected_row(&self) -> Option<&QueueLine> {
         self.view.get(self.selected).map(|&i| &self.rows[i])
     }
 
     /// The submissions a batch command acts on: the marked ones, else the selected one.
-    pub fn targets(&self) -> Vec<&QueueRow> {
+    pub fn targets(&self) -> Vec<&QueueLine> {
         if self.marks.is_empty() {
             self.selected_row().into_iter().collect()
         } else {
             self.rows
                 .iter()
-                .filter(|r| self.marks.contains(&r.sub.id))
+                .filter(|r| self.marks.contains(r.id()))
                 .collect()
         }
     }
@@ -262,8 +309,8 @@ impl QueueState {
         self.targets()
             .iter()
             .map(|r| MoveItem {
-                id: r.sub.id.clone(),
-                expected_version: Some(r.sub.version),
+                id: r.id().to_string(),
+                expected_version: Some(r.version),
             })
             .collect()
     }
@@ -273,7 +320,7 @@ impl QueueState {
         let shown = self
             .view
             .iter()
-            .filter(|&&i| self.marks.contains(&self.rows[i].sub.id))
+            .filter(|&&i| self.marks.contains(self.rows[i].id()))
             .count();
         self.marks.len().saturating_sub(shown)
     }
@@ -285,8 +332,11 @@ impl QueueState {
             .map(FilterItem::State)
             .collect();
         items.extend(Protocol::ALL.into_iter().map(FilterItem::Protocol));
-        let mut assignees: BTreeSet<Option<String>> =
-            self.rows.iter().map(|r| r.sub.assignee.clone()).collect();
+        let mut assignees: BTreeSet<Option<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.assignee.as_deref().map(str::to_string))
+            .collect();
         assignees.insert(Some(self.analyst.clone()));
         assignees.insert(None);
         items.extend(assignees.into_iter().map(FilterItem::Assignee));
@@ -337,14 +387,71 @@ impl QueueState {
 
     // --- changing ----------------------------------------------------------------------
 
-    /// New rows from the database; the selection and marks stay (by id).
-    pub fn load(&mut self, rows: Snapshot) {
+    /// New rows from the database (all of them, or the first page); the selection and
+    /// marks stay (by id).
+    pub fn load(&mut self, rows: Snapshot, complete: bool) {
+        if !complete && self.complete {
+            return; // a first page never replaces the whole queue
+        }
+        let mut rows = rows;
+        if complete && !rows.is_sorted_by(|a, b| a.id() <= b.id()) {
+            // Changes are found by id in a complete set (lines recomputed for --as-of come
+            // last from the store).
+            Arc::make_mut(&mut rows).sort_unstable_by(|a, b| a.id().cmp(b.id()));
+        }
         self.counts = count_groups(&rows);
         self.rows = rows;
         self.loaded = true;
+        self.complete = complete;
         // Search results index the old snapshot.
         self.search = None;
         self.rebuild();
+    }
+
+    /// Lines that changed: each replaces the line with its id (read in id order), new ones
+    /// come in at their place. Returns the ids that changed.
+    pub fn apply_changes(&mut self, changed: Vec<QueueLine>) -> Vec<String> {
+        if changed.is_empty() {
+            return Vec::new();
+        }
+        let ids: Vec<String> = changed.iter().map(|l| l.id().to_string()).collect();
+        let rows = Arc::make_mut(&mut self.rows);
+        let mut inserted = false;
+        for line in changed {
+            let at = if self.complete {
+                rows.binary_search_by(|r| r.id().cmp(line.id()))
+            } else {
+                rows.iter()
+                    .position(|r| r.id() == line.id())
+                    .ok_or(rows.len())
+            };
+            match at {
+                Ok(i) => rows[i] = line,
+                Err(i) => {
+                    rows.insert(i, line);
+                    inserted = true;
+                }
+            }
+        }
+        self.counts = count_groups(rows);
+        if inserted {
+            self.search = None; // its indices point at the old places
+        }
+        self.rebuild();
+        ids
+    }
+
+    /// The console's clock moved: statuses that depend on time are computed anew (the
+    /// view is rebuilt only when a tab or filter depends on them).
+    pub fn set_now(&mut self, now: Timestamp) {
+        self.clock.now = now;
+        self.clock.b = business_clock(&self.clock.policy.sla, now);
+        let timed = self.tab == Tab::Breached
+            || self.filters.iter().any(FilterItem::depends_on_time)
+            || self.sort == SortKey::Tests;
+        if timed {
+            self.rebuild();
+        }
     }
 
     /// Rows that fit on screen (for paging).
@@ -359,7 +466,7 @@ impl QueueState {
 
     pub fn select(&mut self, index: usize) {
         self.selected = index.min(self.view.len().saturating_sub(1));
-        self.selected_id = self.selected_row().map(|r| r.sub.id.clone());
+        self.selected_id = self.selected_row().map(|r| r.id().to_string());
         self.scroll_to_selection();
     }
 
@@ -414,7 +521,7 @@ impl QueueState {
 
     /// Marks or unmarks the selected row; returns whether it is marked now.
     pub fn toggle_mark(&mut self) -> Option<bool> {
-        let id = self.selected_row()?.sub.id.clone();
+        let id = self.selected_row()?.id().to_string();
         let marked = if self.marks.remove(&id) {
             false
         } else {
@@ -429,7 +536,7 @@ impl QueueState {
         let ids: Vec<String> = self
             .view
             .iter()
-            .map(|&i| self.rows[i].sub.id.clone())
+            .map(|&i| self.rows[i].id().to_string())
             .collect();
         let n = ids.len();
         self.marks.extend(ids);
@@ -446,14 +553,7 @@ impl QueueState {
 
     /// Sets the search text; returns the search to run (None when it is empty).
     pub fn set_query(&mut self, query: String) -> Option<SearchAsk> {
-        // A shorter query cannot narrow: drop the stale result's candidates.
-        let extends = self
-            .search
-            .as_ref()
-            .is_some_and(|s| query.starts_with(&s.query) && !s.query.is_empty());
-        if !extends {
-            self.search = None;
-        }
+        // The last result stays on screen until the new one comes (it never waits).
         self.query = query;
         self.search_again()
     }
@@ -475,10 +575,18 @@ impl QueueState {
         Some((self.search_generation, self.query.clone(), candidates))
     }
 
-    /// A finished search; stale ones (an older generation or query) are dropped. Returns
-    /// whether it was taken.
+    /// A search's ranking (quick, then final); stale ones (an older generation or query)
+    /// are dropped. Returns whether it was taken.
     pub fn search_done(&mut self, result: SearchResult) -> bool {
         if result.generation != self.search_generation || result.query != self.query {
+            return false;
+        }
+        if !result.done
+            && self
+                .search
+                .as_ref()
+                .is_some_and(|s| s.generation == result.generation && s.done)
+        {
             return false;
         }
         self.last_search_ms = Some(result.took.as_secs_f64() * 1000.0);
@@ -487,19 +595,17 @@ impl QueueState {
         true
     }
 
-    fn in_tab(&self, row: &QueueRow) -> bool {
+    fn in_tab(&self, row: &QueueLine) -> bool {
         match self.tab {
             Tab::All => true,
-            Tab::NeedsOin => row.sub.state.holder() == Holder::Oin,
-            Tab::WithIsv => row.sub.state.holder() == Holder::Isv,
-            Tab::Mine => row.sub.assignee.as_deref() == Some(self.analyst.as_str()),
-            Tab::Breached => {
-                row.assessment.current_clock().map(|c| c.status) == Some(ClockStatus::Breached)
-            }
+            Tab::NeedsOin => row.state.holder() == Holder::Oin,
+            Tab::WithIsv => row.state.holder() == Holder::Isv,
+            Tab::Mine => row.assignee.as_deref() == Some(self.analyst.as_str()),
+            Tab::Breached => self.clock.sla(row) == Some(ClockStatus::Breached),
         }
     }
 
-    fn passes_filters(&self, row: &QueueRow) -> bool {
+    fn passes_filters(&self, row: &QueueLine) -> bool {
         let mut sections = self
             .filters
             .iter()
@@ -510,17 +616,18 @@ impl QueueState {
             self.filters
                 .iter()
                 .filter(|f| f.section() == *sec)
-                .any(|f| f.admits(row))
+                .any(|f| f.admits(row, &self.clock))
         })
     }
 
     /// Recomputes the view from rows, tab, filters, search and sort; keeps the selection.
     fn rebuild(&mut self) {
         let searching = !self.query.is_empty();
+        // While a new query is ranked, the last ranking is shown.
         let hits = self
             .search
             .as_ref()
-            .filter(|s| searching && s.query == self.query)
+            .filter(|_| searching)
             .map(|s| s.hits.clone());
         let mut view: Vec<usize> = match &hits {
             Some(h) => h.iter().copied().filter(|&i| i < self.rows.len()).collect(),
@@ -539,33 +646,30 @@ impl QueueState {
 
     fn sort_view(&self, view: &mut [usize]) {
         let rows = &self.rows;
-        let id = |i: usize| rows[i].sub.id.as_str();
+        let id = |i: usize| rows[i].id();
         match self.sort {
-            SortKey::Sla => view.sort_by(|&a, &b| {
+            SortKey::Sla => view.sort_unstable_by(|&a, &b| {
                 rows[a]
-                    .assessment
                     .urgency()
-                    .cmp(&rows[b].assessment.urgency())
+                    .cmp(&rows[b].urgency())
                     .then_with(|| id(a).cmp(id(b)))
             }),
-            SortKey::Age => view.sort_by(|&a, &b| {
+            SortKey::Age => view.sort_unstable_by(|&a, &b| {
                 rows[a]
-                    .sub
-                    .in_state_since()
-                    .cmp(&rows[b].sub.in_state_since())
+                    .in_state_since
+                    .cmp(&rows[b].in_state_since)
                     .then_with(|| id(a).cmp(id(b)))
             }),
-            SortKey::App => view.sort_by_cached_key(|&i| (rows[i].sub.app_name.to_lowercase(), i)),
-            SortKey::Isv => view.sort_by_cached_key(|&i| (rows[i].sub.isv.to_lowercase(), i)),
-            SortKey::State => view.sort_by(|&a, &b| {
+            SortKey::App => view.sort_by_cached_key(|&i| (rows[i].app_name().to_lowercase(), i)),
+            SortKey::Isv => view.sort_by_cached_key(|&i| (rows[i].isv().to_lowercase(), i)),
+            SortKey::State => view.sort_unstable_by(|&a, &b| {
                 rows[a]
-                    .sub
                     .state
-                    .cmp(&rows[b].sub.state)
+                    .cmp(&rows[b].state)
                     .then_with(|| id(a).cmp(id(b)))
             }),
             SortKey::Tests => {
-                view.sort_by_key(|&i| (rows[i].assessment.tests.overall.map_or(9, |f| f as u8), i))
+                view.sort_by_cached_key(|&i| (self.clock.tests(&rows[i]).map_or(9, |f| f as u8), i))
             }
         }
         if self.reverse {
@@ -577,12 +681,12 @@ impl QueueState {
         let found = self
             .selected_id
             .as_ref()
-            .and_then(|id| self.view.iter().position(|&i| &self.rows[i].sub.id == id));
+            .and_then(|id| self.view.iter().position(|&i| self.rows[i].id() == id));
         match found {
             Some(pos) => self.selected = pos,
             None => {
                 self.selected = self.selected.min(self.view.len().saturating_sub(1));
-                self.selected_id = self.selected_row().map(|r| r.sub.id.clone());
+                self.selected_id = self.selected_row().map(|r| r.id().to_string());
             }
         }
         self.scroll_to_selection();
@@ -598,10 +702,10 @@ impl QueueState {
     }
 }
 
-fn count_groups(rows: &[QueueRow]) -> [usize; 4] {
+fn count_groups(rows: &[QueueLine]) -> [usize; 4] {
     let mut counts = [0; 4];
     for r in rows {
-        let i = match r.sub.state.wizard_group() {
+        let i = match r.state.wizard_group() {
             crate::domain::WizardGroup::Draft => 0,
             crate::domain::WizardGroup::OinToReview => 1,
             crate::domain::WizardGroup::IsvToReview => 2,
@@ -616,6 +720,19 @@ fn count_groups(rows: &[QueueRow]) -> [usize; 4] {
 mod tests {
     use super::*;
     use crate::domain::{Policy, Submission};
+
+    fn state() -> QueueState {
+        let policy: Policy = crate::config::policy_from_text(
+            std::path::Path::new("p.toml"),
+            crate::config::BUILTIN_POLICY,
+        )
+        .expect("built-in policy");
+        QueueState::new(
+            "ben",
+            Arc::new(policy),
+            "2026-11-03T09:00:00Z".parse().expect("instant"),
+        )
+    }
 
     fn rows(specs: &[(&str, ReviewState, Option<&str>)]) -> Snapshot {
         let policy: Policy = crate::config::policy_from_text(
@@ -636,23 +753,22 @@ mod tests {
                     .remove(0)
             })
             .collect();
-        Arc::new(super::super::worker::build_rows(
-            subs,
-            &policy,
-            "2026-11-03T09:00:00Z".parse().expect("instant"),
-        ))
+        Arc::new(subs.iter().map(|s| QueueLine::of(s, &policy)).collect())
     }
 
     #[test]
     fn tabs_marks_and_the_selection_survive_reloads() {
         use ReviewState::*;
-        let mut q = QueueState::new("ben");
-        q.load(rows(&[
-            ("A", InitialReview, Some("ben")),
-            ("B", IsvReview, None),
-            ("C", QaTesting, None),
-            ("D", Draft, Some("ben")),
-        ]));
+        let mut q = state();
+        q.load(
+            rows(&[
+                ("A", InitialReview, Some("ben")),
+                ("B", IsvReview, None),
+                ("C", QaTesting, None),
+                ("D", Draft, Some("ben")),
+            ]),
+            true,
+        );
         assert_eq!(q.view_ids(), ["A", "C"]);
         q.select(1);
         q.toggle_mark();
@@ -667,9 +783,12 @@ mod tests {
             .position(|id| *id == "C")
             .expect("C shown");
         q.select(c);
-        assert_eq!(q.selected_row().map(|r| r.sub.id.as_str()), Some("C"));
-        q.load(rows(&[("C", QaTesting, None), ("A", InitialReview, None)]));
-        assert_eq!(q.selected_row().map(|r| r.sub.id.as_str()), Some("C"));
+        assert_eq!(q.selected_row().map(|r| r.id()), Some("C"));
+        q.load(
+            rows(&[("A", InitialReview, None), ("C", QaTesting, None)]),
+            true,
+        );
+        assert_eq!(q.selected_row().map(|r| r.id()), Some("C"));
         assert!(q.is_marked("C"));
         q.set_tab(Tab::Breached);
         assert!(q.is_empty(), "nothing is breached a day in");
@@ -682,14 +801,15 @@ mod tests {
 
     #[test]
     fn a_query_that_extends_the_last_searches_only_its_hits() {
-        let mut q = QueueState::new("ben");
-        q.load(rows(&[("A", ReviewState::InitialReview, None)]));
+        let mut q = state();
+        q.load(rows(&[("A", ReviewState::InitialReview, None)]), true);
         let (g, query, candidates) = q.set_query("ap".into()).expect("a search");
         assert!(candidates.is_none());
         assert!(q.search_done(SearchResult {
             generation: g,
             query,
             hits: Arc::new(vec![0]),
+            done: true,
             took: std::time::Duration::ZERO,
         }));
         let (_, _, candidates) = q.set_query("app".into()).expect("a search");

@@ -1,65 +1,49 @@
-//! Slow work off the render path: a database thread (loads, reloads when other processes
-//! commit) and a search thread where the latest query wins.
+//! Slow work off the render path: a database thread (the first page of the queue at once,
+//! the rest streamed behind it, then only what colleagues change; full submissions when
+//! they are opened), a search thread where the newest key wins, and the mail thread.
 
-use crate::domain::{Assessment, Policy, QueueFacts, ReviewState, Submission, assess};
-use crate::store::{AssignOutcome, MoveItem, MoveOutcome, Store, UndoReport};
+use crate::domain::state::Holder;
+use crate::domain::{Policy, QueueFacts, QueueLine, Review, ReviewState, Submission};
+use crate::store::{AssignOutcome, LineFilter, MoveItem, MoveOutcome, Store, UndoReport};
 use crate::workflow::{IssueListEdit, MailPreview, MoveAsk, Workflow};
 use jiff::Timestamp;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// A submission with what the queue shows about it.
+/// The queue's lines as the console holds them.
+pub type Snapshot = Arc<Vec<QueueLine>>;
+
+/// A submission read in full for the detail (and what the lint needs of its neighbours).
 #[derive(Debug, Clone)]
-pub struct QueueRow {
+pub struct Opened {
     pub sub: Submission,
-    /// Assessed when the snapshot was built; visible rows are re-assessed as time passes.
-    pub assessment: Assessment,
-    pub search_text: String,
-    /// What the queue knows of its neighbours (the org's count, the original's dev org).
     pub facts: QueueFacts,
 }
 
-impl QueueRow {
-    /// The lint's findings now: computed for the rows on screen only.
-    pub fn lint(&self, policy: &Policy) -> Vec<crate::domain::Finding> {
-        crate::domain::policy::findings(&self.sub, policy, &self.assessment, &self.facts)
-    }
-
-    /// The issue list: lint findings with the analyst's decisions, plus their own.
-    pub fn issues(&self, policy: &Policy) -> Vec<crate::domain::Issue> {
-        crate::domain::findings::issue_list(&self.lint(policy), &self.sub.notes)
+impl Opened {
+    /// Its review now: clocks, evidence, the lint's findings, the issue list.
+    pub fn review(&self, policy: &Policy, now: Timestamp) -> Review {
+        Review::of(&self.sub, policy, &self.facts, now)
     }
 }
 
-pub type Snapshot = Arc<Vec<QueueRow>>;
+/// Lines the first frame shows before the rest are read: a tall terminal's page, twice.
+pub const FIRST_PAGE: usize = 200;
 
-/// Builds the rows of a snapshot, most of the cost of a load.
-pub fn build_rows(subs: Vec<Submission>, policy: &Policy, now: Timestamp) -> Vec<QueueRow> {
-    let facts = {
-        let refs: Vec<&Submission> = subs.iter().collect();
-        crate::domain::lint::queue_facts(&refs)
-    };
-    subs.into_iter()
-        .zip(facts)
-        .map(|(sub, facts)| QueueRow {
-            assessment: assess(&sub, policy, now),
-            search_text: sub.search_text(),
-            facts,
-            sub,
-        })
-        .collect()
-}
+/// How many lines the database thread reads between progress reports.
+const PROGRESS_EVERY: usize = 25_000;
 
 /// What the database thread is asked to do.
 #[derive(Debug)]
 pub enum DbRequest {
-    /// Load everything again (after a write, or on the analyst's request).
+    /// Read every line again (on the analyst's request).
     Reload,
-    /// Re-assess the loaded rows at a new instant (clocks move on).
-    Reassess(Timestamp),
+    /// Read these submissions in full (the detail, the gates of a batch).
+    Open(Vec<String>),
     /// Compose the emails of `items`: those their move sends, or their issue lists.
     PreviewMail {
         items: Vec<MoveItem>,
@@ -100,14 +84,29 @@ pub enum Write {
 /// What the workers report to the UI.
 #[derive(Debug)]
 pub enum WorkerEvent {
+    /// Lines read: the first page (`complete` false; the rest follow), or all of them.
     Loaded {
         rows: Snapshot,
+        complete: bool,
         /// When the rows were read: the console's clock must not lag the data it shows.
         at: Timestamp,
         took: Duration,
         /// True when another process's commit caused the load.
         external: bool,
     },
+    /// How far reading every line has come.
+    Loading {
+        done: usize,
+        total: usize,
+    },
+    /// The lines that changed since the last read (a write, a colleague's commit).
+    Changed {
+        lines: Vec<QueueLine>,
+        at: Timestamp,
+        external: bool,
+    },
+    /// Submissions read in full.
+    Opened(Vec<Arc<Opened>>),
     DbError(String),
     /// The database file is damaged: the console turns read-only.
     Damaged(String),
@@ -177,39 +176,45 @@ fn db_loop(
     events: UnboundedSender<WorkerEvent>,
     mailer: Option<mpsc::Sender<()>>,
 ) {
-    let policy = Arc::new(wf.policy().clone());
+    let send = |e: WorkerEvent| events.send(e).is_ok();
+    let report = |e: crate::store::StoreError| {
+        let _ = events.send(match e {
+            e @ crate::store::StoreError::Damaged { .. } => WorkerEvent::Damaged(e.to_string()),
+            e => WorkerEvent::DbError(e.to_string()),
+        });
+    };
+    let at = || as_of.unwrap_or_else(Timestamp::now);
     let mut seen_version = wf.store().data_version().ok();
-    let load = |store: &Store, external: bool| -> Option<Snapshot> {
+
+    // The first frame: the top of the default view through the urgency index.
+    let started = Instant::now();
+    match wf.store().top_lines(Some(Holder::Oin), FIRST_PAGE, at()) {
+        Ok(top) => {
+            if !send(WorkerEvent::Loaded {
+                rows: Arc::new(top),
+                complete: false,
+                at: at(),
+                took: started.elapsed(),
+                external: false,
+            }) {
+                return;
+            }
+        }
+        Err(e) => report(e),
+    }
+    let mut seq = match load_all(wf.store(), at(), false, &events) {
+        Some(s) => s,
+        None => return,
+    };
+    let extras = |store: &Store| {
         if let Ok(names) = store.known_analysts() {
             let _ = events.send(WorkerEvent::Analysts(names));
         }
         if let Ok(outbox) = store.outbox() {
             let _ = events.send(WorkerEvent::Outbox(Arc::new(outbox)));
         }
-        let started = Instant::now();
-        match store.load_submissions() {
-            Ok(subs) => {
-                let at = as_of.unwrap_or_else(Timestamp::now);
-                let rows: Snapshot = Arc::new(build_rows(subs, &policy, at));
-                let ok = events.send(WorkerEvent::Loaded {
-                    rows: rows.clone(),
-                    at,
-                    took: started.elapsed(),
-                    external,
-                });
-                ok.is_ok().then_some(rows)
-            }
-            Err(e @ crate::store::StoreError::Damaged { .. }) => {
-                let _ = events.send(WorkerEvent::Damaged(e.to_string()));
-                None
-            }
-            Err(e) => {
-                let _ = events.send(WorkerEvent::DbError(e.to_string()));
-                None
-            }
-        }
     };
-    let mut last = load(wf.store(), false);
+    extras(wf.store());
     // Damage in pages the load did not read shows here, after the first frame.
     let damaged = match wf.store().quick_check() {
         Ok(None) => None,
@@ -224,49 +229,45 @@ fn db_loop(
         mailer = None; // the mail thread ends: it would write delivery states
     }
     loop {
-        let request = match rx.recv_timeout(POLL) {
-            Ok(r) => r,
+        let (request, external) = match rx.recv_timeout(POLL) {
+            Ok(r) => (Some(r), false),
             Err(RecvTimeoutError::Timeout) => {
                 let v = wf.store().data_version().ok();
-                if v != seen_version {
-                    seen_version = v;
-                    last = load(wf.store(), true).or(last);
+                if v == seen_version {
+                    continue;
                 }
-                continue;
+                seen_version = v;
+                (None, true)
             }
             Err(RecvTimeoutError::Disconnected) => return,
         };
         match request {
-            DbRequest::Reload => {}
-            DbRequest::Reassess(now) => {
-                if let Some(prev) = &last {
-                    let rows: Vec<QueueRow> = prev
-                        .iter()
-                        .map(|r| QueueRow {
-                            assessment: assess(&r.sub, &policy, now),
-                            ..r.clone()
-                        })
-                        .collect();
-                    let rows = Arc::new(rows);
-                    let sent = events.send(WorkerEvent::Loaded {
-                        rows: rows.clone(),
-                        at: now,
-                        took: Duration::ZERO,
-                        external: false,
-                    });
-                    if sent.is_err() {
-                        return;
+            None => {}
+            Some(DbRequest::Reload) => {
+                seq = match load_all(wf.store(), at(), true, &events) {
+                    Some(s) => s,
+                    None => return,
+                };
+                extras(wf.store());
+                continue;
+            }
+            Some(DbRequest::Open(ids)) => {
+                match open(wf.store(), &ids) {
+                    Ok(opened) => {
+                        if !send(WorkerEvent::Opened(opened)) {
+                            return;
+                        }
                     }
-                    last = Some(rows);
+                    Err(e) => report(e),
                 }
                 continue;
             }
-            DbRequest::PreviewMail { items, ask } => {
+            Some(DbRequest::PreviewMail { items, ask }) => {
                 let preview = wf.preview_emails(&items, ask, Timestamp::now());
                 let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
                 continue;
             }
-            DbRequest::ShowEmail(id) => {
+            Some(DbRequest::ShowEmail(id)) => {
                 let _ = events.send(match wf.store().email_text(id) {
                     Ok(Some(text)) => WorkerEvent::Email { id, text },
                     Ok(None) => WorkerEvent::Notice(format!("email {id} is gone")),
@@ -274,21 +275,104 @@ fn db_loop(
                 });
                 continue;
             }
-            DbRequest::Write(write) => {
+            Some(DbRequest::Write(write)) => {
                 let (event, wakes_mailer) = run_write(&mut wf, write, analyst);
                 let _ = events.send(event);
                 if let (true, Some(m)) = (wakes_mailer, &mailer) {
                     let _ = m.send(());
                 }
+                seen_version = wf.store().data_version().ok();
             }
         }
-        // After a write (or a reload asked for): show the queue as it is now.
-        seen_version = wf.store().data_version().ok();
-        last = load(wf.store(), false).or(last);
+        // After a write or a colleague's commit: read what changed since (all again when
+        // a process with another policy, or none, marked the lines stale).
+        let current = wf.store().lines_current().unwrap_or(false);
+        if !current {
+            seq = match load_all(wf.store(), at(), external, &events) {
+                Some(s) => s,
+                None => return,
+            };
+        } else {
+            let filter = LineFilter {
+                after_seq: Some(seq),
+                ..LineFilter::default()
+            };
+            match wf.store().lines(&filter, at()) {
+                Ok(changed) => {
+                    seq = seq.max(changed.seq);
+                    if !send(WorkerEvent::Changed {
+                        lines: changed.lines,
+                        at: at(),
+                        external,
+                    }) {
+                        return;
+                    }
+                }
+                Err(e) => report(e),
+            }
+        }
+        extras(wf.store());
         if events.is_closed() {
             return;
         }
     }
+}
+
+/// Reads every line, saying how far it has come; returns the sequence number seen (None
+/// when the console is gone).
+fn load_all(
+    store: &Store,
+    at: Timestamp,
+    external: bool,
+    events: &UnboundedSender<WorkerEvent>,
+) -> Option<i64> {
+    let started = Instant::now();
+    let total = store.count_lines().unwrap_or(0);
+    let mut rows = Vec::with_capacity(total);
+    let read = store.each_line(&LineFilter::default(), at, &mut |line| {
+        rows.push(line);
+        if rows.len().is_multiple_of(PROGRESS_EVERY) {
+            let _ = events.send(WorkerEvent::Loading {
+                done: rows.len(),
+                total,
+            });
+        }
+        true
+    });
+    match read {
+        Ok(seq) => {
+            let sent = events.send(WorkerEvent::Loaded {
+                rows: Arc::new(rows),
+                complete: true,
+                at,
+                took: started.elapsed(),
+                external,
+            });
+            sent.is_ok().then_some(seq)
+        }
+        Err(e) => {
+            let _ = events.send(match e {
+                e @ crate::store::StoreError::Damaged { .. } => WorkerEvent::Damaged(e.to_string()),
+                e => WorkerEvent::DbError(e.to_string()),
+            });
+            Some(0)
+        }
+    }
+}
+
+/// The submissions with `ids` in full, with their neighbours' facts.
+fn open(store: &Store, ids: &[String]) -> crate::store::Result<Vec<Arc<Opened>>> {
+    let subs = if ids.len() == 1 {
+        store.submission(&ids[0])?.into_iter().collect()
+    } else {
+        store.submissions_by_ids(ids)?
+    };
+    subs.into_iter()
+        .map(|sub| {
+            let facts = store.facts_for(&sub)?;
+            Ok(Arc::new(Opened { sub, facts }))
+        })
+        .collect()
 }
 
 /// Runs one write through the workflow; the event for the UI, and whether mail was queued.
@@ -384,35 +468,73 @@ pub struct SearchResult {
     pub query: String,
     /// Row indices, best match first.
     pub hits: Arc<Vec<usize>>,
+    /// False for the quick first ranking; the final one follows.
+    pub done: bool,
     pub took: Duration,
 }
 
-/// Ranks rows for a query: the work of one search, also used by the benchmark.
-pub fn run_search(req: &SearchRequest) -> SearchResult {
+/// Candidates below this many are ranked in one pass (it is fast enough).
+const ONE_PASS_BELOW: usize = 20_000;
+
+/// Ranks rows for a query: each pass's result in turn to `each` (the quick one first when
+/// there are many candidates), until done or `cancelled`. The work of one search, also
+/// used by the benchmark.
+pub fn run_search(
+    req: &SearchRequest,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    each: &mut dyn FnMut(SearchResult),
+) {
+    use crate::search::{Pass, Query, rank, score_all};
     let started = Instant::now();
-    let mut scored: Vec<(i64, usize)> = match &req.candidates {
-        Some(c) => {
-            crate::search::score_parallel(c.len(), |k| &req.rows[c[k]].search_text, &req.query)
-                .into_iter()
-                .map(|(s, k)| (s, c[k]))
-                .collect()
-        }
-        None => {
-            crate::search::score_parallel(req.rows.len(), |i| &req.rows[i].search_text, &req.query)
-        }
+    let query = Query::new(&req.query);
+    let items: Vec<u32> = match &req.candidates {
+        Some(c) => c.iter().map(|&i| i as u32).collect(),
+        None => (0..req.rows.len() as u32).collect(),
     };
-    scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    SearchResult {
-        generation: req.generation,
-        query: req.query.clone(),
-        hits: Arc::new(scored.into_iter().map(|(_, i)| i).collect()),
-        took: started.elapsed(),
+    let text = |i: u32| req.rows[i as usize].search_text();
+    let mut passes = vec![Pass::Best];
+    if items.len() >= ONE_PASS_BELOW {
+        passes.insert(0, Pass::Quick);
+    }
+    let mut items = items;
+    for pass in passes {
+        let Some(scored) = score_all(&items, text, &query, pass, cancelled) else {
+            return;
+        };
+        let ranked = rank(scored);
+        let done = pass == Pass::Best;
+        each(SearchResult {
+            generation: req.generation,
+            query: req.query.clone(),
+            hits: Arc::new(ranked.iter().map(|&i| i as usize).collect()),
+            done,
+            took: started.elapsed(),
+        });
+        // The second pass scores only what matched the first.
+        items = ranked;
+        items.sort_unstable();
+    }
+}
+
+/// The search thread's mailbox: the newest search's generation is published before it is
+/// sent, and a running search gives up as soon as it is not the newest.
+pub struct SearchHandle {
+    tx: mpsc::Sender<SearchRequest>,
+    latest: Arc<AtomicU64>,
+}
+
+impl SearchHandle {
+    pub fn submit(&self, req: SearchRequest) {
+        self.latest.store(req.generation, Ordering::SeqCst);
+        let _ = self.tx.send(req);
     }
 }
 
 /// Starts the search thread: it always runs the newest request and drops superseded ones.
-pub fn spawn_search(events: UnboundedSender<WorkerEvent>) -> mpsc::Sender<SearchRequest> {
+pub fn spawn_search(events: UnboundedSender<WorkerEvent>) -> SearchHandle {
     let (tx, rx) = mpsc::channel::<SearchRequest>();
+    let latest = Arc::new(AtomicU64::new(0));
+    let newest = latest.clone();
     thread::Builder::new()
         .name("oin-review-search".into())
         .spawn(move || {
@@ -420,16 +542,19 @@ pub fn spawn_search(events: UnboundedSender<WorkerEvent>) -> mpsc::Sender<Search
                 while let Ok(newer) = rx.try_recv() {
                     req = newer;
                 }
-                if events
-                    .send(WorkerEvent::SearchDone(run_search(&req)))
-                    .is_err()
-                {
+                let generation = req.generation;
+                let cancelled = || newest.load(Ordering::SeqCst) != generation;
+                let mut gone = false;
+                run_search(&req, &cancelled, &mut |result| {
+                    gone |= events.send(WorkerEvent::SearchDone(result)).is_err();
+                });
+                if gone {
                     return;
                 }
             }
         })
         .ok();
-    tx
+    SearchHandle { tx, latest }
 }
 
 /// Starts the mail thread: a tokio runtime delivering due emails from the outbox through

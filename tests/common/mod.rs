@@ -135,10 +135,11 @@ pub fn passing_json(id: &str, submitted_at: &str) -> serde_json::Value {
     })
 }
 
-/// A console app on the sample submissions, assessed at `now`, without a database.
+/// A console app on the sample submissions, assessed at `now`, without a database: every
+/// line loaded, every submission read in full (as the database thread would as the analyst
+/// goes through them).
 pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::App {
     use oin_review::tui::app::{App, Msg};
-    use oin_review::tui::worker::{WorkerEvent, build_rows};
     let now: jiff::Timestamp = now.parse().unwrap();
     let policy = std::sync::Arc::new(
         oin_review::config::policy_from_text(
@@ -148,7 +149,6 @@ pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::A
         .unwrap(),
     );
     let subs = oin_review::exchange::parse_submissions("samples.json", SAMPLES.as_bytes()).unwrap();
-    let rows = build_rows(subs, &policy, now);
     let mut app = App::new(
         oin_review::tui::keymap::Keymap::defaults(),
         policy,
@@ -157,13 +157,43 @@ pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::A
         now,
     );
     app.update(Msg::Resize(width, height));
+    feed_subs(&mut app, subs);
+    app
+}
+
+/// Loads `subs` into `app` as the database thread would: their lines (all of them), and
+/// each read in full (facts from the whole set, as the store computes them).
+pub fn feed_subs(app: &mut oin_review::tui::app::App, subs: Vec<oin_review::domain::Submission>) {
+    use oin_review::tui::app::Msg;
+    use oin_review::tui::worker::{Opened, WorkerEvent};
+    let policy = app.policy().clone();
+    let mut lines: Vec<_> = subs
+        .iter()
+        .map(|s| oin_review::store::line_as_of(s, &policy, app.now()))
+        .collect();
+    lines.sort_by(|a, b| a.id().cmp(b.id()));
+    let refs: Vec<&oin_review::domain::Submission> = subs.iter().collect();
+    let facts = oin_review::domain::lint::queue_facts(&refs);
+    let opened = subs
+        .into_iter()
+        .zip(facts)
+        .map(|(sub, facts)| std::sync::Arc::new(Opened { sub, facts }))
+        .collect();
+    let now = app.now();
     app.update(Msg::Worker(WorkerEvent::Loaded {
-        rows: std::sync::Arc::new(rows),
+        rows: std::sync::Arc::new(lines),
+        complete: true,
         at: now,
         took: std::time::Duration::ZERO,
         external: false,
     }));
-    app
+    app.update(Msg::Worker(WorkerEvent::Opened(opened)));
+}
+
+/// The submissions another app has read in full, loaded into `app` (another analyst's
+/// console on the same queue).
+pub fn feed(app: &mut oin_review::tui::app::App, from: Vec<oin_review::domain::Submission>) {
+    feed_subs(app, from);
 }
 
 /// The queue after a fault: `integrity_check`'s answer and the count per state; asserts that

@@ -115,7 +115,10 @@ impl App {
                 Level::Warn,
                 "no normal move applies to these submissions (corrections: oin-review move --force --reason)",
             ),
-            Command::Move => self.open(MovePicker::default()),
+            Command::Move => {
+                self.open(MovePicker::default());
+                return self.read_targets();
+            }
             Command::Claim => {
                 let items = self.queue.items();
                 if !items.is_empty() {
@@ -154,7 +157,7 @@ impl App {
             Command::TabBreaching => self.queue.set_tab(Tab::Breached),
             Command::TabAll => self.queue.set_tab(Tab::All),
             Command::CopyId => {
-                if let Some(id) = self.selected_row().map(|r| r.sub.id.clone()) {
+                if let Some(id) = self.selected_row().map(|r| r.id().to_string()) {
                     return vec![Action::CopyToClipboard(id)];
                 }
             }
@@ -182,8 +185,8 @@ impl App {
 
     fn reveal_password(&mut self) {
         let has = self
-            .selected_row()
-            .and_then(|r| r.sub.test_account.as_ref())
+            .selected_opened()
+            .and_then(|o| o.sub.test_account.as_ref())
             .is_some_and(|a| a.password.is_some());
         if has {
             self.reveal_until = Some(self.now + jiff::SignedDuration::from_secs(REVEAL_SECONDS));
@@ -200,10 +203,14 @@ impl App {
 
     /// `$EDITOR` on the selected submission's issue list.
     pub(crate) fn edit_issue_list(&mut self) -> Vec<Action> {
-        let Some(row) = self.selected_row() else {
+        let Some(opened) = self.selected_opened() else {
+            if let Some(id) = self.selected_row().map(|r| r.id().to_string()) {
+                self.say(Level::Warn, format!("{id} is still being read; try again"));
+            }
             return Vec::new();
         };
-        let list = crate::workflow::IssueListEdit::of(&row.sub, row.issues(&self.policy));
+        let issues = opened.review(&self.policy, self.now).issues;
+        let list = crate::workflow::IssueListEdit::of(&opened.sub, issues);
         vec![Action::OpenEditor(list)]
     }
 

@@ -34,22 +34,49 @@ impl App {
     pub(super) fn on_worker(&mut self, ev: WorkerEvent) -> Vec<Action> {
         match ev {
             WorkerEvent::Loaded {
-                rows, at, external, ..
+                rows,
+                complete,
+                at,
+                external,
+                ..
             } => {
-                if !self.pinned {
-                    self.now = self.now.max(at);
+                self.catch_up(at);
+                if complete {
+                    self.loading = None;
+                    // Everything is read again: what was read in full may be stale.
+                    let ids: Vec<String> = self.opened.keys().cloned().collect();
+                    self.forget_opened(&ids);
+                } else if !self.queue.complete() {
+                    self.loading = Some((rows.len(), rows.len()));
                 }
-                self.queue.load(rows);
+                self.queue.load(rows, complete);
                 self.clamp_detail();
-                // The mail task writes through its own connection: its commits look
-                // external, but they are ours.
-                let ours = self
-                    .mail_activity
-                    .is_some_and(|t| self.now.duration_since(t).as_secs() < 5);
-                if external && !ours {
-                    self.note_colleague_change();
+                if external {
+                    self.colleague_changed();
                 }
                 return self.search_again();
+            }
+            WorkerEvent::Loading { done, total } => self.loading = Some((done, total)),
+            WorkerEvent::Changed {
+                lines,
+                at,
+                external,
+            } => {
+                self.catch_up(at);
+                if lines.is_empty() {
+                    return Vec::new();
+                }
+                let ids = self.queue.apply_changes(lines);
+                self.forget_opened(&ids);
+                self.clamp_detail();
+                if external {
+                    self.colleague_changed();
+                }
+                return self.search_again();
+            }
+            WorkerEvent::Opened(opened) => {
+                self.keep_opened(opened);
+                self.clamp_detail();
             }
             WorkerEvent::SearchDone(result) => {
                 if self.queue.search_done(result) {
@@ -252,6 +279,25 @@ impl App {
             },
         }
         Vec::new()
+    }
+
+    /// The console's clock must not lag the data it shows.
+    fn catch_up(&mut self, at: jiff::Timestamp) {
+        if !self.pinned && at > self.now {
+            self.now = at;
+            self.queue.set_now(at);
+        }
+    }
+
+    /// Says a colleague changed the queue, unless the commit was our own mail task's (it
+    /// writes through its own connection: its commits look external, but they are ours).
+    fn colleague_changed(&mut self) {
+        let ours = self
+            .mail_activity
+            .is_some_and(|t| self.now.duration_since(t).as_secs() < 5);
+        if !ours {
+            self.note_colleague_change();
+        }
     }
 
     /// A colleague's commit reloaded the queue: said without hiding what the analyst was

@@ -75,7 +75,7 @@ impl Panel for FindingText {
                     );
                     return Step::Stay;
                 }
-                let Some(id) = app.selected_row().map(|r| r.sub.id.clone()) else {
+                let Some(id) = app.selected_row().map(|r| r.id().to_string()) else {
                     return Step::Close;
                 };
                 let edit = match &self.purpose {

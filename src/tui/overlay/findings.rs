@@ -44,7 +44,7 @@ impl Panel for Findings {
                         FindingText::new(Purpose::Reason { rule: rule.clone() }).into(),
                     );
                 }
-                let Some(row) = app.selected_row() else {
+                let Some(row) = app.selected_opened() else {
                     return Step::Stay;
                 };
                 let id = row.sub.id.clone();
@@ -69,7 +69,7 @@ impl Panel for Findings {
         let issues = app.selected_issues();
         let id = app
             .selected_row()
-            .map(|r| safe_line(&r.sub.id))
+            .map(|r| safe_line(r.id()))
             .unwrap_or_default();
         let rect = centered(frame.area(), 100, (issues.len() as u16 * 2 + 5).max(7));
         let included = issues.iter().filter(|i| i.included).count();

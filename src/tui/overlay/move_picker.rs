@@ -72,8 +72,17 @@ impl Panel for MovePicker {
                     theme.error,
                 ));
             }
-            if let Some(kind) = c.email {
+            if c.unchecked > 0 {
                 if !c.stopped.is_empty() {
+                    note.push(Span::styled(" · ", theme.dim));
+                }
+                note.push(Span::styled(
+                    format!("gate: {} not read yet, checked at the move", c.unchecked),
+                    theme.dim,
+                ));
+            }
+            if let Some(kind) = c.email {
+                if !c.stopped.is_empty() || c.unchecked > 0 {
                     note.push(Span::styled(" · ", theme.dim));
                 }
                 note.push(Span::styled(

@@ -18,8 +18,9 @@ pub struct Palette {
 
 /// The palette's entries for `query`: (command, "keys  description"), best first.
 pub fn matches(app: &App, query: &str) -> Vec<(Command, String)> {
-    let matcher = crate::search::Matcher::default();
-    let mut scored: Vec<(i64, usize, Command, String)> = app
+    let mut matcher = crate::search::Matcher::default();
+    let q = crate::search::Query::new(query);
+    let mut scored: Vec<(u32, usize, Command, String)> = app
         .keymap()
         .palette_entries()
         .into_iter()
@@ -29,7 +30,7 @@ pub fn matches(app: &App, query: &str) -> Vec<(Command, String)> {
             let score = if query.is_empty() {
                 Some(0)
             } else {
-                matcher.score(&text, query)
+                matcher.score(&text, &q, crate::search::Pass::Best)
             };
             score.map(|s| {
                 let keys = b

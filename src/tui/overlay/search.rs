@@ -75,12 +75,18 @@ impl Panel for Search {
             width: area.width,
             height: 1,
         };
-        let stats = app
-            .queue()
-            .last_search_ms()
-            .filter(|_| !app.queue().query().is_empty())
-            .map(|ms| format!("   {} match(es), {ms:.1} ms", app.queue().len()))
-            .unwrap_or_default();
+        let q = app.queue();
+        let stats = if q.query().is_empty() {
+            String::new()
+        } else if q.searching() && q.has_ranking() {
+            format!("   {} so far, searching…", q.len())
+        } else if q.searching() {
+            "   searching…".to_string()
+        } else {
+            q.last_search_ms()
+                .map(|ms| format!("   {} match(es), {ms:.1} ms", q.len()))
+                .unwrap_or_default()
+        };
         let room = (area.width as usize).saturating_sub(1 + stats.chars().count());
         let mut spans = vec![Span::styled("/", theme.accent)];
         spans.extend(self.input.spans(theme, room));

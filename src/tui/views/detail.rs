@@ -2,10 +2,11 @@
 //! SLA, test evidence, findings, history, emails, then the form's fields), wrapped to the
 //! pane with continuation lines indented under their text, scrolling to the last line.
 
+use crate::domain::projection::business_clock;
 use crate::domain::sla::compact;
 use crate::domain::{
-    Assessment, ClockStatus, Freshness, IssueKey, OutboxStatus, QueueFacts, Severity, Submission,
-    assess,
+    Assessment, ClockStatus, Freshness, IssueKey, OutboxStatus, QueueFacts, QueueLine, Severity,
+    Submission, assess,
 };
 use crate::text::safe_line;
 use crate::tui::app::{App, Focus};
@@ -93,12 +94,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool)
 /// The selected submission's detail at `width` columns, if one is selected.
 pub fn build(app: &App, width: usize, theme: &Theme) -> Option<Detail> {
     let row = app.selected_row()?;
-    let a = assess(&row.sub, app.policy(), app.now());
+    let all = match app.opened(row.id()) {
+        Some(o) => {
+            let a = assess(&o.sub, app.policy(), app.now());
+            items(&o.sub, &a, &o.facts, app, theme)
+        }
+        None => reading(row, app, theme),
+    };
     let mut d = Detail {
         lines: Vec::new(),
         sections: Vec::new(),
     };
-    for item in items(&row.sub, &a, &row.facts, app, theme) {
+    for item in all {
         match item {
             Item::Section(name) => {
                 // The heading above the first section belongs to it.
@@ -171,6 +178,24 @@ fn wrap_spans(spans: &[Span<'static>], width: usize, hang: usize) -> Vec<Line<'s
         first = false;
     }
     out
+}
+
+/// What the line says while the submission is read in full (a frame or two).
+fn reading(line: &QueueLine, app: &App, theme: &Theme) -> Vec<Item> {
+    let b = business_clock(&app.policy().sla, app.now());
+    let day = app.policy().sla.calendar.day_length();
+    vec![
+        Item::Section("State and SLA"),
+        field("submission", safe_line(line.id()), theme),
+        field("app", safe_line(line.app_name()), theme),
+        field("state", line.state.manager_name(), theme),
+        field(
+            "SLA",
+            crate::present::sla_cell(line.state, line.clock_at(b), day),
+            theme,
+        ),
+        text(2, "reading the submission…", theme.dim),
+    ]
 }
 
 enum Item {

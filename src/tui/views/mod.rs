@@ -128,10 +128,19 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     } else {
         theme.header
     };
-    let long = format!(
-        "Draft {draft} · OIN to review {oin} · ISV to review {isv} · Published {published}"
-    );
-    let short = format!("draft {draft} · OIN {oin} · ISV {isv} · pub {published}");
+    let (long, short) = match app.loading() {
+        // The first page is on screen; the counts come with the rest.
+        Some((done, total)) => (
+            format!("reading the queue: {done} of {total}…"),
+            format!("reading {done}/{total}…"),
+        ),
+        None => (
+            format!(
+                "Draft {draft} · OIN to review {oin} · ISV to review {isv} · Published {published}"
+            ),
+            format!("draft {draft} · OIN {oin} · ISV {isv} · pub {published}"),
+        ),
+    };
     let file = std::path::Path::new(app.db_label())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

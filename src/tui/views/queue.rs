@@ -1,8 +1,9 @@
 //! The queue table: only the visible rows are built; search matches are highlighted.
 
-use crate::domain::{ClockStatus, Freshness, assess};
+use crate::domain::projection::business_clock;
+use crate::domain::{ClockStatus, Freshness};
 use crate::present::{sla_cell, tests_cell};
-use crate::search::Matcher;
+use crate::search::{Matcher, Query};
 use crate::text::placeholder;
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Theme;
@@ -198,13 +199,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(Span::styled(format!("  {why}"), theme.dim)));
     }
     let height = inner.height.saturating_sub(1) as usize;
-    let matcher = Matcher::default();
+    let mut matcher = Matcher::default();
     let day = app.policy().sla.calendar.day_length();
-    let query = q.query();
-    for (pos, row) in q.visible(q.offset(), height) {
-        let s = &row.sub;
-        // Clocks move on between loads: assess the visible rows at the current instant.
-        let a = assess(s, app.policy(), app.now());
+    let query = Query::new(q.query());
+    // Clocks move on between loads: the visible rows' statuses at the current instant.
+    let b = business_clock(&app.policy().sla, app.now());
+    for (pos, s) in q.visible(q.offset(), height) {
+        let clock = s.clock_at(b);
+        let tests = s.tests_at(app.now(), &app.policy().freshness);
         let selected = pos == q.selected();
         let base = if selected {
             theme.selection
@@ -213,24 +215,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         // Highlight where the query matches each shown field by itself; otherwise where it
         // matched the combined text ("id app isv submitter org"), mapped onto the fields.
-        let id_len = s.id.chars().count();
-        let app_len = s.app_name.chars().count();
+        let offsets = s.char_offsets();
         let fields = [
-            (&s.id, 0),
-            (&s.app_name, id_len + 1),
-            (&s.isv, id_len + app_len + 2),
+            (s.id(), offsets[0]),
+            (s.app_name(), offsets[1]),
+            (s.isv(), offsets[2]),
         ];
         let mut field_hits: [Vec<usize>; 3] = Default::default();
         if !query.is_empty() {
             for (k, (text, _)) in fields.iter().enumerate() {
-                if let Some((_, p)) = matcher.score_with_positions(text, query) {
+                if let Some(p) = matcher.positions(text, &query) {
                     field_hits[k] = p;
                 }
             }
             if field_hits.iter().all(Vec::is_empty) {
                 let combined = matcher
-                    .score_with_positions(&row.search_text, query)
-                    .map(|(_, p)| p)
+                    .positions(s.search_text(), &query)
                     .unwrap_or_default();
                 for (k, (text, start)) in fields.iter().enumerate() {
                     let len = text.chars().count();
@@ -242,16 +242,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
             }
         }
-        let marked = q.is_marked(&s.id);
+        let marked = q.is_marked(s.id());
         let mut spans: Vec<Span<'static>> = vec![
             Span::styled(if selected { "▶" } else { " " }, base),
             Span::styled(if marked { "●" } else { " " }, base.patch(theme.mark)),
         ];
         for (c, w) in &cols {
             let (text, style, cell_hits): (String, Style, Vec<usize>) = match c {
-                Col::Id => (s.id.clone(), base, field_hits[0].clone()),
-                Col::App => (s.app_name.clone(), base, field_hits[1].clone()),
-                Col::Isv => (s.isv.clone(), base, field_hits[2].clone()),
+                Col::Id => (s.id().to_string(), base, field_hits[0].clone()),
+                Col::App => (s.app_name().to_string(), base, field_hits[1].clone()),
+                Col::Isv => (s.isv().to_string(), base, field_hits[2].clone()),
                 Col::Protocols => (
                     s.protocols
                         .iter()
@@ -273,12 +273,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Vec::new(),
                 ),
                 Col::Assignee => (
-                    s.assignee.clone().unwrap_or_else(|| "-".into()),
+                    s.assignee.as_deref().unwrap_or("-").to_string(),
                     base,
                     Vec::new(),
                 ),
                 Col::Sla => {
-                    let status = a.current_clock().map(|c| (c.status, c.warn_again));
+                    let status = clock.map(|c| (c.status, c.warn_again));
                     let st = match status {
                         Some((ClockStatus::Breached, _)) => theme.breached,
                         Some((ClockStatus::AtRisk, true)) => theme.warn_again,
@@ -287,14 +287,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         Some((ClockStatus::Paused, _)) => theme.paused,
                         _ => theme.stopped,
                     };
-                    (
-                        sla_cell(s.state, crate::present::clock_now(&a), day),
-                        base.patch(st),
-                        Vec::new(),
-                    )
+                    (sla_cell(s.state, clock, day), base.patch(st), Vec::new())
                 }
                 Col::Tests => {
-                    let st = match a.tests.overall {
+                    let st = match tests.overall {
                         Some(Freshness::Fresh) => theme.fresh,
                         Some(Freshness::Expiring) => theme.expiring,
                         Some(Freshness::Expired) => theme.stale,
@@ -302,13 +298,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         Some(Freshness::Missing) => theme.missing,
                         None => theme.dim,
                     };
-                    (
-                        tests_cell(&crate::domain::TestsNow::from(&a.tests)),
-                        base.patch(st),
-                        Vec::new(),
-                    )
+                    (tests_cell(&tests), base.patch(st), Vec::new())
                 }
-                Col::Age => (age(s.in_state_since(), app.now()), base, Vec::new()),
+                Col::Age => (age(s.in_state_since, app.now()), base, Vec::new()),
             };
             push_cell(&mut spans, &text, *w, style, theme.matched, &cell_hits);
             spans.push(Span::styled(" ", base));
