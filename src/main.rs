@@ -1,4 +1,9 @@
 use clap::Parser;
+
+/// Loading a queue allocates a few small strings per field: mimalloc does that in about
+/// half the time of glibc's allocator (README, "Performance").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use oin_review::cli::{Cli, run};
 use std::process::ExitCode;
 

@@ -18,6 +18,8 @@ use nucleo_matcher::{Config, Utf32Str, Utf32String};
 pub struct Query {
     words: Vec<Utf32String>,
     case_sensitive: bool,
+    /// The words as byte finders when they are all ASCII (the quick pass's fast path).
+    ascii: Option<Vec<memchr::memmem::Finder<'static>>>,
 }
 
 impl Query {
@@ -40,9 +42,22 @@ impl Query {
                 Utf32String::from(w.as_str())
             })
             .collect();
+        let ascii = text.is_ascii().then(|| {
+            text.split_whitespace()
+                .map(|w| {
+                    let w = if case_sensitive {
+                        w.to_string()
+                    } else {
+                        w.to_ascii_lowercase()
+                    };
+                    memchr::memmem::Finder::new(w.as_bytes()).into_owned()
+                })
+                .collect()
+        });
         Query {
             words,
             case_sensitive,
+            ascii,
         }
     }
 
@@ -54,7 +69,9 @@ impl Query {
 /// How hard to look for the best alignment of each word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
-    /// The first alignment found: the same matches, a score close to the best.
+    /// The same matches, ranked roughly: a word found whole ranks by where it starts (at a
+    /// word boundary first), one found only letter by letter after it. For the first
+    /// frame after a key; the best pass gives the order that stays.
     Quick,
     /// The best alignment (fzf's v2 algorithm).
     Best,
@@ -65,6 +82,7 @@ pub struct Matcher {
     inner: nucleo_matcher::Matcher,
     sensitive: nucleo_matcher::Matcher,
     buf: Vec<char>,
+    bytes: Vec<u8>,
 }
 
 impl Default for Matcher {
@@ -75,6 +93,7 @@ impl Default for Matcher {
             inner: nucleo_matcher::Matcher::new(Config::DEFAULT),
             sensitive: nucleo_matcher::Matcher::new(sensitive),
             buf: Vec::new(),
+            bytes: Vec::new(),
         }
     }
 }
@@ -82,6 +101,17 @@ impl Default for Matcher {
 impl Matcher {
     /// The score of `text` for `query`, or None if some word does not match.
     pub fn score(&mut self, text: &str, query: &Query, pass: Pass) -> Option<u32> {
+        if let (Pass::Quick, Some(words), true) = (pass, &query.ascii, text.is_ascii()) {
+            let folded = if query.case_sensitive {
+                text.as_bytes()
+            } else {
+                self.bytes.clear();
+                self.bytes
+                    .extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+                &self.bytes
+            };
+            return quick_ascii(folded, words);
+        }
         let m = if query.case_sensitive {
             &mut self.sensitive
         } else {
@@ -120,28 +150,99 @@ impl Matcher {
     }
 }
 
+/// The quick pass on ASCII (`hay` already case-folded when the query is): every word a
+/// subsequence (as nucleo decides on ASCII), scored by where a whole occurrence starts.
+fn quick_ascii(hay: &[u8], words: &[memchr::memmem::Finder<'static>]) -> Option<u32> {
+    let mut total = 0u32;
+    for w in words {
+        total += match w.find(hay) {
+            Some(p) => {
+                let boundary = p == 0 || !hay[p - 1].is_ascii_alphanumeric();
+                2000u32.saturating_sub(2 * p as u32) + if boundary { 500 } else { 0 }
+            }
+            None => {
+                let mut pos = 0;
+                for &c in w.needle() {
+                    pos += memchr::memchr(c, hay.get(pos..)?)? + 1;
+                }
+                100
+            }
+        };
+    }
+    Some(total)
+}
+
+/// The searched text of every item in one buffer, in item order: scanning it reads memory
+/// in sequence (one allocation per item would cost a cache miss each).
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    text: String,
+    /// `text` with ASCII letters in lower case (same length): what the quick pass scans.
+    folded: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl SearchIndex {
+    pub fn new<'a>(texts: impl IntoIterator<Item = &'a str>) -> SearchIndex {
+        let mut index = SearchIndex::default();
+        for t in texts {
+            index.text.push_str(t);
+            index.ends.push(index.text.len() as u32);
+        }
+        index.folded = index.text.as_bytes().to_ascii_lowercase();
+        index
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        start..self.ends.get(i).map_or(start, |e| *e as usize)
+    }
+
+    /// The score of item `i` (the quick pass reads the folded copy).
+    pub fn score(&self, m: &mut Matcher, i: usize, query: &Query, pass: Pass) -> Option<u32> {
+        let text = self.get(i);
+        match (&query.ascii, pass, query.case_sensitive) {
+            (Some(words), Pass::Quick, false) if text.is_ascii() => {
+                quick_ascii(&self.folded[self.range(i)], words)
+            }
+            _ => m.score(text, query, pass),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The text of item `i`.
+    pub fn get(&self, i: usize) -> &str {
+        self.text.get(self.range(i)).unwrap_or_default()
+    }
+}
+
 /// Items scored at a time between looks at whether the search was superseded.
 const CHUNK: usize = 4096;
 
 /// (score, item) of every item among `items` whose text matches, scored on every core (at
 /// most 8); None when `cancelled` said so between chunks. The order is not defined.
-pub fn score_all<'a, F>(
+pub fn score_all(
     items: &[u32],
-    text: F,
+    index: &SearchIndex,
     query: &Query,
     pass: Pass,
     cancelled: &(dyn Fn() -> bool + Sync),
-) -> Option<Vec<(u32, u32)>>
-where
-    F: Fn(u32) -> &'a str + Sync,
-{
+) -> Option<Vec<(u32, u32)>> {
     let threads = std::thread::available_parallelism()
         .map(|p| p.get())
         .unwrap_or(1)
         .min(8);
     let score_slice = |slice: &[u32]| -> Option<Vec<(u32, u32)>> {
         let mut m = Matcher::default();
-        let mut out = Vec::new();
+        // Sized once: growing a large vector copies it.
+        let mut out = Vec::with_capacity(slice.len());
         for chunk in slice.chunks(CHUNK) {
             if cancelled() {
                 return None;
@@ -149,7 +250,7 @@ where
             out.extend(
                 chunk
                     .iter()
-                    .filter_map(|&i| m.score(text(i), query, pass).map(|s| (s, i))),
+                    .filter_map(|&i| index.score(&mut m, i as usize, query, pass).map(|s| (s, i))),
             );
         }
         Some(out)
@@ -163,7 +264,7 @@ where
             .chunks(per)
             .map(|slice| scope.spawn(move || score_slice(slice)))
             .collect();
-        let mut out = Vec::with_capacity(items.len() / 2);
+        let mut out = Vec::with_capacity(items.len());
         let mut done = true;
         for h in handles {
             // A scoring thread cannot panic on valid UTF-8; treat one that did as no hits.
@@ -177,8 +278,21 @@ where
 }
 
 /// Best first; ties keep the items' order.
-pub fn rank(mut scored: Vec<(u32, u32)>) -> Vec<u32> {
-    scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+pub fn rank(scored: Vec<(u32, u32)>) -> Vec<u32> {
+    rank_top(scored, usize::MAX)
+}
+
+/// The best `top` first, in order (ties keep the items' order); the rest after them, in no
+/// particular order: the quick pass's ranking, where only the first screens matter until
+/// the final one comes.
+pub fn rank_top(mut scored: Vec<(u32, u32)>, top: usize) -> Vec<u32> {
+    let order = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if top < scored.len() {
+        scored.select_nth_unstable_by(top, order);
+        scored[..top].sort_unstable_by(order);
+    } else {
+        scored.sort_unstable_by(order);
+    }
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
@@ -213,7 +327,9 @@ mod tests {
             "DEMO-004202 Krusty Expense Krusty Inc. jane@krusty.example dev-9691241.okta.com",
         ];
         let mut m = Matcher::default();
-        for q in ["wp", "pay roll", "dev-12", "zqxj", "0042", "Wayne"] {
+        for q in [
+            "wp", "pay roll", "dev-12", "zqxj", "0042", "Wayne", "WAYNE", "krusty 9", "a", "",
+        ] {
             let q = Query::new(q);
             for t in texts {
                 assert_eq!(
@@ -224,16 +340,44 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The quick pass, on the index's folded copy, matches what nucleo matches.
+        #[test]
+        fn the_index_quick_pass_matches_what_nucleo_matches(
+            hay in "[a-zA-Z0-9 .@-]{0,40}",
+            q in "[a-zA-Z0-9 -]{0,6}",
+        ) {
+            let mut m = Matcher::default();
+            let q = Query::new(&q);
+            let index = SearchIndex::new(["x", hay.as_str()]);
+            proptest::prop_assert_eq!(
+                index.score(&mut m, 1, &q, Pass::Quick).is_some(),
+                m.score(&hay, &q, Pass::Best).is_some()
+            );
+        }
+
+        /// The quick pass decides what matches exactly as nucleo does (on ASCII).
+        #[test]
+        fn the_quick_pass_matches_what_nucleo_matches(
+            hay in "[a-zA-Z0-9 .@-]{0,40}",
+            q in "[a-zA-Z0-9 -]{0,6}",
+        ) {
+            let mut m = Matcher::default();
+            let q = Query::new(&q);
+            proptest::prop_assert_eq!(
+                m.score(&hay, &q, Pass::Quick).is_some(),
+                m.score(&hay, &q, Pass::Best).is_some()
+            );
+        }
+    }
+
     #[test]
     fn a_cancelled_search_stops() {
         let items: Vec<u32> = (0..100_000).collect();
-        let got = score_all(&items, |_| "acme", &Query::new("acme"), Pass::Best, &|| {
-            true
-        });
-        assert!(got.is_none());
-        let got = score_all(&items, |_| "acme", &Query::new("acme"), Pass::Best, &|| {
-            false
-        });
+        let index = SearchIndex::new(items.iter().map(|_| "acme"));
+        let q = Query::new("acme");
+        assert!(score_all(&items, &index, &q, Pass::Best, &|| true).is_none());
+        let got = score_all(&items, &index, &q, Pass::Quick, &|| false);
         assert_eq!(got.map(|v| v.len()), Some(100_000));
     }
 }

@@ -24,13 +24,24 @@ pub fn placeholder(c: char) -> Option<char> {
     }
 }
 
+/// Printable ASCII only: nothing to replace, one column per byte.
+fn plain(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
 /// One line of display text: every control, escape and bidi override made visible.
 pub fn safe_line(s: &str) -> String {
+    if plain(s) {
+        return s.to_string();
+    }
     s.chars().map(|c| placeholder(c).unwrap_or(c)).collect()
 }
 
 /// `safe_line`, cut to at most `width` terminal columns with an ellipsis when cut.
 pub fn fit(s: &str, width: usize) -> String {
+    if plain(s) && s.len() <= width {
+        return s.to_string();
+    }
     let safe = safe_line(s);
     if safe.width() <= width {
         return safe;
@@ -53,6 +64,12 @@ pub fn fit(s: &str, width: usize) -> String {
 
 /// `fit`, then padded with spaces to exactly `width` columns.
 pub fn pad(s: &str, width: usize) -> String {
+    if plain(s) && s.len() <= width {
+        let mut out = String::with_capacity(width);
+        out.push_str(s);
+        out.extend(std::iter::repeat_n(' ', width - s.len()));
+        return out;
+    }
     let mut out = fit(s, width);
     let w = out.width();
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));

@@ -195,8 +195,8 @@ fn the_first_page_comes_in_sla_order_from_the_index() {
     let plan: String = rusqlite::Connection::open(sb.db())
         .unwrap()
         .prepare(
-            "EXPLAIN QUERY PLAN SELECT id FROM queue WHERE holder = 'oin'
-             ORDER BY urgency, urgency_key, id LIMIT 40",
+            "EXPLAIN QUERY PLAN SELECT app_name FROM submissions
+             WHERE holder = 'oin' ORDER BY urgency, urgency_key, id LIMIT 40",
         )
         .unwrap()
         .query_map([], |r| r.get::<_, String>(3))

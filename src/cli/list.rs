@@ -108,8 +108,8 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn at(line: QueueLine, policy: &Policy, now: Timestamp) -> Row {
-        let b = business_clock(&policy.sla, now);
+    /// `b` is the business-time axis at `now` (`business_clock`), computed once.
+    pub fn at(line: QueueLine, b: i64, policy: &Policy, now: Timestamp) -> Row {
         Row {
             clock: line.clock_at(b),
             tests: line.tests_at(now, &policy.freshness),
@@ -121,35 +121,32 @@ impl Row {
 /// The rows `args` select, in output order: read from the queue's lines (no history), the
 /// filters and sort applied, then the query's ranking when there is one.
 pub fn select(lines: Vec<QueueLine>, args: &Args, policy: &Policy, now: Timestamp) -> Vec<Row> {
-    let mut rows: Vec<Row> = lines
-        .into_iter()
-        .filter(|l| args.states.is_empty() || args.states.contains(&l.state))
-        .map(|l| Row::at(l, policy, now))
-        .filter(|r| {
-            args.sla.is_empty()
-                || r.clock
-                    .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status))
-        })
-        .filter(|r| {
-            args.tests.is_empty()
-                || r.tests
-                    .overall
-                    .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o))
-        })
-        .collect();
+    let b = business_clock(&policy.sla, now);
+    let mut rows: Vec<Row> = Vec::with_capacity(lines.len());
+    rows.extend(
+        lines
+            .into_iter()
+            .filter(|l| args.states.is_empty() || args.states.contains(&l.state))
+            .map(|l| Row::at(l, b, policy, now))
+            .filter(|r| {
+                args.sla.is_empty()
+                    || r.clock
+                        .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status))
+            })
+            .filter(|r| {
+                args.tests.is_empty()
+                    || r.tests
+                        .overall
+                        .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o))
+            }),
+    );
     sort_rows(&mut rows, args.sort);
     if let Some(q) = args.query.as_deref().filter(|q| !q.trim().is_empty()) {
-        use crate::search::{Pass, Query, rank, score_all};
+        use crate::search::{Pass, Query, SearchIndex, rank, score_all};
         let query = Query::new(q);
         let items: Vec<u32> = (0..rows.len() as u32).collect();
-        let scored = score_all(
-            &items,
-            |i| rows[i as usize].line.search_text(),
-            &query,
-            Pass::Best,
-            &|| false,
-        )
-        .unwrap_or_default();
+        let index = SearchIndex::new(rows.iter().map(|r| r.line.search_text()));
+        let scored = score_all(&items, &index, &query, Pass::Best, &|| false).unwrap_or_default();
         let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
         rows = rank(scored)
             .into_iter()
@@ -161,28 +158,59 @@ pub fn select(lines: Vec<QueueLine>, args: &Args, policy: &Policy, now: Timestam
 
 /// Every line, most urgent first.
 pub fn by_urgency(lines: Vec<QueueLine>, policy: &Policy, now: Timestamp) -> Vec<Row> {
-    let mut rows: Vec<Row> = lines.into_iter().map(|l| Row::at(l, policy, now)).collect();
+    let b = business_clock(&policy.sla, now);
+    let mut rows: Vec<Row> = lines
+        .into_iter()
+        .map(|l| Row::at(l, b, policy, now))
+        .collect();
     sort_rows(&mut rows, SortKey::Sla);
     rows
 }
 
+/// Sorts by `key`, then id: an order of indices is sorted (rows are large to move).
 fn sort_rows(rows: &mut [Row], key: SortKey) {
-    let id = |r: &Row| r.line.id().to_string();
-    match key {
-        SortKey::Sla => rows.sort_unstable_by(|a, b| {
-            a.line
-                .urgency()
-                .cmp(&b.line.urgency())
-                .then_with(|| a.line.id().cmp(b.line.id()))
-        }),
-        SortKey::Id => rows.sort_unstable_by(|a, b| a.line.id().cmp(b.line.id())),
-        SortKey::Age => rows.sort_by_cached_key(|r| (r.line.in_state_since, id(r))),
-        SortKey::App => rows.sort_by_cached_key(|r| (r.line.app_name().to_lowercase(), id(r))),
-        SortKey::Isv => rows.sort_by_cached_key(|r| (r.line.isv().to_lowercase(), id(r))),
-        SortKey::State => rows.sort_by_cached_key(|r| (r.line.state, id(r))),
-        SortKey::Tests => {
-            rows.sort_by_cached_key(|r| (r.tests.overall.map_or(9, |f| f as u8), id(r)))
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    {
+        let r = |i: &u32| &rows[*i as usize];
+        let id = |i: &u32| r(i).line.id();
+        match key {
+            SortKey::Sla => order.sort_unstable_by(|a, b| {
+                r(a).line
+                    .urgency()
+                    .cmp(&r(b).line.urgency())
+                    .then_with(|| id(a).cmp(id(b)))
+            }),
+            SortKey::Id => order.sort_unstable_by(|a, b| id(a).cmp(id(b))),
+            SortKey::Age => order.sort_unstable_by(|a, b| {
+                (r(a).line.in_state_since, id(a)).cmp(&(r(b).line.in_state_since, id(b)))
+            }),
+            SortKey::App => order
+                .sort_by_cached_key(|i| (r(i).line.app_name().to_lowercase(), id(i).to_string())),
+            SortKey::Isv => {
+                order.sort_by_cached_key(|i| (r(i).line.isv().to_lowercase(), id(i).to_string()))
+            }
+            SortKey::State => order
+                .sort_unstable_by(|a, b| (r(a).line.state, id(a)).cmp(&(r(b).line.state, id(b)))),
+            SortKey::Tests => order.sort_unstable_by(|a, b| {
+                let t = |i: &u32| r(i).tests.overall.map_or(9, |f| f as u8);
+                (t(a), id(a)).cmp(&(t(b), id(b)))
+            }),
         }
+    }
+    permute(rows, order);
+}
+
+/// Puts `rows[order[k]]` at `k`, each row moved once (following the permutation's cycles).
+fn permute<T>(rows: &mut [T], mut order: Vec<u32>) {
+    for start in 0..order.len() {
+        let mut k = start;
+        while order[k] as usize != start {
+            let from = order[k] as usize;
+            rows.swap(k, from);
+            order[k] = k as u32;
+            k = from;
+        }
+        order[k] = k as u32;
     }
 }
 
@@ -208,10 +236,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
 }
 
 /// Full submissions read at a time for JSON.
-const JSON_CHUNK: usize = 2000;
+const JSON_CHUNK: usize = 4000;
 
-/// JSON: the rows' submissions read in full a chunk at a time and written one object per
-/// line as they are assessed, so memory holds one chunk whatever the queue's size.
+/// JSON: the rows' submissions read in full a chunk at a time, on a second connection and
+/// thread while the previous chunk is written, one object per line: memory holds two chunks
+/// whatever the queue's size.
 fn write_json(
     out: &mut impl Write,
     store: &crate::store::Store,
@@ -220,26 +249,77 @@ fn write_json(
     secrets: bool,
 ) -> Result<()> {
     let day = ctx.policy.sla.calendar.day_length();
-    out.write_all(b"[")?;
-    let mut first = true;
-    for chunk in rows.chunks(JSON_CHUNK) {
-        let ids: Vec<String> = chunk.iter().map(|r| r.line.id().to_string()).collect();
-        let mut subs = store.submissions_by_ids(&ids)?;
-        for id in &ids {
-            // Read in id order; written in the rows' order.
-            let Ok(i) = subs.binary_search_by(|s| s.id.as_str().cmp(id)) else {
-                continue;
-            };
-            let sub = &mut subs[i];
-            sub.mark_password_set(secrets);
-            let a = assess(sub, &ctx.policy, ctx.now);
-            out.write_all(if first { b"\n" } else { b",\n" })?;
-            first = false;
-            serde_json::to_writer(&mut *out, &Listed::new(sub, &a, day))?;
+    let policy = &ctx.policy;
+    let now = ctx.now;
+    type Chunk = Vec<(Submission, Assessment)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<crate::store::Result<Chunk>>(1);
+    let path = store.path().to_path_buf();
+    let chunks: Vec<&[Row]> = rows.chunks(JSON_CHUNK).collect();
+    // Two readers take alternate chunks; the chunks are written in order as they come.
+    let readers = 2;
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..readers)
+        .map(|_| std::sync::mpsc::sync_channel::<crate::store::Result<Chunk>>(1))
+        .unzip();
+    drop(tx);
+    drop(rx);
+    std::thread::scope(|scope| -> Result<()> {
+        for (k, tx) in senders.into_iter().enumerate() {
+            let path = path.clone();
+            let mine: Vec<&[Row]> = chunks.iter().skip(k).step_by(readers).copied().collect();
+            scope.spawn(move || {
+                let reader = match crate::store::Store::open(&path, &Default::default()) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                for chunk in mine {
+                    let ids: Vec<String> = chunk.iter().map(|r| r.line.id().to_string()).collect();
+                    let subs = match reader.submissions_by_ids(&ids) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    // Read in id order; written in the rows' order.
+                    let sorted: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
+                    let mut slots: Vec<Option<Submission>> = subs.into_iter().map(Some).collect();
+                    let mut ordered = Vec::with_capacity(ids.len());
+                    for id in &ids {
+                        let found = sorted.binary_search(id).ok().and_then(|i| slots[i].take());
+                        if let Some(mut sub) = found {
+                            sub.mark_password_set(secrets);
+                            let a = assess(&sub, policy, now);
+                            ordered.push((sub, a));
+                        }
+                    }
+                    if tx.send(Ok(ordered)).is_err() {
+                        return; // the writer stopped (a closed pipe)
+                    }
+                }
+            });
         }
-    }
-    out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-    Ok(())
+        let receivers = receivers;
+        let mut next = 0;
+        let rx = std::iter::from_fn(move || {
+            let got = receivers[next % readers].recv().ok();
+            next += 1;
+            got
+        });
+        out.write_all(b"[")?;
+        let mut first = true;
+        for chunk in rx.take(chunks.len()) {
+            for (sub, a) in chunk? {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                first = false;
+                serde_json::to_writer(&mut *out, &Listed::new(&sub, &a, day))?;
+            }
+        }
+        out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+        Ok(())
+    })
 }
 
 /// The `sla` object of JSON output.
@@ -393,4 +473,14 @@ fn write_csv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
         writeln!(out, "{}", line.join(","))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn permute_puts_each_row_where_the_order_says() {
+        let mut rows = vec!['a', 'b', 'c', 'd', 'e'];
+        super::permute(&mut rows, vec![3, 0, 4, 1, 2]);
+        assert_eq!(rows, vec!['d', 'a', 'e', 'b', 'c']);
+    }
 }

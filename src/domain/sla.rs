@@ -511,6 +511,95 @@ impl ClockRuns {
     pub fn current(&self) -> Option<&Run> {
         self.0.iter().rev().find(|r| r.state != RunState::Stopped)
     }
+
+    /// A compact text form, for the queue projection's table: runs separated by `;`, each
+    /// `phase,entered,state,used,ran_out,running_since,closed` with instants in Unix seconds
+    /// (empty when absent).
+    pub fn encode(&self) -> String {
+        let t = |t: Option<Timestamp>| t.map(encode_instant).unwrap_or_default();
+        self.0
+            .iter()
+            .map(|r| {
+                format!(
+                    "{},{},{},{},{},{},{}",
+                    match r.phase {
+                        Phase::InitialReview => 'i',
+                        Phase::QaTesting => 'q',
+                        Phase::FinalReview => 'f',
+                    },
+                    encode_instant(r.entered_at),
+                    match r.state {
+                        RunState::Running => 'r',
+                        RunState::Paused => 'p',
+                        RunState::Stopped => 's',
+                    },
+                    r.used_closed,
+                    t(r.ran_out),
+                    t(r.running_since),
+                    t(r.closed_at),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// Reads what [`ClockRuns::encode`] wrote; None when it is not that.
+    pub fn decode(s: &str) -> Option<ClockRuns> {
+        if s.is_empty() {
+            return Some(ClockRuns::default());
+        }
+        let opt = |f: &str| -> Option<Option<Timestamp>> {
+            if f.is_empty() {
+                Some(None)
+            } else {
+                decode_instant(f).map(Some)
+            }
+        };
+        s.split(';')
+            .map(|run| {
+                let f: Vec<&str> = run.split(',').collect();
+                let [phase, entered, state, used, ran_out, since, closed] = f[..] else {
+                    return None;
+                };
+                Some(Run {
+                    phase: match phase {
+                        "i" => Phase::InitialReview,
+                        "q" => Phase::QaTesting,
+                        "f" => Phase::FinalReview,
+                        _ => return None,
+                    },
+                    entered_at: decode_instant(entered)?,
+                    state: match state {
+                        "r" => RunState::Running,
+                        "p" => RunState::Paused,
+                        "s" => RunState::Stopped,
+                        _ => return None,
+                    },
+                    used_closed: used.parse().ok()?,
+                    ran_out: opt(ran_out)?,
+                    running_since: opt(since)?,
+                    closed_at: opt(closed)?,
+                })
+            })
+            .collect::<Option<Vec<Run>>>()
+            .map(ClockRuns)
+    }
+}
+
+/// Unix seconds, with `.nanoseconds` when there are any.
+fn encode_instant(t: Timestamp) -> String {
+    match t.subsec_nanosecond() {
+        0 => t.as_second().to_string(),
+        n => format!("{}.{:09}", t.as_second(), n),
+    }
+}
+
+fn decode_instant(s: &str) -> Option<Timestamp> {
+    let (secs, nanos) = match s.split_once('.') {
+        Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+        None => (s.parse().ok()?, 0),
+    };
+    Timestamp::new(secs, nanos).ok()
 }
 
 /// Every clock of a submission, oldest first, from its history up to `now` (the rules are

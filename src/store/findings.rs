@@ -160,7 +160,8 @@ impl Store {
                 }));
             }
         }
-        lines.touched(&tx, submission)?;
+        lines.touched(submission);
+        lines.finish(&tx)?;
         tx.commit().ctx("saving findings")?;
         Ok(Ok(()))
     }

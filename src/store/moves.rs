@@ -1,6 +1,6 @@
 //! Batch state moves: one transaction, version-checked, each move written to the audit log.
 
-use super::queue::LineWriter;
+use super::queue::{LineWriter, move_row};
 use super::submissions::insert_event;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::{
@@ -122,6 +122,7 @@ impl Store {
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let (outcomes, apply) = move_in(&tx, req, &lines)?;
         if apply {
+            lines.finish(&tx)?;
             tx.commit().ctx("committing the batch move")?;
         }
         Ok(outcomes)
@@ -145,14 +146,19 @@ pub(super) fn move_in(
     let batch = tx.last_insert_rowid();
     let mut outcomes = Vec::with_capacity(req.items.len());
     for item in req.items {
-        let row: Option<(String, i64, Option<String>)> = tx
-            .prepare_cached("SELECT state, version, assignee FROM submissions WHERE id = ?1")
+        type Row = (String, i64, Option<String>, Option<String>, Option<i64>);
+        let row: Option<Row> = tx
+            .prepare_cached(
+                "SELECT state, version, assignee, runs, valid_from FROM submissions WHERE id = ?1",
+            )
             .and_then(|mut s| {
-                s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
+                s.query_row([&item.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .optional()
             })
             .ctx("reading a submission to move")?;
-        let Some((state, version, assignee)) = row else {
+        let Some((state, version, assignee, runs, valid_from)) = row else {
             outcomes.push(MoveOutcome {
                 id: item.id.clone(),
                 result: Err(MoveRefused::UnknownId),
@@ -203,12 +209,6 @@ pub(super) fn move_in(
                 overrode = blockers.into_iter().map(|b| b.key).collect();
             }
         }
-        tx.prepare_cached(
-            "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2
-             WHERE id = ?3 AND version = ?4",
-        )
-        .and_then(|mut s| s.execute(params![req.to.key(), at, item.id, version]))
-        .ctx("moving a submission")?;
         let change = StateChange {
             from: Some(from),
             to: req.to,
@@ -221,8 +221,10 @@ pub(super) fn move_in(
             restart_clock: req.restart_clock && Phase::of(req.to).is_some(),
             overrode,
         };
+        let carried = lines.carry(&item.id, runs.as_deref(), valid_from, &change)?;
+        move_row(tx, &item.id, req.to, &at, version, carried.as_ref())?;
         insert_event(tx, &item.id, &change, Some(batch))?;
-        lines.moved(tx, &item.id, &change, version + 1)?;
+        lines.moved(tx, &item.id, carried.is_some())?;
         outcomes.push(MoveOutcome {
             id: item.id.clone(),
             result: Ok(Moved {
@@ -358,13 +360,14 @@ impl Store {
                 )
                 .and_then(|mut s| s.execute(params![item.id, before, to, when, analyst]))
                 .ctx("writing the assignment log")?;
-                lines.assigned(&tx, &item.id, to, version + 1)?;
+                lines.assigned(&item.id);
             }
             outcomes.push(AssignOutcome {
                 id: item.id.clone(),
                 result: Ok(before),
             });
         }
+        lines.finish(&tx)?;
         tx.commit().ctx("committing the assignment")?;
         Ok(outcomes)
     }
@@ -492,6 +495,7 @@ impl Store {
             .map(|o| o.id.clone())
             .collect();
         lines.refresh(&tx, &undone)?;
+        lines.finish(&tx)?;
         tx.commit().ctx("committing the undo")?;
         Ok(UndoReport {
             batch: Some(batch),

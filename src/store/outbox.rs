@@ -174,9 +174,10 @@ impl Store {
                     .any(|o| o.id == email.submission_id && o.result.is_ok());
             if moved {
                 ids.push(insert_email(&tx, email, analyst, &at)?);
-                lines.touched(&tx, &email.submission_id)?;
+                lines.touched(&email.submission_id);
             }
         }
+        lines.finish(&tx)?;
         tx.commit().ctx("committing the queued email")?;
         Ok((outcomes, ids))
     }

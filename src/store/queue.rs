@@ -3,8 +3,10 @@
 //! the console and streamed by `list`. The submissions and their audit log stay the source
 //! of truth: the table is rebuilt from them when the policy it was built under changes.
 //!
-//! Each write transaction stamps the lines it touches with a sequence number one above the
-//! table's highest, so a reader that saw sequence N reads only the lines above N again.
+//! A line is kept on the submission's own row (the projection's columns), so that a move
+//! rewrites no page a move did not already rewrite but the urgency index's. Each write
+//! transaction appends the ids it touched to `queue_log` under one sequence number, so a
+//! reader that saw sequence N reads only those lines again.
 
 use super::submissions::{WANTED, load, load_one};
 use super::{Context, Result, Store, StoreError};
@@ -26,10 +28,14 @@ const FINGERPRINT: &str = "queue_policy";
 /// How many submissions a rebuild reads at a time.
 const CHUNK: usize = 2000;
 
+/// The line's columns of a submission row.
 const LINE_COLUMNS: &str = "id, app_name, isv, submitter_email, dev_org, state, path,
-    protocols, update_of, assignee, version, in_state_since, valid_from, clock_phase,
+    protocol_list, update_of, assignee, version, in_state_since, valid_from, clock_phase,
     clock_running, clock_key, clock_risk, clock_warn, clock_paused_warn, clock_due,
-    tests_required, tests_failed, tests_missing, tests_expire, scim_complete, seq";
+    tests_required, tests_failed, tests_missing, tests_expire, scim_complete";
+
+/// Entries kept in `queue_log` (a reader further behind reads everything again).
+const LOG_KEPT: i64 = 10_000;
 
 /// Rebuilding progress: (lines written, submissions in all).
 pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
@@ -57,8 +63,8 @@ fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
 }
 
-/// A line as read: the line and its sequence number.
-fn line_from_row(r: &Row) -> Result<(QueueLine, i64)> {
+/// A line as read.
+fn line_from_row(r: &Row) -> Result<QueueLine> {
     let ctx = "reading the queue";
     let get_s = |i: usize| -> Result<String> { r.get(i).ctx(ctx) };
     let get_o = |i: usize| -> Result<Option<String>> { r.get(i).ctx(ctx) };
@@ -126,38 +132,68 @@ fn line_from_row(r: &Row) -> Result<(QueueLine, i64)> {
         },
         &projection,
     );
-    Ok((line, get_i(25)?.unwrap_or(0)))
+    Ok(line)
 }
 
-/// Writes (or replaces) the line of `sub`.
-fn write_line(tx: &Connection, sub: &Submission, p: &Projection, seq: i64) -> Result<()> {
+/// Writes the projection of `sub` on its row.
+fn write_line(tx: &Connection, sub: &Submission, p: &Projection) -> Result<()> {
     let protocols: Vec<&str> = sub.protocols.iter().map(|p| p.key()).collect();
-    let c = p.clock.as_ref();
-    let (group, key) = p.clock.map_or((2, 0), |c| c.urgency());
-    let runs = serde_json::to_string(&p.runs).map_err(|e| corrupt(format!("clock runs: {e}")))?;
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO queue (id, app_name, isv, submitter_email, dev_org, state,
-            holder, path, protocols, update_of, assignee, version, in_state_since, valid_from,
-            clock_phase, clock_running, clock_key, clock_risk, clock_warn, clock_paused_warn,
-            clock_due, tests_required, tests_failed, tests_missing, tests_expire,
-            scim_complete, urgency, urgency_key, runs, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+        "UPDATE submissions SET protocol_list = ?2, tests_required = ?3, tests_failed = ?4,
+            tests_missing = ?5, tests_expire = ?6, scim_complete = ?7
+         WHERE id = ?1",
     )
     .and_then(|mut s| {
         s.execute(params![
             sub.id,
-            sub.app_name,
-            sub.isv,
-            sub.submitter_email,
-            sub.dev_org,
-            sub.state.key(),
-            holder_key(sub.state),
-            sub.path.key(),
             protocols.join(","),
-            sub.update_of,
-            sub.assignee,
-            sub.version,
+            p.tests.required,
+            p.tests.failed,
+            p.tests.missing,
+            secs(p.tests.expires_at),
+            p.tests.scim_complete,
+        ])
+    })
+    .ctx("writing the queue projection")?;
+    write_clock(tx, &sub.id, sub.state, p)
+}
+
+/// The move of one submission row to `to`, with its carried line when there is one: one
+/// statement. Returns how many rows changed (0 when the version moved meanwhile).
+pub(super) fn move_row(
+    tx: &Connection,
+    id: &str,
+    to: ReviewState,
+    at: &str,
+    version: i64,
+    p: Option<&Projection>,
+) -> Result<usize> {
+    let Some(p) = p else {
+        return tx
+            .prepare_cached(
+                "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2
+                 WHERE id = ?3 AND version = ?4",
+            )
+            .and_then(|mut s| s.execute(params![to.key(), at, id, version]))
+            .ctx("moving a submission");
+    };
+    let c = p.clock.as_ref();
+    let (group, key) = p.clock.map_or((2, 0), |c| c.urgency());
+    tx.prepare_cached(
+        "UPDATE submissions SET state = ?1, version = version + 1, updated_at = ?2,
+            holder = ?5, in_state_since = ?6, valid_from = ?7, clock_phase = ?8,
+            clock_running = ?9, clock_key = ?10, clock_risk = ?11, clock_warn = ?12,
+            clock_paused_warn = ?13, clock_due = ?14, urgency = ?15, urgency_key = ?16,
+            runs = ?17
+         WHERE id = ?3 AND version = ?4",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            to.key(),
+            at,
+            id,
+            version,
+            holder_key(to),
             secs(p.in_state_since),
             secs(p.valid_from),
             c.map(|c| c.phase.key()),
@@ -167,56 +203,54 @@ fn write_line(tx: &Connection, sub: &Submission, p: &Projection, seq: i64) -> Re
             c.map(|c| c.warn_after),
             c.map(|c| c.paused_warn),
             c.and_then(|c| secs(c.due)),
-            p.tests.required,
-            p.tests.failed,
-            p.tests.missing,
-            secs(p.tests.expires_at),
-            p.tests.scim_complete,
             group,
             key,
-            runs,
-            seq,
+            p.runs.encode(),
+        ])
+    })
+    .ctx("moving a submission")
+}
+
+/// Writes the clock columns of a line.
+fn write_clock(tx: &Connection, id: &str, state: ReviewState, p: &Projection) -> Result<()> {
+    let c = p.clock.as_ref();
+    let (group, key) = p.clock.map_or((2, 0), |c| c.urgency());
+    tx.prepare_cached(
+        "UPDATE submissions SET holder = ?2, in_state_since = ?3, valid_from = ?4,
+            clock_phase = ?5, clock_running = ?6, clock_key = ?7, clock_risk = ?8,
+            clock_warn = ?9, clock_paused_warn = ?10, clock_due = ?11, urgency = ?12,
+            urgency_key = ?13, runs = ?14
+         WHERE id = ?1",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            id,
+            holder_key(state),
+            secs(p.in_state_since),
+            secs(p.valid_from),
+            c.map(|c| c.phase.key()),
+            c.map(|c| c.running),
+            c.map(|c| c.key),
+            c.map(|c| c.risk_after),
+            c.map(|c| c.warn_after),
+            c.map(|c| c.paused_warn),
+            c.and_then(|c| secs(c.due)),
+            group,
+            key,
+            p.runs.encode(),
         ])
     })
     .map(|_| ())
     .ctx("writing the queue projection")
 }
 
-/// What the projection of one line needs from the table to carry on at a move.
-fn read_projection(tx: &Connection, id: &str) -> Result<Option<Projection>> {
-    let row = tx
-        .prepare_cached(&format!(
-            "SELECT {LINE_COLUMNS}, runs FROM queue WHERE id = ?1"
-        ))
-        .and_then(|mut s| {
-            s.query_row([id], |r| {
-                let runs: String = r.get(26)?;
-                Ok((line_from_row(r), runs))
-            })
-            .optional()
-        })
-        .ctx("reading the queue projection")?;
-    let Some((line, runs)) = row else {
-        return Ok(None);
-    };
-    let (line, _) = line?;
-    let runs: ClockRuns =
-        serde_json::from_str(&runs).map_err(|e| corrupt(format!("{id}: clock runs: {e}")))?;
-    Ok(Some(Projection {
-        clock: line.clock,
-        tests: line.tests,
-        in_state_since: line.in_state_since,
-        valid_from: line.valid_from,
-        runs,
-    }))
-}
-
 /// Keeps the lines of one write transaction: projected under the policy the table was
 /// built under, or, when this process has another policy (or none), taken out of the table
-/// and the table marked for a rebuild by the next process that has the policy.
+/// and the table marked for a rebuild by the next process that has the policy. The ids it
+/// touched are logged when the transaction ends (`finish`).
 pub(super) struct LineWriter<'p> {
     policy: Option<&'p Policy>,
-    seq: i64,
+    touched: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'p> LineWriter<'p> {
@@ -230,17 +264,30 @@ impl<'p> LineWriter<'p> {
             .optional()
             .ctx("reading the queue projection's policy")?;
         let policy = policy.filter(|p| built_under.as_deref() == Some(fingerprint(p).as_str()));
-        let seq: i64 = tx
-            .query_row("SELECT coalesce(max(seq), 0) + 1 FROM queue", [], |r| {
-                r.get(0)
-            })
-            .ctx("reading the queue projection")?;
-        Ok(LineWriter { policy, seq })
+        Ok(LineWriter {
+            policy,
+            touched: Default::default(),
+        })
     }
 
-    /// Without the table's policy, a changed line is dropped and the table marked stale.
+    fn touch(&self, id: &str) {
+        self.touched.borrow_mut().push(id.to_string());
+    }
+
+    /// Logs the ids this transaction touched under a new sequence number (and forgets the
+    /// oldest entries). Call before the commit.
+    pub(super) fn finish(self, tx: &Connection) -> Result<()> {
+        let ids = self.touched.into_inner();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        log_ids(tx, &ids)
+    }
+
+    /// Without the table's policy, a changed line is unprojected and the table marked stale.
     fn drop_line(&self, tx: &Connection, id: &str) -> Result<()> {
-        tx.prepare_cached("DELETE FROM queue WHERE id = ?1")
+        self.touch(id);
+        tx.prepare_cached("UPDATE submissions SET holder = NULL, runs = NULL WHERE id = ?1")
             .and_then(|mut s| s.execute([id]))
             .ctx("updating the queue projection")?;
         tx.execute(
@@ -255,7 +302,10 @@ impl<'p> LineWriter<'p> {
     /// Projects `sub` (as stored) afresh.
     pub(super) fn project(&self, tx: &Connection, sub: &Submission) -> Result<()> {
         match self.policy {
-            Some(policy) => write_line(tx, sub, &Projection::of(sub, policy), self.seq),
+            Some(policy) => {
+                self.touch(&sub.id);
+                write_line(tx, sub, &Projection::of(sub, policy))
+            }
             None => self.drop_line(tx, &sub.id),
         }
     }
@@ -277,95 +327,110 @@ impl<'p> LineWriter<'p> {
         Ok(())
     }
 
-    /// A move of `id` (now at `version`), carried on from its line without reading the
-    /// history, unless only the history can say.
-    pub(super) fn moved(
+    /// The line of a submission after `change`, carried on from its stored clock runs and
+    /// `valid_from` without reading the history; None when only the history can say (then
+    /// `moved` projects it afresh).
+    pub(super) fn carry(
         &self,
-        tx: &Connection,
         id: &str,
+        runs: Option<&str>,
+        valid_from: Option<i64>,
         change: &StateChange,
-        version: i64,
-    ) -> Result<()> {
-        let Some(policy) = self.policy else {
-            return self.drop_line(tx, id);
+    ) -> Result<Option<Projection>> {
+        let (Some(policy), Some(runs)) = (self.policy, runs) else {
+            return Ok(None);
         };
-        let next = read_projection(tx, id)?.and_then(|p| p.after_move(change, &policy.sla));
-        let Some(p) = next else {
-            return self.refresh(tx, &[id.to_string()]);
-        };
-        let c = p.clock.as_ref();
-        let (group, key) = p.clock.map_or((2, 0), |c| c.urgency());
         let runs =
-            serde_json::to_string(&p.runs).map_err(|e| corrupt(format!("clock runs: {e}")))?;
-        tx.prepare_cached(
-            "UPDATE queue SET state = ?2, holder = ?3, version = ?4, in_state_since = ?5,
-                valid_from = ?6, clock_phase = ?7, clock_running = ?8, clock_key = ?9,
-                clock_risk = ?10, clock_warn = ?11, clock_paused_warn = ?12, clock_due = ?13,
-                urgency = ?14, urgency_key = ?15, runs = ?16, seq = ?17
-             WHERE id = ?1",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                id,
-                change.to.key(),
-                holder_key(change.to),
-                version,
-                secs(p.in_state_since),
-                secs(p.valid_from),
-                c.map(|c| c.phase.key()),
-                c.map(|c| c.running),
-                c.map(|c| c.key),
-                c.map(|c| c.risk_after),
-                c.map(|c| c.warn_after),
-                c.map(|c| c.paused_warn),
-                c.and_then(|c| secs(c.due)),
-                group,
-                key,
-                runs,
-                self.seq,
-            ])
-        })
-        .map(|_| ())
-        .ctx("updating the queue projection")
+            ClockRuns::decode(runs).ok_or_else(|| corrupt(format!("{id}: clock runs {runs:?}")))?;
+        let p = Projection {
+            clock: None,
+            tests: TestsLine::default(),
+            in_state_since: None,
+            valid_from: instant(valid_from)?,
+            runs,
+        };
+        Ok(p.after_move(change, &policy.sla))
     }
 
-    /// A new assignee (the projection does not change).
-    pub(super) fn assigned(
-        &self,
-        tx: &Connection,
-        id: &str,
-        assignee: Option<&str>,
-        version: i64,
-    ) -> Result<()> {
-        tx.prepare_cached("UPDATE queue SET assignee = ?2, version = ?3, seq = ?4 WHERE id = ?1")
-            .and_then(|mut s| s.execute(params![id, assignee, version, self.seq]))
-            .map(|_| ())
-            .ctx("updating the queue projection")
+    /// After a move of `id` was written (with its carried line, when `carried`).
+    pub(super) fn moved(&self, tx: &Connection, id: &str, carried: bool) -> Result<()> {
+        match (carried, self.policy) {
+            (true, _) => {
+                self.touch(id);
+                Ok(())
+            }
+            (false, Some(_)) => self.refresh(tx, &[id.to_string()]),
+            (false, None) => self.drop_line(tx, id),
+        }
+    }
+
+    /// A new assignee (the projection does not change; readers read the line again).
+    pub(super) fn assigned(&self, id: &str) {
+        self.touch(id);
     }
 
     /// Something shown in the detail changed (findings, emails): readers read it again.
-    pub(super) fn touched(&self, tx: &Connection, id: &str) -> Result<()> {
-        touch(tx, id, self.seq)
+    pub(super) fn touched(&self, id: &str) {
+        self.touch(id);
     }
 }
 
-fn touch(conn: &Connection, id: &str, seq: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE queue SET seq = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute(params![id, seq]))
+/// The log's latest sequence number (0 when empty).
+fn log_seq(conn: &Connection) -> Result<i64> {
+    conn.query_row("SELECT coalesce(max(seq), 0) FROM queue_log", [], |r| {
+        r.get(0)
+    })
+    .ctx("reading the queue's log")
+}
+
+/// The ids changed after `after`, in id order; None when the log does not reach back that
+/// far or a rebuild happened since (everything must be read again).
+fn changed_ids(conn: &Connection, after: i64) -> Result<Option<Vec<String>>> {
+    let oldest: Option<i64> = conn
+        .query_row("SELECT min(seq) FROM queue_log", [], |r| r.get(0))
+        .ctx("reading the queue's log")?;
+    if oldest.is_some_and(|o| o > after + 1) {
+        return Ok(None);
+    }
+    let mut stmt = conn
+        .prepare_cached("SELECT ids FROM queue_log WHERE seq > ?1 ORDER BY seq")
+        .ctx("reading the queue's log")?;
+    let mut rows = stmt.query([after]).ctx("reading the queue's log")?;
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(r) = rows.next().ctx("reading the queue's log")? {
+        let text: String = r.get(0).ctx("reading the queue's log")?;
+        for id in text.split('\n') {
+            if id == "*" {
+                return Ok(None);
+            }
+            ids.insert(id.to_string());
+        }
+    }
+    Ok(Some(ids.into_iter().collect()))
+}
+
+/// Appends `ids` to the log under the next sequence number and forgets the oldest entries.
+fn log_ids(conn: &Connection, ids: &[String]) -> Result<()> {
+    conn.prepare_cached("INSERT INTO queue_log (ids) VALUES (?1)")
+        .and_then(|mut s| s.execute([ids.join("\n")]))
+        .ctx("logging the queue's changes")?;
+    conn.prepare_cached("DELETE FROM queue_log WHERE seq <= (SELECT max(seq) FROM queue_log) - ?1")
+        .and_then(|mut s| s.execute([LOG_KEPT]))
         .map(|_| ())
-        .ctx("updating the queue projection")
+        .ctx("logging the queue's changes")
 }
 
 /// Marks the line of the submission an email belongs to as changed (outside a write
 /// transaction of the store: the delivery's own statements).
 pub(super) fn touch_for_email(conn: &Connection, email: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE queue SET seq = (SELECT coalesce(max(seq), 0) + 1 FROM queue)
-         WHERE id = (SELECT submission_id FROM outbox WHERE id = ?1)",
-    )
-    .and_then(|mut s| s.execute([email]))
-    .map(|_| ())
-    .ctx("updating the queue projection")
+    let id: Option<String> = conn
+        .prepare_cached("SELECT submission_id FROM outbox WHERE id = ?1")
+        .and_then(|mut s| s.query_row([email], |r| r.get(0)).optional())
+        .ctx("logging the queue's changes")?;
+    match id {
+        Some(id) => log_ids(conn, &[id]),
+        None => Ok(()),
+    }
 }
 
 fn fill_wanted(conn: &Connection, ids: &[String]) -> Result<()> {
@@ -408,19 +473,19 @@ pub(super) fn rebuild(tx: &Transaction, policy: &Policy, progress: Progress) -> 
         rows.collect::<rusqlite::Result<_>>()
             .ctx("rebuilding the queue projection")?
     };
-    tx.execute("DELETE FROM queue", [])
-        .ctx("rebuilding the queue projection")?;
     let total = ids.len();
     let mut done = 0;
     progress(0, total);
     for chunk in ids.chunks(CHUNK) {
         fill_wanted(tx, chunk)?;
         for sub in load(tx, Some(WANTED))? {
-            write_line(tx, &sub, &Projection::of(&sub, policy), 1)?;
+            write_line(tx, &sub, &Projection::of(&sub, policy))?;
         }
         done += chunk.len();
         progress(done, total);
     }
+    // Every reader reads everything again.
+    log_ids(tx, &["*".to_string()])?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -481,28 +546,34 @@ impl Store {
                     Holder::Nobody => ReviewState::Published,
                 })
             ),
-            None => String::new(),
+            None => "WHERE holder IS NOT NULL".to_string(),
         };
-        let mut stmt = self
+        let tx = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {LINE_COLUMNS} FROM queue {filter}
-                 ORDER BY urgency, urgency_key, id LIMIT ?1"
-            ))
-            .ctx("reading the queue")?;
-        let mut rows = stmt.query([limit as i64]).ctx("reading the queue")?;
+            .unchecked_transaction()
+            .ctx("starting to read the queue")?;
         let mut out = Vec::with_capacity(limit);
-        while let Some(r) = rows.next().ctx("reading the queue")? {
-            out.push(line_from_row(r)?.0);
+        {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "SELECT {LINE_COLUMNS} FROM submissions {filter}
+                     ORDER BY urgency, urgency_key, id LIMIT ?1"
+                ))
+                .ctx("reading the queue")?;
+            let mut rows = stmt.query([limit as i64]).ctx("reading the queue")?;
+            while let Some(r) = rows.next().ctx("reading the queue")? {
+                out.push(line_from_row(r)?);
+            }
         }
-        drop(rows);
+        tx.commit().ctx("finishing reading the queue")?;
         self.recompute_if_needed(&mut out, policy, at)?;
         Ok(out)
     }
 
-    /// Lines, in table order, passed to `each` as they are read (`each` returns false to
-    /// stop). At `at`, lines that do not hold then are recomputed from their history and
-    /// passed last. Returns the highest sequence number seen.
+    /// Lines passed to `each` as they are read (`each` returns false to stop): all in id
+    /// order, or those changed after `filter.after_seq` (all again when the log no longer
+    /// reaches back that far). At `at`, lines that do not hold then are recomputed from
+    /// their history and passed last. Returns the sequence number seen.
     pub fn each_line(
         &self,
         filter: &LineFilter,
@@ -510,72 +581,93 @@ impl Store {
         each: &mut dyn FnMut(QueueLine) -> bool,
     ) -> Result<i64> {
         let policy = self.line_policy()?;
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .ctx("starting to read the queue")?;
+        let seq = log_seq(&tx)?;
         if self.lines_in_memory {
             // A read-only queue built under another policy: project here, from the history.
-            let mut seq = 0;
             for sub in self.load_submissions()? {
                 if !filter.states.is_empty() && !filter.states.contains(&sub.state) {
                     continue;
                 }
-                seq = 1;
                 if !each(line_as_of(&sub, policy, at)) {
                     break;
                 }
             }
             return Ok(seq);
         }
-        let mut clauses = Vec::new();
-        if !filter.states.is_empty() {
-            let list: Vec<String> = filter
-                .states
-                .iter()
-                .map(|s| format!("'{}'", s.key()))
-                .collect();
-            clauses.push(format!("state IN ({})", list.join(",")));
-        }
-        if filter.after_seq.is_some() {
-            clauses.push("seq > ?1".into());
+        let changed = match filter.after_seq {
+            Some(after) => changed_ids(&tx, after)?,
+            None => None,
+        };
+        let states: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| format!("'{}'", s.key()))
+            .collect();
+        let state_clause = if states.is_empty() {
+            String::new()
         } else {
-            clauses.push("?1 IS NULL".into());
-        }
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .ctx("starting to read the queue")?;
-        let mut seq = filter.after_seq.unwrap_or(0);
+            format!("AND state IN ({})", states.join(","))
+        };
         let mut later = Vec::new();
-        {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT {LINE_COLUMNS} FROM queue WHERE {}",
-                    clauses.join(" AND ")
-                ))
-                .ctx("reading the queue")?;
-            let mut rows = stmt.query([filter.after_seq]).ctx("reading the queue")?;
-            while let Some(r) = rows.next().ctx("reading the queue")? {
-                let (line, s) = line_from_row(r)?;
-                seq = seq.max(s);
-                if !line.holds_at(at) {
-                    later.push(line.id().to_string());
-                    continue;
+        let mut pass = |line: QueueLine, later: &mut Vec<String>| -> bool {
+            if !line.holds_at(at) {
+                later.push(line.id().to_string());
+                return true;
+            }
+            each(line)
+        };
+        match changed {
+            Some(ids) => {
+                let mut stmt = tx
+                    .prepare_cached(&format!(
+                        "SELECT {LINE_COLUMNS} FROM submissions WHERE id = ?1 AND holder IS NOT NULL"
+                    ))
+                    .ctx("reading the queue")?;
+                for id in ids {
+                    let mut rows = stmt.query([&id]).ctx("reading the queue")?;
+                    if let Some(r) = rows.next().ctx("reading the queue")? {
+                        let line = line_from_row(r)?;
+                        if (states.is_empty() || filter.states.contains(&line.state))
+                            && !pass(line, &mut later)
+                        {
+                            return Ok(seq);
+                        }
+                    }
                 }
-                if !each(line) {
-                    return Ok(seq);
+            }
+            None => {
+                let mut stmt = tx
+                    .prepare_cached(&format!(
+                        "SELECT {LINE_COLUMNS} FROM submissions WHERE holder IS NOT NULL {state_clause}"
+                    ))
+                    .ctx("reading the queue")?;
+                let mut rows = stmt.query([]).ctx("reading the queue")?;
+                while let Some(r) = rows.next().ctx("reading the queue")? {
+                    if !pass(line_from_row(r)?, &mut later) {
+                        return Ok(seq);
+                    }
                 }
             }
         }
+        tx.commit().ctx("finishing reading the queue")?;
         for sub in self.submissions_by_ids(&later)? {
             if !each(line_as_of(&sub, policy, at)) {
                 break;
             }
         }
-        tx.commit().ctx("finishing reading the queue")?;
         Ok(seq)
     }
 
     /// The lines `filter` selects, collected.
     pub fn lines(&self, filter: &LineFilter, at: Timestamp) -> Result<Lines> {
-        let mut lines = Vec::new();
+        let mut lines = Vec::with_capacity(match filter.after_seq {
+            Some(_) => 0,
+            None => self.count_lines()?,
+        });
         let seq = self.each_line(filter, at, &mut |l| {
             lines.push(l);
             true
@@ -606,11 +698,9 @@ impl Store {
         Ok(())
     }
 
-    /// The highest sequence number of the table: what a reader has seen after reading all.
+    /// The queue log's latest sequence number: what a reader has seen after reading all.
     pub fn queue_seq(&self) -> Result<i64> {
-        self.conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM queue", [], |r| r.get(0))
-            .ctx("reading the queue")
+        log_seq(&self.conn)
     }
 
     /// Whether the lines still follow this process's policy (another process with another
@@ -628,7 +718,9 @@ impl Store {
             return Ok(self.count_submissions()? as usize);
         }
         self.conn
-            .query_row("SELECT count(*) FROM queue", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM submissions", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .map(|n| n as usize)
             .ctx("counting the queue")
     }

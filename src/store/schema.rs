@@ -209,45 +209,39 @@ ALTER TABLE outbox ADD COLUMN preview TEXT;
 CREATE INDEX submissions_by_org ON submissions (lower(trim(dev_org)));
 CREATE INDEX published_by_app ON submissions (lower(trim(app_name))) WHERE state = 'published';
 "#,
-    // v6: the queue projection, one slim line per submission kept in every write: what the
-    // queue shows and searches, and the points its clock and evidence turn at (instants in
-    // Unix seconds; clock keys on the policy's business-time axis). Filled under the
-    // policy at the upgrade, in the same transaction.
+    // v6: the queue projection, kept in every write on the submission's own row (a move
+    // rewrites no other page than the submission's and the urgency index's): the protocols
+    // and evidence the queue shows, and the points its clock turns at (instants in Unix
+    // seconds; clock keys on the policy's business-time axis). NULL `holder` means not
+    // projected. `queue_log` says which submissions each write changed, for readers to read
+    // only those again. Filled under the policy at the upgrade, in the same transaction.
     r#"
-CREATE TABLE queue (
-    id                TEXT PRIMARY KEY REFERENCES submissions (id),
-    app_name          TEXT NOT NULL,
-    isv               TEXT NOT NULL,
-    submitter_email   TEXT,
-    dev_org           TEXT,
-    state             TEXT NOT NULL,
-    holder            TEXT NOT NULL,
-    path              TEXT NOT NULL,
-    protocols         TEXT NOT NULL,
-    update_of         TEXT,
-    assignee          TEXT,
-    version           INTEGER NOT NULL,
-    in_state_since    INTEGER,
-    valid_from        INTEGER,
-    clock_phase       TEXT,
-    clock_running     INTEGER,
-    clock_key         INTEGER,
-    clock_risk        INTEGER,
-    clock_warn        INTEGER,
-    clock_paused_warn INTEGER,
-    clock_due         INTEGER,
-    tests_required    INTEGER NOT NULL,
-    tests_failed      INTEGER NOT NULL,
-    tests_missing     INTEGER NOT NULL,
-    tests_expire      INTEGER,
-    scim_complete     INTEGER,
-    urgency           INTEGER NOT NULL,
-    urgency_key       INTEGER NOT NULL,
-    runs              TEXT NOT NULL,
-    seq               INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE INDEX queue_by_urgency ON queue (holder, urgency, urgency_key, id);
-CREATE INDEX queue_by_seq ON queue (seq);
+ALTER TABLE submissions ADD COLUMN protocol_list TEXT;
+ALTER TABLE submissions ADD COLUMN holder TEXT;
+ALTER TABLE submissions ADD COLUMN in_state_since INTEGER;
+ALTER TABLE submissions ADD COLUMN valid_from INTEGER;
+ALTER TABLE submissions ADD COLUMN clock_phase TEXT;
+ALTER TABLE submissions ADD COLUMN clock_running INTEGER;
+ALTER TABLE submissions ADD COLUMN clock_key INTEGER;
+ALTER TABLE submissions ADD COLUMN clock_risk INTEGER;
+ALTER TABLE submissions ADD COLUMN clock_warn INTEGER;
+ALTER TABLE submissions ADD COLUMN clock_paused_warn INTEGER;
+ALTER TABLE submissions ADD COLUMN clock_due INTEGER;
+ALTER TABLE submissions ADD COLUMN urgency INTEGER;
+ALTER TABLE submissions ADD COLUMN urgency_key INTEGER;
+ALTER TABLE submissions ADD COLUMN runs TEXT;
+ALTER TABLE submissions ADD COLUMN tests_required INTEGER;
+ALTER TABLE submissions ADD COLUMN tests_failed INTEGER;
+ALTER TABLE submissions ADD COLUMN tests_missing INTEGER;
+ALTER TABLE submissions ADD COLUMN tests_expire INTEGER;
+ALTER TABLE submissions ADD COLUMN scim_complete INTEGER;
+-- The first frame's order (the items OIN holds, most urgent first); only those are in it,
+-- so a move to the ISV deletes an entry and adds none.
+CREATE INDEX queue_by_urgency ON submissions (urgency, urgency_key, id) WHERE holder = 'oin';
+CREATE TABLE queue_log (
+    seq INTEGER PRIMARY KEY,
+    ids TEXT NOT NULL
+) STRICT;
 "#,
 ];
 

@@ -498,6 +498,7 @@ impl Store {
         }
         let ids: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
         lines.refresh(&tx, &ids)?;
+        lines.finish(&tx)?;
         tx.commit().ctx("committing import")?;
         Ok(summary)
     }
@@ -938,6 +939,7 @@ impl Store {
         ids.sort();
         ids.dedup();
         lines.refresh(&tx, &ids)?;
+        lines.finish(&tx)?;
         tx.commit().ctx("committing test results")?;
         Ok(added)
     }
@@ -961,7 +963,8 @@ impl Store {
             return Ok(false);
         }
         write_promise(&tx, id, promise, analyst, at)?;
-        lines.touched(&tx, id)?;
+        lines.touched(id);
+        lines.finish(&tx)?;
         tx.commit().ctx("committing a promise")?;
         Ok(true)
     }

@@ -7,6 +7,7 @@ use crate::domain::state::Holder;
 use crate::domain::{
     ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
 };
+use crate::search::SearchIndex;
 use crate::store::MoveItem;
 use jiff::Timestamp;
 use std::collections::BTreeSet;
@@ -156,6 +157,10 @@ pub struct QueueState {
     analyst: String,
     clock: Clock,
     rows: Snapshot,
+    /// The rows' searched text, compact (what searches scan).
+    index: Arc<SearchIndex>,
+    /// Which rows the tab and filters let through (None: to compute again).
+    eligible: Option<Vec<bool>>,
     loaded: bool,
     /// Every line is read (not only the first page).
     complete: bool,
@@ -190,6 +195,8 @@ impl QueueState {
                 now,
             },
             rows: Arc::new(Vec::new()),
+            index: Arc::new(SearchIndex::default()),
+            eligible: None,
             loaded: false,
             complete: false,
             view: Vec::new(),
@@ -380,7 +387,7 @@ impl QueueState {
         SearchRequest {
             generation,
             query,
-            rows: self.rows.clone(),
+            index: self.index.clone(),
             candidates,
         }
     }
@@ -400,7 +407,9 @@ impl QueueState {
             Arc::make_mut(&mut rows).sort_unstable_by(|a, b| a.id().cmp(b.id()));
         }
         self.counts = count_groups(&rows);
+        self.index = Arc::new(SearchIndex::new(rows.iter().map(QueueLine::search_text)));
         self.rows = rows;
+        self.eligible = None;
         self.loaded = true;
         self.complete = complete;
         // Search results index the old snapshot.
@@ -417,6 +426,7 @@ impl QueueState {
         let ids: Vec<String> = changed.iter().map(|l| l.id().to_string()).collect();
         let rows = Arc::make_mut(&mut self.rows);
         let mut inserted = false;
+        let mut renamed = false;
         for line in changed {
             let at = if self.complete {
                 rows.binary_search_by(|r| r.id().cmp(line.id()))
@@ -426,7 +436,10 @@ impl QueueState {
                     .ok_or(rows.len())
             };
             match at {
-                Ok(i) => rows[i] = line,
+                Ok(i) => {
+                    renamed |= rows[i].search_text() != line.search_text();
+                    rows[i] = line;
+                }
                 Err(i) => {
                     rows.insert(i, line);
                     inserted = true;
@@ -434,9 +447,13 @@ impl QueueState {
             }
         }
         self.counts = count_groups(rows);
+        if inserted || renamed {
+            self.index = Arc::new(SearchIndex::new(rows.iter().map(QueueLine::search_text)));
+        }
         if inserted {
             self.search = None; // its indices point at the old places
         }
+        self.eligible = None;
         self.rebuild();
         ids
     }
@@ -450,6 +467,7 @@ impl QueueState {
             || self.filters.iter().any(FilterItem::depends_on_time)
             || self.sort == SortKey::Tests;
         if timed {
+            self.eligible = None;
             self.rebuild();
         }
     }
@@ -477,6 +495,7 @@ impl QueueState {
 
     pub fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
+        self.eligible = None;
         self.rebuild();
     }
 
@@ -511,11 +530,13 @@ impl QueueState {
         if !self.filters.remove(item) {
             self.filters.insert(item.clone());
         }
+        self.eligible = None;
         self.rebuild();
     }
 
     pub fn clear_filters(&mut self) {
         self.filters.clear();
+        self.eligible = None;
         self.rebuild();
     }
 
@@ -629,14 +650,28 @@ impl QueueState {
             .as_ref()
             .filter(|_| searching)
             .map(|s| s.hits.clone());
-        let mut view: Vec<usize> = match &hits {
-            Some(h) => h.iter().copied().filter(|&i| i < self.rows.len()).collect(),
-            None => (0..self.rows.len()).collect(),
+        if self
+            .eligible
+            .as_ref()
+            .is_none_or(|e| e.len() != self.rows.len())
+        {
+            let eligible = self
+                .rows
+                .iter()
+                .map(|r| self.in_tab(r) && self.passes_filters(r))
+                .collect();
+            self.eligible = Some(eligible);
+        }
+        let eligible = self.eligible.as_deref().unwrap_or_default();
+        let view: Vec<usize> = match &hits {
+            Some(h) => h
+                .iter()
+                .copied()
+                .filter(|&i| eligible.get(i).copied().unwrap_or(false))
+                .collect(),
+            None => (0..self.rows.len()).filter(|&i| eligible[i]).collect(),
         };
-        view.retain(|&i| {
-            let r = &self.rows[i];
-            self.in_tab(r) && self.passes_filters(r)
-        });
+        let mut view = view;
         if hits.is_none() {
             self.sort_view(&mut view);
         }
@@ -678,10 +713,10 @@ impl QueueState {
     }
 
     fn restore_selection(&mut self) {
-        let found = self
-            .selected_id
-            .as_ref()
-            .and_then(|id| self.view.iter().position(|&i| self.rows[i].id() == id));
+        // The selected row's index, then its place in the view (integers compared: the
+        // rows are not read).
+        let row = self.selected_id.as_deref().and_then(|id| self.row_of(id));
+        let found = row.and_then(|r| self.view.iter().position(|&i| i == r));
         match found {
             Some(pos) => self.selected = pos,
             None => {
@@ -690,6 +725,15 @@ impl QueueState {
             }
         }
         self.scroll_to_selection();
+    }
+
+    /// The index of the row with `id`.
+    fn row_of(&self, id: &str) -> Option<usize> {
+        if self.complete {
+            self.rows.binary_search_by(|r| r.id().cmp(id)).ok()
+        } else {
+            self.rows.iter().position(|r| r.id() == id)
+        }
     }
 
     fn scroll_to_selection(&mut self) {

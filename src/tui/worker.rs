@@ -457,7 +457,8 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
 pub struct SearchRequest {
     pub generation: u64,
     pub query: String,
-    pub rows: Snapshot,
+    /// The rows' searched text, in row order.
+    pub index: Arc<crate::search::SearchIndex>,
     /// When the query extends an earlier one, only that one's hits can match.
     pub candidates: Option<Arc<Vec<usize>>>,
 }
@@ -473,6 +474,9 @@ pub struct SearchResult {
     pub took: Duration,
 }
 
+/// How many of the quick pass's matches are put in order (a few screens).
+const QUICK_RANKED: usize = 500;
+
 /// Candidates below this many are ranked in one pass (it is fast enough).
 const ONE_PASS_BELOW: usize = 20_000;
 
@@ -484,25 +488,33 @@ pub fn run_search(
     cancelled: &(dyn Fn() -> bool + Sync),
     each: &mut dyn FnMut(SearchResult),
 ) {
-    use crate::search::{Pass, Query, rank, score_all};
+    use crate::search::{Pass, Query, rank, rank_top, score_all};
     let started = Instant::now();
     let query = Query::new(&req.query);
     let items: Vec<u32> = match &req.candidates {
-        Some(c) => c.iter().map(|&i| i as u32).collect(),
-        None => (0..req.rows.len() as u32).collect(),
+        Some(c) => {
+            // In row order, the index is read in sequence.
+            let mut items: Vec<u32> = c.iter().map(|&i| i as u32).collect();
+            items.sort_unstable();
+            items
+        }
+        None => (0..req.index.len() as u32).collect(),
     };
-    let text = |i: u32| req.rows[i as usize].search_text();
     let mut passes = vec![Pass::Best];
     if items.len() >= ONE_PASS_BELOW {
         passes.insert(0, Pass::Quick);
     }
     let mut items = items;
     for pass in passes {
-        let Some(scored) = score_all(&items, text, &query, pass, cancelled) else {
+        let Some(scored) = score_all(&items, &req.index, &query, pass, cancelled) else {
             return;
         };
-        let ranked = rank(scored);
         let done = pass == Pass::Best;
+        let ranked = if done {
+            rank(scored)
+        } else {
+            rank_top(scored, QUICK_RANKED)
+        };
         each(SearchResult {
             generation: req.generation,
             query: req.query.clone(),
