@@ -130,6 +130,8 @@ pub struct App {
 
 /// Submissions kept read in full (the detail as one goes up and down, a batch's gates).
 pub const OPENED_KEPT: usize = 512;
+/// Rows above and below the selection read in full ahead of `j` and `k`.
+pub const PREFETCH: usize = 0;
 /// At most this many of a batch are read to show its gates in the picker.
 pub const GATE_CHECK_MAX: usize = 500;
 
@@ -390,13 +392,22 @@ impl App {
         actions
     }
 
-    /// Asks for the selected submission in full when it is not read yet.
+    /// Asks for the selected submission in full when it is not read yet, with its
+    /// neighbours in the view, so that `j` and `k` find them read.
     fn read_selected(&mut self) -> Option<Action> {
-        let id = self.selected_row()?.id().to_string();
-        if self.opened.contains_key(&id) || !self.open_pending.insert(id.clone()) {
+        let at = self.queue.selected();
+        let from = at.saturating_sub(PREFETCH);
+        let ids: Vec<String> = self
+            .queue
+            .visible(from, 2 * PREFETCH + 1)
+            .map(|(_, r)| r.id().to_string())
+            .filter(|id| !self.opened.contains_key(id) && !self.open_pending.contains(id))
+            .collect();
+        if ids.is_empty() {
             return None;
         }
-        Some(Action::Db(DbRequest::Open(vec![id])))
+        self.open_pending.extend(ids.iter().cloned());
+        Some(Action::Db(DbRequest::Open(ids)))
     }
 
     /// Asks for the targets of a batch in full (at most `GATE_CHECK_MAX`), for its gates.

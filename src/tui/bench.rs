@@ -1,8 +1,9 @@
 //! The console's share of `oin-review bench`: the first frame, keystrokes, frames and the
 //! bytes a real crossterm backend writes, all measured in-process on fixed-size terminals.
 
-use super::app::{Action, App, Msg};
+use super::app::{Action, App, Msg, PREFETCH};
 use super::keymap::Keymap;
+use super::lean::LeanBackend;
 use super::theme::Theme;
 use super::views;
 use super::worker::{FIRST_PAGE, Opened, WorkerEvent, run_search};
@@ -12,7 +13,7 @@ use crate::store::Store;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 use std::sync::Arc;
@@ -203,21 +204,31 @@ pub fn bytes(
     let count = Arc::new(AtomicUsize::new(0));
     let new_term = || {
         Terminal::with_options(
-            CrosstermBackend::new(Counting(count.clone())),
+            LeanBackend::fixed(
+                Counting(count.clone()),
+                ratatui::layout::Size::new(WIDTH, HEIGHT),
+            ),
             TerminalOptions {
                 viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)),
             },
         )
     };
-    let measure = |term: &mut Terminal<CrosstermBackend<Counting>>, app: &App| {
+    let measure = |term: &mut Terminal<LeanBackend<Counting>>, app: &App| {
         count.store(0, Ordering::Relaxed);
         term.draw(|f| views::draw(f, app, theme))?;
         Ok::<usize, std::io::Error>(count.load(Ordering::Relaxed))
     };
+    // What the database thread reads for the selection and its neighbours (the console
+    // asks for them as the selection moves).
     let feed = |app: &mut App| {
-        if let Some(o) = app.selected_row().and_then(|r| open(r.id())) {
-            app.update(Msg::Worker(WorkerEvent::Opened(vec![Arc::new(o)])));
-        }
+        let at = app.queue().selected();
+        let ids: Vec<String> = app
+            .queue()
+            .visible(at.saturating_sub(PREFETCH), 2 * PREFETCH + 1)
+            .map(|(_, r)| r.id().to_string())
+            .collect();
+        let opened = ids.iter().filter_map(|id| open(id)).map(Arc::new).collect();
+        app.update(Msg::Worker(WorkerEvent::Opened(opened)));
     };
     // A fresh terminal's first frame writes every cell: a full repaint.
     let mut term = new_term()?;
@@ -225,6 +236,7 @@ pub fn bytes(
     let full_repaint = measure(&mut term, app)?;
     app.update(key(KeyCode::Char('j')));
     let selection_move = measure(&mut term, app)?;
+    // The next move's neighbour, read while the analyst reads this one.
     feed(app);
     let detail_follow_up = measure(&mut term, app)?;
     app.update(key(KeyCode::Char('/')));

@@ -5,6 +5,7 @@ pub mod bench;
 mod clipboard;
 pub mod input;
 pub mod keymap;
+pub mod lean;
 pub mod overlay;
 pub mod queue_state;
 pub mod terminal;

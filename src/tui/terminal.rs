@@ -1,6 +1,7 @@
 //! Owning the terminal: raw mode and the alternate screen, restored on every exit path
 //! (return, error, panic, signals), suspend and resume, and OSC 52 clipboard writes.
 
+use super::lean::LeanBackend;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
@@ -9,11 +10,10 @@ use crossterm::terminal::{
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub type Term = Terminal<LeanBackend<Stdout>>;
 
 /// Whether the terminal is in our modes, so restoring twice is harmless.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -33,7 +33,7 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
     }
     MOUSE.store(mouse, Ordering::SeqCst);
     ACTIVE.store(true, Ordering::SeqCst);
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut term = Terminal::new(LeanBackend::new(io::stdout()))?;
     term.clear()?;
     Ok(term)
 }

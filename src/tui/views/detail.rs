@@ -180,21 +180,41 @@ fn wrap_spans(spans: &[Span<'static>], width: usize, hang: usize) -> Vec<Line<'s
     out
 }
 
-/// What the line says while the submission is read in full (a frame or two).
+/// What the line says while the submission is read in full (a frame or two): the detail's
+/// first lines, drawn as the full detail draws them (so that only what follows them changes
+/// when it comes), then a note.
 fn reading(line: &QueueLine, app: &App, theme: &Theme) -> Vec<Item> {
     let b = business_clock(&app.policy().sla, app.now());
     let day = app.policy().sla.calendar.day_length();
     vec![
+        Item::Line {
+            hang: 2,
+            spans: vec![
+                Span::styled(format!("{} ", line.id()), theme.accent),
+                Span::styled(safe_line(line.app_name()), theme.header),
+            ],
+        },
         Item::Section("State and SLA"),
-        field("submission", safe_line(line.id()), theme),
-        field("app", safe_line(line.app_name()), theme),
-        field("state", line.state.manager_name(), theme),
+        field(
+            "state",
+            format!(
+                "{} ({})",
+                line.state.manager_name(),
+                line.state.wizard_group().name()
+            ),
+            theme,
+        ),
+        field(
+            "assignee",
+            line.assignee.as_deref().map_or("—".to_string(), safe_line),
+            theme,
+        ),
         field(
             "SLA",
             crate::present::sla_cell(line.state, line.clock_at(b), day),
             theme,
         ),
-        text(2, "reading the submission…", theme.dim),
+        text(2, "reading the rest of the submission…", theme.dim),
     ]
 }
 
