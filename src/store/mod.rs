@@ -99,6 +99,11 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The schema version this build writes (`PRAGMA user_version`).
+pub fn schema_version() -> i64 {
+    schema::latest_version()
+}
+
 /// Wraps a rusqlite error with what the store was doing.
 pub(crate) trait Context<T> {
     fn ctx(self, what: &str) -> Result<T>;
@@ -343,7 +348,9 @@ impl Store {
         if let Some(p) = &policy
             && !queue::is_current(&tx, p)?
         {
-            let mut say = Progress::new(progress, &action);
+            // An existing queue's upgrade is always said; a new queue's creation is not.
+            let upgrade = (1..schema::latest_version()).contains(&current);
+            let mut say = Progress::new(progress, upgrade, &action);
             queue::rebuild(&tx, p, &mut |done, total| say.at(done, total))?;
             say.done();
         }
@@ -399,6 +406,8 @@ impl Store {
 /// once at the start and once at the end.
 struct Progress {
     on: bool,
+    /// Say it whatever the size (an upgrade of an existing queue).
+    always: bool,
     what: String,
     tty: bool,
     started: std::time::Instant,
@@ -407,10 +416,11 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(on: bool, what: &str) -> Progress {
+    fn new(on: bool, always: bool, what: &str) -> Progress {
         use std::io::IsTerminal;
         Progress {
             on,
+            always,
             what: what.to_string(),
             tty: std::io::stderr().is_terminal(),
             started: std::time::Instant::now(),
@@ -421,7 +431,7 @@ impl Progress {
 
     fn at(&mut self, done: usize, total: usize) {
         self.total = total;
-        if !self.on || total < 1000 {
+        if !self.on || (total < 1000 && !self.always) {
             return;
         }
         let due = self
@@ -442,9 +452,13 @@ impl Progress {
 
     fn done(&self) {
         if self.on && self.last.is_some() {
-            let lead = if self.tty { "\r" } else { "" };
+            let (lead, pad) = if self.tty {
+                ("\r", "          ")
+            } else {
+                ("", "")
+            };
             eprintln!(
-                "{lead}oin-review: {}: {} submissions in {:.1} s          ",
+                "{lead}oin-review: {}: {} submissions in {:.1} s{pad}",
                 self.what,
                 self.total,
                 self.started.elapsed().as_secs_f64()

@@ -1,0 +1,132 @@
+//! A queue made by the release before the projection (schema v4, commit efd8c96: 33
+//! samples, tester results, a move, an undone batch, an assignment, an own finding, a promise
+//! and a sent email) opens in this one and is upgraded in place, in one transaction: every
+//! record kept, every line projected from its history; a queue the upgrade cannot read is
+//! left exactly as it was.
+
+mod common;
+
+use common::Sandbox;
+use oin_review::domain::{Policy, QueueLine};
+use oin_review::store::{LineFilter, OpenOptions, Store};
+use rusqlite::Connection;
+use std::sync::Arc;
+
+const FIXTURE: &str = "tests/fixtures/queue-v4-efd8c96.db";
+
+fn policy() -> Arc<Policy> {
+    Arc::new(
+        oin_review::config::policy_from_text(
+            std::path::Path::new("policy.toml"),
+            oin_review::config::BUILTIN_POLICY,
+        )
+        .unwrap(),
+    )
+}
+
+fn counts(db: &std::path::Path) -> Vec<i64> {
+    let c = Connection::open(db).unwrap();
+    [
+        "SELECT count(*) FROM submissions",
+        "SELECT count(*) FROM events",
+        "SELECT count(*) FROM test_results",
+        "SELECT count(*) FROM assignments",
+        "SELECT count(*) FROM batches",
+        "SELECT count(*) FROM own_findings",
+        "SELECT count(*) FROM promises",
+        "SELECT count(*) FROM outbox WHERE status = 'sent'",
+    ]
+    .iter()
+    .map(|q| c.query_row(q, [], |r| r.get(0)).unwrap())
+    .collect()
+}
+
+fn version(db: &std::path::Path) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn the_release_before_upgrades_in_place_keeping_every_record() {
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), 4, "the fixture is the old release's");
+    let before = counts(&sb.db());
+    assert_eq!(before, vec![33, 99, 21, 1, 3, 1, 1, 1]);
+
+    // The first command after the upgrade of the binary says what it does, once.
+    let out = sb.run(&["list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("upgrade its schema from v4 to v6: 33 submissions"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("33 submission(s)"));
+    assert_eq!(
+        version(&sb.db()),
+        oin_review::store::schema_version(),
+        "upgraded"
+    );
+    assert_eq!(counts(&sb.db()), before, "nothing lost");
+    let again = sb.run(&["list"]);
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("upgrade"),
+        "said once"
+    );
+
+    // Every line is its submission's projection; the old history drives the clocks.
+    let p = policy();
+    let store = Store::open(
+        &sb.db(),
+        &OpenOptions {
+            policy: Some(p.clone()),
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
+    let far: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+    let mut lines = store.lines(&LineFilter::default(), far).unwrap().lines;
+    lines.sort_by(|a, b| a.id().cmp(b.id()));
+    let subs = store.load_submissions().unwrap();
+    assert_eq!(lines.len(), 33);
+    for (line, sub) in lines.iter().zip(&subs) {
+        assert_eq!(line, &QueueLine::of(sub, &p), "{}", sub.id);
+    }
+    let c = Connection::open(sb.db()).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}
+
+#[test]
+fn an_upgrade_that_cannot_finish_leaves_the_queue_as_it_was() {
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE, sb.db()).unwrap();
+    // A record the projection cannot read (damaged by hand).
+    Connection::open(sb.db())
+        .unwrap()
+        .execute(
+            "UPDATE submissions SET sso_json = '{not json' WHERE id = 'OIN-2026-0142'",
+            [],
+        )
+        .unwrap();
+    let out = sb.run(&["list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("OIN-2026-0142"), "says which: {stderr}");
+    assert_eq!(version(&sb.db()), 4, "not half upgraded");
+    // The failed transaction left no change in the file (its journal rolled back).
+    let c = Connection::open(sb.db()).unwrap();
+    let tables: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'queue_log'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}
