@@ -186,11 +186,21 @@ impl SearchIndex {
     pub fn new<'a>(texts: impl IntoIterator<Item = &'a str>) -> SearchIndex {
         let mut index = SearchIndex::default();
         for t in texts {
-            index.text.push_str(t);
-            index.ends.push(index.text.len() as u32);
+            index.push(t);
         }
-        index.folded = index.text.as_bytes().to_ascii_lowercase();
+        index.fold();
         index
+    }
+
+    /// Appends an item's text (`fold` once after the last).
+    pub fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    /// Makes the folded copy the quick pass scans.
+    pub fn fold(&mut self) {
+        self.folded = self.text.as_bytes().to_ascii_lowercase();
     }
 
     fn range(&self, i: usize) -> std::ops::Range<usize> {

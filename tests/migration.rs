@@ -95,6 +95,11 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
     for (line, sub) in lines.iter().zip(&subs) {
         assert_eq!(line, &QueueLine::of(sub, &p), "{}", sub.id);
     }
+    // `list --query` matches on the search text the upgrade wrote.
+    let (_, index) = store.search_texts().unwrap();
+    let texts: Vec<&str> = (0..index.len()).map(|i| index.get(i)).collect();
+    let want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
+    assert_eq!(texts, want);
     let c = Connection::open(sb.db()).unwrap();
     let ok: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

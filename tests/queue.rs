@@ -66,6 +66,13 @@ fn assert_lines_match_history(store: &Store, policy: &Policy, at: Timestamp) {
             assert_eq!(line, fresh, "{} at {when}", fresh.id());
         }
     }
+    // The compact search text is each submission's, one each.
+    let (_, index) = store.search_texts().unwrap();
+    let mut texts: Vec<&str> = (0..index.len()).map(|i| index.get(i)).collect();
+    texts.sort();
+    let mut want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
+    want.sort();
+    assert_eq!(texts, want);
 }
 
 /// After every event of the tests.
@@ -206,6 +213,49 @@ fn the_first_page_comes_in_sla_order_from_the_index() {
         .join("; ");
     assert!(plan.contains("queue_by_urgency"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+}
+
+#[test]
+fn readers_of_parts_read_every_line_once_and_the_search_text_names_each() {
+    let sb = Sandbox::new();
+    let p = policy();
+    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    let ids_of = |filter: &LineFilter| -> Vec<String> {
+        store
+            .lines(filter, now())
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| l.id().to_string())
+            .collect()
+    };
+    let all = ids_of(&LineFilter::default());
+    assert!(all.len() > 20);
+    for n in [2, 3] {
+        let mut parts: Vec<String> = (0..n)
+            .flat_map(|k| {
+                ids_of(&LineFilter {
+                    part: Some((k, n)),
+                    ..LineFilter::default()
+                })
+            })
+            .collect();
+        assert_eq!(parts, all, "{n} parts in rowid order are the whole read");
+        parts.dedup();
+        assert_eq!(parts.len(), all.len());
+    }
+    // The compact search text begins with each id (list --query keys its matches so).
+    let (id_len, index) = store.search_texts().unwrap();
+    let mut named: Vec<String> = (0..index.len())
+        .map(|i| index.get(i)[..id_len[i] as usize].to_string())
+        .collect();
+    named.sort();
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(named, want);
 }
 
 #[test]

@@ -119,41 +119,92 @@ impl Row {
 }
 
 /// The rows `args` select, in output order: read from the queue's lines (no history), the
-/// filters and sort applied, then the query's ranking when there is one.
-pub fn select(lines: Vec<QueueLine>, args: &Args, policy: &Policy, now: Timestamp) -> Vec<Row> {
+/// filters and sort applied; with a query's matches, only the matches, best first, ties in
+/// the sort's order.
+pub fn select(
+    lines: Vec<QueueLine>,
+    args: &Args,
+    policy: &Policy,
+    now: Timestamp,
+    matches: Option<&Matches>,
+) -> Vec<Row> {
     let b = business_clock(&policy.sla, now);
-    let mut rows: Vec<Row> = Vec::with_capacity(lines.len());
-    rows.extend(
-        lines
-            .into_iter()
-            .filter(|l| args.states.is_empty() || args.states.contains(&l.state))
-            .map(|l| Row::at(l, b, policy, now))
-            .filter(|r| {
-                args.sla.is_empty()
-                    || r.clock
-                        .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status))
-            })
-            .filter(|r| {
-                args.tests.is_empty()
-                    || r.tests
-                        .overall
-                        .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o))
-            }),
-    );
-    sort_rows(&mut rows, args.sort);
-    if let Some(q) = args.query.as_deref().filter(|q| !q.trim().is_empty()) {
-        use crate::search::{Pass, Query, SearchIndex, rank, score_all};
-        let query = Query::new(q);
-        let items: Vec<u32> = (0..rows.len() as u32).collect();
-        let index = SearchIndex::new(rows.iter().map(|r| r.line.search_text()));
-        let scored = score_all(&items, &index, &query, Pass::Best, &|| false).unwrap_or_default();
-        let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-        rows = rank(scored)
-            .into_iter()
-            .filter_map(|i| slots[i as usize].take())
-            .collect();
+    let rows = lines.into_iter().map(|l| Row::at(l, b, policy, now));
+    keep(rows, args, matches)
+}
+
+/// The rows that pass `args`' filters (and match), sorted.
+fn keep(rows: impl Iterator<Item = Row>, args: &Args, matches: Option<&Matches>) -> Vec<Row> {
+    let mut kept: Vec<Row> = Vec::with_capacity(rows.size_hint().0);
+    let mut scores: Vec<u32> = Vec::new();
+    for r in rows {
+        if !(args.states.is_empty() || args.states.contains(&r.line.state)) {
+            continue;
+        }
+        let score = match matches {
+            Some(m) => match m.score(r.line.id()) {
+                Some(s) => Some(s),
+                None => continue,
+            },
+            None => None,
+        };
+        let sla_ok = args.sla.is_empty()
+            || r.clock
+                .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status));
+        let tests_ok = args.tests.is_empty()
+            || r.tests
+                .overall
+                .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o));
+        if sla_ok && tests_ok {
+            kept.push(r);
+            scores.extend(score);
+        }
     }
-    rows
+    sort_rows(&mut kept, args.sort, matches.map(|_| scores.as_slice()));
+    kept
+}
+
+/// The query's matches with their scores, from the compact search text.
+pub struct Matches {
+    scores: std::collections::HashMap<Box<str>, u32>,
+    total: usize,
+}
+
+impl Matches {
+    /// The id of the index's item `i` is its text's first `id_len[i]` bytes.
+    pub fn of(id_len: &[u32], index: &crate::search::SearchIndex, q: &str) -> Matches {
+        use crate::search::{Pass, Query, score_all};
+        let query = Query::new(q);
+        let items: Vec<u32> = (0..index.len() as u32).collect();
+        let scored = score_all(&items, index, &query, Pass::Best, &|| false).unwrap_or_default();
+        let mut scores = std::collections::HashMap::with_capacity(scored.len());
+        for (score, i) in scored {
+            let text = index.get(i as usize);
+            let len = id_len.get(i as usize).map_or(0, |l| *l as usize);
+            scores.insert(Box::from(text.get(..len).unwrap_or(text)), score);
+        }
+        Matches {
+            scores,
+            total: index.len(),
+        }
+    }
+
+    pub fn score(&self, id: &str) -> Option<u32> {
+        self.scores.get(id).copied()
+    }
+
+    /// The ids that matched.
+    pub fn matched(&self) -> Vec<String> {
+        self.scores.keys().map(|id| id.to_string()).collect()
+    }
+
+    pub fn count(&self) -> usize {
+        self.scores.len()
+    }
+
+    pub fn total(&self) -> usize {
+        self.total
+    }
 }
 
 /// Every line, most urgent first.
@@ -163,40 +214,63 @@ pub fn by_urgency(lines: Vec<QueueLine>, policy: &Policy, now: Timestamp) -> Vec
         .into_iter()
         .map(|l| Row::at(l, b, policy, now))
         .collect();
-    sort_rows(&mut rows, SortKey::Sla);
+    sort_rows(&mut rows, SortKey::Sla, None);
     rows
 }
 
-/// Sorts by `key`, then id: an order of indices is sorted (rows are large to move).
-fn sort_rows(rows: &mut [Row], key: SortKey) {
-    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-    {
-        let r = |i: &u32| &rows[*i as usize];
-        let id = |i: &u32| r(i).line.id();
-        match key {
-            SortKey::Sla => order.sort_unstable_by(|a, b| {
-                r(a).line
-                    .urgency()
-                    .cmp(&r(b).line.urgency())
-                    .then_with(|| id(a).cmp(id(b)))
-            }),
-            SortKey::Id => order.sort_unstable_by(|a, b| id(a).cmp(id(b))),
-            SortKey::Age => order.sort_unstable_by(|a, b| {
-                (r(a).line.in_state_since, id(a)).cmp(&(r(b).line.in_state_since, id(b)))
-            }),
-            SortKey::App => order
-                .sort_by_cached_key(|i| (r(i).line.app_name().to_lowercase(), id(i).to_string())),
-            SortKey::Isv => {
-                order.sort_by_cached_key(|i| (r(i).line.isv().to_lowercase(), id(i).to_string()))
-            }
-            SortKey::State => order
-                .sort_unstable_by(|a, b| (r(a).line.state, id(a)).cmp(&(r(b).line.state, id(b)))),
-            SortKey::Tests => order.sort_unstable_by(|a, b| {
-                let t = |i: &u32| r(i).tests.overall.map_or(9, |f| f as u8);
-                (t(a), id(a)).cmp(&(t(b), id(b)))
-            }),
+/// Sorts by `key`, then id, after the best `scores` (one per row) when there are: an order of
+/// indices is sorted by keys laid out beside it (rows are large to move and far apart).
+fn sort_rows(rows: &mut [Row], key: SortKey, scores: Option<&[u32]>) {
+    let score = |i: usize| std::cmp::Reverse(scores.and_then(|s| s.get(i)).copied().unwrap_or(0));
+    let id = |i: u32| rows[i as usize].line.id();
+    let order: Vec<u32> = match key {
+        SortKey::App | SortKey::Isv => {
+            let mut keyed: Vec<(std::cmp::Reverse<u32>, String, u32)> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let text = match key {
+                        SortKey::App => r.line.app_name(),
+                        _ => r.line.isv(),
+                    };
+                    (score(i), text.to_lowercase(), i as u32)
+                })
+                .collect();
+            keyed.sort_unstable_by(|a, b| {
+                (&a.0, &a.1)
+                    .cmp(&(&b.0, &b.1))
+                    .then_with(|| id(a.2).cmp(id(b.2)))
+            });
+            keyed.into_iter().map(|k| k.2).collect()
         }
-    }
+        _ => {
+            let mut keyed: Vec<(std::cmp::Reverse<u32>, (u8, i64), u32)> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let l = &r.line;
+                    let k = match key {
+                        SortKey::Sla => l.urgency(),
+                        SortKey::Id => (0, 0),
+                        SortKey::Age => (
+                            u8::from(l.in_state_since.is_some()),
+                            l.in_state_since.map_or(0, |t| t.as_second()),
+                        ),
+                        SortKey::State => (l.state as u8, 0),
+                        SortKey::Tests => (r.tests.overall.map_or(9, |f| f as u8), 0),
+                        SortKey::App | SortKey::Isv => (0, 0),
+                    };
+                    (score(i), k, i as u32)
+                })
+                .collect();
+            keyed.sort_unstable_by(|a, b| {
+                (a.0, a.1)
+                    .cmp(&(b.0, b.1))
+                    .then_with(|| id(a.2).cmp(id(b.2)))
+            });
+            keyed.into_iter().map(|k| k.2).collect()
+        }
+    };
     permute(rows, order);
 }
 
@@ -221,8 +295,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         states: args.states.clone(),
         ..LineFilter::default()
     };
-    let lines = store.lines(&filter, ctx.now)?.lines;
-    let rows = select(lines, &args, &ctx.policy, ctx.now);
+    let rows = match args.query.as_deref().filter(|q| !q.trim().is_empty()) {
+        // Match on the compact search text first; read the lines of the matches only (all
+        // of them when most match).
+        Some(q) => query_rows(&store, &filter, &args, ctx, q)?,
+        None => select(
+            store.lines(&filter, ctx.now)?.lines,
+            &args,
+            &ctx.policy,
+            ctx.now,
+            None,
+        ),
+    };
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
@@ -233,6 +317,92 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Connections that read the lines of a broad query at once (this machine's cores).
+const READERS: u32 = 2;
+
+/// The rows of a query's matches, filtered and ranked: the compact search text is matched
+/// first (on every core); when few match, only their lines are read, otherwise every line,
+/// a part on each of `READERS` connections, each part's statuses computed where it is read.
+fn query_rows(
+    store: &crate::store::Store,
+    filter: &LineFilter,
+    args: &Args,
+    ctx: &Ctx,
+    q: &str,
+) -> Result<Vec<Row>> {
+    let (policy, now) = (&*ctx.policy, ctx.now);
+    let (id_len, index) = store.search_texts()?;
+    let matches = Matches::of(&id_len, &index, q);
+    drop(index);
+    if matches.count() * 5 <= matches.total() {
+        let lines = store.lines_by_ids(&matches.matched(), now)?;
+        return Ok(select(lines, args, policy, now, Some(&matches)));
+    }
+    let opts = crate::store::OpenOptions {
+        policy: Some(ctx.policy.clone()),
+        ..Default::default()
+    };
+    let path = store.path().to_path_buf();
+    let b = business_clock(&policy.sla, now);
+    let parts = std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..READERS)
+            .map(|k| {
+                let (path, opts, matches) = (&path, &opts, &matches);
+                let part = LineFilter {
+                    part: Some((k, READERS)),
+                    ..filter.clone()
+                };
+                scope.spawn(move || -> crate::store::Result<Vec<Row>> {
+                    let other = crate::store::Store::open(path, opts)?;
+                    let mut rows = Vec::with_capacity(matches.count() / READERS as usize + 1);
+                    other.each_line(&part, now, &mut |l| {
+                        if matches.score(l.id()).is_some() {
+                            rows.push(Row::at(l, b, policy, now));
+                        }
+                        true
+                    })?;
+                    Ok(rows)
+                })
+            })
+            .collect();
+        // A reader does not panic on a queue this process opened; one that did is read
+        // again here.
+        readers
+            .into_iter()
+            .map(|r| r.join().ok())
+            .collect::<Vec<_>>()
+    });
+    let mut read = Vec::new();
+    for p in parts {
+        match p {
+            Some(rows) => read.push(rows?),
+            None => {
+                let lines = store.lines(filter, now)?.lines;
+                return Ok(select(lines, args, policy, now, Some(&matches)));
+            }
+        }
+    }
+    let count = read.iter().map(Vec::len).sum();
+    Ok(keep(
+        Counted(read.into_iter().flatten(), count),
+        args,
+        Some(&matches),
+    ))
+}
+
+/// An iterator that knows its length (so the rows it gives are moved once, into place).
+struct Counted<I>(I, usize);
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.1, Some(self.1))
+    }
 }
 
 /// Full submissions read at a time for JSON.
@@ -402,27 +572,34 @@ fn cells(r: &Row, day: i64) -> [String; 7] {
 }
 
 /// One line per submission, tab-separated, with the table's columns (a header first):
-/// for `cut`, `awk` and `fzf`. Tabs and line breaks inside a value become spaces.
+/// for `cut`, `awk` and `fzf`. Control characters are shown as in the table; tabs and line
+/// breaks inside a value become spaces.
 fn write_tsv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()> {
-    writeln!(out, "id\tapp\tisv\tstate\tassignee\tsla\ttests")?;
-    let clean = |s: &str| -> String {
-        crate::text::safe_line(s)
+    fn cell(out: &mut impl Write, s: &str) -> std::io::Result<()> {
+        if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return out.write_all(s.as_bytes());
+        }
+        let safe: String = text::safe_line(s)
             .chars()
             .map(|c| if c == '\t' { ' ' } else { c })
-            .collect()
-    };
+            .collect();
+        out.write_all(safe.as_bytes())
+    }
+    writeln!(out, "id\tapp\tisv\tstate\tassignee\tsla\ttests")?;
     for r in rows {
-        let c = cells(r, day);
+        let l = &r.line;
+        cell(out, l.id())?;
+        out.write_all(b"\t")?;
+        cell(out, l.app_name())?;
+        out.write_all(b"\t")?;
+        cell(out, l.isv())?;
+        write!(out, "\t{}\t", l.state.short_label())?;
+        cell(out, l.assignee.as_deref().unwrap_or("-"))?;
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            clean(&c[0]),
-            clean(&c[1]),
-            clean(&c[2]),
-            c[3],
-            clean(&c[4]),
-            c[5],
-            c[6]
+            "\t{}\t{}",
+            sla_cell(l.state, r.clock, day),
+            tests_cell(&r.tests)
         )?;
     }
     Ok(())

@@ -66,26 +66,35 @@ fn corrupt(what: String) -> StoreError {
 /// A line as read.
 fn line_from_row(r: &Row) -> Result<QueueLine> {
     let ctx = "reading the queue";
-    let get_s = |i: usize| -> Result<String> { r.get(i).ctx(ctx) };
-    let get_o = |i: usize| -> Result<Option<String>> { r.get(i).ctx(ctx) };
+    // Text is borrowed from SQLite's row (no allocation per column).
+    let get_o = |i: usize| -> Result<Option<&str>> {
+        match r.get_ref(i).ctx(ctx)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            v => v
+                .as_str()
+                .map(Some)
+                .map_err(|e| corrupt(format!("queue column {i}: {e}"))),
+        }
+    };
+    let get_s = |i: usize| -> Result<&str> { Ok(get_o(i)?.unwrap_or_default()) };
     let get_i = |i: usize| -> Result<Option<i64>> { r.get(i).ctx(ctx) };
     let id = get_s(0)?;
     let state: ReviewState = get_s(5)?
         .parse()
         .map_err(|e: crate::domain::state::UnknownState| corrupt(e.to_string()))?;
-    let path = match get_s(6)?.as_str() {
+    let path = match get_s(6)? {
         "manager" => SubmissionPath::Manager,
         _ => SubmissionPath::Wizard,
     };
-    let protocols: Vec<Protocol> = get_s(7)?
-        .split(',')
-        .filter(|p| !p.is_empty())
-        .map(|p| Protocol::from_key(p).ok_or_else(|| corrupt(format!("{id}: protocol {p:?}"))))
-        .collect::<Result<_>>()?;
+    let mut protocols: Vec<Protocol> = Vec::with_capacity(2);
+    for p in get_s(7)?.split(',').filter(|p| !p.is_empty()) {
+        protocols
+            .push(Protocol::from_key(p).ok_or_else(|| corrupt(format!("{id}: protocol {p:?}")))?);
+    }
     let clock = match get_o(13)? {
         None => None,
         Some(phase) => Some(ClockLine {
-            phase: Phase::from_key(&phase)
+            phase: Phase::from_key(phase)
                 .ok_or_else(|| corrupt(format!("{id}: phase {phase:?}")))?,
             running: get_i(14)?.unwrap_or(0) != 0,
             key: get_i(15)?.unwrap_or(0),
@@ -110,24 +119,18 @@ fn line_from_row(r: &Row) -> Result<QueueLine> {
         valid_from: instant(get_i(12)?)?,
         runs: ClockRuns::default(),
     };
-    let app: String = get_s(1)?;
-    let isv: String = get_s(2)?;
-    let email = get_o(3)?;
-    let org = get_o(4)?;
-    let update_of = get_o(8)?;
-    let assignee = get_o(9)?;
     let line = QueueLine::new(
         LineFields {
-            id: &id,
-            app_name: &app,
-            isv: &isv,
-            submitter_email: email.as_deref(),
-            dev_org: org.as_deref(),
+            id,
+            app_name: get_s(1)?,
+            isv: get_s(2)?,
+            submitter_email: get_o(3)?,
+            dev_org: get_o(4)?,
             state,
             path,
             protocols: &protocols,
-            update_of: update_of.as_deref(),
-            assignee: assignee.as_deref(),
+            update_of: get_o(8)?,
+            assignee: get_o(9)?,
             version: get_i(10)?.unwrap_or(0),
         },
         &projection,
@@ -155,6 +158,9 @@ fn write_line(tx: &Connection, sub: &Submission, p: &Projection) -> Result<()> {
         ])
     })
     .ctx("writing the queue projection")?;
+    tx.prepare_cached("INSERT OR REPLACE INTO search_text (id, text) VALUES (?1, ?2)")
+        .and_then(|mut s| s.execute(params![sub.id, sub.search_text()]))
+        .ctx("writing the queue projection")?;
     write_clock(tx, &sub.id, sub.state, p)
 }
 
@@ -502,6 +508,9 @@ pub struct LineFilter {
     pub states: Vec<ReviewState>,
     /// Only lines changed after this sequence number.
     pub after_seq: Option<i64>,
+    /// Only part `k` of `n` (rowid ranges, in order): `n` readers on `n` connections
+    /// together read every line once.
+    pub part: Option<(u32, u32)>,
 }
 
 /// Lines read: the lines and the highest sequence number among them (what a reader has
@@ -587,7 +596,11 @@ impl Store {
             .ctx("starting to read the queue")?;
         let seq = log_seq(&tx)?;
         if self.lines_in_memory {
-            // A read-only queue built under another policy: project here, from the history.
+            // A read-only queue built under another policy: project here, from the history
+            // (all of it in the first part).
+            if filter.part.is_some_and(|(k, _)| k > 0) {
+                return Ok(seq);
+            }
             for sub in self.load_submissions()? {
                 if !filter.states.is_empty() && !filter.states.contains(&sub.state) {
                     continue;
@@ -607,11 +620,23 @@ impl Store {
             .iter()
             .map(|s| format!("'{}'", s.key()))
             .collect();
-        let state_clause = if states.is_empty() {
+        let mut state_clause = if states.is_empty() {
             String::new()
         } else {
             format!("AND state IN ({})", states.join(","))
         };
+        if let Some((k, n)) = filter.part.filter(|(_, n)| *n > 1) {
+            let max: i64 = tx
+                .query_row("SELECT coalesce(max(rowid), 0) FROM submissions", [], |r| {
+                    r.get(0)
+                })
+                .ctx("reading the queue")?;
+            let bound = |k: u32| max / i64::from(n) * i64::from(k);
+            state_clause.push_str(&format!(" AND rowid > {}", bound(k)));
+            if k + 1 < n {
+                state_clause.push_str(&format!(" AND rowid <= {}", bound(k + 1)));
+            }
+        }
         let mut later = Vec::new();
         let mut pass = |line: QueueLine, later: &mut Vec<String>| -> bool {
             if !line.holds_at(at) {
@@ -696,6 +721,81 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Every submission's searched text, in id order, from the compact table search reads
+    /// (`list --query` matches on it before it reads any line), with the byte length of
+    /// the id that begins each text.
+    pub fn search_texts(&self) -> Result<(Vec<u32>, crate::search::SearchIndex)> {
+        let mut index = crate::search::SearchIndex::default();
+        let mut id_len = Vec::with_capacity(self.count_lines()?);
+        if self.lines_in_memory {
+            for s in &self.load_submissions()? {
+                index.push(&s.search_text());
+                id_len.push(s.id.len() as u32);
+            }
+            index.fold();
+            return Ok((id_len, index));
+        }
+        let ctx = "reading the search text";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT length(CAST(id AS BLOB)), text FROM search_text")
+            .ctx(ctx)?;
+        let mut rows = stmt.query([]).ctx(ctx)?;
+        while let Some(r) = rows.next().ctx(ctx)? {
+            let len: u32 = r.get(0).ctx(ctx)?;
+            // Borrowed from the row: copied once, into the index.
+            let text = r
+                .get_ref(1)
+                .ctx(ctx)?
+                .as_str()
+                .map_err(|e| corrupt(format!("search text: {e}")))?;
+            if !text.is_char_boundary(len as usize) {
+                return Err(corrupt(format!(
+                    "search text {text:?} does not begin with its id"
+                )));
+            }
+            index.push(text);
+            id_len.push(len);
+        }
+        index.fold();
+        Ok((id_len, index))
+    }
+
+    /// The lines of these submissions (unknown ids are skipped), in no particular order.
+    pub fn lines_by_ids(&self, ids: &[String], at: Timestamp) -> Result<Vec<QueueLine>> {
+        let policy = self.line_policy()?;
+        if self.lines_in_memory {
+            return Ok(self
+                .submissions_by_ids(ids)?
+                .iter()
+                .map(|s| line_as_of(s, policy, at))
+                .collect());
+        }
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .ctx("starting to read the queue")?;
+        fill_wanted(&tx, ids)?;
+        let mut out = Vec::with_capacity(ids.len());
+        {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "SELECT {LINE_COLUMNS} FROM submissions
+                     WHERE id IN (SELECT id FROM temp.wanted) AND holder IS NOT NULL"
+                ))
+                .ctx("reading the queue")?;
+            let mut rows = stmt.query([]).ctx("reading the queue")?;
+            while let Some(r) = rows.next().ctx("reading the queue")? {
+                out.push(line_from_row(r)?);
+            }
+        }
+        tx.execute("DELETE FROM temp.wanted", [])
+            .ctx("reading the queue")?;
+        tx.commit().ctx("finishing reading the queue")?;
+        self.recompute_if_needed(&mut out, policy, at)?;
+        Ok(out)
     }
 
     /// The queue log's latest sequence number: what a reader has seen after reading all.

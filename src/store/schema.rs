@@ -242,6 +242,12 @@ CREATE TABLE queue_log (
     seq INTEGER PRIMARY KEY,
     ids TEXT NOT NULL
 ) STRICT;
+-- What search matches (id, app, ISV, submitter, dev org), compact for `list --query`: written
+-- with the line at imports, never by a move.
+CREATE TABLE search_text (
+    id   TEXT PRIMARY KEY REFERENCES submissions (id),
+    text TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
 "#,
 ];
 

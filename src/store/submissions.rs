@@ -191,34 +191,6 @@ impl Store {
         subs
     }
 
-    /// Every submission's id and the text fuzzy search matches against, read without the
-    /// rest of the submission (what `list --query` needs to choose what to load).
-    pub fn search_index(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, app_name, isv, submitter_email, dev_org FROM submissions")
-            .ctx("reading the search index")?;
-        let rows = stmt
-            .query_map([], |r| {
-                let id: String = r.get(0)?;
-                let app: String = r.get(1)?;
-                let isv: String = r.get(2)?;
-                let email: Option<String> = r.get(3)?;
-                let org: Option<String> = r.get(4)?;
-                let text = crate::domain::submission::search_text_of([
-                    Some(id.as_str()),
-                    Some(app.as_str()),
-                    Some(isv.as_str()),
-                    email.as_deref(),
-                    org.as_deref(),
-                ]);
-                Ok((id, text))
-            })
-            .ctx("reading the search index")?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .ctx("reading the search index")
-    }
-
     fn load(&self, only: Option<&str>) -> Result<Vec<Submission>> {
         load(&self.conn, only)
     }

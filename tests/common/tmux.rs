@@ -95,14 +95,19 @@ impl Tmux {
     }
 
     pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        self.wait_until(text, |s| s.contains(text), timeout)
+    }
+
+    /// Waits for a screen that `ok` accepts (`what` names it in the failure).
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool, timeout: Duration) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if ok(&s) {
                 return s;
             }
             if start.elapsed() > timeout {
-                panic!("waited {timeout:?} for {text:?}; screen:\n{s}");
+                panic!("waited {timeout:?} for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
