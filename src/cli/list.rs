@@ -437,7 +437,9 @@ fn write_json(
             let path = path.clone();
             let mine: Vec<&[Row]> = chunks.iter().skip(k).step_by(readers).copied().collect();
             scope.spawn(move || {
-                let reader = match crate::store::Store::open(&path, &Default::default()) {
+                let reader = match crate::store::Store::open(&path, &Default::default())
+                    .and_then(|r| r.map_file_for_reads().map(|()| r))
+                {
                     Ok(r) => r,
                     Err(e) => {
                         let _ = tx.send(Err(e));

@@ -283,6 +283,19 @@ impl Store {
         Err(StoreError::Foreign(self.path.clone()))
     }
 
+    /// Maps the file into memory for this connection's reads: for a reader that visits
+    /// every page of every table once (`list --format json`: 2.0 s instead of 3.3 s at
+    /// 100 000 submissions), at the cost of those pages in the process's resident set.
+    pub fn map_file_for_reads(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA mmap_size = 1073741824;")
+            .ctx("configuring the connection")
+    }
+
+    /// Pages are read into a 16 MB cache per connection, not memory-mapped (see
+    /// `map_file_for_reads`): a process that reads every line of a large queue would
+    /// otherwise hold the whole table's pages (70 MB at 100 000 submissions) in its
+    /// resident set.
     fn configure(&self) -> Result<()> {
         let journal = if self.read_only.is_some() {
             "" // changing the journal mode is a write
@@ -294,8 +307,7 @@ impl Store {
                 "PRAGMA foreign_keys = ON;
                  {journal}
                  PRAGMA synchronous = FULL;
-                 PRAGMA cache_size = -65536;
-                 PRAGMA mmap_size = 1073741824;"
+                 PRAGMA cache_size = -16384;"
             ))
             .ctx("configuring the connection")
     }
