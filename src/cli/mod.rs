@@ -1,6 +1,7 @@
 //! Command-line interface: global flags, the subcommands, and what they share.
 
 mod assign;
+mod backup;
 pub mod bench;
 mod console;
 pub use console::pick_theme;
@@ -87,6 +88,8 @@ pub enum Command {
     Export(export::Args),
     /// Create a demo queue with sample and generated submissions.
     Demo(demo::Args),
+    /// Copy the queue safely while colleagues work (SQLite's backup API), checked.
+    Backup(backup::Args),
     /// Measure performance on a synthetic queue (open, keystroke, frame, bytes, batch, list, memory).
     Bench(bench::Args),
 }
@@ -177,6 +180,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
         Some(Command::Undo(a)) => undo::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
+        Some(Command::Backup(a)) => backup::run(&ctx, a),
         Some(Command::Bench(a)) => bench::run(&ctx, a),
         None => console::run(&ctx, ctx.open_store(false)?),
     }

@@ -1,5 +1,6 @@
 //! The review-queue database: the only code that speaks SQL (rusqlite lives here only).
 
+mod backup;
 mod findings;
 mod moves;
 mod outbox;
@@ -7,6 +8,7 @@ mod queue;
 mod schema;
 mod submissions;
 
+pub use backup::{BackupSummary, named_backups};
 pub use findings::FindingRefused;
 pub use moves::{
     AssignItem, AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved,

@@ -1,0 +1,127 @@
+//! `oin-review backup`: a consistent online copy while colleagues write, rotation, restore.
+
+mod common;
+
+use common::Sandbox;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn count(db: &Path, table: &str) -> i64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.busy_timeout(Duration::from_secs(15)).unwrap();
+    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_backup_taken_while_another_process_writes_in_a_loop_is_sound_and_whole() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // A colleague's process assigns and unassigns in a loop (one write transaction each).
+    let bin = env!("CARGO_BIN_EXE_oin-review");
+    let db = sb.db();
+    let mut writer = Command::new("sh")
+        .arg("-c")
+        .arg(r#"while :; do "$0" --db "$1" assign --to bea OIN-2026-0142 >/dev/null && "$0" --db "$1" assign --to none OIN-2026-0142 >/dev/null || exit 1; done"#)
+        .arg(bin)
+        .arg(&db)
+        .env("HOME", sb.path("home"))
+        .env("XDG_DATA_HOME", sb.path("data"))
+        .env("XDG_CONFIG_HOME", sb.path("config"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while count(&db, "assignments") < 6 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the writer writes"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut seen = Vec::new();
+    for k in 0..3 {
+        let before = count(&db, "assignments");
+        let dest = sb.path(&format!("copies/queue-{k}.db"));
+        let out = sb.ok(&["backup", dest.to_str().unwrap()]);
+        let after = count(&db, "assignments");
+        assert!(out.contains("backed up 33 submission(s)"), "{out}");
+        assert!(out.contains("integrity check ok"), "{out}");
+        let (integrity, states) = common::consistent(&dest);
+        assert_eq!(integrity, "ok");
+        assert_eq!(states.iter().map(|(_, n)| n).sum::<i64>(), 33, "whole");
+        let copied = count(&dest, "assignments");
+        assert!(
+            (before..=after).contains(&copied),
+            "a snapshot of one instant: {before} <= {copied} <= {after}"
+        );
+        // One file, private as the queue (0600), no journal left beside it.
+        assert!(!dest.with_extension("db-wal").exists());
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        seen.push(copied);
+    }
+    assert!(
+        writer.try_wait().unwrap().is_none(),
+        "the writer was never locked out"
+    );
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    // No half-written file is left in the folder.
+    let names: Vec<String> = std::fs::read_dir(sb.path("copies"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+}
+
+#[test]
+fn backups_rotate_refuse_to_overwrite_and_restore_as_the_readme_says() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    for _ in 0..3 {
+        let out = sb.ok(&["backup", "--keep", "2"]);
+        assert!(out.contains("backups/queue-"), "{out}");
+    }
+    let dir = sb.path("backups");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "--keep 2 keeps the newest two: {names:?}");
+    let newest = dir.join(&names[1]);
+    // A backup never overwrites.
+    let again = sb.run(&["backup", newest.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already there"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    // A change after the backup, then the README's restore: stop the consoles, move the
+    // damaged queue and its -wal/-shm aside, copy the backup in its place.
+    sb.ok(&["assign", "--to", "bea", "OIN-2026-0142"]);
+    let db = sb.db();
+    for ext in ["", "-wal", "-shm"] {
+        let p = Path::new(&format!("{}{ext}", db.display())).to_path_buf();
+        if p.exists() {
+            std::fs::rename(&p, format!("{}.damaged", p.display())).unwrap();
+        }
+    }
+    std::fs::copy(&newest, &db).unwrap();
+    let list = sb.ok(&["list", "--format", "tsv"]);
+    assert_eq!(
+        list.lines().count(),
+        1 + 33,
+        "a header and every sample: {list}"
+    );
+    let show = sb.ok(&["show", "OIN-2026-0142", "--format", "json"]);
+    assert!(
+        !show.contains("\"bea\""),
+        "the restored queue is the backup's: {show}"
+    );
+}
