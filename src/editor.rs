@@ -1,7 +1,7 @@
 //! Editing text in the analyst's editor, like `git commit`: $VISUAL, else $EDITOR, else vi.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::process::Command;
 
 /// The editor command line to run.
@@ -13,17 +13,19 @@ pub fn editor_command() -> String {
         .unwrap_or_else(|| "vi".into())
 }
 
-/// Writes `text` to a private temporary file, runs the editor on it (through `sh`, so
-/// `EDITOR="code --wait"` works) and returns what was saved.
+/// Writes `text` to a file in a private folder of its own (0700, an unguessable name,
+/// created exclusively: on a shared host nobody else can pre-create, read or replace it),
+/// runs the editor on it (through `sh`, so `EDITOR="code --wait"` works) and returns what
+/// was saved. The folder is removed afterwards.
 pub fn edit(text: &str, name_hint: &str) -> std::io::Result<String> {
-    let dir = std::env::temp_dir();
+    let dir = tempfile::Builder::new().prefix("oin-review-").tempdir()?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
     let safe = crate::text::file_safe(name_hint);
-    let path = dir.join(format!("oin-review-{}-{safe}.txt", std::process::id()));
+    let path = dir.path().join(format!("{safe}.txt"));
     {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&path)?;
         f.write_all(text.as_bytes())?;
@@ -44,6 +46,6 @@ pub fn edit(text: &str, name_hint: &str) -> std::io::Result<String> {
             "could not run the editor ({editor}): {e}; set $VISUAL or $EDITOR"
         ))),
     };
-    let _ = std::fs::remove_file(&path);
+    drop(dir); // removes the folder and the file
     result
 }

@@ -308,3 +308,59 @@ fn editing_in_the_editor_applies_the_saved_text() {
     assert!(list.contains("[x] blocker #1"), "{list}");
     assert!(list.contains("Added from the editor."));
 }
+
+#[test]
+fn the_editor_s_file_is_in_a_private_folder_of_its_own_removed_afterwards() {
+    let sb = Sandbox::new();
+    let f = sb.write(
+        "s.json",
+        json!([submission_json("OIN-1", "initial_review")]).to_string(),
+    );
+    sb.ok(&["import", f.to_str().unwrap()]);
+    let tmp = sb.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    // The "editor" reports where its file is and the folder's mode.
+    let log = sb.path("editor.log");
+    let editor = sb.write(
+        "editor.sh",
+        format!(
+            "#!/bin/sh\nd=$(dirname \"$1\")\necho \"$1\" > {log}\necho \"$d\" >> {log}\nstat -c %a \"$d\" >> {log}\nstat -c %a \"$1\" >> {log}\n",
+            log = log.display()
+        ),
+    );
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = sb
+        .cmd()
+        .env("EDITOR", &editor)
+        .env("TMPDIR", &tmp)
+        .args(["finding", "edit", "OIN-1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = seen.lines().collect();
+    let (file, dir, dir_mode, file_mode) = (lines[0], lines[1], lines[2], lines[3]);
+    assert_ne!(
+        std::path::Path::new(dir),
+        tmp,
+        "not the shared temp folder itself"
+    );
+    assert_eq!(std::path::Path::new(dir).parent(), Some(tmp.as_path()));
+    assert_eq!(dir_mode, "700", "{seen}");
+    assert_eq!(file_mode, "600", "{seen}");
+    let name = std::path::Path::new(dir)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        name.starts_with("oin-review-") && name.len() >= "oin-review-".len() + 6,
+        "a random name, not one from the pid: {name}"
+    );
+    assert!(!std::path::Path::new(file).exists(), "the file is removed");
+    assert!(!std::path::Path::new(dir).exists(), "and its folder");
+}
