@@ -247,3 +247,96 @@ fn a_database_readable_by_others_gets_a_warning() {
         "{stderr}"
     );
 }
+
+/// Splits one CSV record (RFC 4180 quoting) into its cells.
+fn csv_cells(line: &str) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+#[test]
+fn csv_and_tsv_of_hostile_submissions_hold_no_control_byte_and_no_formula() {
+    let sb = Sandbox::new();
+    let hostile = [
+        (
+            "OIN-H-1",
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "Evil Corp",
+        ),
+        ("OIN-H-2", "\u{1b}[31mRed\u{7} App", "+1+cmd|' /C calc'!A0"),
+        ("OIN-H-3", "@SUM(A1:A9)", "-2+3"),
+        ("OIN-H-4", "Bidi \u{202e}txt.exe", "-cmd"),
+        ("OIN-H-5", "\tTabbed", "\rCarriage"),
+    ];
+    let subs: Vec<serde_json::Value> = hostile
+        .iter()
+        .map(|(id, app, isv)| {
+            let mut s = common::submission_json(id, "initial_review");
+            s["app_name"] = serde_json::json!(app);
+            s["isv"] = serde_json::json!(isv);
+            s
+        })
+        .collect();
+    sb.import_values(&subs);
+    let csv = sb.ok(&["list", "--format", "csv"]);
+    let tsv = sb.ok(&["list", "--format", "tsv"]);
+    for (name, out) in [("csv", &csv), ("tsv", &tsv)] {
+        let raw: Vec<char> = out
+            .chars()
+            .filter(|c| (c.is_control() && *c != '\n' && *c != '\t') || *c == '\u{202e}')
+            .collect();
+        assert!(
+            raw.is_empty(),
+            "{name} holds raw control characters {raw:?}:\n{out}"
+        );
+        let rows: Vec<Vec<String>> = out
+            .lines()
+            .skip(1)
+            .map(|l| match name {
+                "csv" => csv_cells(l),
+                _ => l.split('\t').map(str::to_string).collect(),
+            })
+            .collect();
+        assert_eq!(rows.len(), hostile.len(), "{out}");
+        for cell in rows.iter().flatten() {
+            let mut c = cell.chars();
+            let formula = match c.next() {
+                Some('=' | '+' | '@') => true,
+                Some('-') => c.next().is_some_and(|d| !d.is_ascii_digit()),
+                _ => false,
+            };
+            assert!(!formula, "{name} cell {cell:?} would be evaluated");
+        }
+        assert!(
+            out.contains("'=HYPERLINK"),
+            "defused, still readable: {out}"
+        );
+        assert!(
+            out.contains("-2+3") && !out.contains("'-2+3"),
+            "a number stays a number"
+        );
+    }
+    // The TESTS column says what the table says.
+    let table = sb.ok(&["list"]);
+    let csv_tests: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| csv_cells(l)[12].clone())
+        .collect();
+    for t in &csv_tests {
+        assert!(table.contains(t.as_str()), "{t:?} is a table cell: {table}");
+    }
+}

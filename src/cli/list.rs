@@ -574,18 +574,18 @@ fn cells(r: &Row, day: i64) -> [String; 7] {
 }
 
 /// One line per submission, tab-separated, with the table's columns (a header first):
-/// for `cut`, `awk` and `fzf`. Control characters are shown as in the table; tabs and line
-/// breaks inside a value become spaces.
+/// for `cut`, `awk` and `fzf`. Control characters are shown as in the table (tabs and line
+/// breaks inside a value become spaces) and cells a spreadsheet would evaluate are defused.
 fn write_tsv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()> {
     fn cell(out: &mut impl Write, s: &str) -> std::io::Result<()> {
         if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return out.write_all(s.as_bytes());
+            return out.write_all(defuse(s).as_bytes());
         }
         let safe: String = text::safe_line(s)
             .chars()
             .map(|c| if c == '\t' { ' ' } else { c })
             .collect();
-        out.write_all(safe.as_bytes())
+        out.write_all(defuse(&safe).as_bytes())
     }
     writeln!(out, "id\tapp\tisv\tstate\tassignee\tsla\ttests")?;
     for r in rows {
@@ -607,11 +607,30 @@ fn write_tsv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
     Ok(())
 }
 
+/// A cell a spreadsheet would evaluate (OWASP CSV injection: `=`, `+`, `@`, tab, CR, or
+/// `-` not starting a number) gets a leading `'`, which shows it as text.
+fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = s.chars();
+    let risky = match chars.next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => chars.next().is_some_and(|c| !c.is_ascii_digit()),
+        _ => false,
+    };
+    if risky {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// A CSV cell: control characters shown as in the table, defused, quoted when needed.
 fn csv_field(s: &str) -> String {
+    let safe = text::safe_line(s);
+    let s = defuse(&safe);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
 }
 
@@ -646,7 +665,7 @@ fn write_csv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
             r.clock.map_or("", |c| c.status.key()),
             &sla_cell(l.state, r.clock, day),
             &due,
-            r.tests.overall.map_or("", |f| f.key()),
+            &tests_cell(&r.tests),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(","))?;
