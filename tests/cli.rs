@@ -487,3 +487,35 @@ fn bad_as_of_and_missing_database_are_clear() {
     assert!(text(&out).1.contains("no review queue at"));
     assert!(!sb.db().exists());
 }
+
+#[test]
+fn ids_match_whatever_their_case_and_sla_values_are_spelled_as_in_json() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let show = sb.ok(&["show", "oin-2026-0142"]);
+    assert!(show.starts_with("OIN-2026-0142"), "{show}");
+    let assigned = sb.ok(&["assign", "--to", "bea", "oin-2026-0142"]);
+    assert!(
+        assigned.contains("OIN-2026-0142  assigned to bea"),
+        "{assigned}"
+    );
+    let moved = sb.ok(&[
+        "move",
+        "--to",
+        "isv_review",
+        "--reason",
+        "r",
+        "Oin-2026-0142",
+    ]);
+    assert!(moved.contains("OIN-2026-0142  moved"), "{moved}");
+    // snake_case as JSON and the README say it, the kebab-case spelling as an alias.
+    let snake = sb.ok(&["list", "--sla", "at_risk", "--format", "tsv"]);
+    let kebab = sb.ok(&["list", "--sla", "at-risk", "--format", "tsv"]);
+    assert_eq!(snake, kebab);
+    let json = sb.list_json();
+    let at_risk = json
+        .iter()
+        .filter(|s| s["sla"]["status"] == "at_risk")
+        .count();
+    assert_eq!(snake.lines().count(), 1 + at_risk);
+}

@@ -42,13 +42,14 @@ pub fn run_claim(ctx: &Ctx, args: ClaimArgs) -> Result<ExitCode> {
 }
 
 fn assign(ctx: &Ctx, ids: &[String], to: Option<&str>) -> Result<ExitCode> {
+    let mut wf = ctx.workflow(false)?;
+    let ids = wf.canonical_ids(ids)?;
     let mut seen = std::collections::HashSet::new();
     let items: Vec<AssignItem> = ids
         .iter()
         .filter(|id| seen.insert(id.as_str()))
         .map(AssignItem::new)
         .collect();
-    let mut wf = ctx.workflow(false)?;
     let outcomes = wf.assign(&items, to, &ctx.analyst, jiff::Timestamp::now())?;
     let mut out = super::stdout();
     let mut refused = 0;

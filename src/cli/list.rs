@@ -52,7 +52,10 @@ pub enum ListFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SlaFilter {
     Breached,
+    /// As in JSON; `at-risk` is accepted too.
+    #[value(name = "at_risk", alias = "at-risk")]
     AtRisk,
+    #[value(name = "on_track", alias = "on-track")]
     OnTrack,
     Paused,
 }

@@ -62,6 +62,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             ids.push(id.clone());
         }
     }
+    let mut wf = ctx.workflow(false)?;
+    let mut ids = wf.canonical_ids(&ids)?;
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
     let ask = MoveAsk {
@@ -75,7 +77,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     if let Err(e) = ask.checked_reason() {
         bail!("move: {e}");
     }
-    let mut wf = ctx.workflow(false)?;
     let mut out = super::stdout();
     let now = jiff::Timestamp::now();
     let mut refused = 0;

@@ -164,6 +164,38 @@ impl Store {
         Ok(subs)
     }
 
+    /// Each id as the queue spells it: an id that matches no submission exactly but
+    /// exactly one case-insensitively becomes that one's (`oin-2026-0142`); others stay as
+    /// given (unknown, or ambiguous between spellings).
+    pub fn canonical_ids(&self, ids: &[String]) -> Result<Vec<String>> {
+        let ctx = "looking up submission ids";
+        let mut exact = self
+            .conn
+            .prepare_cached("SELECT 1 FROM submissions WHERE id = ?1")
+            .ctx(ctx)?;
+        let mut folded = self
+            .conn
+            .prepare_cached("SELECT id FROM submissions WHERE id = ?1 COLLATE NOCASE LIMIT 2")
+            .ctx(ctx)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if exact.exists([id]).ctx(ctx)? {
+                out.push(id.clone());
+                continue;
+            }
+            let found: Vec<String> = folded
+                .query_map([id], |r| r.get(0))
+                .ctx(ctx)?
+                .collect::<rusqlite::Result<_>>()
+                .ctx(ctx)?;
+            match <[String; 1]>::try_from(found) {
+                Ok([one]) => out.push(one),
+                Err(_) => out.push(id.clone()),
+            }
+        }
+        Ok(out)
+    }
+
     /// One submission by id.
     pub fn submission(&self, id: &str) -> Result<Option<Submission>> {
         Ok(self.load(Some(id))?.pop())

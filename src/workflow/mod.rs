@@ -68,10 +68,18 @@ impl Workflow {
         &self.mail
     }
 
-    /// One submission, or an error that says how to find ids.
+    /// The ids as the queue spells them (matched case-insensitively when unambiguous).
+    pub fn canonical_ids(&self, ids: &[String]) -> Result<Vec<String>> {
+        Ok(self.store.canonical_ids(ids)?)
+    }
+
+    /// One submission (its id matched case-insensitively when unambiguous), or an error
+    /// that says how to find ids.
     pub fn submission(&self, id: &str) -> Result<Submission> {
+        let canonical = self.canonical_ids(&[id.to_string()])?;
+        let id_in_queue = canonical.first().map_or(id, String::as_str);
         self.store
-            .submission(id)?
+            .submission(id_in_queue)?
             .ok_or_else(|| WorkflowError::NotFound {
                 id: safe_line(id),
                 path: self.store.path().to_path_buf(),
