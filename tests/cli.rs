@@ -458,6 +458,10 @@ fn demo_builds_a_queue_and_never_overwrites_a_real_one() {
         out.contains("33 sample + 50 generated submissions"),
         "{out}"
     );
+    // The hint names the demo's database both ways.
+    let db = sb.db().display().to_string();
+    assert!(out.contains(&format!("oin-review --db {db} list")), "{out}");
+    assert!(out.contains(&format!("export OIN_REVIEW_DB={db}")), "{out}");
     let list = sb.list_json();
     assert_eq!(list.len(), 83);
     let states: std::collections::HashSet<&str> =

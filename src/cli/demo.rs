@@ -82,6 +82,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     println!("try: oin-review --db {db} list --state qa_testing");
     println!("     oin-review --db {db} show OIN-2026-0142");
     println!("     oin-review --db {db} move --to qa_testing OIN-2026-0142");
+    println!("(or `export OIN_REVIEW_DB={db}` once, then leave out --db)");
     Ok(ExitCode::SUCCESS)
 }
 
