@@ -523,3 +523,35 @@ fn ids_match_whatever_their_case_and_sla_values_are_spelled_as_in_json() {
         .count();
     assert_eq!(snake.lines().count(), 1 + at_risk);
 }
+
+#[test]
+fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broken_config() {
+    let sb = Sandbox::new();
+    sb.write("config/oin-review/config.toml", "this is = = not toml\n");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = sb.ok(&["completions", shell]);
+        assert!(out.contains("oin-review"), "{shell}: {out}");
+        assert!(
+            out.contains("backup") && out.contains("list"),
+            "{shell} completes subcommands"
+        );
+    }
+    let bash = sb.ok(&["completions", "bash"]);
+    assert!(bash.contains("--format"), "and their flags");
+    let man = sb.ok(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH oin-review"),
+        "roff: {man}"
+    );
+    assert!(man.contains("backup"), "{man}");
+    let dir = sb.path("man1");
+    let out = sb.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(out.contains("wrote the manual pages"), "{out}");
+    for page in ["oin-review.1", "oin-review-list.1", "oin-review-backup.1"] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}: {text}");
+    }
+    // The broken config still breaks what reads it, with its file named.
+    let list = sb.run(&["list"]);
+    assert!(!list.status.success());
+}

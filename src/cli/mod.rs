@@ -4,6 +4,7 @@ mod assign;
 mod backup;
 pub mod bench;
 mod console;
+mod docs;
 pub use console::pick_theme;
 mod demo;
 mod export;
@@ -90,6 +91,10 @@ pub enum Command {
     Demo(demo::Args),
     /// Copy the queue safely while colleagues work (SQLite's backup API), checked.
     Backup(backup::Args),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page, or write one per subcommand with --dir.
+    Man(docs::ManArgs),
     /// Measure performance on a synthetic queue (open, keystroke, frame, bytes, batch, list, memory).
     Bench(bench::Args),
 }
@@ -154,6 +159,12 @@ impl Ctx {
 
 /// Runs the parsed command line; the exit code says whether everything asked was done.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // These need no queue, config or policy (they work on a host whose config is broken).
+    match cli.command {
+        Some(Command::Completions(a)) => return docs::completions(a),
+        Some(Command::Man(a)) => return docs::man(a),
+        _ => {}
+    }
     let config = Config::load()?;
     let ctx = Ctx {
         db_flag: cli.db,
@@ -182,6 +193,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run(&ctx, a),
         Some(Command::Bench(a)) => bench::run(&ctx, a),
+        Some(Command::Completions(_) | Command::Man(_)) => Ok(ExitCode::SUCCESS),
         None => console::run(&ctx, ctx.open_store(false)?),
     }
 }
