@@ -555,3 +555,24 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
     let list = sb.run(&["list"]);
     assert!(!list.status.success());
 }
+
+#[test]
+fn a_console_setting_mistake_is_a_warning_for_subcommands_naming_its_line() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb.run(&["--theme", "nope", "list"]);
+    assert!(out.status.success(), "list does not need a theme");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: theme: no theme \"nope\""), "{err}");
+    let config = sb.write(
+        "config/oin-review/config.toml",
+        "theme = \"dark\"\n[keys]\n\"queue.donw\" = [\"j\"]\n",
+    );
+    let out = sb.run(&["outbox", "list"]);
+    assert!(out.status.success(), "a cron flush keeps working");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: line 3", config.display())) && err.contains("donw"),
+        "{err}"
+    );
+}

@@ -26,6 +26,18 @@ pub fn pick_theme(flag: Option<&str>, config: Option<&str>) -> Result<Theme> {
     Theme::load(name).map_err(|e| anyhow!("theme: {e}"))
 }
 
+/// What would stop the console from opening: the theme and the key bindings.
+pub fn settings_problems(ctx: &Ctx) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Err(e) = pick_theme(ctx.theme.as_deref(), ctx.config.theme.as_deref()) {
+        problems.push(e.to_string());
+    }
+    if let Err(e) = Keymap::with_overrides(&ctx.config.keys, |k| ctx.config.line_of(k)) {
+        problems.push(format!("{}: {e}", ctx.config.path.display()));
+    }
+    problems
+}
+
 pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
     if !has_terminal() {
         bail!(

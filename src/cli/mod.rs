@@ -175,6 +175,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         analyst: identity::current_analyst(),
         theme: cli.theme,
     };
+    if cli.command.is_some() {
+        // The console's settings do not concern a subcommand: a mistake in them is a
+        // warning here (a cron job keeps working), and an error when the console opens.
+        for problem in console::settings_problems(&ctx) {
+            eprintln!(
+                "oin-review: warning: {problem} (the console will not open until it is fixed)"
+            );
+        }
+    }
     match cli.command {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::List(a)) => list::run(&ctx, a),
