@@ -279,20 +279,30 @@ fn cli_leave_out_keeps_the_reason_and_the_email_skips_the_finding() {
     assert!(preview.contains("Mine."));
 }
 
-#[test]
-fn editing_in_the_editor_applies_the_saved_text() {
+/// A queue holding OIN-1 in initial review.
+fn one_submission() -> Sandbox {
     let sb = Sandbox::new();
     let f = sb.write(
         "s.json",
         json!([submission_json("OIN-1", "initial_review")]).to_string(),
     );
     sb.ok(&["import", f.to_str().unwrap()]);
+    sb
+}
+
+fn make_executable(script: &std::path::Path) {
+    std::fs::set_permissions(script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn editing_in_the_editor_applies_the_saved_text() {
+    let sb = one_submission();
     // A scripted "editor" that appends a finding line to the file it is given.
     let editor = sb.write(
         "editor.sh",
         "#!/bin/sh\nprintf '[x] blocker Added from the editor.\\n' >> \"$1\"\n",
     );
-    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    make_executable(&editor);
     let out = sb
         .cmd()
         .env("EDITOR", &editor)
@@ -311,12 +321,7 @@ fn editing_in_the_editor_applies_the_saved_text() {
 
 #[test]
 fn the_editor_s_file_is_in_a_private_folder_of_its_own_removed_afterwards() {
-    let sb = Sandbox::new();
-    let f = sb.write(
-        "s.json",
-        json!([submission_json("OIN-1", "initial_review")]).to_string(),
-    );
-    sb.ok(&["import", f.to_str().unwrap()]);
+    let sb = one_submission();
     let tmp = sb.path("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     // The "editor" reports where its file is and the folder's mode.
@@ -328,7 +333,7 @@ fn the_editor_s_file_is_in_a_private_folder_of_its_own_removed_afterwards() {
             log = log.display()
         ),
     );
-    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    make_executable(&editor);
     let out = sb
         .cmd()
         .env("EDITOR", &editor)

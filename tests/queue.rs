@@ -43,6 +43,15 @@ fn samples() -> Vec<Submission> {
 /// Every line of the table, by id, next to a projection of the submission as stored: as
 /// kept in the table (read after every event), and as read at `at` (recomputed from the
 /// history for the lines with events after `at`).
+/// A queue of the samples, imported at `now()`.
+fn sample_store(sb: &Sandbox, p: &Arc<Policy>) -> Store {
+    let mut store = Store::open(&sb.db(), &opts(p)).unwrap();
+    store
+        .import_submissions(&samples(), "tester", now(), "samples.json")
+        .unwrap();
+    store
+}
+
 fn assert_lines_match_history(store: &Store, policy: &Policy, at: Timestamp) {
     let subs = store.load_submissions().unwrap();
     for (when, fresh) in [
@@ -94,10 +103,7 @@ fn ids(store: &Store, state: ReviewState) -> Vec<MoveItem> {
 fn every_kind_of_write_keeps_the_lines_equal_to_the_history() {
     let sb = Sandbox::new();
     let p = policy();
-    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
-    store
-        .import_submissions(&samples(), "tester", now(), "samples.json")
-        .unwrap();
+    let mut store = sample_store(&sb, &p);
     assert_lines_match_history(&store, &p, now());
 
     let at = now() + SignedDuration::from_hours(3);
@@ -183,10 +189,7 @@ proptest! {
 fn the_first_page_comes_in_sla_order_from_the_index() {
     let sb = Sandbox::new();
     let p = policy();
-    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
-    store
-        .import_submissions(&samples(), "tester", now(), "samples.json")
-        .unwrap();
+    let store = sample_store(&sb, &p);
     let top = store.top_lines(Some(Holder::Oin), 5, now()).unwrap();
     let mut all: Vec<QueueLine> = store
         .lines(&LineFilter::default(), now())
@@ -219,10 +222,7 @@ fn the_first_page_comes_in_sla_order_from_the_index() {
 fn readers_of_parts_read_every_line_once_and_the_search_text_names_each() {
     let sb = Sandbox::new();
     let p = policy();
-    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
-    store
-        .import_submissions(&samples(), "tester", now(), "samples.json")
-        .unwrap();
+    let store = sample_store(&sb, &p);
     let ids_of = |filter: &LineFilter| -> Vec<String> {
         store
             .lines(filter, now())
@@ -262,10 +262,7 @@ fn readers_of_parts_read_every_line_once_and_the_search_text_names_each() {
 fn readers_read_again_only_what_changed() {
     let sb = Sandbox::new();
     let p = policy();
-    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
-    store
-        .import_submissions(&samples(), "tester", now(), "samples.json")
-        .unwrap();
+    let store = sample_store(&sb, &p);
     let seen = store.lines(&LineFilter::default(), now()).unwrap();
     assert_eq!(seen.seq, store.queue_seq().unwrap());
     // A colleague moves two items (another connection, as another process would).
@@ -301,10 +298,7 @@ fn readers_read_again_only_what_changed() {
 fn a_changed_policy_rebuilds_the_lines_once_and_a_writer_without_it_leaves_them_stale() {
     let sb = Sandbox::new();
     let p = policy();
-    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
-    store
-        .import_submissions(&samples(), "tester", now(), "samples.json")
-        .unwrap();
+    let store = sample_store(&sb, &p);
     drop(store);
     // A policy with other targets: the lines follow it as soon as it opens the queue.
     let mut other = (*p).clone();
@@ -327,10 +321,7 @@ fn a_changed_policy_rebuilds_the_lines_once_and_a_writer_without_it_leaves_them_
 fn at_an_instant_before_the_latest_event_lines_are_recomputed_from_history() {
     let sb = Sandbox::new();
     let p = policy();
-    let mut store = Store::open(&sb.db(), &opts(&p)).unwrap();
-    store
-        .import_submissions(&samples(), "tester", now(), "samples.json")
-        .unwrap();
+    let mut store = sample_store(&sb, &p);
     let later = now() + SignedDuration::from_hours(50);
     let items = ids(&store, ReviewState::InitialReview);
     store

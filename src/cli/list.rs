@@ -132,13 +132,20 @@ pub fn select(
     matches: Option<&Matches>,
 ) -> Vec<Row> {
     let b = business_clock(&policy.sla, now);
+    let count = lines.len();
     let rows = lines.into_iter().map(|l| Row::at(l, b, policy, now));
-    keep(rows, args, matches)
+    keep(rows, count, args, matches)
 }
 
-/// The rows that pass `args`' filters (and match), sorted.
-fn keep(rows: impl Iterator<Item = Row>, args: &Args, matches: Option<&Matches>) -> Vec<Row> {
-    let mut kept: Vec<Row> = Vec::with_capacity(rows.size_hint().0);
+/// The rows that pass `args`' filters (and match), sorted; `count` rows at most come in
+/// (room is made once: rows are large to move).
+fn keep(
+    rows: impl Iterator<Item = Row>,
+    count: usize,
+    args: &Args,
+    matches: Option<&Matches>,
+) -> Vec<Row> {
+    let mut kept: Vec<Row> = Vec::with_capacity(count);
     let mut scores: Vec<u32> = Vec::new();
     for r in rows {
         if !(args.states.is_empty() || args.states.contains(&r.line.state)) {
@@ -370,42 +377,22 @@ fn query_rows(
                 })
             })
             .collect();
-        // A reader does not panic on a queue this process opened; one that did is read
-        // again here.
-        readers
-            .into_iter()
-            .map(|r| r.join().ok())
-            .collect::<Vec<_>>()
-    });
-    let mut read = Vec::new();
-    for p in parts {
-        match p {
-            Some(rows) => read.push(rows?),
-            None => {
-                let lines = store.lines(filter, now)?.lines;
-                return Ok(select(lines, args, policy, now, Some(&matches)));
-            }
+        let mut parts = Vec::with_capacity(readers.len());
+        for r in readers {
+            let part = r.join().map_err(|_| {
+                anyhow::anyhow!("reading the queue: a reader thread stopped; run the command again")
+            })?;
+            parts.push(part?);
         }
-    }
-    let count = read.iter().map(Vec::len).sum();
+        anyhow::Ok(parts)
+    })?;
+    let count = parts.iter().map(Vec::len).sum();
     Ok(keep(
-        Counted(read.into_iter().flatten(), count),
+        parts.into_iter().flatten(),
+        count,
         args,
         Some(&matches),
     ))
-}
-
-/// An iterator that knows its length (so the rows it gives are moved once, into place).
-struct Counted<I>(I, usize);
-
-impl<I: Iterator> Iterator for Counted<I> {
-    type Item = I::Item;
-    fn next(&mut self) -> Option<I::Item> {
-        self.0.next()
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.1, Some(self.1))
-    }
 }
 
 /// Full submissions read at a time for JSON.
