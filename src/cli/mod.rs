@@ -3,6 +3,7 @@
 mod assign;
 mod backup;
 pub mod bench;
+mod check;
 mod console;
 mod docs;
 pub use console::pick_theme;
@@ -91,6 +92,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Copy the queue safely while colleagues work (SQLite's backup API), checked.
     Backup(backup::Args),
+    /// Check the queue, config, policy, templates and mail settings (exit 1 on a problem).
+    Check(check::Args),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(docs::CompletionsArgs),
     /// Print the manual page, or write one per subcommand with --dir.
@@ -163,6 +166,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Completions(a)) => return docs::completions(a),
         Some(Command::Man(a)) => return docs::man(a),
+        Some(Command::Check(_)) => return check::run(cli.db, cli.theme),
         _ => {}
     }
     let config = Config::load()?;
@@ -202,7 +206,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run(&ctx, a),
         Some(Command::Bench(a)) => bench::run(&ctx, a),
-        Some(Command::Completions(_) | Command::Man(_)) => Ok(ExitCode::SUCCESS),
+        Some(Command::Completions(_) | Command::Man(_) | Command::Check(_)) => {
+            Ok(ExitCode::SUCCESS)
+        }
         None => console::run(&ctx, ctx.open_store(false)?),
     }
 }

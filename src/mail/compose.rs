@@ -61,6 +61,8 @@ const BUILTIN: &[(&str, &str)] = &[
 /// overrides a built-in one.
 pub struct Templates {
     env: Environment<'static>,
+    /// The user's files that replace built-in templates, by template name (for errors).
+    files: std::collections::BTreeMap<&'static str, PathBuf>,
 }
 
 impl Templates {
@@ -71,6 +73,20 @@ impl Templates {
 
     /// Templates from `dir` where present, else the built-in ones.
     pub fn from_dir(dir: Option<PathBuf>) -> Result<Templates, MailError> {
+        let (templates, mut problems) = Templates::from_dir_checked(dir);
+        match problems.is_empty() {
+            true => Ok(templates),
+            false => Err(problems.swap_remove(0)),
+        }
+    }
+
+    /// The user's templates (`templates/` in the config dir), each one that cannot be read
+    /// or parsed replaced by the built-in one and named in the problems.
+    pub fn load_checked() -> (Templates, Vec<MailError>) {
+        Templates::from_dir_checked(crate::config::config_dir().map(|d| d.join("templates")))
+    }
+
+    fn from_dir_checked(dir: Option<PathBuf>) -> (Templates, Vec<MailError>) {
         let mut env = Environment::new();
         // HTML-escape every value in .html templates; the text part is plain text.
         env.set_auto_escape_callback(|name| {
@@ -82,36 +98,64 @@ impl Templates {
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
+        let mut files = std::collections::BTreeMap::new();
+        let mut problems = Vec::new();
         for (name, builtin) in BUILTIN {
             let user = dir.as_ref().map(|d| d.join(name));
-            let source = match user.as_ref().map(std::fs::read_to_string) {
-                Some(Ok(text)) => text,
+            match user.as_ref().map(std::fs::read_to_string) {
+                Some(Ok(text)) => {
+                    let path = user.clone().unwrap_or_default();
+                    let mut one = Environment::new();
+                    match one.add_template_owned(*name, text.clone()) {
+                        Ok(()) => {
+                            files.insert(*name, path);
+                            // Parsed above, so this cannot fail.
+                            let _ = env.add_template_owned(*name, text);
+                            continue;
+                        }
+                        Err(e) => {
+                            files.insert(*name, path);
+                            problems.push(MailError::Template(template_error(&files, name, &e)));
+                            files.remove(name);
+                        }
+                    }
+                }
                 Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(MailError::Template(format!(
+                    problems.push(MailError::Template(format!(
                         "{}: cannot read: {e}",
                         user.unwrap_or_default().display()
                     )));
                 }
-                _ => builtin.to_string(),
-            };
-            env.add_template_owned(*name, source)
-                .map_err(|e| MailError::Template(template_error(name, &e)))?;
+                _ => {}
+            }
+            if let Err(e) = env.add_template(name, builtin) {
+                problems.push(MailError::Template(template_error(&files, name, &e)));
+            }
         }
-        Ok(Templates { env })
+        (Templates { env, files }, problems)
     }
 
     fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, MailError> {
         self.env
             .get_template(name)
             .and_then(|t| t.render(ctx))
-            .map_err(|e| MailError::Template(template_error(name, &e)))
+            .map_err(|e| MailError::Template(template_error(&self.files, name, &e)))
     }
 }
 
-fn template_error(name: &str, e: &minijinja::Error) -> String {
+/// "template issue-list.txt (FILE), line 3: ..." naming the user's file when it is one.
+fn template_error(
+    files: &std::collections::BTreeMap<&'static str, PathBuf>,
+    name: &str,
+    e: &minijinja::Error,
+) -> String {
+    let file = files
+        .get(name)
+        .map(|p| format!(" ({})", p.display()))
+        .unwrap_or_default();
     match e.line() {
-        Some(line) => format!("template {name}, line {line}: {e}"),
-        None => format!("template {name}: {e}"),
+        Some(line) => format!("template {name}{file}, line {line}: {e}"),
+        None => format!("template {name}{file}: {e}"),
     }
 }
 
@@ -295,4 +339,38 @@ pub fn compose(
             .zip(notice.expected)
             .map(|(phase, date)| PhasePromise { phase, date }),
     })
+}
+
+/// Renders every kind of email for `sample` with every field of a notice filled in (issues,
+/// next steps, an expected date, what happens on resubmission), so a template that names a
+/// value that does not exist, or fails to render, is found before an email needs it.
+/// Returns one line per problem.
+pub fn check_templates(
+    templates: &Templates,
+    config: &MailConfig,
+    sample: &Submission,
+    now: Timestamp,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for kind in EmailKind::ALL {
+        let notice = Notice {
+            kind,
+            subject: format!("{} for {} (check)", kind.short(), sample.app_name),
+            phase: "initial review".into(),
+            state: "Okta review".into(),
+            resubmission: true,
+            issues: vec![crate::domain::notice::NoticeIssue {
+                number: 1,
+                severity: "blocker",
+                text: "A sample issue".into(),
+            }],
+            next_steps: vec!["A sample next step".into()],
+            expected: Some(now.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            after_resubmission: Some("The clock resumes when you resubmit.".into()),
+        };
+        if let Err(e) = compose(sample, &notice, &[], now, config, templates) {
+            problems.push(format!("{} email: {e}", kind.key()));
+        }
+    }
+    problems
 }

@@ -2,6 +2,7 @@
 
 mod backup;
 mod findings;
+mod health;
 mod moves;
 mod outbox;
 mod queue;
@@ -10,6 +11,7 @@ mod submissions;
 
 pub use backup::{BackupSummary, named_backups};
 pub use findings::FindingRefused;
+pub use health::{Health, inspect};
 pub use moves::{
     AssignItem, AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved,
     UndoOutcome, UndoReport,
