@@ -7,6 +7,7 @@ pub mod domain;
 pub mod editor;
 pub mod exchange;
 pub mod identity;
+pub mod log;
 pub mod mail;
 pub mod present;
 pub mod search;

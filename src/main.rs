@@ -27,6 +27,7 @@ fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
         // A reader that went away (`| head`) is not an error of ours.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            tracing::error!(error = %describe(&e), "stopped");
             eprintln!("oin-review: {}", describe(&e));
             ExitCode::FAILURE
         }

@@ -2,6 +2,12 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// Standard base64 (the OSC 52 clipboard and the log's redaction; base64 lives here only).
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// The visible stand-in for a character that must not reach the terminal, if it is one.
 pub fn placeholder(c: char) -> Option<char> {
     match c {

@@ -576,3 +576,45 @@ fn a_console_setting_mistake_is_a_warning_for_subcommands_naming_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn the_debug_log_goes_to_its_file_only_and_a_bad_level_is_named() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb
+        .cmd()
+        .env("OIN_REVIEW_LOG", "debug")
+        .args(["list", "--format", "tsv"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.is_empty(), "nothing of the log on the terminal: {stderr}");
+    assert!(!stdout.contains("DEBUG"), "{stdout}");
+    let log = sb.path("home/.local/state/oin-review/oin-review.log");
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("INFO  oin_review::cli: started"), "{written}");
+    assert!(written.contains("\"list\""), "{written}");
+
+    // --log FILE alone turns it on at debug; errors are logged as they are said.
+    let file = sb.path("logs/mine.log");
+    let out = sb
+        .cmd()
+        .arg("--log")
+        .arg(&file)
+        .args(["show", "NO-SUCH-ID"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("ERROR oin_review: stopped"), "{written}");
+    assert!(written.contains("NO-SUCH-ID"), "{written}");
+
+    let out = sb.cmd().env("OIN_REVIEW_LOG", "loud").arg("list").output().unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("OIN_REVIEW_LOG=\"loud\": use error, warn, info, debug or trace"),
+        "{stderr}"
+    );
+}

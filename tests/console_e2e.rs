@@ -666,3 +666,33 @@ fn ctrl_u_clears_the_search_line_and_a_shift_binding_fires() {
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
 }
+
+#[test]
+fn the_debug_log_records_the_console_reads_and_a_colleagues_change_and_never_the_screen() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "log", &[("OIN_REVIEW_LOG", "debug")], &[], 80, 24);
+    t.wait_for("1 Needs OIN", WAIT);
+    // A colleague's commit: the console reads what changed, and the log says so.
+    sb.ok(&["assign", "--to", "bea", "OIN-2026-0142"]);
+    let log = sb.path("home/.local/state/oin-review/oin-review.log");
+    let started = Instant::now();
+    let written = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("reloaded what changed") {
+            break text;
+        }
+        assert!(started.elapsed() < WAIT, "no reload in the log:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(written.contains("queue read"), "{written}");
+    assert!(written.contains("external=true"), "{written}");
+    let screen = t.screen();
+    for word in ["DEBUG", "INFO", "oin_review::", "queue read"] {
+        assert!(!screen.contains(word), "{word} on the screen:\n{screen}");
+    }
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the log is the analyst's own");
+}

@@ -679,3 +679,170 @@ fn temporary_answers_and_a_dropped_data_phase_lose_nothing_and_send_once() {
     );
     assert_eq!(outbox(&sb)[0]["status"], "sent");
 }
+
+/// A hand-written SMTP server that offers AUTH PLAIN and LOGIN and accepts one user and
+/// password; returns the credentials each login carried and the messages accepted.
+#[allow(clippy::type_complexity)]
+fn login_server(
+    listener: TcpListener,
+    user: &'static str,
+    password: &'static str,
+) -> (Arc<Mutex<Vec<(String, String)>>>, Arc<Mutex<Vec<Vec<u8>>>>) {
+    use base64::Engine;
+    use std::io::{BufRead, BufReader, Write};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let logins = Arc::new(Mutex::new(Vec::new()));
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let (l, got) = (logins.clone(), received.clone());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let mut w = conn.try_clone().unwrap();
+            let mut r = BufReader::new(conn);
+            let _ = w.write_all(b"220 localhost test ESMTP\r\n");
+            let mut line = String::new();
+            let mut authed = false;
+            let read = |r: &mut BufReader<_>, line: &mut String| {
+                line.clear();
+                r.read_line(line).unwrap_or(0) > 0
+            };
+            let decode = |s: &str| {
+                String::from_utf8(b64.decode(s.trim()).unwrap_or_default()).unwrap_or_default()
+            };
+            while read(&mut r, &mut line) {
+                let cmd = line.trim_end().to_string();
+                let upper = cmd.to_ascii_uppercase();
+                let verdict = |u: String, p: String| {
+                    let ok = u == user && p == password;
+                    l.lock().unwrap().push((u, p));
+                    ok
+                };
+                let reply: String = if upper.starts_with("EHLO") {
+                    "250-localhost\r\n250 AUTH PLAIN LOGIN\r\n".into()
+                } else if upper.starts_with("AUTH PLAIN") {
+                    let plain = decode(cmd.split_whitespace().nth(2).unwrap_or(""));
+                    let parts: Vec<&str> = plain.split('\0').collect();
+                    authed = parts.len() == 3 && verdict(parts[1].into(), parts[2].into());
+                    if authed { "235 2.7.0 ok\r\n" } else { "535 5.7.8 authentication credentials invalid\r\n" }.into()
+                } else if upper.starts_with("AUTH LOGIN") {
+                    let _ = w.write_all(b"334 VXNlcm5hbWU6\r\n");
+                    read(&mut r, &mut line);
+                    let u = decode(&line);
+                    let _ = w.write_all(b"334 UGFzc3dvcmQ6\r\n");
+                    read(&mut r, &mut line);
+                    authed = verdict(u, decode(&line));
+                    if authed { "235 2.7.0 ok\r\n" } else { "535 5.7.8 authentication credentials invalid\r\n" }.into()
+                } else if upper.starts_with("MAIL") && !authed {
+                    "530 5.7.0 authentication required\r\n".into()
+                } else if upper.starts_with("DATA") {
+                    let _ = w.write_all(b"354 go ahead\r\n");
+                    let mut body = Vec::new();
+                    while read(&mut r, &mut line) && line != ".\r\n" {
+                        body.extend_from_slice(line.as_bytes());
+                    }
+                    got.lock().unwrap().push(body);
+                    "250 2.0.0 queued as 7\r\n".into()
+                } else if upper.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    "250 ok\r\n".into()
+                };
+                if w.write_all(reply.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (logins, received)
+}
+
+#[test]
+fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user_not_the_password()
+ {
+    use base64::Engine;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (logins, received) = login_server(listener, "bea", "Corr3ct-h0rse");
+    let sb = smtp_sandbox(
+        port,
+        "username = \"bea\"\npassword_command = \"printf %s Corr3ct-h0rse\"\n",
+    );
+    let log = sb.path("debug.log");
+    let out = sb
+        .cmd()
+        .env("OIN_REVIEW_LOG", "trace")
+        .arg("--log")
+        .arg(&log)
+        .args(["mail", "send", "OIN-5", "--move-to", "isv_review"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("1 sent, 0 waiting, 0 failed"), "{stdout}");
+    assert_eq!(
+        logins.lock().unwrap().clone(),
+        [("bea".to_string(), "Corr3ct-h0rse".to_string())],
+        "the password from password_command is the one used"
+    );
+    assert_eq!(received.lock().unwrap().len(), 1);
+
+    // The debug log has the SMTP conversation, the slow-statement timings' source, and
+    // never the password, in clear or in any base64 form a login carries.
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("Wrote: AUTH PLAIN [credentials not logged]"), "{written}");
+    assert!(written.contains("<< 235 2.7.0 ok"), "{written}");
+    assert!(written.contains("sent"), "{written}");
+    assert!(written.contains("oin_review::sql"), "{written}");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for secret in [
+        "Corr3ct-h0rse".to_string(),
+        b64.encode("Corr3ct-h0rse"),
+        b64.encode("\0bea\0Corr3ct-h0rse"),
+        b64.encode("pw-never-mailed-42"),
+        "pw-never-mailed-42".to_string(),
+    ] {
+        assert!(!written.contains(&secret), "{secret} in the log:\n{written}");
+    }
+
+    // A wrong password: refused for good, the error names the user and where the
+    // password came from, never the password; the email waits in the outbox.
+    std::fs::write(
+        sb.path("config/oin-review/config.toml"),
+        format!(
+            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             from = \"OIN Review <oin@okta.example>\"\nusername = \"bea\"\n\
+             password_command = \"printf %s wr0ng-Guess\"\n"
+        ),
+    )
+    .unwrap();
+    sb.ok(&["move", "--to", "initial_review", "OIN-5"]);
+    let out = sb
+        .cmd()
+        .arg("--log")
+        .arg(&log)
+        .args(["mail", "send", "OIN-5"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "a refused login is a failure");
+    let said = format!("{stdout}{stderr}");
+    assert!(said.contains("refused the login as \"bea\""), "{said}");
+    assert!(said.contains("535"), "{said}");
+    assert!(said.contains("password_command"), "{said}");
+    assert!(!said.contains("wr0ng-Guess"), "{said}");
+    let ob = outbox(&sb);
+    let failed = ob.iter().find(|e| e["status"] == "failed").expect("failed email");
+    assert_eq!(failed["attempts"], 1, "not retried: {ob:?}");
+    assert!(
+        !failed["last_error"].as_str().unwrap().contains("wr0ng-Guess"),
+        "{ob:?}"
+    );
+    // Permanent: a flush does not try it again.
+    sb.ok(&["outbox", "flush"]);
+    assert_eq!(logins.lock().unwrap().len(), 2, "one refused login, not retried");
+    let written = std::fs::read_to_string(&log).unwrap();
+    for secret in ["wr0ng-Guess".to_string(), b64.encode("\0bea\0wr0ng-Guess")] {
+        assert!(!written.contains(&secret), "{secret} in the log");
+    }
+}

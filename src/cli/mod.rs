@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// Write a debug log to FILE (level from $OIN_REVIEW_LOG, else debug). With only
+    /// OIN_REVIEW_LOG=LEVEL set, the log goes to $XDG_STATE_HOME/oin-review/oin-review.log.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -162,6 +167,12 @@ impl Ctx {
 
 /// Runs the parsed command line; the exit code says whether everything asked was done.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    crate::log::start(cli.log.as_deref()).map_err(anyhow::Error::msg)?;
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        args = ?std::env::args().skip(1).collect::<Vec<_>>(),
+        "started"
+    );
     // These need no queue, config or policy (they work on a host whose config is broken).
     match cli.command {
         Some(Command::Completions(a)) => return docs::completions(a),

@@ -29,6 +29,8 @@ pub enum Transport {
         inner: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Address,
         label: String,
+        /// Who logs in and where the password came from, for a refused login.
+        login: Option<(String, &'static str)>,
     },
 }
 
@@ -123,8 +125,17 @@ impl Transport {
                             "username = {user:?} needs a password: set password_command or $OIN_REVIEW_SMTP_PASSWORD"
                         ))
                     })?;
+                    crate::log::keep_out(&password, Some(user));
                     b = b.credentials(Credentials::new(user.clone(), password));
                 }
+                let login = config.username.clone().map(|u| {
+                    let source = if config.password_command.is_some() {
+                        "password_command"
+                    } else {
+                        "$OIN_REVIEW_SMTP_PASSWORD"
+                    };
+                    (u, source)
+                });
                 let from: Mailbox = config
                     .from
                     .parse()
@@ -133,6 +144,7 @@ impl Transport {
                     inner: Box::new(b.build()),
                     from: from.email,
                     label: format!("smtp://{host}:{port}"),
+                    login,
                 })
             }
         }
@@ -153,7 +165,9 @@ impl Transport {
                 permanent: false,
                 message: format!("writing to {}: {e}", dir.display()),
             }),
-            Transport::Smtp { inner, from, .. } => {
+            Transport::Smtp {
+                inner, from, login, ..
+            } => {
                 let to = email
                     .recipients
                     .iter()
@@ -173,10 +187,24 @@ impl Transport {
                         reply.code(),
                         reply.message().collect::<Vec<_>>().join(" ")
                     )),
-                    Err(e) => Err(SendFailure {
-                        permanent: e.is_permanent(),
-                        message: e.to_string(),
-                    }),
+                    Err(e) => {
+                        let code = e.status().map(|c| c.to_string());
+                        match (login, code.as_deref()) {
+                            // 535: credentials refused; 534/530: this login is not enough.
+                            (Some((user, source)), Some("535" | "534" | "530")) => {
+                                Err(SendFailure {
+                                    permanent: true,
+                                    message: format!(
+                                        "the SMTP server refused the login as {user:?} ({e}): check `username` and the password that {source} gives, in [mail] of the config; the email stays in the outbox (`oin-review outbox retry ID` once it is fixed)"
+                                    ),
+                                })
+                            }
+                            _ => Err(SendFailure {
+                                permanent: e.is_permanent(),
+                                message: e.to_string(),
+                            }),
+                        }
+                    }
                 }
             }
         }
@@ -229,21 +257,22 @@ pub async fn deliver_due(
             break;
         };
         tried.push(email.id);
+        tracing::debug!(email = email.id, attempt = email.attempts, via = %transport.describe(), "delivering");
         match transport.send(&email).await {
             Ok(reply) => {
+                tracing::info!(email = email.id, reply = %reply, "sent");
                 store.mark_email_sent(email.id, &reply, Timestamp::now())?;
                 report.sent.push((email.id, reply));
             }
             Err(f) if f.permanent => {
+                tracing::warn!(email = email.id, why = %f.message, "failed for good");
                 store.mark_email_failed(email.id, &f.message)?;
                 report.failed.push((email.id, f.message));
             }
             Err(f) => {
-                store.mark_email_retry(
-                    email.id,
-                    &f.message,
-                    next_attempt(Timestamp::now(), email.attempts),
-                )?;
+                let next = next_attempt(Timestamp::now(), email.attempts);
+                tracing::warn!(email = email.id, why = %f.message, retry_at = %next, "will retry");
+                store.mark_email_retry(email.id, &f.message, next)?;
                 report.retried.push((email.id, f.message));
             }
         }

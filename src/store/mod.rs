@@ -175,7 +175,7 @@ impl Store {
             });
         }
         let mut read_only = write_refusal(path);
-        let conn = match &read_only {
+        let mut conn = match &read_only {
             None => Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -193,6 +193,13 @@ impl Store {
         };
         conn.busy_timeout(BUSY_TIMEOUT)
             .ctx("setting busy timeout")?;
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            conn.trace_v2(
+                rusqlite::trace::TraceEventCodes::SQLITE_TRACE_PROFILE,
+                Some(log_statement),
+            )
+            .ctx("turning on the SQL log")?;
+        }
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -415,6 +422,23 @@ impl Store {
             )
             .map(|_| ())
             .ctx("writing meta")
+    }
+}
+
+/// The debug log's record of a finished statement: its SQL (never its values, which can
+/// be passwords) and how long it took; slow ones at `debug`, the rest at `trace`.
+fn log_statement(event: rusqlite::trace::TraceEvent<'_>) {
+    if let rusqlite::trace::TraceEvent::Profile(stmt, took) = event {
+        let slow = took >= crate::log::SLOW_SQL;
+        if slow || tracing::enabled!(tracing::Level::TRACE) {
+            let sql = stmt.sql().split_whitespace().collect::<Vec<_>>().join(" ");
+            let ms = took.as_millis() as u64;
+            if slow {
+                tracing::debug!(target: "oin_review::sql", ms, sql = %sql, "slow statement");
+            } else {
+                tracing::trace!(target: "oin_review::sql", ms, sql = %sql, "statement");
+            }
+        }
     }
 }
 

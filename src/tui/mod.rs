@@ -159,7 +159,10 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         let mut suspend_requested = false;
         tokio::select! {
             Some(ev) = term_rx.recv() => msgs.extend(to_msg(ev)),
-            Some(ev) = work_rx.recv() => msgs.push(Msg::Worker(ev)),
+            Some(ev) = work_rx.recv() => {
+                worker::log_event(&ev);
+                msgs.push(Msg::Worker(ev));
+            }
             _ = tick.tick() => msgs.push(Msg::Tick(jiff::Timestamp::now())),
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
@@ -171,6 +174,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             msgs.extend(to_msg(ev));
         }
         while let Ok(ev) = work_rx.try_recv() {
+            worker::log_event(&ev);
             msgs.push(Msg::Worker(ev));
         }
         let mut actions: Vec<Action> = Vec::new();

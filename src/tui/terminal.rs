@@ -87,8 +87,7 @@ pub fn hand_over<T>(term: &mut Term, mouse: bool, f: impl FnOnce() -> T) -> io::
 
 /// Copies text to the clipboard with OSC 52, which works over SSH and in tmux.
 pub fn copy_osc52(text: &str) -> io::Result<()> {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let encoded = crate::text::base64(text.as_bytes());
     let mut out = io::stdout();
     write!(out, "\x1b]52;c;{encoded}\x07")?;
     out.flush()

@@ -153,6 +153,46 @@ pub const POLL: Duration = Duration::from_millis(1000);
 /// Starts the database thread on an open store. It loads at once, then reloads whenever
 /// `PRAGMA data_version` says another connection committed.
 /// `as_of` pins the instant rows are assessed at (`--as-of`); writes are at the real time.
+/// Records in the debug log (when one is on) what the workers report: loads and reloads
+/// with their timings, colleagues' changes, delivery rounds and every error.
+pub fn log_event(ev: &WorkerEvent) {
+    match ev {
+        WorkerEvent::Loaded {
+            rows,
+            complete,
+            took,
+            external,
+            ..
+        } => tracing::debug!(
+            rows = rows.len(),
+            complete,
+            external,
+            ms = took.as_millis() as u64,
+            "queue read"
+        ),
+        WorkerEvent::Changed {
+            lines, external, ..
+        } if !lines.is_empty() => {
+            tracing::debug!(changed = lines.len(), external, "reloaded what changed")
+        }
+        WorkerEvent::DbError(e) => tracing::warn!(error = %e, "database"),
+        WorkerEvent::Damaged(e) => tracing::error!(error = %e, "damaged"),
+        WorkerEvent::Moved { outcomes, took, .. } => tracing::info!(
+            items = outcomes.len(),
+            ms = took.as_millis() as u64,
+            "batch move"
+        ),
+        WorkerEvent::Delivered(r) => tracing::info!(
+            sent = r.sent.len(),
+            retried = r.retried.len(),
+            failed = r.failed.len(),
+            "delivery round"
+        ),
+        WorkerEvent::Notice(text) => tracing::debug!(notice = %text, "notice"),
+        _ => {}
+    }
+}
+
 pub fn spawn_db(
     workflow: Workflow,
     analyst: String,
