@@ -43,6 +43,14 @@ pub fn safe_line(s: &str) -> String {
     s.chars().map(|c| placeholder(c).unwrap_or(c)).collect()
 }
 
+/// The terminal columns `s` takes once shown safely (`safe_line`).
+pub fn display_width(s: &str) -> usize {
+    if plain(s) {
+        return s.len();
+    }
+    safe_line(s).width()
+}
+
 /// `safe_line`, cut to at most `width` terminal columns with an ellipsis when cut.
 pub fn fit(s: &str, width: usize) -> String {
     if plain(s) && s.len() <= width {

@@ -7,7 +7,10 @@ use common::{Sandbox, text};
 fn check(sb: &Sandbox) -> (bool, String) {
     let out = sb.run(&["check"]);
     let (stdout, stderr) = text(&out);
-    assert!(stderr.is_empty(), "check says everything on stdout: {stderr}");
+    assert!(
+        stderr.is_empty(),
+        "check says everything on stdout: {stderr}"
+    );
     (out.status.success(), stdout)
 }
 
@@ -25,7 +28,15 @@ fn a_healthy_host_passes_every_check_and_check_changes_nothing() {
     let before = common::file_bytes(&sb.db());
     let (ok, report) = check(&sb);
     assert!(ok, "{report}");
-    for what in ["config", "theme", "keys", "policy", "templates", "mail", "queue"] {
+    for what in [
+        "config",
+        "theme",
+        "keys",
+        "policy",
+        "templates",
+        "mail",
+        "queue",
+    ] {
         let l = line(&report, what);
         assert!(
             !l.is_empty() && l.iter().all(|l| l.starts_with("ok ")),
@@ -35,8 +46,15 @@ fn a_healthy_host_passes_every_check_and_check_changes_nothing() {
     assert!(report.contains("integrity ok"), "{report}");
     assert!(report.contains("33 submission(s)"), "{report}");
     assert!(report.contains("nothing was sent"), "{report}");
-    assert!(report.ends_with("everything checked is ready\n"), "{report}");
-    assert_eq!(common::file_bytes(&sb.db()), before, "check wrote to the queue");
+    assert!(
+        report.ends_with("everything checked is ready\n"),
+        "{report}"
+    );
+    assert_eq!(
+        common::file_bytes(&sb.db()),
+        before,
+        "check wrote to the queue"
+    );
 }
 
 #[test]
@@ -95,11 +113,9 @@ fn a_bad_binding_names_its_line_and_each_broken_template_is_named() {
         "{report}"
     );
     assert!(
-        templates
-            .iter()
-            .any(|l| l.contains("published email")
-                && l.contains("published.html (")
-                && l.contains("line 2: undefined value")),
+        templates.iter().any(|l| l.contains("published email")
+            && l.contains("published.html (")
+            && l.contains("line 2: undefined value")),
         "{report}"
     );
     assert!(line(&report, "queue")[0].starts_with("ok "), "{report}");
@@ -121,7 +137,10 @@ fn a_config_that_does_not_parse_is_one_line_and_the_rest_is_still_checked() {
     assert!(config[0].starts_with("FAIL"), "{report}");
     assert!(config[0].contains("config.toml: line 2:"), "{report}");
     let policy = line(&report, "policy");
-    assert!(policy[0].contains("policy.toml: line 2: sla.time_zone"), "{report}");
+    assert!(
+        policy[0].contains("policy.toml: line 2: sla.time_zone"),
+        "{report}"
+    );
     assert!(line(&report, "queue")[0].starts_with("ok "), "{report}");
     // The same config stops other commands, which point at check.
     let out = sb.run(&["list"]);
@@ -140,7 +159,10 @@ fn smtp_settings_are_built_without_sending_and_a_missing_password_is_named() {
     assert!(!ok, "{report}");
     let mail = line(&report, "mail");
     assert!(mail[0].starts_with("FAIL"), "{report}");
-    assert!(mail[0].contains("username = \"bea\" needs a password"), "{report}");
+    assert!(
+        mail[0].contains("username = \"bea\" needs a password"),
+        "{report}"
+    );
     let out = sb
         .cmd()
         .env("OIN_REVIEW_SMTP_PASSWORD", "s3cret-pw")

@@ -4,6 +4,7 @@ mod common;
 
 use common::{Sandbox, submission_json, text};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// The queue's content as the user sees it, with secrets, to compare before and after.
 fn snapshot(sb: &Sandbox) -> Value {
@@ -560,7 +561,8 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
 fn a_console_setting_mistake_is_a_warning_for_subcommands_naming_its_line() {
     let sb = Sandbox::new();
     sb.import_samples();
-    let out = sb.run(&["--theme", "nope", "list"]);
+    sb.write("config/oin-review/config.toml", "theme = \"nope\"\n");
+    let out = sb.run(&["list"]);
     assert!(out.status.success(), "list does not need a theme");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("warning: theme: no theme \"nope\""), "{err}");
@@ -589,11 +591,17 @@ fn the_debug_log_goes_to_its_file_only_and_a_bad_level_is_named() {
         .unwrap();
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.is_empty(), "nothing of the log on the terminal: {stderr}");
+    assert!(
+        stderr.is_empty(),
+        "nothing of the log on the terminal: {stderr}"
+    );
     assert!(!stdout.contains("DEBUG"), "{stdout}");
     let log = sb.path("home/.local/state/oin-review/oin-review.log");
     let written = std::fs::read_to_string(&log).unwrap();
-    assert!(written.contains("INFO  oin_review::cli: started"), "{written}");
+    assert!(
+        written.contains("INFO  oin_review::cli: started"),
+        "{written}"
+    );
     assert!(written.contains("\"list\""), "{written}");
 
     // --log FILE alone turns it on at debug; errors are logged as they are said.
@@ -610,11 +618,144 @@ fn the_debug_log_goes_to_its_file_only_and_a_bad_level_is_named() {
     assert!(written.contains("ERROR oin_review: stopped"), "{written}");
     assert!(written.contains("NO-SUCH-ID"), "{written}");
 
-    let out = sb.cmd().env("OIN_REVIEW_LOG", "loud").arg("list").output().unwrap();
+    let out = sb
+        .cmd()
+        .env("OIN_REVIEW_LOG", "loud")
+        .arg("list")
+        .output()
+        .unwrap();
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(
         stderr.contains("OIN_REVIEW_LOG=\"loud\": use error, warn, info, debug or trace"),
         "{stderr}"
     );
+}
+
+#[test]
+fn every_positional_argument_is_described_and_time_and_theme_flags_show_only_where_they_matter() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_positionals() {
+            if arg.get_help().is_none() {
+                out.push(format!("{path} <{}>", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+    let mut root = oin_review::cli::Cli::command();
+    root.build();
+    let mut undescribed = Vec::new();
+    walk(&root, "oin-review", &mut undescribed);
+    assert!(
+        undescribed.is_empty(),
+        "positionals without help: {undescribed:?}"
+    );
+
+    let sb = Sandbox::new();
+    let help = |args: &[&str]| sb.ok(args);
+    for reads in ["list", "show", "lint", "demo"] {
+        assert!(help(&[reads, "--help"]).contains("--as-of"), "{reads}");
+    }
+    for read in [["finding", "list"], ["mail", "preview"], ["outbox", "list"]] {
+        assert!(
+            help(&[read[0], read[1], "--help"]).contains("--as-of"),
+            "{read:?}"
+        );
+    }
+    for writes in [
+        "move", "assign", "claim", "undo", "import", "promise", "backup",
+    ] {
+        let h = help(&[writes, "--help"]);
+        assert!(!h.contains("--as-of"), "{writes}: {h}");
+        assert!(!h.contains("--theme"), "{writes}: {h}");
+        assert!(h.contains("--db"), "{writes}: {h}");
+    }
+    for plain in ["completions", "man"] {
+        let h = help(&[plain, "--help"]);
+        assert!(
+            !h.contains("--db") && !h.contains("--as-of"),
+            "{plain}: {h}"
+        );
+    }
+    // Given where it does not apply, a flag is refused with what does take it, before
+    // anything is done.
+    sb.import_samples();
+    let out = sb.run(&[
+        "--as-of",
+        "2026-11-23T09:00:00Z",
+        "move",
+        "--to",
+        "qa_testing",
+        "OIN-2026-0142",
+    ]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--as-of does not apply to `move`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("writes are recorded at the real time"),
+        "{stderr}"
+    );
+    assert_eq!(
+        sb.list_json()
+            .iter()
+            .find(|s| s["id"] == "OIN-2026-0142")
+            .unwrap()["state"],
+        "initial_review"
+    );
+    let out = sb.run(&["--theme", "light", "list"]);
+    assert!(text(&out).1.contains("--theme is for the console"));
+    // Both places work for a read: before the subcommand and after it.
+    let at = "2026-11-23T12:00:00Z";
+    assert_eq!(
+        sb.ok(&["--as-of", at, "list", "--format", "tsv"]),
+        sb.ok(&["list", "--as-of", at, "--format", "tsv"])
+    );
+}
+
+#[test]
+fn list_fills_the_terminal_is_80_columns_in_a_pipe_and_wide_has_every_column_uncut() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let widest = |s: &str| {
+        s.lines()
+            .map(unicode_width::UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0)
+    };
+    // Not a terminal: 80 columns, as scripts and the README expect.
+    let piped = sb.ok(&["list"]);
+    assert!(widest(&piped) <= 79, "{piped}");
+    assert!(piped.contains("Coho Winery…"), "{piped}");
+
+    // In a 150-column terminal the names get the room.
+    let t = common::tmux::Tmux::start(
+        &sb,
+        "listwide",
+        &[],
+        &["list", "--state", "initial_review"],
+        150,
+        40,
+    );
+    let screen = t.wait_for("submission(s)", Duration::from_secs(10));
+    assert!(screen.contains("Coho Winery Inventory"), "{screen}");
+    assert!(screen.contains("Coho Vineyard"), "{screen}");
+    assert!(widest(&screen) <= 149, "{screen}");
+    assert!(widest(&screen) > 80, "{screen}");
+
+    // --wide: every column, none cut, whatever the width.
+    let wide = sb.ok(&["list", "--wide"]);
+    let header = wide.lines().next().unwrap();
+    for title in ["PROTOCOLS", "PATH", "DUE", "SUBMITTER"] {
+        assert!(header.contains(title), "{header}");
+    }
+    assert!(!wide.contains('…'), "{wide}");
+    assert!(wide.contains("integrations@coho.example"), "{wide}");
+    let rows: Vec<&str> = wide.lines().collect();
+    assert_eq!(rows.len(), 33 + 2, "a header, a line each, the count");
 }

@@ -723,7 +723,12 @@ fn login_server(
                     let plain = decode(cmd.split_whitespace().nth(2).unwrap_or(""));
                     let parts: Vec<&str> = plain.split('\0').collect();
                     authed = parts.len() == 3 && verdict(parts[1].into(), parts[2].into());
-                    if authed { "235 2.7.0 ok\r\n" } else { "535 5.7.8 authentication credentials invalid\r\n" }.into()
+                    if authed {
+                        "235 2.7.0 ok\r\n"
+                    } else {
+                        "535 5.7.8 authentication credentials invalid\r\n"
+                    }
+                    .into()
                 } else if upper.starts_with("AUTH LOGIN") {
                     let _ = w.write_all(b"334 VXNlcm5hbWU6\r\n");
                     read(&mut r, &mut line);
@@ -731,7 +736,12 @@ fn login_server(
                     let _ = w.write_all(b"334 UGFzc3dvcmQ6\r\n");
                     read(&mut r, &mut line);
                     authed = verdict(u, decode(&line));
-                    if authed { "235 2.7.0 ok\r\n" } else { "535 5.7.8 authentication credentials invalid\r\n" }.into()
+                    if authed {
+                        "235 2.7.0 ok\r\n"
+                    } else {
+                        "535 5.7.8 authentication credentials invalid\r\n"
+                    }
+                    .into()
                 } else if upper.starts_with("MAIL") && !authed {
                     "530 5.7.0 authentication required\r\n".into()
                 } else if upper.starts_with("DATA") {
@@ -759,7 +769,7 @@ fn login_server(
 
 #[test]
 fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user_not_the_password()
- {
+{
     use base64::Engine;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -790,7 +800,10 @@ fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user
     // The debug log has the SMTP conversation, the slow-statement timings' source, and
     // never the password, in clear or in any base64 form a login carries.
     let written = std::fs::read_to_string(&log).unwrap();
-    assert!(written.contains("Wrote: AUTH PLAIN [credentials not logged]"), "{written}");
+    assert!(
+        written.contains("Wrote: AUTH PLAIN [credentials not logged]"),
+        "{written}"
+    );
     assert!(written.contains("<< 235 2.7.0 ok"), "{written}");
     assert!(written.contains("sent"), "{written}");
     assert!(written.contains("oin_review::sql"), "{written}");
@@ -802,7 +815,10 @@ fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user
         b64.encode("pw-never-mailed-42"),
         "pw-never-mailed-42".to_string(),
     ] {
-        assert!(!written.contains(&secret), "{secret} in the log:\n{written}");
+        assert!(
+            !written.contains(&secret),
+            "{secret} in the log:\n{written}"
+        );
     }
 
     // A wrong password: refused for good, the error names the user and where the
@@ -832,15 +848,25 @@ fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user
     assert!(said.contains("password_command"), "{said}");
     assert!(!said.contains("wr0ng-Guess"), "{said}");
     let ob = outbox(&sb);
-    let failed = ob.iter().find(|e| e["status"] == "failed").expect("failed email");
+    let failed = ob
+        .iter()
+        .find(|e| e["status"] == "failed")
+        .expect("failed email");
     assert_eq!(failed["attempts"], 1, "not retried: {ob:?}");
     assert!(
-        !failed["last_error"].as_str().unwrap().contains("wr0ng-Guess"),
+        !failed["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("wr0ng-Guess"),
         "{ob:?}"
     );
     // Permanent: a flush does not try it again.
     sb.ok(&["outbox", "flush"]);
-    assert_eq!(logins.lock().unwrap().len(), 2, "one refused login, not retried");
+    assert_eq!(
+        logins.lock().unwrap().len(),
+        2,
+        "one refused login, not retried"
+    );
     let written = std::fs::read_to_string(&log).unwrap();
     for secret in ["wr0ng-Guess".to_string(), b64.encode("\0bea\0wr0ng-Guess")] {
         assert!(!written.contains(&secret), "{secret} in the log");

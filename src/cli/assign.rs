@@ -14,9 +14,12 @@ use std::process::ExitCode;
     id is unknown."
 )]
 pub struct AssignArgs {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
     /// The analyst's account name, or `none` to clear the assignment.
     #[arg(long, value_name = "NAME")]
     pub to: String,
+    /// The submissions (ids; case does not matter when it names one).
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
 }
@@ -24,6 +27,9 @@ pub struct AssignArgs {
 #[derive(Debug, clap::Args)]
 #[command(long_about = "Claim submissions for yourself (your OS account), in one transaction.")]
 pub struct ClaimArgs {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    /// The submissions (ids; case does not matter when it names one).
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
 }

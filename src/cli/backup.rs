@@ -15,6 +15,8 @@ use std::process::ExitCode;
     `backups/queue-<UTC time, to the millisecond>.db` beside the queue, where --keep N removes all but the newest N."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
     /// Where to write the copy (must not exist); default `backups/queue-<UTC time>.db`
     /// beside the queue.
     #[arg(value_name = "PATH")]

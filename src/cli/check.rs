@@ -21,7 +21,10 @@ use std::process::ExitCode;
     password_command run, the file outbox writable). One line per check; exit status 1 when \
     any check fails."
 )]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+}
 
 /// The result of one check.
 struct Line {

@@ -17,6 +17,10 @@ use std::process::ExitCode;
     configured queue). An existing demo queue there is replaced; a real queue is refused."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
     /// Generated submissions on top of the samples.
     #[arg(long, default_value_t = 200)]
     pub rows: usize,
@@ -76,7 +80,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         let lines = store.lines(&Default::default(), ctx.now)?.lines;
         let rows = super::list::by_urgency(lines, &ctx.policy, ctx.now);
         let day = ctx.policy.sla.calendar.day_length();
-        super::list::write_table(&mut std::io::stdout().lock(), &rows, day)?;
+        super::list::write_table(&mut std::io::stdout().lock(), &rows, day, 80)?;
     }
     let db = shell_quote(&path);
     println!("try: oin-review --db {db} list --state qa_testing");

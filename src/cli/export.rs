@@ -14,6 +14,8 @@ use std::process::ExitCode;
     file leaves stored passwords as they are."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
     #[arg(long, value_enum, default_value = "json")]
     pub format: ExportFormat,
     /// Include test account passwords.

@@ -13,6 +13,10 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
     #[command(subcommand)]
     pub command: FindingCommand,
 }
@@ -21,12 +25,16 @@ pub struct Args {
 pub enum FindingCommand {
     /// The issue list: the lint's findings and your own, and which go in the next email.
     List {
+        /// The submission's id.
+        #[arg(value_name = "ID")]
         id: String,
         #[arg(long, value_enum, default_value = "text")]
         format: LintFormat,
     },
     /// Add your own finding (the sentence the ISV will read).
     Add {
+        /// The submission's id.
+        #[arg(value_name = "ID")]
         id: String,
         #[arg(long, value_enum, default_value = "warning")]
         severity: SeverityArg,
@@ -36,6 +44,8 @@ pub enum FindingCommand {
     },
     /// Leave a finding out of the next email (a lint finding needs --reason).
     LeaveOut {
+        /// The submission's id.
+        #[arg(value_name = "ID")]
         id: String,
         /// A rule id (e.g. catalog.display_name_length) or #N for your own finding.
         key: String,
@@ -43,9 +53,20 @@ pub enum FindingCommand {
         reason: Option<String>,
     },
     /// Put a finding back in the next email.
-    Include { id: String, key: String },
+    Include {
+        /// The submission's id.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// A rule id (e.g. catalog.display_name_length) or #N for your own finding.
+        #[arg(value_name = "KEY")]
+        key: String,
+    },
     /// Edit the whole issue list in $VISUAL / $EDITOR.
-    Edit { id: String },
+    Edit {
+        /// The submission's id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

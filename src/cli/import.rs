@@ -17,6 +17,8 @@ use std::process::ExitCode;
     in the same transaction. Without it an import emails nobody, so importing history is safe."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
     /// Submission files to import.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

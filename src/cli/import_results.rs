@@ -15,6 +15,9 @@ use std::process::ExitCode;
     A run already stored is not added twice."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    /// Submission Tester result files (JSON); all are imported in one transaction.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

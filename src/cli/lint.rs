@@ -16,6 +16,11 @@ use std::process::ExitCode;
     queue."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
+    /// The submissions to check (or --all).
     #[arg(value_name = "ID", required_unless_present = "all")]
     pub ids: Vec<String>,
     /// Lint every submission.

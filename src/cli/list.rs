@@ -17,6 +17,10 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
     /// Only submissions in this state (repeat for several).
     #[arg(long = "state", value_name = "STATE", value_parser = parse_state)]
     pub states: Vec<ReviewState>,
@@ -32,9 +36,12 @@ pub struct Args {
     /// Sort key; `sla` puts breached first (most overdue first) and paused last.
     #[arg(long, value_enum, default_value = "sla")]
     pub sort: SortKey,
-    /// Output format: table fits 80 columns.
+    /// Output format: table is as wide as the terminal (80 columns when stdout is not one).
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+    /// The table with every column (protocols, path, due, submitter too), none cut short.
+    #[arg(long)]
+    pub wide: bool,
     /// Include test account passwords in JSON output.
     #[arg(long)]
     pub include_secrets: bool,
@@ -320,7 +327,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
-        ListFormat::Table => write_table(&mut out, &rows, day)?,
+        ListFormat::Table if args.wide => write_wide_table(&mut out, &rows, day)?,
+        ListFormat::Table => {
+            let width = crate::tui::terminal::stdout_width().map_or(80, usize::from);
+            write_table(&mut out, &rows, day, width)?
+        }
         ListFormat::Tsv => write_tsv(&mut out, &rows, day)?,
         ListFormat::Csv => write_csv(&mut out, &rows, day)?,
         ListFormat::Json => write_json(&mut out, &store, &rows, ctx, args.include_secrets)?,
@@ -518,7 +529,8 @@ impl<'a> Listed<'a> {
     }
 }
 
-/// Column title and width; the widths and single spaces between add up to 79.
+/// Column title and width at 80 columns: the widths and single spaces between add up to
+/// 79. APP and ISV share what a wider terminal adds.
 const COLUMNS: [(&str, usize); 7] = [
     ("ID", 13),
     ("APP", 12),
@@ -529,12 +541,55 @@ const COLUMNS: [(&str, usize); 7] = [
     ("TESTS", 8),
 ];
 
-pub fn write_table(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()> {
+/// The widths of APP and ISV in a table `width` columns wide: three fifths and two fifths
+/// of what the other columns leave, neither wider than its longest value (the other gets
+/// the rest), and at least 8 and 6.
+fn flexible_widths(width: usize, longest_app: usize, longest_isv: usize) -> (usize, usize) {
+    let fixed: usize = COLUMNS
+        .iter()
+        .filter(|(t, _)| !matches!(*t, "APP" | "ISV"))
+        .map(|(_, w)| w + 1)
+        .sum();
+    // Less one column: a line that fills the terminal exactly wraps in some terminals.
+    let flex = width.saturating_sub(fixed + 2).max(14);
+    let mut app = (flex * 3 / 5).max(8);
+    let mut isv = flex.saturating_sub(app).max(6);
+    if longest_app < app {
+        isv += app - longest_app.max(8);
+        app = longest_app.max(8);
+    }
+    if longest_isv < isv {
+        let spare = isv - longest_isv.max(6);
+        isv -= spare;
+        app = (app + spare).min(longest_app.max(app));
+    }
+    (app, isv)
+}
+
+/// The table, fitted to `width` columns: long names are cut with `…`.
+pub fn write_table(
+    out: &mut impl Write,
+    rows: &[Row],
+    day: i64,
+    width: usize,
+) -> std::io::Result<()> {
+    let longest = |f: fn(&QueueLine) -> &str| {
+        rows.iter()
+            .map(|r| text::display_width(f(&r.line)))
+            .max()
+            .unwrap_or(0)
+    };
+    let (app, isv) = flexible_widths(width, longest(QueueLine::app_name), longest(QueueLine::isv));
+    let widths = COLUMNS.map(|(t, w)| match t {
+        "APP" => app,
+        "ISV" => isv,
+        _ => w,
+    });
     let line = |cells: [&str; 7]| {
         let cells: Vec<String> = cells
             .iter()
-            .zip(COLUMNS)
-            .map(|(c, (_, w))| text::pad(c, w))
+            .zip(widths)
+            .map(|(c, w)| text::pad(c, w))
             .collect();
         cells.join(" ").trim_end().to_string()
     };
@@ -545,6 +600,68 @@ pub fn write_table(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Res
             "{}",
             line(cells(r, day).each_ref().map(String::as_str))
         )?;
+    }
+    writeln!(out, "{} submission(s)", rows.len())
+}
+
+/// Every column, each as wide as its longest value: for a wide terminal or a file.
+pub fn write_wide_table(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()> {
+    const TITLES: [&str; 11] = [
+        "ID",
+        "APP",
+        "ISV",
+        "STATE",
+        "WHO",
+        "SLA",
+        "TESTS",
+        "PROTOCOLS",
+        "PATH",
+        "DUE",
+        "SUBMITTER",
+    ];
+    let all: Vec<[String; 11]> = rows
+        .iter()
+        .map(|r| {
+            let [id, app, isv, state, who, sla, tests] = cells(r, day).map(|c| text::safe_line(&c));
+            let l = &r.line;
+            let protocols: Vec<&str> = l.protocols.iter().map(|p| p.key()).collect();
+            let due = r
+                .clock
+                .and_then(|c| c.due)
+                .map(|d| d.strftime("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "-".into());
+            [
+                id,
+                app,
+                isv,
+                state,
+                who,
+                sla,
+                tests,
+                protocols.join(" "),
+                l.path.key().to_string(),
+                due,
+                text::safe_line(l.submitter_email().unwrap_or("-")),
+            ]
+        })
+        .collect();
+    let mut widths = TITLES.map(str::len);
+    for row in &all {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(text::display_width(c));
+        }
+    }
+    let line = |cells: &[&str]| {
+        let cells: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| text::pad(c, w))
+            .collect();
+        cells.join(" ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(&TITLES))?;
+    for row in &all {
+        writeln!(out, "{}", line(&row.each_ref().map(String::as_str)))?;
     }
     writeln!(out, "{} submission(s)", rows.len())
 }

@@ -13,6 +13,10 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct MailArgs {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
     #[command(subcommand)]
     pub command: MailCommand,
 }
@@ -66,6 +70,10 @@ pub enum MailCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct OutboxArgs {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
     #[command(subcommand)]
     pub command: Option<OutboxCommand>,
 }

@@ -25,7 +25,7 @@ use crate::domain::{Policy, ReviewState};
 use crate::identity;
 use crate::store::{OpenOptions, Store};
 use crate::workflow::{MailSetup, Workflow};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use std::path::PathBuf;
@@ -41,17 +41,18 @@ use std::process::ExitCode;
         else $XDG_DATA_HOME/oin-review/queue.db."
 )]
 pub struct Cli {
-    /// The queue database to use.
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The queue database to use (for the console, or any subcommand after it).
+    #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// Evaluate time-dependent output at this instant (RFC 3339, e.g. 2026-11-23T09:00:00Z)
-    /// instead of now. Writes are always recorded at the real time.
-    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    /// The console (and a read command after it) evaluates SLA clocks and test freshness at
+    /// this instant (RFC 3339, e.g. 2026-11-23T09:00:00Z) instead of now. Writes are always
+    /// recorded at the real time.
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
     pub as_of: Option<Timestamp>,
 
     /// Colour theme for the console (dark, light, high-contrast, mono, or your own).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
 
     /// Write a debug log to FILE (level from $OIN_REVIEW_LOG, else debug). With only
@@ -105,6 +106,66 @@ pub enum Command {
     Man(docs::ManArgs),
     /// Measure performance on a synthetic queue (open, keystroke, frame, bytes, batch, list, memory).
     Bench(bench::Args),
+}
+
+/// `--db`, on every subcommand that opens the queue.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct QueueFlag {
+    /// The queue database to use (else $OIN_REVIEW_DB, the config's `database`, or
+    /// $XDG_DATA_HOME/oin-review/queue.db).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+/// `--as-of`, on the subcommands whose output depends on the time.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AsOfFlag {
+    /// Evaluate SLA clocks, test freshness and other time-dependent output at this instant
+    /// (RFC 3339, e.g. 2026-11-23T09:00:00Z) instead of now. Writes are always recorded at
+    /// the real time.
+    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    pub as_of: Option<Timestamp>,
+}
+
+/// What a subcommand says about the flags that do not concern every subcommand.
+struct Flags<'a> {
+    name: &'static str,
+    db: Option<&'a PathBuf>,
+    /// `None` when the subcommand takes no `--as-of`.
+    as_of: Option<Option<Timestamp>>,
+}
+
+impl Command {
+    fn flags(&self) -> Flags<'_> {
+        use Command as C;
+        let (name, queue, time) = match self {
+            C::List(a) => ("list", Some(&a.queue), Some(&a.time)),
+            C::Show(a) => ("show", Some(&a.queue), Some(&a.time)),
+            C::Lint(a) => ("lint", Some(&a.queue), Some(&a.time)),
+            C::Finding(a) => ("finding", Some(&a.queue), Some(&a.time)),
+            C::Mail(a) => ("mail", Some(&a.queue), Some(&a.time)),
+            C::Outbox(a) => ("outbox", Some(&a.queue), Some(&a.time)),
+            C::Demo(a) => ("demo", Some(&a.queue), Some(&a.time)),
+            C::Import(a) => ("import", Some(&a.queue), None),
+            C::ImportResults(a) => ("import-results", Some(&a.queue), None),
+            C::Promise(a) => ("promise", Some(&a.queue), None),
+            C::Move(a) => ("move", Some(&a.queue), None),
+            C::Assign(a) => ("assign", Some(&a.queue), None),
+            C::Claim(a) => ("claim", Some(&a.queue), None),
+            C::Undo(a) => ("undo", Some(&a.queue), None),
+            C::Export(a) => ("export", Some(&a.queue), None),
+            C::Backup(a) => ("backup", Some(&a.queue), None),
+            C::Check(a) => ("check", Some(&a.queue), None),
+            C::Completions(_) => ("completions", None, None),
+            C::Man(_) => ("man", None, None),
+            C::Bench(_) => ("bench", None, None),
+        };
+        Flags {
+            name,
+            db: queue.and_then(|q| q.db.as_ref()),
+            as_of: time.map(|t| t.as_of),
+        }
+    }
 }
 
 fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
@@ -174,17 +235,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         "started"
     );
     // These need no queue, config or policy (they work on a host whose config is broken).
+    let (db, as_of) = match &cli.command {
+        None => (cli.db.clone(), cli.as_of),
+        Some(command) => {
+            let flags = command.flags();
+            if cli.theme.is_some() {
+                bail!(
+                    "--theme is for the console (oin-review --theme NAME); `{}` draws no screen",
+                    flags.name
+                );
+            }
+            let as_of = match (flags.as_of, cli.as_of) {
+                (Some(own), top) => own.or(top),
+                (None, None) => None,
+                (None, Some(_)) => bail!(
+                    "--as-of does not apply to `{}`: it changes the queue or reads no clock, and writes are recorded at the real time. The console and list, show, lint, finding, mail, outbox and demo take it",
+                    flags.name
+                ),
+            };
+            (flags.db.cloned().or(cli.db.clone()), as_of)
+        }
+    };
     match cli.command {
         Some(Command::Completions(a)) => return docs::completions(a),
         Some(Command::Man(a)) => return docs::man(a),
-        Some(Command::Check(_)) => return check::run(cli.db, cli.theme),
+        Some(Command::Check(_)) => return check::run(db, None),
         _ => {}
     }
     let config = Config::load()?;
     let ctx = Ctx {
-        db_flag: cli.db,
-        now: cli.as_of.unwrap_or_else(Timestamp::now),
-        as_of: cli.as_of,
+        db_flag: db,
+        now: as_of.unwrap_or_else(Timestamp::now),
+        as_of,
         config,
         policy: std::sync::Arc::new(config::load_policy()?),
         analyst: identity::current_analyst(),

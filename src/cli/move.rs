@@ -27,6 +27,8 @@ use std::process::ExitCode;
     move; one whose email cannot be written is not moved."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
     /// The target state.
     #[arg(long, value_name = "STATE", value_parser = parse_state)]
     pub to: ReviewState,

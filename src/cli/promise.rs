@@ -15,6 +15,10 @@ use std::process::ExitCode;
     record it here by themselves."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    /// The submission's id (e.g. OIN-2026-0142; case does not matter).
+    #[arg(value_name = "ID")]
     pub id: String,
     /// initial_review, qa_testing or final_review.
     #[arg(long, value_parser = parse_phase)]

@@ -11,6 +11,10 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+    #[command(flatten)]
+    pub time: super::AsOfFlag,
     /// The submission id.
     pub id: String,
     #[arg(long, value_enum, default_value = "text")]

@@ -14,7 +14,10 @@ use std::process::ExitCode;
     the undone move counts as never made, so a breach stays a breach. A submission someone \
     changed since is left as it is, and said so. History is never deleted."
 )]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub queue: super::QueueFlag,
+}
 
 pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
     let mut wf = ctx.workflow(false)?;

@@ -85,6 +85,15 @@ pub fn hand_over<T>(term: &mut Term, mouse: bool, f: impl FnOnce() -> T) -> io::
     Ok(result)
 }
 
+/// The width of the terminal standard output writes to, when it is one.
+pub fn stdout_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    crossterm::terminal::size().ok().map(|(w, _)| w)
+}
+
 /// Copies text to the clipboard with OSC 52, which works over SSH and in tmux.
 pub fn copy_osc52(text: &str) -> io::Result<()> {
     let encoded = crate::text::base64(text.as_bytes());
