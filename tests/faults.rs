@@ -81,6 +81,88 @@ fn a_batch_killed_at_random_moments_is_all_or_nothing() {
     eprintln!("{applied} of 20 killed batches had committed; one batch takes {full:?}");
 }
 
+/// Whether another process holds the queue's write lock now: a `BEGIN IMMEDIATE` that
+/// may not wait is refused only while a write transaction is open.
+fn write_lock_held(c: &Connection) -> bool {
+    match c.execute_batch("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            c.execute_batch("ROLLBACK").unwrap();
+            false
+        }
+        Err(e) => {
+            assert_eq!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy),
+                "{e}"
+            );
+            true
+        }
+    }
+}
+
+#[test]
+fn a_kill_that_lands_inside_the_batch_transaction_leaves_no_part_of_it() {
+    let sb = Sandbox::new();
+    let subs: Vec<_> = (0..ITEMS)
+        .map(|i| submission_json(&format!("T-{i:05}"), "initial_review"))
+        .collect();
+    sb.import_values(&subs);
+    let ids: String = (0..ITEMS).map(|i| format!("T-{i:05}\n")).collect();
+    let probe = Connection::open(sb.db()).unwrap();
+    probe.busy_timeout(Duration::ZERO).unwrap();
+    let run = |to: &str| {
+        let mut child = sb
+            .cmd()
+            .args(["move", "--to", to, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(ids.as_bytes())
+            .unwrap();
+        child
+    };
+    let mut inside = 0;
+    for round in 0..5 {
+        let mut child = run("isv_review");
+        // Kill it the moment its write transaction is seen open.
+        let started = Instant::now();
+        let mut seen = false;
+        while child.try_wait().unwrap().is_none() {
+            if write_lock_held(&probe) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &child.id().to_string()])
+                    .status();
+                seen = true;
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "round {round}");
+        }
+        let _ = child.wait();
+        let (integrity, states) = consistent(&sb.db());
+        assert_eq!(integrity, "ok", "round {round}");
+        assert_eq!(states.len(), 1, "round {round}: whole or absent: {states:?}");
+        if states[0].0 == "isv_review" {
+            // It committed between the probe and the kill: move it back and go again.
+            assert!(run("initial_review").wait().unwrap().success());
+            continue;
+        }
+        assert!(seen, "round {round}: the batch ended without being seen");
+        assert_eq!(states[0], ("initial_review".to_string(), ITEMS as i64));
+        inside += 1;
+        // The queue takes writes again at once (no stale lock, no hot journal left).
+        assert!(!write_lock_held(&probe), "round {round}");
+    }
+    assert!(inside >= 1, "no kill landed inside the transaction");
+    eprintln!("{inside} of 5 kills landed inside the batch transaction");
+}
+
 #[test]
 fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
     let sb = Sandbox::new();
@@ -278,4 +360,40 @@ fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
         said.push(moved);
     }
     said.join(" | ")
+}
+
+#[test]
+fn a_writer_waits_for_a_colleagues_write_lock_and_then_succeeds_without_locked() {
+    let sb = Sandbox::new();
+    sb.import_values(&[submission_json("W-1", "initial_review")]);
+    // A colleague's transaction holds the write lock for three seconds.
+    let colleague = Connection::open(sb.db()).unwrap();
+    colleague.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let mut child = sb
+        .cmd()
+        .args(["assign", "--to", "bea", "W-1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while started.elapsed() < Duration::from_secs(3) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the writer gave up after {:?} instead of waiting",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    colleague.execute_batch("COMMIT").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("locked"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "it went on as soon as the lock was free"
+    );
+    let list = sb.list_json();
+    assert_eq!(list[0]["assignee"], "bea");
 }

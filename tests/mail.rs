@@ -872,3 +872,114 @@ fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user
         assert!(!written.contains(&secret), "{secret} in the log");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The outbox's clocks, with an injected clock instead of minutes of waiting.
+
+/// The sandbox's queue and an SMTP transport to `port` on loopback, as delivery builds it.
+fn store_and_transport(
+    sb: &Sandbox,
+    port: u16,
+) -> (oin_review::store::Store, oin_review::mail::Transport) {
+    let store =
+        oin_review::store::Store::open(&sb.db(), &oin_review::store::OpenOptions::default())
+            .unwrap();
+    let config: MailConfig = toml::from_str(&format!(
+        "transport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"OIN Review <oin@okta.example>\"\n"
+    ))
+    .unwrap();
+    let transport =
+        oin_review::mail::Transport::from_config(&config, sb.path("unused")).unwrap();
+    (store, transport)
+}
+
+fn round(
+    store: &mut oin_review::store::Store,
+    transport: &oin_review::mail::Transport,
+    at: jiff::Timestamp,
+) -> oin_review::mail::DeliveryReport {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(oin_review::mail::deliver_round(store, transport, &move || at))
+        .unwrap()
+}
+
+#[test]
+fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = moody_server(listener, Arc::new(Mutex::new("ok")));
+    let sb = smtp_sandbox(port, "");
+    sb.ok(&["mail", "send", "OIN-5", "--queue-only"]);
+    let (mut store, transport) = store_and_transport(&sb, port);
+    // A sender claims the email and dies before it knows the outcome.
+    let t0 = jiff::Timestamp::now();
+    let claimed = store
+        .claim_due_email(t0, t0, oin_review::mail::STALE_CLAIM, &[])
+        .unwrap()
+        .expect("the queued email is claimed");
+    drop(claimed);
+    let mins = |m: i64, s: i64| {
+        t0.checked_add(jiff::SignedDuration::from_secs(m * 60 + s))
+            .unwrap()
+    };
+    // Seen from the CLI, at 9 minutes and at 10.
+    let listed = |at: jiff::Timestamp| sb.ok(&["outbox", "list", "--as-of", &at.to_string()]);
+    let early = listed(mins(9, 0));
+    assert!(early.contains("sending") && early.contains("if that process stopped"), "{early}");
+    let late = listed(mins(10, 0));
+    assert!(late.contains("that sender stopped; back in the queue"), "{late}");
+
+    // Nine minutes and 59 seconds on, the claim still stands: nobody sends it twice.
+    let r = round(&mut store, &transport, mins(9, 59));
+    assert!(r.sent.is_empty() && r.retried.is_empty(), "{r:?}");
+    assert_eq!(received.lock().unwrap().len(), 0);
+    // At ten minutes it is back in the queue and delivered, once.
+    let r = round(&mut store, &transport, mins(10, 0));
+    assert_eq!(r.sent.len(), 1, "{r:?}");
+    let r = round(&mut store, &transport, mins(30, 0));
+    assert!(r.sent.is_empty(), "{r:?}");
+    wait_for(&received, 1);
+    assert_eq!(received.lock().unwrap().len(), 1);
+    let ob = outbox(&sb);
+    assert_eq!(ob[0]["status"], "sent");
+    assert_eq!(ob[0]["attempts"], 2, "the dead sender's attempt counts");
+}
+
+#[test]
+fn temporary_failures_back_off_one_minute_doubling_to_an_hour_and_rounds_wait_for_it() {
+    let port = free_port(); // nothing listens: every attempt is a temporary failure
+    let sb = smtp_sandbox(port, "");
+    sb.ok(&["mail", "send", "OIN-5", "--queue-only"]);
+    let (mut store, transport) = store_and_transport(&sb, port);
+    let mut at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(1))
+        .unwrap();
+    let mut waits = Vec::new();
+    for attempt in 1..=9 {
+        let r = round(&mut store, &transport, at);
+        assert_eq!(r.retried.len(), 1, "attempt {attempt}: {r:?}");
+        let email = store.outbox().unwrap().remove(0);
+        assert_eq!(email.attempts, attempt);
+        let wait = email.next_attempt_at.duration_since(at);
+        waits.push((wait.as_secs() + 30) / 60); // stored to the second
+        // A second before it is due, a round leaves it alone.
+        let before = email
+            .next_attempt_at
+            .checked_sub(jiff::SignedDuration::from_secs(1))
+            .unwrap();
+        let r = round(&mut store, &transport, before);
+        assert!(r.retried.is_empty(), "attempt {attempt} tried early: {r:?}");
+        assert_eq!(store.outbox().unwrap()[0].attempts, attempt);
+        let listed = sb.ok(&["outbox", "list", "--as-of", &before.to_string()]);
+        assert!(listed.contains("(in 1 min)"), "{listed}");
+        at = email.next_attempt_at;
+    }
+    assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    // Flush from the CLI ignores the wait (the README's "deliver now").
+    let out = sb.run(&["outbox", "flush"]);
+    assert!(text(&out).0.contains("0 sent, 1 waiting"));
+    assert_eq!(store.outbox().unwrap()[0].attempts, 10);
+}

@@ -152,7 +152,12 @@ pub(super) fn deliver(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(mail::deliver_due(store, transport, due_by))?)
+    Ok(rt.block_on(mail::deliver_due(
+        store,
+        transport,
+        due_by,
+        &Timestamp::now,
+    ))?)
 }
 
 fn write_report(
@@ -316,13 +321,31 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                                 )
                             }
                             crate::domain::OutboxStatus::Queued if e.attempts > 0 => {
-                                format!("next try {}", e.next_attempt_at)
+                                if e.next_attempt_at <= ctx.now {
+                                    format!("next try {} (due now)", e.next_attempt_at)
+                                } else {
+                                    let wait = e.next_attempt_at.duration_since(ctx.now);
+                                    format!(
+                                        "next try {} (in {} min)",
+                                        e.next_attempt_at,
+                                        (wait.as_secs() + 59) / 60
+                                    )
+                                }
                             }
                             crate::domain::OutboxStatus::Sending => match e.claimed_at {
-                                Some(at) => format!(
-                                    "being delivered since {at}; back in the queue at {} if that process stopped",
-                                    at.checked_add(crate::mail::STALE_CLAIM).unwrap_or(at)
-                                ),
+                                Some(at) => {
+                                    let back =
+                                        at.checked_add(crate::mail::STALE_CLAIM).unwrap_or(at);
+                                    if back <= ctx.now {
+                                        format!(
+                                            "being delivered since {at}: that sender stopped; back in the queue at the next delivery round"
+                                        )
+                                    } else {
+                                        format!(
+                                            "being delivered since {at}; back in the queue at {back} if that process stopped"
+                                        )
+                                    }
+                                }
                                 None => format!("queued {}", e.queued_at),
                             },
                             _ => format!("queued {}", e.queued_at),

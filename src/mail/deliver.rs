@@ -242,17 +242,32 @@ pub struct DeliveryReport {
     pub failed: Vec<(i64, String)>,
 }
 
+/// The time, as delivery reads it: `Timestamp::now` but in tests of the backoff and the
+/// stale claim, which must not wait minutes.
+pub type Clock<'a> = &'a (dyn Fn() -> Timestamp + Sync);
+
+/// One round of the console's background delivery: the emails that are due now (a
+/// temporary failure waits out its backoff; a stale claim returns to the queue).
+pub async fn deliver_round(
+    store: &mut Store,
+    transport: &Transport,
+    clock: Clock<'_>,
+) -> Result<DeliveryReport, MailError> {
+    deliver_due(store, transport, clock(), clock).await
+}
+
 /// Delivers every email due by `due_by` (the backoff of temporary failures is respected
 /// unless `due_by` is later than now). Each email is tried at most once per round.
 pub async fn deliver_due(
     store: &mut Store,
     transport: &Transport,
     due_by: Timestamp,
+    clock: Clock<'_>,
 ) -> Result<DeliveryReport, MailError> {
     let mut report = DeliveryReport::default();
     let mut tried = Vec::new();
     loop {
-        let now = Timestamp::now();
+        let now = clock();
         let Some(email) = store.claim_due_email(now, due_by.max(now), STALE_CLAIM, &tried)? else {
             break;
         };
@@ -261,7 +276,7 @@ pub async fn deliver_due(
         match transport.send(&email).await {
             Ok(reply) => {
                 tracing::info!(email = email.id, reply = %reply, "sent");
-                store.mark_email_sent(email.id, &reply, Timestamp::now())?;
+                store.mark_email_sent(email.id, &reply, clock())?;
                 report.sent.push((email.id, reply));
             }
             Err(f) if f.permanent => {
@@ -270,7 +285,7 @@ pub async fn deliver_due(
                 report.failed.push((email.id, f.message));
             }
             Err(f) => {
-                let next = next_attempt(Timestamp::now(), email.attempts);
+                let next = next_attempt(clock(), email.attempts);
                 tracing::warn!(email = email.id, why = %f.message, retry_at = %next, "will retry");
                 store.mark_email_retry(email.id, &f.message, next)?;
                 report.retried.push((email.id, f.message));

@@ -5,7 +5,7 @@ pub mod compose;
 pub mod deliver;
 
 pub use compose::{Composed, Templates, compose};
-pub use deliver::{DeliveryReport, STALE_CLAIM, Transport, deliver_due};
+pub use deliver::{Clock, DeliveryReport, STALE_CLAIM, Transport, deliver_due, deliver_round};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

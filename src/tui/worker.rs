@@ -637,10 +637,10 @@ pub fn spawn_mailer(
                 }
             };
             loop {
-                match rt.block_on(crate::mail::deliver_due(
+                match rt.block_on(crate::mail::deliver_round(
                     &mut store,
                     &transport,
-                    Timestamp::now(),
+                    &Timestamp::now,
                 )) {
                     Ok(report) => {
                         let busy = !(report.sent.is_empty()
