@@ -759,3 +759,49 @@ fn list_fills_the_terminal_is_80_columns_in_a_pipe_and_wide_has_every_column_unc
     let rows: Vec<&str> = wide.lines().collect();
     assert_eq!(rows.len(), 33 + 2, "a header, a line each, the count");
 }
+
+#[test]
+fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_time() {
+    let sb = Sandbox::new();
+    // Submitted on the 10th with results run just before; sent back; resubmitted on the
+    // 20th without new runs: the old results do not count for the resubmission.
+    let mut s = common::passing_json("ASOF-1", "2026-11-10T10:00:00Z");
+    s["history"] = json!([
+        {"to": "initial_review", "at": "2026-11-10T10:00:00Z", "by": "isv"},
+        {"to": "isv_review", "at": "2026-11-12T10:00:00Z", "by": "ana"},
+        {"to": "initial_review", "at": "2026-11-20T10:00:00Z", "by": "isv"}
+    ]);
+    sb.import_values(&[s]);
+    let first = "2026-11-11T12:00:00Z";
+    let second = "2026-11-23T12:00:00Z";
+
+    let lint = |at: &str| sb.ok(&["lint", "--as-of", at, "ASOF-1"]);
+    assert!(lint(first).contains("0 blocker(s)"), "{}", lint(first));
+    assert!(lint(second).contains("tests.not_valid_at_submission"), "{}", lint(second));
+
+    let findings = |at: &str| sb.ok(&["finding", "list", "--as-of", at, "ASOF-1"]);
+    assert!(findings(first).contains("no findings"), "{}", findings(first));
+    assert!(
+        findings(second).contains("tests.not_valid_at_submission"),
+        "{}",
+        findings(second)
+    );
+
+    // The received email states the initial review's expected end, from the clock then.
+    let preview = |at: &str| sb.ok(&["mail", "preview", "--as-of", at, "ASOF-1", "--move-to", "qa_testing", "--force"]);
+    let (a, b) = (preview(first), preview(second));
+    assert_ne!(a, b, "the expected date follows the instant");
+    // QA's 5 business days (000) from Wed 11 Nov 12:00, Veterans Day itself not counted:
+    // Thu 12 to Wed 18 inclusive, done at the start of Thu 19.
+    assert!(a.contains("by Thursday, November 19, 2026"), "{a}");
+    // From Mon 23 Nov 12:00, Thanksgiving (Thu 26) not counted: Tue 1 Dec at 12:00.
+    assert!(b.contains("by Tuesday, December 1, 2026"), "{b}");
+
+    // A write under --as-of is recorded at the real time.
+    let before = jiff::Timestamp::now();
+    sb.ok(&["mail", "send", "--as-of", first, "ASOF-1", "--queue-only"]);
+    let outbox: Vec<Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    let queued: jiff::Timestamp = outbox[0]["queued_at"].as_str().unwrap().parse().unwrap();
+    assert!(queued >= before.checked_sub(jiff::SignedDuration::from_secs(2)).unwrap(), "{queued}");
+}

@@ -897,6 +897,15 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
             .text
             .contains("cannot change the issue list")
     );
+    app.update(key(KeyCode::Esc));
+    // The outbox opens; retrying an email from it is a write.
+    app.update(key(KeyCode::Char('O')));
+    assert_eq!(app.context(), Context::Outbox);
+    assert!(app.update(key(KeyCode::Char('r'))).is_empty());
+    assert_eq!(
+        app.message().unwrap().text,
+        "read-only: cannot retry email (no write permission on the file)"
+    );
 }
 
 #[test]

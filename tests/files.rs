@@ -141,6 +141,35 @@ fn a_read_only_queue_can_be_browsed_and_refuses_every_write_unchanged() {
                 "queue an email",
             ),
             (vec!["outbox", "retry", "1"], "retry an email"),
+            (
+                vec![
+                    "finding",
+                    "leave-out",
+                    "OIN-2026-0103",
+                    "catalog.display_name_length",
+                    "--reason",
+                    "agreed",
+                ],
+                "save the issue list",
+            ),
+            (
+                vec![
+                    "finding",
+                    "include",
+                    "OIN-2026-0103",
+                    "catalog.display_name_length",
+                ],
+                "save the issue list",
+            ),
+            (
+                vec!["mail", "send", "OIN-2026-0103", "--queue-only"],
+                "queue an email",
+            ),
+            (
+                vec!["mail", "send", "OIN-2026-0142", "--move-to", "qa_testing"],
+                "queue an email",
+            ),
+            (vec!["outbox", "flush"], "claim an email for delivery"),
         ];
         for (args, action) in writes {
             let out = other.run(&sb, &db, &args);

@@ -246,6 +246,8 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
                 );
             }
             let ask = move_ask(&id, move_to, reason, force, restart_clock)?;
+            // A read-only queue says so first: the gates do not matter when nothing can be written.
+            wf.store().check_writable("queue an email")?;
             let preview = preview_one(&wf, &id, ask, jiff::Timestamp::now())?;
             let (outcomes, queued) =
                 wf.send_emails(&preview, &ctx.analyst, jiff::Timestamp::now())?;

@@ -223,7 +223,7 @@ impl Store {
     }
 
     /// Refuses a write up front, naming it, when the queue is read-only for this process.
-    pub(crate) fn check_writable(&self, action: &str) -> Result<()> {
+    pub fn check_writable(&self, action: &str) -> Result<()> {
         match &self.read_only {
             Some(why) => Err(StoreError::ReadOnly {
                 path: self.path.clone(),
