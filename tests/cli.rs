@@ -777,10 +777,18 @@ fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_t
 
     let lint = |at: &str| sb.ok(&["lint", "--as-of", at, "ASOF-1"]);
     assert!(lint(first).contains("0 blocker(s)"), "{}", lint(first));
-    assert!(lint(second).contains("tests.not_valid_at_submission"), "{}", lint(second));
+    assert!(
+        lint(second).contains("tests.not_valid_at_submission"),
+        "{}",
+        lint(second)
+    );
 
     let findings = |at: &str| sb.ok(&["finding", "list", "--as-of", at, "ASOF-1"]);
-    assert!(findings(first).contains("no findings"), "{}", findings(first));
+    assert!(
+        findings(first).contains("no findings"),
+        "{}",
+        findings(first)
+    );
     assert!(
         findings(second).contains("tests.not_valid_at_submission"),
         "{}",
@@ -788,7 +796,18 @@ fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_t
     );
 
     // The received email states the initial review's expected end, from the clock then.
-    let preview = |at: &str| sb.ok(&["mail", "preview", "--as-of", at, "ASOF-1", "--move-to", "qa_testing", "--force"]);
+    let preview = |at: &str| {
+        sb.ok(&[
+            "mail",
+            "preview",
+            "--as-of",
+            at,
+            "ASOF-1",
+            "--move-to",
+            "qa_testing",
+            "--force",
+        ])
+    };
     let (a, b) = (preview(first), preview(second));
     assert_ne!(a, b, "the expected date follows the instant");
     // QA's 5 business days (000) from Wed 11 Nov 12:00, Veterans Day itself not counted:
@@ -803,5 +822,11 @@ fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_t
     let outbox: Vec<Value> =
         serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
     let queued: jiff::Timestamp = outbox[0]["queued_at"].as_str().unwrap().parse().unwrap();
-    assert!(queued >= before.checked_sub(jiff::SignedDuration::from_secs(2)).unwrap(), "{queued}");
+    assert!(
+        queued
+            >= before
+                .checked_sub(jiff::SignedDuration::from_secs(2))
+                .unwrap(),
+        "{queued}"
+    );
 }

@@ -147,7 +147,11 @@ fn a_kill_that_lands_inside_the_batch_transaction_leaves_no_part_of_it() {
         let _ = child.wait();
         let (integrity, states) = consistent(&sb.db());
         assert_eq!(integrity, "ok", "round {round}");
-        assert_eq!(states.len(), 1, "round {round}: whole or absent: {states:?}");
+        assert_eq!(
+            states.len(),
+            1,
+            "round {round}: whole or absent: {states:?}"
+        );
         if states[0].0 == "isv_review" {
             // It committed between the probe and the kill: move it back and go again.
             assert!(run("initial_review").wait().unwrap().success());

@@ -888,8 +888,7 @@ fn store_and_transport(
         "transport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"OIN Review <oin@okta.example>\"\n"
     ))
     .unwrap();
-    let transport =
-        oin_review::mail::Transport::from_config(&config, sb.path("unused")).unwrap();
+    let transport = oin_review::mail::Transport::from_config(&config, sb.path("unused")).unwrap();
     (store, transport)
 }
 
@@ -902,8 +901,12 @@ fn round(
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(oin_review::mail::deliver_round(store, transport, &move || at))
-        .unwrap()
+    rt.block_on(oin_review::mail::deliver_round(
+        store,
+        transport,
+        &move || at,
+    ))
+    .unwrap()
 }
 
 #[test]
@@ -928,9 +931,15 @@ fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_
     // Seen from the CLI, at 9 minutes and at 10.
     let listed = |at: jiff::Timestamp| sb.ok(&["outbox", "list", "--as-of", &at.to_string()]);
     let early = listed(mins(9, 0));
-    assert!(early.contains("sending") && early.contains("if that process stopped"), "{early}");
+    assert!(
+        early.contains("sending") && early.contains("if that process stopped"),
+        "{early}"
+    );
     let late = listed(mins(10, 0));
-    assert!(late.contains("that sender stopped; back in the queue"), "{late}");
+    assert!(
+        late.contains("that sender stopped; back in the queue"),
+        "{late}"
+    );
 
     // Nine minutes and 59 seconds on, the claim still stands: nobody sends it twice.
     let r = round(&mut store, &transport, mins(9, 59));

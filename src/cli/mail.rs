@@ -152,12 +152,7 @@ pub(super) fn deliver(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(mail::deliver_due(
-        store,
-        transport,
-        due_by,
-        &Timestamp::now,
-    ))?)
+    Ok(rt.block_on(mail::deliver_due(store, transport, due_by, &Timestamp::now))?)
 }
 
 fn write_report(

@@ -213,6 +213,12 @@ impl Ctx {
         if let Some(w) = store.permission_warning() {
             eprintln!("oin-review: {w}");
         }
+        if let (true, Some(why)) = (store.disk_full(), store.read_only()) {
+            eprintln!(
+                "oin-review: warning: {} is open for reading only: {why}",
+                path.display()
+            );
+        }
         Ok(store)
     }
 

@@ -218,16 +218,23 @@ fn write_eml(dir: &std::path::Path, email: &ClaimedEmail) -> std::io::Result<Str
     let safe = crate::text::file_safe(&email.submission_id);
     let name = format!("{:06}-{safe}.eml", email.id);
     let tmp = dir.join(format!(".{name}.tmp"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(&email.message)?;
-    f.sync_all()?;
     let path = dir.join(&name);
-    std::fs::rename(&tmp, &path)?;
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&email.message)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    })();
+    if let Err(e) = written {
+        // A full disk: no half-written file is left beside the finished ones.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     Ok(format!("written to {}", path.display()))
 }
 

@@ -73,10 +73,15 @@ pub enum StoreError {
     },
     #[error("database holds data this build cannot read: {0}")]
     Corrupt(String),
+    #[error(
+        "the disk is full ({context}); nothing was changed: free space on the file system that holds {} (`df -h` shows it) and try again",
+        queue_in_use()
+    )]
+    DiskFull { context: String },
     #[error("shared group \"{0}\" does not exist on this host: fix `db_group` in the config")]
     UnknownGroup(String),
     #[error(
-        "{path} is read-only for you ({why}): could not {action}; nothing was changed. Browse only, or ask its owner for write access"
+        "{path} is read-only for you ({why}): could not {action}; nothing was changed. Browse only until that is fixed (for permissions, ask its owner for write access)"
     )]
     ReadOnly {
         path: PathBuf,
@@ -120,12 +125,38 @@ impl<T> Context<T> for rusqlite::Result<T> {
                 context: what.to_string(),
                 cause: source,
             },
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull {
+                context: what.to_string(),
+            },
             _ => StoreError::Sqlite {
                 context: what.to_string(),
                 source,
             },
         })
     }
+}
+
+/// The queue this process opened last, for messages that have only an SQLite error to go
+/// on (a full disk): a process works on one queue.
+static QUEUE_IN_USE: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+fn queue_in_use() -> String {
+    match QUEUE_IN_USE.lock().ok().and_then(|p| p.clone()) {
+        Some(p) => p.display().to_string(),
+        None => "the queue".into(),
+    }
+}
+
+/// Whether the file system holding `path` has no space left for SQLite's files.
+fn disk_full_at(path: &Path) -> bool {
+    nix::sys::statvfs::statvfs(folder_of(path)).is_ok_and(|s| s.blocks_available() == 0)
+}
+
+/// The folder a file is in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// How to open the queue database.
@@ -155,6 +186,8 @@ pub struct Store {
     /// The projection's table was built under another policy and this process cannot
     /// rebuild it (read-only): lines are projected in memory from the history instead.
     lines_in_memory: bool,
+    /// Opened read-only because the disk that holds it is full.
+    disk_full: bool,
 }
 
 impl Store {
@@ -174,14 +207,39 @@ impl Store {
                 source: io::Error::from_raw_os_error(e as i32),
             });
         }
+        if let Ok(mut p) = QUEUE_IN_USE.lock() {
+            *p = Some(path.to_path_buf());
+        }
         let mut read_only = write_refusal(path);
-        let mut conn = match &read_only {
-            None => Connection::open_with_flags(
+        let mut writable = None;
+        let mut disk_full = false;
+        if read_only.is_none() {
+            let conn = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
-            .ctx(&format!("opening {}", path.display()))?,
-            Some(why) => {
+            .ctx(&format!("opening {}", path.display()))?;
+            // On a full disk SQLite cannot create the shared-memory file a WAL queue needs,
+            // and every read fails: open it read-only instead, and say why.
+            let reads = conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .is_ok();
+            if reads || !disk_full_at(path) {
+                writable = Some(conn);
+            } else {
+                disk_full = true;
+                read_only = Some(format!(
+                    "the disk that holds it is full ({}): free space and restart",
+                    folder_of(path).display()
+                ));
+            }
+        }
+        let mut conn = match (writable, &read_only) {
+            (Some(conn), _) => conn,
+            (None, why) => {
+                let why = why.clone().unwrap_or_default();
                 let (conn, snapshot) = open_read_only(path)?;
                 if snapshot {
                     read_only = Some(format!(
@@ -206,6 +264,7 @@ impl Store {
             read_only,
             policy: opts.policy.clone(),
             lines_in_memory: false,
+            disk_full,
         };
         store.check_identity()?;
         store.configure()?;
@@ -215,6 +274,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the queue is open read-only because its disk is full.
+    pub fn disk_full(&self) -> bool {
+        self.disk_full
     }
 
     /// Why the queue is open read-only for this process (`None` when it can write).
@@ -508,8 +572,8 @@ impl Progress {
 }
 
 /// Opens a queue this process cannot write. A WAL database needs its shared-memory file
-/// beside it; when that cannot be created (an unwritable folder) the file is opened as
-/// immutable, a snapshot. Returns whether it is a snapshot.
+/// beside it; when that cannot be created (an unwritable folder, a full disk) the file is
+/// opened as immutable, a snapshot. Returns whether it is a snapshot.
 fn open_read_only(path: &Path) -> Result<(Connection, bool)> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let what = format!("opening {} read-only", path.display());
@@ -518,7 +582,8 @@ fn open_read_only(path: &Path) -> Result<(Connection, bool)> {
         r.get::<_, i64>(0)
     });
     match probe.as_ref().map_err(|e| e.sqlite_error_code()) {
-        Err(Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)) => {}
+        // No shared-memory file can be made: an unwritable folder, or a full disk.
+        Err(Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::SystemIoFailure)) => {}
         _ => return Ok((conn, false)),
     }
     drop(conn);

@@ -199,7 +199,11 @@ pub fn feed(app: &mut oin_review::tui::app::App, from: Vec<oin_review::domain::S
 /// The queue after a fault: `integrity_check`'s answer and the count per state; asserts that
 /// every submission's state equals the target of its last audited event.
 pub fn consistent(db: &std::path::Path) -> (String, Vec<(String, i64)>) {
-    let c = rusqlite::Connection::open(db).unwrap();
+    consistent_in(&rusqlite::Connection::open(db).unwrap())
+}
+
+/// `consistent`, on an open connection.
+pub fn consistent_in(c: &rusqlite::Connection) -> (String, Vec<(String, i64)>) {
     let integrity: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();

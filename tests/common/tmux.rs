@@ -19,6 +19,19 @@ impl Tmux {
         w: u16,
         h: u16,
     ) -> Tmux {
+        Tmux::start_on(sb, &sb.db(), name, env, args, w, h)
+    }
+
+    /// `start`, on the queue at `db` instead of the sandbox's.
+    pub fn start_on(
+        sb: &Sandbox,
+        db: &std::path::Path,
+        name: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+        w: u16,
+        h: u16,
+    ) -> Tmux {
         let socket = format!("oinr-{name}-{}", std::process::id());
         let mut cmd = format!(
             "cd {} && env -i PATH=\"$PATH\" TERM=xterm-256color HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={}",
@@ -33,7 +46,7 @@ impl Tmux {
         cmd.push_str(&format!(
             " {} --db {}",
             env!("CARGO_BIN_EXE_oin-review"),
-            sb.db().display()
+            db.display()
         ));
         for a in args {
             cmd.push_str(&format!(" {a}"));
