@@ -435,16 +435,30 @@ fn stalling_smtp_server() -> (u16, std::sync::mpsc::Receiver<()>) {
 
 #[test]
 fn sighup_during_a_batch_and_a_send_restores_the_terminal_and_loses_nothing() {
-    // SIGHUP as the batch is asked for, while it runs, and after it committed.
+    // SIGHUP as the batch is asked for, the moment its write transaction is seen open, and
+    // after it committed.
     let mut seen = Vec::new();
-    for (round, delay) in [0u64, 150, 600].into_iter().enumerate() {
-        seen.push(sighup_round(round, Duration::from_millis(delay)));
+    for (round, when) in [Some(0u64), None, Some(600)].into_iter().enumerate() {
+        seen.push(sighup_round(round, when.map(Duration::from_millis)));
     }
     eprintln!("SIGHUP rounds: {seen:?}");
 }
 
-/// One dropped session; returns whether the batch landed and the email's status.
-fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
+/// Whether a write transaction holds the queue now (a `BEGIN IMMEDIATE` that may not wait
+/// is refused only then).
+fn write_lock_held(c: &rusqlite::Connection) -> bool {
+    match c.execute_batch("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            c.execute_batch("ROLLBACK").unwrap();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// One dropped session, `delay` after the batch is confirmed (`None`: the moment its write
+/// transaction is seen open); returns whether the batch landed and the email's status.
+fn sighup_round(round: usize, delay: Option<Duration>) -> (bool, String) {
     let sb = Sandbox::new();
     let out = sb.run(&["demo", "--rows", "6000", "--no-open"]);
     assert!(
@@ -494,8 +508,21 @@ fn sighup_round(round: usize, delay: Duration) -> (bool, String) {
     let shell = String::from_utf8_lossy(&t.tmux(&["display-message", "-p", "#{pane_pid}"]).stdout)
         .trim()
         .to_string();
+    let probe = rusqlite::Connection::open(sb.db()).unwrap();
+    probe.busy_timeout(Duration::ZERO).unwrap();
     t.keys(&["y"]);
-    std::thread::sleep(delay);
+    match delay {
+        Some(d) => std::thread::sleep(d),
+        None => {
+            let started = Instant::now();
+            while !write_lock_held(&probe) {
+                assert!(
+                    started.elapsed() < WAIT,
+                    "the batch's transaction was never seen"
+                );
+            }
+        }
+    }
     let hup = Command::new("pkill")
         .args(["-HUP", "-P", &shell])
         .output()
@@ -586,10 +613,13 @@ fn at_80x24_the_full_detail_reaches_every_finding_the_first_event_and_the_last_f
     assert!(rules.len() >= 4, "{rules:?}");
     let mut seen = String::new();
     let mut last = String::new();
-    for _ in 0..200 {
+    let mut unchanged = 0;
+    for _ in 0..300 {
         let s = t.screen();
         seen.push_str(&s);
-        if s == last {
+        // The end: several presses move nothing (one unchanged screen can be a slow frame).
+        unchanged = if s == last { unchanged + 1 } else { 0 };
+        if unchanged == 5 || (seen.contains("OIDC auth server") && unchanged > 0) {
             break;
         }
         last = s;
