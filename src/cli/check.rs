@@ -89,7 +89,7 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>) -> Result<ExitCode> {
             report.ok(
                 "policy",
                 format!(
-                    "{file}: initial review {}, QA {}, final review {}; {} holiday date(s)",
+                    "{file}: targets {}, {}, {}; {} holidays",
                     words(p.sla.initial_review),
                     words(p.sla.qa_testing),
                     words(p.sla.final_review),
@@ -175,8 +175,8 @@ fn mail(report: &mut Report, config: &Config) {
                 report.ok(
                     "templates",
                     format!(
-                        "every kind of email renders ({})",
-                        crate::domain::EmailKind::ALL.map(|k| k.key()).join(", ")
+                        "all {} kinds of email render against a sample",
+                        crate::domain::EmailKind::ALL.len()
                     ),
                 );
             }
@@ -206,7 +206,7 @@ fn mail(report: &mut Report, config: &Config) {
                 Some(u) => format!(", login as {u:?} (password found)"),
                 None => String::new(),
             };
-            report.ok("mail", format!("{}{login}; nothing was sent", t.describe()));
+            report.ok("mail", format!("{}{login}; nothing sent", t.describe()));
         }
     }
 }
