@@ -10,34 +10,43 @@ use std::time::{Duration, Instant};
 
 const ITEMS: usize = 10_000;
 
-#[test]
-fn a_batch_killed_at_random_moments_is_all_or_nothing() {
+/// A queue of `ITEMS` submissions in initial review named `PREFIX-00000`..., and the ids, one
+/// per line, for `move -`.
+fn big_queue(prefix: &str) -> (Sandbox, String) {
     let sb = Sandbox::new();
     let subs: Vec<_> = (0..ITEMS)
-        .map(|i| submission_json(&format!("K-{i:05}"), "initial_review"))
+        .map(|i| submission_json(&format!("{prefix}-{i:05}"), "initial_review"))
         .collect();
     sb.import_values(&subs);
-    let ids: String = (0..ITEMS).map(|i| format!("K-{i:05}\n")).collect();
+    let ids = (0..ITEMS).map(|i| format!("{prefix}-{i:05}\n")).collect();
+    (sb, ids)
+}
 
+/// `move --to TO -` of every id, started (not waited for).
+fn start_batch(sb: &Sandbox, ids: &str, to: &str) -> std::process::Child {
+    use std::io::Write;
+    let mut child = sb
+        .cmd()
+        .args(["move", "--to", to, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ids.as_bytes())
+        .unwrap();
+    child
+}
+
+#[test]
+fn a_batch_killed_at_random_moments_is_all_or_nothing() {
+    let (sb, ids) = big_queue("K");
     // How long one uninterrupted batch takes, to spread the kills over it.
-    let run = |to: &str| {
-        let mut child = sb
-            .cmd()
-            .args(["move", "--to", to, "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(ids.as_bytes())
-            .unwrap();
-        child
-    };
+    let run = |to: &str| start_batch(&sb, &ids, to);
     let started = Instant::now();
     assert!(run("isv_review").wait().unwrap().success());
     let full = started.elapsed();
@@ -102,32 +111,10 @@ fn write_lock_held(c: &Connection) -> bool {
 
 #[test]
 fn a_kill_that_lands_inside_the_batch_transaction_leaves_no_part_of_it() {
-    let sb = Sandbox::new();
-    let subs: Vec<_> = (0..ITEMS)
-        .map(|i| submission_json(&format!("T-{i:05}"), "initial_review"))
-        .collect();
-    sb.import_values(&subs);
-    let ids: String = (0..ITEMS).map(|i| format!("T-{i:05}\n")).collect();
+    let (sb, ids) = big_queue("T");
     let probe = Connection::open(sb.db()).unwrap();
     probe.busy_timeout(Duration::ZERO).unwrap();
-    let run = |to: &str| {
-        let mut child = sb
-            .cmd()
-            .args(["move", "--to", to, "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(ids.as_bytes())
-            .unwrap();
-        child
-    };
+    let run = |to: &str| start_batch(&sb, &ids, to);
     let mut inside = 0;
     for round in 0..5 {
         let mut child = run("isv_review");

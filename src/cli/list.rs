@@ -566,6 +566,16 @@ fn flexible_widths(width: usize, longest_app: usize, longest_isv: usize) -> (usi
     (app, isv)
 }
 
+/// One line of a table: each cell padded (or cut) to its column, one space between.
+fn table_line(cells: &[&str], widths: &[usize]) -> String {
+    let cells: Vec<String> = cells
+        .iter()
+        .zip(widths)
+        .map(|(c, &w)| text::pad(c, w))
+        .collect();
+    cells.join(" ").trim_end().to_string()
+}
+
 /// The table, fitted to `width` columns: long names are cut with `…`.
 pub fn write_table(
     out: &mut impl Write,
@@ -585,14 +595,7 @@ pub fn write_table(
         "ISV" => isv,
         _ => w,
     });
-    let line = |cells: [&str; 7]| {
-        let cells: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| text::pad(c, w))
-            .collect();
-        cells.join(" ").trim_end().to_string()
-    };
+    let line = |cells: [&str; 7]| table_line(&cells, &widths);
     writeln!(out, "{}", line(COLUMNS.map(|(t, _)| t)))?;
     for r in rows {
         writeln!(
@@ -651,14 +654,7 @@ pub fn write_wide_table(out: &mut impl Write, rows: &[Row], day: i64) -> std::io
             *w = (*w).max(text::display_width(c));
         }
     }
-    let line = |cells: &[&str]| {
-        let cells: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| text::pad(c, w))
-            .collect();
-        cells.join(" ").trim_end().to_string()
-    };
+    let line = |cells: &[&str]| table_line(cells, &widths);
     writeln!(out, "{}", line(&TITLES))?;
     for row in &all {
         writeln!(out, "{}", line(&row.each_ref().map(String::as_str)))?;
