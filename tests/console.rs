@@ -906,6 +906,29 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
         app.message().unwrap().text,
         "read-only: cannot retry email (no write permission on the file)"
     );
+    app.update(key(KeyCode::Esc));
+    // An email preview opens (reading); sending it, or moving without it, is refused.
+    for k in ['y', 'm'] {
+        use oin_review::store::MoveItem;
+        use oin_review::workflow::{MailPreview, MoveAsk};
+        let items = vec![MoveItem::new("OIN-2026-0116")];
+        app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
+            MailPreview {
+                emails: Vec::new(),
+                errors: Vec::new(),
+                ask: Some(MoveAsk::new(items.clone(), ReviewState::IsvReview)),
+                items,
+            },
+        ))));
+        assert_eq!(app.context(), Context::Preview);
+        assert!(app.update(key(KeyCode::Char(k))).is_empty(), "{k}");
+        assert_eq!(
+            app.message().unwrap().text,
+            "read-only: cannot send email or move (no write permission on the file)",
+            "{k}"
+        );
+        assert_eq!(app.context(), Context::Queue, "{k}: the preview closed");
+    }
 }
 
 #[test]

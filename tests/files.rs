@@ -170,6 +170,11 @@ fn a_read_only_queue_can_be_browsed_and_refuses_every_write_unchanged() {
                 "queue an email",
             ),
             (vec!["outbox", "flush"], "claim an email for delivery"),
+            // Refused before the editor opens (no editor is set: one would fail).
+            (
+                vec!["finding", "edit", "OIN-2026-0142"],
+                "save the issue list",
+            ),
         ];
         for (args, action) in writes {
             let out = other.run(&sb, &db, &args);
