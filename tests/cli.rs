@@ -830,3 +830,149 @@ fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_t
         "{queued}"
     );
 }
+
+#[test]
+fn field_queries_filter_exactly_combine_with_and_negate_and_name_what_is_wrong() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let samples: Vec<Value> = serde_json::from_str(common::SAMPLES).unwrap();
+    let ids = |q: &str| -> Vec<String> {
+        let listed: Vec<Value> = serde_json::from_str(
+            &sb.ok(&["list", "--query", q, "--format", "json", "--sort", "id"]),
+        )
+        .unwrap();
+        listed
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let expect = |f: &dyn Fn(&Value) -> bool| -> Vec<String> {
+        let mut v: Vec<String> = samples
+            .iter()
+            .filter(|s| f(s))
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let isv = |s: &Value| {
+        s["isv"]
+            .as_str()
+            .unwrap_or("")
+            .to_lowercase()
+            .contains("contoso")
+    };
+    // The issue's complaint: fuzzy `contoso` matches other ISVs; the field does not.
+    let contoso = ids("isv:contoso");
+    assert_eq!(contoso, expect(&isv));
+    assert!(
+        ids("contoso").len() > contoso.len(),
+        "fuzzy matching is broader"
+    );
+    // AND, negation, enumerations exactly.
+    assert_eq!(
+        ids("isv:Contoso -state:initial_review"),
+        expect(&|s| isv(s) && s["state"] != "initial_review")
+    );
+    assert_eq!(
+        ids("protocol:scim path:manager"),
+        expect(&|s| s["path"] == "manager"
+            && s["protocols"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p == "scim"))
+    );
+    assert_eq!(ids("kind:update"), expect(&|s| s["update_of"].is_string()));
+    assert_eq!(
+        ids(r#"app:"contoso hr""#),
+        expect(&|s| s["app_name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("contoso hr"))
+    );
+    // assignee:me is whoever runs it; assignee:none the unassigned.
+    sb.ok(&["claim", "OIN-2026-0142"]);
+    assert_eq!(ids("assignee:me"), ["OIN-2026-0142"]);
+    let unassigned: Vec<Value> = sb
+        .list_json()
+        .into_iter()
+        .filter(|s| s["assignee"].is_null())
+        .collect();
+    assert_eq!(ids("assignee:none").len(), unassigned.len());
+    // Statuses at the instant asked, as the JSON reports them.
+    let at = "2026-11-23T12:00:00Z";
+    let listed: Vec<Value> =
+        serde_json::from_str(&sb.ok(&["list", "--as-of", at, "--format", "json"])).unwrap();
+    let by = |f: &dyn Fn(&Value) -> bool| -> Vec<String> {
+        let mut v: Vec<String> = listed
+            .iter()
+            .filter(|s| f(s))
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let status = |s: &Value| s["sla"]["status"].as_str().unwrap_or("").to_string();
+    let q = |q: &str| -> Vec<String> {
+        let out: Vec<Value> = serde_json::from_str(
+            &sb.ok(&["list", "--as-of", at, "--query", q, "--format", "json"]),
+        )
+        .unwrap();
+        let mut v: Vec<String> = out
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(q("sla:breached"), by(&|s| status(s) == "breached"));
+    assert_eq!(
+        q("tests:expired"),
+        by(&|s| s["tests"]["overall"] == "expired")
+    );
+    let now: jiff::Timestamp = at.parse().unwrap();
+    let within = |s: &Value, hours: i64| {
+        s["sla"]["current"]["due"]
+            .as_str()
+            .and_then(|d| d.parse::<jiff::Timestamp>().ok())
+            .is_some_and(|d| {
+                d >= now
+                    && d <= now
+                        .checked_add(jiff::SignedDuration::from_hours(hours))
+                        .unwrap()
+            })
+            && !["paused", "stopped"].contains(&status(s).as_str())
+    };
+    assert_eq!(q("due:<2d"), by(&|s| within(s, 48)));
+    assert!(
+        !q("due:<2d").is_empty(),
+        "the samples have clocks due within two days"
+    );
+    // Free words still rank fuzzily among what the terms keep.
+    let out = sb.ok(&[
+        "list",
+        "--query",
+        "state:initial_review acme",
+        "--format",
+        "tsv",
+    ]);
+    assert!(
+        out.lines().nth(1).unwrap().starts_with("OIN-2026-0142"),
+        "{out}"
+    );
+
+    for (query, says) in [
+        ("stat:qa", "unknown field \"stat\""),
+        ("state:qa", "no state \"qa\"; use one of draft"),
+        ("sla:late", "use one of breached, at_risk, on_track, paused"),
+        ("due:soon", "use today, tomorrow, or <N"),
+        ("protocol:", "protocol: needs a value"),
+    ] {
+        let out = sb.run(&["list", "--query", query]);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{query}");
+        assert!(stderr.contains(says), "{query}: {stderr}");
+    }
+}

@@ -2,6 +2,7 @@
 
 use super::{Ctx, parse_state};
 use crate::domain::projection::business_clock;
+use crate::domain::query::{Asking, FieldQuery};
 use crate::domain::{
     Assessment, ClockNow, ClockStatus, Freshness, Policy, QueueLine, ReviewState, SlaClock,
     Submission, TestReport, TestsNow, assess,
@@ -24,8 +25,10 @@ pub struct Args {
     /// Only submissions in this state (repeat for several).
     #[arg(long = "state", value_name = "STATE", value_parser = parse_state)]
     pub states: Vec<ReviewState>,
-    /// Fuzzy search over id, app, ISV, submitter and developer org; best match first.
-    #[arg(long, value_name = "TEXT")]
+    /// Field terms (`state:qa_testing isv:contoso -assignee:me due:<2d`, README "Field
+    /// queries") and fuzzy words over id, app, ISV, submitter and developer org (best match
+    /// first).
+    #[arg(long, value_name = "QUERY")]
     pub query: Option<String>,
     /// Only submissions whose current SLA clock has this status (repeatable).
     #[arg(long = "sla", value_enum, value_name = "STATUS")]
@@ -134,14 +137,38 @@ impl Row {
 pub fn select(
     lines: Vec<QueueLine>,
     args: &Args,
-    policy: &Policy,
-    now: Timestamp,
+    terms: &Terms,
     matches: Option<&Matches>,
 ) -> Vec<Row> {
+    let (policy, now) = (&**terms.policy, terms.now);
     let b = business_clock(&policy.sla, now);
     let count = lines.len();
     let rows = lines.into_iter().map(|l| Row::at(l, b, policy, now));
-    keep(rows, count, args, matches)
+    keep(rows, count, args, terms, matches)
+}
+
+/// A query's field terms with what they are evaluated against.
+pub struct Terms<'a> {
+    pub query: FieldQuery,
+    pub analyst: &'a str,
+    pub policy: &'a std::sync::Arc<Policy>,
+    pub now: Timestamp,
+}
+
+impl Terms<'_> {
+    fn admit(&self, r: &Row) -> bool {
+        !self.query.has_terms()
+            || self.query.admits(
+                &r.line,
+                r.clock,
+                r.tests.overall,
+                &Asking {
+                    analyst: self.analyst,
+                    now: self.now,
+                    time_zone: self.policy.sla.calendar.time_zone(),
+                },
+            )
+    }
 }
 
 /// The rows that pass `args`' filters (and match), sorted; `count` rows at most come in
@@ -150,6 +177,7 @@ fn keep(
     rows: impl Iterator<Item = Row>,
     count: usize,
     args: &Args,
+    terms: &Terms,
     matches: Option<&Matches>,
 ) -> Vec<Row> {
     let mut kept: Vec<Row> = Vec::with_capacity(count);
@@ -172,7 +200,7 @@ fn keep(
             || r.tests
                 .overall
                 .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o));
-        if sla_ok && tests_ok {
+        if sla_ok && tests_ok && terms.admit(&r) {
             kept.push(r);
             scores.extend(score);
         }
@@ -312,17 +340,21 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         states: args.states.clone(),
         ..LineFilter::default()
     };
-    let rows = match args.query.as_deref().filter(|q| !q.trim().is_empty()) {
+    let query = crate::domain::query::parse(args.query.as_deref().unwrap_or(""))
+        .map_err(|e| anyhow::anyhow!("list --query: {e}"))?;
+    let words = query.words.clone();
+    let terms = Terms {
+        query,
+        analyst: &ctx.analyst,
+        policy: &ctx.policy,
+        now: ctx.now,
+    };
+    let rows = match words.as_str() {
+        // Only field terms (or nothing): every line, filtered, in the sort's order.
+        "" => select(store.lines(&filter, ctx.now)?.lines, &args, &terms, None),
         // Match on the compact search text first; read the lines of the matches only (all
         // of them when most match).
-        Some(q) => query_rows(&store, &filter, &args, ctx, q)?,
-        None => select(
-            store.lines(&filter, ctx.now)?.lines,
-            &args,
-            &ctx.policy,
-            ctx.now,
-            None,
-        ),
+        q => query_rows(&store, &filter, &args, &terms, q)?,
     };
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
@@ -350,19 +382,19 @@ fn query_rows(
     store: &crate::store::Store,
     filter: &LineFilter,
     args: &Args,
-    ctx: &Ctx,
+    terms: &Terms,
     q: &str,
 ) -> Result<Vec<Row>> {
-    let (policy, now) = (&*ctx.policy, ctx.now);
+    let (policy, now) = (&**terms.policy, terms.now);
     let (id_len, index) = store.search_texts()?;
     let matches = Matches::of(&id_len, &index, q);
     drop(index);
     if matches.count() * 5 <= matches.total() {
         let lines = store.lines_by_ids(&matches.matched(), now)?;
-        return Ok(select(lines, args, policy, now, Some(&matches)));
+        return Ok(select(lines, args, terms, Some(&matches)));
     }
     let opts = crate::store::OpenOptions {
-        policy: Some(ctx.policy.clone()),
+        policy: Some(terms.policy.clone()),
         ..Default::default()
     };
     let path = store.path().to_path_buf();
@@ -402,6 +434,7 @@ fn query_rows(
         parts.into_iter().flatten(),
         count,
         args,
+        terms,
         Some(&matches),
     ))
 }

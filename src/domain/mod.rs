@@ -9,6 +9,7 @@ pub mod notice;
 pub mod outbox;
 pub mod policy;
 pub mod projection;
+pub mod query;
 pub mod sla;
 pub mod state;
 pub mod submission;

@@ -1,0 +1,422 @@
+//! Field queries, in the spirit of GitHub's and gh-dash's filters: `state:qa_testing
+//! isv:contoso -assignee:me due:<2d acme`. Terms combine with AND; `-` negates one;
+//! `field:"two words"` quotes. Text fields match a case-insensitive substring, enumerations
+//! match exactly. What is not a term (`acme`) is left for fuzzy matching. Pure: the instant,
+//! the analyst and the line's statuses at that instant come from the caller.
+
+use super::freshness::Freshness;
+use super::projection::{ClockNow, QueueLine};
+use super::sla::ClockStatus;
+use super::state::ReviewState;
+use super::submission::{Protocol, SubmissionPath};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+/// The fields a term can name, as typed.
+pub const FIELDS: [&str; 13] = [
+    "state",
+    "isv",
+    "app",
+    "org",
+    "id",
+    "submitter",
+    "assignee",
+    "protocol",
+    "path",
+    "kind",
+    "sla",
+    "due",
+    "tests",
+];
+
+/// A parsed query: the field terms, and the free words for fuzzy matching.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldQuery {
+    pub terms: Vec<Term>,
+    /// The rest, as typed (words separated by single spaces).
+    pub words: String,
+}
+
+/// One `field:value` term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub negated: bool,
+    pub test: Test,
+    /// The term as it was typed (for chips and highlighting).
+    pub typed: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// A case-insensitive substring of a text field (the needle is lower case).
+    Text(TextField, String),
+    State(ReviewState),
+    /// `me` (the analyst running the query), `none` (unassigned), or a name's substring.
+    Assignee(Who),
+    Protocol(Protocol),
+    Path(SubmissionPath),
+    /// `kind:update` (an update of a published integration) or `kind:new`.
+    Update(bool),
+    Sla(ClockStatus),
+    Due(Due),
+    Tests(Freshness),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Id,
+    App,
+    Isv,
+    Org,
+    Submitter,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    Me,
+    Nobody,
+    Name(String),
+}
+
+/// When a running clock falls due: before the end of today or of tomorrow (in the policy's
+/// time zone), or within a span from now. A breached clock is not "due": `sla:breached`
+/// names those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Today,
+    Tomorrow,
+    Within(SignedDuration),
+}
+
+/// Why a query cannot be run: it names the term and lists what is valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct QueryError(pub String);
+
+/// What a term is evaluated against besides the line: the instant, who asks, the calendar.
+pub struct Asking<'a> {
+    pub analyst: &'a str,
+    pub now: Timestamp,
+    pub time_zone: &'a TimeZone,
+}
+
+impl FieldQuery {
+    /// Whether the line, with its clock and test status at the asking instant, passes every
+    /// term.
+    pub fn admits(
+        &self,
+        line: &QueueLine,
+        clock: Option<ClockNow>,
+        tests: Option<Freshness>,
+        asking: &Asking,
+    ) -> bool {
+        self.terms
+            .iter()
+            .all(|t| t.test.holds(line, clock, tests, asking) != t.negated)
+    }
+
+    pub fn has_terms(&self) -> bool {
+        !self.terms.is_empty()
+    }
+}
+
+impl Test {
+    fn holds(
+        &self,
+        line: &QueueLine,
+        clock: Option<ClockNow>,
+        tests: Option<Freshness>,
+        asking: &Asking,
+    ) -> bool {
+        let contains = |hay: Option<&str>, needle: &str| {
+            hay.is_some_and(|h| h.to_lowercase().contains(needle))
+        };
+        match self {
+            Test::Text(field, needle) => contains(
+                match field {
+                    TextField::Id => Some(line.id()),
+                    TextField::App => Some(line.app_name()),
+                    TextField::Isv => Some(line.isv()),
+                    TextField::Org => line.dev_org(),
+                    TextField::Submitter => line.submitter_email(),
+                },
+                needle,
+            ),
+            Test::State(s) => line.state == *s,
+            Test::Assignee(Who::Me) => line.assignee.as_deref() == Some(asking.analyst),
+            Test::Assignee(Who::Nobody) => line.assignee.is_none(),
+            Test::Assignee(Who::Name(n)) => contains(line.assignee.as_deref(), n),
+            Test::Protocol(p) => line.protocols.contains(p),
+            Test::Path(p) => line.path == *p,
+            Test::Update(update) => line.update_of.is_some() == *update,
+            Test::Sla(s) => clock.is_some_and(|c| c.status == *s),
+            Test::Tests(f) => tests == Some(*f),
+            Test::Due(due) => clock
+                .filter(|c| !matches!(c.status, ClockStatus::Paused | ClockStatus::Stopped))
+                .and_then(|c| c.due)
+                .is_some_and(|at| at >= asking.now && at <= due.until(asking)),
+        }
+    }
+}
+
+impl Due {
+    /// The latest instant a clock may fall due at to match.
+    fn until(self, asking: &Asking) -> Timestamp {
+        let end_of = |days: i64| {
+            asking
+                .now
+                .to_zoned(asking.time_zone.clone())
+                .date()
+                .checked_add(jiff::Span::new().days(days + 1))
+                .ok()
+                .and_then(|d| d.to_zoned(asking.time_zone.clone()).ok())
+                .map_or(Timestamp::MAX, |z| z.timestamp())
+        };
+        match self {
+            Due::Today => end_of(0),
+            Due::Tomorrow => end_of(1),
+            Due::Within(d) => asking.now.checked_add(d).unwrap_or(Timestamp::MAX),
+        }
+    }
+}
+
+/// Splits a query into tokens on spaces, keeping `"quoted words"` (and `field:"…"`) whole.
+fn tokens(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in q.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether `token` (after an optional `-`) has the shape of a term: a lower-case name,
+/// a colon, a value. A word like `https://x` is left to fuzzy matching.
+fn split_term(token: &str) -> Option<(bool, &str, &str)> {
+    let (negated, rest) = match token.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, token),
+    };
+    let (name, value) = rest.split_once(':')?;
+    let shaped = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+        && !value.starts_with("//");
+    shaped.then_some((negated, name, value))
+}
+
+fn one_of<T: Copy>(
+    field: &str,
+    value: &str,
+    options: &[(&str, T)],
+    what: &str,
+) -> Result<T, QueryError> {
+    options
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(value))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            QueryError(format!(
+                "{field}:{value}: no {what} {value:?}; use one of {}",
+                options
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+/// Parses a query; an unknown field or value is an error naming it and listing the valid
+/// ones.
+pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
+    let mut query = FieldQuery::default();
+    let mut words = Vec::new();
+    for token in tokens(q) {
+        let Some((negated, name, value)) = split_term(&token) else {
+            words.push(token);
+            continue;
+        };
+        let field = name.to_ascii_lowercase();
+        if !FIELDS.contains(&field.as_str()) {
+            return Err(QueryError(format!(
+                "unknown field {name:?} in {token:?}; the fields are {}",
+                FIELDS.join(", ")
+            )));
+        }
+        if value.is_empty() {
+            return Err(QueryError(format!(
+                "{field}: needs a value, e.g. {}",
+                example(&field)
+            )));
+        }
+        let text = || value.to_lowercase();
+        let test = match field.as_str() {
+            "state" => Test::State(value.parse().map_err(|_| {
+                QueryError(format!(
+                    "state:{value}: no state {value:?}; use one of {}",
+                    ReviewState::keys_list()
+                ))
+            })?),
+            "isv" => Test::Text(TextField::Isv, text()),
+            "app" => Test::Text(TextField::App, text()),
+            "org" => Test::Text(TextField::Org, text()),
+            "id" => Test::Text(TextField::Id, text()),
+            "submitter" => Test::Text(TextField::Submitter, text()),
+            "assignee" => Test::Assignee(match text().as_str() {
+                "me" => Who::Me,
+                "none" => Who::Nobody,
+                n => Who::Name(n.to_string()),
+            }),
+            "protocol" => Test::Protocol(Protocol::from_key(&text()).ok_or_else(|| {
+                QueryError(format!(
+                    "protocol:{value}: no protocol {value:?}; use one of {}",
+                    Protocol::ALL.map(Protocol::key).join(", ")
+                ))
+            })?),
+            "path" => Test::Path(one_of(
+                "path",
+                value,
+                &[
+                    ("manager", SubmissionPath::Manager),
+                    ("wizard", SubmissionPath::Wizard),
+                ],
+                "path",
+            )?),
+            "kind" => Test::Update(one_of(
+                "kind",
+                value,
+                &[("update", true), ("new", false)],
+                "kind",
+            )?),
+            "sla" => Test::Sla(one_of(
+                "sla",
+                &value.replace('-', "_"),
+                &[
+                    ("breached", ClockStatus::Breached),
+                    ("at_risk", ClockStatus::AtRisk),
+                    ("on_track", ClockStatus::OnTrack),
+                    ("paused", ClockStatus::Paused),
+                ],
+                "SLA status",
+            )?),
+            "tests" => Test::Tests(one_of(
+                "tests",
+                value,
+                &[
+                    ("fresh", Freshness::Fresh),
+                    ("expiring", Freshness::Expiring),
+                    ("expired", Freshness::Expired),
+                    ("failed", Freshness::Failed),
+                    ("missing", Freshness::Missing),
+                ],
+                "test status",
+            )?),
+            _ => Test::Due(parse_due(value)?),
+        };
+        query.terms.push(Term {
+            negated,
+            test,
+            typed: token.clone(),
+        });
+    }
+    query.words = words.join(" ");
+    Ok(query)
+}
+
+fn example(field: &str) -> &'static str {
+    match field {
+        "state" => "state:qa_testing",
+        "assignee" => "assignee:me",
+        "protocol" => "protocol:scim",
+        "path" => "path:manager",
+        "kind" => "kind:update",
+        "sla" => "sla:at_risk",
+        "due" => "due:today",
+        "tests" => "tests:expired",
+        _ => "isv:contoso",
+    }
+}
+
+/// `today`, `tomorrow`, or `<N` with `h` or `d` (`<2d`, `<4h`: calendar time from now).
+fn parse_due(value: &str) -> Result<Due, QueryError> {
+    let bad = || {
+        QueryError(format!(
+            "due:{value}: use today, tomorrow, or <N with h or d (e.g. due:<2d, due:<4h)"
+        ))
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "today" => Ok(Due::Today),
+        "tomorrow" => Ok(Due::Tomorrow),
+        v => {
+            let span = v.strip_prefix('<').ok_or_else(bad)?;
+            let (n, unit) = span.split_at(span.len().saturating_sub(1));
+            let n: i64 = n.parse().map_err(|_| bad())?;
+            let hours = match unit {
+                "h" => n,
+                "d" => n * 24,
+                _ => return Err(bad()),
+            };
+            Ok(Due::Within(SignedDuration::from_hours(hours)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_words_quotes_and_negation_split_apart() {
+        let q = parse(r#"acme state:qa_testing -assignee:me isv:"coho vineyard" sync"#).unwrap();
+        assert_eq!(q.words, "acme sync");
+        assert_eq!(q.terms.len(), 3);
+        assert_eq!(q.terms[0].test, Test::State(ReviewState::QaTesting));
+        assert!(q.terms[1].negated);
+        assert_eq!(q.terms[1].test, Test::Assignee(Who::Me));
+        assert_eq!(
+            q.terms[2].test,
+            Test::Text(TextField::Isv, "coho vineyard".into())
+        );
+        // A URL is a word, not an unknown field.
+        assert_eq!(
+            parse("https://acme.example").unwrap().words,
+            "https://acme.example"
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_or_value_names_it_and_lists_the_valid_ones() {
+        let e = parse("stat:qa").unwrap_err().0;
+        assert!(e.contains("unknown field \"stat\""), "{e}");
+        assert!(e.contains("state, isv, app"), "{e}");
+        let e = parse("state:qa").unwrap_err().0;
+        assert!(
+            e.contains("no state \"qa\"") && e.contains("qa_testing"),
+            "{e}"
+        );
+        let e = parse("sla:late").unwrap_err().0;
+        assert!(e.contains("breached, at_risk, on_track, paused"), "{e}");
+        let e = parse("due:soon").unwrap_err().0;
+        assert!(e.contains("today, tomorrow, or <N"), "{e}");
+        assert_eq!(
+            parse("sla:at-risk").unwrap().terms[0].test,
+            Test::Sla(ClockStatus::AtRisk)
+        );
+        assert_eq!(
+            parse("due:<2d").unwrap().terms[0].test,
+            Test::Due(Due::Within(SignedDuration::from_hours(48)))
+        );
+    }
+}
