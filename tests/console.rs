@@ -1196,3 +1196,73 @@ fn the_email_preview_sends_or_moves_without_email() {
     }
     assert_eq!(app.context(), Context::Queue);
 }
+
+#[test]
+fn field_terms_in_the_search_filter_exactly_show_as_chips_and_a_bad_field_is_named() {
+    let mut app = sample_app(NOW, 120, 30);
+    let samples: Vec<serde_json::Value> = serde_json::from_str(common::SAMPLES).unwrap();
+    let contoso_not_initial = samples
+        .iter()
+        .filter(|s| {
+            s["isv"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("contoso")
+                && s["state"] != "initial_review"
+        })
+        .count();
+    app.update(key(KeyCode::Char('5'))); // All tab
+    app.update(key(KeyCode::Char('/')));
+    let actions = chars(&mut app, "isv:contoso -state:initial_review");
+    settle(&mut app, actions);
+    assert_eq!(app.queue().len(), contoso_not_initial);
+    let buf = render(&app, &dark());
+    let theme = dark();
+    let bottom = line(&buf, 28);
+    assert!(
+        bottom.contains("[isv:contoso] [-state:initial_review]"),
+        "{bottom}"
+    );
+    // The terms are highlighted where they were typed.
+    let at = col(&buf, 28, "isv:contoso");
+    assert_eq!(buf[(at, 28)].fg, theme.accent.fg.unwrap());
+    // Terms alone rank nothing: the view keeps the SLA sort.
+    let ids: Vec<String> = app
+        .queue()
+        .view_ids()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_by_key(|id| {
+        app.queue()
+            .rows()
+            .iter()
+            .find(|r| r.id() == id)
+            .unwrap()
+            .urgency()
+    });
+    assert_eq!(ids, sorted);
+    // A free word ranks within what the terms keep.
+    let actions = chars(&mut app, " wiki");
+    settle(&mut app, actions);
+    assert!(!app.queue().is_empty() && app.queue().len() < contoso_not_initial);
+    let first = app.queue().view_ids()[0].to_string();
+    let row = app.queue().rows().iter().find(|r| r.id() == first).unwrap();
+    assert!(row.app_name().contains("Wiki"), "{}", row.app_name());
+
+    // An unknown field: the line says so in the error colour; the last results stay.
+    app.update(ctrl('u'));
+    let actions = chars(&mut app, "stat");
+    settle(&mut app, actions);
+    let shown = app.queue().len();
+    let actions = chars(&mut app, ":x");
+    assert!(actions.is_empty(), "nothing to search: {actions:?}");
+    assert_eq!(app.queue().len(), shown, "the last results stay");
+    let buf = render(&app, &theme);
+    let bottom = line(&buf, 28);
+    assert!(bottom.contains("unknown field \"stat\""), "{bottom}");
+    let at = col(&buf, 28, "unknown field");
+    assert_eq!(buf[(at, 28)].fg, theme.error.fg.unwrap());
+}

@@ -42,8 +42,10 @@ pub struct FieldQuery {
 pub struct Term {
     pub negated: bool,
     pub test: Test,
-    /// The term as it was typed (for chips and highlighting).
+    /// The term as it was typed, without quotes (for chips).
     pub typed: String,
+    /// Where it was typed: a range of the query's characters (for highlighting).
+    pub at: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -180,24 +182,35 @@ impl Due {
     }
 }
 
-/// Splits a query into tokens on spaces, keeping `"quoted words"` (and `field:"…"`) whole.
-fn tokens(q: &str) -> Vec<String> {
+/// Splits a query into tokens on spaces, keeping `"quoted words"` (and `field:"…"`) whole;
+/// each with the range of characters it was typed in.
+fn tokens(q: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut start: Option<usize> = None;
     let mut quoted = false;
-    for c in q.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
+    let mut n = 0;
+    for (i, c) in q.chars().enumerate() {
+        n = i + 1;
+        if c.is_whitespace() && !quoted {
+            if let Some(s) = start.take()
+                && !cur.is_empty()
+            {
+                out.push((std::mem::take(&mut cur), s..i));
             }
-            c => cur.push(c),
+            continue;
+        }
+        start.get_or_insert(i);
+        if c == '"' {
+            quoted = !quoted;
+        } else {
+            cur.push(c);
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if let Some(s) = start
+        && !cur.is_empty()
+    {
+        out.push((cur, s..n));
     }
     out
 }
@@ -243,7 +256,7 @@ fn one_of<T: Copy>(
 pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
     let mut query = FieldQuery::default();
     let mut words = Vec::new();
-    for token in tokens(q) {
+    for (token, at) in tokens(q) {
         let Some((negated, name, value)) = split_term(&token) else {
             words.push(token);
             continue;
@@ -329,6 +342,7 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
             negated,
             test,
             typed: token.clone(),
+            at,
         });
     }
     query.words = words.join(" ");
@@ -389,6 +403,14 @@ mod tests {
             q.terms[2].test,
             Test::Text(TextField::Isv, "coho vineyard".into())
         );
+        // Where each term was typed, quotes included.
+        let typed: Vec<char> = r#"acme state:qa_testing -assignee:me isv:"coho vineyard" sync"#
+            .chars()
+            .collect();
+        let at = |i: usize| typed[q.terms[i].at.clone()].iter().collect::<String>();
+        assert_eq!(at(0), "state:qa_testing");
+        assert_eq!(at(1), "-assignee:me");
+        assert_eq!(at(2), r#"isv:"coho vineyard""#);
         // A URL is a word, not an unknown field.
         assert_eq!(
             parse("https://acme.example").unwrap().words,

@@ -147,6 +147,24 @@ impl LineInput {
     /// The line as spans, the cursor drawn as a reversed cell, cut to show the cursor within
     /// `width` columns.
     pub fn spans(&self, theme: &Theme, width: usize) -> Vec<Span<'static>> {
+        self.spans_marked(theme, width, &[])
+    }
+
+    /// `spans`, with the characters in `marked` (ranges of character indices) in the
+    /// accent style: the field terms of a search.
+    pub fn spans_marked(
+        &self,
+        theme: &Theme,
+        width: usize,
+        marked: &[std::ops::Range<usize>],
+    ) -> Vec<Span<'static>> {
+        let style = |i: usize| {
+            if marked.iter().any(|r| r.contains(&i)) {
+                theme.accent
+            } else {
+                theme.text
+            }
+        };
         let shown: Vec<char> = self
             .chars
             .iter()
@@ -159,30 +177,28 @@ impl LineInput {
         while shown[start..self.cursor].iter().map(w).sum::<usize>() > room {
             start += 1;
         }
+        // Runs of one style: (style, text).
+        let mut spans: Vec<Span<'static>> = Vec::new();
+        let mut push = |style: ratatui::style::Style, c: char| match spans.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push(c),
+            _ => spans.push(Span::styled(c.to_string(), style)),
+        };
         let mut used = 0;
-        let mut before = String::new();
-        for c in &shown[start..self.cursor] {
-            before.push(*c);
+        for (i, c) in shown.iter().enumerate().take(self.cursor).skip(start) {
+            push(style(i), *c);
             used += w(c);
         }
-        let at: String = shown
-            .get(self.cursor)
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| " ".into());
-        used += at.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>();
-        let mut after = String::new();
-        for c in shown.iter().skip(self.cursor + 1) {
+        let at = shown.get(self.cursor).copied().unwrap_or(' ');
+        used += at.width().unwrap_or(0);
+        push(theme.selection, at);
+        for (i, c) in shown.iter().enumerate().skip(self.cursor + 1) {
             if used + w(c) > width {
                 break;
             }
-            after.push(*c);
+            push(style(i), *c);
             used += w(c);
         }
-        vec![
-            Span::styled(before, theme.text),
-            Span::styled(at, theme.selection),
-            Span::styled(after, theme.text),
-        ]
+        spans
     }
 }
 

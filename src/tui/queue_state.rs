@@ -3,6 +3,7 @@
 
 use super::worker::{SearchRequest, SearchResult, Snapshot};
 use crate::domain::projection::business_clock;
+use crate::domain::query::{Asking, FieldQuery};
 use crate::domain::state::Holder;
 use crate::domain::{
     ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
@@ -148,6 +149,34 @@ impl Clock {
     }
 }
 
+/// The rows a query's field terms let through, decided on the search thread.
+pub struct RowFilter {
+    query: FieldQuery,
+    rows: Snapshot,
+    policy: Arc<Policy>,
+    now: Timestamp,
+    b: i64,
+    analyst: String,
+}
+
+impl RowFilter {
+    pub fn admits(&self, i: usize) -> bool {
+        let Some(row) = self.rows.get(i) else {
+            return false;
+        };
+        self.query.admits(
+            row,
+            row.clock_at(self.b),
+            row.tests_at(self.now, &self.policy.freshness).overall,
+            &Asking {
+                analyst: &self.analyst,
+                now: self.now,
+                time_zone: self.policy.sla.calendar.time_zone(),
+            },
+        )
+    }
+}
+
 /// A search to run: its generation, the query, and the rows it may match (when it extends
 /// the last query, that one's hits).
 pub type SearchAsk = (u64, String, Option<Arc<Vec<usize>>>);
@@ -177,6 +206,8 @@ pub struct QueueState {
     sort: SortKey,
     reverse: bool,
     query: String,
+    /// The query's field terms and fuzzy words, or why it cannot be run.
+    parsed: Result<FieldQuery, String>,
     search_generation: u64,
     search: Option<SearchResult>,
     last_search_ms: Option<f64>,
@@ -209,6 +240,7 @@ impl QueueState {
             sort: SortKey::Sla,
             reverse: false,
             query: String::new(),
+            parsed: Ok(FieldQuery::default()),
             search_generation: 0,
             search: None,
             last_search_ms: None,
@@ -384,12 +416,36 @@ impl QueueState {
         query: String,
         candidates: Option<Arc<Vec<usize>>>,
     ) -> SearchRequest {
+        let parsed = crate::domain::query::parse(&query).unwrap_or_default();
+        let fuzzy = parsed.words.clone();
+        let filter = parsed.has_terms().then(|| {
+            Arc::new(RowFilter {
+                query: parsed,
+                rows: self.rows.clone(),
+                policy: self.clock.policy.clone(),
+                now: self.clock.now,
+                b: self.clock.b,
+                analyst: self.analyst.clone(),
+            })
+        });
         SearchRequest {
             generation,
             query,
+            fuzzy,
             index: self.index.clone(),
             candidates,
+            filter,
         }
+    }
+
+    /// Why the query cannot be run (an unknown field or value), when it cannot.
+    pub fn query_error(&self) -> Option<&str> {
+        self.parsed.as_ref().err().map(String::as_str)
+    }
+
+    /// The query's field terms, for chips and highlighting.
+    pub fn query_terms(&self) -> &[crate::domain::query::Term] {
+        self.parsed.as_ref().map_or(&[], |q| q.terms.as_slice())
     }
 
     // --- changing ----------------------------------------------------------------------
@@ -575,6 +631,7 @@ impl QueueState {
     /// Sets the search text; returns the search to run (None when it is empty).
     pub fn set_query(&mut self, query: String) -> Option<SearchAsk> {
         // The last result stays on screen until the new one comes (it never waits).
+        self.parsed = crate::domain::query::parse(&query).map_err(|e| e.to_string());
         self.query = query;
         self.search_again()
     }
@@ -586,12 +643,31 @@ impl QueueState {
             self.rebuild();
             return None;
         }
+        let Ok(asked) = &self.parsed else {
+            return None; // the search line says why; the last results stay
+        };
         self.search_generation += 1;
-        // A query that extends the last completed one can only match its hits.
+        // A query with the same terms whose words extend the last completed one's can only
+        // match its hits.
         let candidates = self
             .search
             .as_ref()
-            .filter(|s| self.query.starts_with(&s.query) && !s.query.is_empty())
+            .filter(|s| {
+                crate::domain::query::parse(&s.query).is_ok_and(|before| {
+                    before
+                        .terms
+                        .iter()
+                        .map(|t| &t.test)
+                        .eq(asked.terms.iter().map(|t| &t.test))
+                        && before
+                            .terms
+                            .iter()
+                            .map(|t| t.negated)
+                            .eq(asked.terms.iter().map(|t| t.negated))
+                        && asked.words.starts_with(&before.words)
+                        && (before.has_terms() || !before.words.is_empty())
+                })
+            })
             .map(|s| s.hits.clone());
         Some((self.search_generation, self.query.clone(), candidates))
     }
@@ -672,7 +748,9 @@ impl QueueState {
             None => (0..self.rows.len()).filter(|&i| eligible[i]).collect(),
         };
         let mut view = view;
-        if hits.is_none() {
+        // Field terms alone rank nothing: their matches keep the sort's order.
+        let ranked = hits.is_some() && self.parsed.as_ref().is_ok_and(|q| !q.words.is_empty());
+        if !ranked {
             self.sort_view(&mut view);
         }
         self.view = view;

@@ -496,7 +496,12 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
 /// A search to run over a snapshot.
 pub struct SearchRequest {
     pub generation: u64,
+    /// The query as typed (results are matched to it).
     pub query: String,
+    /// Its free words, matched fuzzily.
+    pub fuzzy: String,
+    /// Its field terms, when it has any.
+    pub filter: Option<Arc<super::queue_state::RowFilter>>,
     /// The rows' searched text, in row order.
     pub index: Arc<crate::search::SearchIndex>,
     /// When the query extends an earlier one, only that one's hits can match.
@@ -530,7 +535,7 @@ pub fn run_search(
 ) {
     use crate::search::{Pass, Query, rank, rank_top, score_all};
     let started = Instant::now();
-    let query = Query::new(&req.query);
+    let query = Query::new(&req.fuzzy);
     let items: Vec<u32> = match &req.candidates {
         Some(c) => {
             // In row order, the index is read in sequence.
@@ -540,6 +545,32 @@ pub fn run_search(
         }
         None => (0..req.index.len() as u32).collect(),
     };
+    let items: Vec<u32> = match &req.filter {
+        Some(f) => {
+            let mut kept = Vec::with_capacity(items.len());
+            for (n, i) in items.into_iter().enumerate() {
+                if n % 4096 == 0 && cancelled() {
+                    return;
+                }
+                if f.admits(i as usize) {
+                    kept.push(i);
+                }
+            }
+            kept
+        }
+        None => items,
+    };
+    if query.is_empty() {
+        // Field terms only: every row they let through (the view sorts them).
+        each(SearchResult {
+            generation: req.generation,
+            query: req.query.clone(),
+            hits: Arc::new(items.iter().map(|&i| i as usize).collect()),
+            done: true,
+            took: started.elapsed(),
+        });
+        return;
+    }
     let mut passes = vec![Pass::Best];
     if items.len() >= ONE_PASS_BELOW {
         passes.insert(0, Pass::Quick);

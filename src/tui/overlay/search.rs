@@ -76,6 +76,22 @@ impl Panel for Search {
             height: 1,
         };
         let q = app.queue();
+        if let Some(e) = q.query_error() {
+            let room = (area.width as usize).saturating_sub(1);
+            let mut spans = vec![Span::styled("/", theme.accent)];
+            let typed = self.input.text().chars().count();
+            spans.extend(self.input.spans(theme, room.min(typed + 1)));
+            spans.push(Span::styled(format!("   {e}"), theme.error));
+            frame.render_widget(Clear, row);
+            frame.render_widget(Paragraph::new(Line::from(spans)), row);
+            return;
+        }
+        // The parsed field terms, as chips after the count.
+        let chips: String = q
+            .query_terms()
+            .iter()
+            .map(|t| format!(" [{}]", t.typed))
+            .collect();
         let stats = if q.query().is_empty() {
             String::new()
         } else if q.searching() && q.has_ranking() {
@@ -87,10 +103,14 @@ impl Panel for Search {
                 .map(|ms| format!("   {} match(es), {ms:.1} ms", q.len()))
                 .unwrap_or_default()
         };
-        let room = (area.width as usize).saturating_sub(1 + stats.chars().count());
+        let room =
+            (area.width as usize).saturating_sub(1 + stats.chars().count() + chips.chars().count());
+        let marked: Vec<std::ops::Range<usize>> =
+            q.query_terms().iter().map(|t| t.at.clone()).collect();
         let mut spans = vec![Span::styled("/", theme.accent)];
-        spans.extend(self.input.spans(theme, room));
+        spans.extend(self.input.spans_marked(theme, room, &marked));
         spans.push(Span::styled(stats, theme.dim));
+        spans.push(Span::styled(chips, theme.accent));
         frame.render_widget(Clear, row);
         frame.render_widget(Paragraph::new(Line::from(spans)), row);
     }
