@@ -44,6 +44,9 @@ pub struct Config {
     /// How issue-list emails are written and delivered.
     #[serde(default)]
     pub mail: MailConfig,
+    /// Saved views: `name = "query"` (README, Field queries); in the file's order.
+    #[serde(default)]
+    pub views: BTreeMap<String, String>,
     /// The file's text, to name lines in errors found after parsing.
     #[serde(skip)]
     pub text: String,
@@ -180,6 +183,66 @@ impl Config {
                     .is_some_and(|rest| rest.trim_start().starts_with('='))
             })
             .map(|i| i + 1)
+    }
+}
+
+/// A named query: a console tab and `list --view NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub name: String,
+    pub query: crate::domain::query::FieldQuery,
+    /// Whether it is one of the built-in tabs (perhaps redefined in the config).
+    pub builtin: bool,
+}
+
+impl Config {
+    /// The views in tab order: the built-in ones (each redefined by a `[views]` entry of
+    /// the same name, in any case), then the config's others in the file's order. A query
+    /// that does not parse is an error naming the file and line.
+    pub fn views(&self) -> Result<Vec<View>, ConfigError> {
+        use crate::domain::query::{BUILTIN_VIEWS, parse};
+        let parsed = |name: &str, q: &str| {
+            parse(q).map_err(|e| {
+                let at = self
+                    .line_of(name)
+                    .map(|l| format!("line {l}: "))
+                    .unwrap_or_default();
+                ConfigError::Invalid {
+                    path: self.path.clone(),
+                    message: format!("{at}views.{name:?}: {e}"),
+                }
+            })
+        };
+        let mut views = Vec::new();
+        for (name, q) in BUILTIN_VIEWS {
+            let own = self
+                .views
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name));
+            let query = match own {
+                Some((n, q)) => parsed(n, q)?,
+                None => parsed(name, q)?,
+            };
+            views.push(View {
+                name: name.to_string(),
+                query,
+                builtin: true,
+            });
+        }
+        let mut extra: Vec<(&String, &String)> = self
+            .views
+            .iter()
+            .filter(|(n, _)| !BUILTIN_VIEWS.iter().any(|(b, _)| b.eq_ignore_ascii_case(n)))
+            .collect();
+        extra.sort_by_key(|(n, _)| self.line_of(n).unwrap_or(usize::MAX));
+        for (name, q) in extra {
+            views.push(View {
+                name: name.clone(),
+                query: parsed(name, q)?,
+                builtin: false,
+            });
+        }
+        Ok(views)
     }
 }
 

@@ -976,3 +976,73 @@ fn field_queries_filter_exactly_combine_with_and_negate_and_name_what_is_wrong()
         assert!(stderr.contains(says), "{query}: {stderr}");
     }
 }
+
+#[test]
+fn saved_views_list_by_name_redefine_a_builtin_tab_and_a_bad_one_names_its_line() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let config = sb.write(
+        "config/oin-review/config.toml",
+        "[views]\n\"Contoso open\" = \"isv:contoso -state:published\"\n\"mine\" = \"assignee:me state:qa_testing\"\n",
+    );
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["list", "--format", "json", "--sort", "id"];
+        a.extend_from_slice(args);
+        let v: Vec<Value> = serde_json::from_str(&sb.ok(&a)).unwrap();
+        v.iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&["--view", "contoso OPEN"]),
+        ids(&["--query", "isv:contoso -state:published"]),
+        "a view is its query, named in any case"
+    );
+    // Combined with --query.
+    assert_eq!(
+        ids(&["--view", "Contoso open", "--query", "state:qa_testing"]),
+        ids(&["--query", "isv:contoso -state:published state:qa_testing"])
+    );
+    // The built-in "Mine" is redefined; the others stay as built.
+    sb.ok(&["claim", "OIN-2026-0142", "OIN-2026-0133"]);
+    assert_eq!(
+        ids(&["--view", "Mine"]),
+        ["OIN-2026-0133"],
+        "only my QA work"
+    );
+    assert_eq!(
+        ids(&["--view", "With ISV"]),
+        ids(&["--query", "holder:isv"])
+    );
+    let out = sb.run(&["list", "--view", "nope"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("no view \"nope\"; the views are \"Needs OIN\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"Contoso open\""), "{stderr}");
+
+    std::fs::write(&config, "mouse = false\n[views]\n\"Late\" = \"sla:late\"\n").unwrap();
+    let out = sb.run(&["list", "--view", "Late"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!(
+            "{}: line 3: views.\"Late\": sla:late",
+            config.display()
+        )),
+        "{stderr}"
+    );
+    let out = sb.run(&["check"]);
+    let (report, _) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        report.contains("FAIL  views") && report.contains("line 3"),
+        "{report}"
+    );
+    // Other commands warn and go on (the console would not open).
+    let out = sb.run(&["list"]);
+    assert!(out.status.success());
+    assert!(text(&out).1.contains("warning:"), "{}", text(&out).1);
+}

@@ -1266,3 +1266,56 @@ fn field_terms_in_the_search_filter_exactly_show_as_chips_and_a_bad_field_is_nam
     let at = col(&buf, 28, "unknown field");
     assert_eq!(buf[(at, 28)].fg, theme.error.fg.unwrap());
 }
+
+#[test]
+fn saved_views_are_tabs_after_the_built_in_ones_with_their_counts() {
+    use oin_review::domain::query::parse;
+    use oin_review::tui::queue_state::SavedView;
+    let mut app = sample_app(NOW, 120, 30);
+    let mut views: Vec<SavedView> = oin_review::domain::query::BUILTIN_VIEWS
+        .iter()
+        .map(|(n, q)| SavedView {
+            name: n.to_string(),
+            query: parse(q).unwrap(),
+        })
+        .collect();
+    views.push(SavedView {
+        name: "Contoso".into(),
+        query: parse("isv:contoso").unwrap(),
+    });
+    app.set_views(views);
+    let samples: Vec<serde_json::Value> = serde_json::from_str(common::SAMPLES).unwrap();
+    let contoso = samples
+        .iter()
+        .filter(|s| {
+            s["isv"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("contoso")
+        })
+        .count();
+    let buf = render(&app, &dark());
+    let tabs = line(&buf, 1);
+    assert!(
+        tabs.contains(&format!("5 All   Contoso {contoso} ")),
+        "{tabs}"
+    );
+    for _ in 0..5 {
+        app.update(key(KeyCode::Char(']')));
+    }
+    assert_eq!(app.queue().len(), contoso);
+    let buf = render(&app, &dark());
+    let at = col(&buf, 1, "Contoso");
+    assert_eq!(
+        buf[(at, 1)].fg,
+        dark().tab_active.fg.unwrap(),
+        "the active tab"
+    );
+    app.update(key(KeyCode::Char(']')));
+    assert_eq!(
+        app.queue().tab(),
+        oin_review::tui::queue_state::Tab::NeedsOin,
+        "and round"
+    );
+}

@@ -143,6 +143,16 @@ fn console_settings(report: &mut Report, config: &Config, flag: Option<&str>) {
             bad += 1;
         }
     }
+    match config.views() {
+        Ok(views) => report.ok(
+            "views",
+            format!(
+                "{} saved view(s) after the built-in tabs",
+                views.iter().filter(|v| !v.builtin).count()
+            ),
+        ),
+        Err(e) => report.fail("views", e.to_string()),
+    }
     if bad == 0 {
         match Keymap::with_overrides(&config.keys, line_of) {
             Ok(_) => report.ok(

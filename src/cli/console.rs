@@ -35,6 +35,9 @@ pub fn settings_problems(ctx: &Ctx) -> Vec<String> {
     if let Err(e) = Keymap::with_overrides(&ctx.config.keys, |k| ctx.config.line_of(k)) {
         problems.push(format!("{}: {e}", ctx.config.path.display()));
     }
+    if let Err(e) = ctx.config.views() {
+        problems.push(e.to_string());
+    }
     problems
 }
 
@@ -59,6 +62,15 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         mail: ctx.config.mail.clone(),
         mail_dir: crate::config::data_dir()?.join("outbox-files"),
         as_of: ctx.as_of,
+        views: ctx
+            .config
+            .views()?
+            .into_iter()
+            .map(|v| tui::queue_state::SavedView {
+                name: v.name,
+                query: v.query,
+            })
+            .collect(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -30,6 +30,10 @@ pub struct Args {
     /// first).
     #[arg(long, value_name = "QUERY")]
     pub query: Option<String>,
+    /// A saved view (a console tab: "Needs OIN", "Mine", ... or one of `[views]` in the
+    /// config), its query combined with --query.
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
     /// Only submissions whose current SLA clock has this status (repeatable).
     #[arg(long = "sla", value_enum, value_name = "STATUS")]
     pub sla: Vec<SlaFilter>,
@@ -160,8 +164,8 @@ impl Terms<'_> {
         !self.query.has_terms()
             || self.query.admits(
                 &r.line,
-                r.clock,
-                r.tests.overall,
+                &|| r.clock,
+                &|| r.tests.overall,
                 &Asking {
                     analyst: self.analyst,
                     now: self.now,
@@ -340,8 +344,30 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         states: args.states.clone(),
         ..LineFilter::default()
     };
-    let query = crate::domain::query::parse(args.query.as_deref().unwrap_or(""))
+    let mut query = crate::domain::query::parse(args.query.as_deref().unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("list --query: {e}"))?;
+    if let Some(name) = &args.view {
+        let views = ctx.config.views()?;
+        let Some(view) = views.iter().find(|v| v.name.eq_ignore_ascii_case(name)) else {
+            anyhow::bail!(
+                "list --view: no view {name:?}; the views are {} (add your own under [views] in {})",
+                views
+                    .iter()
+                    .map(|v| format!("{:?}", v.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::config::config_dir()
+                    .map(|d| d.join("config.toml").display().to_string())
+                    .unwrap_or_else(|| "the config file".into())
+            );
+        };
+        query.terms.extend(view.query.terms.iter().cloned());
+        if !view.query.words.is_empty() {
+            query.words = format!("{} {}", view.query.words, query.words)
+                .trim()
+                .to_string();
+        }
+    }
     let words = query.words.clone();
     let terms = Terms {
         query,

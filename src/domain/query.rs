@@ -13,8 +13,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 /// The fields a term can name, as typed.
-pub const FIELDS: [&str; 13] = [
+pub const FIELDS: [&str; 14] = [
     "state",
+    "holder",
     "isv",
     "app",
     "org",
@@ -27,6 +28,16 @@ pub const FIELDS: [&str; 13] = [
     "sla",
     "due",
     "tests",
+];
+
+/// The console's built-in tabs as views (`[views]` in the config may redefine each by its
+/// name, and add more after them).
+pub const BUILTIN_VIEWS: [(&str, &str); 5] = [
+    ("Needs OIN", "holder:oin"),
+    ("With ISV", "holder:isv"),
+    ("Mine", "assignee:me"),
+    ("Breached", "sla:breached"),
+    ("All", ""),
 ];
 
 /// A parsed query: the field terms, and the free words for fuzzy matching.
@@ -53,6 +64,8 @@ pub enum Test {
     /// A case-insensitive substring of a text field (the needle is lower case).
     Text(TextField, String),
     State(ReviewState),
+    /// Who holds the submission: OIN (to review) or the ISV (to fix).
+    Holder(super::state::Holder),
     /// `me` (the analyst running the query), `none` (unassigned), or a name's substring.
     Assignee(Who),
     Protocol(Protocol),
@@ -103,13 +116,13 @@ pub struct Asking<'a> {
 }
 
 impl FieldQuery {
-    /// Whether the line, with its clock and test status at the asking instant, passes every
-    /// term.
+    /// Whether the line, with its clock and test status at the asking instant (computed
+    /// only when a term needs them), passes every term.
     pub fn admits(
         &self,
         line: &QueueLine,
-        clock: Option<ClockNow>,
-        tests: Option<Freshness>,
+        clock: &dyn Fn() -> Option<ClockNow>,
+        tests: &dyn Fn() -> Option<Freshness>,
         asking: &Asking,
     ) -> bool {
         self.terms
@@ -120,14 +133,21 @@ impl FieldQuery {
     pub fn has_terms(&self) -> bool {
         !self.terms.is_empty()
     }
+
+    /// Whether what it lets through changes as time passes (SLA, due, tests terms).
+    pub fn depends_on_time(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.test, Test::Sla(_) | Test::Due(_) | Test::Tests(_)))
+    }
 }
 
 impl Test {
     fn holds(
         &self,
         line: &QueueLine,
-        clock: Option<ClockNow>,
-        tests: Option<Freshness>,
+        clock: &dyn Fn() -> Option<ClockNow>,
+        tests: &dyn Fn() -> Option<Freshness>,
         asking: &Asking,
     ) -> bool {
         let contains = |hay: Option<&str>, needle: &str| {
@@ -145,15 +165,16 @@ impl Test {
                 needle,
             ),
             Test::State(s) => line.state == *s,
+            Test::Holder(h) => line.state.holder() == *h,
             Test::Assignee(Who::Me) => line.assignee.as_deref() == Some(asking.analyst),
             Test::Assignee(Who::Nobody) => line.assignee.is_none(),
             Test::Assignee(Who::Name(n)) => contains(line.assignee.as_deref(), n),
             Test::Protocol(p) => line.protocols.contains(p),
             Test::Path(p) => line.path == *p,
             Test::Update(update) => line.update_of.is_some() == *update,
-            Test::Sla(s) => clock.is_some_and(|c| c.status == *s),
-            Test::Tests(f) => tests == Some(*f),
-            Test::Due(due) => clock
+            Test::Sla(s) => clock().is_some_and(|c| c.status == *s),
+            Test::Tests(f) => tests() == Some(*f),
+            Test::Due(due) => clock()
                 .filter(|c| !matches!(c.status, ClockStatus::Paused | ClockStatus::Stopped))
                 .and_then(|c| c.due)
                 .is_some_and(|at| at >= asking.now && at <= due.until(asking)),
@@ -282,6 +303,16 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
                     ReviewState::keys_list()
                 ))
             })?),
+            "holder" => Test::Holder(one_of(
+                "holder",
+                value,
+                &[
+                    ("oin", super::state::Holder::Oin),
+                    ("isv", super::state::Holder::Isv),
+                    ("nobody", super::state::Holder::Nobody),
+                ],
+                "holder",
+            )?),
             "isv" => Test::Text(TextField::Isv, text()),
             "app" => Test::Text(TextField::App, text()),
             "org" => Test::Text(TextField::Org, text()),

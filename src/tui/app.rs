@@ -189,6 +189,11 @@ impl App {
     pub fn queue(&self) -> &QueueState {
         &self.queue
     }
+    /// The tabs' views: the built-in ones (perhaps redefined), then saved ones.
+    pub fn set_views(&mut self, views: Vec<super::queue_state::SavedView>) {
+        self.queue.set_views(views);
+    }
+
     pub(crate) fn queue_mut(&mut self) -> &mut QueueState {
         &mut self.queue
     }

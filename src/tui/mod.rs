@@ -39,6 +39,8 @@ pub struct Launch {
     pub mail_dir: std::path::PathBuf,
     /// `--as-of`: the queue as it was (or will be) at this instant; writes at the real time.
     pub as_of: Option<jiff::Timestamp>,
+    /// The tabs' views (the config's `[views]` over the built-in ones).
+    pub views: Vec<queue_state::SavedView>,
 }
 
 /// Terminal input, read on its own thread so the loop never blocks on it.
@@ -95,6 +97,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         mail,
         mail_dir,
         as_of,
+        views,
     } = launch;
     let db_label = store.path().display().to_string();
     let read_only = store.read_only().map(str::to_string);
@@ -137,6 +140,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let size = term.size()?;
     let mut app = App::new(keymap, policy, analyst, db_label, jiff::Timestamp::now());
     app.set_wizard_names(wizard_names);
+    app.set_views(views);
     *app.email_switches_mut() = email_switches;
     if let Some(at) = as_of {
         app.pin_clock(at);

@@ -4,7 +4,6 @@
 use super::worker::{SearchRequest, SearchResult, Snapshot};
 use crate::domain::projection::business_clock;
 use crate::domain::query::{Asking, FieldQuery};
-use crate::domain::state::Holder;
 use crate::domain::{
     ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
 };
@@ -14,7 +13,7 @@ use jiff::Timestamp;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// The queue's tabs.
+/// The queue's tabs: the built-in ones, then the config's saved views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     NeedsOin,
@@ -22,6 +21,8 @@ pub enum Tab {
     Mine,
     Breached,
     All,
+    /// The config's `n`-th saved view after the built-in ones.
+    View(usize),
 }
 
 impl Tab {
@@ -39,8 +40,39 @@ impl Tab {
             Tab::Mine => "Mine",
             Tab::Breached => "Breached",
             Tab::All => "All",
+            Tab::View(_) => "view",
         }
     }
+
+    /// Its place among the views (the built-in ones first).
+    fn index(self) -> usize {
+        match self {
+            Tab::NeedsOin => 0,
+            Tab::WithIsv => 1,
+            Tab::Mine => 2,
+            Tab::Breached => 3,
+            Tab::All => 4,
+            Tab::View(i) => Tab::ALL.len() + i,
+        }
+    }
+}
+
+/// A tab's query, by name (the built-in tabs are views too).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedView {
+    pub name: String,
+    pub query: FieldQuery,
+}
+
+/// The built-in views as the config leaves them.
+fn builtin_views() -> Vec<SavedView> {
+    crate::domain::query::BUILTIN_VIEWS
+        .iter()
+        .map(|(name, q)| SavedView {
+            name: name.to_string(),
+            query: crate::domain::query::parse(q).unwrap_or_default(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,8 +198,8 @@ impl RowFilter {
         };
         self.query.admits(
             row,
-            row.clock_at(self.b),
-            row.tests_at(self.now, &self.policy.freshness).overall,
+            &|| row.clock_at(self.b),
+            &|| row.tests_at(self.now, &self.policy.freshness).overall,
             &Asking {
                 analyst: &self.analyst,
                 now: self.now,
@@ -214,6 +246,10 @@ pub struct QueueState {
     marks: BTreeSet<String>,
     /// Submissions per Wizard group, counted once per load (not per frame).
     counts: [usize; 4],
+    /// Every tab's view: the built-in ones (perhaps redefined), then the saved ones.
+    views: Vec<SavedView>,
+    /// Rows in each saved view after the built-in ones, counted once per load.
+    view_counts: Vec<usize>,
 }
 
 impl QueueState {
@@ -246,7 +282,74 @@ impl QueueState {
             last_search_ms: None,
             marks: BTreeSet::new(),
             counts: [0; 4],
+            views: builtin_views(),
+            view_counts: Vec::new(),
         }
+    }
+
+    /// The tabs' views: the five built-in ones (in `Tab::ALL`'s order), then saved ones.
+    pub fn set_views(&mut self, views: Vec<SavedView>) {
+        if views.len() >= Tab::ALL.len() {
+            self.views = views;
+        }
+        if let Tab::View(i) = self.tab
+            && i + Tab::ALL.len() >= self.views.len()
+        {
+            self.tab = Tab::NeedsOin;
+        }
+        self.count_views();
+        self.eligible = None;
+        self.rebuild();
+    }
+
+    /// Every tab, in order.
+    pub fn tabs(&self) -> Vec<Tab> {
+        let saved = self.views.len().saturating_sub(Tab::ALL.len());
+        Tab::ALL
+            .into_iter()
+            .chain((0..saved).map(Tab::View))
+            .collect()
+    }
+
+    /// A tab's name (a saved view's as the config names it).
+    pub fn tab_title(&self, tab: Tab) -> &str {
+        self.views
+            .get(tab.index())
+            .map_or(tab.title(), |v| v.name.as_str())
+    }
+
+    /// Rows in a saved view's tab (None for the built-in ones).
+    pub fn tab_count(&self, tab: Tab) -> Option<usize> {
+        match tab {
+            Tab::View(i) => self.view_counts.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    fn count_views(&mut self) {
+        let counts = self.views[Tab::ALL.len().min(self.views.len())..]
+            .iter()
+            .map(|v| {
+                self.rows
+                    .iter()
+                    .filter(|r| self.admits(&v.query, r))
+                    .count()
+            })
+            .collect();
+        self.view_counts = counts;
+    }
+
+    fn admits(&self, query: &FieldQuery, row: &QueueLine) -> bool {
+        query.admits(
+            row,
+            &|| row.clock_at(self.clock.b),
+            &|| self.clock.tests(row),
+            &Asking {
+                analyst: &self.analyst,
+                now: self.clock.now,
+                time_zone: self.clock.policy.sla.calendar.time_zone(),
+            },
+        )
     }
 
     // --- reading -----------------------------------------------------------------------
@@ -465,6 +568,7 @@ impl QueueState {
         self.counts = count_groups(&rows);
         self.index = Arc::new(SearchIndex::new(rows.iter().map(QueueLine::search_text)));
         self.rows = rows;
+        self.count_views();
         self.eligible = None;
         self.loaded = true;
         self.complete = complete;
@@ -509,6 +613,7 @@ impl QueueState {
         if inserted {
             self.search = None; // its indices point at the old places
         }
+        self.count_views();
         self.eligible = None;
         self.rebuild();
         ids
@@ -519,7 +624,10 @@ impl QueueState {
     pub fn set_now(&mut self, now: Timestamp) {
         self.clock.now = now;
         self.clock.b = business_clock(&self.clock.policy.sla, now);
-        let timed = self.tab == Tab::Breached
+        let timed = self
+            .views
+            .get(self.tab.index())
+            .is_some_and(|v| v.query.depends_on_time())
             || self.filters.iter().any(FilterItem::depends_on_time)
             || self.sort == SortKey::Tests;
         if timed {
@@ -556,10 +664,11 @@ impl QueueState {
     }
 
     pub fn next_tab(&mut self, forward: bool) {
-        let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
-        let n = Tab::ALL.len();
+        let tabs = self.tabs();
+        let i = tabs.iter().position(|t| *t == self.tab).unwrap_or(0);
+        let n = tabs.len();
         self.set_tab(
-            Tab::ALL[if forward {
+            tabs[if forward {
                 (i + 1) % n
             } else {
                 (i + n - 1) % n
@@ -693,12 +802,9 @@ impl QueueState {
     }
 
     fn in_tab(&self, row: &QueueLine) -> bool {
-        match self.tab {
-            Tab::All => true,
-            Tab::NeedsOin => row.state.holder() == Holder::Oin,
-            Tab::WithIsv => row.state.holder() == Holder::Isv,
-            Tab::Mine => row.assignee.as_deref() == Some(self.analyst.as_str()),
-            Tab::Breached => self.clock.sla(row) == Some(ClockStatus::Breached),
+        match self.views.get(self.tab.index()) {
+            Some(v) => self.admits(&v.query, row),
+            None => true,
         }
     }
 

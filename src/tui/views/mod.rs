@@ -212,16 +212,20 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
 }
 
 fn tabs_and_chips<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
-    use super::queue_state::Tab;
     let q = app.queue();
     let mut spans = Vec::new();
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == q.tab() {
+    for (i, tab) in q.tabs().into_iter().enumerate() {
+        let style = if tab == q.tab() {
             theme.tab_active
         } else {
             theme.tab
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, tab.title()), style));
+        // Saved views have no digit key (`]` reaches them) and show their count.
+        let label = match q.tab_count(tab) {
+            Some(n) => format!(" {} {n} ", q.tab_title(tab)),
+            None => format!(" {} {} ", i + 1, q.tab_title(tab)),
+        };
+        spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
