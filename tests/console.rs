@@ -1319,3 +1319,42 @@ fn saved_views_are_tabs_after_the_built_in_ones_with_their_counts() {
         "and round"
     );
 }
+
+#[test]
+fn a_mention_shows_in_mine_with_a_mark_and_n_writes_a_note() {
+    let mut app = sample_app(NOW, 120, 30);
+    app.update(key(KeyCode::Char('3'))); // Mine
+    let mine_before = app.queue().len();
+    app.update(Msg::Worker(WorkerEvent::Attention(
+        ["OIN-2026-0142".to_string()].into_iter().collect(),
+    )));
+    assert_eq!(app.queue().len(), mine_before + 1, "the mention joins Mine");
+    let buf = render(&app, &dark());
+    let y = (0..30)
+        .find(|&y| line(&buf, y).contains("OIN-2026-0142"))
+        .expect("the row is shown");
+    assert!(
+        line(&buf, y).starts_with(" @OIN-2026-0142")
+            || line(&buf, y).starts_with("▶@OIN-2026-0142"),
+        "{}",
+        line(&buf, y)
+    );
+    assert_eq!(buf[(1, y)].fg, dark().mark.fg.unwrap());
+    // Acted on (the database empties the set): it leaves Mine.
+    app.update(Msg::Worker(WorkerEvent::Attention(Default::default())));
+    assert_eq!(app.queue().len(), mine_before);
+
+    // N: an internal note on the selected submission.
+    app.update(key(KeyCode::Char('5')));
+    let id = app.selected_row().unwrap().id().to_string();
+    app.update(key(KeyCode::Char('N')));
+    assert_eq!(app.context(), Context::Input);
+    let buf = render(&app, &dark());
+    assert!(screen(&buf).contains("internal note"), "{}", screen(&buf));
+    chars(&mut app, "ask @bea");
+    let actions = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(&actions[..], [Action::Db(DbRequest::Write(Write::Note { id: i, text }))] if *i == id && text == "ask @bea"),
+        "{actions:?}"
+    );
+}

@@ -61,7 +61,10 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v4 to v6: 33 submissions"),
+        stderr.contains(&format!(
+            "upgrade its schema from v4 to v{}: 33 submissions",
+            oin_review::store::schema_version()
+        )),
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("33 submission(s)"));

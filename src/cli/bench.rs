@@ -398,7 +398,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let open_one = |id: &str| {
         let sub = store.submission(id).ok().flatten()?;
         let facts = store.facts_for(&sub).ok()?;
-        Some(crate::tui::worker::Opened { sub, facts })
+        Some(crate::tui::worker::Opened {
+            sub,
+            facts,
+            notes: Vec::new(),
+        })
     };
     let bytes = tb::bytes(&mut app, &theme, &open_one)?;
     drop(store);

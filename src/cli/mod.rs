@@ -16,6 +16,7 @@ mod lint;
 mod list;
 mod mail;
 mod r#move;
+mod note;
 mod promise;
 mod show;
 mod undo;
@@ -92,6 +93,8 @@ pub enum Command {
     Claim(assign::ClaimArgs),
     /// Undo your last batch of moves.
     Undo(undo::Args),
+    /// Internal notes on a submission (never emailed; @name mentions an analyst).
+    Note(note::Args),
     /// Write the whole queue in the import format.
     Export(export::Args),
     /// Create a demo queue with sample and generated submissions.
@@ -153,6 +156,7 @@ impl Command {
             C::Assign(a) => ("assign", Some(&a.queue), None),
             C::Claim(a) => ("claim", Some(&a.queue), None),
             C::Undo(a) => ("undo", Some(&a.queue), None),
+            C::Note(a) => ("note", Some(&a.queue), None),
             C::Export(a) => ("export", Some(&a.queue), None),
             C::Backup(a) => ("backup", Some(&a.queue), None),
             C::Check(a) => ("check", Some(&a.queue), None),
@@ -302,6 +306,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Assign(a)) => assign::run_assign(&ctx, a),
         Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
         Some(Command::Undo(a)) => undo::run(&ctx, a),
+        Some(Command::Note(a)) => note::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run(&ctx, a),
         Some(Command::Bench(a)) => bench::run(&ctx, a),

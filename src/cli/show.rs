@@ -40,16 +40,31 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut out = super::stdout();
     sub.mark_password_set(args.include_secrets);
     let day = ctx.policy.sla.calendar.day_length();
+    let notes = wf.notes(&sub.id)?;
+    let attention = wf.store().attention_on(&sub.id)?;
     match args.format {
         ShowFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &Listed::new(&sub, assessment, day))?;
+            let mut json = serde_json::to_value(Listed::new(&sub, assessment, day))?;
+            if let Some(obj) = json.as_object_mut() {
+                obj.insert("notes".into(), serde_json::to_value(&notes)?);
+                obj.insert("attention".into(), serde_json::to_value(&attention)?);
+            }
+            serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
         ShowFormat::Text => {
             write_text(&mut out, &sub)?;
             write_sla(&mut out, assessment, ctx, day)?;
             write_tests(&mut out, assessment, ctx)?;
-            write_history(&mut out, &sub)?;
+            write_history(&mut out, &sub, &notes)?;
+            if !attention.is_empty() {
+                let who: Vec<String> = attention.iter().map(|a| safe_line(a)).collect();
+                writeln!(
+                    out,
+                    "  attention         {} (mentioned, not yet acted on)",
+                    who.join(", ")
+                )?;
+            }
             write_issues(&mut out, &sub, &review.issues)?;
         }
     }
@@ -188,9 +203,27 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_history(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
+/// The audit history, with the internal notes in it by time.
+fn write_history(
+    out: &mut impl Write,
+    s: &Submission,
+    notes: &[crate::domain::notes::Note],
+) -> std::io::Result<()> {
     writeln!(out, "  history")?;
+    let mut notes = notes.iter().peekable();
+    let note_line = |out: &mut dyn Write, n: &crate::domain::notes::Note| {
+        writeln!(
+            out,
+            "    {}  {:<12} note (internal): {}",
+            n.at,
+            safe_line(&n.author),
+            safe_line(&n.text)
+        )
+    };
     for e in &s.history {
+        while let Some(n) = notes.next_if(|n| n.at < e.at) {
+            note_line(out, n)?;
+        }
         let from = e.from.map(|f| f.key()).unwrap_or("-");
         let mut line = format!(
             "    {}  {:<12} {} -> {}",
@@ -215,6 +248,9 @@ fn write_history(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             line.push_str(&format!("  \"{}\"", safe_line(r)));
         }
         writeln!(out, "{line}")?;
+    }
+    for n in notes {
+        note_line(out, n)?;
     }
     Ok(())
 }

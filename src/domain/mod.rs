@@ -5,6 +5,7 @@ pub mod findings;
 pub mod freshness;
 pub mod gate;
 pub mod lint;
+pub mod notes;
 pub mod notice;
 pub mod outbox;
 pub mod policy;

@@ -453,7 +453,7 @@ mod tests {
     fn an_unknown_field_or_value_names_it_and_lists_the_valid_ones() {
         let e = parse("stat:qa").unwrap_err().0;
         assert!(e.contains("unknown field \"stat\""), "{e}");
-        assert!(e.contains("state, isv, app"), "{e}");
+        assert!(e.contains("state, holder, isv, app"), "{e}");
         let e = parse("state:qa").unwrap_err().0;
         assert!(
             e.contains("no state \"qa\"") && e.contains("qa_testing"),

@@ -4,6 +4,7 @@ mod backup;
 mod findings;
 mod health;
 mod moves;
+mod notes;
 mod outbox;
 mod queue;
 mod schema;

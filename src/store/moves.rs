@@ -224,6 +224,7 @@ pub(super) fn move_in(
         let carried = lines.carry(&item.id, runs.as_deref(), valid_from, &change)?;
         move_row(tx, &item.id, req.to, &at, version, carried.as_ref())?;
         insert_event(tx, &item.id, &change, Some(batch))?;
+        super::notes::clear_attention(tx, &item.id, req.analyst)?;
         lines.moved(tx, &item.id, carried.is_some())?;
         outcomes.push(MoveOutcome {
             id: item.id.clone(),
@@ -362,6 +363,8 @@ impl Store {
                 .ctx("writing the assignment log")?;
                 lines.assigned(&item.id);
             }
+            // Claiming (or assigning) is acting on it.
+            super::notes::clear_attention(&tx, &item.id, analyst)?;
             outcomes.push(AssignOutcome {
                 id: item.id.clone(),
                 result: Ok(before),

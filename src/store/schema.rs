@@ -249,6 +249,29 @@ CREATE TABLE search_text (
     text TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 "#,
+    // v7: internal notes (append-only, never emailed) and the attention set their mentions
+    // fill: an analyst's entry goes when they act on the submission (move, note, claim).
+    r#"
+CREATE TABLE notes (
+    id            INTEGER PRIMARY KEY,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    author        TEXT NOT NULL,
+    at            TEXT NOT NULL,
+    text          TEXT NOT NULL
+) STRICT;
+CREATE INDEX notes_by_submission ON notes (submission_id, id);
+CREATE TRIGGER notes_append_only_update BEFORE UPDATE ON notes
+BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
+CREATE TRIGGER notes_append_only_delete BEFORE DELETE ON notes
+BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
+CREATE TABLE attention (
+    analyst       TEXT NOT NULL,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    note_id       INTEGER NOT NULL REFERENCES notes (id),
+    PRIMARY KEY (analyst, submission_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX attention_by_submission ON attention (submission_id);
+"#,
 ];
 
 pub fn latest_version() -> i64 {

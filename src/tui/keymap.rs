@@ -130,6 +130,7 @@ pub enum Command {
     No,
     Findings,
     AddFinding,
+    AddNote,
     EditIssues,
     Mail,
     Outbox,
@@ -189,6 +190,7 @@ impl Command {
             No => "no",
             Findings => "findings",
             AddFinding => "add_finding",
+            AddNote => "add_note",
             EditIssues => "edit_issues",
             Mail => "mail",
             Outbox => "outbox",
@@ -451,6 +453,13 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (
             C::Queue,
+            &["N"],
+            AddNote,
+            "add an internal note (never emailed; @name mentions)",
+            None,
+        ),
+        (
+            C::Queue,
             &["e"],
             EditIssues,
             "edit the issue list in $VISUAL / $EDITOR",
@@ -521,6 +530,13 @@ const DEFAULTS: &[DefaultBinding] = {
             &["n"],
             AddFinding,
             "add a finding of your own",
+            None,
+        ),
+        (
+            C::Detail,
+            &["N"],
+            AddNote,
+            "add an internal note (never emailed; @name mentions)",
             None,
         ),
         (

@@ -250,6 +250,9 @@ pub struct QueueState {
     views: Vec<SavedView>,
     /// Rows in each saved view after the built-in ones, counted once per load.
     view_counts: Vec<usize>,
+    /// Submissions whose notes mention this analyst and that they have not acted on yet:
+    /// the Mine tab shows them too, marked.
+    attention: BTreeSet<String>,
 }
 
 impl QueueState {
@@ -284,7 +287,24 @@ impl QueueState {
             counts: [0; 4],
             views: builtin_views(),
             view_counts: Vec::new(),
+            attention: BTreeSet::new(),
         }
+    }
+
+    /// The analyst's attention set, as the database says now.
+    pub fn set_attention(&mut self, set: BTreeSet<String>) {
+        if set != self.attention {
+            self.attention = set;
+            if self.tab == Tab::Mine {
+                self.eligible = None;
+                self.rebuild();
+            }
+        }
+    }
+
+    /// Whether a note mentions this analyst on this submission, not yet acted on.
+    pub fn wants_attention(&self, id: &str) -> bool {
+        self.attention.contains(id)
     }
 
     /// The tabs' views: the five built-in ones (in `Tab::ALL`'s order), then saved ones.
@@ -802,6 +822,9 @@ impl QueueState {
     }
 
     fn in_tab(&self, row: &QueueLine) -> bool {
+        if self.tab == Tab::Mine && self.attention.contains(row.id()) {
+            return true;
+        }
         match self.views.get(self.tab.index()) {
             Some(v) => self.admits(&v.query, row),
             None => true,

@@ -5,6 +5,7 @@
 use crate::domain::state::Holder;
 use crate::domain::{Policy, QueueFacts, QueueLine, Review, ReviewState, Submission};
 use crate::store::{AssignOutcome, LineFilter, MoveItem, MoveOutcome, Store, UndoReport};
+use crate::text::safe_line;
 use crate::workflow::{IssueListEdit, MailPreview, MoveAsk, Workflow};
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub type Snapshot = Arc<Vec<QueueLine>>;
 pub struct Opened {
     pub sub: Submission,
     pub facts: QueueFacts,
+    /// Its internal notes, oldest first (never emailed).
+    pub notes: Vec<crate::domain::notes::Note>,
 }
 
 impl Opened {
@@ -79,6 +82,11 @@ pub enum Write {
     },
     /// Queue a failed email again.
     RetryEmail(i64),
+    /// An internal note on one submission.
+    Note {
+        id: String,
+        text: String,
+    },
 }
 
 /// What the workers report to the UI.
@@ -143,6 +151,8 @@ pub enum WorkerEvent {
         id: i64,
         text: String,
     },
+    /// The submissions in this analyst's attention set (mentioned in a note).
+    Attention(std::collections::BTreeSet<String>),
     /// Everyone seen in the audit log, for the assign picker.
     Analysts(Vec<String>),
 }
@@ -252,6 +262,9 @@ fn db_loop(
         }
         if let Ok(outbox) = store.outbox() {
             let _ = events.send(WorkerEvent::Outbox(Arc::new(outbox)));
+        }
+        if let Ok(set) = store.attention_of(analyst) {
+            let _ = events.send(WorkerEvent::Attention(set));
         }
     };
     extras(wf.store());
@@ -410,7 +423,8 @@ fn open(store: &Store, ids: &[String]) -> crate::store::Result<Vec<Arc<Opened>>>
     subs.into_iter()
         .map(|sub| {
             let facts = store.facts_for(&sub)?;
-            Ok(Arc::new(Opened { sub, facts }))
+            let notes = store.notes(&sub.id)?;
+            Ok(Arc::new(Opened { sub, facts, notes }))
         })
         .collect()
 }
@@ -489,6 +503,26 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
                 Err(e) => WorkerEvent::DbError(e.to_string()),
             };
             (event, true)
+        }
+        Write::Note { id, text } => {
+            let event = match wf.add_note(&id, &text, analyst, now) {
+                Ok(added) if added.mentioned.is_empty() => WorkerEvent::Notice(format!(
+                    "note added to {} (internal, never emailed)",
+                    safe_line(&added.id)
+                )),
+                Ok(added) => WorkerEvent::Notice(format!(
+                    "note added to {}; in the attention set of {}",
+                    safe_line(&added.id),
+                    added
+                        .mentioned
+                        .iter()
+                        .map(|m| safe_line(m))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                Err(e) => WorkerEvent::DbError(format!("the note was not added: {e}")),
+            };
+            (event, false)
         }
     }
 }

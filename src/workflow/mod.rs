@@ -5,7 +5,9 @@
 
 mod emails;
 mod moves;
+mod notes;
 pub use moves::IssueListEdit;
+pub use notes::NoteAdded;
 
 pub use emails::{MailPreview, MailSetup};
 pub use moves::MoveAsk;

@@ -177,7 +177,13 @@ pub fn feed_subs(app: &mut oin_review::tui::app::App, subs: Vec<oin_review::doma
     let opened = subs
         .into_iter()
         .zip(facts)
-        .map(|(sub, facts)| std::sync::Arc::new(Opened { sub, facts }))
+        .map(|(sub, facts)| {
+            std::sync::Arc::new(Opened {
+                sub,
+                facts,
+                notes: Vec::new(),
+            })
+        })
         .collect();
     let now = app.now();
     app.update(Msg::Worker(WorkerEvent::Loaded {

@@ -107,6 +107,10 @@ impl App {
             Command::Undo if self.refuse_write("undo") => {}
             Command::AddFinding | Command::EditIssues
                 if self.refuse_write("change the issue list") => {}
+            Command::AddNote if self.refuse_write("add a note") => {}
+            Command::AddNote if self.selected_row().is_some() => {
+                self.open(FindingText::new(Purpose::Note))
+            }
             Command::Move if self.queue.targets().is_empty() => self.say(
                 Level::Warn,
                 "nothing to move: select or mark submissions first",

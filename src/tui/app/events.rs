@@ -91,6 +91,7 @@ impl App {
                 self.say(Level::Error, e);
             }
             WorkerEvent::Analysts(names) => self.analysts = names,
+            WorkerEvent::Attention(set) => self.queue.set_attention(set),
             WorkerEvent::Outbox(list) => self.outbox = list,
             WorkerEvent::Notice(text) => self.say(Level::Info, text),
             WorkerEvent::Email { id, text } => self.open(TextView::new(

@@ -17,8 +17,14 @@ use ratatui::widgets::{Clear, Paragraph};
 /// What the text is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    New { severity: Severity },
-    Reason { rule: String },
+    New {
+        severity: Severity,
+    },
+    Reason {
+        rule: String,
+    },
+    /// An internal note on the submission (never emailed).
+    Note,
 }
 
 impl Purpose {
@@ -71,6 +77,7 @@ impl Panel for FindingText {
                             Purpose::Reason { .. } => format!(
                                 "leaving a lint finding out needs a reason ({cancel} cancels)"
                             ),
+                            Purpose::Note => format!("type the note first ({cancel} cancels)"),
                         },
                     );
                     return Step::Stay;
@@ -78,6 +85,9 @@ impl Panel for FindingText {
                 let Some(id) = app.selected_row().map(|r| r.id().to_string()) else {
                     return Step::Close;
                 };
+                if self.purpose == Purpose::Note {
+                    return Step::Done(vec![Action::write(Write::Note { id, text })]);
+                }
                 let edit = match &self.purpose {
                     Purpose::New { severity } => IssueEdit::Add {
                         severity: *severity,
@@ -89,6 +99,7 @@ impl Panel for FindingText {
                         included: false,
                         reason: Some(text),
                     },
+                    Purpose::Note => return Step::Close,
                 };
                 Step::Done(vec![Action::write(Write::EditIssues {
                     id,
@@ -128,6 +139,10 @@ impl Panel for FindingText {
             Purpose::Reason { rule } => (
                 format!("leave out of the email ({save} saves, {cancel} cancels)"),
                 format!(" Why is {rule} left out? (kept with it)"),
+            ),
+            Purpose::Note => (
+                format!("internal note ({save} saves, {cancel} cancels)"),
+                " For colleagues only, never emailed; @name puts it in their Mine tab:".to_string(),
             ),
         };
         let mut input = vec![Span::raw(" ")];

@@ -97,7 +97,7 @@ pub fn build(app: &App, width: usize, theme: &Theme) -> Option<Detail> {
     let all = match app.opened(row.id()) {
         Some(o) => {
             let a = assess(&o.sub, app.policy(), app.now());
-            items(&o.sub, &a, &o.facts, app, theme)
+            items(&o.sub, &a, &o.facts, &o.notes, app, theme)
         }
         None => reading(row, app, theme),
     };
@@ -266,6 +266,7 @@ fn items(
     s: &Submission,
     a: &Assessment,
     facts: &QueueFacts,
+    notes: &[crate::domain::notes::Note],
     app: &App,
     theme: &Theme,
 ) -> Vec<Item> {
@@ -279,6 +280,7 @@ fn items(
     state_and_sla(&mut l, s, a, app, theme);
     tests(&mut l, a, app, theme);
     findings(&mut l, s, a, facts, app, theme);
+    notes_section(&mut l, notes, app, theme);
     history(&mut l, s, app, theme);
     emails(&mut l, s, app, theme);
     form(&mut l, s, a, app, theme);
@@ -474,6 +476,32 @@ fn findings(
             ));
         }
         l.push(Item::Line { hang: 18, spans });
+    }
+}
+
+/// Internal notes, newest first (only when there are some): never in any email.
+fn notes_section(
+    l: &mut Vec<Item>,
+    notes: &[crate::domain::notes::Note],
+    app: &App,
+    theme: &Theme,
+) {
+    if notes.is_empty() {
+        return;
+    }
+    l.push(Item::Section("Notes"));
+    l.push(text(2, "internal: never emailed", theme.dim));
+    for n in notes.iter().rev() {
+        l.push(Item::Line {
+            hang: 6,
+            spans: vec![
+                Span::styled(
+                    format!("  {}  {:<10} ", local(n.at, app), safe_line(&n.author)),
+                    theme.dim,
+                ),
+                Span::styled(safe_line(&n.text), theme.text),
+            ],
+        });
     }
 }
 

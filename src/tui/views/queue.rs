@@ -243,9 +243,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
         let marked = q.is_marked(s.id());
+        // ● marked for a batch; @ a note mentions you and you have not acted on it yet.
+        let mark = if marked {
+            "●"
+        } else if q.wants_attention(s.id()) {
+            "@"
+        } else {
+            " "
+        };
         let mut spans: Vec<Span<'static>> = vec![
             Span::styled(if selected { "▶" } else { " " }, base),
-            Span::styled(if marked { "●" } else { " " }, base.patch(theme.mark)),
+            Span::styled(mark, base.patch(theme.mark)),
         ];
         for (c, w) in &cols {
             let (text, style, cell_hits): (String, Style, Vec<usize>) = match c {

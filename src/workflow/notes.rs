@@ -1,0 +1,58 @@
+//! Internal notes: what analysts say about a submission among themselves.
+
+use super::{Result, Workflow, WorkflowError};
+use crate::domain::notes::{MAX_NOTE_CHARS, Note, mentions};
+use crate::text::safe_line;
+use jiff::Timestamp;
+
+/// A note as written: its number and who it put in their attention set.
+#[derive(Debug, Clone)]
+pub struct NoteAdded {
+    pub id: String,
+    pub note: i64,
+    pub mentioned: Vec<String>,
+}
+
+impl Workflow {
+    /// Adds `author`'s note to submission `id` (matched case-insensitively): never emailed;
+    /// each `@name` in it puts the submission in that analyst's attention set.
+    pub fn add_note(
+        &mut self,
+        id: &str,
+        text: &str,
+        author: &str,
+        at: Timestamp,
+    ) -> Result<NoteAdded> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(WorkflowError::Refused(
+                "an empty note: write what colleagues should know".into(),
+            ));
+        }
+        let chars = text.chars().count();
+        if chars > MAX_NOTE_CHARS {
+            return Err(WorkflowError::Refused(format!(
+                "a note of {chars} characters: keep it under {MAX_NOTE_CHARS} (notes are remarks)"
+            )));
+        }
+        let sub = self.submission(id)?;
+        let mentioned = mentions(text);
+        match self.store.add_note(&sub.id, author, at, text, &mentioned)? {
+            Some(note) => Ok(NoteAdded {
+                id: sub.id,
+                note,
+                mentioned: mentioned.into_iter().filter(|m| m != author).collect(),
+            }),
+            None => Err(WorkflowError::NotFound {
+                id: safe_line(id),
+                path: self.store.path().to_path_buf(),
+            }),
+        }
+    }
+
+    /// A submission's notes, oldest first.
+    pub fn notes(&self, id: &str) -> Result<Vec<Note>> {
+        let sub = self.submission(id)?;
+        Ok(self.store.notes(&sub.id)?)
+    }
+}
