@@ -1197,21 +1197,24 @@ fn the_email_preview_sends_or_moves_without_email() {
     assert_eq!(app.context(), Context::Queue);
 }
 
+/// How many of the sample submissions pass `f` (counted from the JSON, not by the app).
+fn count_samples(f: impl Fn(&serde_json::Value) -> bool) -> usize {
+    let samples: Vec<serde_json::Value> = serde_json::from_str(common::SAMPLES).unwrap();
+    samples.iter().filter(|s| f(s)).count()
+}
+
+fn contoso(s: &serde_json::Value) -> bool {
+    s["isv"]
+        .as_str()
+        .unwrap_or("")
+        .to_lowercase()
+        .contains("contoso")
+}
+
 #[test]
 fn field_terms_in_the_search_filter_exactly_show_as_chips_and_a_bad_field_is_named() {
     let mut app = sample_app(NOW, 120, 30);
-    let samples: Vec<serde_json::Value> = serde_json::from_str(common::SAMPLES).unwrap();
-    let contoso_not_initial = samples
-        .iter()
-        .filter(|s| {
-            s["isv"]
-                .as_str()
-                .unwrap_or("")
-                .to_lowercase()
-                .contains("contoso")
-                && s["state"] != "initial_review"
-        })
-        .count();
+    let contoso_not_initial = count_samples(|s| contoso(s) && s["state"] != "initial_review");
     app.update(key(KeyCode::Char('5'))); // All tab
     app.update(key(KeyCode::Char('/')));
     let actions = chars(&mut app, "isv:contoso -state:initial_review");
@@ -1284,17 +1287,7 @@ fn saved_views_are_tabs_after_the_built_in_ones_with_their_counts() {
         query: parse("isv:contoso").unwrap(),
     });
     app.set_views(views);
-    let samples: Vec<serde_json::Value> = serde_json::from_str(common::SAMPLES).unwrap();
-    let contoso = samples
-        .iter()
-        .filter(|s| {
-            s["isv"]
-                .as_str()
-                .unwrap_or("")
-                .to_lowercase()
-                .contains("contoso")
-        })
-        .count();
+    let contoso = count_samples(contoso);
     let buf = render(&app, &dark());
     let tabs = line(&buf, 1);
     assert!(

@@ -49,24 +49,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             let added = wf
                 .add_note(&id, &text.join(" "), &ctx.analyst, jiff::Timestamp::now())
                 .map_err(|e| anyhow::anyhow!("note add: {e}"))?;
-            let who = if added.mentioned.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; in the attention set of {}",
-                    added
-                        .mentioned
-                        .iter()
-                        .map(|m| safe_line(m))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            println!(
-                "{}: note {} added (internal, never emailed){who}",
-                safe_line(&added.id),
-                added.note
-            );
+            println!("{}", added.said());
         }
         NoteCommand::List { id, format } => {
             let wf = ctx.workflow(false)?;

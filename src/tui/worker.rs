@@ -5,7 +5,6 @@
 use crate::domain::state::Holder;
 use crate::domain::{Policy, QueueFacts, QueueLine, Review, ReviewState, Submission};
 use crate::store::{AssignOutcome, LineFilter, MoveItem, MoveOutcome, Store, UndoReport};
-use crate::text::safe_line;
 use crate::workflow::{IssueListEdit, MailPreview, MoveAsk, Workflow};
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -506,20 +505,7 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
         }
         Write::Note { id, text } => {
             let event = match wf.add_note(&id, &text, analyst, now) {
-                Ok(added) if added.mentioned.is_empty() => WorkerEvent::Notice(format!(
-                    "note added to {} (internal, never emailed)",
-                    safe_line(&added.id)
-                )),
-                Ok(added) => WorkerEvent::Notice(format!(
-                    "note added to {}; in the attention set of {}",
-                    safe_line(&added.id),
-                    added
-                        .mentioned
-                        .iter()
-                        .map(|m| safe_line(m))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                Ok(added) => WorkerEvent::Notice(added.said()),
                 Err(e) => WorkerEvent::DbError(format!("the note was not added: {e}")),
             };
             (event, false)

@@ -13,6 +13,23 @@ pub struct NoteAdded {
     pub mentioned: Vec<String>,
 }
 
+impl NoteAdded {
+    /// What to tell the analyst: "OIN-1: note 3 added (internal, never emailed); in the
+    /// attention set of bea".
+    pub fn said(&self) -> String {
+        let mut s = format!(
+            "{}: note {} added (internal, never emailed)",
+            safe_line(&self.id),
+            self.note
+        );
+        if !self.mentioned.is_empty() {
+            let who: Vec<String> = self.mentioned.iter().map(|m| safe_line(m)).collect();
+            s.push_str(&format!("; in the attention set of {}", who.join(", ")));
+        }
+        s
+    }
+}
+
 impl Workflow {
     /// Adds `author`'s note to submission `id` (matched case-insensitively): never emailed;
     /// each `@name` in it puts the submission in that analyst's attention set.
