@@ -144,6 +144,8 @@ pub(super) fn move_in(
     )
     .ctx("recording the batch")?;
     let batch = tx.last_insert_rowid();
+    // Read once: a batch of 10 000 does not look for attention entries item by item.
+    let attention = super::notes::attention_in(tx, req.analyst)?;
     let mut outcomes = Vec::with_capacity(req.items.len());
     for item in req.items {
         type Row = (String, i64, Option<String>, Option<String>, Option<i64>);
@@ -224,7 +226,9 @@ pub(super) fn move_in(
         let carried = lines.carry(&item.id, runs.as_deref(), valid_from, &change)?;
         move_row(tx, &item.id, req.to, &at, version, carried.as_ref())?;
         insert_event(tx, &item.id, &change, Some(batch))?;
-        super::notes::clear_attention(tx, &item.id, req.analyst)?;
+        if attention.contains(&item.id) {
+            super::notes::clear_attention(tx, &item.id, req.analyst)?;
+        }
         lines.moved(tx, &item.id, carried.is_some())?;
         outcomes.push(MoveOutcome {
             id: item.id.clone(),
@@ -316,6 +320,7 @@ impl Store {
         let tx = self.begin_write("assign submissions")?;
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let when = fmt_ts(at);
+        let attention = super::notes::attention_in(&tx, analyst)?;
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
             let row: Option<(Option<String>, i64, String)> = tx
@@ -364,7 +369,9 @@ impl Store {
                 lines.assigned(&item.id);
             }
             // Claiming (or assigning) is acting on it.
-            super::notes::clear_attention(&tx, &item.id, analyst)?;
+            if attention.contains(&item.id) {
+                super::notes::clear_attention(&tx, &item.id, analyst)?;
+            }
             outcomes.push(AssignOutcome {
                 id: item.id.clone(),
                 result: Ok(before),

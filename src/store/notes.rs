@@ -86,16 +86,7 @@ impl Store {
 
     /// The submissions in `analyst`'s attention set (mentioned, not yet acted on).
     pub fn attention_of(&self, analyst: &str) -> Result<BTreeSet<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT submission_id FROM attention WHERE analyst = ?1")
-            .ctx("reading the attention set")?;
-        let ids = stmt
-            .query_map([analyst], |r| r.get(0))
-            .ctx("reading the attention set")?
-            .collect::<rusqlite::Result<_>>()
-            .ctx("reading the attention set")?;
-        Ok(ids)
+        attention_in(&self.conn, analyst)
     }
 
     /// Who has submission `id` in their attention set.
@@ -113,6 +104,19 @@ impl Store {
             .ctx("reading the attention set")?;
         Ok(who)
     }
+}
+
+/// The submissions in `analyst`'s attention set, read on `conn` (inside a write too).
+pub(super) fn attention_in(conn: &Connection, analyst: &str) -> Result<BTreeSet<String>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT submission_id FROM attention WHERE analyst = ?1")
+        .ctx("reading the attention set")?;
+    let ids = stmt
+        .query_map([analyst], |r| r.get(0))
+        .ctx("reading the attention set")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx("reading the attention set")?;
+    Ok(ids)
 }
 
 /// `analyst` acted on submission `id` (a move, a note, a claim): it leaves their attention
