@@ -186,21 +186,12 @@ impl Config {
     }
 }
 
-/// A named query: a console tab and `list --view NAME`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct View {
-    pub name: String,
-    pub query: crate::domain::query::FieldQuery,
-    /// Whether it is one of the built-in tabs (perhaps redefined in the config).
-    pub builtin: bool,
-}
-
 impl Config {
     /// The views in tab order: the built-in ones (each redefined by a `[views]` entry of
     /// the same name, in any case), then the config's others in the file's order. A query
     /// that does not parse is an error naming the file and line.
-    pub fn views(&self) -> Result<Vec<View>, ConfigError> {
-        use crate::domain::query::{BUILTIN_VIEWS, parse};
+    pub fn views(&self) -> Result<Vec<crate::domain::query::View>, ConfigError> {
+        use crate::domain::query::{BUILTIN_VIEWS, View, parse};
         let parsed = |name: &str, q: &str| {
             parse(q).map_err(|e| {
                 let at = self

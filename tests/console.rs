@@ -1272,19 +1272,13 @@ fn field_terms_in_the_search_filter_exactly_show_as_chips_and_a_bad_field_is_nam
 
 #[test]
 fn saved_views_are_tabs_after_the_built_in_ones_with_their_counts() {
-    use oin_review::domain::query::parse;
-    use oin_review::tui::queue_state::SavedView;
+    use oin_review::domain::query::{View, builtin_views, parse};
     let mut app = sample_app(NOW, 120, 30);
-    let mut views: Vec<SavedView> = oin_review::domain::query::BUILTIN_VIEWS
-        .iter()
-        .map(|(n, q)| SavedView {
-            name: n.to_string(),
-            query: parse(q).unwrap(),
-        })
-        .collect();
-    views.push(SavedView {
+    let mut views = builtin_views();
+    views.push(View {
         name: "Contoso".into(),
         query: parse("isv:contoso").unwrap(),
+        builtin: false,
     });
     app.set_views(views);
     let contoso = count_samples(contoso);

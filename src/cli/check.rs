@@ -298,16 +298,7 @@ fn queue(report: &mut Report, db: Option<&std::path::Path>, config: &Config) {
         .map(|n| format!(", {n} submission(s)"))
         .unwrap_or_default();
     report.ok("queue", format!("{shown}: integrity ok, {schema}{count}"));
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(&path) {
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o007 != 0 {
-            report.fail(
-                "queue",
-                format!(
-                    "{shown} is readable by every user of this host (mode {mode:o}) and holds test account passwords: chmod o-rwx it"
-                ),
-            );
-        }
+    if let Some(open) = store::readable_by_all(&path) {
+        report.fail("queue", open);
     }
 }

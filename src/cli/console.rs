@@ -62,15 +62,7 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         mail: ctx.config.mail.clone(),
         mail_dir: crate::config::data_dir()?.join("outbox-files"),
         as_of: ctx.as_of,
-        views: ctx
-            .config
-            .views()?
-            .into_iter()
-            .map(|v| tui::queue_state::SavedView {
-                name: v.name,
-                query: v.query,
-            })
-            .collect(),
+        views: ctx.config.views()?,
     })?;
     Ok(ExitCode::SUCCESS)
 }

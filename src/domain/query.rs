@@ -40,6 +40,27 @@ pub const BUILTIN_VIEWS: [(&str, &str); 5] = [
     ("All", ""),
 ];
 
+/// A named query: a console tab and `list --view NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub name: String,
+    pub query: FieldQuery,
+    /// One of the built-in tabs (perhaps redefined in the config).
+    pub builtin: bool,
+}
+
+/// The built-in views as they are when the config does not redefine them.
+pub fn builtin_views() -> Vec<View> {
+    BUILTIN_VIEWS
+        .iter()
+        .map(|(name, q)| View {
+            name: name.to_string(),
+            query: parse(q).unwrap_or_default(),
+            builtin: true,
+        })
+        .collect()
+}
+
 /// A parsed query: the field terms, and the free words for fuzzy matching.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FieldQuery {
@@ -262,6 +283,8 @@ fn split_term(token: &str) -> Option<(bool, &str, &str)> {
     shaped.then_some((negated, name, value))
 }
 
+/// The value among `options` (each with its key as JSON spells it; any case matches), or
+/// an error naming the term and listing the keys.
 fn one_of<T: Copy>(
     field: &str,
     value: &str,
@@ -309,12 +332,12 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
         }
         let text = || value.to_lowercase();
         let test = match field.as_str() {
-            "state" => Test::State(value.parse().map_err(|_| {
-                QueryError(format!(
-                    "state:{value}: no state {value:?}; use one of {}",
-                    ReviewState::keys_list()
-                ))
-            })?),
+            "state" => Test::State(one_of(
+                "state",
+                value,
+                &ReviewState::ALL.map(|s| (s.key(), s)),
+                "state",
+            )?),
             "holder" => Test::Holder(one_of(
                 "holder",
                 value,
@@ -335,19 +358,16 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
                 "none" => Who::Nobody,
                 n => Who::Name(n.to_string()),
             }),
-            "protocol" => Test::Protocol(Protocol::from_key(&text()).ok_or_else(|| {
-                QueryError(format!(
-                    "protocol:{value}: no protocol {value:?}; use one of {}",
-                    Protocol::ALL.map(Protocol::key).join(", ")
-                ))
-            })?),
+            "protocol" => Test::Protocol(one_of(
+                "protocol",
+                value,
+                &Protocol::ALL.map(|p| (p.key(), p)),
+                "protocol",
+            )?),
             "path" => Test::Path(one_of(
                 "path",
                 value,
-                &[
-                    ("manager", SubmissionPath::Manager),
-                    ("wizard", SubmissionPath::Wizard),
-                ],
+                &[SubmissionPath::Manager, SubmissionPath::Wizard].map(|p| (p.key(), p)),
                 "path",
             )?),
             "kind" => Test::Update(one_of(
@@ -360,23 +380,25 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
                 "sla",
                 &value.replace('-', "_"),
                 &[
-                    ("breached", ClockStatus::Breached),
-                    ("at_risk", ClockStatus::AtRisk),
-                    ("on_track", ClockStatus::OnTrack),
-                    ("paused", ClockStatus::Paused),
-                ],
+                    ClockStatus::Breached,
+                    ClockStatus::AtRisk,
+                    ClockStatus::OnTrack,
+                    ClockStatus::Paused,
+                ]
+                .map(|c| (c.key(), c)),
                 "SLA status",
             )?),
             "tests" => Test::Tests(one_of(
                 "tests",
                 value,
                 &[
-                    ("fresh", Freshness::Fresh),
-                    ("expiring", Freshness::Expiring),
-                    ("expired", Freshness::Expired),
-                    ("failed", Freshness::Failed),
-                    ("missing", Freshness::Missing),
-                ],
+                    Freshness::Fresh,
+                    Freshness::Expiring,
+                    Freshness::Expired,
+                    Freshness::Failed,
+                    Freshness::Missing,
+                ]
+                .map(|f| (f.key(), f)),
                 "test status",
             )?),
             _ => Test::Due(parse_due(value)?),

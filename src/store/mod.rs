@@ -148,6 +148,18 @@ fn queue_in_use() -> String {
     }
 }
 
+/// Why the queue at `path` is too open, when every user of the host can read it (it holds
+/// test account passwords): `check` reports it, and opening it warns.
+pub fn readable_by_all(path: &Path) -> Option<String> {
+    let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o007 != 0).then(|| {
+        format!(
+            "{} is readable by every user of this host (mode {mode:o}); it holds test account passwords: chmod o-rwx it",
+            path.display()
+        )
+    })
+}
+
 /// Whether the file system holding `path` has no space left for SQLite's files.
 fn disk_full_at(path: &Path) -> bool {
     nix::sys::statvfs::statvfs(folder_of(path)).is_ok_and(|s| s.blocks_available() == 0)
@@ -311,13 +323,7 @@ impl Store {
     /// A warning when other users of the host can read the queue (it holds test account
     /// passwords): the database should be 0600, or 0660 for the shared group.
     pub fn permission_warning(&self) -> Option<String> {
-        let mode = fs::metadata(&self.path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o007 != 0).then(|| {
-            format!(
-                "warning: {} is readable by every user of this host (mode {mode:o}); it holds test account passwords: chmod o-rwx it",
-                self.path.display()
-            )
-        })
+        readable_by_all(&self.path).map(|w| format!("warning: {w}"))
     }
 
     /// Reads the header pragmas only: nothing is written before the file is known to be ours.

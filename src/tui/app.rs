@@ -190,7 +190,7 @@ impl App {
         &self.queue
     }
     /// The tabs' views: the built-in ones (perhaps redefined), then saved ones.
-    pub fn set_views(&mut self, views: Vec<super::queue_state::SavedView>) {
+    pub fn set_views(&mut self, views: Vec<crate::domain::query::View>) {
         self.queue.set_views(views);
     }
 

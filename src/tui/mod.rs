@@ -40,7 +40,7 @@ pub struct Launch {
     /// `--as-of`: the queue as it was (or will be) at this instant; writes at the real time.
     pub as_of: Option<jiff::Timestamp>,
     /// The tabs' views (the config's `[views]` over the built-in ones).
-    pub views: Vec<queue_state::SavedView>,
+    pub views: Vec<crate::domain::query::View>,
 }
 
 /// Terminal input, read on its own thread so the loop never blocks on it.

@@ -3,7 +3,7 @@
 
 use super::worker::{SearchRequest, SearchResult, Snapshot};
 use crate::domain::projection::business_clock;
-use crate::domain::query::{Asking, FieldQuery};
+use crate::domain::query::{Asking, FieldQuery, View};
 use crate::domain::{
     ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
 };
@@ -55,24 +55,6 @@ impl Tab {
             Tab::View(i) => Tab::ALL.len() + i,
         }
     }
-}
-
-/// A tab's query, by name (the built-in tabs are views too).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SavedView {
-    pub name: String,
-    pub query: FieldQuery,
-}
-
-/// The built-in views as the config leaves them.
-fn builtin_views() -> Vec<SavedView> {
-    crate::domain::query::BUILTIN_VIEWS
-        .iter()
-        .map(|(name, q)| SavedView {
-            name: name.to_string(),
-            query: crate::domain::query::parse(q).unwrap_or_default(),
-        })
-        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +229,7 @@ pub struct QueueState {
     /// Submissions per Wizard group, counted once per load (not per frame).
     counts: [usize; 4],
     /// Every tab's view: the built-in ones (perhaps redefined), then the saved ones.
-    views: Vec<SavedView>,
+    views: Vec<View>,
     /// Rows in each saved view after the built-in ones, counted once per load.
     view_counts: Vec<usize>,
     /// Submissions whose notes mention this analyst and that they have not acted on yet:
@@ -285,7 +267,7 @@ impl QueueState {
             last_search_ms: None,
             marks: BTreeSet::new(),
             counts: [0; 4],
-            views: builtin_views(),
+            views: crate::domain::query::builtin_views(),
             view_counts: Vec::new(),
             attention: BTreeSet::new(),
         }
@@ -308,7 +290,7 @@ impl QueueState {
     }
 
     /// The tabs' views: the five built-in ones (in `Tab::ALL`'s order), then saved ones.
-    pub fn set_views(&mut self, views: Vec<SavedView>) {
+    pub fn set_views(&mut self, views: Vec<View>) {
         if views.len() >= Tab::ALL.len() {
             self.views = views;
         }

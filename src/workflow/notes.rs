@@ -52,11 +52,20 @@ impl Workflow {
                 "a note of {chars} characters: keep it under {MAX_NOTE_CHARS} (notes are remarks)"
             )));
         }
-        let sub = self.submission(id)?;
+        // The id as the queue spells it; the store says whether it exists (the whole
+        // submission need not be read to write a note on it).
+        let id_in_queue = self
+            .canonical_ids(&[id.to_string()])?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| id.to_string());
         let mentioned = mentions(text);
-        match self.store.add_note(&sub.id, author, at, text, &mentioned)? {
+        match self
+            .store
+            .add_note(&id_in_queue, author, at, text, &mentioned)?
+        {
             Some(note) => Ok(NoteAdded {
-                id: sub.id,
+                id: id_in_queue,
                 note,
                 mentioned: mentioned.into_iter().filter(|m| m != author).collect(),
             }),
