@@ -786,7 +786,7 @@ fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A CSV cell: control characters shown as in the table, defused, quoted when needed.
-fn csv_field(s: &str) -> String {
+pub(super) fn csv_field(s: &str) -> String {
     let safe = text::safe_line(s);
     let s = defuse(&safe);
     if s.contains([',', '"', '\n', '\r']) {

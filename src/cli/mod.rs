@@ -18,6 +18,7 @@ mod mail;
 mod r#move;
 mod note;
 mod promise;
+mod report;
 mod show;
 mod undo;
 
@@ -95,6 +96,8 @@ pub enum Command {
     Undo(undo::Args),
     /// Internal notes on a submission (never emailed; @name mentions an analyst).
     Note(note::Args),
+    /// Reports for the lead: SLA attainment (met vs breached) and the open workload.
+    Report(report::Args),
     /// Write the whole queue in the import format.
     Export(export::Args),
     /// Create a demo queue with sample and generated submissions.
@@ -149,6 +152,7 @@ impl Command {
             C::Mail(a) => ("mail", Some(&a.queue), Some(&a.time)),
             C::Outbox(a) => ("outbox", Some(&a.queue), Some(&a.time)),
             C::Demo(a) => ("demo", Some(&a.queue), Some(&a.time)),
+            C::Report(a) => ("report", Some(&a.queue), Some(&a.time)),
             C::Import(a) => ("import", Some(&a.queue), None),
             C::ImportResults(a) => ("import-results", Some(&a.queue), None),
             C::Promise(a) => ("promise", Some(&a.queue), None),
@@ -259,7 +263,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 (Some(own), top) => own.or(top),
                 (None, None) => None,
                 (None, Some(_)) => bail!(
-                    "--as-of does not apply to `{}`: it changes the queue or reads no clock, and writes are recorded at the real time. The console and list, show, lint, finding, mail, outbox and demo take it",
+                    "--as-of does not apply to `{}`: it changes the queue or reads no clock, and writes are recorded at the real time. The console and list, show, lint, finding, mail, outbox, report and demo take it",
                     flags.name
                 ),
             };
@@ -307,6 +311,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Claim(a)) => assign::run_claim(&ctx, a),
         Some(Command::Undo(a)) => undo::run(&ctx, a),
         Some(Command::Note(a)) => note::run(&ctx, a),
+        Some(Command::Report(a)) => report::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run(&ctx, a),
         Some(Command::Bench(a)) => bench::run(&ctx, a),

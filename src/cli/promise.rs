@@ -34,7 +34,7 @@ fn parse_phase(s: &str) -> Result<Phase, String> {
     })
 }
 
-fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+pub(super) fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
     s.parse()
         .map_err(|e| format!("{e}; expected a date such as 2026-11-27"))
 }

@@ -507,6 +507,27 @@ impl Store {
         Ok(summary)
     }
 
+    /// Every submission's audit history, in time order, by id: what the reports walk
+    /// (without reading the submissions themselves).
+    pub fn histories(&self) -> Result<Vec<(String, Vec<StateChange>)>> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .ctx("starting to read the audit log")?;
+        let mut rows = read_history(&tx, None)?;
+        tx.commit().ctx("finishing reading the audit log")?;
+        // Stable: append order stays for events at the same instant.
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.at.cmp(&b.1.at)));
+        let mut out: Vec<(String, Vec<StateChange>)> = Vec::new();
+        for (id, change) in rows {
+            match out.last_mut() {
+                Some((last, h)) if *last == id => h.push(change),
+                _ => out.push((id, vec![change])),
+            }
+        }
+        Ok(out)
+    }
+
     /// How many submissions the queue holds.
     pub fn count_submissions(&self) -> Result<i64> {
         self.conn

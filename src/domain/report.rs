@@ -1,0 +1,424 @@
+//! What a team lead reads: SLA attainment over the clocks that ended in a window, the open
+//! workload per analyst, and each clock's life for the timeline. Pure: the histories, the
+//! window and `now` are parameters, and every figure comes from the audit history, so it
+//! is right for any window and any `--as-of`.
+
+use super::sla::{self, ClockRuns, ClockStatus, Phase, RunState, SlaClock, SlaPolicy};
+use super::state::ReviewState;
+use super::submission::{StateChange, effective_history};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+/// One run of a phase's clock over its whole life: the clock as `show` gives it, the
+/// intervals it ran, how long the ISV held it in between, and who ended it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockRecord {
+    pub clock: SlaClock,
+    /// When it ran: `(from, to)`, `to` None while it runs. The gaps between are the ISV's
+    /// pauses (or a correction's).
+    pub intervals: Vec<(Timestamp, Option<Timestamp>)>,
+    /// Business seconds the ISV held the item in the middle of the phase: the pauses the
+    /// clock came back from (a phase that ended with the item at the ISV ended when it
+    /// went there).
+    pub isv_held_seconds: i64,
+    /// Who made the move that ended the phase: its last running interval (None while it is
+    /// not over).
+    pub ended_by: Option<String>,
+}
+
+impl ClockRecord {
+    /// When it ended, if it did.
+    pub fn ended_at(&self) -> Option<Timestamp> {
+        self.clock.ended_at
+    }
+
+    /// Whether it ran out of time.
+    pub fn breached(&self) -> bool {
+        self.clock.overrun_seconds > 0
+    }
+}
+
+/// Every clock of a history up to `now`, oldest first: [`sla::clocks`] with the life of each.
+pub fn clock_records(
+    history: &[StateChange],
+    policy: &SlaPolicy,
+    now: Timestamp,
+) -> Vec<ClockRecord> {
+    let cal = &policy.calendar;
+    let mut runs = ClockRuns::default();
+    struct Life {
+        intervals: Vec<(Timestamp, Option<Timestamp>)>,
+        held: i64,
+        paused_since: Option<Timestamp>,
+        ended_by: Option<String>,
+    }
+    let mut lives: Vec<Life> = Vec::new();
+    for change in effective_history(history.iter().filter(|c| c.at <= now)) {
+        let before: Vec<RunState> = runs.0.iter().map(|r| r.state).collect();
+        runs.apply(change, policy);
+        let at = change.at;
+        for (i, run) in runs.0.iter().enumerate() {
+            if i == lives.len() {
+                lives.push(Life {
+                    intervals: Vec::new(),
+                    held: 0,
+                    paused_since: None,
+                    ended_by: None,
+                });
+            }
+            let life = &mut lives[i];
+            let close = |life: &mut Life| {
+                if let Some(last) = life.intervals.last_mut() {
+                    last.1 = Some(at);
+                }
+            };
+            match (before.get(i).copied(), run.state) {
+                (None, RunState::Running) => life.intervals.push((at, None)),
+                (Some(RunState::Running), RunState::Running) => {
+                    // The move did not change its phase.
+                }
+                (Some(RunState::Running), RunState::Paused) => {
+                    close(life);
+                    life.paused_since = Some(at);
+                    life.ended_by = Some(change.by.clone());
+                }
+                (Some(RunState::Running), RunState::Stopped) => {
+                    close(life);
+                    life.ended_by = Some(change.by.clone());
+                }
+                (Some(RunState::Paused), RunState::Running) => {
+                    if let Some(since) = life.paused_since.take() {
+                        life.held += cal.business_seconds(since, at);
+                    }
+                    life.intervals.push((at, None));
+                    life.ended_by = None;
+                }
+                (Some(RunState::Paused), RunState::Stopped) => life.paused_since = None,
+                (Some(RunState::Stopped), RunState::Running) => {
+                    life.intervals.push((at, None));
+                    life.ended_by = None;
+                }
+                _ => {}
+            }
+        }
+    }
+    sla::clocks(history, policy, now)
+        .into_iter()
+        .zip(lives)
+        .map(|(clock, life)| ClockRecord {
+            ended_by: life
+                .ended_by
+                .filter(|_| clock.status == ClockStatus::Stopped),
+            clock,
+            intervals: life.intervals,
+            isv_held_seconds: life.held,
+        })
+        .collect()
+}
+
+/// How the SLA report groups the clocks that ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Phase,
+    /// The analyst whose move ended the phase.
+    Analyst,
+    /// The ISO week the phase ended in, in the team's time zone (`2026-W48`).
+    Week,
+    /// The month the phase ended in (`2026-11`).
+    Month,
+}
+
+/// One group of the SLA report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlaRow {
+    pub group: String,
+    pub finished: usize,
+    pub met: usize,
+    pub breached: usize,
+    /// met / finished, to one decimal; null when nothing finished.
+    pub attainment_percent: Option<f64>,
+    /// Business seconds used: median and 90th percentile (nearest rank).
+    pub median_used_seconds: Option<i64>,
+    pub p90_used_seconds: Option<i64>,
+    /// Business seconds the ISV held the item in the middle of the phase (median).
+    pub median_isv_held_seconds: Option<i64>,
+}
+
+/// The name of the row over every group.
+pub const ALL_GROUPS: &str = "all";
+
+/// The SLA report over the clocks that ended in `[since, until)`: one row per group that
+/// has any, in order (phases in review order, analysts by name, weeks and months by date),
+/// then the row over all of them.
+pub fn sla_report<'a>(
+    records: impl IntoIterator<Item = &'a ClockRecord>,
+    since: Option<Timestamp>,
+    until: Timestamp,
+    by: GroupBy,
+    tz: &TimeZone,
+) -> Vec<SlaRow> {
+    let ended: Vec<&ClockRecord> = records
+        .into_iter()
+        .filter(|r| {
+            r.ended_at()
+                .is_some_and(|t| t < until && since.is_none_or(|s| t >= s))
+        })
+        .collect();
+    let mut groups: Vec<(String, Vec<&ClockRecord>)> = Vec::new();
+    for r in &ended {
+        let key = group_of(r, by, tz);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    match by {
+        GroupBy::Phase => groups.sort_by_key(|(k, _)| Phase::from_key(k)),
+        _ => groups.sort_by(|a, b| a.0.cmp(&b.0)),
+    }
+    let mut rows: Vec<SlaRow> = groups.iter().map(|(k, v)| row_of(k, v)).collect();
+    rows.push(row_of(ALL_GROUPS, &ended));
+    rows
+}
+
+/// The group a clock that ended falls in.
+pub fn group_of(r: &ClockRecord, by: GroupBy, tz: &TimeZone) -> String {
+    let date = || {
+        r.ended_at()
+            .map(|t| t.to_zoned(tz.clone()).date())
+            .unwrap_or_default()
+    };
+    match by {
+        GroupBy::Phase => r.clock.phase.key().to_string(),
+        GroupBy::Analyst => r.ended_by.clone().unwrap_or_default(),
+        GroupBy::Week => week_of(date()),
+        GroupBy::Month => format!("{:04}-{:02}", date().year(), date().month()),
+    }
+}
+
+/// The ISO week of a date: `2026-W48`.
+pub fn week_of(d: Date) -> String {
+    let w = d.iso_week_date();
+    format!("{:04}-W{:02}", w.year(), w.week())
+}
+
+/// One row of the SLA report over `records` (all of them ended).
+pub fn row_of(group: &str, records: &[&ClockRecord]) -> SlaRow {
+    let finished = records.len();
+    let breached = records.iter().filter(|r| r.breached()).count();
+    let met = finished - breached;
+    let mut used: Vec<i64> = records.iter().map(|r| r.clock.used_seconds).collect();
+    let mut held: Vec<i64> = records.iter().map(|r| r.isv_held_seconds).collect();
+    used.sort_unstable();
+    held.sort_unstable();
+    SlaRow {
+        group: group.to_string(),
+        finished,
+        met,
+        breached,
+        attainment_percent: (finished > 0)
+            .then(|| (met as f64 * 1000.0 / finished as f64).round() / 10.0),
+        median_used_seconds: nearest_rank(&used, 50),
+        p90_used_seconds: nearest_rank(&used, 90),
+        median_isv_held_seconds: nearest_rank(&held, 50),
+    }
+}
+
+/// The `p`th percentile of sorted values by nearest rank: the smallest value with at least
+/// `p`% of the values at or below it.
+pub fn nearest_rank(sorted: &[i64], p: usize) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// The states an open item can be in, in review order: every state but published.
+pub const OPEN_STATES: [ReviewState; 6] = [
+    ReviewState::Draft,
+    ReviewState::InitialReview,
+    ReviewState::IsvReview,
+    ReviewState::QaTesting,
+    ReviewState::IsvFixBugs,
+    ReviewState::FinalReview,
+];
+
+/// The SLA statuses an open item's clock can have.
+pub const OPEN_STATUSES: [ClockStatus; 4] = [
+    ClockStatus::OnTrack,
+    ClockStatus::AtRisk,
+    ClockStatus::Breached,
+    ClockStatus::Paused,
+];
+
+/// One analyst's open items (or the unassigned ones). As JSON: `group` (null for the
+/// unassigned), a count per state and per SLA status in column order, `total`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadRow {
+    /// The assignee; None for the items nobody holds.
+    pub group: Option<String>,
+    /// Open items per state, in [`OPEN_STATES`] order.
+    pub by_state: [usize; 6],
+    /// Open items per SLA status of their current clock, in [`OPEN_STATUSES`] order.
+    pub by_sla: [usize; 4],
+    pub total: usize,
+}
+
+impl Serialize for WorkloadRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("WorkloadRow", 12)?;
+        st.serialize_field("group", &self.group)?;
+        for (k, n) in self.columns() {
+            st.serialize_field(k, &n)?;
+        }
+        st.serialize_field("total", &self.total)?;
+        st.end()
+    }
+}
+
+impl WorkloadRow {
+    /// The counts by key (`initial_review`, …, `on_track`, …), in column order.
+    pub fn columns(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        OPEN_STATES
+            .iter()
+            .map(|s| s.key())
+            .zip(self.by_state)
+            .chain(OPEN_STATUSES.iter().map(|s| s.key()).zip(self.by_sla))
+    }
+}
+
+/// The open workload: one row per assignee by name, then the unassigned, then the total
+/// (`group` "all" is not used: the total row is returned apart).
+pub fn workload(
+    items: impl IntoIterator<Item = (ReviewState, Option<String>, Option<ClockStatus>)>,
+) -> (Vec<WorkloadRow>, WorkloadRow) {
+    let mut rows: Vec<WorkloadRow> = Vec::new();
+    let mut total = WorkloadRow {
+        group: Some(ALL_GROUPS.to_string()),
+        by_state: [0; 6],
+        by_sla: [0; 4],
+        total: 0,
+    };
+    for (state, assignee, status) in items {
+        let Some(si) = OPEN_STATES.iter().position(|s| *s == state) else {
+            continue;
+        };
+        let row = match rows.iter().position(|r| r.group == assignee) {
+            Some(i) => &mut rows[i],
+            None => {
+                rows.push(WorkloadRow {
+                    group: assignee,
+                    by_state: [0; 6],
+                    by_sla: [0; 4],
+                    total: 0,
+                });
+                let last = rows.len() - 1;
+                &mut rows[last]
+            }
+        };
+        for r in [&mut *row, &mut total] {
+            r.by_state[si] += 1;
+            if let Some(ci) = status.and_then(|c| OPEN_STATUSES.iter().position(|s| *s == c)) {
+                r.by_sla[ci] += 1;
+            }
+            r.total += 1;
+        }
+    }
+    // Analysts by name, the unassigned last.
+    rows.sort_by(|a, b| match (&a.group, &b.group) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    (rows, total)
+}
+
+/// A clock that ran out, for the list of recent breaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    pub submission_id: String,
+    pub phase: Phase,
+    pub breached_at: Timestamp,
+    pub overrun_seconds: i64,
+    /// Whether the phase is over (else it is still running or paused, over time).
+    pub ended: bool,
+}
+
+/// The clocks of `records` that ran out in `[since, until)`, newest first.
+pub fn breaches<'a>(
+    records: impl IntoIterator<Item = (&'a str, &'a ClockRecord)>,
+    since: Timestamp,
+    until: Timestamp,
+) -> Vec<Breach> {
+    let mut out: Vec<Breach> = records
+        .into_iter()
+        .filter_map(|(id, r)| {
+            let at = r.clock.breached_at?;
+            (at >= since && at < until).then(|| Breach {
+                submission_id: id.to_string(),
+                phase: r.clock.phase,
+                breached_at: at,
+                overrun_seconds: r.clock.overrun_seconds,
+                ended: r.clock.status == ClockStatus::Stopped,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.breached_at
+            .cmp(&a.breached_at)
+            .then_with(|| a.submission_id.cmp(&b.submission_id))
+    });
+    out
+}
+
+/// The Mondays of the `weeks` weeks ending with the one `now` is in (in the team's time
+/// zone), oldest first.
+pub fn week_starts(now: Timestamp, weeks: usize, tz: &TimeZone) -> Vec<Date> {
+    let today = now.to_zoned(tz.clone()).date();
+    let back = i64::from(today.weekday().to_monday_zero_offset());
+    let monday = today
+        .checked_sub(jiff::Span::new().days(back))
+        .unwrap_or(today);
+    (0..weeks)
+        .rev()
+        .filter_map(|i| monday.checked_sub(jiff::Span::new().weeks(i as i64)).ok())
+        .collect()
+}
+
+/// The first instant of a date in the team's time zone.
+pub fn start_of(d: Date, tz: &TimeZone) -> Timestamp {
+    d.to_zoned(tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MIN)
+}
+
+/// The weeks ending with the one `now` is in, oldest first, each with its SLA row (the
+/// console's attainment chart): `weeks` of them, empty ones included.
+pub fn weekly<'a>(
+    records: impl IntoIterator<Item = &'a ClockRecord>,
+    now: Timestamp,
+    weeks: usize,
+    tz: &TimeZone,
+) -> Vec<SlaRow> {
+    let records: Vec<&ClockRecord> = records.into_iter().collect();
+    week_starts(now, weeks, tz)
+        .into_iter()
+        .map(|monday| {
+            let a = start_of(monday, tz);
+            let b = monday
+                .checked_add(jiff::Span::new().weeks(1))
+                .map_or(Timestamp::MAX, |d| start_of(d, tz));
+            let ended: Vec<&ClockRecord> = records
+                .iter()
+                .copied()
+                .filter(|r| r.ended_at().is_some_and(|t| t >= a && t < b))
+                .collect();
+            row_of(&week_of(monday), &ended)
+        })
+        .collect()
+}

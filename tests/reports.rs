@@ -1,0 +1,320 @@
+//! The lead's reports: SLA attainment over the clocks that ended in a window, and the open
+//! workload, checked against clocks worked out by hand on the default calendar (UTC, every
+//! hour of a weekday, US federal holidays: Veterans Day is Wed 2026-11-11). The targets are
+//! 002_c1c9d0cd2f6d90af.txt:41-43: initial review and QA 5 business days, final 1.
+
+mod common;
+
+use common::{Sandbox, submission_json};
+use serde_json::{Value, json};
+
+const DAY: i64 = 86_400;
+const AS_OF: &str = "2026-12-01T12:00:00Z";
+
+fn with_history(
+    id: &str,
+    state: &str,
+    assignee: Option<&str>,
+    steps: &[(&str, &str, &str)],
+) -> Value {
+    let mut s = submission_json(id, state);
+    let mut from: Option<&str> = None;
+    let history: Vec<Value> = steps
+        .iter()
+        .map(|(to, at, by)| {
+            let e = json!({"from": from, "to": to, "at": at, "by": by});
+            from = Some(to);
+            e
+        })
+        .collect();
+    s["history"] = json!(history);
+    s["assignee"] = json!(assignee);
+    s
+}
+
+/// A: initial review Mon 11-02 09:00 → QA Wed 11-04 09:00 (asha; 2 days used, met); QA →
+///    fix bugs Mon 11-09 09:00 (ben; 3 days used); back to QA Mon 11-16 09:00 (the ISV held
+///    it 4 business days: Mon 15 h, Tue, Thu, Fri, Mon 9 h; Veterans Day does not count);
+///    published Tue 11-17 09:00 (ben; QA 4 days used, met).
+/// B: initial review Mon 11-02 00:00 → ISV review Fri 11-06 00:00 (carla; 4 days used) →
+///    back Mon 11-09 00:00 (held 1 day: Friday) → QA Thu 11-12 00:00 (carla; 2 more days:
+///    Mon, Tue; 6 in all, 1 over: breached).
+/// C: final review Mon 11-23 09:00 → published Tue 11-24 12:00 (dmitri; 27 h of 24: 3 h
+///    over).
+/// D: initial review since Mon 11-30 09:00, elena's: running, not finished.
+/// E: initial review Mon 11-23 → ISV review Tue 11-24 (asha): paused, not finished.
+fn team_queue() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.import_values(&[
+        with_history(
+            "RPT-A",
+            "published",
+            None,
+            &[
+                ("initial_review", "2026-11-02T09:00:00Z", "isv"),
+                ("qa_testing", "2026-11-04T09:00:00Z", "asha"),
+                ("isv_fix_bugs", "2026-11-09T09:00:00Z", "ben"),
+                ("qa_testing", "2026-11-16T09:00:00Z", "isv"),
+                ("published", "2026-11-17T09:00:00Z", "ben"),
+            ],
+        ),
+        with_history(
+            "RPT-B",
+            "qa_testing",
+            None,
+            &[
+                ("initial_review", "2026-11-02T00:00:00Z", "isv"),
+                ("isv_review", "2026-11-06T00:00:00Z", "carla"),
+                ("initial_review", "2026-11-09T00:00:00Z", "isv"),
+                ("qa_testing", "2026-11-12T00:00:00Z", "carla"),
+            ],
+        ),
+        with_history(
+            "RPT-C",
+            "published",
+            None,
+            &[
+                ("final_review", "2026-11-23T09:00:00Z", "isv"),
+                ("published", "2026-11-24T12:00:00Z", "dmitri"),
+            ],
+        ),
+        with_history(
+            "RPT-D",
+            "initial_review",
+            Some("elena"),
+            &[("initial_review", "2026-11-30T09:00:00Z", "isv")],
+        ),
+        with_history(
+            "RPT-E",
+            "isv_review",
+            None,
+            &[
+                ("initial_review", "2026-11-23T00:00:00Z", "isv"),
+                ("isv_review", "2026-11-24T00:00:00Z", "asha"),
+            ],
+        ),
+    ]);
+    sb
+}
+
+fn report(sb: &Sandbox, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["report", "--as-of", AS_OF];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    serde_json::from_str(&sb.ok(&all)).unwrap()
+}
+
+fn row(rows: &[Value], group: &str) -> Value {
+    rows.iter()
+        .find(|r| r["group"] == group)
+        .cloned()
+        .unwrap_or_else(|| panic!("no group {group} in {rows:?}"))
+}
+
+#[test]
+fn sla_by_phase_counts_the_clocks_that_ended_with_hand_computed_times() {
+    let sb = team_queue();
+    // QA's B clock started 11-12 and runs: only A's QA clock ended. The next QA phase of
+    // B is not over, and neither are D's and E's initial reviews.
+    // (By-phase order is review order, then "all".)
+    let rows = report(&sb, &["sla"]);
+    let groups: Vec<&str> = rows.iter().map(|r| r["group"].as_str().unwrap()).collect();
+    assert_eq!(
+        groups,
+        ["initial_review", "qa_testing", "final_review", "all"]
+    );
+    assert_eq!(
+        row(&rows, "initial_review"),
+        json!({"group": "initial_review", "finished": 2, "met": 1, "breached": 1,
+               "attainment_percent": 50.0,
+               "median_used_seconds": 2 * DAY, "p90_used_seconds": 6 * DAY,
+               "median_isv_held_seconds": 0})
+    );
+    assert_eq!(
+        row(&rows, "qa_testing"),
+        json!({"group": "qa_testing", "finished": 1, "met": 1, "breached": 0,
+               "attainment_percent": 100.0,
+               "median_used_seconds": 4 * DAY, "p90_used_seconds": 4 * DAY,
+               "median_isv_held_seconds": 4 * DAY})
+    );
+    assert_eq!(
+        row(&rows, "final_review"),
+        json!({"group": "final_review", "finished": 1, "met": 0, "breached": 1,
+               "attainment_percent": 0.0,
+               "median_used_seconds": 27 * 3600, "p90_used_seconds": 27 * 3600,
+               "median_isv_held_seconds": 0})
+    );
+    // All four: used [27 h, 2 d, 4 d, 6 d] (median by nearest rank: the 2nd), held
+    // [0, 0, 1 d, 4 d].
+    assert_eq!(
+        row(&rows, "all"),
+        json!({"group": "all", "finished": 4, "met": 2, "breached": 2,
+               "attainment_percent": 50.0,
+               "median_used_seconds": 2 * DAY, "p90_used_seconds": 6 * DAY,
+               "median_isv_held_seconds": 0})
+    );
+}
+
+#[test]
+fn sla_by_analyst_week_and_month_and_a_window() {
+    let sb = team_queue();
+    let by_analyst = report(&sb, &["sla", "--by", "analyst"]);
+    let pairs: Vec<(String, u64, u64)> = by_analyst
+        .iter()
+        .map(|r| {
+            (
+                r["group"].as_str().unwrap().to_string(),
+                r["finished"].as_u64().unwrap(),
+                r["breached"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Whose move ended the phase: asha passed A's initial review, ben published A, carla
+    // passed B's (late), dmitri published C (late).
+    assert_eq!(
+        pairs,
+        [
+            ("asha".into(), 1, 0),
+            ("ben".into(), 1, 0),
+            ("carla".into(), 1, 1),
+            ("dmitri".into(), 1, 1),
+            ("all".into(), 4, 2)
+        ]
+    );
+    let weeks: Vec<String> = report(&sb, &["sla", "--by", "week"])
+        .iter()
+        .map(|r| format!("{}={}", r["group"].as_str().unwrap(), r["finished"]))
+        .collect();
+    // Ended Wed 11-04, Thu 11-12, Tue 11-17, Tue 11-24.
+    assert_eq!(
+        weeks,
+        [
+            "2026-W45=1",
+            "2026-W46=1",
+            "2026-W47=1",
+            "2026-W48=1",
+            "all=4"
+        ]
+    );
+    let months = report(&sb, &["sla", "--by", "month"]);
+    assert_eq!(row(&months, "2026-11")["finished"], 4);
+
+    // The window holds B's initial review (ended 11-12) and A's QA (ended 11-17), both
+    // days included.
+    let window = report(
+        &sb,
+        &["sla", "--since", "2026-11-12", "--until", "2026-11-17"],
+    );
+    let all = row(&window, "all");
+    assert_eq!(
+        (all["finished"].as_u64(), all["met"].as_u64()),
+        (Some(2), Some(1))
+    );
+    // --as-of before A's QA ended: that clock was not over yet.
+    let earlier: Vec<Value> = serde_json::from_str(&sb.ok(&[
+        "report",
+        "sla",
+        "--as-of",
+        "2026-11-16T12:00:00Z",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(row(&earlier, "all")["finished"], 2);
+    assert!(earlier.iter().all(|r| r["group"] != "qa_testing"));
+
+    let out = sb.run(&[
+        "report",
+        "sla",
+        "--since",
+        "2026-11-20",
+        "--until",
+        "2026-11-10",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--since 2026-11-20 is after --until 2026-11-10"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sla_table_and_csv_say_the_same_in_their_own_way() {
+    let sb = team_queue();
+    let table = sb.ok(&["report", "--as-of", AS_OF, "sla"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "SLA attainment of the clocks that ended from the start to 2026-12-01 (UTC), by phase"
+        ),
+        "{table}"
+    );
+    let cells = |name: &str| -> Vec<String> {
+        lines
+            .iter()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        cells("initial_review"),
+        ["initial_review", "2", "1", "1", "50.0%", "2d", "6d", "0m"]
+    );
+    assert_eq!(
+        cells("final_review"),
+        [
+            "final_review",
+            "1",
+            "0",
+            "1",
+            "0.0%",
+            "1d",
+            "3h",
+            "1d",
+            "3h",
+            "0m"
+        ]
+    );
+    let csv = sb.ok(&["report", "--as-of", AS_OF, "sla", "--format", "csv"]);
+    let csv_lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        csv_lines[0],
+        "group,finished,met,breached,attainment_percent,median_used_seconds,p90_used_seconds,median_isv_held_seconds"
+    );
+    assert_eq!(csv_lines[2], "qa_testing,1,1,0,100,345600,345600,345600");
+    let empty = sb.ok(&["report", "--as-of", AS_OF, "sla", "--since", "2026-12-01"]);
+    assert!(empty.contains("no clock ended in this window"), "{empty}");
+}
+
+#[test]
+fn workload_counts_open_items_per_assignee_by_state_and_sla_status() {
+    let sb = team_queue();
+    let rows = report(&sb, &["workload"]);
+    // D: elena's, initial review for 27 of 120 business hours: on track. B: QA since
+    // 11-12, 13 business days ago (Thanksgiving off): breached. E: at the ISV: paused.
+    assert_eq!(
+        rows,
+        [
+            json!({"group": "elena", "draft": 0, "initial_review": 1, "isv_review": 0,
+                   "qa_testing": 0, "isv_fix_bugs": 0, "final_review": 0,
+                   "on_track": 1, "at_risk": 0, "breached": 0, "paused": 0, "total": 1}),
+            json!({"group": null, "draft": 0, "initial_review": 0, "isv_review": 1,
+                   "qa_testing": 1, "isv_fix_bugs": 0, "final_review": 0,
+                   "on_track": 0, "at_risk": 0, "breached": 1, "paused": 1, "total": 2}),
+            json!({"group": "all", "draft": 0, "initial_review": 1, "isv_review": 1,
+                   "qa_testing": 1, "isv_fix_bugs": 0, "final_review": 0,
+                   "on_track": 1, "at_risk": 0, "breached": 1, "paused": 1, "total": 3}),
+        ]
+    );
+    let table = sb.ok(&["report", "--as-of", AS_OF, "workload"]);
+    assert!(table.contains("(unassigned)"), "{table}");
+    let csv = sb.ok(&["report", "--as-of", AS_OF, "workload", "--format", "csv"]);
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "group,draft,initial_review,isv_review,qa_testing,isv_fix_bugs,final_review,on_track,at_risk,breached,paused,total"
+    );
+    assert!(csv.contains("\nelena,0,1,0,0,0,0,1,0,0,0,1\n"), "{csv}");
+}
