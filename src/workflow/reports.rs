@@ -2,6 +2,7 @@
 //! from the audit history at `now`, so a window in the past and `--as-of` are both right.
 
 use super::{Result, Workflow, WorkflowError};
+use crate::domain::QueueLine;
 use crate::domain::projection::business_clock;
 use crate::domain::report::{
     self, Breach, ClockRecord, GroupBy, SlaRow, WorkloadRow, breaches, clock_records, sla_report,
@@ -82,8 +83,12 @@ impl Workflow {
     /// The open workload at `now`: one row per assignee, the unassigned, and the total.
     pub fn workload(&self, now: Timestamp) -> Result<(Vec<WorkloadRow>, WorkloadRow)> {
         let mut items = Vec::new();
-        self.open_lines(now, &mut |state, assignee, status, _, _| {
-            items.push((state, assignee.map(str::to_string), status));
+        self.open_lines(now, &mut |line, status| {
+            items.push((
+                line.state,
+                line.assignee.as_deref().map(str::to_string),
+                status,
+            ));
         })?;
         Ok(report::workload(items))
     }
@@ -93,9 +98,13 @@ impl Workflow {
         let tz = self.policy.sla.calendar.time_zone().clone();
         let mut items = Vec::new();
         let mut apps: HashMap<String, String> = HashMap::new();
-        self.open_lines(now, &mut |state, assignee, status, id, app| {
-            items.push((state, assignee.map(str::to_string), status));
-            apps.insert(id.to_string(), app.to_string());
+        self.open_lines(now, &mut |line, status| {
+            items.push((
+                line.state,
+                line.assignee.as_deref().map(str::to_string),
+                status,
+            ));
+            apps.insert(line.id().to_string(), line.app_name().to_string());
         })?;
         let (workload, workload_total) = report::workload(items);
         let records = self.clock_records(now)?;
@@ -137,30 +146,16 @@ impl Workflow {
         })
     }
 
-    /// Each line at `now` (open or not): its state, assignee, current clock's status, id
-    /// and app.
+    /// Each line at `now` (open or not) with its current clock's status.
     fn open_lines(
         &self,
         now: Timestamp,
-        each: &mut dyn FnMut(
-            crate::domain::ReviewState,
-            Option<&str>,
-            Option<ClockStatus>,
-            &str,
-            &str,
-        ),
+        each: &mut dyn FnMut(&QueueLine, Option<ClockStatus>),
     ) -> Result<()> {
         let b = business_clock(&self.policy.sla, now);
         self.store
             .each_line(&LineFilter::default(), now, &mut |line| {
-                let status = line.clock_at(b).map(|c| c.status);
-                each(
-                    line.state,
-                    line.assignee.as_deref(),
-                    status,
-                    line.id(),
-                    line.app_name(),
-                );
+                each(&line, line.clock_at(b).map(|c| c.status));
                 true
             })
             .map(|_| ())
