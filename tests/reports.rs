@@ -318,3 +318,43 @@ fn workload_counts_open_items_per_assignee_by_state_and_sla_status() {
     );
     assert!(csv.contains("\nelena,0,1,0,0,0,0,1,0,0,0,1\n"), "{csv}");
 }
+
+#[test]
+fn the_console_s_reports_view_shows_the_chart_and_follows_a_colleague_s_change() {
+    use common::tmux::Tmux;
+    use std::time::Duration;
+    let wait = Duration::from_secs(10);
+    let sb = team_queue();
+    let t = Tmux::start(&sb, "reports", &[], &["--as-of", AS_OF], 80, 24);
+    t.wait_for("Needs OIN", wait);
+    t.keys(&["R"]);
+    let s = t.wait_for("SLA attainment per week", wait);
+    // The weeks of 2026-11-04 … 2026-12-01: W45 to W49 carry a clock each but W49.
+    for week in ["W42", "W45", "W46", "W47", "W48", "W49"] {
+        assert!(s.contains(week), "{week}:\n{s}");
+    }
+    assert!(s.contains("100%") && s.contains("0%"), "{s}");
+    assert!(
+        s.contains("initial review                2     1        1       50.0%"),
+        "{s}"
+    );
+    assert!(s.contains(" elena "), "{s}");
+    assert!(!s.contains(" zed "), "{s}");
+    // A colleague assigns E: the view reads its figures again with the queue.
+    sb.ok(&["assign", "--to", "zed", "RPT-E"]);
+    let s = t.wait_until("zed's row", |s| s.contains(" zed "), Duration::from_secs(5));
+    let zed = s.lines().find(|l| l.contains(" zed ")).unwrap();
+    let cells: Vec<&str> = zed.split_whitespace().collect();
+    // zed: one item at the ISV (isv_review), paused, 1 in all.
+    assert_eq!(
+        cells[1..],
+        [
+            "zed", "0", "0", "1", "0", "0", "0", "│", "0", "0", "0", "1", "│", "1│"
+        ],
+        "{zed}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_until("the queue again", |s| !s.contains("SLA attainment"), wait);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", wait);
+}

@@ -206,25 +206,55 @@ fn finding_text() {
     snap("finding_text", |a| keys(a, "nThe logo has a white box."));
 }
 
+/// The workflow on a sandbox's queue with the built-in policy, as the console's database
+/// thread holds it.
+fn workflow_on(sb: &common::Sandbox) -> oin_review::workflow::Workflow {
+    let policy = Arc::new(
+        oin_review::config::policy_from_text(
+            "policy.toml".as_ref(),
+            oin_review::config::BUILTIN_POLICY,
+        )
+        .unwrap(),
+    );
+    let opts = oin_review::store::OpenOptions {
+        policy: Some(policy.clone()),
+        ..Default::default()
+    };
+    oin_review::workflow::Workflow::new(
+        oin_review::store::Store::open(&sb.db(), &opts).unwrap(),
+        policy,
+        Arc::new(oin_review::workflow::MailSetup {
+            config: Default::default(),
+            templates: oin_review::mail::Templates::from_dir(None).map_err(|e| e.to_string()),
+        }),
+    )
+}
+
+#[test]
+fn reports() {
+    // Walked from the samples' audit history by the workflow, as the database thread does.
+    let sb = common::Sandbox::new();
+    sb.import_samples();
+    let reports = Arc::new(workflow_on(&sb).reports(NOW.parse().unwrap()).unwrap());
+    snap("reports", |a| {
+        keys(a, "R");
+        a.update(Msg::Worker(WorkerEvent::Reports(reports.clone())));
+    });
+    let mut a = app((80, 24));
+    keys(&mut a, "R");
+    a.update(Msg::Worker(WorkerEvent::Reports(reports.clone())));
+    insta::assert_snapshot!("reports_styles_80x24", styled(&render(&a)));
+    // Scrolled to its end: the breaches.
+    keys(&mut a, "G");
+    insta::assert_snapshot!("reports_end_80x24", text(&render(&a)));
+}
+
 #[test]
 fn mail_preview() {
     // Composed by the workflow from a real queue, as the console's database thread does.
     let sb = common::Sandbox::new();
     sb.import_samples();
-    let wf = oin_review::workflow::Workflow::new(
-        oin_review::store::Store::open(&sb.db(), &Default::default()).unwrap(),
-        Arc::new(
-            oin_review::config::policy_from_text(
-                "policy.toml".as_ref(),
-                oin_review::config::BUILTIN_POLICY,
-            )
-            .unwrap(),
-        ),
-        Arc::new(oin_review::workflow::MailSetup {
-            config: Default::default(),
-            templates: oin_review::mail::Templates::from_dir(None).map_err(|e| e.to_string()),
-        }),
-    );
+    let wf = workflow_on(&sb);
     let items = vec![
         oin_review::store::MoveItem::new("OIN-2026-0116"),
         oin_review::store::MoveItem::new("OIN-2026-0113"),

@@ -114,6 +114,8 @@ pub struct App {
     email_switches: EmailSwitches,
     wizard_names: bool,
     outbox: Arc<Vec<EmailRecord>>,
+    /// The reports view's figures, once read.
+    reports: Option<Arc<crate::workflow::reports::Reports>>,
     analysts: Vec<String>,
     /// When this console last queued or delivered mail.
     mail_activity: Option<Timestamp>,
@@ -162,6 +164,7 @@ impl App {
             email_switches: EmailSwitches::default(),
             wizard_names: false,
             outbox: Arc::new(Vec::new()),
+            reports: None,
             analysts: Vec::new(),
             mail_activity: None,
             opened: HashMap::new(),
@@ -232,6 +235,17 @@ impl App {
     pub fn wizard_names(&self) -> bool {
         self.wizard_names
     }
+    pub fn reports(&self) -> Option<&crate::workflow::reports::Reports> {
+        self.reports.as_deref()
+    }
+
+    /// Whether the reports view is open (its figures are read again with the queue).
+    fn reports_open(&self) -> bool {
+        self.overlays
+            .iter()
+            .any(|o| matches!(o, crate::tui::overlay::Overlay::Reports(_)))
+    }
+
     pub fn outbox(&self) -> &Arc<Vec<EmailRecord>> {
         &self.outbox
     }

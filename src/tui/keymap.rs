@@ -22,10 +22,11 @@ pub enum Context {
     Findings,
     Preview,
     Outbox,
+    Reports,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
@@ -40,6 +41,7 @@ impl Context {
         Context::Findings,
         Context::Preview,
         Context::Outbox,
+        Context::Reports,
     ];
 
     /// The stable name `[keys]` uses: `"queue.down"`.
@@ -59,6 +61,7 @@ impl Context {
             Context::Findings => "findings",
             Context::Preview => "preview",
             Context::Outbox => "outbox",
+            Context::Reports => "reports",
         }
     }
 
@@ -78,6 +81,7 @@ impl Context {
             Context::Findings => "Issue list (findings)",
             Context::Preview => "Email preview",
             Context::Outbox => "Outbox",
+            Context::Reports => "Reports (SLA attainment, workload, breaches)",
         }
     }
 }
@@ -134,6 +138,7 @@ pub enum Command {
     EditIssues,
     Mail,
     Outbox,
+    Reports,
     Retry,
     MoveWithoutEmail,
     NextSection,
@@ -194,6 +199,7 @@ impl Command {
             EditIssues => "edit_issues",
             Mail => "mail",
             Outbox => "outbox",
+            Reports => "reports",
             Retry => "retry",
             MoveWithoutEmail => "move_without_email",
             NextSection => "next_section",
@@ -475,6 +481,13 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Queue, &["O"], Outbox, "the outbox of emails", None),
         (
             C::Queue,
+            &["R"],
+            Reports,
+            "reports: SLA attainment per week, workload, breaches",
+            None,
+        ),
+        (
+            C::Queue,
             &["ctrl-r"],
             Reload,
             "reload from the database",
@@ -634,6 +647,26 @@ const DEFAULTS: &[DefaultBinding] = {
             Some("retry"),
         ),
         (C::Outbox, &["esc", "q", "O"], Close, "close", Some("close")),
+        (C::Reports, &["j", "down"], Down, "scroll down", None),
+        (C::Reports, &["k", "up"], Up, "scroll up", None),
+        (C::Reports, &["g", "home"], Top, "to the top", None),
+        (C::Reports, &["G", "end"], Bottom, "to the end", None),
+        (C::Reports, &["pgdn", "space"], PageDown, "page down", None),
+        (C::Reports, &["pgup"], PageUp, "page up", None),
+        (
+            C::Reports,
+            &["r", "ctrl-r"],
+            Reload,
+            "read the figures again",
+            Some("refresh"),
+        ),
+        (
+            C::Reports,
+            &["esc", "q", "R"],
+            Close,
+            "close",
+            Some("close"),
+        ),
         (
             C::Search,
             &["enter"],

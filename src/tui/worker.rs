@@ -53,6 +53,8 @@ pub enum DbRequest {
     },
     /// One email of the outbox, to read.
     ShowEmail(i64),
+    /// The lead's reports at the console's instant.
+    Reports,
     /// A change to the queue, made as the console's analyst; the queue is reloaded after.
     Write(Write),
 }
@@ -154,6 +156,8 @@ pub enum WorkerEvent {
     Attention(std::collections::BTreeSet<String>),
     /// Everyone seen in the audit log, for the assign picker.
     Analysts(Vec<String>),
+    /// The reports view's figures.
+    Reports(Arc<crate::workflow::reports::Reports>),
 }
 
 /// How often the database thread checks for other processes' commits.
@@ -317,6 +321,17 @@ fn db_loop(
             Some(DbRequest::PreviewMail { items, ask }) => {
                 let preview = wf.preview_emails(&items, ask, Timestamp::now());
                 let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
+                continue;
+            }
+            Some(DbRequest::Reports) => {
+                let started = Instant::now();
+                let _ = events.send(match wf.reports(at()) {
+                    Ok(r) => {
+                        tracing::debug!(ms = started.elapsed().as_millis() as u64, "reports");
+                        WorkerEvent::Reports(Arc::new(r))
+                    }
+                    Err(e) => WorkerEvent::DbError(format!("the reports: {e}")),
+                });
                 continue;
             }
             Some(DbRequest::ShowEmail(id)) => {

@@ -4,7 +4,7 @@ use super::{Action, App, Focus, Level, REVEAL_SECONDS};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::overlay::{
     AssignPicker, FilterMenu, FindingText, Findings, Help, MovePicker, Outbox, Palette, Purpose,
-    Search,
+    ReportsView, Search,
 };
 use crate::tui::queue_state::Tab;
 use crate::tui::worker::{DbRequest, Write};
@@ -144,6 +144,10 @@ impl App {
             Command::EditIssues => return self.edit_issue_list(),
             Command::Mail => return self.preview_issue_lists(),
             Command::Outbox => self.open(Outbox::default()),
+            Command::Reports => {
+                self.open(ReportsView::default());
+                return vec![Action::Db(DbRequest::Reports)];
+            }
             Command::FilterMenu => self.open(FilterMenu::default()),
             Command::ClearFilters => self.queue.clear_filters(),
             Command::SortNext => {

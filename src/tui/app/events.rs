@@ -31,6 +31,16 @@ impl App {
         (done, n)
     }
 
+    /// After the queue was read: search again, and read the reports again when their view
+    /// is open (they follow the queue).
+    fn then_reports(&mut self, changed: bool) -> Vec<Action> {
+        let mut actions = self.search_again();
+        if changed && self.reports_open() {
+            actions.push(Action::Db(crate::tui::worker::DbRequest::Reports));
+        }
+        actions
+    }
+
     pub(super) fn on_worker(&mut self, ev: WorkerEvent) -> Vec<Action> {
         match ev {
             WorkerEvent::Loaded {
@@ -54,7 +64,7 @@ impl App {
                 if external {
                     self.colleague_changed();
                 }
-                return self.search_again();
+                return self.then_reports(complete);
             }
             WorkerEvent::Loading { done, total } => self.loading = Some((done, total)),
             WorkerEvent::Changed {
@@ -72,7 +82,7 @@ impl App {
                 if external {
                     self.colleague_changed();
                 }
-                return self.search_again();
+                return self.then_reports(true);
             }
             WorkerEvent::Opened(opened) => {
                 self.keep_opened(opened);
@@ -93,6 +103,7 @@ impl App {
             WorkerEvent::Analysts(names) => self.analysts = names,
             WorkerEvent::Attention(set) => self.queue.set_attention(set),
             WorkerEvent::Outbox(list) => self.outbox = list,
+            WorkerEvent::Reports(r) => self.reports = Some(r),
             WorkerEvent::Notice(text) => self.say(Level::Info, text),
             WorkerEvent::Email { id, text } => self.open(TextView::new(
                 format!("email {id}"),

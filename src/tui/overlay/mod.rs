@@ -13,6 +13,7 @@ mod outbox;
 mod palette;
 mod preview;
 mod reason;
+mod reports;
 mod search;
 mod text_view;
 
@@ -27,6 +28,7 @@ pub use outbox::Outbox;
 pub use palette::Palette;
 pub use preview::Preview;
 pub use reason::Reason;
+pub use reports::ReportsView;
 pub use search::Search;
 pub use text_view::TextView;
 
@@ -112,6 +114,7 @@ overlays! {
     FindingText(FindingText),
     Preview(Preview),
     Outbox(Outbox),
+    Reports(ReportsView),
 }
 
 impl Overlay {
