@@ -87,6 +87,8 @@ pub struct EmailSwitches {
     pub final_review: bool,
     pub issues: bool,
     pub published: bool,
+    /// Reminders to ISVs that went quiet (`oin-review remind`).
+    pub reminder: bool,
 }
 
 impl Default for EmailSwitches {
@@ -97,6 +99,7 @@ impl Default for EmailSwitches {
             final_review: true,
             issues: true,
             published: true,
+            reminder: true,
         }
     }
 }
@@ -126,6 +129,7 @@ impl EmailSwitches {
             EmailKind::FinalReview => self.final_review,
             EmailKind::Issues => self.issues,
             EmailKind::Published => self.published,
+            EmailKind::Reminder => self.reminder,
         }
     }
 }
@@ -331,6 +335,7 @@ pub struct PolicyFile {
     pub sla: SlaSection,
     pub freshness: FreshnessSection,
     pub lint: crate::domain::LintPolicy,
+    pub reminders: crate::domain::reminders::ReminderPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -478,7 +483,25 @@ pub fn policy_from_text(path: &Path, text: &str) -> Result<Policy, ConfigError> 
             "must be less than valid_hours, and valid_hours more than 0".into(),
         ));
     }
+    let reminders = file.reminders;
+    if reminders.isv_idle_business_days == 0 {
+        return Err(invalid(
+            path,
+            text,
+            "reminders.isv_idle_business_days",
+            "must be at least 1 (business days the ISV may hold an item before it is idle)".into(),
+        ));
+    }
+    if reminders.stale_after_reminders == 0 {
+        return Err(invalid(
+            path,
+            text,
+            "reminders.stale_after_reminders",
+            "must be at least 1 (reminders before the item is listed as stale)".into(),
+        ));
+    }
     Ok(Policy {
+        reminders,
         sla: SlaPolicy {
             initial_review: target("initial_review", &sla.targets.initial_review)?,
             qa_testing: target("qa_testing", &sla.targets.qa_testing)?,

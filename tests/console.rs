@@ -918,6 +918,8 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
                 errors: Vec::new(),
                 ask: Some(MoveAsk::new(items.clone(), ReviewState::IsvReview)),
                 items,
+                reminders: false,
+                guards: Vec::new(),
             },
         ))));
         assert_eq!(app.context(), Context::Preview);
@@ -1073,6 +1075,8 @@ fn the_email_preview_scrolls_within_its_content() {
             .collect(),
         ask: Some(MoveAsk::new(items.clone(), ReviewState::IsvReview)),
         items,
+        reminders: false,
+        guards: Vec::new(),
     };
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
         preview,
@@ -1167,6 +1171,8 @@ fn the_email_preview_sends_or_moves_without_email() {
         errors: vec![("OIN-2026-0116".into(), "no escalation contact".into())],
         ask: Some(ask),
         items: items.clone(),
+        reminders: false,
+        guards: Vec::new(),
     };
     // With nothing to send the preview says why, and the analyst can still move without email.
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(

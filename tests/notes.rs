@@ -163,6 +163,14 @@ fn no_note_reaches_any_email_of_any_kind() {
         ]);
         assert!(out.status.success(), "{to}: {}", text(&out).1);
     }
+    // A reminder needs an item the ISV has held for weeks: N-2, with notes of its own.
+    let month_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30);
+    let mut idle = submission_json("N-2", "isv_review");
+    idle["escalation_contact"] = json!("dev@isv.example");
+    idle["history"] = json!([{"to": "isv_review", "at": month_ago.to_string(), "by": "asha"}]);
+    sb.import_values(&[idle]);
+    sb.ok(&["note", "add", "N-2", &format!("{secret} (idle)")]);
+    sb.ok(&["remind"]);
     let outbox: Vec<Value> =
         serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
     let mut kinds: Vec<&str> = outbox.iter().map(|e| e["kind"].as_str().unwrap()).collect();
@@ -174,7 +182,8 @@ fn no_note_reaches_any_email_of_any_kind() {
             "issues",
             "published",
             "qa_started",
-            "received"
+            "received",
+            "reminder"
         ]
     );
     let dir = sb.path("data/oin-review/outbox-files");
@@ -182,7 +191,7 @@ fn no_note_reaches_any_email_of_any_kind() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 5, "{files:?}");
+    assert_eq!(files.len(), 6, "{files:?}");
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         let text = String::from_utf8_lossy(&bytes);

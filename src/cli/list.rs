@@ -169,7 +169,7 @@ impl Terms<'_> {
                 &Asking {
                     analyst: self.analyst,
                     now: self.now,
-                    time_zone: self.policy.sla.calendar.time_zone(),
+                    policy: self.policy,
                 },
             )
     }

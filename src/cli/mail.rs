@@ -100,7 +100,7 @@ pub enum OutboxCommand {
     },
 }
 
-fn transport(ctx: &Ctx) -> Result<Transport> {
+pub(super) fn transport(ctx: &Ctx) -> Result<Transport> {
     let dir = crate::config::data_dir()?.join("outbox-files");
     Transport::from_config(&ctx.config.mail, dir).map_err(|e| anyhow!("mail: {e}"))
 }
@@ -155,7 +155,7 @@ pub(super) fn deliver(
     Ok(rt.block_on(mail::deliver_due(store, transport, due_by, &Timestamp::now))?)
 }
 
-fn write_report(
+pub(super) fn write_report(
     out: &mut impl Write,
     report: &DeliveryReport,
     transport: &Transport,

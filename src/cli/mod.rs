@@ -18,6 +18,7 @@ mod mail;
 mod r#move;
 mod note;
 mod promise;
+mod remind;
 mod report;
 mod show;
 mod undo;
@@ -96,6 +97,8 @@ pub enum Command {
     Undo(undo::Args),
     /// Internal notes on a submission (never emailed; @name mentions an analyst).
     Note(note::Args),
+    /// Queue reminder emails to ISVs that have held an item too long (idle).
+    Remind(remind::Args),
     /// Reports for the lead: SLA attainment (met vs breached) and the open workload.
     Report(report::Args),
     /// Write the whole queue in the import format.
@@ -161,6 +164,7 @@ impl Command {
             C::Claim(a) => ("claim", Some(&a.queue), None),
             C::Undo(a) => ("undo", Some(&a.queue), None),
             C::Note(a) => ("note", Some(&a.queue), None),
+            C::Remind(a) => ("remind", Some(&a.queue), None),
             C::Export(a) => ("export", Some(&a.queue), None),
             C::Backup(a) => ("backup", Some(&a.queue), None),
             C::Check(a) => ("check", Some(&a.queue), None),
@@ -312,6 +316,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Undo(a)) => undo::run(&ctx, a),
         Some(Command::Note(a)) => note::run(&ctx, a),
         Some(Command::Report(a)) => report::run(&ctx, a),
+        Some(Command::Remind(a)) => remind::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run(&ctx, a),
         Some(Command::Bench(a)) => bench::run(&ctx, a),

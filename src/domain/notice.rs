@@ -27,15 +27,19 @@ pub enum EmailKind {
     Issues,
     /// QA or final review complete: published.
     Published,
+    /// The ISV has held the item longer than the idle time: what is waiting on it
+    /// (`oin-review remind`; never sent by a move).
+    Reminder,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 5] = [
+    pub const ALL: [EmailKind; 6] = [
         EmailKind::Received,
         EmailKind::QaStarted,
         EmailKind::FinalReview,
         EmailKind::Issues,
         EmailKind::Published,
+        EmailKind::Reminder,
     ];
 
     /// The key in the config's `[mail.emails]` table, JSON output and the outbox.
@@ -46,6 +50,7 @@ impl EmailKind {
             EmailKind::FinalReview => "final_review",
             EmailKind::Issues => "issues",
             EmailKind::Published => "published",
+            EmailKind::Reminder => "reminder",
         }
     }
 
@@ -61,6 +66,7 @@ impl EmailKind {
             EmailKind::FinalReview => "final-review",
             EmailKind::Issues => "issue-list",
             EmailKind::Published => "published",
+            EmailKind::Reminder => "reminder",
         }
     }
 
@@ -72,6 +78,7 @@ impl EmailKind {
             EmailKind::FinalReview => "final review",
             EmailKind::Issues => "issue list",
             EmailKind::Published => "published",
+            EmailKind::Reminder => "reminder",
         }
     }
 
@@ -83,6 +90,7 @@ impl EmailKind {
             EmailKind::FinalReview => "in final review",
             EmailKind::Issues => "issue list",
             EmailKind::Published => "published",
+            EmailKind::Reminder => "reminder (waiting for the ISV)",
         }
     }
 
@@ -104,7 +112,7 @@ impl EmailKind {
             EmailKind::Received => Some(Phase::InitialReview),
             EmailKind::QaStarted => Some(Phase::QaTesting),
             EmailKind::FinalReview => Some(Phase::FinalReview),
-            EmailKind::Issues | EmailKind::Published => None,
+            EmailKind::Issues | EmailKind::Published | EmailKind::Reminder => None,
         }
     }
 }
@@ -135,6 +143,11 @@ pub struct Notice {
     pub expected: Option<Date>,
     /// What happens to the clock when the ISV resubmits (issue-list emails).
     pub after_resubmission: Option<String>,
+    /// Reminders: since when the item waits for the ISV, how long in business time, and
+    /// which reminder of this stay this is (1-based).
+    pub waiting_since: Option<Date>,
+    pub waiting: Option<String>,
+    pub reminder: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -275,6 +288,9 @@ pub fn notice(
         next_steps: Vec::new(),
         expected,
         after_resubmission: None,
+        waiting_since: None,
+        waiting: None,
+        reminder: None,
     };
     match kind {
         EmailKind::Received => {
@@ -331,55 +347,11 @@ pub fn notice(
             if listed.is_empty() {
                 return Err(NoticeError::NoIssues);
             }
-            // The phase the item was in when the issues were found.
-            let found_in = Phase::of(after.state)
-                .or_else(|| {
-                    after
-                        .history
-                        .last()
-                        .and_then(|e| e.from)
-                        .and_then(Phase::of)
-                })
-                .or_else(|| {
-                    after
-                        .history
-                        .iter()
-                        .rev()
-                        .filter_map(|e| e.from.and_then(Phase::of))
-                        .next()
-                });
+            let found_in = found_in(after);
             n.phase = phase_words(found_in).into();
             n.subject = format!("[OIN] {app} ({id}): issues found in {}", n.phase);
-            n.issues = listed
-                .iter()
-                .enumerate()
-                .map(|(i, issue)| NoticeIssue {
-                    number: i + 1,
-                    severity: issue.severity.key(),
-                    text: issue.text.clone(),
-                })
-                .collect();
-            let fix_bugs = after.state == ReviewState::IsvFixBugs;
-            n.next_steps.push(if fix_bugs {
-                "Fix each issue above in your integration, as an update to your existing submission.".into()
-            } else {
-                "Change your submission to address each issue above.".into()
-            });
-            let scim_issue = listed.iter().any(
-                |i| matches!(&i.key, super::findings::IssueKey::Rule(r) if r.starts_with("scim.")),
-            );
-            n.next_steps
-                .extend(retest_steps(after, fix_bugs || scim_issue));
-            n.next_steps.push(resubmit_step(after.path).into());
-            if fix_bugs {
-                let tool = match after.path {
-                    SubmissionPath::Wizard => "the OIN Wizard",
-                    SubmissionPath::Manager => "the OIN Manager",
-                };
-                n.next_steps.push(format!(
-                    "If your fix needs no changes in {tool}, reply to this email instead, so that we can continue QA testing."
-                ));
-            }
+            n.issues = numbered(&listed);
+            n.next_steps = fix_steps(after, &listed);
             n.after_resubmission = match (after.state, found_in) {
                 (ReviewState::IsvFixBugs, _) => Some(format!(
                     "Once you resubmit your fixes, final review takes up to {}.",
@@ -412,6 +384,82 @@ pub fn notice(
                 _ => None,
             };
         }
+        EmailKind::Reminder => {
+            let listed = emailed(issues);
+            n.phase = phase_words(found_in(after)).into();
+            n.subject = format!("[OIN] {app} ({id}): reminder: waiting for your changes");
+            n.issues = numbered(&listed);
+            n.next_steps = fix_steps(after, &listed);
+            let since = after.in_state_since();
+            n.waiting_since = since.map(|t| t.to_zoned(tz.clone()).date());
+            n.waiting =
+                since.map(|t| business_words(policy.sla.calendar.business_seconds(t, now), day));
+            let sent = after
+                .emails
+                .iter()
+                .filter(|e| e.kind == EmailKind::Reminder && since.is_none_or(|s| e.queued_at >= s))
+                .count() as u32;
+            n.reminder = Some(sent + 1);
+        }
     }
     Ok(n)
+}
+
+/// The phase the item was in when the issues were found.
+fn found_in(after: &Submission) -> Option<Phase> {
+    Phase::of(after.state)
+        .or_else(|| {
+            after
+                .history
+                .last()
+                .and_then(|e| e.from)
+                .and_then(Phase::of)
+        })
+        .or_else(|| {
+            after
+                .history
+                .iter()
+                .rev()
+                .filter_map(|e| e.from.and_then(Phase::of))
+                .next()
+        })
+}
+
+fn numbered(listed: &[&Issue]) -> Vec<NoticeIssue> {
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| NoticeIssue {
+            number: i + 1,
+            severity: issue.severity.key(),
+            text: issue.text.clone(),
+        })
+        .collect()
+}
+
+/// What the ISV does about the issues: change or fix, test again, resubmit (or, for bugs
+/// whose fix needs no Wizard or Manager edit, reply so that QA continues; 004).
+fn fix_steps(after: &Submission, listed: &[&Issue]) -> Vec<String> {
+    let mut steps = Vec::new();
+    let fix_bugs = after.state == ReviewState::IsvFixBugs;
+    steps.push(if fix_bugs {
+        "Fix each issue above in your integration, as an update to your existing submission.".into()
+    } else {
+        "Change your submission to address each issue above.".into()
+    });
+    let scim_issue = listed
+        .iter()
+        .any(|i| matches!(&i.key, super::findings::IssueKey::Rule(r) if r.starts_with("scim.")));
+    steps.extend(retest_steps(after, fix_bugs || scim_issue));
+    steps.push(resubmit_step(after.path).into());
+    if fix_bugs {
+        let tool = match after.path {
+            SubmissionPath::Wizard => "the OIN Wizard",
+            SubmissionPath::Manager => "the OIN Manager",
+        };
+        steps.push(format!(
+            "If your fix needs no changes in {tool}, reply to this email instead, so that we can continue QA testing."
+        ));
+    }
+    steps
 }

@@ -12,6 +12,14 @@ pub struct Policy {
     pub sla: SlaPolicy,
     pub freshness: FreshnessPolicy,
     pub lint: LintPolicy,
+    pub reminders: super::reminders::ReminderPolicy,
+}
+
+impl Policy {
+    /// When an item the ISV holds counts as idle, under this policy.
+    pub fn idle_rule(&self) -> super::reminders::IdleRule<'_> {
+        super::reminders::IdleRule::new(&self.sla.calendar, &self.reminders)
+    }
 }
 
 /// A submission's SLA clocks and test evidence at one instant.

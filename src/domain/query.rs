@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 /// The fields a term can name, as typed.
-pub const FIELDS: [&str; 14] = [
+pub const FIELDS: [&str; 15] = [
     "state",
     "holder",
     "isv",
@@ -28,6 +28,7 @@ pub const FIELDS: [&str; 14] = [
     "sla",
     "due",
     "tests",
+    "idle",
 ];
 
 /// The console's built-in tabs as views (`[views]` in the config may redefine each by its
@@ -96,6 +97,8 @@ pub enum Test {
     Sla(ClockStatus),
     Due(Due),
     Tests(Freshness),
+    /// `idle:yes`: the ISV has held it longer than the reminder policy's idle time.
+    Idle(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,11 +132,18 @@ pub enum Due {
 #[error("{0}")]
 pub struct QueryError(pub String);
 
-/// What a term is evaluated against besides the line: the instant, who asks, the calendar.
+/// What a term is evaluated against besides the line: the instant, who asks, the policy
+/// (its calendar and its idle time).
 pub struct Asking<'a> {
     pub analyst: &'a str,
     pub now: Timestamp,
-    pub time_zone: &'a TimeZone,
+    pub policy: &'a super::policy::Policy,
+}
+
+impl Asking<'_> {
+    fn time_zone(&self) -> &TimeZone {
+        self.policy.sla.calendar.time_zone()
+    }
 }
 
 impl FieldQuery {
@@ -157,9 +167,12 @@ impl FieldQuery {
 
     /// Whether what it lets through changes as time passes (SLA, due, tests terms).
     pub fn depends_on_time(&self) -> bool {
-        self.terms
-            .iter()
-            .any(|t| matches!(t.test, Test::Sla(_) | Test::Due(_) | Test::Tests(_)))
+        self.terms.iter().any(|t| {
+            matches!(
+                t.test,
+                Test::Sla(_) | Test::Due(_) | Test::Tests(_) | Test::Idle(_)
+            )
+        })
     }
 }
 
@@ -193,6 +206,13 @@ impl Test {
             Test::Update(update) => line.update_of.is_some() == *update,
             Test::Sla(s) => clock().is_some_and(|c| c.status == *s),
             Test::Tests(f) => tests() == Some(*f),
+            Test::Idle(idle) => {
+                asking
+                    .policy
+                    .idle_rule()
+                    .is_idle(line.state, line.in_state_since, asking.now)
+                    == *idle
+            }
             Test::Due(due) => clock()
                 .filter(|c| !matches!(c.status, ClockStatus::Paused | ClockStatus::Stopped))
                 .and_then(|c| c.due)
@@ -221,11 +241,11 @@ impl Due {
         let end_of = |days: i64| {
             asking
                 .now
-                .to_zoned(asking.time_zone.clone())
+                .to_zoned(asking.time_zone().clone())
                 .date()
                 .checked_add(jiff::Span::new().days(days + 1))
                 .ok()
-                .and_then(|d| d.to_zoned(asking.time_zone.clone()).ok())
+                .and_then(|d| d.to_zoned(asking.time_zone().clone()).ok())
                 .map_or(Timestamp::MAX, |z| z.timestamp())
         };
         match self {
@@ -401,6 +421,12 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
                 .map(|f| (f.key(), f)),
                 "test status",
             )?),
+            "idle" => Test::Idle(one_of(
+                "idle",
+                value,
+                &[("yes", true), ("no", false)],
+                "idle value",
+            )?),
             _ => Test::Due(parse_due(value)?),
         };
         query.terms.push(Term {
@@ -424,6 +450,7 @@ fn example(field: &str) -> &'static str {
         "sla" => "sla:at_risk",
         "due" => "due:today",
         "tests" => "tests:expired",
+        "idle" => "idle:yes",
         _ => "isv:contoso",
     }
 }

@@ -55,6 +55,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "published.html",
         include_str!("../../data/templates/published.html"),
     ),
+    (
+        "reminder.txt",
+        include_str!("../../data/templates/reminder.txt"),
+    ),
+    (
+        "reminder.html",
+        include_str!("../../data/templates/reminder.html"),
+    ),
 ];
 
 /// The email templates: a file of the same name in `templates/` of the config dir
@@ -294,6 +302,9 @@ pub fn compose(
         next_steps => notice.next_steps.iter().map(|s| safe_line(s)).collect::<Vec<_>>(),
         expected_date => notice.expected.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
         after_resubmission => notice.after_resubmission.clone(),
+        waiting_since => notice.waiting_since.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
+        waiting => notice.waiting.clone(),
+        reminder => notice.reminder,
         signature => config.signature.clone(),
     };
     let stem = notice.kind.template();
@@ -367,6 +378,9 @@ pub fn check_templates(
             next_steps: vec!["A sample next step".into()],
             expected: Some(now.to_zoned(jiff::tz::TimeZone::UTC).date()),
             after_resubmission: Some("The clock resumes when you resubmit.".into()),
+            waiting_since: Some(now.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            waiting: Some("10 business days".into()),
+            reminder: Some(1),
         };
         if let Err(e) = compose(sample, &notice, &[], now, config, templates) {
             problems.push(format!("{} email: {e}", kind.key()));

@@ -17,7 +17,7 @@ pub use moves::{
     AssignItem, AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRefused, MoveRequest, Moved,
     UndoOutcome, UndoReport,
 };
-pub use outbox::{ClaimedEmail, NewEmail, OutboxCounts};
+pub use outbox::{ClaimedEmail, NewEmail, OutboxCounts, ReminderGuard, ReminderRefused};
 pub use queue::{LineFilter, Lines, line_as_of};
 pub use submissions::{ImportRefused, ImportSummary, Notify};
 

@@ -263,7 +263,7 @@ fn claimed_note(reason: Option<&str>, assignee: Option<&str>, analyst: &str) -> 
 }
 
 /// Who last changed a submission and when, from the audit log.
-fn last_change(tx: &rusqlite::Transaction, id: &str) -> Result<(String, Timestamp)> {
+pub(super) fn last_change(tx: &rusqlite::Transaction, id: &str) -> Result<(String, Timestamp)> {
     let row: Option<(String, String)> = tx
         .query_row(
             "SELECT analyst, at FROM events WHERE submission_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",

@@ -28,6 +28,26 @@ pub struct NewEmail {
     pub preview: String,
 }
 
+/// What must still hold when a reminder is queued: the submission is as the reminder was
+/// written from (same version, so still with the ISV), and it has as many reminders as
+/// when the reminder was found due (nobody reminded it since).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderGuard {
+    pub expected_version: i64,
+    pub reminders_seen: usize,
+}
+
+/// Why a reminder was not queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReminderRefused {
+    #[error("changed since the reminder was written (by {by} at {at}); run remind again")]
+    Changed { by: String, at: String },
+    #[error("already reminded at {at} by {by}")]
+    AlreadyReminded { by: String, at: String },
+    #[error("no longer in the queue")]
+    Gone,
+}
+
 /// An email a sender has claimed.
 #[derive(Debug, Clone)]
 pub struct ClaimedEmail {
@@ -180,6 +200,94 @@ impl Store {
         lines.finish(&tx)?;
         tx.commit().ctx("committing the queued email")?;
         Ok((outcomes, ids))
+    }
+
+    /// When reminders were queued, per submission (oldest first): what the reminder rule
+    /// counts.
+    pub fn reminders_sent(&self) -> Result<std::collections::HashMap<String, Vec<Timestamp>>> {
+        let c = "reading the reminders sent";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT submission_id, queued_at FROM outbox WHERE kind = 'reminder'
+                 ORDER BY submission_id, queued_at",
+            )
+            .ctx(c)?;
+        let mut rows = stmt.query([]).ctx(c)?;
+        let mut out: std::collections::HashMap<String, Vec<Timestamp>> = Default::default();
+        while let Some(r) = rows.next().ctx(c)? {
+            let id: String = r.get(0).ctx(c)?;
+            let at: String = r.get(1).ctx(c)?;
+            out.entry(id).or_default().push(parse_ts(&at)?);
+        }
+        Ok(out)
+    }
+
+    /// Queues reminders in one transaction, each only if its guard still holds (else it is
+    /// refused and the others still go): a colleague's reminder or a move since the
+    /// reminder was written wins. Returns each one's outbox id or why it was refused.
+    pub fn queue_reminders(
+        &mut self,
+        reminders: &[(NewEmail, ReminderGuard)],
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<Vec<(String, std::result::Result<i64, ReminderRefused>)>> {
+        let policy = self.policy.clone();
+        let tx = self.begin_write("queue reminders")?;
+        let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
+        let when = fmt_ts(at);
+        let mut out = Vec::with_capacity(reminders.len());
+        for (email, guard) in reminders {
+            let id = email.submission_id.clone();
+            let version: Option<i64> = tx
+                .prepare_cached("SELECT version FROM submissions WHERE id = ?1")
+                .and_then(|mut st| st.query_row([&id], |r| r.get(0)).optional())
+                .ctx("reading a submission to remind")?;
+            let refused = match version {
+                None => Some(ReminderRefused::Gone),
+                Some(v) if v != guard.expected_version => {
+                    let (by, at) = super::moves::last_change(&tx, &id)?;
+                    Some(ReminderRefused::Changed {
+                        by,
+                        at: at.to_string(),
+                    })
+                }
+                Some(_) => {
+                    let c = "reading the reminders sent";
+                    let mut st = tx
+                        .prepare_cached(
+                            "SELECT analyst, queued_at FROM outbox
+                             WHERE submission_id = ?1 AND kind = 'reminder' ORDER BY id",
+                        )
+                        .ctx(c)?;
+                    let sent: Vec<(String, String)> = st
+                        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .ctx(c)?
+                        .collect::<rusqlite::Result<_>>()
+                        .ctx(c)?;
+                    match sent.last() {
+                        Some((by, at)) if sent.len() != guard.reminders_seen => {
+                            Some(ReminderRefused::AlreadyReminded {
+                                by: by.clone(),
+                                at: at.clone(),
+                            })
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            match refused {
+                Some(why) => out.push((id, Err(why))),
+                None => {
+                    let outbox_id = insert_email(&tx, email, analyst, &when)?;
+                    lines.touched(&id);
+                    out.push((id, Ok(outbox_id)));
+                }
+            }
+        }
+        lines.finish(&tx)?;
+        tx.commit().ctx("committing the reminders")?;
+        Ok(out)
     }
 
     /// Claims the next email due by `due_by` for sending, skipping the ids in `skip`

@@ -272,6 +272,46 @@ CREATE TABLE attention (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX attention_by_submission ON attention (submission_id);
 "#,
+    // v8: reminder emails to ISVs that went quiet. SQLite cannot change a CHECK, so the
+    // outbox is rebuilt with every row, its indexes and its trigger (in the migration's
+    // one transaction).
+    r#"
+CREATE TABLE outbox_v8 (
+    id              INTEGER PRIMARY KEY,
+    submission_id   TEXT NOT NULL REFERENCES submissions (id),
+    message_id      TEXT NOT NULL UNIQUE,
+    recipients      TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    message         BLOB NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    server_reply    TEXT,
+    queued_at       TEXT NOT NULL,
+    claimed_at      TEXT,
+    sent_at         TEXT,
+    analyst         TEXT NOT NULL,
+    kind            TEXT NOT NULL DEFAULT 'issues'
+        CHECK (kind IN ('received', 'qa_started', 'final_review', 'issues', 'published', 'reminder')),
+    preview         TEXT
+) STRICT;
+INSERT INTO outbox_v8 (id, submission_id, message_id, recipients, subject, message, status,
+    attempts, next_attempt_at, last_error, server_reply, queued_at, claimed_at, sent_at,
+    analyst, kind, preview)
+SELECT id, submission_id, message_id, recipients, subject, message, status, attempts,
+    next_attempt_at, last_error, server_reply, queued_at, claimed_at, sent_at, analyst, kind,
+    preview
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v8 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_by_submission ON outbox (submission_id, id);
+CREATE INDEX outbox_reminders ON outbox (submission_id, queued_at) WHERE kind = 'reminder';
+CREATE TRIGGER outbox_sent_is_final BEFORE UPDATE ON outbox
+WHEN OLD.status = 'sent'
+BEGIN SELECT RAISE(ABORT, 'a sent email is never changed'); END;
+"#,
 ];
 
 pub fn latest_version() -> i64 {

@@ -185,7 +185,7 @@ impl RowFilter {
             &Asking {
                 analyst: &self.analyst,
                 now: self.now,
-                time_zone: self.policy.sla.calendar.time_zone(),
+                policy: &self.policy,
             },
         )
     }
@@ -232,6 +232,9 @@ pub struct QueueState {
     views: Vec<View>,
     /// Rows in each saved view after the built-in ones, counted once per load.
     view_counts: Vec<usize>,
+    /// Items the ISV has held longer than the reminder policy's idle time, counted with
+    /// the views.
+    idle_count: usize,
     /// Submissions whose notes mention this analyst and that they have not acted on yet:
     /// the Mine tab shows them too, marked.
     attention: BTreeSet<String>,
@@ -269,6 +272,7 @@ impl QueueState {
             counts: [0; 4],
             views: crate::domain::query::builtin_views(),
             view_counts: Vec::new(),
+            idle_count: 0,
             attention: BTreeSet::new(),
         }
     }
@@ -328,7 +332,29 @@ impl QueueState {
         }
     }
 
+    /// Items the ISV has held longer than the idle time (the header's chip).
+    pub fn idle_count(&self) -> usize {
+        self.idle_count
+    }
+
+    /// Whether the ISV has held this item longer than the idle time (its row's mark).
+    pub fn is_idle(&self, row: &QueueLine) -> bool {
+        self.clock
+            .policy
+            .idle_rule()
+            .is_idle(row.state, row.in_state_since, self.clock.now)
+    }
+
     fn count_views(&mut self) {
+        let rule = self.clock.policy.idle_rule();
+        self.idle_count = self
+            .rows
+            .iter()
+            .filter(|r| {
+                crate::domain::reminders::waiting_on_isv(r.state)
+                    && rule.is_idle(r.state, r.in_state_since, self.clock.now)
+            })
+            .count();
         let counts = self.views[Tab::ALL.len().min(self.views.len())..]
             .iter()
             .map(|v| {
@@ -349,7 +375,7 @@ impl QueueState {
             &Asking {
                 analyst: &self.analyst,
                 now: self.clock.now,
-                time_zone: self.clock.policy.sla.calendar.time_zone(),
+                policy: &self.clock.policy,
             },
         )
     }

@@ -55,6 +55,8 @@ pub enum DbRequest {
     ShowEmail(i64),
     /// The lead's reports at the console's instant.
     Reports,
+    /// Write the reminders due to idle ISVs, for the analyst to read and send.
+    PreviewReminders,
     /// A change to the queue, made as the console's analyst; the queue is reloaded after.
     Write(Write),
 }
@@ -158,6 +160,8 @@ pub enum WorkerEvent {
     Analysts(Vec<String>),
     /// The reports view's figures.
     Reports(Arc<crate::workflow::reports::Reports>),
+    /// Reminders queued (their outbox ids), or why not.
+    Reminded(Vec<(String, Result<i64, crate::store::ReminderRefused>)>),
 }
 
 /// How often the database thread checks for other processes' commits.
@@ -323,6 +327,13 @@ fn db_loop(
                 let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
                 continue;
             }
+            Some(DbRequest::PreviewReminders) => {
+                let _ = events.send(match wf.preview_reminders(Timestamp::now()) {
+                    Ok((preview, _)) => WorkerEvent::MailPreview(Arc::new(preview)),
+                    Err(e) => WorkerEvent::DbError(format!("the reminders: {e}")),
+                });
+                continue;
+            }
             Some(DbRequest::Reports) => {
                 let started = Instant::now();
                 let _ = events.send(match wf.reports(at()) {
@@ -472,6 +483,13 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
                 Err(e) => WorkerEvent::DbError(format!("nothing was undone: {e}")),
             };
             (event, false)
+        }
+        Write::SendMail(preview) if preview.reminders => {
+            let event = match wf.queue_reminders(&preview, analyst, now) {
+                Ok(outcomes) => WorkerEvent::Reminded(outcomes),
+                Err(e) => WorkerEvent::DbError(format!("no reminder was queued: {e}")),
+            };
+            (event, true)
         }
         Write::SendMail(preview) => {
             let event = match wf.send_emails(&preview, analyst, now) {

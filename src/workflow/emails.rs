@@ -41,6 +41,10 @@ pub struct MailPreview {
     pub ask: Option<MoveAsk>,
     /// Every item asked for, with the row version the email was written from.
     pub items: Vec<MoveItem>,
+    /// Reminders to idle ISVs (`remind`), not a move's or an issue list's emails: queued
+    /// each only if its guard still holds.
+    pub reminders: bool,
+    pub guards: Vec<(String, crate::store::ReminderGuard)>,
 }
 
 impl MailPreview {
@@ -69,6 +73,8 @@ impl Workflow {
             errors: Vec::new(),
             ask,
             items: Vec::new(),
+            reminders: false,
+            guards: Vec::new(),
         };
         for item in items {
             let mut item = item.clone();
@@ -87,7 +93,8 @@ impl Workflow {
         ask: Option<&MoveAsk>,
         now: Timestamp,
     ) -> std::result::Result<Composed, String> {
-        let templates = self.mail.templates.as_ref().map_err(|e| e.clone())?;
+        // Templates that do not load fail every email: say so before reading anything.
+        self.mail.templates.as_ref().map_err(|e| e.clone())?;
         let sub = self
             .store
             .submission(&item.id)
@@ -123,9 +130,21 @@ impl Workflow {
                 (moved, kind)
             }
         };
-        let review = self.review(&after, now).map_err(|e| e.to_string())?;
+        self.compose_for(&after, kind, now)
+    }
+
+    /// The `kind` email of `after` (the submission as it is once the email goes), threaded
+    /// with its earlier emails.
+    pub(super) fn compose_for(
+        &self,
+        after: &Submission,
+        kind: EmailKind,
+        now: Timestamp,
+    ) -> std::result::Result<Composed, String> {
+        let templates = self.mail.templates.as_ref().map_err(|e| e.clone())?;
+        let review = self.review(after, now).map_err(|e| e.to_string())?;
         let n = notice(
-            &after,
+            after,
             kind,
             &review.issues,
             &review.assessment,
@@ -135,9 +154,9 @@ impl Workflow {
         .map_err(|e| e.to_string())?;
         let thread = self
             .store
-            .thread_message_ids(&sub.id)
+            .thread_message_ids(&after.id)
             .map_err(|e| e.to_string())?;
-        compose(&after, &n, &thread, now, &self.mail.config, templates).map_err(|e| e.to_string())
+        compose(after, &n, &thread, now, &self.mail.config, templates).map_err(|e| e.to_string())
     }
 
     /// Queues the previewed emails and makes their move, in one transaction: only the items

@@ -6,6 +6,7 @@
 mod emails;
 mod moves;
 mod notes;
+pub mod reminders;
 pub mod reports;
 pub use moves::IssueListEdit;
 pub use notes::NoteAdded;

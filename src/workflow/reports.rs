@@ -32,6 +32,9 @@ pub struct Reports {
     pub workload_total: WorkloadRow,
     /// Clocks that ran out in the last [`BREACH_DAYS`] days, newest first, with the app.
     pub breaches: Vec<(Breach, String)>,
+    /// Items the ISV has held longer than the idle time, longest first (stale ones are
+    /// for the lead).
+    pub idle: Vec<super::reminders::IdleItem>,
 }
 
 impl Workflow {
@@ -143,6 +146,7 @@ impl Workflow {
             workload,
             workload_total,
             breaches,
+            idle: self.idle_items(now)?,
         })
     }
 

@@ -144,6 +144,11 @@ impl App {
             Command::EditIssues => return self.edit_issue_list(),
             Command::Mail => return self.preview_issue_lists(),
             Command::Outbox => self.open(Outbox::default()),
+            Command::Remind if self.refuse_write("remind") => {}
+            Command::Remind => {
+                self.say(Level::Info, "writing the reminders due…");
+                return vec![Action::Db(DbRequest::PreviewReminders)];
+            }
             Command::Reports => {
                 self.open(ReportsView::default());
                 return vec![Action::Db(DbRequest::Reports)];

@@ -104,6 +104,28 @@ impl App {
             WorkerEvent::Attention(set) => self.queue.set_attention(set),
             WorkerEvent::Outbox(list) => self.outbox = list,
             WorkerEvent::Reports(r) => self.reports = Some(r),
+            WorkerEvent::Reminded(outcomes) => {
+                self.mail_activity = Some(self.now);
+                let (queued, refused) = self.report_outcomes(
+                    |n, all| format!("{n} of {all} reminders not queued"),
+                    outcomes.into_iter(),
+                );
+                self.say(
+                    if refused > 0 {
+                        Level::Warn
+                    } else {
+                        Level::Info
+                    },
+                    format!(
+                        "queued {queued} reminder(s){}; delivering in the background",
+                        if refused > 0 {
+                            format!("; {refused} not (see the report)")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                );
+            }
             WorkerEvent::Notice(text) => self.say(Level::Info, text),
             WorkerEvent::Email { id, text } => self.open(TextView::new(
                 format!("email {id}"),
@@ -171,6 +193,25 @@ impl App {
                     self.say(level, format!("undid {back} move(s){extra}"));
                 }
             },
+            WorkerEvent::MailPreview(p) if p.reminders && p.emails.is_empty() => {
+                if p.errors.is_empty() {
+                    self.say(
+                        Level::Info,
+                        "no reminder is due: every idle item was reminded less than an idle period ago",
+                    );
+                } else {
+                    let lines = p
+                        .errors
+                        .iter()
+                        .map(|(id, e)| format!("{id}  {e}"))
+                        .collect();
+                    self.open(TextView::new(
+                        "no reminder is due; these idle items get none".into(),
+                        lines,
+                    ));
+                    self.say(Level::Info, "no reminder is due (see the report)");
+                }
+            }
             WorkerEvent::MailPreview(p) if p.emails.is_empty() && p.ask.is_none() => {
                 let lines = p
                     .errors

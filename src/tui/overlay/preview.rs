@@ -69,6 +69,22 @@ impl Preview {
                     theme.accent,
                 );
             }
+            None if p.reminders && p.emails.is_empty() => say(
+                format!(
+                    " no reminder is due (idle items reminded less than an idle period ago wait) · {}: close",
+                    k(Command::No)
+                ),
+                theme.accent,
+            ),
+            None if p.reminders => say(
+                format!(
+                    " {}: queue {} reminder(s) to the ISVs' escalation contacts · {}: cancel",
+                    k(Command::Yes),
+                    p.emails.len(),
+                    k(Command::No)
+                ),
+                theme.accent,
+            ),
             None => say(
                 format!(
                     " {}: queue {} email(s) · {}: cancel",
@@ -110,6 +126,10 @@ impl Panel for Preview {
             Some(Command::Yes | Command::MoveWithoutEmail)
                 if app.refuse_write("send email or move") =>
             {
+                Step::Close
+            }
+            Some(Command::Yes) if self.preview.reminders && self.preview.emails.is_empty() => {
+                app.say(Level::Info, "no reminder is due: nothing was queued");
                 Step::Close
             }
             Some(Command::Yes) if self.preview.emails.is_empty() => {
@@ -170,7 +190,14 @@ impl Panel for Preview {
         frame.render_widget(Clear, rect);
         frame.render_widget(
             Paragraph::new(lines)
-                .block(popup("email preview", theme))
+                .block(popup(
+                    if self.preview.reminders {
+                        "reminders preview"
+                    } else {
+                        "email preview"
+                    },
+                    theme,
+                ))
                 .scroll((at, 0)),
             rect,
         );

@@ -228,6 +228,7 @@ fn body_lines<'a>(r: &'a Reports, app: &App, theme: &Theme, width: usize) -> Vec
     for w in r.workload.iter().chain(std::iter::once(&r.workload_total)) {
         lines.push(workload_line(w, theme));
     }
+    idle_lines(r, app, theme, width, &mut lines);
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         format!(
@@ -291,4 +292,56 @@ fn workload_line<'a>(w: &WorkloadRow, theme: &Theme) -> Line<'a> {
         Span::styled(format!("{:>6}", c[3]), style(c[3], theme.paused)),
         Span::styled(format!(" │{:>6}", w.total), theme.text),
     ])
+}
+
+/// The items the ISV has held too long: stale ones first (for the lead), then the idle
+/// ones with their reminder's state.
+fn idle_lines<'a>(r: &Reports, app: &App, theme: &Theme, width: usize, lines: &mut Vec<Line<'a>>) {
+    use crate::domain::reminders::Reminder;
+    let policy = &app.policy().reminders;
+    let day = app.policy().sla.calendar.day_length();
+    let stale = r
+        .idle
+        .iter()
+        .filter(|i| matches!(i.reminder, Reminder::Stale { .. }))
+        .count();
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!(
+                " Idle at the ISV ({}+ business days): {}",
+                policy.isv_idle_business_days,
+                r.idle.len()
+            ),
+            theme.header,
+        ),
+        Span::styled(
+            format!(" · stale, for the lead: {stale}"),
+            if stale > 0 { theme.breached } else { theme.dim },
+        ),
+    ]));
+    let app_width = width.saturating_sub(58).max(8);
+    let mut ordered: Vec<_> = r.idle.iter().collect();
+    ordered.sort_by_key(|i| !matches!(i.reminder, Reminder::Stale { .. }));
+    for i in ordered {
+        let (what, style) = match i.reminder {
+            Reminder::Stale { sent } => (format!("STALE, {sent} reminders"), theme.breached),
+            Reminder::Due { number } => (format!("reminder {number} due"), theme.warn),
+            Reminder::TooSoon { .. } => ("reminded".to_string(), theme.dim),
+            Reminder::NotIdle => (String::new(), theme.dim),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<14} ", fit(&safe_line(&i.id), 14)), theme.text),
+            Span::styled(
+                pad(&fit(&safe_line(&i.app_name), app_width - 1), app_width),
+                theme.text,
+            ),
+            Span::styled(format!("{:<13}", i.state.key()), theme.dim),
+            Span::styled(
+                format!("{:>7} ", compact(i.waiting_seconds, day)),
+                theme.paused,
+            ),
+            Span::styled(what, style),
+        ]));
+    }
 }

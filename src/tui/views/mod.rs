@@ -128,7 +128,12 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     } else {
         theme.header
     };
-    let (long, short) = match app.loading() {
+    // ~N: items the ISV has held longer than the reminder policy's idle time.
+    let idle = match app.queue().idle_count() {
+        0 => String::new(),
+        n => format!(" (~{n} idle)"),
+    };
+    let counts = |idle: &str| match app.loading() {
         // The first page is on screen; the counts come with the rest.
         Some((done, total)) => (
             format!("reading the queue: {done} of {total}…"),
@@ -136,11 +141,13 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
         ),
         None => (
             format!(
-                "Draft {draft} · OIN to review {oin} · ISV to review {isv} · Published {published}"
+                "Draft {draft} · OIN to review {oin} · ISV to review {isv}{idle} · Published {published}"
             ),
-            format!("draft {draft} · OIN {oin} · ISV {isv} · pub {published}"),
+            format!("draft {draft} · OIN {oin} · ISV {isv}{idle} · pub {published}"),
         ),
     };
+    let (long_idle, short_idle) = counts(&idle);
+    let (long, short) = counts("");
     let file = std::path::Path::new(app.db_label())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -158,9 +165,12 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     let room = (area.width as usize).saturating_sub(clock.chars().count() + 2);
     // The widest header that leaves a space before the clock: the whole path, then the
     // file name, then short counts, then no counts; the banner and mail state always show.
+    // The idle count goes before the file name does.
     let candidates = [
-        (Some(app.db_label().to_string()), Some(&long)),
+        (Some(app.db_label().to_string()), Some(&long_idle)),
+        (Some(file.clone()), Some(&long_idle)),
         (Some(file.clone()), Some(&long)),
+        (Some(file.clone()), Some(&short_idle)),
         (Some(file.clone()), Some(&short)),
         (None, Some(&short)),
         (None, None),

@@ -243,11 +243,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
         let marked = q.is_marked(s.id());
-        // ● marked for a batch; @ a note mentions you and you have not acted on it yet.
+        // ● marked for a batch; @ a note mentions you and you have not acted on it yet;
+        // ~ idle: the ISV has held it longer than the reminder policy's idle time.
         let mark = if marked {
             "●"
         } else if q.wants_attention(s.id()) {
             "@"
+        } else if q.is_idle(s) {
+            "~"
         } else {
             " "
         };

@@ -1,0 +1,220 @@
+//! ISV reminders (`domain::reminders`): which items the ISV has held too long, the reminder
+//! each is due, and queueing them, at most one per idle period, through the outbox.
+
+use super::{MailPreview, Result, Workflow};
+use crate::domain::notice::EmailKind;
+use crate::domain::reminders::{Reminder, waiting_on_isv};
+use crate::domain::{QueueLine, ReviewState};
+use crate::mail::Composed;
+use crate::store::{LineFilter, MoveItem, ReminderGuard, ReminderRefused};
+use jiff::Timestamp;
+
+/// An item the ISV has held longer than the idle time, and what the rule says of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdleItem {
+    pub id: String,
+    pub app_name: String,
+    pub state: ReviewState,
+    /// When it went to the ISV, and the business seconds since.
+    pub since: Timestamp,
+    pub waiting_seconds: i64,
+    pub reminder: Reminder,
+    pub version: i64,
+    /// Reminders the outbox holds for it (any stay), when this was read.
+    pub reminders_seen: usize,
+}
+
+/// What `remind` did (or, with `--dry-run`, would do).
+#[derive(Debug, Clone)]
+pub struct RemindReport {
+    pub dry_run: bool,
+    /// Reminders queued (or due, on a dry run): id, which reminder of the stay, recipients,
+    /// and the outbox id once queued.
+    pub queued: Vec<(IdleItem, Vec<String>, Option<i64>)>,
+    /// Idle items that get no reminder now, and why (no escalation address, a template
+    /// error, a colleague was faster).
+    pub refused: Vec<(String, String)>,
+    /// Idle items reminded less than one idle period ago.
+    pub waiting: Vec<IdleItem>,
+    /// Items reminded as often as the policy allows: for the lead.
+    pub stale: Vec<IdleItem>,
+}
+
+impl Workflow {
+    /// Every idle item at `now`, longest waiting first, with its reminder verdict.
+    pub fn idle_items(&self, now: Timestamp) -> Result<Vec<IdleItem>> {
+        let rule = self.policy.idle_rule();
+        let sent = self.store.reminders_sent()?;
+        let filter = LineFilter {
+            states: vec![ReviewState::IsvReview, ReviewState::IsvFixBugs],
+            ..LineFilter::default()
+        };
+        let mut out = Vec::new();
+        self.store.each_line(&filter, now, &mut |line: QueueLine| {
+            if let (true, Some(since)) = (waiting_on_isv(line.state), line.in_state_since)
+                && rule.is_idle(line.state, Some(since), now)
+            {
+                let times = sent.get(line.id()).map(Vec::as_slice).unwrap_or_default();
+                out.push(IdleItem {
+                    id: line.id().to_string(),
+                    app_name: line.app_name().to_string(),
+                    state: line.state,
+                    since,
+                    waiting_seconds: rule.calendar.business_seconds(since, now),
+                    reminder: rule.reminder(line.state, Some(since), times, now),
+                    version: line.version,
+                    reminders_seen: times.len(),
+                });
+            }
+            true
+        })?;
+        out.sort_by(|a, b| a.since.cmp(&b.since).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// The reminders due at `now`, written for the analyst to read (the console's
+    /// `:remind`), with the idle items that get none and why; and the idle items.
+    pub fn preview_reminders(&self, now: Timestamp) -> Result<(MailPreview, Vec<IdleItem>)> {
+        let idle = self.idle_items(now)?;
+        let mut preview = MailPreview {
+            emails: Vec::new(),
+            errors: Vec::new(),
+            ask: None,
+            items: Vec::new(),
+            reminders: true,
+            guards: Vec::new(),
+        };
+        let enabled = self.mail.config.emails.enabled(EmailKind::Reminder);
+        for item in &idle {
+            match item.reminder {
+                Reminder::Due { .. } if !enabled => preview.errors.push((
+                    item.id.clone(),
+                    "reminder emails are switched off in the config ([mail.emails] reminder = false)"
+                        .into(),
+                )),
+                Reminder::Due { .. } => match self.compose_reminder(item, now) {
+                    Ok(c) => {
+                        preview.emails.push(c);
+                        preview.items.push(MoveItem {
+                            expected_version: Some(item.version),
+                            ..MoveItem::new(item.id.clone())
+                        });
+                        preview.guards.push((
+                            item.id.clone(),
+                            ReminderGuard {
+                                expected_version: item.version,
+                                reminders_seen: item.reminders_seen,
+                            },
+                        ));
+                    }
+                    Err(e) => preview.errors.push((item.id.clone(), e)),
+                },
+                Reminder::Stale { sent } => preview.errors.push((
+                    item.id.clone(),
+                    format!(
+                        "stale: {sent} reminders sent since it went to the ISV; no more are sent (for the lead to decide)"
+                    ),
+                )),
+                Reminder::TooSoon { .. } | Reminder::NotIdle => {}
+            }
+        }
+        Ok((preview, idle))
+    }
+
+    fn compose_reminder(
+        &self,
+        item: &IdleItem,
+        now: Timestamp,
+    ) -> std::result::Result<Composed, String> {
+        self.mail.templates.as_ref().map_err(|e| e.clone())?;
+        let sub = self
+            .store
+            .submission(&item.id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no longer in the queue".to_string())?;
+        if sub.version != item.version {
+            return Err("changed while the reminders were written; run remind again".into());
+        }
+        self.compose_for(&sub, EmailKind::Reminder, now)
+    }
+
+    /// Queues previewed reminders: each only if the item is unchanged and nobody reminded
+    /// it since the preview read the outbox.
+    pub fn queue_reminders(
+        &mut self,
+        preview: &MailPreview,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<Vec<(String, std::result::Result<i64, ReminderRefused>)>> {
+        let batch: Vec<_> = preview
+            .emails
+            .iter()
+            .filter_map(|c| {
+                let (_, guard) = preview
+                    .guards
+                    .iter()
+                    .find(|(id, _)| *id == c.submission_id)?;
+                Some((c.to_new_email(), *guard))
+            })
+            .collect();
+        Ok(self.store.queue_reminders(&batch, analyst, at)?)
+    }
+
+    /// `remind`: the reminders due at `now`, queued unless `dry_run`.
+    pub fn remind(&mut self, dry_run: bool, analyst: &str, now: Timestamp) -> Result<RemindReport> {
+        let (preview, idle) = self.preview_reminders(now)?;
+        let mut report = RemindReport {
+            dry_run,
+            queued: Vec::new(),
+            refused: Vec::new(),
+            waiting: Vec::new(),
+            stale: Vec::new(),
+        };
+        for item in &idle {
+            match item.reminder {
+                Reminder::Stale { .. } => report.stale.push(item.clone()),
+                Reminder::TooSoon { .. } => report.waiting.push(item.clone()),
+                _ => {}
+            }
+        }
+        let stale: Vec<&str> = report.stale.iter().map(|i| i.id.as_str()).collect();
+        report.refused = preview
+            .errors
+            .iter()
+            .filter(|(id, _)| !stale.contains(&id.as_str()))
+            .cloned()
+            .collect();
+        let outcomes = if dry_run {
+            preview
+                .emails
+                .iter()
+                .map(|c| (c.submission_id.clone(), Ok(None)))
+                .collect::<Vec<_>>()
+        } else {
+            self.queue_reminders(&preview, analyst, now)?
+                .into_iter()
+                .map(|(id, r)| (id, r.map(Some)))
+                .collect()
+        };
+        for (id, result) in outcomes {
+            let Some(item) = idle.iter().find(|i| i.id == id) else {
+                continue;
+            };
+            match result {
+                Ok(outbox_id) => {
+                    let to = preview
+                        .emails
+                        .iter()
+                        .find(|c| c.submission_id == id)
+                        .map(|c| c.to.iter().chain(&c.cc).cloned().collect())
+                        .unwrap_or_default();
+                    report.queued.push((item.clone(), to, outbox_id));
+                }
+                // A colleague's run reminded it first: that is the one reminder.
+                Err(ReminderRefused::AlreadyReminded { .. }) => report.waiting.push(item.clone()),
+                Err(why) => report.refused.push((id, why.to_string())),
+            }
+        }
+        Ok(report)
+    }
+}
