@@ -52,3 +52,88 @@ pub fn tests_cell(t: &TestsNow) -> String {
         },
     }
 }
+
+/// The glyph of a timeline cell (the legend says them).
+pub fn timeline_glyph(c: crate::domain::timeline::Cell) -> char {
+    use crate::domain::timeline::Cell;
+    match c {
+        Cell::Empty => ' ',
+        Cell::Isv => '░',
+        Cell::Running => '█',
+        Cell::Over => '▓',
+        Cell::Promised => '◆',
+        Cell::Due => '│',
+        Cell::Breach => '!',
+    }
+}
+
+/// What the timeline's glyphs mean.
+pub const TIMELINE_LEGEND: &str =
+    "█ clock runs ▓ past target ░ at the ISV │ due ! breached ◆ promised";
+
+/// The axis under the bars: a business day's date (`11-02`) where it begins, as many as
+/// fit without touching, `width` columns.
+pub fn timeline_axis(t: &crate::domain::timeline::Timeline, width: usize) -> String {
+    let mut axis = vec![' '; width];
+    let mut next_free = 0;
+    for (c, d) in &t.days {
+        let label = d.strftime("%m-%d").to_string();
+        if *c < next_free || c + label.len() > width {
+            continue;
+        }
+        for (i, ch) in label.chars().enumerate() {
+            axis[c + i] = ch;
+        }
+        next_free = c + label.len() + 2;
+    }
+    axis.into_iter().collect::<String>().trim_end().to_string()
+}
+
+/// One bar in words: `2d of 5d used · met · ended Tue 11-17` and the like.
+pub fn timeline_summary(
+    r: &crate::domain::report::ClockRecord,
+    day_length: i64,
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    let c = &r.clock;
+    let when = |t: jiff::Timestamp| {
+        t.to_zoned(tz.clone())
+            .strftime("%a %m-%d %H:%M")
+            .to_string()
+    };
+    let mut parts = vec![format!(
+        "{} of {} used",
+        compact(c.used_seconds, day_length),
+        compact(c.target_seconds, day_length)
+    )];
+    match (c.status, c.breached_at) {
+        (_, Some(at)) => parts.push(format!(
+            "breached {} by {}",
+            when(at),
+            compact(c.overrun_seconds, day_length)
+        )),
+        (ClockStatus::Stopped, None) => parts.push("met".into()),
+        (ClockStatus::Paused, None) => parts.push(format!(
+            "with the ISV, {} left",
+            compact(c.left_seconds, day_length)
+        )),
+        (_, None) => {
+            if let Some(due) = c.due {
+                parts.push(format!("due {}", when(due)));
+            }
+        }
+    }
+    if let Some(p) = c.promised {
+        parts.push(format!("promised {}", p.strftime("%a %m-%d")));
+    }
+    if r.isv_held_seconds > 0 {
+        parts.push(format!(
+            "ISV held {}",
+            compact(r.isv_held_seconds, day_length)
+        ));
+    }
+    if let Some(end) = c.ended_at {
+        parts.push(format!("ended {}", when(end)));
+    }
+    parts.join(" · ")
+}

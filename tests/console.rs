@@ -299,6 +299,10 @@ fn every_line_of_the_detail_is_reachable_at_any_size() {
 fn wrapped_detail_lines_keep_their_indent() {
     let mut app = sample_app(NOW, 80, 24);
     app.update(key(KeyCode::Enter));
+    // To the Findings section (after State and SLA, Timeline and Tests).
+    for _ in 0..3 {
+        app.update(key(KeyCode::Char(']')));
+    }
     let buf = render(&app, &dark());
     let y = row_of(&buf, "1. [x] blocker Add a customer configuration");
     let next = line(&buf, y + 1);
@@ -313,19 +317,22 @@ fn section_jumps_and_the_position_indicator() {
     let mut app = sample_app(NOW, 80, 24);
     app.update(key(KeyCode::Enter));
     let top = screen(&render(&app, &dark()));
-    assert!(top.contains(" State and SLA 1/10 · 0% "), "{top}");
+    assert!(top.contains(" State and SLA 1/11 · 0% "), "{top}");
     app.update(key(KeyCode::Char(']')));
     let text = screen(&render(&app, &dark()));
-    assert!(text.contains(" Tests 2/10 "), "{text}");
+    assert!(text.contains(" Timeline (business days) 2/11 "), "{text}");
+    app.update(key(KeyCode::Char(']')));
+    let text = screen(&render(&app, &dark()));
+    assert!(text.contains(" Tests 3/11 "), "{text}");
     assert_eq!(
         line(&render(&app, &dark()), 3),
         format!("{:<80}", "── Tests ")
     );
     app.update(key(KeyCode::Char(']')));
     app.update(key(KeyCode::Char(']')));
-    assert!(screen(&render(&app, &dark())).contains(" History 4/10 "));
+    assert!(screen(&render(&app, &dark())).contains(" History 5/11 "));
     app.update(key(KeyCode::Char('[')));
-    assert!(screen(&render(&app, &dark())).contains(" Findings 3/10 "));
+    assert!(screen(&render(&app, &dark())).contains(" Findings 4/11 "));
 }
 
 #[test]

@@ -358,3 +358,78 @@ fn the_console_s_reports_view_shows_the_chart_and_follows_a_colleague_s_change()
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", wait);
 }
+
+#[test]
+fn the_timeline_puts_each_phase_on_the_business_calendar_with_the_isv_s_pause_as_a_gap() {
+    use oin_review::domain::timeline::timeline;
+    use oin_review::domain::{PhasePromise, ReviewState, StateChange};
+    let policy = oin_review::config::policy_from_text(
+        "policy.toml".as_ref(),
+        oin_review::config::BUILTIN_POLICY,
+    )
+    .unwrap();
+    let step = |from: Option<ReviewState>, to, at: &str| StateChange {
+        from,
+        to,
+        at: at.parse().unwrap(),
+        by: "asha".into(),
+        reason: None,
+        forced: false,
+        kind: Default::default(),
+        restart_clock: false,
+        overrode: Vec::new(),
+    };
+    use ReviewState::*;
+    // Initial review from Mon 11-02: 2 days, the ISV holds it Wed-Fri, 3 more days (Mon,
+    // Tue, Thu: Veterans Day is off), QA from Fri 11-13, now Tue 11-17. QA is due after 5
+    // business days, Fri 11-20 00:00; the axis runs there: 13 business days, so at 14
+    // columns one column is one business day.
+    let history = [
+        step(None, InitialReview, "2026-11-02T00:00:00Z"),
+        step(Some(InitialReview), IsvReview, "2026-11-04T00:00:00Z"),
+        step(Some(IsvReview), InitialReview, "2026-11-09T00:00:00Z"),
+        step(Some(InitialReview), QaTesting, "2026-11-13T00:00:00Z"),
+    ];
+    let promises = [PhasePromise {
+        phase: oin_review::domain::Phase::QaTesting,
+        date: "2026-11-18".parse().unwrap(),
+    }];
+    let t = timeline(
+        &history,
+        &promises,
+        &policy.sla,
+        "2026-11-17T00:00:00Z".parse().unwrap(),
+        14,
+    )
+    .unwrap();
+    let bars: Vec<String> = t
+        .bars
+        .iter()
+        .map(|b| {
+            b.cells
+                .iter()
+                .map(|c| oin_review::present::timeline_glyph(*c))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        bars,
+        [
+            "███░░████     ", // ran Mon-Tue, the ISV Wed-Fri, ran Mon-Thu, ended Fri 00:00
+            // From Fri: Fri, Mon, now Tue; the promise for Wed marks that day's end (Thu
+            // 00:00); due Fri 00:00.
+            "        ███ ◆│",
+        ]
+    );
+    assert_eq!(t.bars[0].record.isv_held_seconds, 3 * DAY);
+    assert_eq!(t.bars[0].record.clock.used_seconds, 5 * DAY);
+    let summary =
+        oin_review::present::timeline_summary(&t.bars[1].record, DAY, &jiff::tz::TimeZone::UTC);
+    assert_eq!(
+        summary,
+        "2d of 5d used · due Fri 11-20 00:00 · promised Wed 11-18"
+    );
+    // The axis names the business days that begin a column, as many as fit: column 7 is
+    // the 7th business day after 11-02, Thu 11-12 (the holiday takes no room).
+    assert_eq!(oin_review::present::timeline_axis(&t, 14), "11-02  11-12");
+}

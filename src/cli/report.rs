@@ -189,13 +189,20 @@ fn write_sla_table(out: &mut impl Write, rows: &[SlaRow], day: i64) -> std::io::
         .clamp(5, 24);
     writeln!(
         out,
-        "{} FINISHED   MET BREACHED ATTAINMENT  MEDIAN USED  P90 USED  ISV HELD (MEDIAN)",
-        pad("GROUP", width)
+        "{} {:>8} {:>4} {:>8} {:>10} {:>8} {:>8} {:>8}",
+        pad("GROUP", width),
+        "FINISHED",
+        "MET",
+        "BREACHED",
+        "ATTAINMENT",
+        "MEDIAN",
+        "P90",
+        "ISV-HELD"
     )?;
     for r in rows {
         writeln!(
             out,
-            "{} {:>8} {:>5} {:>8} {:>10}  {:>11} {:>9}  {:>17}",
+            "{} {:>8} {:>4} {:>8} {:>10} {:>8} {:>8} {:>8}",
             pad(&fit(&safe_line(&r.group), width), width),
             r.finished,
             r.met,
@@ -207,6 +214,10 @@ fn write_sla_table(out: &mut impl Write, rows: &[SlaRow], day: i64) -> std::io::
             time(r.median_isv_held_seconds),
         )?;
     }
+    writeln!(
+        out,
+        "MEDIAN, P90: business time used · ISV-HELD: median business time held by the ISV"
+    )?;
     if rows.iter().all(|r| r.finished == 0) {
         writeln!(
             out,
@@ -227,18 +238,29 @@ fn write_workload_table(
         .map(|r| crate::text::display_width(&name(r)))
         .max()
         .unwrap_or(0)
-        .clamp(8, 24);
+        .clamp(12, 24);
     writeln!(
         out,
-        "{} DRAFT INITIAL ISV-REV    QA ISV-FIX FINAL │ ON-TRACK AT-RISK BREACHED PAUSED │ TOTAL",
-        pad("ASSIGNEE", width)
+        "{}{:>6}{:>5}{:>5}{:>5}{:>5}{:>6} │{:>6}{:>5}{:>6}{:>6} │{:>6}",
+        pad("ASSIGNEE", width),
+        "DRAFT",
+        "INIT",
+        "ISV",
+        "QA",
+        "FIX",
+        "FINAL",
+        "TRACK",
+        "RISK",
+        "LATE",
+        "PAUSE",
+        "TOTAL"
     )?;
     for r in rows.iter().chain(std::iter::once(total)) {
         let s = r.by_state;
         let c = r.by_sla;
         writeln!(
             out,
-            "{} {:>5} {:>7} {:>7} {:>5} {:>7} {:>5} │ {:>8} {:>7} {:>8} {:>6} │ {:>5}",
+            "{}{:>6}{:>5}{:>5}{:>5}{:>5}{:>6} │{:>6}{:>5}{:>6}{:>6} │{:>6}",
             pad(&fit(&name(r), width), width),
             s[0],
             s[1],
@@ -253,5 +275,13 @@ fn write_workload_table(
             r.total
         )?;
     }
+    writeln!(
+        out,
+        "states: INIT initial_review, ISV isv_review, FIX isv_fix_bugs, FINAL final_review"
+    )?;
+    writeln!(
+        out,
+        "SLA: TRACK on_track, RISK at_risk, LATE breached, PAUSE paused (with the ISV)"
+    )?;
     Ok(())
 }

@@ -55,6 +55,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         ShowFormat::Text => {
             write_text(&mut out, &sub)?;
             write_sla(&mut out, assessment, ctx, day)?;
+            write_timeline(&mut out, &sub, ctx, day)?;
             write_tests(&mut out, assessment, ctx)?;
             write_history(&mut out, &sub, &notes)?;
             if !attention.is_empty() {
@@ -353,6 +354,54 @@ fn write_sla(out: &mut impl Write, a: &Assessment, ctx: &Ctx, day: i64) -> std::
             )?;
         }
     }
+    Ok(())
+}
+
+/// The clocks as bars on the business calendar (80 columns; `domain::timeline`).
+fn write_timeline(
+    out: &mut impl Write,
+    s: &Submission,
+    ctx: &Ctx,
+    day: i64,
+) -> std::io::Result<()> {
+    const LABEL: usize = 20;
+    let width = 80 - LABEL;
+    let policy = &ctx.policy.sla;
+    let Some(t) =
+        crate::domain::timeline::timeline(&s.history, &s.promises, policy, ctx.now, width)
+    else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "  timeline, business days ({})",
+        crate::present::TIMELINE_LEGEND
+    )?;
+    for bar in &t.bars {
+        let cells: String = bar
+            .cells
+            .iter()
+            .map(|c| crate::present::timeline_glyph(*c))
+            .collect();
+        writeln!(
+            out,
+            "    {:<16}{}",
+            bar.record.clock.phase.label(),
+            cells.trim_end()
+        )?;
+        writeln!(
+            out,
+            "{}{}",
+            " ".repeat(LABEL),
+            crate::present::timeline_summary(&bar.record, day, policy.calendar.time_zone())
+        )?;
+    }
+    writeln!(
+        out,
+        "{}{}",
+        " ".repeat(LABEL),
+        crate::present::timeline_axis(&t, width)
+    )?;
     Ok(())
 }
 

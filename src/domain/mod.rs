@@ -16,6 +16,7 @@ pub mod report;
 pub mod sla;
 pub mod state;
 pub mod submission;
+pub mod timeline;
 
 pub use findings::{Issue, IssueEdit, IssueKey, OwnFinding, ReviewNotes, RuleDecision};
 pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};

@@ -97,7 +97,7 @@ pub fn build(app: &App, width: usize, theme: &Theme) -> Option<Detail> {
     let all = match app.opened(row.id()) {
         Some(o) => {
             let a = assess(&o.sub, app.policy(), app.now());
-            items(&o.sub, &a, &o.facts, &o.notes, app, theme)
+            items(&o.sub, &a, &o.facts, &o.notes, app, theme, width)
         }
         None => reading(row, app, theme),
     };
@@ -269,6 +269,7 @@ fn items(
     notes: &[crate::domain::notes::Note],
     app: &App,
     theme: &Theme,
+    width: usize,
 ) -> Vec<Item> {
     let mut l = vec![Item::Line {
         hang: 2,
@@ -278,6 +279,7 @@ fn items(
         ],
     }];
     state_and_sla(&mut l, s, a, app, theme);
+    timeline(&mut l, s, app, theme, width);
     tests(&mut l, a, app, theme);
     findings(&mut l, s, a, facts, app, theme);
     notes_section(&mut l, notes, app, theme);
@@ -351,6 +353,66 @@ fn state_and_sla(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, t
             ));
         }
     }
+}
+
+/// Columns before a timeline bar: the indent and the phase's name.
+const TIMELINE_LABEL: usize = 18;
+
+/// One bar per run of a phase's clock on the business calendar (`domain::timeline`).
+fn timeline(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme, width: usize) {
+    use crate::domain::timeline::Cell;
+    let policy = &app.policy().sla;
+    let bar_width = width.saturating_sub(TIMELINE_LABEL + 1).max(10);
+    let Some(t) =
+        crate::domain::timeline::timeline(&s.history, &s.promises, policy, app.now(), bar_width)
+    else {
+        return;
+    };
+    let day = policy.calendar.day_length();
+    l.push(Item::Section("Timeline (business days)"));
+    l.push(text(2, crate::present::TIMELINE_LEGEND, theme.dim));
+    for bar in &t.bars {
+        let mut spans = vec![Span::styled(
+            format!("  {:<16}", bar.record.clock.phase.label()),
+            theme.text,
+        )];
+        let style = |c: Cell| match c {
+            Cell::Empty => theme.text,
+            Cell::Isv => theme.paused,
+            Cell::Running => theme.on_track,
+            Cell::Over | Cell::Breach => theme.breached,
+            Cell::Due => theme.warn,
+            Cell::Promised => theme.accent,
+        };
+        // Runs of one kind of cell share a span.
+        let mut run = String::new();
+        let mut kind = None;
+        for c in &bar.cells {
+            if kind.is_some_and(|k| k != *c) {
+                spans.push(Span::styled(
+                    std::mem::take(&mut run),
+                    style(kind.unwrap_or(Cell::Empty)),
+                ));
+            }
+            kind = Some(*c);
+            run.push(crate::present::timeline_glyph(*c));
+        }
+        spans.push(Span::styled(run, style(kind.unwrap_or(Cell::Empty))));
+        l.push(Item::Line {
+            hang: TIMELINE_LABEL,
+            spans,
+        });
+        l.push(text(
+            TIMELINE_LABEL,
+            crate::present::timeline_summary(&bar.record, day, policy.calendar.time_zone()),
+            theme.dim,
+        ));
+    }
+    l.push(text(
+        TIMELINE_LABEL,
+        crate::present::timeline_axis(&t, bar_width),
+        theme.dim,
+    ));
 }
 
 fn tests(l: &mut Vec<Item>, a: &Assessment, app: &App, theme: &Theme) {
