@@ -108,6 +108,19 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
+    // v8 rebuilt the outbox to admit reminders: its guard on sent emails came with it.
+    let e = c
+        .execute("UPDATE outbox SET status = 'queued' WHERE status = 'sent'", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("a sent email is never changed"), "{e}");
+    let kinds: String = c
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'outbox'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(kinds.contains("'reminder'"), "{kinds}");
 }
 
 #[test]
