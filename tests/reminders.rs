@@ -311,3 +311,46 @@ fn switched_off_reminders_are_said_and_not_sent() {
         "{v}"
     );
 }
+
+#[test]
+fn the_console_marks_idle_items_and_remind_previews_then_queues_the_reminders() {
+    use common::tmux::Tmux;
+    use std::time::Duration;
+    let wait = Duration::from_secs(10);
+    let sb = Sandbox::new();
+    let month_ago = Timestamp::now() - SignedDuration::from_hours(24 * 30);
+    sb.import_values(&[
+        at_isv("R-CON", month_ago, Some("okta@console.example")),
+        at_isv("R-NEW", Timestamp::now() - SignedDuration::from_hours(2), Some("okta@new.example")),
+    ]);
+    let t = Tmux::start(&sb, "remind", &[], &[], 130, 30);
+    t.wait_for("Needs OIN", wait);
+    t.keys(&["2"]);
+    let s = t.wait_for("R-NEW", wait);
+    assert!(s.contains("ISV to review 2 (~1 idle)"), "{s}");
+    let marked = s.lines().find(|l| l.contains("R-CON")).unwrap();
+    assert!(marked.contains("~R-CON"), "the idle mark: {marked}");
+    let fresh = s.lines().find(|l| l.contains("R-NEW")).unwrap();
+    assert!(!fresh.contains("~R-NEW"), "{fresh}");
+    t.keys(&[":"]);
+    t.literal("remind");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("reminders preview", wait);
+    assert!(s.contains("queue 1 reminder(s)"), "{s}");
+    assert!(s.contains("To: okta@console.example"), "{s}");
+    t.keys(&["y"]);
+    // Queued, then delivered by the console's mailer (whose message may come first).
+    t.wait_until(
+        "the reminder queued",
+        |s| s.contains("queued 1 reminder(s)") || s.contains("mail: 1 sent"),
+        wait,
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", wait);
+    let reminders: Vec<Value> = outbox(&sb)
+        .into_iter()
+        .filter(|e| e["kind"] == "reminder")
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0]["submission_id"], "R-CON");
+}

@@ -433,3 +433,21 @@ fn the_timeline_puts_each_phase_on_the_business_calendar_with_the_isv_s_pause_as
     // the 7th business day after 11-02, Thu 11-12 (the holiday takes no room).
     assert_eq!(oin_review::present::timeline_axis(&t, 14), "11-02  11-12");
 }
+
+#[test]
+fn show_draws_the_timeline_of_each_clock() {
+    let sb = team_queue();
+    let out = sb.ok(&["show", "RPT-B", "--as-of", AS_OF]);
+    let at = out.find("  timeline, business days").expect(&out);
+    let lines: Vec<&str> = out[at..].lines().collect();
+    // B's initial review: it ran, the ISV held it (Friday), it ran again past its target,
+    // breached Tue 11-10 00:00; then QA from Thu 11-12, still running (breached too).
+    assert!(lines[1].starts_with("    initial review  █"), "{out}");
+    assert!(lines[1].contains('░') && lines[1].contains('!'), "{}", lines[1]);
+    assert!(
+        lines[2].contains("6d of 5d used · breached Tue 11-10 00:00 by 1d · ISV held 1d"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with("    QA testing      "), "{out}");
+}
