@@ -1358,3 +1358,56 @@ fn a_mention_shows_in_mine_with_a_mark_and_n_writes_a_note() {
         "{actions:?}"
     );
 }
+
+#[test]
+fn the_reports_view_reads_its_figures_once_at_a_time_and_catches_up() {
+    use oin_review::domain::report::WorkloadRow;
+    use oin_review::workflow::reports::Reports;
+    let mut app = sample_app(NOW, 80, 24);
+    let reads = |actions: &[Action]| {
+        actions
+            .iter()
+            .filter(|a| matches!(a, Action::Db(DbRequest::Reports)))
+            .count()
+    };
+    assert_eq!(reads(&app.update(key(KeyCode::Char('R')))), 1);
+    // A colleague's change while the figures are being read asks for nothing more yet…
+    let changed = || WorkerEvent::Changed {
+        lines: vec![app_row()],
+        at: NOW.parse().unwrap(),
+        external: true,
+    };
+    fn app_row() -> oin_review::domain::QueueLine {
+        sample_app(NOW, 80, 24).queue().rows()[0].clone()
+    }
+    assert_eq!(reads(&app.update(Msg::Worker(changed()))), 0);
+    assert_eq!(reads(&app.update(Msg::Worker(changed()))), 0);
+    // …and once they come, one more reading catches up with both changes.
+    let figures = || {
+        std::sync::Arc::new(Reports {
+            at: NOW.parse().unwrap(),
+            weekly: Vec::new(),
+            by_phase: Vec::new(),
+            workload: Vec::new(),
+            workload_total: WorkloadRow {
+                group: Some("all".into()),
+                by_state: [0; 6],
+                by_sla: [0; 4],
+                total: 0,
+            },
+            breaches: Vec::new(),
+            idle: Vec::new(),
+        })
+    };
+    assert_eq!(
+        reads(&app.update(Msg::Worker(WorkerEvent::Reports(figures())))),
+        1
+    );
+    assert_eq!(
+        reads(&app.update(Msg::Worker(WorkerEvent::Reports(figures())))),
+        0
+    );
+    // Closed, the view reads nothing on a change.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(reads(&app.update(Msg::Worker(changed()))), 0);
+}

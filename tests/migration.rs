@@ -110,9 +110,15 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
     assert_eq!(ok, "ok");
     // v8 rebuilt the outbox to admit reminders: its guard on sent emails came with it.
     let e = c
-        .execute("UPDATE outbox SET status = 'queued' WHERE status = 'sent'", [])
+        .execute(
+            "UPDATE outbox SET status = 'queued' WHERE status = 'sent'",
+            [],
+        )
         .unwrap_err();
-    assert!(e.to_string().contains("a sent email is never changed"), "{e}");
+    assert!(
+        e.to_string().contains("a sent email is never changed"),
+        "{e}"
+    );
     let kinds: String = c
         .query_row(
             "SELECT sql FROM sqlite_master WHERE name = 'outbox'",

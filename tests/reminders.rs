@@ -321,7 +321,11 @@ fn the_console_marks_idle_items_and_remind_previews_then_queues_the_reminders() 
     let month_ago = Timestamp::now() - SignedDuration::from_hours(24 * 30);
     sb.import_values(&[
         at_isv("R-CON", month_ago, Some("okta@console.example")),
-        at_isv("R-NEW", Timestamp::now() - SignedDuration::from_hours(2), Some("okta@new.example")),
+        at_isv(
+            "R-NEW",
+            Timestamp::now() - SignedDuration::from_hours(2),
+            Some("okta@new.example"),
+        ),
     ]);
     let t = Tmux::start(&sb, "remind", &[], &[], 130, 30);
     t.wait_for("Needs OIN", wait);

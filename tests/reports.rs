@@ -443,7 +443,11 @@ fn show_draws_the_timeline_of_each_clock() {
     // B's initial review: it ran, the ISV held it (Friday), it ran again past its target,
     // breached Tue 11-10 00:00; then QA from Thu 11-12, still running (breached too).
     assert!(lines[1].starts_with("    initial review  █"), "{out}");
-    assert!(lines[1].contains('░') && lines[1].contains('!'), "{}", lines[1]);
+    assert!(
+        lines[1].contains('░') && lines[1].contains('!'),
+        "{}",
+        lines[1]
+    );
     assert!(
         lines[2].contains("6d of 5d used · breached Tue 11-10 00:00 by 1d · ISV held 1d"),
         "{}",

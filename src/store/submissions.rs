@@ -507,25 +507,42 @@ impl Store {
         Ok(summary)
     }
 
-    /// Every submission's audit history, in time order, by id: what the reports walk
-    /// (without reading the submissions themselves).
-    pub fn histories(&self) -> Result<Vec<(String, Vec<StateChange>)>> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .ctx("starting to read the audit log")?;
-        let mut rows = read_history(&tx, None)?;
-        tx.commit().ctx("finishing reading the audit log")?;
-        // Stable: append order stays for events at the same instant.
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.at.cmp(&b.1.at)));
-        let mut out: Vec<(String, Vec<StateChange>)> = Vec::new();
-        for (id, change) in rows {
-            match out.last_mut() {
-                Some((last, h)) if *last == id => h.push(change),
-                _ => out.push((id, vec![change])),
+    /// Each submission's audit history in time order, one submission at a time in id
+    /// order (the `events_by_submission` index's order), in one read transaction: what the
+    /// reports walk, without holding the whole log in memory.
+    pub fn each_history(&self, each: &mut dyn FnMut(&str, &[StateChange])) -> Result<()> {
+        let c = "reading the audit log";
+        let tx = self.conn.unchecked_transaction().ctx(c)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "{HISTORY_SELECT} INDEXED BY events_by_submission ORDER BY submission_id, at, id"
+                ))
+                .ctx(c)?;
+            let mut rows = stmt.query([]).ctx(c)?;
+            let mut id = String::new();
+            let mut history: Vec<StateChange> = Vec::new();
+            while let Some(r) = rows.next().ctx(c)? {
+                let row_id = r
+                    .get_ref(0)
+                    .ctx(c)?
+                    .as_str()
+                    .map_err(|e| corrupt(format!("submission id: {e}")))?;
+                if row_id != id {
+                    if !history.is_empty() {
+                        each(&id, &history);
+                    }
+                    history.clear();
+                    id = row_id.to_string();
+                }
+                history.push(event_from_row(r)?);
+            }
+            if !history.is_empty() {
+                each(&id, &history);
             }
         }
-        Ok(out)
+        tx.commit().ctx(c)?;
+        Ok(())
     }
 
     /// How many submissions the queue holds.

@@ -116,6 +116,10 @@ pub struct App {
     outbox: Arc<Vec<EmailRecord>>,
     /// The reports view's figures, once read.
     reports: Option<Arc<crate::workflow::reports::Reports>>,
+    /// A reading of the reports is under way; and whether the queue changed since it began
+    /// (one reading at a time: at 100 000 submissions one takes about a second).
+    reports_reading: bool,
+    reports_stale: bool,
     analysts: Vec<String>,
     /// When this console last queued or delivered mail.
     mail_activity: Option<Timestamp>,
@@ -165,6 +169,8 @@ impl App {
             wizard_names: false,
             outbox: Arc::new(Vec::new()),
             reports: None,
+            reports_reading: false,
+            reports_stale: false,
             analysts: Vec::new(),
             mail_activity: None,
             opened: HashMap::new(),
@@ -237,6 +243,17 @@ impl App {
     }
     pub fn reports(&self) -> Option<&crate::workflow::reports::Reports> {
         self.reports.as_deref()
+    }
+
+    /// Asks for the reports, unless a reading is under way (then once it is done).
+    pub(crate) fn read_reports(&mut self) -> Vec<Action> {
+        if self.reports_reading {
+            self.reports_stale = true;
+            return Vec::new();
+        }
+        self.reports_reading = true;
+        self.reports_stale = false;
+        vec![Action::Db(crate::tui::worker::DbRequest::Reports)]
     }
 
     /// Whether the reports view is open (its figures are read again with the queue).

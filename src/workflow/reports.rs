@@ -38,18 +38,20 @@ pub struct Reports {
 }
 
 impl Workflow {
-    /// Every clock of every submission up to `now`, with its life.
-    pub fn clock_records(&self, now: Timestamp) -> Result<Vec<(String, Vec<ClockRecord>)>> {
+    /// Every clock of every submission up to `now`, with its life, one submission at a
+    /// time (the records are not kept: the caller keeps what it needs).
+    pub fn each_clock_record(
+        &self,
+        now: Timestamp,
+        each: &mut dyn FnMut(&str, ClockRecord),
+    ) -> Result<()> {
         let sla = &self.policy.sla;
-        Ok(self
-            .store
-            .histories()?
-            .into_iter()
-            .map(|(id, history)| {
-                let records = clock_records(&history, sla, now);
-                (id, records)
-            })
-            .collect())
+        self.store.each_history(&mut |id, history| {
+            for record in clock_records(history, sla, now) {
+                each(id, record);
+            }
+        })?;
+        Ok(())
     }
 
     /// The SLA report over the clocks that ended from the start of `since` to the end of
@@ -73,14 +75,16 @@ impl Workflow {
         let until = until
             .and_then(|d| d.tomorrow().ok())
             .map_or(Timestamp::MAX, |d| report::start_of(d, &tz));
-        let records = self.clock_records(now)?;
-        Ok(sla_report(
-            records.iter().flat_map(|(_, r)| r),
-            since,
-            until,
-            by,
-            &tz,
-        ))
+        // Only the clocks that ended in the window are kept.
+        let mut ended = Vec::new();
+        self.each_clock_record(now, &mut |_, r| {
+            if r.ended_at()
+                .is_some_and(|t| t < until && since.is_none_or(|s| t >= s))
+            {
+                ended.push(r);
+            }
+        })?;
+        Ok(sla_report(&ended, since, until, by, &tz))
     }
 
     /// The open workload at `now`: one row per assignee, the unassigned, and the total.
@@ -99,6 +103,31 @@ impl Workflow {
     /// What the console's reports view shows at `now`.
     pub fn reports(&self, now: Timestamp) -> Result<Reports> {
         let tz = self.policy.sla.calendar.time_zone().clone();
+        let since = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * BREACH_DAYS))
+            .unwrap_or(Timestamp::MIN);
+        let chart_since = report::week_starts(now, CHART_WEEKS, &tz)
+            .first()
+            .map_or(since, |d| report::start_of(*d, &tz));
+        // Only what the view shows is kept: clocks that ended in the chart's weeks, and
+        // those that ran out in the last BREACH_DAYS days.
+        let mut ended = Vec::new();
+        let mut found = Vec::new();
+        self.each_clock_record(now, &mut |id, r| {
+            if r.clock.breached_at.is_some_and(|t| t >= since) {
+                found.extend(breaches([(id, &r)], since, Timestamp::MAX));
+            }
+            if r.ended_at().is_some_and(|t| t >= chart_since) {
+                ended.push(r);
+            }
+        })?;
+        found.sort_by(|a, b| {
+            b.breached_at
+                .cmp(&a.breached_at)
+                .then_with(|| a.submission_id.cmp(&b.submission_id))
+        });
+        let breached: std::collections::HashSet<&str> =
+            found.iter().map(|b| b.submission_id.as_str()).collect();
         let mut items = Vec::new();
         let mut apps: HashMap<String, String> = HashMap::new();
         self.open_lines(now, &mut |line, status| {
@@ -107,30 +136,18 @@ impl Workflow {
                 line.assignee.as_deref().map(str::to_string),
                 status,
             ));
-            apps.insert(line.id().to_string(), line.app_name().to_string());
+            if breached.contains(line.id()) {
+                apps.insert(line.id().to_string(), line.app_name().to_string());
+            }
         })?;
         let (workload, workload_total) = report::workload(items);
-        let records = self.clock_records(now)?;
-        let weekly = weekly(records.iter().flat_map(|(_, r)| r), now, CHART_WEEKS, &tz);
-        let since = now
-            .checked_sub(jiff::SignedDuration::from_hours(24 * BREACH_DAYS))
-            .unwrap_or(Timestamp::MIN);
-        let chart_since = report::week_starts(now, CHART_WEEKS, &tz)
-            .first()
-            .map(|d| report::start_of(*d, &tz));
+        let weekly = weekly(&ended, now, CHART_WEEKS, &tz);
         let by_phase = sla_report(
-            records.iter().flat_map(|(_, r)| r),
-            chart_since,
+            &ended,
+            Some(chart_since),
             Timestamp::MAX,
             GroupBy::Phase,
             &tz,
-        );
-        let found = breaches(
-            records
-                .iter()
-                .flat_map(|(id, rs)| rs.iter().map(move |r| (id.as_str(), r))),
-            since,
-            Timestamp::MAX,
         );
         let breaches = found
             .into_iter()

@@ -151,7 +151,7 @@ impl App {
             }
             Command::Reports => {
                 self.open(ReportsView::default());
-                return vec![Action::Db(DbRequest::Reports)];
+                return self.read_reports();
             }
             Command::FilterMenu => self.open(FilterMenu::default()),
             Command::ClearFilters => self.queue.clear_filters(),

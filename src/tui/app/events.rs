@@ -36,7 +36,7 @@ impl App {
     fn then_reports(&mut self, changed: bool) -> Vec<Action> {
         let mut actions = self.search_again();
         if changed && self.reports_open() {
-            actions.push(Action::Db(crate::tui::worker::DbRequest::Reports));
+            actions.extend(self.read_reports());
         }
         actions
     }
@@ -94,7 +94,11 @@ impl App {
                     self.queue.select(0);
                 }
             }
-            WorkerEvent::DbError(e) => self.say(Level::Error, format!("database: {e}")),
+            WorkerEvent::DbError(e) => {
+                // A failed reading of the reports ends it too.
+                self.reports_reading = false;
+                self.say(Level::Error, format!("database: {e}"))
+            }
             WorkerEvent::Damaged(e) => {
                 // Browse what can be read; write nothing more into a damaged file.
                 self.read_only = Some("the database is damaged: restore it from a backup".into());
@@ -103,7 +107,13 @@ impl App {
             WorkerEvent::Analysts(names) => self.analysts = names,
             WorkerEvent::Attention(set) => self.queue.set_attention(set),
             WorkerEvent::Outbox(list) => self.outbox = list,
-            WorkerEvent::Reports(r) => self.reports = Some(r),
+            WorkerEvent::Reports(r) => {
+                self.reports = Some(r);
+                self.reports_reading = false;
+                if self.reports_stale && self.reports_open() {
+                    return self.read_reports();
+                }
+            }
             WorkerEvent::Reminded(outcomes) => {
                 self.mail_activity = Some(self.now);
                 let (queued, refused) = self.report_outcomes(

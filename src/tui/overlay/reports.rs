@@ -7,10 +7,9 @@ use super::{Panel, Scroll, Step, centered, popup};
 use crate::domain::report::{SlaRow, WorkloadRow};
 use crate::domain::sla::compact;
 use crate::text::{fit, pad, safe_line};
-use crate::tui::app::{Action, App};
+use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
-use crate::tui::worker::DbRequest;
 use crate::workflow::reports::{BREACH_DAYS, CHART_WEEKS, Reports};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -54,7 +53,7 @@ impl Panel for ReportsView {
     fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
         match command {
             Some(Command::Close) => Step::Close,
-            Some(Command::Reload) => Step::Act(vec![Action::Db(DbRequest::Reports)]),
+            Some(Command::Reload) => Step::Act(app.read_reports()),
             c => {
                 let (w, h) = app.size();
                 let (_, _, body) = ReportsView::layout(Rect::new(0, 0, w, h));
