@@ -137,3 +137,36 @@ pub fn timeline_summary(
     }
     parts.join(" · ")
 }
+
+/// The workload table's count columns, after the assignee: states, then SLA statuses, then
+/// the total (`│` goes after the 6th and the 10th).
+pub const WORKLOAD_HEADERS: [&str; 11] = [
+    "DRAFT", "INIT", "ISV", "QA", "FIX", "FINAL", "TRACK", "RISK", "LATE", "PAUSE", "TOTAL",
+];
+
+/// A workload row's counts in column order.
+pub fn workload_counts(r: &crate::domain::report::WorkloadRow) -> [usize; 11] {
+    let mut c = [0; 11];
+    c[..6].copy_from_slice(&r.by_state);
+    c[6..10].copy_from_slice(&r.by_sla);
+    c[10] = r.total;
+    c
+}
+
+/// Each count column's width with its leading space: its header's, or its widest count's.
+pub fn workload_widths<'a>(
+    rows: impl IntoIterator<Item = &'a crate::domain::report::WorkloadRow>,
+) -> [usize; 11] {
+    let mut w = WORKLOAD_HEADERS.map(|h| (h.len() + 1).max(5));
+    for r in rows {
+        for (i, n) in workload_counts(r).iter().enumerate() {
+            w[i] = w[i].max(n.to_string().len() + 1);
+        }
+    }
+    w
+}
+
+/// The separator before column `i` of the workload table.
+pub fn workload_separator(i: usize) -> &'static str {
+    if i == 6 || i == 10 { " │" } else { "" }
+}

@@ -349,7 +349,7 @@ fn the_console_s_reports_view_shows_the_chart_and_follows_a_colleague_s_change()
     assert_eq!(
         cells[1..],
         [
-            "zed", "0", "0", "1", "0", "0", "0", "│", "0", "0", "0", "1", "│", "1│"
+            "zed", "0", "0", "1", "0", "0", "0", "│", "0", "0", "0", "1", "│", "1", "│"
         ],
         "{zed}"
     );

@@ -239,41 +239,20 @@ fn write_workload_table(
         .max()
         .unwrap_or(0)
         .clamp(12, 24);
-    writeln!(
-        out,
-        "{}{:>6}{:>5}{:>5}{:>5}{:>5}{:>6} │{:>6}{:>5}{:>6}{:>6} │{:>6}",
-        pad("ASSIGNEE", width),
-        "DRAFT",
-        "INIT",
-        "ISV",
-        "QA",
-        "FIX",
-        "FINAL",
-        "TRACK",
-        "RISK",
-        "LATE",
-        "PAUSE",
-        "TOTAL"
-    )?;
+    let widths = crate::present::workload_widths(rows.iter().chain(std::iter::once(total)));
+    let mut header = pad("ASSIGNEE", width);
+    for (i, h) in crate::present::WORKLOAD_HEADERS.iter().enumerate() {
+        header.push_str(crate::present::workload_separator(i));
+        header.push_str(&format!("{h:>w$}", w = widths[i]));
+    }
+    writeln!(out, "{header}")?;
     for r in rows.iter().chain(std::iter::once(total)) {
-        let s = r.by_state;
-        let c = r.by_sla;
-        writeln!(
-            out,
-            "{}{:>6}{:>5}{:>5}{:>5}{:>5}{:>6} │{:>6}{:>5}{:>6}{:>6} │{:>6}",
-            pad(&fit(&name(r), width), width),
-            s[0],
-            s[1],
-            s[2],
-            s[3],
-            s[4],
-            s[5],
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            r.total
-        )?;
+        let mut line = pad(&fit(&name(r), width), width);
+        for (i, n) in crate::present::workload_counts(r).iter().enumerate() {
+            line.push_str(crate::present::workload_separator(i));
+            line.push_str(&format!("{n:>w$}", w = widths[i]));
+        }
+        writeln!(out, "{line}")?;
     }
     writeln!(
         out,

@@ -38,6 +38,31 @@ impl ClockRecord {
     pub fn breached(&self) -> bool {
         self.clock.overrun_seconds > 0
     }
+
+    /// What the SLA report counts of it, if it ended.
+    pub fn ended(&self) -> Option<Ended> {
+        Some(Ended {
+            phase: self.clock.phase,
+            ended_at: self.ended_at()?,
+            ended_by: self.ended_by.clone(),
+            used_seconds: self.clock.used_seconds,
+            isv_held_seconds: self.isv_held_seconds,
+            breached: self.breached(),
+        })
+    }
+}
+
+/// A clock that ended, as the SLA report counts it (small: a report over a whole queue
+/// keeps one per clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub phase: Phase,
+    pub ended_at: Timestamp,
+    /// Who made the move that ended it.
+    pub ended_by: Option<String>,
+    pub used_seconds: i64,
+    pub isv_held_seconds: i64,
+    pub breached: bool,
 }
 
 /// Every clock of a history up to `now`, oldest first: [`sla::clocks`] with the life of each.
@@ -153,20 +178,17 @@ pub const ALL_GROUPS: &str = "all";
 /// has any, in order (phases in review order, analysts by name, weeks and months by date),
 /// then the row over all of them.
 pub fn sla_report<'a>(
-    records: impl IntoIterator<Item = &'a ClockRecord>,
+    ended: impl IntoIterator<Item = &'a Ended>,
     since: Option<Timestamp>,
     until: Timestamp,
     by: GroupBy,
     tz: &TimeZone,
 ) -> Vec<SlaRow> {
-    let ended: Vec<&ClockRecord> = records
+    let ended: Vec<&Ended> = ended
         .into_iter()
-        .filter(|r| {
-            r.ended_at()
-                .is_some_and(|t| t < until && since.is_none_or(|s| t >= s))
-        })
+        .filter(|e| e.ended_at < until && since.is_none_or(|s| e.ended_at >= s))
         .collect();
-    let mut groups: Vec<(String, Vec<&ClockRecord>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<&Ended>)> = Vec::new();
     for r in &ended {
         let key = group_of(r, by, tz);
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -184,14 +206,10 @@ pub fn sla_report<'a>(
 }
 
 /// The group a clock that ended falls in.
-pub fn group_of(r: &ClockRecord, by: GroupBy, tz: &TimeZone) -> String {
-    let date = || {
-        r.ended_at()
-            .map(|t| t.to_zoned(tz.clone()).date())
-            .unwrap_or_default()
-    };
+pub fn group_of(r: &Ended, by: GroupBy, tz: &TimeZone) -> String {
+    let date = || r.ended_at.to_zoned(tz.clone()).date();
     match by {
-        GroupBy::Phase => r.clock.phase.key().to_string(),
+        GroupBy::Phase => r.phase.key().to_string(),
         GroupBy::Analyst => r.ended_by.clone().unwrap_or_default(),
         GroupBy::Week => week_of(date()),
         GroupBy::Month => format!("{:04}-{:02}", date().year(), date().month()),
@@ -205,11 +223,11 @@ pub fn week_of(d: Date) -> String {
 }
 
 /// One row of the SLA report over `records` (all of them ended).
-pub fn row_of(group: &str, records: &[&ClockRecord]) -> SlaRow {
+pub fn row_of(group: &str, records: &[&Ended]) -> SlaRow {
     let finished = records.len();
-    let breached = records.iter().filter(|r| r.breached()).count();
+    let breached = records.iter().filter(|r| r.breached).count();
     let met = finished - breached;
-    let mut used: Vec<i64> = records.iter().map(|r| r.clock.used_seconds).collect();
+    let mut used: Vec<i64> = records.iter().map(|r| r.used_seconds).collect();
     let mut held: Vec<i64> = records.iter().map(|r| r.isv_held_seconds).collect();
     used.sort_unstable();
     held.sort_unstable();
@@ -400,12 +418,12 @@ pub fn start_of(d: Date, tz: &TimeZone) -> Timestamp {
 /// The weeks ending with the one `now` is in, oldest first, each with its SLA row (the
 /// console's attainment chart): `weeks` of them, empty ones included.
 pub fn weekly<'a>(
-    records: impl IntoIterator<Item = &'a ClockRecord>,
+    ended: impl IntoIterator<Item = &'a Ended>,
     now: Timestamp,
     weeks: usize,
     tz: &TimeZone,
 ) -> Vec<SlaRow> {
-    let records: Vec<&ClockRecord> = records.into_iter().collect();
+    let records: Vec<&Ended> = ended.into_iter().collect();
     week_starts(now, weeks, tz)
         .into_iter()
         .map(|monday| {
@@ -413,10 +431,10 @@ pub fn weekly<'a>(
             let b = monday
                 .checked_add(jiff::Span::new().weeks(1))
                 .map_or(Timestamp::MAX, |d| start_of(d, tz));
-            let ended: Vec<&ClockRecord> = records
+            let ended: Vec<&Ended> = records
                 .iter()
                 .copied()
-                .filter(|r| r.ended_at().is_some_and(|t| t >= a && t < b))
+                .filter(|r| r.ended_at >= a && r.ended_at < b)
                 .collect();
             row_of(&week_of(monday), &ended)
         })

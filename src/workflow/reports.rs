@@ -78,10 +78,11 @@ impl Workflow {
         // Only the clocks that ended in the window are kept.
         let mut ended = Vec::new();
         self.each_clock_record(now, &mut |_, r| {
-            if r.ended_at()
-                .is_some_and(|t| t < until && since.is_none_or(|s| t >= s))
+            if let Some(e) = r.ended()
+                && e.ended_at < until
+                && since.is_none_or(|s| e.ended_at >= s)
             {
-                ended.push(r);
+                ended.push(e);
             }
         })?;
         Ok(sla_report(&ended, since, until, by, &tz))
@@ -117,8 +118,8 @@ impl Workflow {
             if r.clock.breached_at.is_some_and(|t| t >= since) {
                 found.extend(breaches([(id, &r)], since, Timestamp::MAX));
             }
-            if r.ended_at().is_some_and(|t| t >= chart_since) {
-                ended.push(r);
+            if let Some(e) = r.ended().filter(|e| e.ended_at >= chart_since) {
+                ended.push(e);
             }
         })?;
         found.sort_by(|a, b| {

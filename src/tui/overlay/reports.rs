@@ -149,7 +149,12 @@ fn draw_chart(frame: &mut Frame, area: Rect, weekly: &[SlaRow], theme: &Theme) {
     let cells: String = weekly
         .iter()
         .map(|w| {
-            let n = format!("{} done", w.finished);
+            let done = format!("{} done", w.finished);
+            let n = if done.len() <= BAR_WIDTH as usize {
+                done
+            } else {
+                w.finished.to_string()
+            };
             format!(
                 "{}{}",
                 pad(&fit(&n, BAR_WIDTH as usize), BAR_WIDTH as usize),
@@ -206,26 +211,17 @@ fn body_lines<'a>(r: &'a Reports, app: &App, theme: &Theme, width: usize) -> Vec
         " Workload: open items by state and SLA (late: breached; pause: at the ISV)",
         theme.header,
     )));
-    lines.push(Line::from(Span::styled(
-        format!(
-            " {:<10}{:>6}{:>5}{:>5}{:>5}{:>5}{:>6} │{:>6}{:>5}{:>6}{:>6} │{:>6}",
-            "ANALYST",
-            "DRAFT",
-            "INIT",
-            "ISV",
-            "QA",
-            "FIX",
-            "FINAL",
-            "TRACK",
-            "RISK",
-            "LATE",
-            "PAUSE",
-            "TOTAL"
-        ),
-        theme.dim,
-    )));
+    let widths = crate::present::workload_widths(
+        r.workload.iter().chain(std::iter::once(&r.workload_total)),
+    );
+    let mut header = format!(" {:<10}", "ANALYST");
+    for (i, h) in crate::present::WORKLOAD_HEADERS.iter().enumerate() {
+        header.push_str(crate::present::workload_separator(i));
+        header.push_str(&format!("{h:>w$}", w = widths[i]));
+    }
+    lines.push(Line::from(Span::styled(header, theme.dim)));
     for w in r.workload.iter().chain(std::iter::once(&r.workload_total)) {
-        lines.push(workload_line(w, theme));
+        lines.push(workload_line(w, &widths, theme));
     }
     idle_lines(r, app, theme, width, &mut lines);
     lines.push(Line::from(""));
@@ -268,29 +264,26 @@ fn body_lines<'a>(r: &'a Reports, app: &App, theme: &Theme, width: usize) -> Vec
     lines
 }
 
-fn workload_line<'a>(w: &WorkloadRow, theme: &Theme) -> Line<'a> {
+fn workload_line<'a>(w: &WorkloadRow, widths: &[usize; 11], theme: &Theme) -> Line<'a> {
     let name = safe_line(w.group.as_deref().unwrap_or("unassigned"));
-    let s = w.by_state;
-    let c = w.by_sla;
-    let states = format!(
-        " {}{:>6}{:>5}{:>5}{:>5}{:>5}{:>6} │",
-        pad(&fit(&name, 10), 10),
-        s[0],
-        s[1],
-        s[2],
-        s[3],
-        s[4],
-        s[5]
-    );
-    let style = |n: usize, st: Style| if n > 0 { st } else { theme.dim };
-    Line::from(vec![
-        Span::styled(states, theme.text),
-        Span::styled(format!("{:>6}", c[0]), style(c[0], theme.on_track)),
-        Span::styled(format!("{:>5}", c[1]), style(c[1], theme.at_risk)),
-        Span::styled(format!("{:>6}", c[2]), style(c[2], theme.breached)),
-        Span::styled(format!("{:>6}", c[3]), style(c[3], theme.paused)),
-        Span::styled(format!(" │{:>6}", w.total), theme.text),
-    ])
+    let mut spans = vec![Span::styled(
+        format!(" {}", pad(&fit(&name, 10), 10)),
+        theme.text,
+    )];
+    let sla = [theme.on_track, theme.at_risk, theme.breached, theme.paused];
+    for (i, n) in crate::present::workload_counts(w).iter().enumerate() {
+        let style = match i {
+            6..=9 if *n > 0 => sla[i - 6],
+            6..=9 => theme.dim,
+            _ => theme.text,
+        };
+        spans.push(Span::styled(
+            crate::present::workload_separator(i),
+            theme.text,
+        ));
+        spans.push(Span::styled(format!("{n:>w$}", w = widths[i]), style));
+    }
+    Line::from(spans)
 }
 
 /// The items the ISV has held too long: stale ones first (for the lead), then the idle
