@@ -235,6 +235,11 @@ fn tabs_and_chips<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             Some(n) => format!(" {} {n} ", q.tab_title(tab)),
             None => format!(" {} {} ", i + 1, q.tab_title(tab)),
         };
+        // The items the ISV has held too long are counted on its tab: `With ISV ~4`.
+        let label = match (tab, q.idle_count()) {
+            (crate::tui::queue_state::Tab::WithIsv, n) if n > 0 => format!("{label}~{n} "),
+            _ => label,
+        };
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
