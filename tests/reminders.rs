@@ -358,3 +358,67 @@ fn the_console_marks_idle_items_and_remind_previews_then_queues_the_reminders() 
     assert_eq!(reminders.len(), 1);
     assert_eq!(reminders[0]["submission_id"], "R-CON");
 }
+
+#[test]
+fn a_second_reminder_says_which_it_is_and_counts_only_this_stay() {
+    use oin_review::domain::notice::{EmailKind, notice};
+    use oin_review::domain::{EmailRecord, OutboxStatus, QueueFacts, Review, Submission};
+    let policy = oin_review::config::policy_from_text(
+        "policy.toml".as_ref(),
+        oin_review::config::BUILTIN_POLICY,
+    )
+    .unwrap();
+    let since: Timestamp = "2026-11-02T00:00:00Z".parse().unwrap();
+    let now: Timestamp = "2026-12-10T09:00:00Z".parse().unwrap();
+    let mut sub: Submission =
+        serde_json::from_value(at_isv("R-TWO", since, Some("okta@two.example"))).unwrap();
+    let sent = |id: i64, at: &str| EmailRecord {
+        id,
+        submission_id: "R-TWO".into(),
+        kind: EmailKind::Reminder,
+        message_id: format!("<r{id}@okta.example>"),
+        recipients: vec!["okta@two.example".into()],
+        subject: "reminder".into(),
+        status: OutboxStatus::Sent,
+        attempts: 1,
+        queued_at: at.parse().unwrap(),
+        next_attempt_at: at.parse().unwrap(),
+        sent_at: Some(at.parse().unwrap()),
+        last_error: None,
+        server_reply: None,
+        analyst: "asha".into(),
+        claimed_at: None,
+    };
+    // One from an earlier stay (before 11-02), one of this stay.
+    sub.emails = vec![
+        sent(1, "2026-10-01T09:00:00Z"),
+        sent(2, "2026-11-17T09:00:00Z"),
+    ];
+    let review = Review::of(&sub, &policy, &QueueFacts::default(), now);
+    let n = notice(
+        &sub,
+        EmailKind::Reminder,
+        &review.issues,
+        &review.assessment,
+        &policy,
+        now,
+    )
+    .unwrap();
+    assert_eq!(n.reminder, Some(2));
+    assert_eq!(n.waiting_since, Some("2026-11-02".parse().unwrap()));
+    // 11-02 to 12-10 09:00: November's 21 weekdays less Veterans Day and Thanksgiving, 19;
+    // Dec 1-4 and 7-9, 7 more: 26 business days, and 9 hours.
+    assert_eq!(n.waiting.as_deref(), Some("26 business days and 9 hours"));
+    let templates = oin_review::mail::Templates::from_dir(None).unwrap();
+    let c = oin_review::mail::compose(&sub, &n, &[], now, &Default::default(), &templates).unwrap();
+    assert!(
+        c.plain.contains("This is reminder 2 about App R-TWO"),
+        "{}",
+        c.plain
+    );
+    assert!(
+        c.plain.contains("since Monday, November 2, 2026"),
+        "{}",
+        c.plain
+    );
+}

@@ -380,7 +380,8 @@ pub fn check_templates(
             after_resubmission: Some("The clock resumes when you resubmit.".into()),
             waiting_since: Some(now.to_zoned(jiff::tz::TimeZone::UTC).date()),
             waiting: Some("10 business days".into()),
-            reminder: Some(1),
+            // The second reminder: its template says which one it is.
+            reminder: Some(2),
         };
         if let Err(e) = compose(sample, &notice, &[], now, config, templates) {
             problems.push(format!("{} email: {e}", kind.key()));
