@@ -68,11 +68,7 @@ fn idle_begins_after_ten_business_days_at_the_isv_and_the_query_says_so() {
 
 #[test]
 fn one_reminder_per_idle_period_then_stale() {
-    let policy = oin_review::config::policy_from_text(
-        "policy.toml".as_ref(),
-        oin_review::config::BUILTIN_POLICY,
-    )
-    .unwrap();
+    let policy = common::builtin_policy();
     assert_eq!(policy.reminders, ReminderPolicy::default());
     let rule = IdleRule::new(&policy.sla.calendar, &policy.reminders);
     let t = |s: &str| s.parse::<Timestamp>().unwrap();
@@ -363,11 +359,7 @@ fn the_console_marks_idle_items_and_remind_previews_then_queues_the_reminders() 
 fn a_second_reminder_says_which_it_is_and_counts_only_this_stay() {
     use oin_review::domain::notice::{EmailKind, notice};
     use oin_review::domain::{EmailRecord, OutboxStatus, QueueFacts, Review, Submission};
-    let policy = oin_review::config::policy_from_text(
-        "policy.toml".as_ref(),
-        oin_review::config::BUILTIN_POLICY,
-    )
-    .unwrap();
+    let policy = common::builtin_policy();
     let since: Timestamp = "2026-11-02T00:00:00Z".parse().unwrap();
     let now: Timestamp = "2026-12-10T09:00:00Z".parse().unwrap();
     let mut sub: Submission =

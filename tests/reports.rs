@@ -363,11 +363,7 @@ fn the_console_s_reports_view_shows_the_chart_and_follows_a_colleague_s_change()
 fn the_timeline_puts_each_phase_on_the_business_calendar_with_the_isv_s_pause_as_a_gap() {
     use oin_review::domain::timeline::timeline;
     use oin_review::domain::{PhasePromise, ReviewState, StateChange};
-    let policy = oin_review::config::policy_from_text(
-        "policy.toml".as_ref(),
-        oin_review::config::BUILTIN_POLICY,
-    )
-    .unwrap();
+    let policy = common::builtin_policy();
     let step = |from: Option<ReviewState>, to, at: &str| StateChange {
         from,
         to,

@@ -93,13 +93,7 @@ impl Workflow {
         ask: Option<&MoveAsk>,
         now: Timestamp,
     ) -> std::result::Result<Composed, String> {
-        // Templates that do not load fail every email: say so before reading anything.
-        self.mail.templates.as_ref().map_err(|e| e.clone())?;
-        let sub = self
-            .store
-            .submission(&item.id)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "no longer in the queue".to_string())?;
+        let sub = self.to_email(&item.id)?;
         // What was previewed is what is sent: a change after it refuses the send.
         item.expected_version.get_or_insert(sub.version);
         let (after, kind) = match ask {
@@ -131,6 +125,16 @@ impl Workflow {
             }
         };
         self.compose_for(&after, kind, now)
+    }
+
+    /// The submission an email is about to be written for, read fresh (templates that do not
+    /// load fail every email: that is said before anything is read).
+    pub(super) fn to_email(&self, id: &str) -> std::result::Result<Submission, String> {
+        self.mail.templates.as_ref().map_err(|e| e.clone())?;
+        self.store
+            .submission(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no longer in the queue".to_string())
     }
 
     /// The `kind` email of `after` (the submission as it is once the email goes), threaded

@@ -126,12 +126,7 @@ impl Workflow {
         item: &IdleItem,
         now: Timestamp,
     ) -> std::result::Result<Composed, String> {
-        self.mail.templates.as_ref().map_err(|e| e.clone())?;
-        let sub = self
-            .store
-            .submission(&item.id)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "no longer in the queue".to_string())?;
+        let sub = self.to_email(&item.id)?;
         if sub.version != item.version {
             return Err("changed while the reminders were written; run remind again".into());
         }

@@ -82,6 +82,12 @@ impl Sandbox {
     }
 }
 
+/// The built-in review policy (data/policy.toml).
+pub fn builtin_policy() -> oin_review::domain::Policy {
+    oin_review::config::policy_from_text("policy.toml".as_ref(), oin_review::config::BUILTIN_POLICY)
+        .expect("the built-in policy parses")
+}
+
 pub fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

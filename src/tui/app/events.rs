@@ -210,27 +210,17 @@ impl App {
                         "no reminder is due: every idle item was reminded less than an idle period ago",
                     );
                 } else {
-                    let lines = p
-                        .errors
-                        .iter()
-                        .map(|(id, e)| format!("{id}  {e}"))
-                        .collect();
                     self.open(TextView::new(
                         "no reminder is due; these idle items get none".into(),
-                        lines,
+                        error_lines(&p),
                     ));
                     self.say(Level::Info, "no reminder is due (see the report)");
                 }
             }
             WorkerEvent::MailPreview(p) if p.emails.is_empty() && p.ask.is_none() => {
-                let lines = p
-                    .errors
-                    .iter()
-                    .map(|(id, e)| format!("{id}  {e}"))
-                    .collect();
                 self.open(TextView::new(
                     "no email written: nothing was sent or moved".into(),
-                    lines,
+                    error_lines(&p),
                 ));
                 self.say(Level::Warn, "no email could be written (see the report)");
             }
@@ -385,4 +375,12 @@ impl App {
             .map(|(g, q, c)| vec![Action::Search(g, q, c)])
             .unwrap_or_default()
     }
+}
+
+/// The items a preview wrote no email for, and why: one line each.
+fn error_lines(p: &crate::workflow::MailPreview) -> Vec<String> {
+    p.errors
+        .iter()
+        .map(|(id, e)| format!("{id}  {e}"))
+        .collect()
 }
