@@ -8,6 +8,7 @@ use crate::domain::{QueueLine, ReviewState};
 use crate::mail::Composed;
 use crate::store::{LineFilter, MoveItem, ReminderGuard, ReminderRefused};
 use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
 
 /// An item the ISV has held longer than the idle time, and what the rule says of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,16 +142,13 @@ impl Workflow {
         analyst: &str,
         at: Timestamp,
     ) -> Result<Vec<(String, std::result::Result<i64, ReminderRefused>)>> {
+        // Each reminder was written with its guard, in the same order.
         let batch: Vec<_> = preview
             .emails
             .iter()
-            .filter_map(|c| {
-                let (_, guard) = preview
-                    .guards
-                    .iter()
-                    .find(|(id, _)| *id == c.submission_id)?;
-                Some((c.to_new_email(), *guard))
-            })
+            .zip(&preview.guards)
+            .filter(|(c, (id, _))| c.submission_id == *id)
+            .map(|(c, (_, guard))| (c.to_new_email(), *guard))
             .collect();
         Ok(self.store.queue_reminders(&batch, analyst, at)?)
     }
@@ -172,11 +170,11 @@ impl Workflow {
                 _ => {}
             }
         }
-        let stale: Vec<&str> = report.stale.iter().map(|i| i.id.as_str()).collect();
+        let stale: HashSet<&str> = report.stale.iter().map(|i| i.id.as_str()).collect();
         report.refused = preview
             .errors
             .iter()
-            .filter(|(id, _)| !stale.contains(&id.as_str()))
+            .filter(|(id, _)| !stale.contains(id.as_str()))
             .cloned()
             .collect();
         let outcomes = if dry_run {
@@ -191,16 +189,20 @@ impl Workflow {
                 .map(|(id, r)| (id, r.map(Some)))
                 .collect()
         };
+        let items: HashMap<&str, &IdleItem> = idle.iter().map(|i| (i.id.as_str(), i)).collect();
+        let emails: HashMap<&str, &Composed> = preview
+            .emails
+            .iter()
+            .map(|c| (c.submission_id.as_str(), c))
+            .collect();
         for (id, result) in outcomes {
-            let Some(item) = idle.iter().find(|i| i.id == id) else {
+            let Some(item) = items.get(id.as_str()).copied() else {
                 continue;
             };
             match result {
                 Ok(outbox_id) => {
-                    let to = preview
-                        .emails
-                        .iter()
-                        .find(|c| c.submission_id == id)
+                    let to = emails
+                        .get(id.as_str())
                         .map(|c| c.to.iter().chain(&c.cc).cloned().collect())
                         .unwrap_or_default();
                     report.queued.push((item.clone(), to, outbox_id));
