@@ -451,3 +451,33 @@ fn show_draws_the_timeline_of_each_clock() {
     );
     assert!(lines[3].starts_with("    QA testing      "), "{out}");
 }
+
+#[test]
+fn each_clock_s_record_is_the_clock_show_gives() {
+    // The reports walk the history once for the clocks and their lives: the clocks must
+    // be `sla::clocks`' own, on every sample and at several instants.
+    let policy = common::builtin_policy();
+    let subs: Vec<oin_review::domain::Submission> =
+        oin_review::exchange::parse_submissions("samples.json", common::SAMPLES.as_bytes())
+            .unwrap();
+    for now in [
+        "2026-11-01T00:00:00Z",
+        "2026-11-23T12:00:00Z",
+        "2027-03-01T00:00:00Z",
+    ] {
+        let now: jiff::Timestamp = now.parse().unwrap();
+        for s in &subs {
+            let records: Vec<_> =
+                oin_review::domain::report::clock_records(&s.history, &policy.sla, now)
+                    .into_iter()
+                    .map(|r| r.clock)
+                    .collect();
+            assert_eq!(
+                records,
+                oin_review::domain::sla::clocks(&s.history, &policy.sla, now),
+                "{} at {now}",
+                s.id
+            );
+        }
+    }
+}

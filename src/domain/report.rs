@@ -129,8 +129,10 @@ pub fn clock_records(
             }
         }
     }
-    sla::clocks(history, policy, now)
-        .into_iter()
+    // The runs this walk left are the ones `sla::clocks` evaluates.
+    runs.0
+        .iter()
+        .map(|run| sla::evaluate(run, policy, now))
         .zip(lives)
         .map(|(clock, life)| ClockRecord {
             ended_by: life

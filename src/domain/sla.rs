@@ -622,7 +622,8 @@ pub fn percent_used(used: i64, target: i64) -> f64 {
     }
 }
 
-fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
+/// A run of a clock as it stands at `now`.
+pub fn evaluate(run: &Run, policy: &SlaPolicy, now: Timestamp) -> SlaClock {
     let cal = &policy.calendar;
     let target = policy.target(run.phase);
     let used = run.used_closed
