@@ -267,6 +267,23 @@ fn mail_preview() {
     let mut a = app((80, 24));
     a.update(Msg::Worker(WorkerEvent::MailPreview(preview.clone())));
     insta::assert_snapshot!("preview_styles_80x24", styled(&render(&a)));
+    // The issue list of the current state goes with no move: the footer offers none.
+    let footer = |p: &Arc<oin_review::workflow::MailPreview>| {
+        let mut a = app((80, 24));
+        a.update(Msg::Worker(WorkerEvent::MailPreview(p.clone())));
+        text(&render(&a))
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(footer(&preview).contains("m move only"));
+    let issue_lists = Arc::new(wf.preview_emails(&items, None, NOW.parse().unwrap()));
+    let without = footer(&issue_lists);
+    assert!(
+        without.contains("y send") && !without.contains("move only"),
+        "{without}"
+    );
 }
 
 #[test]

@@ -310,6 +310,15 @@ impl App {
         self.queue.set_now(at);
     }
 
+    /// Commands of the current context that do nothing now, left out of the footer: "move
+    /// only" in a preview that has no move (an issue list, reminders).
+    pub fn inert_commands(&self) -> &'static [Command] {
+        match self.overlays.last() {
+            Some(Overlay::Preview(p)) if p.preview().ask.is_none() => &[Command::MoveWithoutEmail],
+            _ => &[],
+        }
+    }
+
     /// The key context the console is in.
     pub fn context(&self) -> Context {
         match self.overlays.last() {

@@ -911,10 +911,16 @@ impl Keymap {
 
     /// Footer hints for a context: "key desc" pairs.
     pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
+        self.hints_but(context, &[])
+    }
+
+    /// The footer hints of a context, without the commands that do nothing where it is
+    /// now (a preview with no move has no "move only").
+    pub fn hints_but(&self, context: Context, hidden: &[Command]) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = self
             .bindings
             .iter()
-            .filter(|b| b.context == context)
+            .filter(|b| b.context == context && !hidden.contains(&b.command))
             .filter_map(|b| Some((b.keys.first()?.to_string(), b.hint?)))
             .collect();
         if matches!(context, Context::Queue | Context::Detail) {

@@ -296,7 +296,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     };
     let ctx = app.context();
     let mut hints = Vec::new();
-    for (key, desc) in app.keymap().hints(ctx) {
+    for (key, desc) in app.keymap().hints_but(ctx, app.inert_commands()) {
         hints.push(Span::styled(key, theme.accent));
         hints.push(Span::styled(format!(" {desc}  "), theme.dim));
     }
