@@ -481,3 +481,41 @@ fn each_clock_s_record_is_the_clock_show_gives() {
         }
     }
 }
+
+#[test]
+fn a_correction_s_gap_is_not_drawn_as_the_isv_s() {
+    use oin_review::domain::ReviewState::*;
+    use oin_review::domain::StateChange;
+    let policy = common::builtin_policy();
+    let step = |from, to, at: &str, forced: bool| StateChange {
+        from: Some(from),
+        to,
+        at: at.parse().unwrap(),
+        by: "asha".into(),
+        reason: forced.then(|| "correction".to_string()),
+        forced,
+        kind: Default::default(),
+        restart_clock: false,
+        overrode: Vec::new(),
+    };
+    // Published by mistake on Wed, put back on Mon: the same clock continues (a
+    // correction), and the days between were nobody's, not the ISV's.
+    let history = [
+        step(Draft, InitialReview, "2026-11-02T00:00:00Z", false),
+        step(InitialReview, Published, "2026-11-04T00:00:00Z", true),
+        step(Published, InitialReview, "2026-11-09T00:00:00Z", true),
+    ];
+    let now = "2026-11-10T00:00:00Z".parse().unwrap();
+    let t = oin_review::domain::timeline::timeline(&history, &[], &policy.sla, now, 20).unwrap();
+    assert_eq!(t.bars.len(), 1, "one clock, continued");
+    let r = &t.bars[0].record;
+    assert!(r.pauses.is_empty());
+    assert_eq!(r.isv_held_seconds, 0);
+    assert_eq!(r.clock.used_seconds, 3 * DAY);
+    let bar: String = t.bars[0]
+        .cells
+        .iter()
+        .map(|c| oin_review::present::timeline_glyph(*c))
+        .collect();
+    assert!(!bar.contains('░') && bar.contains("█ "), "{bar:?}");
+}

@@ -16,9 +16,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClockRecord {
     pub clock: SlaClock,
-    /// When it ran: `(from, to)`, `to` None while it runs. The gaps between are the ISV's
-    /// pauses (or a correction's).
+    /// When it ran: `(from, to)`, `to` None while it runs.
     pub intervals: Vec<(Timestamp, Option<Timestamp>)>,
+    /// When the ISV held the item while the clock waited: the pauses it came back from,
+    /// and the current one (`to` None). A correction's gap is not one.
+    pub pauses: Vec<(Timestamp, Option<Timestamp>)>,
     /// Business seconds the ISV held the item in the middle of the phase: the pauses the
     /// clock came back from (a phase that ended with the item at the ISV ended when it
     /// went there).
@@ -75,8 +77,8 @@ pub fn clock_records(
     let mut runs = ClockRuns::default();
     struct Life {
         intervals: Vec<(Timestamp, Option<Timestamp>)>,
+        pauses: Vec<(Timestamp, Option<Timestamp>)>,
         held: i64,
-        paused_since: Option<Timestamp>,
         ended_by: Option<String>,
     }
     let mut lives: Vec<Life> = Vec::new();
@@ -88,8 +90,8 @@ pub fn clock_records(
             if i == lives.len() {
                 lives.push(Life {
                     intervals: Vec::new(),
+                    pauses: Vec::new(),
                     held: 0,
-                    paused_since: None,
                     ended_by: None,
                 });
             }
@@ -106,7 +108,7 @@ pub fn clock_records(
                 }
                 (Some(RunState::Running), RunState::Paused) => {
                     close(life);
-                    life.paused_since = Some(at);
+                    life.pauses.push((at, None));
                     life.ended_by = Some(change.by.clone());
                 }
                 (Some(RunState::Running), RunState::Stopped) => {
@@ -114,13 +116,19 @@ pub fn clock_records(
                     life.ended_by = Some(change.by.clone());
                 }
                 (Some(RunState::Paused), RunState::Running) => {
-                    if let Some(since) = life.paused_since.take() {
-                        life.held += cal.business_seconds(since, at);
+                    if let Some(pause) = life.pauses.last_mut().filter(|p| p.1.is_none()) {
+                        life.held += cal.business_seconds(pause.0, at);
+                        pause.1 = Some(at);
                     }
                     life.intervals.push((at, None));
                     life.ended_by = None;
                 }
-                (Some(RunState::Paused), RunState::Stopped) => life.paused_since = None,
+                // The phase ended when the item went to the ISV: that was no pause.
+                (Some(RunState::Paused), RunState::Stopped) => {
+                    if life.pauses.last().is_some_and(|p| p.1.is_none()) {
+                        life.pauses.pop();
+                    }
+                }
                 (Some(RunState::Stopped), RunState::Running) => {
                     life.intervals.push((at, None));
                     life.ended_by = None;
@@ -140,6 +148,7 @@ pub fn clock_records(
                 .filter(|_| clock.status == ClockStatus::Stopped),
             clock,
             intervals: life.intervals,
+            pauses: life.pauses,
             isv_held_seconds: life.held,
         })
         .collect()

@@ -5,7 +5,7 @@
 
 use super::projection::business_clock;
 use super::report::{ClockRecord, clock_records};
-use super::sla::{ClockStatus, Phase, SlaPolicy};
+use super::sla::{Phase, SlaPolicy};
 use super::submission::{PhasePromise, StateChange};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -100,25 +100,15 @@ pub fn timeline(
                 }
             };
             let over_from = r.clock.breached_at.map(col);
-            let mut prev_end: Option<usize> = None;
-            for (a, b) in &r.intervals {
-                let (ca, cb) = (col(*a), col(b.unwrap_or(now)));
-                if let Some(pe) = prev_end {
-                    for c in pe + 1..ca {
-                        put(c, Cell::Isv);
-                    }
+            for (a, b) in &r.pauses {
+                for c in col(*a)..=col(b.unwrap_or(now)) {
+                    put(c, Cell::Isv);
                 }
-                for c in ca..=cb {
+            }
+            for (a, b) in &r.intervals {
+                for c in col(*a)..=col(b.unwrap_or(now)) {
                     let over = over_from.is_some_and(|o| c > o);
                     put(c, if over { Cell::Over } else { Cell::Running });
-                }
-                prev_end = Some(cb);
-            }
-            if r.clock.status == ClockStatus::Paused
-                && let Some(pe) = prev_end
-            {
-                for c in pe + 1..=col(now) {
-                    put(c, Cell::Isv);
                 }
             }
             if latest(i, r.clock.phase)
