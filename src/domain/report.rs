@@ -124,10 +124,10 @@ pub fn clock_records(
                     life.ended_by = None;
                 }
                 // The phase ended when the item went to the ISV: that was no pause.
-                (Some(RunState::Paused), RunState::Stopped) => {
-                    if life.pauses.last().is_some_and(|p| p.1.is_none()) {
-                        life.pauses.pop();
-                    }
+                (Some(RunState::Paused), RunState::Stopped)
+                    if life.pauses.last().is_some_and(|p| p.1.is_none()) =>
+                {
+                    life.pauses.pop();
                 }
                 (Some(RunState::Stopped), RunState::Running) => {
                     life.intervals.push((at, None));
