@@ -1385,7 +1385,6 @@ fn the_reports_view_reads_its_figures_once_at_a_time_and_catches_up() {
     // …and once they come, one more reading catches up with both changes.
     let figures = || {
         std::sync::Arc::new(Reports {
-            at: NOW.parse().unwrap(),
             weekly: Vec::new(),
             by_phase: Vec::new(),
             workload: Vec::new(),

@@ -375,31 +375,27 @@ pub struct Breach {
     pub ended: bool,
 }
 
-/// The clocks of `records` that ran out in `[since, until)`, newest first.
-pub fn breaches<'a>(
-    records: impl IntoIterator<Item = (&'a str, &'a ClockRecord)>,
-    since: Timestamp,
-    until: Timestamp,
-) -> Vec<Breach> {
-    let mut out: Vec<Breach> = records
-        .into_iter()
-        .filter_map(|(id, r)| {
-            let at = r.clock.breached_at?;
-            (at >= since && at < until).then(|| Breach {
-                submission_id: id.to_string(),
-                phase: r.clock.phase,
-                breached_at: at,
-                overrun_seconds: r.clock.overrun_seconds,
-                ended: r.clock.status == ClockStatus::Stopped,
-            })
+impl Breach {
+    /// Submission `id`'s clock, if it ran out at or after `since`.
+    pub fn of(id: &str, r: &ClockRecord, since: Timestamp) -> Option<Breach> {
+        let at = r.clock.breached_at.filter(|at| *at >= since)?;
+        Some(Breach {
+            submission_id: id.to_string(),
+            phase: r.clock.phase,
+            breached_at: at,
+            overrun_seconds: r.clock.overrun_seconds,
+            ended: r.clock.status == ClockStatus::Stopped,
         })
-        .collect();
-    out.sort_by(|a, b| {
+    }
+}
+
+/// Breaches newest first (by id among those at the same instant).
+pub fn newest_first(breaches: &mut [Breach]) {
+    breaches.sort_by(|a, b| {
         b.breached_at
             .cmp(&a.breached_at)
             .then_with(|| a.submission_id.cmp(&b.submission_id))
     });
-    out
 }
 
 /// The Mondays of the `weeks` weeks ending with the one `now` is in (in the team's time

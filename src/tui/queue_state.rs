@@ -350,10 +350,7 @@ impl QueueState {
         self.idle_count = self
             .rows
             .iter()
-            .filter(|r| {
-                crate::domain::reminders::waiting_on_isv(r.state)
-                    && rule.is_idle(r.state, r.in_state_since, self.clock.now)
-            })
+            .filter(|r| rule.is_idle(r.state, r.in_state_since, self.clock.now))
             .count();
         let counts = self.views[Tab::ALL.len().min(self.views.len())..]
             .iter()

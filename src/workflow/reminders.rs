@@ -3,7 +3,7 @@
 
 use super::{MailPreview, Result, Workflow};
 use crate::domain::notice::EmailKind;
-use crate::domain::reminders::{Reminder, waiting_on_isv};
+use crate::domain::reminders::Reminder;
 use crate::domain::{QueueLine, ReviewState};
 use crate::mail::Composed;
 use crate::store::{LineFilter, MoveItem, ReminderGuard, ReminderRefused};
@@ -52,7 +52,7 @@ impl Workflow {
         };
         let mut out = Vec::new();
         self.store.each_line(&filter, now, &mut |line: QueueLine| {
-            if let (true, Some(since)) = (waiting_on_isv(line.state), line.in_state_since)
+            if let Some(since) = line.in_state_since
                 && rule.is_idle(line.state, Some(since), now)
             {
                 let times = sent.get(line.id()).map(Vec::as_slice).unwrap_or_default();

@@ -5,8 +5,7 @@ use super::{Result, Workflow, WorkflowError};
 use crate::domain::QueueLine;
 use crate::domain::projection::business_clock;
 use crate::domain::report::{
-    self, Breach, ClockRecord, GroupBy, SlaRow, WorkloadRow, breaches, clock_records, sla_report,
-    weekly,
+    self, Breach, ClockRecord, GroupBy, SlaRow, WorkloadRow, clock_records, sla_report, weekly,
 };
 use crate::domain::sla::ClockStatus;
 use crate::store::LineFilter;
@@ -22,8 +21,6 @@ pub const BREACH_DAYS: i64 = 30;
 /// What the console's reports view shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reports {
-    /// When the figures were computed (the console's `now`).
-    pub at: Timestamp,
     /// Attainment per week, oldest first, [`CHART_WEEKS`] of them.
     pub weekly: Vec<SlaRow>,
     /// The SLA report by phase over the same weeks.
@@ -115,18 +112,12 @@ impl Workflow {
         let mut ended = Vec::new();
         let mut found = Vec::new();
         self.each_clock_record(now, &mut |id, r| {
-            if r.clock.breached_at.is_some_and(|t| t >= since) {
-                found.extend(breaches([(id, &r)], since, Timestamp::MAX));
-            }
+            found.extend(Breach::of(id, &r, since));
             if let Some(e) = r.ended().filter(|e| e.ended_at >= chart_since) {
                 ended.push(e);
             }
         })?;
-        found.sort_by(|a, b| {
-            b.breached_at
-                .cmp(&a.breached_at)
-                .then_with(|| a.submission_id.cmp(&b.submission_id))
-        });
+        report::newest_first(&mut found);
         let breached: std::collections::HashSet<&str> =
             found.iter().map(|b| b.submission_id.as_str()).collect();
         let mut items = Vec::new();
@@ -158,7 +149,6 @@ impl Workflow {
             })
             .collect();
         Ok(Reports {
-            at: now,
             weekly,
             by_phase,
             workload,

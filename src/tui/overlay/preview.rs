@@ -69,13 +69,6 @@ impl Preview {
                     theme.accent,
                 );
             }
-            None if p.reminders && p.emails.is_empty() => say(
-                format!(
-                    " no reminder is due (idle items reminded less than an idle period ago wait) · {}: close",
-                    k(Command::No)
-                ),
-                theme.accent,
-            ),
             None if p.reminders => say(
                 format!(
                     " {}: queue {} reminder(s) to the ISVs' escalation contacts · {}: cancel",
@@ -126,10 +119,6 @@ impl Panel for Preview {
             Some(Command::Yes | Command::MoveWithoutEmail)
                 if app.refuse_write("send email or move") =>
             {
-                Step::Close
-            }
-            Some(Command::Yes) if self.preview.reminders && self.preview.emails.is_empty() => {
-                app.say(Level::Info, "no reminder is due: nothing was queued");
                 Step::Close
             }
             Some(Command::Yes) if self.preview.emails.is_empty() => {
