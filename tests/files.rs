@@ -251,7 +251,9 @@ fn damage(db: &Path) {
         c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
         let page: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
         let roots = c
-            .prepare("SELECT rootpage FROM sqlite_master WHERE name IN ('queue', 'submissions')")
+            .prepare(
+                "SELECT rootpage FROM sqlite_master WHERE name IN ('queue_lines', 'submissions')",
+            )
             .unwrap()
             .query_map([], |r| r.get::<_, i64>(0))
             .unwrap()

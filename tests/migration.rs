@@ -98,11 +98,22 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
     for (line, sub) in lines.iter().zip(&subs) {
         assert_eq!(line, &QueueLine::of(sub, &p), "{}", sub.id);
     }
-    // `list --query` matches on the search text the upgrade wrote.
-    let (_, index) = store.search_texts().unwrap();
-    let texts: Vec<&str> = (0..index.len()).map(|i| index.get(i)).collect();
+    // `list --query` matches on the search text the upgrade wrote (v9 keeps it on the row).
+    let texts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = texts.clone();
+    store
+        .each_scored_line(
+            &LineFilter::default(),
+            far,
+            Box::new(move |t: &str| {
+                record.lock().unwrap().push(t.to_string());
+                None
+            }),
+            &mut |_, _| true,
+        )
+        .unwrap();
     let want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
-    assert_eq!(texts, want);
+    assert_eq!(*texts.lock().unwrap(), want);
     let c = Connection::open(sb.db()).unwrap();
     let ok: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -156,4 +167,87 @@ fn an_upgrade_that_cannot_finish_leaves_the_queue_as_it_was() {
         )
         .unwrap();
     assert_eq!(tables, 0);
+}
+
+/// The queue of the release before the covering index (schema v8, commit efeb562: a demo
+/// of 53 submissions, a note with a mention, an assignment, a move) and what that release
+/// listed from it, at one instant, in full and for two searches.
+const FIXTURE_V8: &str = "tests/fixtures/queue-v8-efeb562.db";
+const AS_OF: &str = "2026-12-03T15:00:00Z";
+
+#[test]
+fn the_release_before_the_covering_index_upgrades_and_lists_the_same() {
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE_V8, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), 8, "the fixture is the old release's");
+    let tables = |q: &str| -> i64 {
+        Connection::open(sb.db())
+            .unwrap()
+            .query_row(q, [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = [
+        "SELECT count(*) FROM submissions",
+        "SELECT count(*) FROM events",
+        "SELECT count(*) FROM notes",
+        "SELECT count(*) FROM attention",
+        "SELECT count(*) FROM assignments",
+    ]
+    .map(tables);
+    assert_eq!(before, [53, 170, 1, 1, 1]);
+
+    let out = sb.run(&["--as-of", AS_OF, "list", "--format", "tsv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("upgrade its schema from v8 to v9: 53 submissions"),
+        "said: {stderr}"
+    );
+    assert_eq!(version(&sb.db()), 9);
+    let want = std::fs::read_to_string("tests/fixtures/queue-v8-efeb562.list.tsv").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        want,
+        "lists as the old release did"
+    );
+    for (query, file) in [("contoso", "contoso"), ("dev-1", "dev-1")] {
+        let out = sb.run(&[
+            "--as-of", AS_OF, "list", "--query", query, "--format", "tsv",
+        ]);
+        assert!(out.status.success());
+        let want =
+            std::fs::read_to_string(format!("tests/fixtures/queue-v8-efeb562.{file}.tsv")).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            want,
+            "{query:?} finds what the old release found, in its order"
+        );
+    }
+    assert_eq!(
+        [
+            "SELECT count(*) FROM submissions",
+            "SELECT count(*) FROM events",
+            "SELECT count(*) FROM notes",
+            "SELECT count(*) FROM attention",
+            "SELECT count(*) FROM assignments",
+        ]
+        .map(tables),
+        before,
+        "nothing lost"
+    );
+    assert_eq!(
+        tables("SELECT count(*) FROM sqlite_master WHERE name = 'search_text'"),
+        0,
+        "the separate search text went"
+    );
+    assert_eq!(
+        tables("SELECT count(*) FROM submissions WHERE search IS NULL"),
+        0,
+        "every row has its search text"
+    );
+    let ok: String = Connection::open(sb.db())
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
 }

@@ -75,13 +75,43 @@ fn assert_lines_match_history(store: &Store, policy: &Policy, at: Timestamp) {
             assert_eq!(line, fresh, "{} at {when}", fresh.id());
         }
     }
-    // The compact search text is each submission's, one each.
-    let (_, index) = store.search_texts().unwrap();
-    let mut texts: Vec<&str> = (0..index.len()).map(|i| index.get(i)).collect();
-    texts.sort();
-    let mut want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
-    want.sort();
-    assert_eq!(texts, want);
+    // A search (`list --query`) scores the search text kept on each row: each submission's,
+    // once each; only the lines it scores come, each with its own score, the same lines a
+    // whole read gives (recomputed at `at` alike).
+    for when in [far(), at] {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let mut passed = Vec::new();
+        store
+            .each_scored_line(
+                &LineFilter::default(),
+                when,
+                Box::new(move |t: &str| {
+                    record.lock().unwrap().push(t.to_string());
+                    t.len().is_multiple_of(2).then_some(t.len() as u32)
+                }),
+                &mut |line, score| {
+                    passed.push((line, score));
+                    true
+                },
+            )
+            .unwrap();
+        let mut texts = seen.lock().unwrap().clone();
+        texts.sort();
+        let mut want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
+        want.sort();
+        assert_eq!(texts, want, "every search text, once");
+        let mut whole = store.lines(&LineFilter::default(), when).unwrap().lines;
+        whole.retain(|l| l.search_text().len().is_multiple_of(2));
+        whole.sort_by(|a, b| a.id().cmp(b.id()));
+        passed.sort_by(|a, b| a.0.id().cmp(b.0.id()));
+        assert!(!passed.is_empty() && passed.len() < subs.len());
+        for ((line, score), want) in passed.iter().zip(&whole) {
+            assert_eq!(line, want);
+            assert_eq!(*score as usize, line.search_text().len(), "{}", line.id());
+        }
+        assert_eq!(passed.len(), whole.len());
+    }
 }
 
 /// After every event of the tests.
@@ -219,13 +249,13 @@ fn the_first_page_comes_in_sla_order_from_the_index() {
 }
 
 #[test]
-fn readers_of_parts_read_every_line_once_and_the_search_text_names_each() {
+fn readers_of_id_ranges_read_every_line_once_in_id_order() {
     let sb = Sandbox::new();
     let p = policy();
     let store = sample_store(&sb, &p);
     let ids_of = |filter: &LineFilter| -> Vec<String> {
         store
-            .lines(filter, now())
+            .lines(filter, far())
             .unwrap()
             .lines
             .iter()
@@ -235,27 +265,27 @@ fn readers_of_parts_read_every_line_once_and_the_search_text_names_each() {
     let all = ids_of(&LineFilter::default());
     assert!(all.len() > 20);
     for n in [2, 3] {
-        let mut parts: Vec<String> = (0..n)
-            .flat_map(|k| {
+        let ranges = store.split_ids(n).unwrap();
+        assert_eq!(ranges.len(), n);
+        let mut parts: Vec<String> = ranges
+            .into_iter()
+            .flat_map(|ids| {
                 ids_of(&LineFilter {
-                    part: Some((k, n)),
+                    ids,
                     ..LineFilter::default()
                 })
             })
             .collect();
-        assert_eq!(parts, all, "{n} parts in rowid order are the whole read");
+        assert_eq!(
+            parts, all,
+            "{n} id ranges in order are the whole read, in id order"
+        );
         parts.dedup();
         assert_eq!(parts.len(), all.len());
     }
-    // The compact search text begins with each id (list --query keys its matches so).
-    let (id_len, index) = store.search_texts().unwrap();
-    let mut named: Vec<String> = (0..index.len())
-        .map(|i| index.get(i)[..id_len[i] as usize].to_string())
-        .collect();
-    named.sort();
-    let mut want = all.clone();
-    want.sort();
-    assert_eq!(named, want);
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted, "a whole read is in id order");
 }
 
 #[test]

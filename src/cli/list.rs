@@ -136,19 +136,15 @@ impl Row {
 }
 
 /// The rows `args` select, in output order: read from the queue's lines (no history), the
-/// filters and sort applied; with a query's matches, only the matches, best first, ties in
-/// the sort's order.
-pub fn select(
-    lines: Vec<QueueLine>,
-    args: &Args,
-    terms: &Terms,
-    matches: Option<&Matches>,
-) -> Vec<Row> {
+/// filters and sort applied.
+pub fn select(lines: Vec<QueueLine>, args: &Args, terms: &Terms) -> Vec<Row> {
     let (policy, now) = (&**terms.policy, terms.now);
     let b = business_clock(&policy.sla, now);
     let count = lines.len();
-    let rows = lines.into_iter().map(|l| Row::at(l, b, policy, now));
-    keep(rows, count, args, terms, matches)
+    let rows = lines
+        .into_iter()
+        .map(|l| (Row::at(l, b, policy, now), None));
+    keep(rows, count, args, terms)
 }
 
 /// A query's field terms with what they are evaluated against.
@@ -175,28 +171,21 @@ impl Terms<'_> {
     }
 }
 
-/// The rows that pass `args`' filters (and match), sorted; `count` rows at most come in
-/// (room is made once: rows are large to move).
+/// The rows that pass `args`' filters, sorted: with their search scores when they come with
+/// them (the matches of a query: best first, ties in the sort's order); `count` rows at most
+/// come in (room is made once: rows are large to move).
 fn keep(
-    rows: impl Iterator<Item = Row>,
+    rows: impl Iterator<Item = (Row, Option<u32>)>,
     count: usize,
     args: &Args,
     terms: &Terms,
-    matches: Option<&Matches>,
 ) -> Vec<Row> {
     let mut kept: Vec<Row> = Vec::with_capacity(count);
     let mut scores: Vec<u32> = Vec::new();
-    for r in rows {
+    for (r, score) in rows {
         if !(args.states.is_empty() || args.states.contains(&r.line.state)) {
             continue;
         }
-        let score = match matches {
-            Some(m) => match m.score(r.line.id()) {
-                Some(s) => Some(s),
-                None => continue,
-            },
-            None => None,
-        };
         let sla_ok = args.sla.is_empty()
             || r.clock
                 .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status));
@@ -209,51 +198,9 @@ fn keep(
             scores.extend(score);
         }
     }
-    sort_rows(&mut kept, args.sort, matches.map(|_| scores.as_slice()));
+    let scored = scores.len() == kept.len() && !kept.is_empty();
+    sort_rows(&mut kept, args.sort, scored.then_some(scores.as_slice()));
     kept
-}
-
-/// The query's matches with their scores, from the compact search text.
-pub struct Matches {
-    scores: std::collections::HashMap<Box<str>, u32>,
-    total: usize,
-}
-
-impl Matches {
-    /// The id of the index's item `i` is its text's first `id_len[i]` bytes.
-    pub fn of(id_len: &[u32], index: &crate::search::SearchIndex, q: &str) -> Matches {
-        use crate::search::{Pass, Query, score_all};
-        let query = Query::new(q);
-        let items: Vec<u32> = (0..index.len() as u32).collect();
-        let scored = score_all(&items, index, &query, Pass::Best, &|| false).unwrap_or_default();
-        let mut scores = std::collections::HashMap::with_capacity(scored.len());
-        for (score, i) in scored {
-            let text = index.get(i as usize);
-            let len = id_len.get(i as usize).map_or(0, |l| *l as usize);
-            scores.insert(Box::from(text.get(..len).unwrap_or(text)), score);
-        }
-        Matches {
-            scores,
-            total: index.len(),
-        }
-    }
-
-    pub fn score(&self, id: &str) -> Option<u32> {
-        self.scores.get(id).copied()
-    }
-
-    /// The ids that matched.
-    pub fn matched(&self) -> Vec<String> {
-        self.scores.keys().map(|id| id.to_string()).collect()
-    }
-
-    pub fn count(&self) -> usize {
-        self.scores.len()
-    }
-
-    pub fn total(&self) -> usize {
-        self.total
-    }
 }
 
 /// Every line, most urgent first.
@@ -268,13 +215,25 @@ pub fn by_urgency(lines: Vec<QueueLine>, policy: &Policy, now: Timestamp) -> Vec
 }
 
 /// Sorts by `key`, then id, after the best `scores` (one per row) when there are: an order of
-/// indices is sorted by keys laid out beside it (rows are large to move and far apart).
+/// indices is sorted by keys laid out beside it (rows are large to move and far apart). The
+/// id's place among the rows stands for it (rows are read in id order, so it is mostly the
+/// row's own index), so no comparison reaches for a row.
 fn sort_rows(rows: &mut [Row], key: SortKey, scores: Option<&[u32]>) {
     let score = |i: usize| std::cmp::Reverse(scores.and_then(|s| s.get(i)).copied().unwrap_or(0));
-    let id = |i: u32| rows[i as usize].line.id();
+    let id_rank: Vec<u32> = if rows.is_sorted_by(|a, b| a.line.id() <= b.line.id()) {
+        (0..rows.len() as u32).collect()
+    } else {
+        let mut by_id: Vec<u32> = (0..rows.len() as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| rows[a as usize].line.id().cmp(rows[b as usize].line.id()));
+        let mut rank = vec![0u32; rows.len()];
+        for (place, &i) in by_id.iter().enumerate() {
+            rank[i as usize] = place as u32;
+        }
+        rank
+    };
     let order: Vec<u32> = match key {
         SortKey::App | SortKey::Isv => {
-            let mut keyed: Vec<(std::cmp::Reverse<u32>, String, u32)> = rows
+            let mut keyed: Vec<(Best, String, u32, u32)> = rows
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
@@ -282,18 +241,14 @@ fn sort_rows(rows: &mut [Row], key: SortKey, scores: Option<&[u32]>) {
                         SortKey::App => r.line.app_name(),
                         _ => r.line.isv(),
                     };
-                    (score(i), text.to_lowercase(), i as u32)
+                    (score(i), text.to_lowercase(), id_rank[i], i as u32)
                 })
                 .collect();
-            keyed.sort_unstable_by(|a, b| {
-                (&a.0, &a.1)
-                    .cmp(&(&b.0, &b.1))
-                    .then_with(|| id(a.2).cmp(id(b.2)))
-            });
-            keyed.into_iter().map(|k| k.2).collect()
+            keyed.sort_unstable();
+            keyed.into_iter().map(|k| k.3).collect()
         }
         _ => {
-            let mut keyed: Vec<(std::cmp::Reverse<u32>, (u8, i64), u32)> = rows
+            let mut keyed: Vec<(Best, (u8, i64), u32, u32)> = rows
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
@@ -309,19 +264,18 @@ fn sort_rows(rows: &mut [Row], key: SortKey, scores: Option<&[u32]>) {
                         SortKey::Tests => (r.tests.overall.map_or(9, |f| f as u8), 0),
                         SortKey::App | SortKey::Isv => (0, 0),
                     };
-                    (score(i), k, i as u32)
+                    (score(i), k, id_rank[i], i as u32)
                 })
                 .collect();
-            keyed.sort_unstable_by(|a, b| {
-                (a.0, a.1)
-                    .cmp(&(b.0, b.1))
-                    .then_with(|| id(a.2).cmp(id(b.2)))
-            });
-            keyed.into_iter().map(|k| k.2).collect()
+            keyed.sort_unstable();
+            keyed.into_iter().map(|k| k.3).collect()
         }
     };
     permute(rows, order);
 }
+
+/// A search score, best first.
+type Best = std::cmp::Reverse<u32>;
 
 /// Puts `rows[order[k]]` at `k`, each row moved once (following the permutation's cycles).
 fn permute<T>(rows: &mut [T], mut order: Vec<u32>) {
@@ -377,9 +331,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     };
     let rows = match words.as_str() {
         // Only field terms (or nothing): every line, filtered, in the sort's order.
-        "" => select(store.lines(&filter, ctx.now)?.lines, &args, &terms, None),
-        // Match on the compact search text first; read the lines of the matches only (all
-        // of them when most match).
+        "" => select(store.lines(&filter, ctx.now)?.lines, &args, &terms),
+        // Matched as the lines are read; only the matches are built.
         q => query_rows(&store, &filter, &args, &terms, q)?,
     };
     let mut out = super::stdout();
@@ -398,12 +351,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Connections that read the lines of a broad query at once (this machine's cores).
-const READERS: u32 = 2;
+/// Connections that read the lines of a query at once (this machine's cores).
+const READERS: usize = 2;
 
-/// The rows of a query's matches, filtered and ranked: the compact search text is matched
-/// first (on every core); when few match, only their lines are read, otherwise every line,
-/// a part on each of `READERS` connections, each part's statuses computed where it is read.
+/// The rows of a query's matches, filtered and ranked, in one pass over the queue's lines:
+/// each of `READERS` connections reads a range of ids, scores each line's search text as
+/// it is read, and builds (with its statuses) only the lines that match.
 fn query_rows(
     store: &crate::store::Store,
     filter: &LineFilter,
@@ -411,43 +364,48 @@ fn query_rows(
     terms: &Terms,
     q: &str,
 ) -> Result<Vec<Row>> {
+    use crate::search::{Matcher, Pass, Query};
     let (policy, now) = (&**terms.policy, terms.now);
-    let (id_len, index) = store.search_texts()?;
-    let matches = Matches::of(&id_len, &index, q);
-    drop(index);
-    if matches.count() * 5 <= matches.total() {
-        let lines = store.lines_by_ids(&matches.matched(), now)?;
-        return Ok(select(lines, args, terms, Some(&matches)));
-    }
+    let query = std::sync::Arc::new(Query::new(q));
+    let b = business_clock(&policy.sla, now);
+    let read = |reader: &crate::store::Store,
+                ids: crate::store::IdRange|
+     -> crate::store::Result<Vec<(Row, Option<u32>)>> {
+        let part = LineFilter {
+            ids,
+            ..filter.clone()
+        };
+        reader.map_file_for_reads()?;
+        let (mut m, query) = (Matcher::default(), query.clone());
+        let mut rows = Vec::new();
+        reader.each_scored_line(
+            &part,
+            now,
+            Box::new(move |text| m.score(text, &query, Pass::Best)),
+            &mut |l, s| {
+                rows.push((Row::at(l, b, policy, now), Some(s)));
+                true
+            },
+        )?;
+        Ok(rows)
+    };
+    let mut ranges = store.split_ids(READERS)?.into_iter();
+    let first = ranges.next().unwrap_or_default();
     let opts = crate::store::OpenOptions {
         policy: Some(terms.policy.clone()),
         ..Default::default()
     };
-    let path = store.path().to_path_buf();
-    let b = business_clock(&policy.sla, now);
+    let path = store.path();
     let parts = std::thread::scope(|scope| {
-        let readers: Vec<_> = (0..READERS)
-            .map(|k| {
-                let (path, opts, matches) = (&path, &opts, &matches);
-                let part = LineFilter {
-                    part: Some((k, READERS)),
-                    ..filter.clone()
-                };
-                scope.spawn(move || -> crate::store::Result<Vec<Row>> {
-                    let other = crate::store::Store::open(path, opts)?;
-                    let mut rows = Vec::with_capacity(matches.count() / READERS as usize + 1);
-                    other.each_line(&part, now, &mut |l| {
-                        if matches.score(l.id()).is_some() {
-                            rows.push(Row::at(l, b, policy, now));
-                        }
-                        true
-                    })?;
-                    Ok(rows)
-                })
+        // The others on their own connections; the first on this one, meanwhile.
+        let others: Vec<_> = ranges
+            .map(|ids| {
+                let (opts, read) = (&opts, &read);
+                scope.spawn(move || read(&crate::store::Store::open(path, opts)?, ids))
             })
             .collect();
-        let mut parts = Vec::with_capacity(readers.len());
-        for r in readers {
+        let mut parts = vec![read(store, first)?];
+        for r in others {
             let part = r.join().map_err(|_| {
                 anyhow::anyhow!("reading the queue: a reader thread stopped; run the command again")
             })?;
@@ -456,13 +414,7 @@ fn query_rows(
         anyhow::Ok(parts)
     })?;
     let count = parts.iter().map(Vec::len).sum();
-    Ok(keep(
-        parts.into_iter().flatten(),
-        count,
-        args,
-        terms,
-        Some(&matches),
-    ))
+    Ok(keep(parts.into_iter().flatten(), count, args, terms))
 }
 
 /// Full submissions read at a time for JSON.

@@ -329,26 +329,16 @@ pub struct LineFields<'a> {
 impl QueueLine {
     pub fn new(f: LineFields, p: &Projection) -> QueueLine {
         let mut text = String::with_capacity(96);
-        let mut parts = [(0u32, 0u32); 5];
-        let fields = [
-            Some(f.id),
-            Some(f.app_name),
-            Some(f.isv),
-            f.submitter_email,
-            f.dev_org,
-        ];
-        for (k, part) in fields.into_iter().enumerate() {
-            let Some(part) = part else {
-                parts[k] = (text.len() as u32, text.len() as u32);
-                continue;
-            };
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            let start = text.len() as u32;
-            text.push_str(part);
-            parts[k] = (start, text.len() as u32);
-        }
+        let parts = crate::domain::submission::push_search_text(
+            &mut text,
+            [
+                Some(f.id),
+                Some(f.app_name),
+                Some(f.isv),
+                f.submitter_email,
+                f.dev_org,
+            ],
+        );
         QueueLine {
             text: text.into_boxed_str(),
             parts,

@@ -473,11 +473,25 @@ pub fn is_email_address(s: &str) -> bool {
 /// The search text from its parts: id, app, ISV, submitter, developer org.
 pub fn search_text_of(parts: [Option<&str>; 5]) -> String {
     let mut t = String::with_capacity(96);
-    for part in parts.into_iter().flatten() {
-        if !t.is_empty() {
-            t.push(' ');
-        }
-        t.push_str(part);
-    }
+    push_search_text(&mut t, parts);
     t
+}
+
+/// Appends the search text of these parts to `text` (empty): the parts present, one space
+/// between. Returns each part's byte range in it (empty, where it would be, when absent).
+pub fn push_search_text(text: &mut String, parts: [Option<&str>; 5]) -> [(u32, u32); 5] {
+    let mut ranges = [(0u32, 0u32); 5];
+    for (k, part) in parts.into_iter().enumerate() {
+        let Some(part) = part else {
+            ranges[k] = (text.len() as u32, text.len() as u32);
+            continue;
+        };
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let start = text.len() as u32;
+        text.push_str(part);
+        ranges[k] = (start, text.len() as u32);
+    }
+    ranges
 }

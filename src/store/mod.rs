@@ -18,7 +18,7 @@ pub use moves::{
     UndoOutcome, UndoReport,
 };
 pub use outbox::{ClaimedEmail, NewEmail, OutboxCounts, ReminderGuard, ReminderRefused};
-pub use queue::{LineFilter, Lines, line_as_of};
+pub use queue::{IdRange, LineFilter, Lines, Scorer, line_as_of};
 pub use submissions::{ImportRefused, ImportSummary, Notify};
 
 use jiff::{Timestamp, Unit};

@@ -4,7 +4,10 @@
 //! of truth: the table is rebuilt from them when the policy it was built under changes.
 //!
 //! A line is kept on the submission's own row (the projection's columns), so that a move
-//! rewrites no page a move did not already rewrite but the urgency index's. Each write
+//! rewrites no other row. Every column of a line, and the search text, are also in one
+//! covering index in id order (`queue_lines`, kept by SQLite): reading all lines scans it,
+//! not the table. A search scores the search text inside that scan (an SQL function), so a
+//! line that does not match is never decoded. Each write
 //! transaction appends the ids it touched to `queue_log` under one sequence number, so a
 //! reader that saw sequence N reads only those lines again.
 
@@ -143,7 +146,7 @@ fn write_line(tx: &Connection, sub: &Submission, p: &Projection) -> Result<()> {
     let protocols: Vec<&str> = sub.protocols.iter().map(|p| p.key()).collect();
     tx.prepare_cached(
         "UPDATE submissions SET protocol_list = ?2, tests_required = ?3, tests_failed = ?4,
-            tests_missing = ?5, tests_expire = ?6, scim_complete = ?7
+            tests_missing = ?5, tests_expire = ?6, scim_complete = ?7, search = ?8
          WHERE id = ?1",
     )
     .and_then(|mut s| {
@@ -155,12 +158,10 @@ fn write_line(tx: &Connection, sub: &Submission, p: &Projection) -> Result<()> {
             p.tests.missing,
             secs(p.tests.expires_at),
             p.tests.scim_complete,
+            sub.search_text(),
         ])
     })
     .ctx("writing the queue projection")?;
-    tx.prepare_cached("INSERT OR REPLACE INTO search_text (id, text) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(params![sub.id, sub.search_text()]))
-        .ctx("writing the queue projection")?;
     write_clock(tx, &sub.id, sub.state, p)
 }
 
@@ -508,9 +509,86 @@ pub struct LineFilter {
     pub states: Vec<ReviewState>,
     /// Only lines changed after this sequence number.
     pub after_seq: Option<i64>,
-    /// Only part `k` of `n` (rowid ranges, in order): `n` readers on `n` connections
-    /// together read every line once.
-    pub part: Option<(u32, u32)>,
+    /// Only the ids in this range (`Store::split_ids` cuts the queue into ranges that
+    /// readers on their own connections read together once each).
+    pub ids: IdRange,
+}
+
+/// The ids after `after` up to and including `through` (either end open when None).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdRange {
+    pub after: Option<String>,
+    pub through: Option<String>,
+}
+
+impl IdRange {
+    fn holds(&self, id: &str) -> bool {
+        self.after.as_deref().is_none_or(|a| id > a)
+            && self.through.as_deref().is_none_or(|t| id <= t)
+    }
+}
+
+/// Scores a search text (None: no match). See `Store::each_scored_line`.
+pub type Scorer = Box<dyn FnMut(&str) -> Option<u32> + Send>;
+
+/// The SQL function a scored read filters with.
+const SCORE_FUNCTION: &str = "queue_line_score";
+
+/// A `Scorer` as an SQL function of a line's search text, true when it scores. The
+/// scores of the lines it passed wait here, in the order SQLite scored them, for the rows
+/// it returns (which it returns in that order, less any another condition turned down).
+struct ScoreInSql {
+    scored: std::sync::Arc<std::sync::Mutex<Scored>>,
+}
+
+/// (id, score) of the lines scored and not yet returned, oldest first.
+type Scored = std::collections::VecDeque<(Box<str>, u32)>;
+
+impl ScoreInSql {
+    fn register(conn: &Connection, score: Scorer) -> Result<ScoreInSql> {
+        use rusqlite::functions::FunctionFlags;
+        let scored = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let found = scored.clone();
+        let score = std::cell::RefCell::new(score);
+        conn.create_scalar_function(SCORE_FUNCTION, 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            let text = match ctx.get_raw(0) {
+                rusqlite::types::ValueRef::Null => return Ok(false),
+                v => v
+                    .as_str()
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?,
+            };
+            let Some(s) = score.borrow_mut()(text) else {
+                return Ok(false);
+            };
+            // The text begins with the id (`push_search_text`).
+            let id = text.split(' ').next().unwrap_or_default();
+            if let Ok(mut q) = found.lock() {
+                q.push_back((id.into(), s));
+            }
+            Ok(true)
+        })
+        .ctx("preparing the search")?;
+        Ok(ScoreInSql { scored })
+    }
+
+    /// The score of the row with this id, just returned.
+    fn take(&self, id: &str) -> Result<u32> {
+        let mut q = self
+            .scored
+            .lock()
+            .map_err(|_| corrupt("search scores: a scorer panicked".into()))?;
+        while let Some((scored, s)) = q.pop_front() {
+            if &*scored == id {
+                return Ok(s);
+            }
+        }
+        Err(corrupt(format!("search scores: {id} returned unscored")))
+    }
+
+    fn unregister(self, conn: &Connection) -> Result<()> {
+        conn.remove_function(SCORE_FUNCTION, 1)
+            .ctx("finishing the search")
+    }
 }
 
 /// Lines read: the lines and the highest sequence number among them (what a reader has
@@ -589,102 +667,206 @@ impl Store {
         at: Timestamp,
         each: &mut dyn FnMut(QueueLine) -> bool,
     ) -> Result<i64> {
+        self.read_lines(filter, at, None, &mut |line, _| each(line))
+    }
+
+    /// As `each_line`, but only the lines `score` scores, with their score: it sees each
+    /// line's search text (`id app isv submitter org`, as `QueueLine::search_text`) inside
+    /// SQLite's scan, so a line it does not score is never read past those five columns.
+    pub fn each_scored_line(
+        &self,
+        filter: &LineFilter,
+        at: Timestamp,
+        score: Scorer,
+        each: &mut dyn FnMut(QueueLine, u32) -> bool,
+    ) -> Result<i64> {
+        self.read_lines(filter, at, Some(score), each)
+    }
+
+    fn read_lines(
+        &self,
+        filter: &LineFilter,
+        at: Timestamp,
+        score: Option<Scorer>,
+        each: &mut dyn FnMut(QueueLine, u32) -> bool,
+    ) -> Result<i64> {
+        let policy = self.line_policy()?;
+        let wanted = |id: &str, state: ReviewState| {
+            filter.ids.holds(id) && (filter.states.is_empty() || filter.states.contains(&state))
+        };
+        if self.lines_in_memory {
+            // A read-only queue built under another policy: project here, from the history.
+            let mut score = score;
+            let seq = log_seq(&self.conn)?;
+            for sub in self.load_submissions()? {
+                if !wanted(&sub.id, sub.state) {
+                    continue;
+                }
+                let s = match &mut score {
+                    Some(f) => f(&sub.search_text()),
+                    None => Some(0),
+                };
+                if let Some(s) = s
+                    && !each(line_as_of(&sub, policy, at), s)
+                {
+                    break;
+                }
+            }
+            return Ok(seq);
+        }
+        let scores = match score {
+            Some(f) => Some(ScoreInSql::register(&self.conn, f)?),
+            None => None,
+        };
+        let read = self.read_projected(filter, at, scores.as_ref(), &wanted, each);
+        if let Some(s) = scores {
+            s.unregister(&self.conn)?;
+        }
+        read
+    }
+
+    /// `read_lines` on the projection's table, with `scores` registered when there are.
+    fn read_projected(
+        &self,
+        filter: &LineFilter,
+        at: Timestamp,
+        scores: Option<&ScoreInSql>,
+        wanted: &dyn Fn(&str, ReviewState) -> bool,
+        each: &mut dyn FnMut(QueueLine, u32) -> bool,
+    ) -> Result<i64> {
         let policy = self.line_policy()?;
         let tx = self
             .conn
             .unchecked_transaction()
             .ctx("starting to read the queue")?;
         let seq = log_seq(&tx)?;
-        if self.lines_in_memory {
-            // A read-only queue built under another policy: project here, from the history
-            // (all of it in the first part).
-            if filter.part.is_some_and(|(k, _)| k > 0) {
-                return Ok(seq);
-            }
-            for sub in self.load_submissions()? {
-                if !filter.states.is_empty() && !filter.states.contains(&sub.state) {
-                    continue;
-                }
-                if !each(line_as_of(&sub, policy, at)) {
-                    break;
-                }
-            }
-            return Ok(seq);
-        }
         let changed = match filter.after_seq {
             Some(after) => changed_ids(&tx, after)?,
             None => None,
         };
-        let states: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| format!("'{}'", s.key()))
-            .collect();
-        let mut state_clause = if states.is_empty() {
-            String::new()
-        } else {
-            format!("AND state IN ({})", states.join(","))
+        let scored = match scores {
+            Some(_) => format!(" AND {SCORE_FUNCTION}(search)"),
+            None => String::new(),
         };
-        if let Some((k, n)) = filter.part.filter(|(_, n)| *n > 1) {
-            let max: i64 = tx
-                .query_row("SELECT coalesce(max(rowid), 0) FROM submissions", [], |r| {
-                    r.get(0)
-                })
-                .ctx("reading the queue")?;
-            let bound = |k: u32| max / i64::from(n) * i64::from(k);
-            state_clause.push_str(&format!(" AND rowid > {}", bound(k)));
-            if k + 1 < n {
-                state_clause.push_str(&format!(" AND rowid <= {}", bound(k + 1)));
+        let mut later: Vec<(String, u32)> = Vec::new();
+        let mut pass = |r: &Row, later: &mut Vec<(String, u32)>| -> Result<bool> {
+            let line = line_from_row(r)?;
+            let s = match scores {
+                Some(scores) => scores.take(line.id())?,
+                None => 0,
+            };
+            if !wanted(line.id(), line.state) {
+                return Ok(true);
             }
-        }
-        let mut later = Vec::new();
-        let mut pass = |line: QueueLine, later: &mut Vec<String>| -> bool {
             if !line.holds_at(at) {
-                later.push(line.id().to_string());
-                return true;
+                later.push((line.id().to_string(), s));
+                return Ok(true);
             }
-            each(line)
+            Ok(each(line, s))
         };
         match changed {
             Some(ids) => {
                 let mut stmt = tx
-                    .prepare_cached(&format!(
-                        "SELECT {LINE_COLUMNS} FROM submissions WHERE id = ?1 AND holder IS NOT NULL"
+                    .prepare(&format!(
+                        "SELECT {LINE_COLUMNS} FROM submissions
+                         WHERE id = ?1 AND holder IS NOT NULL{scored}"
                     ))
                     .ctx("reading the queue")?;
-                for id in ids {
-                    let mut rows = stmt.query([&id]).ctx("reading the queue")?;
-                    if let Some(r) = rows.next().ctx("reading the queue")? {
-                        let line = line_from_row(r)?;
-                        if (states.is_empty() || filter.states.contains(&line.state))
-                            && !pass(line, &mut later)
-                        {
-                            return Ok(seq);
-                        }
+                for id in ids.iter().filter(|id| filter.ids.holds(id)) {
+                    let mut rows = stmt.query([id]).ctx("reading the queue")?;
+                    if let Some(r) = rows.next().ctx("reading the queue")?
+                        && !pass(r, &mut later)?
+                    {
+                        return Ok(seq);
                     }
                 }
             }
             None => {
+                // Through the covering index, in id order: the index holds every column of
+                // a line, a fifth of the table's pages.
+                let mut clauses = scored;
+                if !filter.states.is_empty() {
+                    let states: Vec<String> = filter
+                        .states
+                        .iter()
+                        .map(|s| format!("'{}'", s.key()))
+                        .collect();
+                    clauses.push_str(&format!(" AND state IN ({})", states.join(",")));
+                }
+                let mut bounds: Vec<&str> = Vec::with_capacity(2);
+                if let Some(after) = &filter.ids.after {
+                    bounds.push(after);
+                    clauses.push_str(&format!(" AND id > ?{}", bounds.len()));
+                }
+                if let Some(through) = &filter.ids.through {
+                    bounds.push(through);
+                    clauses.push_str(&format!(" AND id <= ?{}", bounds.len()));
+                }
                 let mut stmt = tx
-                    .prepare_cached(&format!(
-                        "SELECT {LINE_COLUMNS} FROM submissions WHERE holder IS NOT NULL {state_clause}"
+                    .prepare(&format!(
+                        "SELECT {LINE_COLUMNS} FROM submissions INDEXED BY queue_lines
+                         WHERE holder IS NOT NULL{clauses} ORDER BY id"
                     ))
                     .ctx("reading the queue")?;
-                let mut rows = stmt.query([]).ctx("reading the queue")?;
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(bounds))
+                    .ctx("reading the queue")?;
                 while let Some(r) = rows.next().ctx("reading the queue")? {
-                    if !pass(line_from_row(r)?, &mut later) {
+                    if !pass(r, &mut later)? {
                         return Ok(seq);
                     }
                 }
             }
         }
         tx.commit().ctx("finishing reading the queue")?;
-        for sub in self.submissions_by_ids(&later)? {
-            if !each(line_as_of(&sub, policy, at)) {
+        let ids: Vec<String> = later.iter().map(|(id, _)| id.clone()).collect();
+        let mut subs = self.submissions_by_ids(&ids)?;
+        subs.sort_by(|a, b| a.id.cmp(&b.id));
+        for (id, s) in &later {
+            let Ok(k) = subs.binary_search_by(|sub| sub.id.as_str().cmp(id)) else {
+                continue;
+            };
+            if !each(line_as_of(&subs[k], policy, at), *s) {
                 break;
             }
         }
         Ok(seq)
+    }
+
+    /// Cuts the queue's ids into `n` ranges of about as many submissions each, in order: `n`
+    /// readers given one each read every line once between them (each on its own
+    /// connection; a submission added meanwhile falls in exactly one range).
+    pub fn split_ids(&self, n: usize) -> Result<Vec<IdRange>> {
+        let count = self.count_submissions()? as usize;
+        let mut cuts: Vec<String> = Vec::with_capacity(n);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM submissions ORDER BY id LIMIT 1 OFFSET ?1")
+            .ctx("dividing the queue among readers")?;
+        for k in 1..n.max(1) {
+            let offset = (count * k / n) as i64;
+            if let Some(id) = stmt
+                .query_row([offset], |r| r.get::<_, String>(0))
+                .optional()
+                .ctx("dividing the queue among readers")?
+                && cuts.last() != Some(&id)
+            {
+                cuts.push(id);
+            }
+        }
+        let mut ranges = Vec::with_capacity(cuts.len() + 1);
+        let mut after = None;
+        for cut in cuts {
+            ranges.push(IdRange {
+                after: after.replace(cut.clone()),
+                through: Some(cut),
+            });
+        }
+        ranges.push(IdRange {
+            after,
+            through: None,
+        });
+        Ok(ranges)
     }
 
     /// The lines `filter` selects, collected.
@@ -721,46 +903,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// Every submission's searched text, in id order, from the compact table search reads
-    /// (`list --query` matches on it before it reads any line), with the byte length of
-    /// the id that begins each text.
-    pub fn search_texts(&self) -> Result<(Vec<u32>, crate::search::SearchIndex)> {
-        let mut index = crate::search::SearchIndex::default();
-        let mut id_len = Vec::with_capacity(self.count_lines()?);
-        if self.lines_in_memory {
-            for s in &self.load_submissions()? {
-                index.push(&s.search_text());
-                id_len.push(s.id.len() as u32);
-            }
-            index.fold();
-            return Ok((id_len, index));
-        }
-        let ctx = "reading the search text";
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT length(CAST(id AS BLOB)), text FROM search_text")
-            .ctx(ctx)?;
-        let mut rows = stmt.query([]).ctx(ctx)?;
-        while let Some(r) = rows.next().ctx(ctx)? {
-            let len: u32 = r.get(0).ctx(ctx)?;
-            // Borrowed from the row: copied once, into the index.
-            let text = r
-                .get_ref(1)
-                .ctx(ctx)?
-                .as_str()
-                .map_err(|e| corrupt(format!("search text: {e}")))?;
-            if !text.is_char_boundary(len as usize) {
-                return Err(corrupt(format!(
-                    "search text {text:?} does not begin with its id"
-                )));
-            }
-            index.push(text);
-            id_len.push(len);
-        }
-        index.fold();
-        Ok((id_len, index))
     }
 
     /// The lines of these submissions (unknown ids are skipped), in no particular order.
