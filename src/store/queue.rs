@@ -819,6 +819,9 @@ impl Store {
             }
         }
         tx.commit().ctx("finishing reading the queue")?;
+        if later.is_empty() {
+            return Ok(seq);
+        }
         let ids: Vec<String> = later.iter().map(|(id, _)| id.clone()).collect();
         let mut subs = self.submissions_by_ids(&ids)?;
         subs.sort_by(|a, b| a.id.cmp(&b.id));
@@ -835,23 +838,40 @@ impl Store {
 
     /// Cuts the queue's ids into `n` ranges of about as many submissions each, in order: `n`
     /// readers given one each read every line once between them (each on its own
-    /// connection; a submission added meanwhile falls in exactly one range).
+    /// connection; a submission added meanwhile falls in exactly one range). The cuts are
+    /// the quantiles of the ids of `SAMPLES` rows spread evenly over the table (a few seeks,
+    /// where counting and skipping to the middle would walk half an index).
     pub fn split_ids(&self, n: usize) -> Result<Vec<IdRange>> {
-        let count = self.count_submissions()? as usize;
-        let mut cuts: Vec<String> = Vec::with_capacity(n);
-        let mut stmt = self
+        const SAMPLES: i64 = 64;
+        let ctx = "dividing the queue among readers";
+        let max: i64 = self
             .conn
-            .prepare_cached("SELECT id FROM submissions ORDER BY id LIMIT 1 OFFSET ?1")
-            .ctx("dividing the queue among readers")?;
+            .query_row("SELECT coalesce(max(rowid), 0) FROM submissions", [], |r| {
+                r.get(0)
+            })
+            .ctx(ctx)?;
+        let rowids: Vec<String> = (0..SAMPLES)
+            .map(|i| (max * (2 * i + 1) / (2 * SAMPLES)).max(1).to_string())
+            .collect();
+        let mut sample: Vec<String> = self
+            .conn
+            .prepare(&format!(
+                "SELECT id FROM submissions WHERE rowid IN ({})",
+                rowids.join(",")
+            ))
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .ctx(ctx)?;
+        sample.sort();
+        sample.dedup();
+        let mut cuts: Vec<String> = Vec::with_capacity(n);
         for k in 1..n.max(1) {
-            let offset = (count * k / n) as i64;
-            if let Some(id) = stmt
-                .query_row([offset], |r| r.get::<_, String>(0))
-                .optional()
-                .ctx("dividing the queue among readers")?
-                && cuts.last() != Some(&id)
+            if let Some(id) = sample.get(sample.len() * k / n)
+                && cuts.last() != Some(id)
             {
-                cuts.push(id);
+                cuts.push(id.clone());
             }
         }
         let mut ranges = Vec::with_capacity(cuts.len() + 1);
