@@ -135,18 +135,6 @@ impl Row {
     }
 }
 
-/// The rows `args` select, in output order: read from the queue's lines (no history), the
-/// filters and sort applied.
-pub fn select(lines: Vec<QueueLine>, args: &Args, terms: &Terms) -> Vec<Row> {
-    let (policy, now) = (&**terms.policy, terms.now);
-    let b = business_clock(&policy.sla, now);
-    let count = lines.len();
-    let rows = lines
-        .into_iter()
-        .map(|l| (Row::at(l, b, policy, now), None));
-    keep(rows, count, args, terms)
-}
-
 /// A query's field terms with what they are evaluated against.
 pub struct Terms<'a> {
     pub query: FieldQuery,
@@ -329,12 +317,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         policy: &ctx.policy,
         now: ctx.now,
     };
-    let rows = match words.as_str() {
-        // Only field terms (or nothing): every line, filtered, in the sort's order.
-        "" => select(store.lines(&filter, ctx.now)?.lines, &args, &terms),
-        // Matched as the lines are read; only the matches are built.
-        q => query_rows(&store, &filter, &args, &terms, q)?,
-    };
+    // Only field terms (or nothing): every line, filtered, in the sort's order; with words,
+    // matched as the lines are read, only the matches built.
+    let rows = read_rows(&store, &filter, &args, &terms, &words)?;
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
@@ -354,10 +339,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
 /// Connections that read the lines of a query at once (this machine's cores).
 const READERS: usize = 2;
 
-/// The rows of a query's matches, filtered and ranked, in one pass over the queue's lines:
-/// each of `READERS` connections reads a range of ids, scores each line's search text as
-/// it is read, and builds (with its statuses) only the lines that match.
-fn query_rows(
+/// The rows `args` select, filtered and sorted, in one pass over the queue's lines: each of
+/// `READERS` connections reads a range of ids and computes its lines' statuses. With words
+/// `q`, each line's search text is scored as it is read, only the matches are built, and
+/// they come best first.
+fn read_rows(
     store: &crate::store::Store,
     filter: &LineFilter,
     args: &Args,
@@ -366,7 +352,7 @@ fn query_rows(
 ) -> Result<Vec<Row>> {
     use crate::search::{Matcher, Pass, Query};
     let (policy, now) = (&**terms.policy, terms.now);
-    let query = std::sync::Arc::new(Query::new(q));
+    let query = Some(std::sync::Arc::new(Query::new(q))).filter(|q| !q.is_empty());
     let b = business_clock(&policy.sla, now);
     let read = |reader: &crate::store::Store,
                 ids: crate::store::IdRange|
@@ -376,17 +362,27 @@ fn query_rows(
             ..filter.clone()
         };
         reader.map_file_for_reads()?;
-        let (mut m, query) = (Matcher::default(), query.clone());
         let mut rows = Vec::new();
-        reader.each_scored_line(
-            &part,
-            now,
-            Box::new(move |text| m.score(text, &query, Pass::Best)),
-            &mut |l, s| {
-                rows.push((Row::at(l, b, policy, now), Some(s)));
-                true
-            },
-        )?;
+        match query.clone() {
+            Some(query) => {
+                let mut m = Matcher::default();
+                reader.each_scored_line(
+                    &part,
+                    now,
+                    Box::new(move |text| m.score(text, &query, Pass::Best)),
+                    &mut |l, s| {
+                        rows.push((Row::at(l, b, policy, now), Some(s)));
+                        true
+                    },
+                )?;
+            }
+            None => {
+                reader.each_line(&part, now, &mut |l| {
+                    rows.push((Row::at(l, b, policy, now), None));
+                    true
+                })?;
+            }
+        }
         Ok(rows)
     };
     let mut ranges = store.split_ids(READERS)?.into_iter();
