@@ -361,10 +361,12 @@ fn read_rows(
             ids,
             ..filter.clone()
         };
-        reader.map_file_for_reads()?;
         let mut rows = Vec::new();
         match query.clone() {
             Some(query) => {
+                // A search's scan is mostly page reads (most rows are looked at, few built):
+                // mapped, the file's pages are read without a copy or a system call each.
+                reader.map_file_for_reads()?;
                 let mut m = Matcher::default();
                 reader.each_scored_line(
                     &part,
