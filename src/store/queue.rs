@@ -766,8 +766,10 @@ impl Store {
         };
         match changed {
             Some(ids) => {
+                // Kept like any statement: SQLite prepares one that calls the search's
+                // function again after the function is registered anew.
                 let mut stmt = tx
-                    .prepare(&format!(
+                    .prepare_cached(&format!(
                         "SELECT {LINE_COLUMNS} FROM submissions
                          WHERE id = ?1 AND holder IS NOT NULL{scored}"
                     ))
@@ -803,7 +805,7 @@ impl Store {
                     clauses.push_str(&format!(" AND id <= ?{}", bounds.len()));
                 }
                 let mut stmt = tx
-                    .prepare(&format!(
+                    .prepare_cached(&format!(
                         "SELECT {LINE_COLUMNS} FROM submissions INDEXED BY queue_lines
                          WHERE holder IS NOT NULL{clauses} ORDER BY id"
                     ))
