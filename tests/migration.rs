@@ -99,21 +99,9 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
         assert_eq!(line, &QueueLine::of(sub, &p), "{}", sub.id);
     }
     // `list --query` matches on the search text the upgrade wrote (v9 keeps it on the row).
-    let texts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = texts.clone();
-    store
-        .each_scored_line(
-            &LineFilter::default(),
-            far,
-            Box::new(move |t: &str| {
-                record.lock().unwrap().push(t.to_string());
-                None
-            }),
-            &mut |_, _| true,
-        )
-        .unwrap();
+    let (texts, _) = common::scored_read(&store, far, |_| None);
     let want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
-    assert_eq!(*texts.lock().unwrap(), want);
+    assert_eq!(texts, want);
     let c = Connection::open(sb.db()).unwrap();
     let ok: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

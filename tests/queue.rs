@@ -79,24 +79,9 @@ fn assert_lines_match_history(store: &Store, policy: &Policy, at: Timestamp) {
     // once each; only the lines it scores come, each with its own score, the same lines a
     // whole read gives (recomputed at `at` alike).
     for when in [far(), at] {
-        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let record = seen.clone();
-        let mut passed = Vec::new();
-        store
-            .each_scored_line(
-                &LineFilter::default(),
-                when,
-                Box::new(move |t: &str| {
-                    record.lock().unwrap().push(t.to_string());
-                    t.len().is_multiple_of(2).then_some(t.len() as u32)
-                }),
-                &mut |line, score| {
-                    passed.push((line, score));
-                    true
-                },
-            )
-            .unwrap();
-        let mut texts = seen.lock().unwrap().clone();
+        let (mut texts, mut passed) = common::scored_read(store, when, |t| {
+            t.len().is_multiple_of(2).then_some(t.len() as u32)
+        });
         texts.sort();
         let mut want: Vec<String> = subs.iter().map(|s| s.search_text()).collect();
         want.sort();

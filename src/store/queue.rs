@@ -672,7 +672,7 @@ impl Store {
 
     /// As `each_line`, but only the lines `score` scores, with their score: it sees each
     /// line's search text (`id app isv submitter org`, as `QueueLine::search_text`) inside
-    /// SQLite's scan, so a line it does not score is never read past those five columns.
+    /// SQLite's scan, so a line it does not score is never read past that column.
     pub fn each_scored_line(
         &self,
         filter: &LineFilter,
@@ -925,41 +925,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// The lines of these submissions (unknown ids are skipped), in no particular order.
-    pub fn lines_by_ids(&self, ids: &[String], at: Timestamp) -> Result<Vec<QueueLine>> {
-        let policy = self.line_policy()?;
-        if self.lines_in_memory {
-            return Ok(self
-                .submissions_by_ids(ids)?
-                .iter()
-                .map(|s| line_as_of(s, policy, at))
-                .collect());
-        }
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .ctx("starting to read the queue")?;
-        fill_wanted(&tx, ids)?;
-        let mut out = Vec::with_capacity(ids.len());
-        {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT {LINE_COLUMNS} FROM submissions
-                     WHERE id IN (SELECT id FROM temp.wanted) AND holder IS NOT NULL"
-                ))
-                .ctx("reading the queue")?;
-            let mut rows = stmt.query([]).ctx("reading the queue")?;
-            while let Some(r) = rows.next().ctx("reading the queue")? {
-                out.push(line_from_row(r)?);
-            }
-        }
-        tx.execute("DELETE FROM temp.wanted", [])
-            .ctx("reading the queue")?;
-        tx.commit().ctx("finishing reading the queue")?;
-        self.recompute_if_needed(&mut out, policy, at)?;
-        Ok(out)
     }
 
     /// The queue log's latest sequence number: what a reader has seen after reading all.

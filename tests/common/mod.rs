@@ -242,3 +242,32 @@ pub fn consistent_in(c: &rusqlite::Connection) -> (String, Vec<(String, i64)>) {
         .collect();
     (integrity, states)
 }
+
+/// A search's read of every line at `at` scored by `keep` (a text's score, None for no
+/// match): the search texts the scorer saw, in the order it saw them, and the lines it
+/// passed with their scores.
+pub fn scored_read(
+    store: &oin_review::store::Store,
+    at: jiff::Timestamp,
+    keep: fn(&str) -> Option<u32>,
+) -> (Vec<String>, Vec<(oin_review::domain::QueueLine, u32)>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let mut passed = Vec::new();
+    store
+        .each_scored_line(
+            &oin_review::store::LineFilter::default(),
+            at,
+            Box::new(move |t: &str| {
+                record.lock().unwrap().push(t.to_string());
+                keep(t)
+            }),
+            &mut |line, score| {
+                passed.push((line, score));
+                true
+            },
+        )
+        .unwrap();
+    let texts = seen.lock().unwrap().clone();
+    (texts, passed)
+}
