@@ -1,6 +1,7 @@
 //! oin-review: a terminal console for reviewing Okta Integration Network submissions.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;

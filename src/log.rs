@@ -174,7 +174,7 @@ impl<S: Subscriber> Layer<S> for FileLayer {
         }
         let mut line = format!(
             "{} {:<5} {}: {message}{}\n",
-            jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            crate::clock::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
             level_name(*meta.level()),
             meta.target(),
             fields.rest

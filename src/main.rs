@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = oin_review::clock::init_from_env() {
+        eprintln!("oin-review: {e}");
+        return ExitCode::FAILURE;
+    }
     let code = exit_code(run(cli));
     // For `bench`: each command it times says its own peak memory.
     if std::env::var_os("OIN_REVIEW_BENCH_RSS").is_some() {

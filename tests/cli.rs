@@ -817,7 +817,7 @@ fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_t
     assert!(b.contains("by Tuesday, December 1, 2026"), "{b}");
 
     // A write under --as-of is recorded at the real time.
-    let before = jiff::Timestamp::now();
+    let before = common::now();
     sb.ok(&["mail", "send", "--as-of", first, "ASOF-1", "--queue-only"]);
     let outbox: Vec<Value> =
         serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();

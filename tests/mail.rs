@@ -918,7 +918,7 @@ fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_
     sb.ok(&["mail", "send", "OIN-5", "--queue-only"]);
     let (mut store, transport) = store_and_transport(&sb, port);
     // A sender claims the email and dies before it knows the outcome.
-    let t0 = jiff::Timestamp::now();
+    let t0 = common::now();
     let claimed = store
         .claim_due_email(t0, t0, oin_review::mail::STALE_CLAIM, &[])
         .unwrap()
@@ -963,7 +963,7 @@ fn temporary_failures_back_off_one_minute_doubling_to_an_hour_and_rounds_wait_fo
     let sb = smtp_sandbox(port, "");
     sb.ok(&["mail", "send", "OIN-5", "--queue-only"]);
     let (mut store, transport) = store_and_transport(&sb, port);
-    let mut at = jiff::Timestamp::now()
+    let mut at = common::now()
         .checked_add(jiff::SignedDuration::from_secs(1))
         .unwrap();
     let mut waits = Vec::new();

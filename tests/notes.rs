@@ -100,7 +100,7 @@ fn a_mention_stays_in_the_attention_set_until_that_analyst_moves_claims_or_notes
             .add_note(
                 id,
                 "bea",
-                jiff::Timestamp::now(),
+                common::now(),
                 &format!("@{me} please look"),
                 std::slice::from_ref(&me),
             )
@@ -164,7 +164,7 @@ fn no_note_reaches_any_email_of_any_kind() {
         assert!(out.status.success(), "{to}: {}", text(&out).1);
     }
     // A reminder needs an item the ISV has held for weeks: N-2, with notes of its own.
-    let month_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30);
+    let month_ago = common::now() - jiff::SignedDuration::from_hours(24 * 30);
     let mut idle = submission_json("N-2", "isv_review");
     idle["escalation_contact"] = json!("dev@isv.example");
     idle["history"] = json!([{"to": "isv_review", "at": month_ago.to_string(), "by": "asha"}]);

@@ -132,7 +132,7 @@ fn outbox(sb: &Sandbox) -> Vec<Value> {
 #[test]
 fn remind_queues_one_threaded_reminder_per_idle_item_and_never_twice() {
     let sb = Sandbox::new();
-    let now = Timestamp::now();
+    let now = common::now();
     let month_ago = now - SignedDuration::from_hours(24 * 30);
     sb.import_values(&[
         at_isv("R-IDLE", month_ago, Some("okta-escalations@isv.example")),
@@ -215,7 +215,7 @@ fn after_the_policy_s_reminders_the_item_is_stale_for_the_lead() {
         "config/oin-review/policy.toml",
         "[reminders]\nstale_after_reminders = 1\n",
     );
-    let month_ago = Timestamp::now() - SignedDuration::from_hours(24 * 30);
+    let month_ago = common::now() - SignedDuration::from_hours(24 * 30);
     sb.import_values(&[at_isv("R-STALE", month_ago, Some("okta@stale.example"))]);
     let (ok, first) = remind(&sb, &[]);
     assert!(ok, "{first}");
@@ -252,7 +252,7 @@ fn after_the_policy_s_reminders_the_item_is_stale_for_the_lead() {
 #[test]
 fn two_analysts_reminding_at_once_send_each_reminder_once() {
     let sb = Sandbox::new();
-    let month_ago = Timestamp::now() - SignedDuration::from_hours(24 * 30);
+    let month_ago = common::now() - SignedDuration::from_hours(24 * 30);
     let subs: Vec<Value> = (0..30)
         .map(|i| at_isv(&format!("R-{i:03}"), month_ago, Some("okta@race.example")))
         .collect();
@@ -294,7 +294,7 @@ fn switched_off_reminders_are_said_and_not_sent() {
         "config/oin-review/config.toml",
         "[mail.emails]\nreminder = false\n",
     );
-    let month_ago = Timestamp::now() - SignedDuration::from_hours(24 * 30);
+    let month_ago = common::now() - SignedDuration::from_hours(24 * 30);
     sb.import_values(&[at_isv("R-OFF", month_ago, Some("okta@off.example"))]);
     let (ok, v) = remind(&sb, &[]);
     assert!(!ok);
@@ -314,12 +314,12 @@ fn the_console_marks_idle_items_and_remind_previews_then_queues_the_reminders() 
     use std::time::Duration;
     let wait = Duration::from_secs(10);
     let sb = Sandbox::new();
-    let month_ago = Timestamp::now() - SignedDuration::from_hours(24 * 30);
+    let month_ago = common::now() - SignedDuration::from_hours(24 * 30);
     sb.import_values(&[
         at_isv("R-CON", month_ago, Some("okta@console.example")),
         at_isv(
             "R-NEW",
-            Timestamp::now() - SignedDuration::from_hours(2),
+            common::now() - SignedDuration::from_hours(2),
             Some("okta@new.example"),
         ),
     ]);
@@ -328,9 +328,17 @@ fn the_console_marks_idle_items_and_remind_previews_then_queues_the_reminders() 
     t.keys(&["2"]);
     let s = t.wait_for("R-NEW", wait);
     assert!(s.contains("ISV to review 2 (~1 idle)"), "{s}");
-    let marked = s.lines().find(|l| l.contains("R-CON")).unwrap();
+    // The queue's rows, left of the side pane (whose title names the selected item).
+    let row = |id: &str| {
+        s.lines()
+            .map(|l| l.split('│').next().unwrap_or(l))
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("no queue row for {id}: {s}"))
+            .to_string()
+    };
+    let marked = row("R-CON");
     assert!(marked.contains("~R-CON"), "the idle mark: {marked}");
-    let fresh = s.lines().find(|l| l.contains("R-NEW")).unwrap();
+    let fresh = row("R-NEW");
     assert!(!fresh.contains("~R-NEW"), "{fresh}");
     t.keys(&[":"]);
     t.literal("remind");

@@ -14,7 +14,7 @@ use oin_review::tui::worker::{DbRequest, Write};
 use serde_json::json;
 
 fn now() -> Timestamp {
-    Timestamp::now()
+    common::now()
 }
 
 fn seeded(sb: &Sandbox) -> Store {

@@ -5,17 +5,14 @@
 mod common;
 
 use common::{Sandbox, passing_json, submission_json, text};
-use jiff::{SignedDuration, Timestamp};
+
 use mail_parser::MessageParser;
 use serde_json::{Value, json};
 
-/// An instant `days` (and a minute) before the real now: writes are recorded at the real
-/// time, and history must not lie in their future.
+/// An instant `days` (and a minute) before the tests' now (the binary's clock): history
+/// must not lie in the future of the writes.
 fn ago(days: i64) -> String {
-    (Timestamp::now() - SignedDuration::from_hours(24 * days) - SignedDuration::from_mins(1))
-        .round(jiff::Unit::Second)
-        .unwrap()
-        .to_string()
+    common::days_ago(days).to_string()
 }
 
 /// A submission that passes every rule (what a gate lets through), with this history.

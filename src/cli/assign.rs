@@ -56,7 +56,7 @@ fn assign(ctx: &Ctx, ids: &[String], to: Option<&str>) -> Result<ExitCode> {
         .filter(|id| seen.insert(id.as_str()))
         .map(AssignItem::new)
         .collect();
-    let outcomes = wf.assign(&items, to, &ctx.analyst, jiff::Timestamp::now())?;
+    let outcomes = wf.assign(&items, to, &ctx.analyst, crate::clock::now())?;
     let mut out = super::stdout();
     let mut refused = 0;
     let target = to.unwrap_or("nobody");

@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         );
     }
     // Real time, whatever --as-of says: a backup is a write of today.
-    let stamp = jiff::Timestamp::now()
+    let stamp = crate::clock::now()
         .strftime("%Y%m%dT%H%M%S%.3fZ")
         .to_string();
     let dest = args

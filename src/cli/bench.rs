@@ -140,7 +140,7 @@ fn build(ctx: &Ctx, db: &Path, rows: usize, seed: u64) -> Result<(Vec<String>, V
     let subs = demo::generate(rows, seed, ctx.now);
     let mut store = Store::open(db, &options(ctx, true))?;
     store.set_meta("demo", "1")?;
-    store.import_submissions(&subs, &ctx.analyst, jiff::Timestamp::now(), "bench")?;
+    store.import_submissions(&subs, &ctx.analyst, crate::clock::now(), "bench")?;
     let lines = subs.iter().map(|s| s.search_text()).collect();
     let initial = subs
         .iter()
@@ -427,7 +427,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         let out = store.move_submissions(&MoveRequest {
             reason: Some("bench"),
             all_or_nothing: true,
-            ..MoveRequest::new(&ids, to, &ctx.analyst, jiff::Timestamp::now())
+            ..MoveRequest::new(&ids, to, &ctx.analyst, crate::clock::now())
         })?;
         let took = t.elapsed();
         if let Some(refused) = out.iter().find(|o| o.result.is_err()) {

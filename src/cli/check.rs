@@ -166,7 +166,7 @@ fn console_settings(report: &mut Report, config: &Config, flag: Option<&str>) {
 
 /// The templates rendered against a sample, and the transport built as delivery builds it.
 fn mail(report: &mut Report, config: &Config) {
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     let (templates, broken) = Templates::load_checked();
     for e in &broken {
         report.fail("templates", e.to_string());

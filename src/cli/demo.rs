@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         },
     )?;
     store.set_meta(DEMO_MARK, "1")?;
-    store.import_submissions(&subs, &ctx.analyst, jiff::Timestamp::now(), "demo")?;
+    store.import_submissions(&subs, &ctx.analyst, crate::clock::now(), "demo")?;
     let results = exchange::parse_test_results(
         "data/sample-tester-results.json",
         demo::SAMPLE_TESTER_RESULTS.as_bytes(),

@@ -31,7 +31,7 @@ pub enum ExportFormat {
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_store(false)?;
     let subs = store.load_submissions()?;
-    let json = exchange::export_json(&subs, args.include_secrets, jiff::Timestamp::now())?;
+    let json = exchange::export_json(&subs, args.include_secrets, crate::clock::now())?;
     let mut out = super::stdout();
     writeln!(out, "{json}")?;
     out.flush()?;

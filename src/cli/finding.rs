@@ -7,7 +7,6 @@ use crate::domain::{Issue, IssueKey, Severity};
 use crate::text::safe_line;
 use crate::workflow::IssueListEdit;
 use anyhow::{Result, bail};
-use jiff::Timestamp;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -182,7 +181,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         println!("{}: nothing changed", safe_line(&id));
         return Ok(ExitCode::SUCCESS);
     }
-    if let Err(refused) = wf.edit_issues(&sub.id, &edits, &ctx.analyst, Timestamp::now())? {
+    if let Err(refused) = wf.edit_issues(&sub.id, &edits, &ctx.analyst, crate::clock::now())? {
         bail!("finding: {refused}");
     }
     println!("{}: {} change(s) saved", safe_line(&id), edits.len());

@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             &source,
             args.notify,
             &ctx.analyst,
-            jiff::Timestamp::now(),
+            crate::clock::now(),
         )
         .context("import")?;
     println!(

@@ -152,7 +152,12 @@ pub(super) fn deliver(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(mail::deliver_due(store, transport, due_by, &Timestamp::now))?)
+    Ok(rt.block_on(mail::deliver_due(
+        store,
+        transport,
+        due_by,
+        &crate::clock::now,
+    ))?)
 }
 
 pub(super) fn write_report(
@@ -243,9 +248,8 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             let ask = move_ask(&id, move_to, reason, force, restart_clock)?;
             // A read-only queue says so first: the gates do not matter when nothing can be written.
             wf.store().check_writable("queue an email")?;
-            let preview = preview_one(&wf, &id, ask, jiff::Timestamp::now())?;
-            let (outcomes, queued) =
-                wf.send_emails(&preview, &ctx.analyst, jiff::Timestamp::now())?;
+            let preview = preview_one(&wf, &id, ask, crate::clock::now())?;
+            let (outcomes, queued) = wf.send_emails(&preview, &ctx.analyst, crate::clock::now())?;
             let mut out = super::stdout();
             if let Some(refused) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
                 bail!(
@@ -279,7 +283,7 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             )?;
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {
-                let report = deliver(wf.store_mut(), &t, jiff::Timestamp::now())?;
+                let report = deliver(wf.store_mut(), &t, crate::clock::now())?;
                 write_report(&mut out, &report, &t)?;
                 if !report.failed.is_empty() {
                     code = ExitCode::FAILURE;
@@ -387,13 +391,13 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             })
         }
         OutboxCommand::Retry { id } => {
-            if !wf.retry_email(id, Timestamp::now())? {
+            if !wf.retry_email(id, crate::clock::now())? {
                 bail!(
                     "outbox retry: email {id} is not in the outbox or was already sent (`oin-review outbox` lists them)"
                 );
             }
             let t = transport(ctx)?;
-            let report = deliver(wf.store_mut(), &t, Timestamp::now())?;
+            let report = deliver(wf.store_mut(), &t, crate::clock::now())?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

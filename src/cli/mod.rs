@@ -283,7 +283,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let config = Config::load()?;
     let ctx = Ctx {
         db_flag: db,
-        now: as_of.unwrap_or_else(Timestamp::now),
+        now: as_of.unwrap_or_else(crate::clock::now),
         as_of,
         config,
         policy: std::sync::Arc::new(config::load_policy()?),

@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         bail!("move: {e}");
     }
     let mut out = super::stdout();
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     let mut refused = 0;
     let outcomes = if args.email {
         let preview = wf.preview_emails(&ask.items, Some(ask.clone()), now);
@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             out.flush()?;
             return Ok(ExitCode::FAILURE);
         }
-        let (outcomes, queued) = wf.send_emails(&preview, &ctx.analyst, jiff::Timestamp::now())?;
+        let (outcomes, queued) = wf.send_emails(&preview, &ctx.analyst, crate::clock::now())?;
         for c in preview.emails.iter().filter(|c| {
             outcomes
                 .iter()

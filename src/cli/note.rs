@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         NoteCommand::Add { id, text } => {
             let mut wf = ctx.workflow(false)?;
             let added = wf
-                .add_note(&id, &text.join(" "), &ctx.analyst, jiff::Timestamp::now())
+                .add_note(&id, &text.join(" "), &ctx.analyst, crate::clock::now())
                 .map_err(|e| anyhow::anyhow!("note add: {e}"))?;
             println!("{}", added.said());
         }

@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         args.phase,
         args.date,
         &ctx.analyst,
-        jiff::Timestamp::now(),
+        crate::clock::now(),
     ) {
         bail!("promise: {e}; nothing was changed");
     }

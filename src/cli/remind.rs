@@ -35,7 +35,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut wf = ctx.workflow(false)?;
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     if !args.dry_run {
         wf.store().check_writable("queue reminders")?;
     }
@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         ExitCode::FAILURE
     };
     if let (Some(t), false) = (transport, report.queued.is_empty()) {
-        let delivered = super::mail::deliver(wf.store_mut(), &t, jiff::Timestamp::now())?;
+        let delivered = super::mail::deliver(wf.store_mut(), &t, crate::clock::now())?;
         if args.format == super::lint::LintFormat::Text {
             super::mail::write_report(&mut out, &delivered, &t)?;
         }

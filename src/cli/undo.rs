@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
     let mut wf = ctx.workflow(false)?;
-    let report = wf.undo(&ctx.analyst, jiff::Timestamp::now())?;
+    let report = wf.undo(&ctx.analyst, crate::clock::now())?;
     let mut out = super::stdout();
     let Some(batch) = report.batch else {
         writeln!(

@@ -138,7 +138,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     crossterm::style::force_color_output(!theme.is_colourless());
     let mut term = terminal::enter(mouse)?;
     let size = term.size()?;
-    let mut app = App::new(keymap, policy, analyst, db_label, jiff::Timestamp::now());
+    let mut app = App::new(keymap, policy, analyst, db_label, crate::clock::now());
     app.set_wizard_names(wizard_names);
     app.set_views(views);
     *app.email_switches_mut() = email_switches;
@@ -167,7 +167,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
                 worker::log_event(&ev);
                 msgs.push(Msg::Worker(ev));
             }
-            _ = tick.tick() => msgs.push(Msg::Tick(jiff::Timestamp::now())),
+            _ = tick.tick() => msgs.push(Msg::Tick(crate::clock::now())),
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),

@@ -240,7 +240,7 @@ fn db_loop(
             e => WorkerEvent::DbError(e.to_string()),
         });
     };
-    let at = || as_of.unwrap_or_else(Timestamp::now);
+    let at = || as_of.unwrap_or_else(crate::clock::now);
     let mut seen_version = wf.store().data_version().ok();
 
     // The first frame: the top of the default view through the urgency index.
@@ -323,12 +323,12 @@ fn db_loop(
                 continue;
             }
             Some(DbRequest::PreviewMail { items, ask }) => {
-                let preview = wf.preview_emails(&items, ask, Timestamp::now());
+                let preview = wf.preview_emails(&items, ask, crate::clock::now());
                 let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
                 continue;
             }
             Some(DbRequest::PreviewReminders) => {
-                let _ = events.send(match wf.preview_reminders(Timestamp::now()) {
+                let _ = events.send(match wf.preview_reminders(crate::clock::now()) {
                     Ok((preview, _)) => WorkerEvent::MailPreview(Arc::new(preview)),
                     Err(e) => WorkerEvent::DbError(format!("the reminders: {e}")),
                 });
@@ -456,7 +456,7 @@ fn open(store: &Store, ids: &[String]) -> crate::store::Result<Vec<Arc<Opened>>>
 
 /// Runs one write through the workflow; the event for the UI, and whether mail was queued.
 fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bool) {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     match write {
         Write::Move(ask) => {
             let started = Instant::now();
@@ -724,7 +724,7 @@ pub fn spawn_mailer(
                 match rt.block_on(crate::mail::deliver_round(
                     &mut store,
                     &transport,
-                    &Timestamp::now,
+                    &crate::clock::now,
                 )) {
                     Ok(report) => {
                         let busy = !(report.sent.is_empty()

@@ -8,6 +8,82 @@ use std::process::{Command, Output};
 
 pub const SAMPLES: &str = include_str!("../../data/sample-submissions.json");
 
+/// The instant every test runs at: the binary's clock (`OIN_REVIEW_CLOCK`) reads it when the
+/// test process started, and runs on from there. A Friday, late morning, in December 2026,
+/// after the samples' history; CI runs the suite again at other real dates under
+/// libfaketime, and the answers must not change.
+pub const PINNED: &str = "2026-12-04T11:00:00Z";
+
+/// The real Unix time (ns) at which the tests' clock read `PINNED`: taken once per test
+/// process, and handed to every command it runs, so all of them read one clock. Only the
+/// time elapsed since is ever used, never the real date.
+fn anchor_ns() -> i128 {
+    static ANCHOR: std::sync::OnceLock<i128> = std::sync::OnceLock::new();
+    *ANCHOR.get_or_init(|| jiff::Timestamp::now().as_nanosecond())
+}
+
+/// Now, by the tests' clock: `PINNED` plus the time since the test process took its anchor.
+/// The clock the binary reads too, so in-process writes and the binary's agree.
+pub fn now() -> jiff::Timestamp {
+    let anchor = anchor_ns();
+    let elapsed = jiff::Timestamp::now().as_nanosecond() - anchor;
+    pinned() + jiff::SignedDuration::from_nanos(elapsed as i64)
+}
+
+/// `PINNED`, as an instant.
+pub fn pinned() -> jiff::Timestamp {
+    PINNED.parse().expect("PINNED is an instant")
+}
+
+/// `days` whole days (and a minute) before the tests' now, to the second, in RFC 3339:
+/// history that lies in the past of every write a test makes.
+pub fn days_ago(days: i64) -> jiff::Timestamp {
+    (now() - jiff::SignedDuration::from_hours(24 * days) - jiff::SignedDuration::from_mins(1))
+        .round(jiff::Unit::Second)
+        .expect("rounds")
+}
+
+/// The environment every child process gets besides its own: the tests' clock, and the
+/// time variables of libfaketime (CI's dated runs) so a child runs at the same fake date
+/// as the test. Nothing else of the host's environment reaches a child.
+pub fn clock_env() -> Vec<(String, String)> {
+    let mut env = vec![
+        ("OIN_REVIEW_CLOCK".to_string(), PINNED.to_string()),
+        (
+            "OIN_REVIEW_CLOCK_ANCHOR".to_string(),
+            anchor_ns().to_string(),
+        ),
+    ];
+    for (k, v) in std::env::vars() {
+        if k == "LD_PRELOAD" || k.starts_with("FAKETIME") || k == "DONT_FAKE_MONOTONIC" {
+            env.push((k, v));
+        }
+    }
+    env
+}
+
+/// `program` with a cleared environment: PATH, the tests' clock and libfaketime's variables.
+pub fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(clock_env());
+    c
+}
+
+/// Whether a test that needs `what` may be left out here: never under `CI=true` (it
+/// panics, saying what is missing and how `.ci/run` provides it); elsewhere it says so
+/// loudly on stderr and the caller returns.
+pub fn cannot_run(what: &str) -> bool {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "this test cannot run: {what} (CI=true: nothing skips; .ci/run installs what the suite needs)"
+        );
+    }
+    eprintln!("\n*** SKIPPED: this test cannot run here: {what} ***\n");
+    true
+}
+
 /// A private HOME/XDG tree so tests never see the user's config or data.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -39,10 +115,8 @@ impl Sandbox {
 
     /// The real `oin-review` binary with this sandbox's environment and `--db`.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_oin-review"));
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
+        let mut c = clean_command(env!("CARGO_BIN_EXE_oin-review"));
+        c.env("HOME", self.path("home"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("XDG_CONFIG_HOME", self.path("config"))
             .arg("--db")

@@ -40,6 +40,9 @@ impl Tmux {
             sb.path("data").display(),
             sb.path("config").display()
         );
+        for (k, v) in super::clock_env() {
+            cmd.push_str(&format!(" {k}='{v}'"));
+        }
         for (k, v) in env {
             cmd.push_str(&format!(" {k}={v}"));
         }
