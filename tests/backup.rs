@@ -5,7 +5,7 @@ mod common;
 use common::Sandbox;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn count(db: &Path, table: &str) -> i64 {
@@ -22,7 +22,7 @@ fn a_backup_taken_while_another_process_writes_in_a_loop_is_sound_and_whole() {
     // A colleague's process assigns and unassigns in a loop (one write transaction each).
     let bin = env!("CARGO_BIN_EXE_oin-review");
     let db = sb.db();
-    let mut writer = Command::new("sh")
+    let mut writer = common::clean_command("sh")
         .arg("-c")
         .arg(r#"while :; do "$0" --db "$1" assign --to bea OIN-2026-0142 >/dev/null && "$0" --db "$1" assign --to none OIN-2026-0142 >/dev/null || exit 1; done"#)
         .arg(bin)

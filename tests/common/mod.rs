@@ -71,6 +71,30 @@ pub fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
     c
 }
 
+/// The real `oin-review` binary on the queue at `db`, with a clean environment whose HOME
+/// and XDG folders are under `root` (a sandbox's folder): what `Sandbox::cmd` runs, for a
+/// thread that cannot borrow the sandbox.
+pub fn command_in(root: &Path, db: &Path) -> Command {
+    let mut c = clean_command(env!("CARGO_BIN_EXE_oin-review"));
+    c.env("HOME", root.join("home"))
+        .env("XDG_DATA_HOME", root.join("data"))
+        .env("XDG_CONFIG_HOME", root.join("config"))
+        .arg("--db")
+        .arg(db);
+    c
+}
+
+/// The seed of a test's random schedule: `OIN_TEST_SEED` when set (to replay a failure),
+/// else `default`. Printed, so a failure's output says how to replay it.
+pub fn seed(default: u64) -> u64 {
+    let seed = std::env::var("OIN_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    eprintln!("random schedule: seed {seed} (OIN_TEST_SEED={seed} replays it)");
+    seed
+}
+
 /// Whether a test that needs `what` may be left out here: never under `CI=true` (it
 /// panics, saying what is missing and how `.ci/run` provides it); elsewhere it says so
 /// loudly on stderr and the caller returns.
@@ -115,13 +139,7 @@ impl Sandbox {
 
     /// The real `oin-review` binary with this sandbox's environment and `--db`.
     pub fn cmd(&self) -> Command {
-        let mut c = clean_command(env!("CARGO_BIN_EXE_oin-review"));
-        c.env("HOME", self.path("home"))
-            .env("XDG_DATA_HOME", self.path("data"))
-            .env("XDG_CONFIG_HOME", self.path("config"))
-            .arg("--db")
-            .arg(self.db());
-        c
+        command_in(self.dir.path(), &self.db())
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
