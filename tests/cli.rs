@@ -513,16 +513,41 @@ fn ids_match_whatever_their_case_and_sla_values_are_spelled_as_in_json() {
         "Oin-2026-0142",
     ]);
     assert!(moved.contains("OIN-2026-0142  moved"), "{moved}");
-    // snake_case as JSON and the README say it, the kebab-case spelling as an alias.
-    let snake = sb.ok(&["list", "--sla", "at_risk", "--format", "tsv"]);
-    let kebab = sb.ok(&["list", "--sla", "at-risk", "--format", "tsv"]);
+    // snake_case as JSON and the README say it, the kebab-case spelling as an alias. On
+    // Friday 2026-11-20 at noon seven samples were at risk (0142 among them: the move above
+    // came later).
+    let at = "2026-11-20T12:00:00Z";
+    let snake = sb.ok(&["list", "--as-of", at, "--sla", "at_risk", "--format", "tsv"]);
+    let kebab = sb.ok(&["list", "--as-of", at, "--sla", "at-risk", "--format", "tsv"]);
     assert_eq!(snake, kebab);
-    let json = sb.list_json();
-    let at_risk = json
+    let json: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["list", "--as-of", at, "--format", "json"])).unwrap();
+    let mut at_risk: Vec<&str> = json
         .iter()
         .filter(|s| s["sla"]["status"] == "at_risk")
-        .count();
-    assert_eq!(snake.lines().count(), 1 + at_risk);
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    at_risk.sort();
+    let mut listed: Vec<&str> = snake
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "OIN-2026-0102",
+            "OIN-2026-0107",
+            "OIN-2026-0111",
+            "OIN-2026-0113",
+            "OIN-2026-0115",
+            "OIN-2026-0133",
+            "OIN-2026-0142"
+        ],
+        "{snake}"
+    );
+    assert_eq!(listed, at_risk, "the filter keeps exactly the at-risk rows");
 }
 
 #[test]
@@ -552,9 +577,15 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
         let text = std::fs::read_to_string(dir.join(page)).unwrap();
         assert!(text.contains(".TH"), "{page}: {text}");
     }
-    // The broken config still breaks what reads it, with its file named.
+    // The broken config still breaks what reads it, with its file and line named.
     let list = sb.run(&["list"]);
     assert!(!list.status.success());
+    let (_, err) = text(&list);
+    let file = sb.path("config/oin-review/config.toml");
+    assert!(
+        err.contains(&format!("{}: line 1: key with no value", file.display())),
+        "{err}"
+    );
 }
 
 #[test]

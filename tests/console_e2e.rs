@@ -7,18 +7,29 @@ use common::tmux::Tmux;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Every SGR parameter in `text` (`ESC[0;7m` gives 0 and 7).
+/// Every SGR parameter in `text` (`ESC[0;7m` gives 0 and 7; `ESC[38:5:1m` gives 38, 5
+/// and 1); other sequences are skipped.
 fn sgr_params(text: &str) -> Vec<u32> {
-    text.split("\x1b[")
-        .skip(1)
-        .filter_map(|seq| seq.split_once('m'))
-        .flat_map(|(params, _)| {
-            params
-                .split(';')
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
+    let mut out = Vec::new();
+    for seq in text.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
+            continue;
+        };
+        if &seq[end..end + 1] == "m" {
+            out.extend(
+                seq[..end]
+                    .split([';', ':'])
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
+        }
+    }
+    out
+}
+
+/// Whether an SGR parameter sets a colour (foreground, background or underline, in any
+/// form: 30-37, 90-97 and their backgrounds, 38/48/58 for 256 colours and RGB).
+fn is_colour(p: u32) -> bool {
+    matches!(p, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
 }
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -78,10 +89,11 @@ fn no_color_keeps_the_selection_in_reverse_video() {
         sgr_params(row).contains(&7),
         "selected row not reverse: {row:?}"
     );
-    assert!(
-        !styled.contains("\x1b[38;5;") && !styled.contains("\x1b[31m"),
-        "colours under NO_COLOR"
-    );
+    let colours: Vec<u32> = sgr_params(&styled)
+        .into_iter()
+        .filter(|p| is_colour(*p))
+        .collect();
+    assert!(colours.is_empty(), "colours under NO_COLOR: {colours:?}");
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
 }
@@ -293,16 +305,11 @@ fn findings_then_move_to_isv_review_sends_the_issue_list() {
 #[test]
 fn with_the_smtp_server_down_the_email_waits_in_the_outbox() {
     let sb = queue_with_samples();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A loopback address of this test's own, where nothing listens: no other test binds it,
+    // and a port under 1024 is never handed out for port 0, so the connection is refused.
     sb.write(
         "config/oin-review/config.toml",
-        format!(
-            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"
-        ),
+        "[mail]\ntransport = \"smtp\"\nhost = \"127.83.0.1\"\nport = 25\ntls = \"none\"\n",
     );
     sb.ok(&["finding", "add", "OIN-2026-0116", "Fix the logo."]);
     let t = Tmux::start(&sb, "maildown", &[], &[], 160, 48);
@@ -436,12 +443,19 @@ fn stalling_smtp_server() -> (u16, std::sync::mpsc::Receiver<()>) {
 #[test]
 fn sighup_during_a_batch_and_a_send_restores_the_terminal_and_loses_nothing() {
     // SIGHUP as the batch is asked for, the moment its write transaction is seen open, and
-    // after it committed.
+    // after it committed. Each round asserts the terminal, the queue and the email itself.
     let mut seen = Vec::new();
-    for (round, when) in [Some(0u64), None, Some(600)].into_iter().enumerate() {
-        seen.push(sighup_round(round, when.map(Duration::from_millis)));
+    for (round, when) in [
+        Hangup::AsAsked,
+        Hangup::InsideTheTransaction,
+        Hangup::AfterTheCommit,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        seen.push((when, sighup_round(round, when)));
     }
-    eprintln!("SIGHUP rounds: {seen:?}");
+    eprintln!("SIGHUP rounds (landed, email): {seen:?}");
 }
 
 /// Whether a write transaction holds the queue now (a `BEGIN IMMEDIATE` that may not wait
@@ -456,9 +470,20 @@ fn write_lock_held(c: &rusqlite::Connection) -> bool {
     }
 }
 
-/// One dropped session, `delay` after the batch is confirmed (`None`: the moment its write
-/// transaction is seen open); returns whether the batch landed and the email's status.
-fn sighup_round(round: usize, delay: Option<Duration>) -> (bool, String) {
+/// When a round sends its SIGHUP, counted from the `y` that confirms the batch.
+#[derive(Clone, Copy, Debug)]
+enum Hangup {
+    /// At once, as the batch is asked for: it lands whole or not at all.
+    AsAsked,
+    /// The moment its write transaction is seen open: whole or not at all.
+    InsideTheTransaction,
+    /// Once its events are all in the queue: it must have landed whole.
+    AfterTheCommit,
+}
+
+/// One dropped session, `when` after the batch is confirmed; returns whether the batch
+/// landed and the email's status.
+fn sighup_round(round: usize, when: Hangup) -> (bool, String) {
     let sb = Sandbox::new();
     let out = sb.run(&["demo", "--rows", "6000", "--no-open"]);
     assert!(
@@ -511,15 +536,27 @@ fn sighup_round(round: usize, delay: Option<Duration>) -> (bool, String) {
     let probe = rusqlite::Connection::open(sb.db()).unwrap();
     probe.busy_timeout(Duration::ZERO).unwrap();
     t.keys(&["y"]);
-    match delay {
-        Some(d) => std::thread::sleep(d),
-        None => {
+    match when {
+        Hangup::AsAsked => {}
+        Hangup::InsideTheTransaction => {
             let started = Instant::now();
             while !write_lock_held(&probe) {
                 assert!(
                     started.elapsed() < WAIT,
                     "the batch's transaction was never seen"
                 );
+                // Poll, but leave the writer its core and its lock.
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+        Hangup::AfterTheCommit => {
+            let started = Instant::now();
+            while events(&sb) < before + marked {
+                assert!(
+                    started.elapsed() < WAIT,
+                    "the batch of {marked} never committed"
+                );
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }
@@ -554,6 +591,9 @@ fn sighup_round(round: usize, delay: Option<Duration>) -> (bool, String) {
         added == 0 || added == marked,
         "the batch of {marked} is all or nothing, yet {added} events were added"
     );
+    if let Hangup::AfterTheCommit = when {
+        assert_eq!(added, marked, "a committed batch survives the SIGHUP");
+    }
     // The email was never accepted by the server: it is queued, or claimed by the console
     // that died (claims older than ten minutes go back to the queue); never sent, never lost.
     let ob: Vec<serde_json::Value> =
@@ -611,20 +651,15 @@ fn at_80x24_the_full_detail_reaches_every_finding_the_first_event_and_the_last_f
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
     assert!(rules.len() >= 4, "{rules:?}");
-    let mut seen = String::new();
-    let mut last = String::new();
-    let mut unchanged = 0;
-    for _ in 0..300 {
-        let s = t.screen();
+    // Down a line at a time, each press waited for, until the detail's title says it is at
+    // the end (100%).
+    let mut seen = t.screen();
+    let mut presses = 0;
+    while !detail_at_end(&seen) {
+        presses += 1;
+        assert!(presses < 300, "never reached the end:\n{seen}");
+        let s = t.key_and_wait("j");
         seen.push_str(&s);
-        // The end: several presses move nothing (one unchanged screen can be a slow frame).
-        unchanged = if s == last { unchanged + 1 } else { 0 };
-        if unchanged == 5 || (seen.contains("OIDC auth server") && unchanged > 0) {
-            break;
-        }
-        last = s;
-        t.keys(&["j"]);
-        std::thread::sleep(Duration::from_millis(30));
     }
     for rule in &rules {
         assert!(seen.contains(rule.as_str()), "{rule} never shown");
@@ -638,6 +673,15 @@ fn at_80x24_the_full_detail_reaches_every_finding_the_first_event_and_the_last_f
     t.wait_for("OIDC auth server", WAIT);
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
+}
+
+/// Whether the last screen in `seen` shows the full detail scrolled to its end: its title
+/// reads 100%.
+fn detail_at_end(seen: &str) -> bool {
+    let last = seen.rsplit(" detail ").next().unwrap_or("");
+    last.lines()
+        .next()
+        .is_some_and(|title| title.contains("100%"))
 }
 
 #[test]
@@ -687,8 +731,17 @@ fn ctrl_u_clears_the_search_line_and_a_shift_binding_fires() {
         WAIT,
     );
     t.literal("acme exp");
+    t.wait_for("/acme exp", WAIT);
     t.keys(&["C-w"]);
-    t.wait_for("/acme ", WAIT);
+    t.wait_until(
+        "Ctrl-W took the last word: the search line reads /acme without exp",
+        |s| {
+            s.lines()
+                .find(|l| l.contains("/acme"))
+                .is_some_and(|l| !l.contains("exp"))
+        },
+        WAIT,
+    );
     t.keys(&["Enter"]);
     t.keys(&["Z"]);
     t.wait_for("issue list of", WAIT);

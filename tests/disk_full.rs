@@ -16,6 +16,8 @@ const WAIT: Duration = Duration::from_secs(15);
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
+    /// Mounts it; `None` when this machine cannot, which fails the test under `CI=true` (CI
+    /// runs as root and `.ci/run` checks that it can mount) and is said loudly elsewhere.
     fn mount(dir: PathBuf, mb: u32) -> Option<Tmpfs> {
         std::fs::create_dir_all(&dir).unwrap();
         let out = Command::new("mount")
@@ -27,16 +29,17 @@ impl Tmpfs {
                 "tmpfs",
             ])
             .arg(&dir)
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            eprintln!(
-                "SKIPPED: cannot mount a tmpfs here (needs root): {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            return None;
-        }
-        Some(Tmpfs(dir))
+            .output();
+        let why = match out {
+            Ok(out) if out.status.success() => return Some(Tmpfs(dir)),
+            Ok(out) => format!(
+                "mount -t tmpfs failed (it needs root): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => format!("mount could not be run ({e}): install util-linux's mount"),
+        };
+        common::cannot_run(&format!("a small full disk: {why}"));
+        None
     }
 
     fn available(&self) -> u64 {
@@ -71,9 +74,7 @@ impl Drop for Tmpfs {
 
 /// The binary on the queue in the tmpfs, with its data folder (the .eml outbox) there too.
 fn run(sb: &Sandbox, disk: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oin-review"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    common::clean_command(env!("CARGO_BIN_EXE_oin-review"))
         .env("HOME", sb.path("home"))
         .env("XDG_DATA_HOME", disk.join("data"))
         .env("XDG_CONFIG_HOME", sb.path("config"))

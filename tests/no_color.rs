@@ -1,12 +1,13 @@
-//! Under NO_COLOR the bytes written to the terminal keep the selection in reverse video.
-//! Its own test binary: crossterm reads NO_COLOR once per process.
+//! Under NO_COLOR the bytes the console writes to the terminal (through its own lean
+//! backend, as the running console does) keep the selection in reverse video and carry no
+//! colour. Its own test binary: crossterm reads NO_COLOR once per process.
 
 mod common;
 
+use oin_review::tui::lean::LeanBackend;
 use oin_review::tui::theme::Theme;
 use oin_review::tui::views;
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
+use ratatui::layout::{Rect, Size};
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::cell::RefCell;
 use std::io::Write;
@@ -29,7 +30,7 @@ fn draw_bytes(theme: &Theme) -> String {
     let app = common::sample_app("2026-11-23T12:00:00Z", 80, 24);
     let sink = Sink::default();
     let mut term = Terminal::with_options(
-        CrosstermBackend::new(sink.clone()),
+        LeanBackend::fixed(sink.clone(), Size::new(80, 24)),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
         },
@@ -41,7 +42,8 @@ fn draw_bytes(theme: &Theme) -> String {
 
 #[test]
 fn selected_row_stays_reverse_video_under_no_color() {
-    // SAFETY: the only test in this binary; set before crossterm first reads it.
+    // SAFETY: the only test in this binary that reads the environment; set before
+    // crossterm first reads it.
     unsafe { std::env::set_var("NO_COLOR", "1") };
     // An explicit theme beats NO_COLOR (no-color.org: user configuration overrides it);
     // without one, NO_COLOR gives mono.
@@ -54,17 +56,76 @@ fn selected_row_stays_reverse_video_under_no_color() {
     assert_eq!(theme.name, "mono", "NO_COLOR alone picks mono");
     let bytes = draw_bytes(&theme);
     let row = bytes.find("OIN-2026-0116").expect("selected row drawn");
-    let reverse = bytes[..row]
-        .rfind("\x1b[7m")
-        .expect("reverse video before the selected row");
-    let between = &bytes[reverse..row];
+    // The last SGR before the row's text is the pen it is written with: reverse video on.
+    let last_sgr = bytes[..row].rfind("\x1b[").expect("an SGR before the row");
+    let pen = sgr_params(&bytes[last_sgr..row]);
     assert!(
-        !between.contains("\x1b[m") && !between.contains("\x1b[0m"),
-        "reset between reverse and the row: {between:?}"
+        pen.contains(&7) && !pen.ends_with(&[0]) && !pen.ends_with(&[27]),
+        "the selected row is written in reverse video: {:?}",
+        &bytes[last_sgr..row]
     );
-    // No colour codes anywhere in the frame (crossterm writes colours as 38;/48;).
-    assert!(
-        !bytes.contains("\x1b[38;") && !bytes.contains("\x1b[48;"),
-        "colour under NO_COLOR"
-    );
+    // No colour anywhere in the frame, in any form: 30-37, 90-97 and their backgrounds,
+    // 38/48 (256-colour and RGB), 58 (underline colour).
+    let colours: Vec<u32> = sgr_params(&bytes)
+        .into_iter()
+        .filter(|p| is_colour(*p))
+        .collect();
+    assert!(colours.is_empty(), "colour under NO_COLOR: {colours:?}");
+}
+
+/// Every SGR parameter in `text`, in order (`ESC[1;31m` gives 1 and 31; an empty
+/// parameter list is a reset, 0). Cursor moves and other sequences are skipped.
+fn sgr_params(text: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for seq in text.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
+            continue;
+        };
+        if &seq[end..end + 1] != "m" {
+            continue;
+        }
+        if seq[..end].is_empty() {
+            out.push(0);
+        }
+        out.extend(
+            seq[..end]
+                .split([';', ':'])
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+    }
+    out
+}
+
+/// Whether an SGR parameter sets a colour (foreground, background or underline).
+fn is_colour(p: u32) -> bool {
+    matches!(p, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
+}
+
+#[test]
+fn the_colour_check_catches_every_form_of_colour() {
+    for coloured in [
+        "\x1b[31m",
+        "\x1b[1;31m",
+        "\x1b[91m",
+        "\x1b[38;5;196m",
+        "\x1b[38;2;1;2;3m",
+        "\x1b[48:5:4m",
+    ] {
+        assert!(
+            sgr_params(coloured).into_iter().any(is_colour),
+            "{coloured:?} is a colour"
+        );
+    }
+    for plain in [
+        "\x1b[0;7m",
+        "\x1b[1m",
+        "\x1b[m",
+        "\x1b[39;49m",
+        "\x1b[12;31H",
+    ] {
+        assert!(
+            !sgr_params(plain).into_iter().any(is_colour),
+            "{plain:?} is no colour"
+        );
+    }
 }

@@ -100,10 +100,28 @@ impl Tmux {
         }
     }
 
-    /// Escape, then a pause: an Escape and the next key read together are Alt+key.
+    /// Escape, then a wait until the screen shows that the console took it (every Escape a
+    /// test sends closes something): an Escape and the next key read together would be
+    /// Alt+key.
     pub fn escape(&self) {
+        let before = self.screen();
         self.keys(&["Escape"]);
-        std::thread::sleep(Duration::from_millis(300));
+        self.wait_until(
+            "the screen to change after Escape",
+            |s| s != before,
+            Duration::from_secs(10),
+        );
+    }
+
+    /// Sends `key`, then waits until the screen changes: the console has read it.
+    pub fn key_and_wait(&self, key: &str) -> String {
+        let before = self.screen();
+        self.keys(&[key]);
+        self.wait_until(
+            &format!("the screen to change after {key}"),
+            |s| s != before,
+            Duration::from_secs(10),
+        )
     }
 
     pub fn literal(&self, text: &str) {
