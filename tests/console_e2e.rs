@@ -122,8 +122,8 @@ fn another_process_move_shows_within_three_seconds() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for (i, signal) in ["TERM", "HUP"].iter().enumerate() {
+fn sigterm_sighup_and_sigint_restore_the_terminal() {
+    for (i, signal) in ["TERM", "HUP", "INT"].iter().enumerate() {
         let sb = queue_with_samples();
         let t = Tmux::start(&sb, &format!("sig{i}"), &[], &[], 80, 24);
         t.wait_for("1 Needs OIN", WAIT);
@@ -778,4 +778,110 @@ fn the_debug_log_records_the_console_reads_and_a_colleagues_change_and_never_the
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the log is the analyst's own");
+}
+
+#[test]
+fn config_views_become_tabs_with_wizard_state_names_the_chosen_theme_and_the_mouse() {
+    let sb = queue_with_samples();
+    sb.write(
+        "config/oin-review/config.toml",
+        "state_names = \"wizard\"\ntheme = \"high-contrast\"\nmouse = true\n\n\
+         [views]\n\"Contoso open\" = \"isv:contoso -state:published\"\n",
+    );
+    let t = Tmux::start(&sb, "views", &[], &[], 120, 30);
+    // The view is a tab after the built-in ones, with its count (the samples' ten open
+    // Contoso items); the header counts the Wizard's groups.
+    let s = t.wait_for("Contoso open 10", WAIT);
+    assert!(s.contains("OIN to review 22 · ISV to review 5"), "{s}");
+    // Wizard names in the state column: no Manager name such as "init review".
+    assert!(
+        s.contains("OIN to revi…") && !s.contains("init review"),
+        "{s}"
+    );
+    // The mouse is reported while the console runs.
+    let mouse = t.tmux(&["display-message", "-p", "#{mouse_any_flag}"]);
+    assert_eq!(String::from_utf8_lossy(&mouse.stdout).trim(), "1");
+    // High contrast: bright colours, not the dark theme's palette.
+    let params = sgr_params(&t.screen_with_styles());
+    assert!(params.contains(&107) && params.contains(&93), "{params:?}");
+    // ] walks the tabs to the view: ten rows, each a Contoso item.
+    let mut s = s;
+    for _ in 0..6 {
+        if s.contains("10 of 33") {
+            break;
+        }
+        s = t.key_and_wait("]");
+    }
+    assert!(s.contains("10 of 33"), "{s}");
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("OIN-2026-"))
+        .map(|l| l.split('│').next().unwrap_or(l))
+        .filter(|l| l.contains("OIN-2026-"))
+        .collect();
+    let mut shown: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            r.split_whitespace()
+                .map(|w| w.trim_start_matches(['▶', '~', '●']))
+                .find(|w| w.starts_with("OIN-2026-"))
+        })
+        .map(str::to_string)
+        .collect();
+    shown.sort();
+    // The same rows `list --view` gives for the view, from the same config file.
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["list", "--view", "Contoso open", "--format", "json"]))
+            .unwrap();
+    let mut listed: Vec<String> = listed
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(shown.len(), 10, "{rows:#?}");
+    assert_eq!(shown, listed, "{rows:#?}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is_now() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "stale", &[], &[], 120, 40);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["/"]);
+    t.literal("OIN-2026-0116");
+    t.keys(&["Enter"]);
+    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    // The move is planned and previewed on the analyst's screen...
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving 1", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("y send", WAIT);
+    // ...when a colleague moves the item first.
+    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0116"]);
+    let colleague = nix::unistd::User::from_uid(nix::unistd::Uid::current())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| format!("uid{}", nix::unistd::Uid::current()));
+    t.keys(&["y"]);
+    let s = t.wait_for("1 not moved and not emailed", WAIT);
+    assert!(
+        s.contains(&format!(
+            "OIN-2026-0116  changed by {colleague} at 2026-12-04T11:"
+        )),
+        "{s}"
+    );
+    assert!(s.contains("(now isv_review)"), "{s}");
+    assert!(s.contains("nothing queued or moved: 1 refused"), "{s}");
+    t.escape();
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    // Nothing was emailed, and the colleague's move is the item's last event.
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert!(ob.is_empty(), "{ob:?}");
 }
