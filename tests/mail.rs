@@ -16,8 +16,9 @@ use oin_review::domain::{
 use oin_review::mail::{Templates, compose};
 use serde_json::json;
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------------------
 // Composing
@@ -263,12 +264,84 @@ fn no_included_issue_means_no_email() {
 // ---------------------------------------------------------------------------------------
 // Delivery to a real SMTP server on loopback
 
-#[derive(Clone)]
+/// What a test server has accepted, and how many of its SMTP sessions are open.
+#[derive(Clone, Default)]
+struct Received {
+    messages: Arc<Mutex<Vec<Vec<u8>>>>,
+    open: Arc<AtomicUsize>,
+}
+
+/// One open session of a test server, counted from the accept (before the greeting, so
+/// before a client can send anything) until the session's handler is dropped.
+struct Session {
+    open: Arc<AtomicUsize>,
+}
+
+impl Received {
+    fn session(&self) -> Session {
+        self.open.fetch_add(1, Ordering::SeqCst);
+        Session {
+            open: self.open.clone(),
+        }
+    }
+
+    fn accept(&self, message: Vec<u8>) {
+        self.messages.lock().unwrap().push(message);
+    }
+
+    /// The messages accepted, once every session the server accepted has ended. Call it
+    /// when the senders are done (their process exited, or their round returned): every
+    /// connection a sender made was accepted and counted before it could read the
+    /// greeting, and a session ends only after its last message is counted, so nothing
+    /// more can arrive and the count is final.
+    fn settled(&self) -> Vec<Vec<u8>> {
+        wait_until("every session of the SMTP server to end", || {
+            self.open.load(Ordering::SeqCst) == 0
+        });
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls `done` until it holds; panics naming `what` after ten seconds.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let patience = Duration::from_secs(10);
+    let deadline = Instant::now() + patience;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {patience:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// mailin's handler: the server keeps one and clones it for each connection it accepts
+/// (before it greets the client), so each clone is one open session.
 struct Inbox {
-    received: Arc<Mutex<Vec<Vec<u8>>>>,
+    received: Received,
+    /// Set in the clones that serve a connection (held for its drop); the server's own
+    /// has none.
+    _session: Option<Session>,
     buf: Vec<u8>,
     /// Answer to RCPT; 250 unless a test says otherwise.
     rcpt: Option<(u16, &'static str)>,
+}
+
+impl Clone for Inbox {
+    fn clone(&self) -> Inbox {
+        Inbox {
+            received: self.received.clone(),
+            _session: Some(self.received.session()),
+            buf: Vec::new(),
+            rcpt: self.rcpt,
+        }
+    }
 }
 
 impl Handler for Inbox {
@@ -287,23 +360,22 @@ impl Handler for Inbox {
         Ok(())
     }
     fn data_end(&mut self) -> Response {
-        self.received
-            .lock()
-            .unwrap()
-            .push(std::mem::take(&mut self.buf));
+        // Counted before the 250 goes out: a sender that saw it is counted.
+        self.received.accept(std::mem::take(&mut self.buf));
         response::OK
     }
 }
 
-/// Starts an SMTP server on `addr` in the background; returns what it receives.
+/// Starts an SMTP server on `listener` in the background; returns what it receives.
 fn start_server(
     listener: TcpListener,
     rcpt: Option<(u16, &'static str)>,
     ssl: Option<SslConfig>,
-) -> Arc<Mutex<Vec<Vec<u8>>>> {
-    let received = Arc::new(Mutex::new(Vec::new()));
+) -> Received {
+    let received = Received::default();
     let mut server = Server::new(Inbox {
         received: received.clone(),
+        _session: None,
         buf: Vec::new(),
         rcpt,
     });
@@ -318,12 +390,39 @@ fn start_server(
     received
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A listener on a loopback port the kernel picked, for a server to be handed.
+fn loopback_listener() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").unwrap()
+}
+
+/// A loopback port where nothing listens, reserved for as long as this lives: a socket
+/// bound to it that does not listen. A connection to it is refused (no listener), and no
+/// other socket of any test can take the port meanwhile (it is bound, without
+/// SO_REUSEADDR), so a server down stays down until `listen` brings it up on the same port.
+struct DownPort(tokio::net::TcpSocket);
+
+impl DownPort {
+    fn new() -> DownPort {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        DownPort(socket)
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+
+    /// Starts listening on the port: the server that was down comes up where it was.
+    fn listen(self) -> TcpListener {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let _in = rt.enter();
+        let listener = self.0.listen(16).unwrap().into_std().unwrap();
+        listener.set_nonblocking(false).unwrap();
+        listener
+    }
 }
 
 fn smtp_sandbox(port: u16, extra: &str) -> Sandbox {
@@ -354,25 +453,16 @@ fn outbox(sb: &Sandbox) -> Vec<serde_json::Value> {
     serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap()
 }
 
-fn wait_for(received: &Arc<Mutex<Vec<Vec<u8>>>>, n: usize) {
-    for _ in 0..100 {
-        if received.lock().unwrap().len() >= n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
-    let port = free_port();
-    let received = start_server(TcpListener::bind(("127.0.0.1", port)).unwrap(), None, None);
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(listener, None, None);
     let sb = smtp_sandbox(port, "");
     let out = sb.ok(&["mail", "send", "OIN-5", "--move-to", "isv_review"]);
     assert!(out.contains("moved to isv_review"), "{out}");
     assert!(out.contains("1 sent, 0 waiting, 0 failed"), "{out}");
-    wait_for(&received, 1);
-    let got = received.lock().unwrap().clone();
+    let got = received.settled();
     assert_eq!(got.len(), 1);
     let msg = MessageParser::default().parse(&got[0]).unwrap();
     assert_eq!(
@@ -402,8 +492,8 @@ fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
     // The second email of the submission threads under the first.
     sb.ok(&["move", "--to", "initial_review", "OIN-5"]);
     sb.ok(&["mail", "send", "OIN-5"]);
-    wait_for(&received, 2);
-    let got = received.lock().unwrap().clone();
+    let got = received.settled();
+    assert_eq!(got.len(), 2);
     let second = MessageParser::default().parse(&got[1]).unwrap();
     let first_id = ob[0]["message_id"]
         .as_str()
@@ -414,7 +504,8 @@ fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
 
 #[test]
 fn server_down_keeps_the_email_queued_and_flush_later_delivers_it_once() {
-    let port = free_port();
+    let down = DownPort::new();
+    let port = down.port();
     let sb = smtp_sandbox(port, "");
     let out = sb.run(&["mail", "send", "OIN-5", "--move-to", "isv_review"]);
     let (stdout, stderr) = text(&out);
@@ -434,14 +525,14 @@ fn server_down_keeps_the_email_queued_and_flush_later_delivers_it_once() {
     );
     assert_eq!(outbox(&sb)[0]["status"], "queued");
 
-    let received = start_server(TcpListener::bind(("127.0.0.1", port)).unwrap(), None, None);
+    // The server comes up on the port the email is addressed to.
+    let received = start_server(down.listen(), None, None);
     let out = sb.ok(&["outbox", "flush"]);
     assert!(out.contains("1 sent"), "{out}");
     let out = sb.ok(&["outbox", "flush"]);
     assert!(out.contains("0 sent, 0 waiting, 0 failed"), "{out}");
-    wait_for(&received, 1);
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(received.lock().unwrap().len(), 1, "delivered exactly once");
+    // Both flushes have exited: once the server's sessions have ended, its count is final.
+    assert_eq!(received.settled().len(), 1, "delivered exactly once");
     let ob = outbox(&sb);
     assert_eq!(ob.len(), 1);
     assert_eq!(ob[0]["status"], "sent");
@@ -450,12 +541,9 @@ fn server_down_keeps_the_email_queued_and_flush_later_delivers_it_once() {
 
 #[test]
 fn a_permanent_refusal_marks_the_email_failed_and_it_is_not_retried() {
-    let port = free_port();
-    let received = start_server(
-        TcpListener::bind(("127.0.0.1", port)).unwrap(),
-        Some((550, "5.1.1 mailbox unavailable")),
-        None,
-    );
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(listener, Some((550, "5.1.1 mailbox unavailable")), None);
     let sb = smtp_sandbox(port, "");
     let out = sb.run(&["mail", "send", "OIN-5"]);
     let (stdout, _) = text(&out);
@@ -470,7 +558,7 @@ fn a_permanent_refusal_marks_the_email_failed_and_it_is_not_retried() {
     sb.ok(&["outbox", "flush"]);
     let ob = outbox(&sb);
     assert_eq!(ob[0]["attempts"], 1, "a failed email waits for the analyst");
-    assert_eq!(received.lock().unwrap().len(), 0);
+    assert_eq!(received.settled().len(), 0);
 }
 
 #[test]
@@ -481,7 +569,7 @@ fn starttls_with_a_private_ca_delivers() {
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let cert = sb0.write("cert.pem", ck.cert.pem());
     let key = sb0.write("key.pem", ck.key_pair.serialize_pem());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = loopback_listener();
     let port = listener.local_addr().unwrap().port();
     let received = start_server(
         listener,
@@ -506,8 +594,7 @@ fn starttls_with_a_private_ca_delivers() {
     sb.ok(&["finding", "add", "OIN-5", "Fix the logo."]);
     let out = sb.ok(&["mail", "send", "OIN-5"]);
     assert!(out.contains("1 sent"), "{out}");
-    wait_for(&received, 1);
-    assert_eq!(received.lock().unwrap().len(), 1);
+    assert_eq!(received.settled().len(), 1);
 }
 
 #[test]
@@ -557,10 +644,11 @@ fn the_file_transport_writes_eml_files_in_the_data_dir() {
     let msg = MessageParser::default().parse(&bytes).unwrap();
     let body = msg.body_text(0).unwrap();
     assert!(body.contains("Deprovisioning leaves the user active."));
-    assert!(
-        body.contains("issues found in QA testing")
-            || msg.subject().unwrap().contains("QA testing")
+    assert_eq!(
+        msg.subject(),
+        Some("[OIN] App OIN-5 (OIN-5): issues found in QA testing")
     );
+    assert!(body.contains("During QA testing we found"), "{body}");
     assert!(
         body.contains("run the required tests in the OIN Submission Tester again (SAML)"),
         "{body}"
@@ -570,17 +658,20 @@ fn the_file_transport_writes_eml_files_in_the_data_dir() {
 
 /// A hand-written SMTP server whose behaviour can change between connections: "ok",
 /// "451" (temporary answer at the end of DATA), "421" (service closing at MAIL), "drop"
-/// (the connection closes in the middle of DATA).
-fn moody_server(listener: TcpListener, mood: Arc<Mutex<&'static str>>) -> Arc<Mutex<Vec<Vec<u8>>>> {
+/// (the connection closes in the middle of DATA). A session counts as open from its
+/// accept until its thread ends.
+fn moody_server(listener: TcpListener, mood: Arc<Mutex<&'static str>>) -> Received {
     use std::io::{BufRead, BufReader, Write};
-    let received = Arc::new(Mutex::new(Vec::new()));
+    let received = Received::default();
     let got = received.clone();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
+            let session = got.session();
             let mood = *mood.lock().unwrap();
             let got = got.clone();
             std::thread::spawn(move || {
+                let _session = session;
                 let mut w = conn.try_clone().unwrap();
                 let mut r = BufReader::new(conn);
                 let _ = w.write_all(b"220 localhost test ESMTP\r\n");
@@ -615,7 +706,7 @@ fn moody_server(listener: TcpListener, mood: Arc<Mutex<&'static str>>) -> Arc<Mu
                         if mood == "451" {
                             b"451 4.3.0 try again later\r\n"
                         } else {
-                            got.lock().unwrap().push(body);
+                            got.accept(body);
                             b"250 2.0.0 queued as 42\r\n"
                         }
                     } else if cmd.starts_with("QUIT") {
@@ -636,7 +727,7 @@ fn moody_server(listener: TcpListener, mood: Arc<Mutex<&'static str>>) -> Arc<Mu
 
 #[test]
 fn temporary_answers_and_a_dropped_data_phase_lose_nothing_and_send_once() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = loopback_listener();
     let port = listener.local_addr().unwrap().port();
     let mood = Arc::new(Mutex::new("451"));
     let received = moody_server(listener, mood.clone());
@@ -660,7 +751,7 @@ fn temporary_answers_and_a_dropped_data_phase_lose_nothing_and_send_once() {
         assert_eq!(ob.len(), 1);
         assert_eq!(ob[0]["status"], "queued", "{m}: {ob:?}");
         assert_eq!(ob[0]["attempts"], round as i64 + 1);
-        assert_eq!(received.lock().unwrap().len(), 0, "{m}: nothing accepted");
+        assert_eq!(received.settled().len(), 0, "{m}: nothing accepted");
     }
     *mood.lock().unwrap() = "ok";
     let out = sb.ok(&["outbox", "flush"]);
@@ -670,13 +761,8 @@ fn temporary_answers_and_a_dropped_data_phase_lose_nothing_and_send_once() {
         "the server's reply is kept: {out}"
     );
     sb.ok(&["outbox", "flush"]);
-    wait_for(&received, 1);
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        received.lock().unwrap().len(),
-        1,
-        "accepted once, sent once"
-    );
+    // Both flushes have exited: once the server's sessions have ended, its count is final.
+    assert_eq!(received.settled().len(), 1, "accepted once, sent once");
     assert_eq!(outbox(&sb)[0]["status"], "sent");
 }
 
@@ -771,7 +857,7 @@ fn login_server(
 fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user_not_the_password()
 {
     use base64::Engine;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = loopback_listener();
     let port = listener.local_addr().unwrap().port();
     let (logins, received) = login_server(listener, "bea", "Corr3ct-h0rse");
     let sb = smtp_sandbox(
@@ -911,7 +997,7 @@ fn round(
 
 #[test]
 fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_once() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = loopback_listener();
     let port = listener.local_addr().unwrap().port();
     let received = moody_server(listener, Arc::new(Mutex::new("ok")));
     let sb = smtp_sandbox(port, "");
@@ -944,14 +1030,13 @@ fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_
     // Nine minutes and 59 seconds on, the claim still stands: nobody sends it twice.
     let r = round(&mut store, &transport, mins(9, 59));
     assert!(r.sent.is_empty() && r.retried.is_empty(), "{r:?}");
-    assert_eq!(received.lock().unwrap().len(), 0);
+    assert_eq!(received.settled().len(), 0);
     // At ten minutes it is back in the queue and delivered, once.
     let r = round(&mut store, &transport, mins(10, 0));
     assert_eq!(r.sent.len(), 1, "{r:?}");
     let r = round(&mut store, &transport, mins(30, 0));
     assert!(r.sent.is_empty(), "{r:?}");
-    wait_for(&received, 1);
-    assert_eq!(received.lock().unwrap().len(), 1);
+    assert_eq!(received.settled().len(), 1, "delivered once");
     let ob = outbox(&sb);
     assert_eq!(ob[0]["status"], "sent");
     assert_eq!(ob[0]["attempts"], 2, "the dead sender's attempt counts");
@@ -959,7 +1044,9 @@ fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_
 
 #[test]
 fn temporary_failures_back_off_one_minute_doubling_to_an_hour_and_rounds_wait_for_it() {
-    let port = free_port(); // nothing listens: every attempt is a temporary failure
+    // Nothing listens (for the whole test): every attempt is a temporary failure.
+    let down = DownPort::new();
+    let port = down.port();
     let sb = smtp_sandbox(port, "");
     sb.ok(&["mail", "send", "OIN-5", "--queue-only"]);
     let (mut store, transport) = store_and_transport(&sb, port);
@@ -991,4 +1078,5 @@ fn temporary_failures_back_off_one_minute_doubling_to_an_hour_and_rounds_wait_fo
     let out = sb.run(&["outbox", "flush"]);
     assert!(text(&out).0.contains("0 sent, 1 waiting"));
     assert_eq!(store.outbox().unwrap()[0].attempts, 10);
+    drop(down);
 }

@@ -132,18 +132,47 @@ fn the_release_before_upgrades_in_place_keeping_every_record() {
 fn an_upgrade_that_cannot_finish_leaves_the_queue_as_it_was() {
     let sb = Sandbox::new();
     std::fs::copy(FIXTURE, sb.db()).unwrap();
-    // A record the projection cannot read (damaged by hand).
+    // A record the projection cannot read (damaged by hand), in the file as the old release
+    // leaves it: efd8c96 too switched every queue it opened for writing to WAL (the fixture
+    // file itself is in rollback-journal mode). The connection closes here, so everything
+    // is in the file itself.
     Connection::open(sb.db())
         .unwrap()
-        .execute(
-            "UPDATE submissions SET sso_json = '{not json' WHERE id = 'OIN-2026-0142'",
-            [],
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             UPDATE submissions SET sso_json = '{not json' WHERE id = 'OIN-2026-0142';",
         )
         .unwrap();
+    let before = std::fs::read(sb.db()).unwrap();
+    assert_eq!((before[18], before[19]), (2, 2), "the header says WAL");
     let out = sb.run(&["list"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("OIN-2026-0142"), "says which: {stderr}");
+    // Byte for byte, read before anything here opens the file again.
+    let after = std::fs::read(sb.db()).unwrap();
+    assert_eq!(after.len(), before.len(), "the file's size is unchanged");
+    let differs: Vec<(usize, u8, u8)> = (0..before.len())
+        .filter(|&i| before[i] != after[i])
+        .map(|i| (i, before[i], after[i]))
+        .collect();
+    assert!(
+        differs.is_empty(),
+        "the file is left as it was, but {} byte(s) changed; (offset, before, after): {:?}",
+        differs.len(),
+        &differs[..differs.len().min(8)]
+    );
+    for side in ["-wal", "-journal"] {
+        let mut path = sb.db().into_os_string();
+        path.push(side);
+        let path = std::path::PathBuf::from(path);
+        assert_eq!(
+            std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            0,
+            "nothing left to replay into it: {}",
+            path.display()
+        );
+    }
     assert_eq!(version(&sb.db()), 4, "not half upgraded");
     // The failed transaction left no change in the file (its journal rolled back).
     let c = Connection::open(sb.db()).unwrap();

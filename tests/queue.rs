@@ -309,26 +309,93 @@ fn readers_read_again_only_what_changed() {
     );
 }
 
+/// The queue's record of its projection, read from the file: the fingerprint of the
+/// policy its lines were built under ("stale" once a writer without it changed a line), and
+/// how many whole rebuilds it has logged (each tells every reader to read everything again).
+fn projection_record(sb: &Sandbox) -> (String, i64) {
+    let c = rusqlite::Connection::open(sb.db()).unwrap();
+    let built_under: String = c
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'queue_policy'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let rebuilds: i64 = c
+        .query_row("SELECT count(*) FROM queue_log WHERE ids = '*'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    (built_under, rebuilds)
+}
+
 #[test]
 fn a_changed_policy_rebuilds_the_lines_once_and_a_writer_without_it_leaves_them_stale() {
+    use oin_review::domain::projection::fingerprint;
     let sb = Sandbox::new();
     let p = policy();
     let store = sample_store(&sb, &p);
     drop(store);
-    // A policy with other targets: the lines follow it as soon as it opens the queue.
+    let (built_under, built) = projection_record(&sb);
+    assert_eq!(built_under, fingerprint(&p));
+    // A policy with other targets: the lines follow it as soon as it opens the queue,
+    // rebuilt once; opening it again under that policy rebuilds nothing.
     let mut other = (*p).clone();
     other.sla.initial_review /= 2;
     let other = Arc::new(other);
+    assert_ne!(fingerprint(&other), fingerprint(&p));
     let store = Store::open(&sb.db(), &opts(&other)).unwrap();
+    assert_eq!(
+        projection_record(&sb),
+        (fingerprint(&other), built + 1),
+        "one rebuild under the new policy"
+    );
     assert_lines_match_history(&store, &other, now());
     drop(store);
-    // A process without the policy writes: its lines go, and the next opener rebuilds.
+    let store = Store::open(&sb.db(), &opts(&other)).unwrap();
+    assert_lines_match_history(&store, &other, now());
+    assert_eq!(
+        projection_record(&sb),
+        (fingerprint(&other), built + 1),
+        "the same policy again rebuilds nothing"
+    );
+    // A process without the policy writes: the line it changed goes, the others stay, the
+    // table is marked stale, and nothing is rebuilt. A reader under the policy sees that
+    // its lines no longer follow it.
     let mut bare = Store::open(&sb.db(), &OpenOptions::default()).unwrap();
     let one = &ids(&bare, ReviewState::InitialReview)[..1];
     bare.move_submissions(&MoveRequest::new(one, ReviewState::IsvReview, "x", now()))
         .unwrap();
     drop(bare);
+    assert_eq!(
+        projection_record(&sb),
+        ("stale".to_string(), built + 1),
+        "left stale, not rebuilt"
+    );
+    assert!(!store.lines_current().unwrap(), "the reader is told");
+    drop(store);
+    let unprojected: Vec<String> = {
+        let c = rusqlite::Connection::open(sb.db()).unwrap();
+        let mut stmt = c
+            .prepare("SELECT id FROM submissions WHERE holder IS NULL AND runs IS NULL")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        unprojected,
+        [one[0].id.clone()],
+        "only the changed line went"
+    );
+    // The next opener with a policy rebuilds, once.
     let store = Store::open(&sb.db(), &opts(&p)).unwrap();
+    assert_eq!(
+        projection_record(&sb),
+        (fingerprint(&p), built + 2),
+        "the next opener rebuilt"
+    );
     assert_lines_match_history(&store, &p, now());
 }
 

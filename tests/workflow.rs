@@ -519,7 +519,16 @@ fn each_kind_of_email_can_be_switched_off_in_the_config() {
     let out = sb.run(&["mail", "send", "OIN-2026-0142", "--move-to", "qa_testing"]);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("switched off"), "{}", text(&out).1);
-    // Other kinds still go.
+    // Other kinds still go: with a blocker of the analyst's own (whatever the rules find),
+    // a move to the ISV is the issue list.
+    sb.ok(&[
+        "finding",
+        "add",
+        "OIN-2026-0142",
+        "--severity",
+        "blocker",
+        "The logo is cut off on the sign-in page.",
+    ]);
     let out = sb.ok(&[
         "mail",
         "preview",
@@ -528,7 +537,13 @@ fn each_kind_of_email_can_be_switched_off_in_the_config() {
         "isv_review",
     ]);
     assert!(
-        out.contains("issues found in initial review") || out.contains("no issues"),
+        out.contains(
+            "Subject: [OIN] Acme Expense (OIN-2026-0142): issues found in initial review\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[blocker] The logo is cut off on the sign-in page."),
         "{out}"
     );
     // A bad key is an error naming its line.
