@@ -885,3 +885,42 @@ fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is
         serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
     assert!(ob.is_empty(), "{ob:?}");
 }
+
+#[test]
+fn e_steps_aside_for_the_editor_and_comes_back_with_the_edited_issue_list() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = queue_with_samples();
+    // An editor that adds a finding of the analyst's own to the file it is given.
+    let editor = sb.write(
+        "editor.sh",
+        "#!/bin/sh\nprintf '[x] warning Added in the editor.\\n' >> \"$1\"\n",
+    );
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let t = Tmux::start(
+        &sb,
+        "editor",
+        &[("EDITOR", editor.to_str().unwrap())],
+        &[],
+        120,
+        40,
+    );
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["/"]);
+    t.literal("OIN-2026-0116");
+    t.keys(&["Enter"]);
+    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    t.keys(&["x"]);
+    t.wait_for("issue list of OIN-2026-0116", WAIT);
+    t.keys(&["e"]);
+    // The console came back to the full screen with the edit saved.
+    t.wait_for("issue list saved (1 change(s))", WAIT);
+    assert!(t.alternate_screen_on(), "the console took the screen back");
+    // The issue list shows the editor's finding.
+    t.keys(&["x"]);
+    t.wait_for("Added in the editor.", WAIT);
+    t.escape();
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    let listed = sb.ok(&["finding", "list", "OIN-2026-0116"]);
+    assert!(listed.contains("Added in the editor."), "{listed}");
+}
