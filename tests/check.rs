@@ -142,9 +142,25 @@ fn a_config_that_does_not_parse_is_one_line_and_the_rest_is_still_checked() {
         "{report}"
     );
     assert!(line(&report, "queue")[0].starts_with("ok "), "{report}");
-    // The same config stops other commands, which point at check.
+    // The same config stops other commands, with check's own words: which file, which line,
+    // what is wrong there; they list nothing.
     let out = sb.run(&["list"]);
-    assert!(!out.status.success());
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert_eq!(stdout, "", "nothing is listed");
+    let config_path = sb.path("config/oin-review/config.toml");
+    let said = config[0]
+        .strip_prefix("FAIL  config     ")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(
+        said,
+        format!(
+            "{}: line 2: string values must be quoted, expected literal string",
+            config_path.display()
+        ),
+        "{report}"
+    );
+    assert_eq!(stderr, format!("oin-review: {said}\n"));
 }
 
 #[test]

@@ -252,26 +252,28 @@ fn bad_results_files_import_nothing() {
     let sb = Sandbox::new();
     sb.import_samples();
     let good = json!({"submission_id": "OIN-2026-0142", "instance": "i", "protocol": "saml", "test_case": "idp_flow", "result": "passed", "run_at": "2026-11-20T10:00:00Z", "some_new_field": 1});
+    // Each refused with one line naming the file, where in it (line:column and the JSON
+    // path of the result) and what is wrong; an unknown submission by the result's index.
     let cases = [
         (
             json!({"results": [good.clone(), {"submission_id": "NOPE-1", "instance": "i", "protocol": "saml", "test_case": "idp_flow", "result": "passed", "run_at": "2026-11-20T10:00:00Z"}]}),
-            "no submission \"NOPE-1\" in the queue",
+            "nothing was imported: result 1: no submission \"NOPE-1\" in the queue; import the submission first",
         ),
         (
             json!([good.clone(), {"submission_id": "OIN-2026-0142", "instance": "i", "protocol": "saml", "test_case": "slo", "result": "passed", "run_at": "2026-11-20T10:00:00Z"}]),
-            "unknown variant `slo`",
+            "{file}:18:3: at [1]: unknown variant `slo`, expected one of `idp_flow`, `sp_flow`, `jit_idp`, `jit_sp`",
         ),
         (
             json!([{"submission_id": "OIN-2026-0142", "instance": "i", "protocol": "scim", "test_case": "idp_flow", "result": "passed", "run_at": "2026-11-20T10:00:00Z"}]),
-            "runs saml or oidc",
+            "{file}:2:3: at [0].protocol: the Submission Tester runs saml or oidc, not scim",
         ),
         (
             json!([{"submission_id": "OIN-2026-0142", "instance": "i", "protocol": "saml", "test_case": "idp_flow", "result": "ok", "run_at": "2026-11-20T10:00:00Z"}]),
-            "unknown variant `ok`",
+            "{file}:9:3: at [0]: unknown variant `ok`, expected `passed` or `failed`",
         ),
         (
             json!([{"submission_id": "OIN-2026-0142", "protocol": "saml", "test_case": "idp_flow", "result": "passed", "run_at": "2026-11-20T10:00:00Z"}]),
-            "missing field `instance`",
+            "{file}:8:3: at [0]: missing field `instance`",
         ),
     ];
     for (i, (doc, expected)) in cases.iter().enumerate() {
@@ -280,18 +282,31 @@ fn bad_results_files_import_nothing() {
             serde_json::to_string_pretty(doc).unwrap(),
         );
         let out = sb.run(&["import-results", f.to_str().unwrap()]);
-        let (_, err) = text(&out);
-        assert!(!out.status.success(), "case {i}");
-        assert!(err.contains(expected), "case {i}: {err}");
-        assert!(
-            err.contains(&format!("r{i}.json")) || err.contains("nothing was imported"),
-            "case {i}: {err}"
+        let (stdout, err) = text(&out);
+        assert!(!out.status.success(), "case {i}: {stdout}");
+        assert_eq!(stdout, "", "case {i}");
+        let expected = expected.replace("{file}", &f.display().to_string());
+        assert_eq!(
+            err,
+            format!("oin-review: import-results: {expected}\n"),
+            "case {i}"
         );
     }
     let acme: serde_json::Value =
         serde_json::from_str(&sb.ok(&["show", "OIN-2026-0142", "--format", "json"])).unwrap();
     assert!(acme.get("test_results").is_none(), "nothing was imported");
-    // Unknown fields are ignored in a good file.
+    // Unknown fields are ignored in a good file: its one result is imported.
     let f = sb.write("ok.json", json!([good]).to_string());
-    sb.ok(&["import-results", f.to_str().unwrap()]);
+    let out = sb.ok(&["import-results", f.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "imported 1 new test result(s) (1 read, 0 already known) from 1 file(s)\n"
+    );
+    let acme: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0142", "--format", "json"])).unwrap();
+    assert_eq!(
+        acme["test_results"],
+        json!([{"instance": "i", "instance_version": "current", "protocol": "saml",
+                "test_case": "idp_flow", "result": "passed", "run_at": "2026-11-20T10:00:00Z"}])
+    );
 }

@@ -290,6 +290,16 @@ fn lint_cli_and_the_samples_break_every_rule() {
         "{text}"
     );
     assert!(text.contains("[blocker] Sign SAML responses with SHA-256; SHA-1 is not accepted.  (sso.saml_signature; source 002)"), "{text}");
+    // An unknown id is refused, saying which id, in which queue, and how to find ids.
     let out = sb.run(&["lint", "NOPE"]);
-    assert!(!out.status.success());
+    let (stdout, stderr) = common::text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert_eq!(stdout, "", "nothing is linted");
+    assert_eq!(
+        stderr,
+        format!(
+            "oin-review: lint: no submission \"NOPE\" in {}; `oin-review list --query TEXT` finds ids\n",
+            sb.db().display()
+        )
+    );
 }

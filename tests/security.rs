@@ -7,115 +7,322 @@ use common::{SAMPLES, Sandbox, submission_json, text};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 
-fn sample_passwords() -> Vec<String> {
+/// Each sample submission's id and its test account password, for those that have one.
+fn sample_passwords() -> Vec<(String, String)> {
     let v: serde_json::Value = serde_json::from_str(SAMPLES).unwrap();
     let subs = v
         .as_array()
         .cloned()
         .or_else(|| v["submissions"].as_array().cloned())
         .unwrap();
-    let mut pw: Vec<String> = subs
-        .iter()
-        .filter_map(|s| s["test_account"]["password"].as_str())
-        .filter(|p| p.len() >= 4)
-        .map(str::to_string)
-        .collect();
-    pw.sort();
-    pw.dedup();
-    pw
+    subs.iter()
+        .filter_map(|s| {
+            let pw = s["test_account"]["password"].as_str()?;
+            Some((s["id"].as_str().unwrap().to_string(), pw.to_string()))
+        })
+        .collect()
 }
+
+/// What a reader of `bytes` sees: the bytes as they are, again with quoted-printable's soft
+/// line breaks joined (a password may be split across two lines), and, when `email`, every
+/// text and HTML part decoded as a mail client would.
+fn readable(bytes: &[u8], email: bool) -> String {
+    let raw = String::from_utf8_lossy(bytes);
+    let mut all = format!("{raw}\n{}", raw.replace("=\r\n", "").replace("=\n", ""));
+    if email {
+        let msg = mail_parser::MessageParser::default()
+            .parse(bytes)
+            .expect("an email parses");
+        for i in 0..msg.text_body_count() {
+            all.push('\n');
+            all.push_str(&msg.body_text(i).unwrap());
+        }
+        for i in 0..msg.html_body_count() {
+            all.push('\n');
+            all.push_str(&msg.body_html(i).unwrap());
+        }
+    }
+    all
+}
+
+/// The submissions of the samples that `mail preview` and `mail send` refuse, and why.
+const UNMAILABLE: &[(&str, &str)] = &[
+    (
+        "OIN-2026-0107",
+        "the escalation contact \"1-800-555-0199\" is not an email address",
+    ),
+    ("OIN-2026-0113", "no escalation contact to send to"),
+    ("OIN-2026-0119", "no issues to email"),
+    ("OIN-2026-0120", "no issues to email"),
+    (
+        "OIN-2026-0139",
+        "the escalation contact \"https://contoso.example/escalations\" is not an email address",
+    ),
+];
 
 #[test]
 fn passwords_appear_in_no_output_without_include_secrets() {
     let sb = Sandbox::new();
-    sb.import_samples();
-    let passwords = sample_passwords();
+    let owned = sample_passwords();
+    let passwords: Vec<&str> = owned
+        .iter()
+        .map(|(_, p)| p.as_str())
+        .filter(|p| p.len() >= 4)
+        .collect();
     assert!(passwords.len() > 10);
-    let ids: Vec<String> = sb
-        .list_json()
+    // Every command logs at the finest level to one file, checked at the end.
+    let log = sb.path("trace.log");
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .env("OIN_REVIEW_LOG", "trace")
+            .arg("--log")
+            .arg(&log)
+            .args(args)
+            .output()
+            .expect("run oin-review")
+    };
+    // What each command must do: print its answer (success, stdout, nothing on stderr), or
+    // refuse this submission for this reason (exit 1, one line on stderr, nothing on stdout).
+    let expect = |what: &str, out: &std::process::Output, refusal: Option<(&str, &str)>| {
+        let (stdout, stderr) = text(out);
+        match refusal {
+            None => assert!(
+                out.status.success() && !stdout.trim().is_empty() && stderr.is_empty(),
+                "{what} should succeed and print: {:?}\nstdout: {stdout}\nstderr: {stderr}",
+                out.status
+            ),
+            Some((id, why)) => assert!(
+                out.status.code() == Some(1)
+                    && stdout.is_empty()
+                    && stderr.lines().count() == 1
+                    && stderr.starts_with(&format!("oin-review: mail: {id}: {why}")),
+                "{what} should be refused ({why}): {:?}\nstdout: {stdout}\nstderr: {stderr}",
+                out.status
+            ),
+        }
+    };
+    let samples = sb.write("samples.json", SAMPLES);
+    let out = run(&["import", samples.to_str().unwrap()]);
+    expect("import", &out, None);
+    let mut outputs = vec![("import".to_string(), out)];
+    let listed = run(&["list", "--format", "json"]);
+    expect("list --format json", &listed, None);
+    let ids: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&listed.stdout)
+        .unwrap()
         .iter()
         .map(|s| s["id"].as_str().unwrap().to_string())
         .collect();
-    let mut outputs = Vec::new();
+    assert_eq!(ids.len(), 33);
+    outputs.push(("list --format json".into(), listed));
     for args in [
         vec!["list"],
-        vec!["list", "--format", "json"],
         vec!["list", "--format", "csv"],
+        vec!["list", "--format", "tsv"],
         vec!["export"],
         vec!["lint", "--all", "--format", "json"],
     ] {
-        let out = sb.run(&args);
+        let out = run(&args);
+        expect(&args.join(" "), &out, None);
         outputs.push((args.join(" "), out));
     }
+    let refusal = |id: &str| UNMAILABLE.iter().find(|u| u.0 == id).copied();
     for id in &ids {
         for args in [
             vec!["show", id.as_str()],
             vec!["show", id.as_str(), "--format", "json"],
             vec!["finding", "list", id.as_str()],
+        ] {
+            let out = run(&args);
+            expect(&args.join(" "), &out, None);
+            if args.len() == 4 {
+                // The password is known, and said to be set, not shown.
+                let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let account = &shown["test_account"];
+                if owned.iter().any(|(with, _)| with == id) {
+                    assert_eq!(account["password_set"], true, "{id}: {account}");
+                }
+                assert!(account.get("password").is_none(), "{id}: {account}");
+            }
+            outputs.push((args.join(" "), out));
+        }
+        for args in [
             vec!["mail", "preview", id.as_str()],
             vec!["mail", "preview", id.as_str(), "--html"],
         ] {
-            let out = sb.run(&args);
+            let out = run(&args);
+            expect(&args.join(" "), &out, refusal(id));
             outputs.push((args.join(" "), out));
         }
     }
     // Queue and deliver every email that can be written; the outbox files too.
     for id in &ids {
-        let out = sb.run(&["mail", "send", id]);
+        let out = run(&["mail", "send", id]);
+        expect(&format!("mail send {id}"), &out, refusal(id));
+        if refusal(id).is_none() {
+            let (stdout, _) = text(&out);
+            assert!(
+                stdout.contains("1 sent, 0 waiting, 0 failed"),
+                "mail send {id}: {stdout}"
+            );
+        }
         outputs.push((format!("mail send {id}"), out));
     }
-    let out = sb.run(&["outbox", "list", "--format", "json"]);
+    let out = run(&["outbox", "list", "--format", "json"]);
+    expect("outbox list", &out, None);
+    let outbox: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mailable = ids.len() - UNMAILABLE.len();
+    assert_eq!(outbox.len(), mailable, "one email per mailable submission");
+    assert!(outbox.iter().all(|e| e["status"] == "sent"), "{outbox:?}");
     outputs.push(("outbox list".into(), out));
-    let mut checked = 0;
+    // Every command did as expected: 8 on the whole queue, 6 per submission of which the
+    // 3 mail commands are refused for the unmailable ones.
+    let refused = outputs.iter().filter(|(_, o)| !o.status.success()).count();
+    assert_eq!(refused, 3 * UNMAILABLE.len());
+    assert_eq!(
+        outputs.len() - refused,
+        8 + 6 * ids.len() - 3 * UNMAILABLE.len()
+    );
     for (what, out) in &outputs {
         let (stdout, stderr) = text(out);
         for p in &passwords {
-            assert!(!stdout.contains(p.as_str()), "{what} printed a password");
-            assert!(
-                !stderr.contains(p.as_str()),
-                "{what} printed a password on stderr"
-            );
+            assert!(!stdout.contains(p), "{what} printed a password");
+            assert!(!stderr.contains(p), "{what} printed a password on stderr");
         }
-        checked += 1;
     }
     let dir = sb.path("data/oin-review/outbox-files");
     let mut files = 0;
     for f in std::fs::read_dir(&dir).unwrap() {
         let f = f.unwrap().path();
-        let body = std::fs::read_to_string(&f).unwrap().replace("=\n", "");
+        let body = readable(&std::fs::read(&f).unwrap(), true);
         for p in &passwords {
-            assert!(
-                !body.contains(p.as_str()),
-                "{} holds a password",
-                f.display()
-            );
+            assert!(!body.contains(p), "{} holds a password", f.display());
         }
         let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} is readable by others", f.display());
         files += 1;
     }
-    assert!(files > 5, "emails were written: {files}");
-    assert!(checked > 100);
-    // The audit log does not hold them either.
-    let db = std::fs::read(sb.db()).unwrap();
-    let wal = std::fs::read(sb.path("queue.db-wal")).unwrap_or_default();
-    let events: Vec<String> = {
-        let c = rusqlite::Connection::open(sb.db()).unwrap();
-        let mut st = c
-            .prepare("SELECT coalesce(reason, '') || analyst FROM events")
+    assert_eq!(files, mailable, "every email was written");
+    // With --include-secrets each submission's own password is there: the checks above
+    // can fail.
+    let out = run(&["export", "--include-secrets"]);
+    expect("export --include-secrets", &out, None);
+    let with: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exported: Vec<(String, Option<String>)> = with["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let pw = s["test_account"]["password"].as_str().map(str::to_string);
+            (s["id"].as_str().unwrap().to_string(), pw)
+        })
+        .collect();
+    let mut expected: Vec<(String, Option<String>)> = ids
+        .iter()
+        .map(|id| {
+            let pw = owned
+                .iter()
+                .find(|(with, _)| with == id)
+                .map(|p| p.1.clone());
+            (id.clone(), pw)
+        })
+        .collect();
+    let mut sorted = exported.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(
+        sorted, expected,
+        "the export holds each submission's own password"
+    );
+
+    // The queue keeps the passwords, by design, in the submissions' test_password column and
+    // nowhere else: not in the audit log, the notes, the outbox's emails and previews, the
+    // search column or any other table or column.
+    let c =
+        rusqlite::Connection::open_with_flags(sb.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
-        st.query_map([], |r| r.get(0))
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for t in [
+        "submissions",
+        "events",
+        "notes",
+        "outbox",
+        "own_findings",
+        "assignments",
+    ] {
+        assert!(tables.iter().any(|n| n == t), "no table {t} in {tables:?}");
+    }
+    let mut holding = std::collections::BTreeMap::<(String, String), usize>::new();
+    for t in &tables {
+        let columns: Vec<String> = c
+            .prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
-            .collect()
-    };
-    for p in &passwords {
-        assert!(events.iter().all(|e| !e.contains(p.as_str())));
+            .collect();
+        for col in &columns {
+            let mut st = c
+                .prepare(&format!("SELECT \"{col}\" FROM \"{t}\""))
+                .unwrap();
+            let values = st
+                .query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
+                .unwrap()
+                .map(Result::unwrap);
+            for v in values {
+                let bytes = match v {
+                    rusqlite::types::Value::Text(s) => s.into_bytes(),
+                    rusqlite::types::Value::Blob(b) => b,
+                    _ => continue,
+                };
+                let seen = readable(&bytes, t == "outbox" && col == "message");
+                let n = passwords.iter().filter(|p| seen.contains(*p)).count();
+                if n > 0 {
+                    *holding.entry((t.clone(), col.clone())).or_default() += n;
+                }
+            }
+        }
     }
-    // With --include-secrets they are there: the check above can fail.
-    let with = sb.ok(&["export", "--include-secrets"]);
-    assert!(with.contains(passwords[0].as_str()));
-    let _ = (db, wal);
+    assert_eq!(
+        holding.into_iter().collect::<Vec<_>>(),
+        [(
+            ("submissions".to_string(), "test_password".to_string()),
+            passwords.len()
+        )],
+        "where the queue holds test account passwords"
+    );
+    let stored: Vec<(String, Option<String>)> = c
+        .prepare("SELECT id, test_password FROM submissions ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(stored, expected, "each submission keeps its own password");
+    // The files that hold them are private: the queue, its WAL and shared memory if any.
+    for f in ["queue.db", "queue.db-wal", "queue.db-shm"] {
+        let Ok(meta) = std::fs::metadata(sb.path(f)) else {
+            assert_ne!(f, "queue.db");
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f} is readable by others");
+    }
+    // The log recorded every command, and no password.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let started = logged.lines().filter(|l| l.contains(" started ")).count();
+    assert_eq!(started, outputs.len() + 1, "one start per command");
+    assert!(logged.contains("TRACE"), "the log is at trace level");
+    for p in &passwords {
+        assert!(!logged.contains(p), "the log holds a password");
+    }
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the log is readable by others");
 }
 
 #[test]
@@ -267,32 +474,142 @@ fn csv_cells(line: &str) -> Vec<String> {
     cells
 }
 
+/// The rows of `list`'s table, each cut where its header's columns start: column → cell.
+fn table_rows(table: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut lines = table.lines();
+    let header: Vec<char> = lines.next().unwrap().chars().collect();
+    let starts: Vec<usize> = (0..header.len())
+        .filter(|&i| header[i] != ' ' && (i == 0 || header[i - 1] == ' '))
+        .collect();
+    lines
+        .filter(|l| l.starts_with("OIN-"))
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            starts
+                .iter()
+                .enumerate()
+                .map(|(k, &from)| {
+                    let name: String = header[from..].iter().take_while(|c| **c != ' ').collect();
+                    let to = starts
+                        .get(k + 1)
+                        .map_or(chars.len(), |&e| e.min(chars.len()));
+                    let cell: String = chars[from.min(to)..to].iter().collect();
+                    (name, cell.trim().to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn csv_and_tsv_of_hostile_submissions_hold_no_control_byte_and_no_formula() {
     let sb = Sandbox::new();
+    // id, state, assignee, path, protocols, app name, ISV, update of, submitter: every
+    // column differs from its neighbours somewhere, so a shifted column shows.
     let hostile = [
         (
             "OIN-H-1",
+            "initial_review",
+            None,
+            "wizard",
+            vec!["saml"],
             "=HYPERLINK(\"http://evil.example\",\"x\")",
             "Evil Corp",
+            None,
+            Some("dev@h1.example"),
         ),
-        ("OIN-H-2", "\u{1b}[31mRed\u{7} App", "+1+cmd|' /C calc'!A0"),
-        ("OIN-H-3", "@SUM(A1:A9)", "-2+3"),
-        ("OIN-H-4", "Bidi \u{202e}txt.exe", "-cmd"),
-        ("OIN-H-5", "\tTabbed", "\rCarriage"),
+        (
+            "OIN-H-2",
+            "qa_testing",
+            Some("asha"),
+            "manager",
+            vec!["scim"],
+            "\u{1b}[31mRed\u{7} App",
+            "+1+cmd|' /C calc'!A0",
+            Some("Old Red App"),
+            None,
+        ),
+        (
+            "OIN-H-3",
+            "isv_review",
+            Some("ben"),
+            "wizard",
+            vec!["oidc", "scim"],
+            "@SUM(A1:A9)",
+            "-2+3",
+            None,
+            Some("=cmd@h3.example"),
+        ),
+        (
+            "OIN-H-4",
+            "final_review",
+            Some("carla"),
+            "manager",
+            vec!["saml", "oidc"],
+            "Bidi \u{202e}txt.exe",
+            "-cmd",
+            Some("-Old"),
+            None,
+        ),
+        (
+            "OIN-H-5",
+            "draft",
+            None,
+            "wizard",
+            vec!["saml"],
+            "\tTabbed",
+            "\rCarriage",
+            None,
+            None,
+        ),
     ];
+    // How CSV and TSV show each hostile text: control characters as the table shows them, a
+    // cell a spreadsheet would evaluate behind a `'`, a number as it is.
+    let shown = |raw: &str| -> String {
+        let hostile_shown = [
+            (
+                "=HYPERLINK(\"http://evil.example\",\"x\")",
+                "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            ),
+            ("\u{1b}[31mRed\u{7} App", "\u{241b}[31mRed\u{2407} App"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("=cmd@h3.example", "'=cmd@h3.example"),
+            ("Bidi \u{202e}txt.exe", "Bidi \u{fffd}txt.exe"),
+            ("-cmd", "'-cmd"),
+            ("-Old", "'-Old"),
+            ("\tTabbed", " Tabbed"),
+            ("\rCarriage", "\u{240d}Carriage"),
+        ];
+        hostile_shown
+            .iter()
+            .find(|h| h.0 == raw)
+            .map_or(raw.to_string(), |h| h.1.to_string())
+    };
     let subs: Vec<serde_json::Value> = hostile
         .iter()
-        .map(|(id, app, isv)| {
-            let mut s = common::submission_json(id, "initial_review");
-            s["app_name"] = serde_json::json!(app);
-            s["isv"] = serde_json::json!(isv);
-            s
-        })
+        .map(
+            |(id, state, assignee, path, protocols, app, isv, update_of, email)| {
+                let mut s = common::submission_json(id, state);
+                s["assignee"] = json!(assignee);
+                s["path"] = json!(path);
+                s["protocols"] = json!(protocols);
+                s["app_name"] = json!(app);
+                s["isv"] = json!(isv);
+                if let Some(old) = update_of {
+                    s["update_of"] = json!(old);
+                    s["change_summary"] = json!("New logo");
+                }
+                s["submitter_email"] = json!(email);
+                s
+            },
+        )
         .collect();
     sb.import_values(&subs);
-    let csv = sb.ok(&["list", "--format", "csv"]);
-    let tsv = sb.ok(&["list", "--format", "tsv"]);
+    let as_of = common::PINNED;
+    let list = |format: &str| sb.ok(&["list", "--as-of", as_of, "--format", format]);
+    let (csv, tsv, table) = (list("csv"), list("tsv"), list("table"));
+    let json: Vec<serde_json::Value> = serde_json::from_str(&list("json")).unwrap();
     for (name, out) in [("csv", &csv), ("tsv", &tsv)] {
         let raw: Vec<char> = out
             .chars()
@@ -302,41 +619,74 @@ fn csv_and_tsv_of_hostile_submissions_hold_no_control_byte_and_no_formula() {
             raw.is_empty(),
             "{name} holds raw control characters {raw:?}:\n{out}"
         );
-        let rows: Vec<Vec<String>> = out
-            .lines()
-            .skip(1)
-            .map(|l| match name {
-                "csv" => csv_cells(l),
-                _ => l.split('\t').map(str::to_string).collect(),
-            })
-            .collect();
-        assert_eq!(rows.len(), hostile.len(), "{out}");
-        for cell in rows.iter().flatten() {
-            let mut c = cell.chars();
-            let formula = match c.next() {
-                Some('=' | '+' | '@') => true,
-                Some('-') => c.next().is_some_and(|d| !d.is_ascii_digit()),
-                _ => false,
-            };
-            assert!(!formula, "{name} cell {cell:?} would be evaluated");
-        }
-        assert!(
-            out.contains("'=HYPERLINK"),
-            "defused, still readable: {out}"
-        );
-        assert!(
-            out.contains("-2+3") && !out.contains("'-2+3"),
-            "a number stays a number"
-        );
     }
-    // The TESTS column says what the table says.
-    let table = sb.ok(&["list"]);
-    let csv_tests: Vec<String> = csv
+    let csv_rows: Vec<Vec<String>> = csv.lines().map(csv_cells).collect();
+    let tsv_rows: Vec<Vec<String>> = tsv
         .lines()
-        .skip(1)
-        .map(|l| csv_cells(l)[12].clone())
+        .map(|l| l.split('\t').map(str::to_string).collect())
         .collect();
-    for t in &csv_tests {
-        assert!(table.contains(t.as_str()), "{t:?} is a table cell: {table}");
+    assert_eq!(
+        csv_rows[0].join(","),
+        "id,app_name,isv,protocols,state,assignee,path,update_of,submitter_email,sla_status,sla_left,sla_due,tests"
+    );
+    assert_eq!(tsv_rows[0].join(","), "id,app,isv,state,assignee,sla,tests");
+    for cell in csv_rows.iter().chain(&tsv_rows).flatten() {
+        let mut c = cell.chars();
+        let formula = match c.next() {
+            Some('=' | '+' | '@') => true,
+            Some('-') => c.next().is_some_and(|d| !d.is_ascii_digit()),
+            _ => false,
+        };
+        assert!(!formula, "cell {cell:?} would be evaluated:\n{csv}\n{tsv}");
+    }
+    // Row by row, in the list's order: CSV says what the JSON list says (in the shown
+    // form), TSV what the table says; the tests column is the table's.
+    let rows = table_rows(&table);
+    assert_eq!(json.len(), hostile.len(), "{json:?}");
+    assert_eq!(rows.len(), hostile.len(), "{table}");
+    assert_eq!(csv_rows.len(), hostile.len() + 1, "{csv}");
+    assert_eq!(tsv_rows.len(), hostile.len() + 1, "{tsv}");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    for (i, (j, t)) in json.iter().zip(&rows).enumerate() {
+        let id = text(&j["id"]);
+        let (_, _, _, _, _, app, isv, ..) = hostile.iter().find(|h| h.0 == id).unwrap();
+        assert_eq!(
+            (text(&j["app_name"]), text(&j["isv"])),
+            (app.to_string(), isv.to_string()),
+            "JSON keeps the text as it is"
+        );
+        assert_eq!(t["ID"], id, "{table}");
+        let protocols: Vec<String> = j["protocols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(text)
+            .collect();
+        let csv_expected = [
+            id.clone(),
+            shown(&text(&j["app_name"])),
+            shown(&text(&j["isv"])),
+            protocols.join(" "),
+            text(&j["state"]),
+            text(&j["assignee"]),
+            text(&j["path"]),
+            shown(&text(&j["update_of"])),
+            shown(&text(&j["submitter_email"])),
+            text(&j["sla"]["status"]),
+            text(&j["sla"]["left"]),
+            text(&j["sla"]["current"]["due"]),
+            t["TESTS"].clone(),
+        ];
+        assert_eq!(csv_rows[i + 1], csv_expected, "CSV row {}:\n{csv}", i + 1);
+        let tsv_expected = [
+            id.clone(),
+            shown(&text(&j["app_name"])),
+            shown(&text(&j["isv"])),
+            t["STATE"].clone(),
+            t["WHO"].clone(),
+            t["SLA"].clone(),
+            t["TESTS"].clone(),
+        ];
+        assert_eq!(tsv_rows[i + 1], tsv_expected, "TSV row {}:\n{tsv}", i + 1);
     }
 }
