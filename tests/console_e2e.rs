@@ -924,3 +924,45 @@ fn e_steps_aside_for_the_editor_and_comes_back_with_the_edited_issue_list() {
     let listed = sb.ok(&["finding", "list", "OIN-2026-0116"]);
     assert!(listed.contains("Added in the editor."), "{listed}");
 }
+
+#[test]
+fn y_outside_tmux_copies_the_id_through_osc_52() {
+    // No $TMUX in the console's environment: it writes OSC 52, which a terminal that
+    // allows it (here tmux with set-clipboard on, standing for the analyst's terminal)
+    // puts on the clipboard.
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "osc52", &[], &[], 80, 24);
+    let set = t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    t.wait_for("1 Needs OIN", WAIT);
+    t.keys(&["y"]);
+    t.wait_for(
+        "sent OIN-2026-0116 to the terminal's clipboard (OSC 52)",
+        WAIT,
+    );
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(String::from_utf8_lossy(&buffer.stdout), "OIN-2026-0116");
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+}
+
+#[test]
+fn demo_in_a_terminal_opens_the_console_on_the_demo_queue() {
+    let sb = Sandbox::new();
+    // `demo` without --no-open, in a terminal: it builds the queue (here at --db) and
+    // opens the console on it; q returns to the shell.
+    let t = Tmux::start(&sb, "demo", &[], &["demo", "--rows", "7"], 100, 30);
+    let s = t.wait_for("1 Needs OIN", WAIT);
+    assert!(s.contains("5 All"), "{s}");
+    t.keys(&["5"]);
+    t.wait_for("40 of 40", WAIT);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    assert!(!t.alternate_screen_on());
+    let listed = sb.list_json();
+    assert_eq!(listed.len(), 40, "33 samples and 7 generated");
+}
