@@ -329,7 +329,7 @@ fn console_s_cycles_every_sort_key_and_shift_s_reverses_it() {
         oin_review::tui::keymap::Keymap::defaults(),
         policy,
         "ben".into(),
-        sb.db().display().to_string().into(),
+        sb.db().display().to_string(),
         AS_OF.parse().unwrap(),
     );
     app.update(Msg::Resize(120, 50));
@@ -725,11 +725,14 @@ fn mail_preview_html_prints_the_html_part_with_isv_text_escaped_and_sends_nothin
 // ---------------------------------------------------------------------------------------
 // SMTP servers on loopback
 
+/// One accepted message: its RCPT addresses and its bytes.
+type Delivered = (Vec<String>, Vec<u8>);
+
 /// What a test server has accepted (each message with its RCPT addresses), and how many of
 /// its sessions are open.
 #[derive(Clone, Default)]
 struct Received {
-    messages: Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>,
+    messages: Arc<Mutex<Vec<Delivered>>>,
     open: Arc<AtomicUsize>,
 }
 
