@@ -2,35 +2,10 @@
 
 mod common;
 
-use common::Sandbox;
 use common::tmux::Tmux;
+use common::{Sandbox, is_colour, sgr_params};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Every SGR parameter in `text` (`ESC[0;7m` gives 0 and 7; `ESC[38:5:1m` gives 38, 5
-/// and 1); other sequences are skipped.
-fn sgr_params(text: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for seq in text.split("\x1b[").skip(1) {
-        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
-            continue;
-        };
-        if &seq[end..end + 1] == "m" {
-            out.extend(
-                seq[..end]
-                    .split([';', ':'])
-                    .filter_map(|p| p.parse::<u32>().ok()),
-            );
-        }
-    }
-    out
-}
-
-/// Whether an SGR parameter sets a colour (foreground, background or underline, in any
-/// form: 30-37, 90-97 and their backgrounds, 38/48/58 for 256 colours and RGB).
-fn is_colour(p: u32) -> bool {
-    matches!(p, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
-}
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{is_colour, sgr_params};
+
 use oin_review::tui::lean::LeanBackend;
 use oin_review::tui::theme::Theme;
 use oin_review::tui::views;
@@ -71,34 +73,6 @@ fn selected_row_stays_reverse_video_under_no_color() {
         .filter(|p| is_colour(*p))
         .collect();
     assert!(colours.is_empty(), "colour under NO_COLOR: {colours:?}");
-}
-
-/// Every SGR parameter in `text`, in order (`ESC[1;31m` gives 1 and 31; an empty
-/// parameter list is a reset, 0). Cursor moves and other sequences are skipped.
-fn sgr_params(text: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for seq in text.split("\x1b[").skip(1) {
-        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
-            continue;
-        };
-        if &seq[end..end + 1] != "m" {
-            continue;
-        }
-        if seq[..end].is_empty() {
-            out.push(0);
-        }
-        out.extend(
-            seq[..end]
-                .split([';', ':'])
-                .filter_map(|p| p.parse::<u32>().ok()),
-        );
-    }
-    out
-}
-
-/// Whether an SGR parameter sets a colour (foreground, background or underline).
-fn is_colour(p: u32) -> bool {
-    matches!(p, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
 }
 
 #[test]

@@ -363,3 +363,31 @@ pub fn scored_read(
     let texts = seen.lock().unwrap().clone();
     (texts, passed)
 }
+
+/// Every SGR parameter in `text`, in order (`ESC[1;31m` gives 1 and 31; an empty
+/// parameter list is a reset, 0). Cursor moves and other sequences are skipped.
+pub fn sgr_params(text: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for seq in text.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
+            continue;
+        };
+        if &seq[end..end + 1] != "m" {
+            continue;
+        }
+        if seq[..end].is_empty() {
+            out.push(0);
+        }
+        out.extend(
+            seq[..end]
+                .split([';', ':'])
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+    }
+    out
+}
+
+/// Whether an SGR parameter sets a colour (foreground, background or underline).
+pub fn is_colour(p: u32) -> bool {
+    matches!(p, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
+}
