@@ -20,6 +20,14 @@ fn queue_with_samples() -> Sandbox {
     sb
 }
 
+/// Searches for `id` and waits until the detail pane shows it with its app's name.
+fn select_by_search(t: &Tmux, id: &str, app: &str) {
+    t.keys(&["/"]);
+    t.literal(id);
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("{id} {app}"), WAIT);
+}
+
 #[test]
 fn search_detail_help_resize_and_quit_restore_the_terminal() {
     let sb = queue_with_samples();
@@ -228,10 +236,7 @@ fn findings_then_move_to_isv_review_sends_the_issue_list() {
     let sb = queue_with_samples();
     let t = Tmux::start(&sb, "mail", &[], &[], 160, 48);
     t.wait_for("1 Needs OIN", WAIT);
-    t.keys(&["/"]);
-    t.literal("OIN-2026-0116");
-    t.keys(&["Enter"]);
-    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
     // The issue list the console found, then one of the analyst's own.
     t.keys(&["x"]);
     let s = t.wait_for("issue list of OIN-2026-0116", WAIT);
@@ -289,10 +294,7 @@ fn with_the_smtp_server_down_the_email_waits_in_the_outbox() {
     sb.ok(&["finding", "add", "OIN-2026-0116", "Fix the logo."]);
     let t = Tmux::start(&sb, "maildown", &[], &[], 160, 48);
     t.wait_for("1 Needs OIN", WAIT);
-    t.keys(&["/"]);
-    t.literal("OIN-2026-0116");
-    t.keys(&["Enter"]);
-    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
     t.keys(&["M"]);
     t.wait_for("email preview", WAIT);
     t.keys(&["y"]);
@@ -824,10 +826,7 @@ fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is
     let sb = queue_with_samples();
     let t = Tmux::start(&sb, "stale", &[], &[], 120, 40);
     t.wait_for("1 Needs OIN", WAIT);
-    t.keys(&["/"]);
-    t.literal("OIN-2026-0116");
-    t.keys(&["Enter"]);
-    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
     // The move is planned and previewed on the analyst's screen...
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
@@ -880,10 +879,7 @@ fn e_steps_aside_for_the_editor_and_comes_back_with_the_edited_issue_list() {
         40,
     );
     t.wait_for("1 Needs OIN", WAIT);
-    t.keys(&["/"]);
-    t.literal("OIN-2026-0116");
-    t.keys(&["Enter"]);
-    t.wait_for("OIN-2026-0116 Coho Winery", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
     t.keys(&["x"]);
     t.wait_for("issue list of OIN-2026-0116", WAIT);
     t.keys(&["e"]);

@@ -3,9 +3,10 @@
 
 mod common;
 
+use common::smtp::{Received, loopback_listener, start_server};
 use common::{Sandbox, submission_json, text};
 use mail_parser::{MessageParser, MimeHeaders};
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use mailin_embedded::SslConfig;
 use oin_review::config::MailConfig;
 use oin_review::domain::findings::ReviewNotes;
 use oin_review::domain::notice::notice;
@@ -16,9 +17,8 @@ use oin_review::domain::{
 use oin_review::mail::{Templates, compose};
 use serde_json::json;
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------
 // Composing
@@ -264,137 +264,6 @@ fn no_included_issue_means_no_email() {
 // ---------------------------------------------------------------------------------------
 // Delivery to a real SMTP server on loopback
 
-/// What a test server has accepted, and how many of its SMTP sessions are open.
-#[derive(Clone, Default)]
-struct Received {
-    messages: Arc<Mutex<Vec<Vec<u8>>>>,
-    open: Arc<AtomicUsize>,
-}
-
-/// One open session of a test server, counted from the accept (before the greeting, so
-/// before a client can send anything) until the session's handler is dropped.
-struct Session {
-    open: Arc<AtomicUsize>,
-}
-
-impl Received {
-    fn session(&self) -> Session {
-        self.open.fetch_add(1, Ordering::SeqCst);
-        Session {
-            open: self.open.clone(),
-        }
-    }
-
-    fn accept(&self, message: Vec<u8>) {
-        self.messages.lock().unwrap().push(message);
-    }
-
-    /// The messages accepted, once every session the server accepted has ended. Call it
-    /// when the senders are done (their process exited, or their round returned): every
-    /// connection a sender made was accepted and counted before it could read the
-    /// greeting, and a session ends only after its last message is counted, so nothing
-    /// more can arrive and the count is final.
-    fn settled(&self) -> Vec<Vec<u8>> {
-        wait_until("every session of the SMTP server to end", || {
-            self.open.load(Ordering::SeqCst) == 0
-        });
-        self.messages.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Polls `done` until it holds; panics naming `what` after ten seconds.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let patience = Duration::from_secs(10);
-    let deadline = Instant::now() + patience;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "gave up after {patience:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// mailin's handler: the server keeps one and clones it for each connection it accepts
-/// (before it greets the client), so each clone is one open session.
-struct Inbox {
-    received: Received,
-    /// Set in the clones that serve a connection (held for its drop); the server's own
-    /// has none.
-    _session: Option<Session>,
-    buf: Vec<u8>,
-    /// Answer to RCPT; 250 unless a test says otherwise.
-    rcpt: Option<(u16, &'static str)>,
-}
-
-impl Clone for Inbox {
-    fn clone(&self) -> Inbox {
-        Inbox {
-            received: self.received.clone(),
-            _session: Some(self.received.session()),
-            buf: Vec::new(),
-            rcpt: self.rcpt,
-        }
-    }
-}
-
-impl Handler for Inbox {
-    fn rcpt(&mut self, _to: &str) -> Response {
-        match self.rcpt {
-            Some((code, text)) => Response::custom(code, text.to_string()),
-            None => response::OK,
-        }
-    }
-    fn data_start(&mut self, _: &str, _: &str, _: bool, _: &[String]) -> Response {
-        self.buf.clear();
-        response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.buf.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        // Counted before the 250 goes out: a sender that saw it is counted.
-        self.received.accept(std::mem::take(&mut self.buf));
-        response::OK
-    }
-}
-
-/// Starts an SMTP server on `listener` in the background; returns what it receives.
-fn start_server(
-    listener: TcpListener,
-    rcpt: Option<(u16, &'static str)>,
-    ssl: Option<SslConfig>,
-) -> Received {
-    let received = Received::default();
-    let mut server = Server::new(Inbox {
-        received: received.clone(),
-        _session: None,
-        buf: Vec::new(),
-        rcpt,
-    });
-    server.with_name("localhost").with_num_threads(2);
-    if let Some(ssl) = ssl {
-        server.with_ssl(ssl).unwrap();
-    }
-    server.with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
-    received
-}
-
-/// A listener on a loopback port the kernel picked, for a server to be handed.
-fn loopback_listener() -> TcpListener {
-    TcpListener::bind("127.0.0.1:0").unwrap()
-}
-
 /// A loopback port where nothing listens, reserved for as long as this lives: a socket
 /// bound to it that does not listen. A connection to it is refused (no listener), and no
 /// other socket of any test can take the port meanwhile (it is bound, without
@@ -464,7 +333,7 @@ fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
     assert!(out.contains("1 sent, 0 waiting, 0 failed"), "{out}");
     let got = received.settled();
     assert_eq!(got.len(), 1);
-    let msg = MessageParser::default().parse(&got[0]).unwrap();
+    let msg = MessageParser::default().parse(&got[0].bytes).unwrap();
     assert_eq!(
         msg.to().unwrap().first().unwrap().address(),
         Some("dev@isv.example")
@@ -479,7 +348,7 @@ fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
             .unwrap()
             .contains("SP-initiated login fails.")
     );
-    assert!(!String::from_utf8_lossy(&got[0]).contains("pw-never-mailed-42"));
+    assert!(!String::from_utf8_lossy(&got[0].bytes).contains("pw-never-mailed-42"));
     let ob = outbox(&sb);
     assert_eq!(ob[0]["status"], "sent");
     assert!(
@@ -494,7 +363,7 @@ fn send_with_a_move_delivers_a_multipart_email_and_records_the_reply() {
     sb.ok(&["mail", "send", "OIN-5"]);
     let got = received.settled();
     assert_eq!(got.len(), 2);
-    let second = MessageParser::default().parse(&got[1]).unwrap();
+    let second = MessageParser::default().parse(&got[1].bytes).unwrap();
     let first_id = ob[0]["message_id"]
         .as_str()
         .unwrap()
@@ -706,7 +575,7 @@ fn moody_server(listener: TcpListener, mood: Arc<Mutex<&'static str>>) -> Receiv
                         if mood == "451" {
                             b"451 4.3.0 try again later\r\n"
                         } else {
-                            got.accept(body);
+                            got.accept(Vec::new(), body);
                             b"250 2.0.0 queued as 42\r\n"
                         }
                     } else if cmd.starts_with("QUIT") {

@@ -6,9 +6,9 @@
 
 mod common;
 
+use common::smtp::{Received, loopback_listener, start_server};
 use common::{Sandbox, submission_json, text};
 use mail_parser::MessageParser;
-use mailin_embedded::{Handler, Response, Server, response};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -16,9 +16,7 @@ use std::net::TcpListener;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_oin-review");
 
@@ -54,19 +52,6 @@ fn mode_of(p: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
-}
-
-/// Polls `done` until it holds; panics naming `what` after ten seconds.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let patience = Duration::from_secs(10);
-    let deadline = Instant::now() + patience;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "gave up after {patience:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn outbox(sb: &Sandbox) -> Vec<Value> {
@@ -725,121 +710,6 @@ fn mail_preview_html_prints_the_html_part_with_isv_text_escaped_and_sends_nothin
 // ---------------------------------------------------------------------------------------
 // SMTP servers on loopback
 
-/// One accepted message: its RCPT addresses and its bytes.
-type Delivered = (Vec<String>, Vec<u8>);
-
-/// What a test server has accepted (each message with its RCPT addresses), and how many of
-/// its sessions are open.
-#[derive(Clone, Default)]
-struct Received {
-    messages: Arc<Mutex<Vec<Delivered>>>,
-    open: Arc<AtomicUsize>,
-}
-
-/// One open session, counted from the accept until it is dropped.
-struct Session {
-    open: Arc<AtomicUsize>,
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Received {
-    fn session(&self) -> Session {
-        self.open.fetch_add(1, Ordering::SeqCst);
-        Session {
-            open: self.open.clone(),
-        }
-    }
-
-    /// The messages accepted once every session has ended: call it when the senders have
-    /// exited; each of their connections was counted at its accept, before the greeting.
-    fn settled(&self) -> Vec<(Vec<String>, Vec<u8>)> {
-        wait_until("every session of the SMTP server to end", || {
-            self.open.load(Ordering::SeqCst) == 0
-        });
-        self.messages.lock().unwrap().clone()
-    }
-}
-
-/// mailin's handler; the server clones it for each connection it accepts.
-struct Inbox {
-    received: Received,
-    _session: Option<Session>,
-    rcpts: Vec<String>,
-    buf: Vec<u8>,
-    rcpt_answer: Option<(u16, &'static str)>,
-}
-
-impl Clone for Inbox {
-    fn clone(&self) -> Inbox {
-        Inbox {
-            received: self.received.clone(),
-            _session: Some(self.received.session()),
-            rcpts: Vec::new(),
-            buf: Vec::new(),
-            rcpt_answer: self.rcpt_answer,
-        }
-    }
-}
-
-impl Handler for Inbox {
-    fn rcpt(&mut self, to: &str) -> Response {
-        match self.rcpt_answer {
-            Some((code, text)) => Response::custom(code, text.to_string()),
-            None => {
-                self.rcpts.push(to.to_string());
-                response::OK
-            }
-        }
-    }
-    fn data_start(&mut self, _: &str, _: &str, _: bool, _: &[String]) -> Response {
-        self.buf.clear();
-        response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.buf.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        let message = std::mem::take(&mut self.buf);
-        let rcpts = std::mem::take(&mut self.rcpts);
-        self.received
-            .messages
-            .lock()
-            .unwrap()
-            .push((rcpts, message));
-        response::OK
-    }
-}
-
-/// A plain SMTP server (mailin) on `listener`, answering RCPT with `rcpt_answer` if given.
-fn start_server(listener: TcpListener, rcpt_answer: Option<(u16, &'static str)>) -> Received {
-    let received = Received::default();
-    let mut server = Server::new(Inbox {
-        received: received.clone(),
-        _session: None,
-        rcpts: Vec::new(),
-        buf: Vec::new(),
-        rcpt_answer,
-    });
-    server
-        .with_name("localhost")
-        .with_num_threads(2)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
-    received
-}
-
-fn loopback_listener() -> TcpListener {
-    TcpListener::bind("127.0.0.1:0").unwrap()
-}
-
 /// An SMTP server speaking TLS from the first byte (implicit TLS, the port-465 kind) with
 /// `cert`'s certificate; mailin only does STARTTLS, so the SMTP side is written here.
 fn implicit_tls_server(listener: TcpListener, cert: &rcgen::CertifiedKey) -> Received {
@@ -905,10 +775,7 @@ fn implicit_tls_server(listener: TcpListener, cert: &rcgen::CertifiedKey) -> Rec
                             }
                             body.extend_from_slice(line.as_bytes());
                         }
-                        got.messages
-                            .lock()
-                            .unwrap()
-                            .push((std::mem::take(&mut rcpts), body));
+                        got.accept(std::mem::take(&mut rcpts), body);
                         b"250 2.0.0 accepted over implicit TLS\r\n"
                     } else if upper.starts_with("QUIT") {
                         let _ = say(&mut stream, b"221 bye\r\n");
@@ -941,7 +808,7 @@ fn outbox_retry_delivers_a_failed_email_once_the_server_takes_it() {
     // A server that refuses the recipient for good (550): the email is *failed*.
     let refusing = loopback_listener();
     let refusing_port = refusing.local_addr().unwrap().port();
-    let refused = start_server(refusing, Some((550, "5.1.1 mailbox unavailable")));
+    let refused = start_server(refusing, Some((550, "5.1.1 mailbox unavailable")), None);
     let sb = Sandbox::new();
     let config = sb.write(
         "config/oin-review/config.toml",
@@ -977,7 +844,7 @@ fn outbox_retry_delivers_a_failed_email_once_the_server_takes_it() {
     // The analyst fixes the cause (another server) and retries it.
     let listener = loopback_listener();
     let port = listener.local_addr().unwrap().port();
-    let received = start_server(listener, None);
+    let received = start_server(listener, None, None);
     std::fs::write(&config, smtp_config(port, "none", "")).unwrap();
     let out = sb.ok(&["outbox", "retry", "1"]);
     assert!(out.contains("1 sent, 0 waiting, 0 failed"), "{out}");
@@ -993,7 +860,7 @@ fn outbox_retry_delivers_a_failed_email_once_the_server_takes_it() {
     sb.ok(&["outbox", "flush"]);
     let got = received.settled();
     assert_eq!(got.len(), 1, "delivered exactly once");
-    let (rcpts, bytes) = &got[0];
+    let common::smtp::Delivered { rcpts, bytes } = &got[0];
     assert_eq!(rcpts, &["dev@isv.example"]);
     let msg = MessageParser::default().parse(bytes).unwrap();
     assert_eq!(
@@ -1059,8 +926,8 @@ fn implicit_tls_delivers_to_a_tls_smtp_server_trusting_the_ca_file() {
     assert!(stdout.contains("1 sent, 0 waiting, 0 failed"), "{stdout}");
     let got = received.settled();
     assert_eq!(got.len(), 1, "one message over implicit TLS");
-    assert_eq!(got[0].0, ["dev@isv.example"]);
-    let msg = MessageParser::default().parse(&got[0].1).unwrap();
+    assert_eq!(got[0].rcpts, ["dev@isv.example"]);
+    let msg = MessageParser::default().parse(&got[0].bytes).unwrap();
     assert!(
         msg.body_text(0)
             .unwrap()

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: temp homes, the real binary, sample data.
 #![allow(dead_code)]
 
+pub mod smtp;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
@@ -93,6 +94,19 @@ pub fn seed(default: u64) -> u64 {
         .unwrap_or(default);
     eprintln!("random schedule: seed {seed} (OIN_TEST_SEED={seed} replays it)");
     seed
+}
+
+/// Polls `done` every 5 ms until it holds; panics naming `what` after ten seconds.
+pub fn poll_until(what: &str, mut done: impl FnMut() -> bool) {
+    let patience = std::time::Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + patience;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up after {patience:?} waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// Whether a test that needs `what` may be left out here: never under `CI=true` (it
