@@ -937,3 +937,45 @@ fn demo_in_a_terminal_opens_the_console_on_the_demo_queue() {
     let listed = sb.list_json();
     assert_eq!(listed.len(), 40, "33 samples and 7 generated");
 }
+
+#[test]
+fn ctrl_z_suspends_to_the_shell_with_the_terminal_restored_and_fg_resumes() {
+    let sb = queue_with_samples();
+    let t = Tmux::shell(&sb, "suspend", 100, 30);
+    t.type_command(&sb, &[]);
+    t.wait_for("1 Needs OIN", WAIT);
+    assert!(t.alternate_screen_on());
+    t.keys(&["C-z"]);
+    // The shell has the terminal back as it left it: main screen, cursor shown.
+    let s = t.wait_for("Stopped", WAIT);
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("shell$") && l.trim() == "shell$"),
+        "{s}"
+    );
+    let flags = t.tmux(&["display-message", "-p", "#{alternate_on} #{cursor_flag}"]);
+    assert_eq!(String::from_utf8_lossy(&flags.stdout).trim(), "0 1");
+    // fg: the console takes the screen again and draws it whole.
+    t.literal("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("1 Needs OIN", WAIT);
+    assert!(t.alternate_screen_on());
+    t.keys(&["5"]);
+    t.wait_for("33 of 33", WAIT);
+    t.keys(&["q"]);
+    t.wait_until(
+        "the shell's prompt after q",
+        |s| {
+            s.contains("shell$ fg")
+                && s.lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .is_some_and(|l| l.trim() == "shell$")
+        },
+        WAIT,
+    );
+    assert!(!t.alternate_screen_on());
+    t.literal("echo rc=$?");
+    t.keys(&["Enter"]);
+    t.wait_for("rc=0", WAIT);
+}

@@ -32,20 +32,7 @@ impl Tmux {
         w: u16,
         h: u16,
     ) -> Tmux {
-        let socket = format!("oinr-{name}-{}", std::process::id());
-        let mut cmd = format!(
-            "cd {} && env -i PATH=\"$PATH\" TERM=xterm-256color HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={}",
-            sb.dir.path().display(),
-            sb.path("home").display(),
-            sb.path("data").display(),
-            sb.path("config").display()
-        );
-        for (k, v) in super::clock_env() {
-            cmd.push_str(&format!(" {k}='{v}'"));
-        }
-        for (k, v) in env {
-            cmd.push_str(&format!(" {k}={v}"));
-        }
+        let mut cmd = clean_env(sb, env);
         cmd.push_str(&format!(
             " {} --db {}",
             env!("CARGO_BIN_EXE_oin-review"),
@@ -55,7 +42,39 @@ impl Tmux {
             cmd.push_str(&format!(" {a}"));
         }
         cmd.push_str("; echo EXITED rc=$?; sleep 120");
-        let t = Tmux { socket };
+        Tmux::new_session(name, &cmd, w, h)
+    }
+
+    /// An interactive bash (prompt `shell$ `) in a WxH pane with the sandbox's environment:
+    /// for what needs job control, such as Ctrl-z and `fg`. `type_command` runs the console.
+    pub fn shell(sb: &Sandbox, name: &str, w: u16, h: u16) -> Tmux {
+        let cmd = format!(
+            "{} PS1='shell$ ' bash --norc --noprofile -i",
+            clean_env(sb, &[])
+        );
+        let t = Tmux::new_session(name, &cmd, w, h);
+        t.wait_for("shell$", Duration::from_secs(10));
+        t
+    }
+
+    /// Types `oin-review --db DB ARGS` and Enter at the shell's prompt.
+    pub fn type_command(&self, sb: &Sandbox, args: &[&str]) {
+        let mut line = format!(
+            "{} --db {}",
+            env!("CARGO_BIN_EXE_oin-review"),
+            sb.db().display()
+        );
+        for a in args {
+            line.push_str(&format!(" {a}"));
+        }
+        self.literal(&line);
+        self.keys(&["Enter"]);
+    }
+
+    fn new_session(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: format!("oinr-{name}-{}", std::process::id()),
+        };
         let ok = t
             .tmux(&[
                 "new-session",
@@ -64,7 +83,7 @@ impl Tmux {
                 &w.to_string(),
                 "-y",
                 &h.to_string(),
-                &cmd,
+                cmd,
             ])
             .status
             .success();
@@ -160,6 +179,25 @@ impl Tmux {
     pub fn resize(&self, w: u16, h: u16) {
         self.tmux(&["resize-window", "-x", &w.to_string(), "-y", &h.to_string()]);
     }
+}
+
+/// `cd` into the sandbox, then `env -i` with its HOME and XDG folders, the terminal type,
+/// the tests' clock and libfaketime's variables, and `env`: the start of a pane's command.
+fn clean_env(sb: &Sandbox, env: &[(&str, &str)]) -> String {
+    let mut cmd = format!(
+        "cd {} && env -i PATH=\"$PATH\" TERM=xterm-256color HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={}",
+        sb.dir.path().display(),
+        sb.path("home").display(),
+        sb.path("data").display(),
+        sb.path("config").display()
+    );
+    for (k, v) in super::clock_env() {
+        cmd.push_str(&format!(" {k}='{v}'"));
+    }
+    for (k, v) in env {
+        cmd.push_str(&format!(" {k}={v}"));
+    }
+    cmd
 }
 
 impl Drop for Tmux {
