@@ -39,6 +39,16 @@ impl Other {
         Other { bin, root }
     }
 
+    /// The shell command line that runs the console as this user on `db`.
+    fn console_line(&self, db: &Path) -> String {
+        let prefix = if self.root {
+            "setpriv --reuid=65534 --regid=65534 --clear-groups "
+        } else {
+            ""
+        };
+        format!("{prefix}{} --db {}", self.bin.display(), db.display())
+    }
+
     fn run(&self, sb: &Sandbox, db: &Path, args: &[&str]) -> Output {
         let mut c = if self.root {
             let mut c = Command::new("setpriv");
@@ -50,6 +60,7 @@ impl Other {
         };
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(common::clock_env())
             .env("HOME", sb.path("home"))
             .env("XDG_DATA_HOME", sb.path("data"))
             .env("XDG_CONFIG_HOME", sb.path("config"))
@@ -306,4 +317,105 @@ fn a_damaged_queue_is_refused_with_a_message_and_never_repaired() {
     assert!(!problems.contains('\n'), "{problems}");
     drop(store);
     assert_eq!(std::fs::read(sb.db()).unwrap(), before);
+}
+
+/// The console in a real terminal on `db`, run by `other`: opens read-only, shows it in the
+/// header, and a write key (`a`, claim) says why it cannot act; then q exits 0. Returns the
+/// message line.
+fn console_refuses_a_claim(sb: &Sandbox, other: &Other, db: &Path, name: &str) -> String {
+    use common::tmux::Tmux;
+    let wait = std::time::Duration::from_secs(10);
+    let t = Tmux::start_command(sb, name, &[], &other.console_line(db), 100, 30);
+    let s = t.wait_for("1 Needs OIN", wait);
+    let header = s.lines().next().unwrap_or_default();
+    assert!(header.contains("READ-ONLY"), "{s}");
+    t.keys(&["a"]);
+    let s = t.wait_for("read-only: cannot claim submissions", wait);
+    let message = s
+        .lines()
+        .find(|l| l.starts_with("read-only: cannot claim"))
+        .unwrap_or_default()
+        .to_string();
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", wait);
+    message
+}
+
+#[test]
+fn the_console_opens_a_queue_it_cannot_write_read_only_and_a_write_key_says_why() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let dir = sb.path("shared");
+    std::fs::create_dir(&dir).unwrap();
+    let in_dir = dir.join("queue.db");
+    std::fs::copy(sb.db(), &in_dir).unwrap();
+    chmod(&in_dir, 0o644);
+    chmod(&dir, 0o555);
+    chmod(&sb.db(), 0o444);
+    let file_bytes = std::fs::read(sb.db()).unwrap();
+    let dir_bytes = std::fs::read(&in_dir).unwrap();
+    let other = Other::new(&sb);
+
+    let said = console_refuses_a_claim(&sb, &other, &sb.db(), "ro-file");
+    assert!(said.contains("(no write permission on the file"), "{said}");
+    let said = console_refuses_a_claim(&sb, &other, &in_dir, "ro-dir");
+    assert!(
+        said.contains("read-only: cannot claim submissions ("),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read(sb.db()).unwrap(),
+        file_bytes,
+        "the file is untouched"
+    );
+    assert_eq!(
+        std::fs::read(&in_dir).unwrap(),
+        dir_bytes,
+        "the file is untouched"
+    );
+}
+
+#[test]
+fn the_console_finds_a_damaged_queue_says_so_and_turns_read_only() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // A table the first screen does not read: the queue loads, and the whole-file check
+    // after the first frame finds the damage.
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let c = rusqlite::Connection::open(sb.db()).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        let page: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        let root: i64 = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'notes'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        drop(c);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(sb.db())
+            .unwrap();
+        f.seek(SeekFrom::Start((root as u64 - 1) * page as u64))
+            .unwrap();
+        f.write_all(&vec![0xde; page as usize]).unwrap();
+    }
+    let before = std::fs::read(sb.db()).unwrap();
+    let t = common::tmux::Tmux::start(&sb, "damaged", &[], &[], 100, 30);
+    let wait = std::time::Duration::from_secs(10);
+    let s = t.wait_for("the queue database is damaged", wait);
+    assert!(
+        s.lines().next().unwrap_or_default().contains("READ-ONLY"),
+        "{s}"
+    );
+    t.keys(&["a"]);
+    t.wait_for(
+        "read-only: cannot claim submissions (the database is damaged: restore it from a backup)",
+        wait,
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", wait);
+    assert_eq!(std::fs::read(sb.db()).unwrap(), before, "never repaired");
 }

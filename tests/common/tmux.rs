@@ -32,16 +32,27 @@ impl Tmux {
         w: u16,
         h: u16,
     ) -> Tmux {
-        let mut cmd = clean_env(sb, env);
-        cmd.push_str(&format!(
-            " {} --db {}",
-            env!("CARGO_BIN_EXE_oin-review"),
-            db.display()
-        ));
+        let mut line = format!("{} --db {}", env!("CARGO_BIN_EXE_oin-review"), db.display());
         for a in args {
-            cmd.push_str(&format!(" {a}"));
+            line.push_str(&format!(" {a}"));
         }
-        cmd.push_str("; echo EXITED rc=$?; sleep 120");
+        Tmux::start_command(sb, name, env, &line, w, h)
+    }
+
+    /// `command_line` (a shell command) in a WxH pane with the sandbox's clean environment
+    /// and `env`; the pane's shell prints the exit status when it ends.
+    pub fn start_command(
+        sb: &Sandbox,
+        name: &str,
+        env: &[(&str, &str)],
+        command_line: &str,
+        w: u16,
+        h: u16,
+    ) -> Tmux {
+        let cmd = format!(
+            "{} {command_line}; echo EXITED rc=$?; sleep 120",
+            clean_env(sb, env)
+        );
         Tmux::new_session(name, &cmd, w, h)
     }
 
