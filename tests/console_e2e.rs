@@ -979,3 +979,43 @@ fn ctrl_z_suspends_to_the_shell_with_the_terminal_restored_and_fg_resumes() {
     t.keys(&["Enter"]);
     t.wait_for("rc=0", WAIT);
 }
+
+/// Not a check of its own: the console's terminal set up as `tui::run` sets it up (its
+/// panic hook, raw mode, the alternate screen, mouse reporting), then a panic, as a bug in
+/// the console would panic. `a_panic_restores_the_terminal_before_its_message` runs it in a
+/// real terminal; nothing else can make the real console panic.
+#[test]
+#[ignore = "run in a tmux pane by a_panic_restores_the_terminal_before_its_message"]
+fn a_console_that_panics() {
+    oin_review::tui::terminal::install_panic_hook();
+    let _term = oin_review::tui::terminal::enter(true).expect("a terminal");
+    print!("drawn on the alternate screen");
+    panic!("a bug in the console");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message() {
+    let sb = Sandbox::new();
+    let me = std::env::current_exe().expect("the test binary");
+    let line = format!(
+        "{} --exact a_console_that_panics --ignored --nocapture --test-threads=1",
+        me.display()
+    );
+    let t = Tmux::start_command(&sb, "panic", &[], &line, 100, 30);
+    let s = t.wait_for("EXITED rc=", WAIT);
+    // The message is on the main screen, and the shell's next line starts at column 0
+    // (a terminal left in raw mode would not return the carriage).
+    assert!(s.contains("a bug in the console"), "{s}");
+    assert!(!s.contains("drawn on the alternate screen"), "{s}");
+    assert!(s.lines().any(|l| l.starts_with("EXITED rc=101")), "{s}");
+    let flags = t.tmux(&[
+        "display-message",
+        "-p",
+        "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&flags.stdout).trim(),
+        "0 1 0",
+        "alternate screen, cursor, mouse after the panic"
+    );
+}
