@@ -993,6 +993,55 @@ fn a_console_that_panics() {
     panic!("a bug in the console");
 }
 
+/// Not a check of its own: the console's work run as `tui::run` runs it, failing after it
+/// has entered the terminal (as a write to a terminal that went away fails), and its error
+/// printed as `main` prints it. Nothing else can make the real console fail in a terminal.
+#[test]
+#[ignore = "run in a tmux pane by an_error_restores_the_terminal_before_its_message"]
+fn a_console_that_fails() {
+    let result: anyhow::Result<()> = oin_review::tui::terminal::owned(|| {
+        let _term = oin_review::tui::terminal::enter(true)?;
+        print!("drawn on the alternate screen");
+        anyhow::bail!("the terminal went away")
+    });
+    if let Err(e) = result {
+        eprintln!("oin-review: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[test]
+fn an_error_restores_the_terminal_before_its_message() {
+    let sb = Sandbox::new();
+    let me = std::env::current_exe().expect("the test binary");
+    let line = format!(
+        "{} --exact a_console_that_fails --ignored --nocapture --test-threads=1",
+        me.display()
+    );
+    let t = Tmux::start_command(&sb, "error", &[], &line, 100, 30);
+    let s = t.wait_for("EXITED rc=", WAIT);
+    // The message ends a line of the main screen (after the test harness's own words), and
+    // the shell's next line starts at column 0: a terminal left in raw mode would not
+    // return the carriage.
+    assert!(
+        s.lines()
+            .any(|l| l.ends_with("oin-review: the terminal went away")),
+        "{s}"
+    );
+    assert!(!s.contains("drawn on the alternate screen"), "{s}");
+    assert!(s.lines().any(|l| l.starts_with("EXITED rc=1")), "{s}");
+    let flags = t.tmux(&[
+        "display-message",
+        "-p",
+        "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&flags.stdout).trim(),
+        "0 1 0",
+        "alternate screen, cursor, mouse after the error"
+    );
+}
+
 #[test]
 fn a_panic_restores_the_terminal_before_its_message() {
     let sb = Sandbox::new();

@@ -79,10 +79,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    terminal::install_panic_hook();
-    let result = rt.block_on(event_loop(launch));
-    terminal::restore();
-    result
+    terminal::owned(|| rt.block_on(event_loop(launch)))
 }
 
 async fn event_loop(launch: Launch) -> anyhow::Result<()> {

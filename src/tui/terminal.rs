@@ -58,6 +58,15 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Runs the console's work `f`, which enters the terminal: whether `f` returns, fails or
+/// panics, the terminal is restored before anything else is printed.
+pub fn owned<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    install_panic_hook();
+    let result = f();
+    restore();
+    result
+}
+
 /// Restores the terminal before the default panic message is printed.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
