@@ -927,6 +927,7 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
                 items,
                 reminders: false,
                 guards: Vec::new(),
+                unmovable: Vec::new(),
             },
         ))));
         assert_eq!(app.context(), Context::Preview);
@@ -1009,7 +1010,7 @@ fn the_claim_warning_names_the_items_claimed() {
         app_b.update(key(KeyCode::Char(' ')));
     }
     assert_eq!(
-        app_b.claimed_by_others(),
+        app_b.claimed_by_others(&app_b.pin_targets()),
         vec![("ben".to_string(), vec!["OIN-2026-0131".to_string()])]
     );
     app_b.email_switches_mut().issues = false;
@@ -1084,6 +1085,7 @@ fn the_email_preview_scrolls_within_its_content() {
         items,
         reminders: false,
         guards: Vec::new(),
+        unmovable: Vec::new(),
     };
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
         preview,
@@ -1115,7 +1117,7 @@ fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() 
     }
     app.update(key(KeyCode::Char('m')));
     let choice = app
-        .move_choices()
+        .move_choices(&app.pin_targets())
         .into_iter()
         .find(|c| c.to == ReviewState::QaTesting)
         .unwrap();
@@ -1151,11 +1153,11 @@ fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() 
     assert_eq!(app.context(), Context::Confirm);
     let text = screen(&render(&app, &theme));
     assert!(
-        text.contains("Move 0 submission(s) to To be QA tested by Okta?"),
+        text.contains("Move 0 of 2 submission(s) to To be QA tested by Okta?"),
         "{text}"
     );
     assert!(
-        text.contains("A gate stops 2: OIN-2026-0116 (3 blockers), OIN-2026-0131 (1 blocker)"),
+        text.contains("A gate stops 2, not moved: OIN-2026-0116 (3 blockers), OIN-2026-0131 (1"),
         "{text}"
     );
 }
@@ -1180,6 +1182,7 @@ fn the_email_preview_sends_or_moves_without_email() {
         items: items.clone(),
         reminders: false,
         guards: Vec::new(),
+        unmovable: Vec::new(),
     };
     // With nothing to send the preview says why, and the analyst can still move without email.
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(

@@ -177,7 +177,7 @@ fn mark_three_move_them_then_undo() {
     t.wait_for("move to (Enter chooses)", WAIT);
     t.wait_for("gate stops 3 (open blockers)", WAIT);
     t.keys(&["Down", "Enter"]);
-    t.wait_for("Reason for moving 3", WAIT);
+    t.wait_for("Reason for moving 0 of 3", WAIT);
     t.literal("passed initial review");
     t.keys(&["Enter"]);
     t.wait_for("nothing to send", WAIT);
@@ -188,7 +188,7 @@ fn mark_three_move_them_then_undo() {
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
     t.keys(&["Enter"]);
-    t.wait_for("Reason for moving 3", WAIT);
+    t.wait_for("Reason for moving 3 of 3", WAIT);
     t.literal("asked for the config doc by phone");
     t.keys(&["Enter"]);
     t.wait_for("m: move 3 without email", WAIT);

@@ -383,7 +383,7 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     app.update(key('m'));
     assert_eq!(app.context(), Context::Picker);
     let choices: Vec<(ReviewState, usize)> = app
-        .move_choices()
+        .move_choices(&app.pin_targets())
         .iter()
         .map(|c| (c.to, c.applies))
         .collect();
@@ -401,26 +401,55 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     app.update(key('j'));
     app.update(code(KeyCode::Enter));
     assert_eq!(app.context(), Context::Input);
-    assert!(screen(&app).contains("Reason for moving 4 to To be QA tested by Okta"));
+    // Two of the four can make this move, and a gate stops both (open blockers): the
+    // reason counts what will move, not the marks.
+    let s = screen(&app);
+    assert!(
+        s.contains("Reason for moving 0 of 4 to To be QA tested by Okta"),
+        "{s}"
+    );
     for c in "ok".chars() {
         app.update(key(c));
     }
     app.update(code(KeyCode::Enter));
     assert_eq!(app.context(), Context::Confirm);
     let text = screen(&app);
-    assert!(text.contains("to To be QA tested by Okta?"), "{text}");
+    assert!(
+        text.contains("Move 0 of 4 submission(s) to To be QA tested by Okta?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 cannot make this move from their state: not moved."),
+        "{text}"
+    );
+    assert!(text.contains("A gate stops 2, not moved"), "{text}");
     assert!(text.contains(" reason: ok"), "{text}");
+    // y sends nothing to be refused: what the confirmation counted is what is written.
+    let actions = app.update(key('y'));
+    assert!(actions.is_empty(), "{actions:?}");
+    assert!(
+        screen(&app).contains("nothing moved: no item can make this move now"),
+        "{}",
+        screen(&app)
+    );
+    // To ISV needs to review (no email in this config): both that can, at the versions seen.
+    app.email_switches_mut().issues = false;
+    app.update(key('m'));
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    assert!(screen(&app).contains("Reason for moving 2 of 4 to ISV needs to review"));
+    app.update(code(KeyCode::Enter));
     let actions = app.update(key('y'));
     let [Action::Db(DbRequest::Write(Write::Move(ask)))] = &actions[..] else {
         panic!("{actions:?}")
     };
-    assert_eq!(ask.to, ReviewState::QaTesting);
-    assert_eq!(ask.reason.as_deref(), Some("ok"));
+    assert_eq!(ask.to, ReviewState::IsvReview);
     assert!(!ask.force, "the console never forces a gate");
-    assert_eq!(ask.items.len(), 4);
+    assert_eq!(ask.items.len(), 2);
     assert!(
-        ask.items.iter().all(|i| i.expected_version.is_some()),
-        "every write carries the version it saw"
+        ask.items.iter().all(|i| i.expected_version == Some(1)),
+        "every write carries the version it saw: {:?}",
+        ask.items
     );
     // Esc at the confirmation cancels without an action.
     app.update(key('m'));

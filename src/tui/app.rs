@@ -92,6 +92,37 @@ pub struct MoveChoice {
     pub email: Option<EmailKind>,
 }
 
+/// What a batch overlay acts on: the targets as the analyst saw them when it opened, pinned
+/// to their ids and row versions. A reload never changes it: an item a colleague changed
+/// since is named, left out of the counts, and refused by the store if it reaches a commit.
+#[derive(Debug, Clone)]
+pub struct Pinned(Arc<Vec<QueueLine>>);
+
+impl Pinned {
+    pub fn lines(&self) -> &[QueueLine] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The items with the row versions the analyst saw.
+    pub fn items(&self) -> Vec<crate::store::MoveItem> {
+        self.0
+            .iter()
+            .map(|r| crate::store::MoveItem {
+                id: r.id().to_string(),
+                expected_version: Some(r.version),
+            })
+            .collect()
+    }
+}
+
 pub struct App {
     keymap: Keymap,
     policy: Arc<Policy>,
@@ -341,10 +372,74 @@ impl App {
         (self.size.1 as usize).saturating_sub(7).max(1)
     }
 
-    /// The states the targets may move to (the transition table), with how many each suits
-    /// and how many of those a gate would stop (the workflow decides again at the move).
-    pub fn move_choices(&self) -> Vec<MoveChoice> {
-        let targets = self.queue.targets();
+    /// The targets, pinned as the analyst sees them now.
+    pub fn pin_targets(&self) -> Pinned {
+        Pinned(Arc::new(
+            self.queue.targets().into_iter().cloned().collect(),
+        ))
+    }
+
+    /// Whether the item at `version` is still as the analyst saw it.
+    pub fn unchanged(&self, id: &str, version: Option<i64>) -> bool {
+        match (self.queue.line(id), version) {
+            (Some(now), Some(v)) => now.version == v,
+            (Some(_), None) => true,
+            (None, _) => !self.queue.complete(),
+        }
+    }
+
+    /// What changed, since the analyst saw them, of items pinned at these versions: one
+    /// sentence each, naming who moved it when that is read.
+    pub fn changed_since_seen<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, Option<i64>)>,
+    ) -> Vec<String> {
+        items
+            .into_iter()
+            .filter(|(id, v)| !self.unchanged(id, *v))
+            .map(|(id, _)| {
+                let id_text = crate::text::safe_line(id);
+                let Some(now) = self.queue.line(id) else {
+                    return format!("{id_text} is no longer in the queue");
+                };
+                let mut s = format!("{id_text} changed since you looked");
+                let last = self.opened(id).and_then(|o| o.sub.history.last());
+                match last {
+                    Some(ev) if ev.to == now.state && !ev.by.is_empty() => s.push_str(&format!(
+                        ": moved to {} by {} at {}",
+                        now.state.manager_name(),
+                        crate::text::safe_line(&ev.by),
+                        ev.at
+                            .to_zoned(self.policy.sla.calendar.time_zone().clone())
+                            .strftime("%a %H:%M")
+                    )),
+                    _ => s.push_str(&format!(": now in {}", now.state.manager_name())),
+                }
+                match now.assignee.as_deref() {
+                    Some(a) if a != self.analyst => {
+                        s.push_str(&format!(", claimed by {}", crate::text::safe_line(a)))
+                    }
+                    _ => {}
+                }
+                s
+            })
+            .collect()
+    }
+
+    /// The pinned lines still as the analyst saw them.
+    fn still_seen<'a>(&self, pinned: &'a Pinned) -> Vec<&'a QueueLine> {
+        pinned
+            .lines()
+            .iter()
+            .filter(|r| self.unchanged(r.id(), Some(r.version)))
+            .collect()
+    }
+
+    /// The states the pinned targets may move to (the transition table), with how many each
+    /// suits and how many of those a gate would stop (the workflow decides again at the
+    /// move). Items changed since they were pinned count for none.
+    pub fn move_choices(&self, pinned: &Pinned) -> Vec<MoveChoice> {
+        let targets = self.still_seen(pinned);
         ReviewState::ALL
             .into_iter()
             .map(|to| {
@@ -367,7 +462,7 @@ impl App {
                 MoveChoice {
                     to,
                     applies: movable.len(),
-                    total: targets.len(),
+                    total: pinned.len(),
                     stopped,
                     unchecked,
                     email: self.email_switches.for_move(to).ok(),
@@ -377,10 +472,10 @@ impl App {
             .collect()
     }
 
-    /// The targets other analysts hold: (analyst, their ids).
-    pub fn claimed_by_others(&self) -> Vec<(String, Vec<String>)> {
+    /// The pinned targets other analysts hold: (analyst, their ids).
+    pub fn claimed_by_others(&self, pinned: &Pinned) -> Vec<(String, Vec<String>)> {
         let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-        for r in self.queue.targets() {
+        for r in self.still_seen(pinned) {
             if let Some(a) = r.assignee.as_deref().filter(|a| *a != self.analyst) {
                 by.entry(a.to_string())
                     .or_default()
@@ -456,12 +551,16 @@ impl App {
     }
 
     /// Asks for the targets of a batch in full (at most `GATE_CHECK_MAX`), for its gates.
-    pub(crate) fn read_targets(&mut self) -> Vec<Action> {
-        let ids: Vec<String> = self
-            .queue
-            .targets()
-            .iter()
-            .map(|r| r.id().to_string())
+    pub(crate) fn read_targets(&mut self, pinned: &Pinned) -> Vec<Action> {
+        self.read_items(pinned.lines().iter().map(|r| r.id()))
+    }
+
+    /// Asks for these submissions in full when they are not read yet (at most
+    /// `GATE_CHECK_MAX`).
+    pub(crate) fn read_items<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Vec<Action> {
+        let ids: Vec<String> = ids
+            .into_iter()
+            .map(str::to_string)
             .filter(|id| !self.opened.contains_key(id) && !self.open_pending.contains(id))
             .take(GATE_CHECK_MAX)
             .collect();

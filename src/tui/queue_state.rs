@@ -471,6 +471,11 @@ impl QueueState {
         }
     }
 
+    /// The line of `id` as the queue holds it now.
+    pub fn line(&self, id: &str) -> Option<&QueueLine> {
+        self.row_of(id).map(|i| &self.rows[i])
+    }
+
     /// The targets with the row versions the analyst saw.
     pub fn items(&self) -> Vec<MoveItem> {
         self.targets()

@@ -45,11 +45,61 @@ pub struct MailPreview {
     /// each only if its guard still holds.
     pub reminders: bool,
     pub guards: Vec<(String, crate::store::ReminderGuard)>,
+    /// Items (among `errors`) the move itself would refuse: a rule, a gate, or a change
+    /// since the analyst looked. Moving without email leaves them out too.
+    pub unmovable: Vec<String>,
 }
 
 impl MailPreview {
     pub fn move_to(&self) -> Option<ReviewState> {
         self.ask.as_ref().map(|a| a.to)
+    }
+
+    /// The items a move without email is for: every item but those the move refuses.
+    pub fn movable_items(&self) -> Vec<MoveItem> {
+        self.items
+            .iter()
+            .filter(|i| !self.unmovable.contains(&i.id))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Why an item gets no email, and whether its move would be refused too.
+struct NoEmail {
+    why: String,
+    unmovable: bool,
+}
+
+impl From<String> for NoEmail {
+    fn from(why: String) -> NoEmail {
+        NoEmail {
+            why,
+            unmovable: false,
+        }
+    }
+}
+
+fn unmovable(why: String) -> NoEmail {
+    NoEmail {
+        why,
+        unmovable: true,
+    }
+}
+
+/// What changed a submission since the analyst saw it: its last move, who made it and when.
+pub(super) fn changed_since(sub: &Submission) -> String {
+    match sub.history.last() {
+        Some(ev) if !ev.by.is_empty() => format!(
+            "changed since you looked: moved to {} by {} at {}",
+            ev.to.manager_name(),
+            crate::text::safe_line(&ev.by),
+            ev.at
+        ),
+        _ => format!(
+            "changed since you looked: now in {}",
+            sub.state.manager_name()
+        ),
     }
 }
 
@@ -75,12 +125,18 @@ impl Workflow {
             items: Vec::new(),
             reminders: false,
             guards: Vec::new(),
+            unmovable: Vec::new(),
         };
         for item in items {
             let mut item = item.clone();
             match self.compose_one(&mut item, preview.ask.as_ref(), now) {
                 Ok(c) => preview.emails.push(c),
-                Err(e) => preview.errors.push((item.id.clone(), e)),
+                Err(e) => {
+                    if e.unmovable {
+                        preview.unmovable.push(item.id.clone());
+                    }
+                    preview.errors.push((item.id.clone(), e.why))
+                }
             }
             preview.items.push(item);
         }
@@ -92,8 +148,13 @@ impl Workflow {
         item: &mut MoveItem,
         ask: Option<&MoveAsk>,
         now: Timestamp,
-    ) -> std::result::Result<Composed, String> {
+    ) -> std::result::Result<Composed, NoEmail> {
         let sub = self.to_email(&item.id)?;
+        // An item the analyst saw at another version is not written for: what they saw is
+        // what is planned.
+        if item.expected_version.is_some_and(|v| v != sub.version) {
+            return Err(unmovable(changed_since(&sub)));
+        }
         // What was previewed is what is sent: a change after it refuses the send.
         item.expected_version.get_or_insert(sub.version);
         let (after, kind) = match ask {
@@ -101,12 +162,14 @@ impl Workflow {
             Some(ask) => {
                 let reason = ask.checked_reason().map_err(|e| e.to_string())?;
                 let forced = check_move(sub.state, ask.to, ask.force, reason)
-                    .map_err(|e| format!("not moved: {e}"))?;
+                    .map_err(|e| unmovable(format!("not moved: {e}")))?;
                 if is_gated(sub.state, ask.to) && !ask.force {
                     let review = self.review(&sub, now).map_err(|e| e.to_string())?;
                     let blockers = open_blockers(&review.issues);
                     if !blockers.is_empty() {
-                        return Err(crate::store::MoveRefused::Blocked(blockers).to_string());
+                        return Err(unmovable(
+                            crate::store::MoveRefused::Blocked(blockers).to_string(),
+                        ));
                     }
                 }
                 let kind = self.email_for_move(ask.to)?;
@@ -124,7 +187,7 @@ impl Workflow {
                 (moved, kind)
             }
         };
-        self.compose_for(&after, kind, now)
+        Ok(self.compose_for(&after, kind, now)?)
     }
 
     /// The submission an email is about to be written for, read fresh (templates that do not

@@ -84,6 +84,7 @@ impl Workflow {
             items: Vec::new(),
             reminders: true,
             guards: Vec::new(),
+            unmovable: Vec::new(),
         };
         let enabled = self.mail.config.emails.enabled(EmailKind::Reminder);
         for item in &idle {

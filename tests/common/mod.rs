@@ -279,6 +279,11 @@ pub fn feed_subs(app: &mut oin_review::tui::app::App, subs: Vec<oin_review::doma
     use oin_review::tui::app::Msg;
     use oin_review::tui::worker::{Opened, WorkerEvent};
     let policy = app.policy().clone();
+    // At the version an import gives them, as the store would hold them.
+    let mut subs = subs;
+    for s in &mut subs {
+        s.version = s.version.max(1);
+    }
     let mut lines: Vec<_> = subs
         .iter()
         .map(|s| oin_review::store::line_as_of(s, &policy, app.now()))

@@ -115,13 +115,15 @@ impl App {
                 Level::Warn,
                 "nothing to move: select or mark submissions first",
             ),
-            Command::Move if self.move_choices().is_empty() => self.say(
+            Command::Move if self.move_choices(&self.pin_targets()).is_empty() => self.say(
                 Level::Warn,
                 "no normal move applies to these submissions (corrections: oin-review move --force --reason)",
             ),
             Command::Move => {
-                self.open(MovePicker::default());
-                return self.read_targets();
+                let pinned = self.pin_targets();
+                let read = self.read_targets(&pinned);
+                self.open(MovePicker::new(pinned));
+                return read;
             }
             Command::Claim => {
                 let items = self.queue.items();
@@ -227,9 +229,27 @@ impl App {
         vec![Action::OpenEditor(list)]
     }
 
-    /// The issue-list emails of the targets, composed for the preview.
+    /// The issue-list emails of the targets (the marked rows, else the selected one),
+    /// composed for the preview.
     pub(crate) fn preview_issue_lists(&mut self) -> Vec<Action> {
         let items = self.queue.items();
+        self.preview_issue_lists_of(items)
+    }
+
+    /// The issue-list email of the selected submission only (`M` in its issue list).
+    pub(crate) fn preview_selected_issue_list(&mut self) -> Vec<Action> {
+        let items = self
+            .selected_row()
+            .map(|r| crate::store::MoveItem {
+                id: r.id().to_string(),
+                expected_version: Some(r.version),
+            })
+            .into_iter()
+            .collect();
+        self.preview_issue_lists_of(items)
+    }
+
+    fn preview_issue_lists_of(&mut self, items: Vec<crate::store::MoveItem>) -> Vec<Action> {
         if items.is_empty() {
             return Vec::new();
         }

@@ -82,7 +82,17 @@ impl App {
                 if external {
                     self.colleague_changed();
                 }
-                return self.then_reports(true);
+                // An open batch overlay names who changed its items: read them again.
+                let pinned: Vec<String> = self
+                    .overlays
+                    .iter()
+                    .flat_map(|o| o.acts_on())
+                    .filter(|id| ids.iter().any(|c| c == id))
+                    .map(str::to_string)
+                    .collect();
+                let mut actions = self.read_items(pinned.iter().map(String::as_str));
+                actions.extend(self.then_reports(true));
+                return actions;
             }
             WorkerEvent::Opened(opened) => {
                 self.keep_opened(opened);

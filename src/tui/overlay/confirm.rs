@@ -3,7 +3,7 @@
 use super::{Panel, Step, centered, popup, wrap};
 use crate::domain::ReviewState;
 use crate::text::safe_line;
-use crate::tui::app::{Action, App, Level};
+use crate::tui::app::{Action, App, Level, Pinned};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
 use crate::tui::worker::Write;
@@ -17,11 +17,38 @@ use ratatui::widgets::{Clear, Paragraph};
 pub struct Confirm {
     to: ReviewState,
     reason: Option<String>,
+    pinned: Pinned,
 }
 
 impl Confirm {
-    pub fn new(to: ReviewState, reason: Option<String>) -> Confirm {
-        Confirm { to, reason }
+    pub fn new(to: ReviewState, reason: Option<String>, pinned: Pinned) -> Confirm {
+        Confirm { to, reason, pinned }
+    }
+
+    pub fn pinned(&self) -> &Pinned {
+        &self.pinned
+    }
+
+    /// The items the move is for, as shown: pinned, still as the analyst saw them, able to
+    /// make this move and not stopped by a gate (one not read yet is checked at the move).
+    fn planned(&self, app: &App) -> Vec<crate::store::MoveItem> {
+        let stopped: Vec<String> = app
+            .move_choices(&self.pinned)
+            .into_iter()
+            .find(|c| c.to == self.to)
+            .map(|c| c.stopped.into_iter().map(|(id, _)| id).collect())
+            .unwrap_or_default();
+        self.pinned
+            .lines()
+            .iter()
+            .filter(|r| app.unchanged(r.id(), Some(r.version)))
+            .filter(|r| r.state.can_move_to(self.to))
+            .filter(|r| !stopped.iter().any(|s| s == r.id()))
+            .map(|r| crate::store::MoveItem {
+                id: r.id().to_string(),
+                expected_version: Some(r.version),
+            })
+            .collect()
     }
 }
 
@@ -47,7 +74,11 @@ impl Panel for Confirm {
     fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
         match command {
             Some(Command::Yes) => {
-                let items = app.queue().items();
+                let items = self.planned(app);
+                if items.is_empty() {
+                    app.say(Level::Warn, "nothing moved: no item can make this move now");
+                    return Step::Close;
+                }
                 app.say(
                     Level::Info,
                     format!(
@@ -70,22 +101,44 @@ impl Panel for Confirm {
     }
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
-        let n = app.queue().targets().len();
-        let choice = app.move_choices().into_iter().find(|c| c.to == self.to);
+        let changed = app.changed_since_seen(
+            self.pinned
+                .lines()
+                .iter()
+                .map(|r| (r.id(), Some(r.version))),
+        );
+        let n = self.pinned.len() - changed.len();
+        let choice = app
+            .move_choices(&self.pinned)
+            .into_iter()
+            .find(|c| c.to == self.to);
         let applies = choice.as_ref().map_or(0, |c| c.applies);
         let stopped = choice.map(|c| c.stopped).unwrap_or_default();
         let mut said: Vec<(String, Style)> = vec![(
             format!(
-                " Move {} submission(s) to {}?",
+                " Move {} of {} submission(s) to {}?",
                 applies - stopped.len(),
+                self.pinned.len(),
                 self.to.manager_name()
             ),
             theme.header,
         )];
+        for c in changed.iter().take(4) {
+            said.push((format!(" {c}: not moved."), theme.warn));
+        }
+        if changed.len() > 4 {
+            said.push((
+                format!(
+                    " {} more changed since you looked: not moved.",
+                    changed.len() - 4
+                ),
+                theme.warn,
+            ));
+        }
         if applies < n {
             said.push((
                 format!(
-                    " {} cannot make this move from their state and will be refused.",
+                    " {} cannot make this move from their state: not moved.",
                     n - applies
                 ),
                 theme.warn,
@@ -105,7 +158,7 @@ impl Panel for Confirm {
                 .collect();
             said.push((
                 format!(
-                    " A gate stops {}: {}{} ({} shows the issue list).",
+                    " A gate stops {}, not moved: {}{} ({} shows the issue list).",
                     stopped.len(),
                     names.join(", "),
                     if stopped.len() > 4 { ", …" } else { "" },
@@ -114,7 +167,7 @@ impl Panel for Confirm {
                 theme.error,
             ));
         }
-        for (who, ids) in app.claimed_by_others() {
+        for (who, ids) in app.claimed_by_others(&self.pinned) {
             said.push((
                 format!(
                     " Claimed by {}: {} (the audit log will say you moved them).",

@@ -34,7 +34,7 @@ impl Panel for Findings {
                 return Step::Push(FindingText::new(Purpose::new_finding()).into());
             }
             Some(Command::EditIssues) => return Step::Done(app.edit_issue_list()),
-            Some(Command::Mail) => return Step::Done(app.preview_issue_lists()),
+            Some(Command::Mail) => return Step::Done(app.preview_selected_issue_list()),
             Some(Command::Toggle) => {
                 let Some(issue) = issues.get(self.cursor) else {
                     return Step::Stay;

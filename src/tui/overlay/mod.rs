@@ -118,6 +118,20 @@ overlays! {
 }
 
 impl Overlay {
+    /// The submissions this overlay acts on, pinned when it opened (batch overlays only).
+    pub fn acts_on(&self) -> Vec<&str> {
+        fn lines(p: &crate::tui::app::Pinned) -> Vec<&str> {
+            p.lines().iter().map(|r| r.id()).collect()
+        }
+        match self {
+            Overlay::MovePicker(o) => lines(o.pinned()),
+            Overlay::Reason(o) => lines(o.pinned()),
+            Overlay::Confirm(o) => lines(o.pinned()),
+            Overlay::Preview(o) => o.preview().items.iter().map(|i| i.id.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn context(&self) -> Context {
         self.panel().context()
     }

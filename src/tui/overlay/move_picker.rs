@@ -1,8 +1,8 @@
 //! Choosing the state the marked (or selected) submissions move to: only the allowed ones,
 //! with how many each applies to, how many a gate stops and the email the move sends.
 
-use super::{Panel, Reason, Step, centered, move_cursor, popup};
-use crate::tui::app::App;
+use super::{Panel, Reason, Step, centered, move_cursor, popup, wrap};
+use crate::tui::app::{App, Pinned};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
 use crossterm::event::KeyEvent;
@@ -10,12 +10,21 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-#[derive(Default)]
 pub struct MovePicker {
     cursor: usize,
+    pinned: Pinned,
 }
 
 impl MovePicker {
+    /// The picker for the targets as they are now: it acts on them whatever a reload does.
+    pub fn new(pinned: Pinned) -> MovePicker {
+        MovePicker { cursor: 0, pinned }
+    }
+
+    pub fn pinned(&self) -> &Pinned {
+        &self.pinned
+    }
+
     pub fn cursor(&self) -> usize {
         self.cursor
     }
@@ -27,11 +36,11 @@ impl Panel for MovePicker {
     }
 
     fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
-        let choices = app.move_choices();
+        let choices = app.move_choices(&self.pinned);
         match command {
             Some(Command::Close) => Step::Close,
             Some(Command::Accept) => match choices.get(self.cursor) {
-                Some(c) => Step::Open(Reason::new(c.to).into()),
+                Some(c) => Step::Open(Reason::new(c.to, self.pinned.clone()).into()),
                 None => Step::Stay,
             },
             c => {
@@ -42,13 +51,37 @@ impl Panel for MovePicker {
     }
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
-        let choices = app.move_choices();
-        let total = choices.first().map_or(0, |c| c.total);
-        let rect = centered(frame.area(), 72, choices.len() as u16 * 2 + 3);
+        let choices = app.move_choices(&self.pinned);
+        let changed = app.changed_since_seen(
+            self.pinned
+                .lines()
+                .iter()
+                .map(|r| (r.id(), Some(r.version))),
+        );
+        let total = self.pinned.len();
         let mut lines = vec![Line::from(Span::styled(
             format!(" Move {total} submission(s) to:"),
             theme.dim,
         ))];
+        let width = 72u16.min(frame.area().width.saturating_sub(2));
+        for c in changed.iter().take(3) {
+            lines.extend(wrap(&format!(" {c}"), width.saturating_sub(2) as usize, theme.warn));
+        }
+        if changed.len() > 3 {
+            lines.push(Line::from(Span::styled(
+                format!(" and {} more changed since you looked", changed.len() - 3),
+                theme.warn,
+            )));
+        }
+        if choices.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " {} of {total} left as you saw them: nothing to move",
+                    total - changed.len()
+                ),
+                theme.warn,
+            )));
+        }
         for (i, c) in choices.iter().enumerate() {
             let style = if i == self.cursor {
                 theme.selection
@@ -92,6 +125,7 @@ impl Panel for MovePicker {
             }
             lines.push(Line::from(note));
         }
+        let rect = centered(frame.area(), width, lines.len() as u16 + 2);
         let title = format!(
             "move to ({} chooses)",
             app.key(Context::Picker, Command::Accept)

@@ -39,12 +39,12 @@ impl Preview {
         let k = |c| app.key(Context::Preview, c);
         let mut lines = Vec::new();
         let mut say = |text: String, style| lines.extend(wrap(&text, width, style));
+        let movable = p.movable_items().len();
         match p.move_to() {
             Some(_) if p.emails.is_empty() => say(
                 format!(
-                    " nothing to send · {}: move {} without email (the audit log says so) · {}: cancel",
+                    " nothing to send · {}: move {movable} without email (the audit log says so) · {}: cancel",
                     k(Command::MoveWithoutEmail),
-                    p.items.len(),
                     k(Command::No)
                 ),
                 theme.accent,
@@ -61,9 +61,8 @@ impl Preview {
                 );
                 say(
                     format!(
-                        " {}: move {} without email (the audit log says so) · {}: cancel",
+                        " {}: move {movable} without email (the audit log says so) · {}: cancel",
                         k(Command::MoveWithoutEmail),
-                        p.items.len(),
                         k(Command::No)
                     ),
                     theme.accent,
@@ -90,6 +89,16 @@ impl Preview {
         }
         for (id, e) in &p.errors {
             say(format!(" {id}: no email ({e})"), theme.warn);
+        }
+        // A colleague's change since the preview was written: its email is not sent.
+        let written: Vec<&str> = p.emails.iter().map(|c| c.submission_id.as_str()).collect();
+        for c in app.changed_since_seen(
+            p.items
+                .iter()
+                .filter(|i| written.contains(&i.id.as_str()))
+                .map(|i| (i.id.as_str(), i.expected_version)),
+        ) {
+            say(format!(" {c}: its email will not be sent"), theme.warn);
         }
         for (n, c) in p.emails.iter().enumerate() {
             say(
@@ -146,7 +155,11 @@ impl Panel for Preview {
                     );
                     return Step::Stay;
                 };
-                let items = self.preview.items.clone();
+                let items = self.preview.movable_items();
+                if items.is_empty() {
+                    app.say(Level::Warn, "nothing moved: the move refuses every item");
+                    return Step::Close;
+                }
                 app.say(
                     Level::Info,
                     format!(

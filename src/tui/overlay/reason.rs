@@ -3,7 +3,7 @@
 
 use super::{Confirm, Panel, Step, centered, popup};
 use crate::domain::ReviewState;
-use crate::tui::app::{Action, App, Level};
+use crate::tui::app::{Action, App, Level, Pinned};
 use crate::tui::input::LineInput;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
@@ -16,15 +16,21 @@ use ratatui::widgets::{Clear, Paragraph};
 
 pub struct Reason {
     to: ReviewState,
+    pinned: Pinned,
     input: LineInput,
 }
 
 impl Reason {
-    pub fn new(to: ReviewState) -> Reason {
+    pub fn new(to: ReviewState, pinned: Pinned) -> Reason {
         Reason {
             to,
+            pinned,
             input: LineInput::new(),
         }
+    }
+
+    pub fn pinned(&self) -> &Pinned {
+        &self.pinned
     }
 
     pub fn to(&self) -> ReviewState {
@@ -44,11 +50,24 @@ impl Panel for Reason {
                 let text = self.input.text();
                 let reason = Some(text.trim().to_string()).filter(|r| !r.is_empty());
                 let Ok(kind) = app.email_switches().for_move(self.to) else {
-                    return Step::Open(Confirm::new(self.to, reason).into());
+                    return Step::Open(Confirm::new(self.to, reason, self.pinned.clone()).into());
                 };
                 // A move that emails the ISV goes through the preview: there the analyst
-                // sends (move and emails commit together) or moves without.
-                let items = app.queue().items();
+                // sends (move and emails commit together) or moves without. Only the items
+                // still as the analyst saw them are written for, at the versions seen.
+                let items: Vec<_> = self
+                    .pinned
+                    .items()
+                    .into_iter()
+                    .filter(|i| app.unchanged(&i.id, i.expected_version))
+                    .collect();
+                if items.is_empty() {
+                    app.say(
+                        Level::Warn,
+                        "nothing moved: every item changed since you looked",
+                    );
+                    return Step::Close;
+                }
                 app.say(
                     Level::Info,
                     format!("writing {} {} email(s)…", items.len(), kind.short()),
@@ -75,6 +94,11 @@ impl Panel for Reason {
     }
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
+        let choice = app
+            .move_choices(&self.pinned)
+            .into_iter()
+            .find(|c| c.to == self.to);
+        let moving = choice.map_or(0, |c| c.applies - c.stopped.len());
         let rect = centered(frame.area(), 72, 5);
         let mut input = vec![Span::raw(" ")];
         input.extend(
@@ -84,8 +108,8 @@ impl Panel for Reason {
         let lines = vec![
             Line::from(Span::styled(
                 format!(
-                    " Reason for moving {} to {} (optional):",
-                    app.queue().targets().len(),
+                    " Reason for moving {moving} of {} to {} (optional):",
+                    self.pinned.len(),
                     self.to.manager_name()
                 ),
                 theme.dim,

@@ -296,6 +296,14 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     };
     let ctx = app.context();
     let mut hints = Vec::new();
+    let marked = app.queue().marks().len();
+    if ctx == Context::Queue && marked > 0 {
+        // Batch keys (move, mail, assign) act on the marked rows, not the selected one.
+        hints.push(Span::styled(
+            format!("{marked} marked: keys act on them  "),
+            theme.warn,
+        ));
+    }
     for (key, desc) in app.keymap().hints_but(ctx, app.inert_commands()) {
         hints.push(Span::styled(key, theme.accent));
         hints.push(Span::styled(format!(" {desc}  "), theme.dim));
