@@ -821,6 +821,73 @@ fn config_views_become_tabs_with_wizard_state_names_the_chosen_theme_and_the_mou
     t.wait_for("EXITED rc=0", WAIT);
 }
 
+/// The OS user the tests run as: the analyst of every command and of the console.
+fn me() -> String {
+    nix::unistd::User::from_uid(nix::unistd::Uid::current())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| format!("uid{}", nix::unistd::Uid::current()))
+}
+
+#[test]
+fn an_open_move_picker_keeps_its_item_when_a_colleague_moves_it_and_never_retargets() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "pinned", &[], &[], 120, 40);
+    t.wait_for("1 Needs OIN", WAIT);
+    // The initial-review items, and OIN-2026-0131 selected among them.
+    t.keys(&["/"]);
+    t.literal("state:initial_review");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("OIN-2026-0131", WAIT);
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" OIN-2026-")).collect();
+    let at = |id: &str| rows.iter().position(|l| l.contains(id));
+    let selected = rows
+        .iter()
+        .position(|l| l.starts_with('▶'))
+        .expect("a selected row");
+    let target = at("OIN-2026-0131").expect("0131 listed");
+    assert!(target > selected, "{s}");
+    for _ in selected..target {
+        t.key_and_wait("j");
+    }
+    t.wait_for("▶ OIN-2026-0131", WAIT);
+    t.keys(&["m"]);
+    t.wait_for("Move 1 submission(s) to:", WAIT);
+    // A colleague moves it while the picker is open: the view drops it, the selection
+    // falls on a neighbour, and the picker still acts on 0131 alone, as it was seen.
+    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0131"]);
+    let s = t.wait_for("OIN-2026-0131 changed since you looked: moved to", WAIT);
+    let s = if s.contains(&format!("by {}", me())) {
+        s
+    } else {
+        t.wait_for(&format!("by {}", me()), WAIT)
+    };
+    assert!(
+        s.contains("0 of 1 left as you saw them: nothing to move"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("applies to 1 of 1"),
+        "no target is offered: {s}"
+    );
+    let now_selected = s
+        .lines()
+        .find(|l| l.starts_with("▶ OIN-"))
+        .expect("a selected row");
+    assert!(!now_selected.contains("OIN-2026-0131"), "{s}");
+    // Enter chooses nothing; nothing is moved or emailed.
+    let before = sb.list_json();
+    t.keys(&["Enter"]);
+    t.escape();
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    assert_eq!(sb.list_json(), before);
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert!(ob.is_empty(), "{ob:?}");
+}
+
 #[test]
 fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is_now() {
     let sb = queue_with_samples();
@@ -834,13 +901,17 @@ fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is
     t.wait_for("Reason for moving 1", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("y send", WAIT);
-    // ...when a colleague moves the item first.
+    // ...when a colleague moves the item first: the preview says so before y...
     sb.ok(&["move", "--to", "isv_review", "OIN-2026-0116"]);
-    let colleague = nix::unistd::User::from_uid(nix::unistd::Uid::current())
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| format!("uid{}", nix::unistd::Uid::current()));
+    let colleague = me();
+    t.wait_for(
+        &format!(
+            "OIN-2026-0116 changed since you looked: moved to ISV needs to review by {colleague}"
+        ),
+        WAIT,
+    );
+    t.wait_for("y: queue 0 email(s)", WAIT);
+    // ...and y is refused by the store, naming who.
     t.keys(&["y"]);
     let s = t.wait_for("1 not moved and not emailed", WAIT);
     assert!(

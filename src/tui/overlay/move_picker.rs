@@ -65,7 +65,11 @@ impl Panel for MovePicker {
         ))];
         let width = 72u16.min(frame.area().width.saturating_sub(2));
         for c in changed.iter().take(3) {
-            lines.extend(wrap(&format!(" {c}"), width.saturating_sub(2) as usize, theme.warn));
+            lines.extend(wrap(
+                &format!(" {c}"),
+                width.saturating_sub(2) as usize,
+                theme.warn,
+            ));
         }
         if changed.len() > 3 {
             lines.push(Line::from(Span::styled(

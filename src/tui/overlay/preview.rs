@@ -39,7 +39,20 @@ impl Preview {
         let k = |c| app.key(Context::Preview, c);
         let mut lines = Vec::new();
         let mut say = |text: String, style| lines.extend(wrap(&text, width, style));
-        let movable = p.movable_items().len();
+        // A colleague's change since the preview was written: its email and move are off.
+        let written: Vec<&str> = p.emails.iter().map(|c| c.submission_id.as_str()).collect();
+        let changed = app.changed_since_seen(
+            p.items
+                .iter()
+                .filter(|i| written.contains(&i.id.as_str()))
+                .map(|i| (i.id.as_str(), i.expected_version)),
+        );
+        let sending = p.emails.len() - changed.len();
+        let movable = p
+            .movable_items()
+            .iter()
+            .filter(|i| app.unchanged(&i.id, i.expected_version))
+            .count();
         match p.move_to() {
             Some(_) if p.emails.is_empty() => say(
                 format!(
@@ -52,9 +65,8 @@ impl Preview {
             Some(to) => {
                 say(
                     format!(
-                        " {}: queue {} email(s) and move them to {} in one transaction",
+                        " {}: queue {sending} email(s) and move them to {} in one transaction",
                         k(Command::Yes),
-                        p.emails.len(),
                         to.manager_name()
                     ),
                     theme.accent,
@@ -90,14 +102,7 @@ impl Preview {
         for (id, e) in &p.errors {
             say(format!(" {id}: no email ({e})"), theme.warn);
         }
-        // A colleague's change since the preview was written: its email is not sent.
-        let written: Vec<&str> = p.emails.iter().map(|c| c.submission_id.as_str()).collect();
-        for c in app.changed_since_seen(
-            p.items
-                .iter()
-                .filter(|i| written.contains(&i.id.as_str()))
-                .map(|i| (i.id.as_str(), i.expected_version)),
-        ) {
+        for c in changed {
             say(format!(" {c}: its email will not be sent"), theme.warn);
         }
         for (n, c) in p.emails.iter().enumerate() {
@@ -155,7 +160,12 @@ impl Panel for Preview {
                     );
                     return Step::Stay;
                 };
-                let items = self.preview.movable_items();
+                let items: Vec<_> = self
+                    .preview
+                    .movable_items()
+                    .into_iter()
+                    .filter(|i| app.unchanged(&i.id, i.expected_version))
+                    .collect();
                 if items.is_empty() {
                     app.say(Level::Warn, "nothing moved: the move refuses every item");
                     return Step::Close;
