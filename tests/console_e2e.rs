@@ -839,17 +839,23 @@ fn an_open_move_picker_keeps_its_item_when_a_colleague_moves_it_and_never_retarg
     t.keys(&["/"]);
     t.literal("state:initial_review");
     t.keys(&["Enter"]);
-    let s = t.wait_for("OIN-2026-0131", WAIT);
-    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" OIN-2026-")).collect();
-    let at = |id: &str| rows.iter().position(|l| l.contains(id));
-    let selected = rows
-        .iter()
-        .position(|l| l.starts_with('▶'))
-        .expect("a selected row");
-    let target = at("OIN-2026-0131").expect("0131 listed");
-    assert!(target > selected, "{s}");
-    for _ in selected..target {
-        t.key_and_wait("j");
+    t.wait_for("14 of 33  /state:initial_review", WAIT);
+    // j or k, one at a time, each waiting for its frame, until 0131 is the selected row.
+    for _ in 0..20 {
+        let s = t.screen();
+        let rows: Vec<&str> = s.lines().filter(|l| l.contains(" OIN-2026-")).collect();
+        let selected = rows.iter().position(|l| l.starts_with('▶'));
+        let target = rows.iter().position(|l| l.contains("OIN-2026-0131"));
+        match (selected, target) {
+            (Some(a), Some(b)) if a == b => break,
+            (Some(a), Some(b)) if a < b => t.key_and_wait("j"),
+            (Some(_), Some(_)) => t.key_and_wait("k"),
+            _ => t.wait_until(
+                "a selected row and 0131",
+                |s| s.contains("▶ OIN-") && s.contains("OIN-2026-0131"),
+                WAIT,
+            ),
+        };
     }
     t.wait_for("▶ OIN-2026-0131", WAIT);
     t.keys(&["m"]);
