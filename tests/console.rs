@@ -1043,6 +1043,8 @@ fn the_outbox_shows_when_to_whom_and_what_and_enter_opens_a_message() {
         server_reply: Some("250 ok".into()),
         analyst: "ben".into(),
         claimed_at: None,
+        cancelled_at: None,
+        cancelled_by: None,
     };
     app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
         rec,

@@ -949,3 +949,90 @@ fn temporary_failures_back_off_one_minute_doubling_to_an_hour_and_rounds_wait_fo
     assert_eq!(store.outbox().unwrap()[0].attempts, 10);
     drop(down);
 }
+
+#[test]
+fn an_undo_before_delivery_cancels_the_moves_email_and_the_server_receives_nothing() {
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(listener, None, None);
+    let sb = smtp_sandbox(port, "");
+    let out = sb.ok(&["move", "--to", "isv_review", "--email", "OIN-5"]);
+    assert!(out.contains("1 email(s) queued"), "{out}");
+    let undo = sb.ok(&["undo"]);
+    assert!(undo.contains("OIN-5  back to initial_review"), "{undo}");
+    assert!(
+        undo.contains("OIN-5  email 1 cancelled before it was sent ([OIN] "),
+        "{undo}"
+    );
+    assert!(
+        undo.contains("1 back, 0 not undone; 1 email(s) cancelled"),
+        "{undo}"
+    );
+    let flush = sb.ok(&["outbox", "flush"]);
+    assert!(flush.contains("0 sent, 0 waiting, 0 failed"), "{flush}");
+    assert!(received.settled().is_empty(), "the ISV was emailed");
+    let ob = outbox(&sb);
+    assert_eq!(ob[0]["status"], "cancelled", "{ob:?}");
+    // A retry never brings a cancelled email back.
+    let out = sb.run(&["outbox", "retry", "1"]);
+    assert!(!out.status.success());
+    assert!(received.settled().is_empty());
+}
+
+#[test]
+fn an_undo_after_delivery_names_the_email_the_isv_already_has() {
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(listener, None, None);
+    let sb = smtp_sandbox(port, "");
+    let out = sb.ok(&["mail", "send", "OIN-5", "--move-to", "isv_review"]);
+    assert!(out.contains("1 sent"), "{out}");
+    assert_eq!(received.settled().len(), 1);
+    let undo = sb.ok(&["undo"]);
+    assert!(undo.contains("OIN-5  back to initial_review"), "{undo}");
+    assert!(
+        undo.contains(
+            "OIN-5  email 1 was already sent: the ISV was told on Fri 2026-12-04 11:00 UTC that it is in ISV needs to review ([OIN] "
+        ),
+        "{undo}"
+    );
+    assert!(
+        undo.contains("0 email(s) cancelled, 1 may have reached the ISV"),
+        "{undo}"
+    );
+    assert_eq!(outbox(&sb)[0]["status"], "sent");
+}
+
+#[test]
+fn outbox_cancel_keeps_a_queued_email_from_ever_being_sent_and_refuses_a_sent_one() {
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(listener, None, None);
+    let sb = smtp_sandbox(port, "");
+    sb.ok(&["move", "--to", "isv_review", "--email", "OIN-5"]);
+    let out = sb.ok(&["outbox", "cancel", "1"]);
+    assert_eq!(out.trim(), "email 1 cancelled: it will not be sent");
+    let again = sb.ok(&["outbox", "cancel", "1"]);
+    assert!(
+        again.contains("email 1 was already cancelled at 2026-12-04T11:"),
+        "{again}"
+    );
+    let listed = sb.ok(&["outbox", "list"]);
+    assert!(listed.contains("cancelled 2026-12-04T11:"), "{listed}");
+    sb.ok(&["outbox", "flush"]);
+    assert!(received.settled().is_empty());
+    // The move stays (cancelling an email is not an undo), and a sent email is refused.
+    assert_eq!(sb.list_json()[0]["state"], "isv_review");
+    sb.ok(&["move", "--to", "initial_review", "OIN-5"]);
+    sb.ok(&["mail", "send", "OIN-5"]);
+    assert_eq!(received.settled().len(), 1);
+    let out = sb.run(&["outbox", "cancel", "2"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("outbox cancel: email 2 was already sent at 2026-12-04T11:"),
+        "{err}"
+    );
+    let out = sb.run(&["outbox", "cancel", "9"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outbox cancel: no email 9"));
+}

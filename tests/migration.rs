@@ -217,10 +217,10 @@ fn the_release_before_the_covering_index_upgrades_and_lists_the_same() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v8 to v9: 53 submissions"),
+        stderr.contains("upgrade its schema from v8 to v10: 53 submissions"),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 9);
+    assert_eq!(version(&sb.db()), 10);
     let want = std::fs::read_to_string("tests/fixtures/queue-v8-efeb562.list.tsv").unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -267,4 +267,80 @@ fn the_release_before_the_covering_index_upgrades_and_lists_the_same() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
+}
+
+/// Made by the release before the outbox knew its moves (schema v9, commit 45ccf44), on the
+/// tests' clock: the samples and their tester results imported; OIN-2026-0131 moved to
+/// isv_review with its email (09:10) and that email delivered to the file outbox (09:20);
+/// OIN-2026-0132 moved the same way (09:30), its email left queued after a refused SMTP
+/// attempt (10:15); a refused move, a note with a mention, an assignment.
+const FIXTURE_V9: &str = "tests/fixtures/queue-v9-45ccf44.db";
+
+#[test]
+fn the_release_before_cancellable_emails_upgrades_and_an_undo_cancels_its_queued_email() {
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE_V9, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), 9, "the fixture is the old release's");
+    let count = |q: &str| -> i64 {
+        Connection::open(sb.db())
+            .unwrap()
+            .query_row(q, [], |r| r.get(0))
+            .unwrap()
+    };
+    let tables = [
+        "SELECT count(*) FROM submissions",
+        "SELECT count(*) FROM events",
+        "SELECT count(*) FROM batches",
+        "SELECT count(*) FROM notes",
+        "SELECT count(*) FROM assignments",
+        "SELECT count(*) FROM outbox WHERE status = 'sent'",
+        "SELECT count(*) FROM outbox WHERE status = 'queued'",
+    ];
+    let before = tables.map(count);
+    assert_eq!(before[5..], [1, 1]);
+
+    let out = sb.run(&["--as-of", "2026-12-04T11:00:00Z", "list", "--format", "tsv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("upgrade its schema from v9 to v10"),
+        "said: {stderr}"
+    );
+    assert_eq!(version(&sb.db()), 10);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string("tests/fixtures/queue-v9-45ccf44.list.tsv").unwrap(),
+        "lists as the old release did"
+    );
+    assert_eq!(tables.map(count), before, "nothing lost");
+    assert_eq!(
+        count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+        0
+    );
+    // Each old email found the move it went with.
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM outbox o JOIN events e
+               ON e.batch_id = o.batch_id AND e.submission_id = o.submission_id"
+        ),
+        2
+    );
+    // The old release's last batch was 0132's move: undoing it cancels its queued email,
+    // which the outbox keeps, and a flush sends nothing.
+    let undo = sb.ok(&["undo"]);
+    assert!(
+        undo.contains("OIN-2026-0132  back to initial_review"),
+        "{undo}"
+    );
+    assert!(
+        undo.contains("OIN-2026-0132  email 2 cancelled before it was sent"),
+        "{undo}"
+    );
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    let e2 = ob.iter().find(|e| e["id"] == 2).unwrap();
+    assert_eq!(e2["status"], "cancelled", "{e2}");
+    assert!(e2["cancelled_by"].is_string(), "{e2}");
+    let flush = sb.ok(&["outbox", "flush"]);
+    assert!(flush.contains("0 sent, 0 waiting, 0 failed"), "{flush}");
 }

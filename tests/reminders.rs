@@ -388,6 +388,8 @@ fn a_second_reminder_says_which_it_is_and_counts_only_this_stay() {
         server_reply: None,
         analyst: "asha".into(),
         claimed_at: None,
+        cancelled_at: None,
+        cancelled_by: None,
     };
     // One from an earlier stay (before 11-02), one of this stay.
     sub.emails = vec![

@@ -304,6 +304,8 @@ fn outbox() {
         server_reply: (status == OutboxStatus::Sent).then(|| "250 2.0.0 queued as 4F2A".into()),
         analyst: "ben".into(),
         claimed_at: None,
+        cancelled_at: None,
+        cancelled_by: None,
     };
     let list = Arc::new(vec![
         record(3, "OIN-2026-0116", OutboxStatus::Queued, EmailKind::Issues),

@@ -93,6 +93,12 @@ pub enum OutboxCommand {
         /// The email's number in `oin-review outbox`.
         id: i64,
     },
+    /// Cancel an email that has not been sent: it stays in the outbox as cancelled, with
+    /// who and when, and is never delivered.
+    Cancel {
+        /// The email's number in `oin-review outbox`.
+        id: i64,
+    },
     /// Print one email as queued (RFC 5322).
     Show {
         /// The email's number in `oin-review outbox`.
@@ -349,6 +355,11 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                                 }
                                 None => format!("queued {}", e.queued_at),
                             },
+                            crate::domain::OutboxStatus::Cancelled => format!(
+                                "cancelled {} by {}",
+                                e.cancelled_at.map(|t| t.to_string()).unwrap_or_default(),
+                                safe_line(e.cancelled_by.as_deref().unwrap_or("someone"))
+                            ),
                             _ => format!("queued {}", e.queued_at),
                         };
                         writeln!(
@@ -399,6 +410,33 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             let t = transport(ctx)?;
             let report = deliver(wf.store_mut(), &t, crate::clock::now())?;
             write_report(&mut out, &report, &t)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCommand::Cancel { id } => {
+            use crate::store::CancelOutcome;
+            match wf.cancel_email(id, &ctx.analyst, crate::clock::now())? {
+                CancelOutcome::Cancelled => {
+                    writeln!(out, "email {id} cancelled: it will not be sent")?
+                }
+                CancelOutcome::BeingSent => writeln!(
+                    out,
+                    "email {id} is being handed to the server right now: it may still go; if this attempt fails it is cancelled"
+                )?,
+                CancelOutcome::AlreadySent(at) => {
+                    bail!(
+                        "outbox cancel: email {id} was already sent at {at}; it cannot be taken back"
+                    )
+                }
+                CancelOutcome::AlreadyCancelled { at, by } => writeln!(
+                    out,
+                    "email {id} was already cancelled at {at} by {}",
+                    safe_line(&by)
+                )?,
+                CancelOutcome::NotFound => {
+                    bail!("outbox cancel: no email {id} (`oin-review outbox` lists them)")
+                }
+            }
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }

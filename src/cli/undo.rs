@@ -33,9 +33,25 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let mut failed = 0;
+    let tz = wf.policy().sla.calendar.time_zone().clone();
+    let (mut cancelled, mut gone) = (0, 0);
     for o in &report.outcomes {
         match &o.result {
-            Ok(state) => writeln!(out, "{}  back to {state}", safe_line(&o.id))?,
+            Ok(state) => {
+                writeln!(out, "{}  back to {state}", safe_line(&o.id))?;
+                for e in &o.emails {
+                    match e {
+                        crate::store::EmailUndo::Cancelled { .. } => cancelled += 1,
+                        _ => gone += 1,
+                    }
+                    writeln!(
+                        out,
+                        "{}  {}",
+                        safe_line(&o.id),
+                        crate::workflow::email_undo_line(e, report.to, &tz)
+                    )?;
+                }
+            }
             Err(why) => {
                 failed += 1;
                 writeln!(out, "{}  not undone: {why}", safe_line(&o.id))?;
@@ -44,8 +60,13 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
     }
     writeln!(
         out,
-        "undid batch {batch}: {} back, {failed} not undone",
-        report.outcomes.len() - failed
+        "undid batch {batch}: {} back, {failed} not undone; {cancelled} email(s) cancelled{}",
+        report.outcomes.len() - failed,
+        if gone > 0 {
+            format!(", {gone} may have reached the ISV")
+        } else {
+            String::new()
+        }
     )?;
     out.flush()?;
     Ok(if failed > 0 {

@@ -14,6 +14,8 @@ pub enum OutboxStatus {
     Sent,
     /// Refused for good (5xx): flagged for the analyst, never retried by itself.
     Failed,
+    /// Taken back before it went: by `outbox cancel`, or by undoing the move it went with.
+    Cancelled,
 }
 
 impl OutboxStatus {
@@ -23,6 +25,7 @@ impl OutboxStatus {
             OutboxStatus::Sending => "sending",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
+            OutboxStatus::Cancelled => "cancelled",
         }
     }
 
@@ -32,6 +35,7 @@ impl OutboxStatus {
             OutboxStatus::Sending,
             OutboxStatus::Sent,
             OutboxStatus::Failed,
+            OutboxStatus::Cancelled,
         ]
         .into_iter()
         .find(|k| k.key() == s)
@@ -57,6 +61,10 @@ pub struct EmailRecord {
     pub analyst: String,
     /// While `sending`: when a process took it to deliver.
     pub claimed_at: Option<Timestamp>,
+    /// When and by whom it was cancelled (also set on an email being sent when its move
+    /// was undone: it is cancelled if that attempt fails).
+    pub cancelled_at: Option<Timestamp>,
+    pub cancelled_by: Option<String>,
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 1 min, 2, 4, ... capped at 1 h.

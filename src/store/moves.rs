@@ -120,7 +120,7 @@ impl Store {
         let policy = self.policy.clone();
         let tx = self.begin_write("move submissions")?;
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
-        let (outcomes, apply) = move_in(&tx, req, &lines)?;
+        let (outcomes, apply, _) = move_in(&tx, req, &lines)?;
         if apply {
             lines.finish(&tx)?;
             tx.commit().ctx("committing the batch move")?;
@@ -129,14 +129,14 @@ impl Store {
     }
 }
 
-/// Runs a batch move inside `tx`. Returns the outcomes and whether to commit: false when
-/// nothing moved, or the batch was all-or-nothing and something was refused (then the
-/// moved outcomes say NotApplied).
+/// Runs a batch move inside `tx`. Returns the outcomes, whether to commit (false when
+/// nothing moved, or the batch was all-or-nothing and something was refused: then the
+/// moved outcomes say NotApplied) and the batch's id.
 pub(super) fn move_in(
     tx: &rusqlite::Transaction,
     req: &MoveRequest,
     lines: &LineWriter,
-) -> Result<(Vec<MoveOutcome>, bool)> {
+) -> Result<(Vec<MoveOutcome>, bool, i64)> {
     let at = fmt_ts(req.at);
     tx.execute(
         "INSERT INTO batches (analyst, at, to_state, reason) VALUES (?1, ?2, ?3, ?4)",
@@ -248,9 +248,9 @@ pub(super) fn move_in(
                 o.result = Err(MoveRefused::NotApplied(refused));
             }
         }
-        return Ok((outcomes, false));
+        return Ok((outcomes, false, batch));
     }
-    Ok((outcomes, true))
+    Ok((outcomes, true, batch))
 }
 
 /// The event's reason; moving an item another analyst claimed is noted in it.
@@ -263,6 +263,64 @@ fn claimed_note(reason: Option<&str>, assignee: Option<&str>, analyst: &str) -> 
 }
 
 /// Who last changed a submission and when, from the audit log.
+/// Cancels, inside the undo's transaction, the emails `batch` queued for `id` that have not
+/// gone, and says what became of each.
+fn undo_emails(
+    tx: &rusqlite::Transaction,
+    batch: i64,
+    id: &str,
+    analyst: &str,
+    when: &str,
+) -> Result<Vec<EmailUndo>> {
+    let c = "cancelling the undone move's emails";
+    type Row = (i64, String, String, Option<String>, String);
+    let rows: Vec<Row> = {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT id, subject, status, sent_at, kind FROM outbox
+                 WHERE batch_id = ?1 AND submission_id = ?2 AND status != 'cancelled'
+                 ORDER BY id",
+            )
+            .ctx(c)?;
+        let rows = stmt
+            .query_map(params![batch, id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .ctx(c)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().ctx(c)?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (email, subject, status, sent_at, kind) in rows {
+        match (status.as_str(), sent_at) {
+            ("sent", Some(sent)) => out.push(EmailUndo::AlreadySent {
+                email,
+                subject,
+                sent_at: parse_ts(&sent)?,
+                kind: crate::domain::EmailKind::from_key(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
+            }),
+            ("sending", _) => {
+                tx.execute(
+                    "UPDATE outbox SET cancelled_at = ?1, cancelled_by = ?2 WHERE id = ?3",
+                    params![when, analyst, email],
+                )
+                .ctx(c)?;
+                out.push(EmailUndo::MayHaveBeenSent { email, subject });
+            }
+            _ => {
+                tx.execute(
+                    "UPDATE outbox SET status = 'cancelled', cancelled_at = ?1, cancelled_by = ?2
+                     WHERE id = ?3",
+                    params![when, analyst, email],
+                )
+                .ctx(c)?;
+                out.push(EmailUndo::Cancelled { email, subject });
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn last_change(tx: &rusqlite::Transaction, id: &str) -> Result<(String, Timestamp)> {
     let row: Option<(String, String)> = tx
         .query_row(
@@ -295,6 +353,25 @@ pub struct UndoOutcome {
     pub id: String,
     /// The state it went back to, or why it could not.
     pub result: std::result::Result<ReviewState, String>,
+    /// The emails the undone move had queued for it, and what became of them.
+    pub emails: Vec<EmailUndo>,
+}
+
+/// An email of an undone move: cancelled with it, or already on its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailUndo {
+    /// It had not gone: cancelled in the undo's transaction, never delivered.
+    Cancelled { email: i64, subject: String },
+    /// A sender was handing it to the server at that moment: it may have been sent. If
+    /// that attempt fails, it is cancelled rather than tried again.
+    MayHaveBeenSent { email: i64, subject: String },
+    /// It was delivered: the ISV was told.
+    AlreadySent {
+        email: i64,
+        subject: String,
+        sent_at: Timestamp,
+        kind: crate::domain::EmailKind,
+    },
 }
 
 /// The result of `undo_last_batch`.
@@ -461,6 +538,7 @@ impl Store {
                 outcomes.push(UndoOutcome {
                     id,
                     result: Err("it had no earlier state".into()),
+                    emails: Vec::new(),
                 });
                 continue;
             };
@@ -468,6 +546,7 @@ impl Store {
                 outcomes.push(UndoOutcome {
                     id,
                     result: Err(format!("changed by {} at {} since", latest.1, latest.2)),
+                    emails: Vec::new(),
                 });
                 continue;
             }
@@ -493,9 +572,11 @@ impl Store {
                 },
                 Some(undo_batch),
             )?;
+            let emails = undo_emails(&tx, batch, &id, analyst, &when)?;
             outcomes.push(UndoOutcome {
                 id,
                 result: Ok(back),
+                emails,
             });
         }
         // Only the history says what an undo restores.

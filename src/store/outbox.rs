@@ -59,6 +59,20 @@ pub struct ClaimedEmail {
     pub attempts: i64,
 }
 
+/// What `cancel_email` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Cancelled,
+    /// A sender is handing it to the server now: it may go; cancelled if that attempt fails.
+    BeingSent,
+    AlreadySent(Timestamp),
+    AlreadyCancelled {
+        at: Timestamp,
+        by: String,
+    },
+    NotFound,
+}
+
 /// How many emails are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
@@ -69,7 +83,8 @@ pub struct OutboxCounts {
 }
 
 const EMAIL_COLUMNS: &str = "submission_id, id, message_id, recipients, subject, status, attempts,
-    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at, kind";
+    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at, kind,
+    cancelled_at, cancelled_by";
 
 pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let c = "reading the outbox";
@@ -80,6 +95,7 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let sent: Option<String> = r.get(9).ctx(c)?;
     let claimed: Option<String> = r.get(13).ctx(c)?;
     let kind: String = r.get(14).ctx(c)?;
+    let cancelled: Option<String> = r.get(15).ctx(c)?;
     Ok(EmailRecord {
         kind: EmailKind::from_key(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
@@ -98,6 +114,8 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
         server_reply: r.get(11).ctx(c)?,
         analyst: r.get(12).ctx(c)?,
         claimed_at: claimed.as_deref().map(parse_ts).transpose()?,
+        cancelled_at: cancelled.as_deref().map(parse_ts).transpose()?,
+        cancelled_by: r.get(16).ctx(c)?,
     })
 }
 
@@ -112,17 +130,19 @@ fn split_recipients(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Queues one email (and records the date it promises) inside `tx`.
+/// Queues one email (and records the date it promises) inside `tx`; `batch` is the move it
+/// goes with, whose undo cancels it.
 pub(super) fn insert_email(
     tx: &rusqlite::Transaction,
     email: &NewEmail,
     analyst: &str,
     at: &str,
+    batch: Option<i64>,
 ) -> Result<i64> {
     tx.execute(
         "INSERT INTO outbox (submission_id, message_id, recipients, subject, message, status,
-         next_attempt_at, queued_at, analyst, kind, preview)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8, ?9)",
+         next_attempt_at, queued_at, analyst, kind, preview, batch_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8, ?9, ?10)",
         params![
             email.submission_id,
             email.message_id,
@@ -133,6 +153,7 @@ pub(super) fn insert_email(
             analyst,
             email.kind.key(),
             email.preview,
+            batch,
         ],
     )
     .ctx("queueing an email")?;
@@ -175,15 +196,15 @@ impl Store {
         let policy = self.policy.clone();
         let tx = self.begin_write("queue an email")?;
         let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
-        let outcomes = match mv {
+        let (outcomes, batch) = match mv {
             Some(req) => {
-                let (outcomes, apply) = move_in(&tx, req, &lines)?;
+                let (outcomes, apply, batch) = move_in(&tx, req, &lines)?;
                 if !apply {
                     return Ok((outcomes, Vec::new()));
                 }
-                outcomes
+                (outcomes, Some(batch))
             }
-            None => Vec::new(),
+            None => (Vec::new(), None),
         };
         let at = fmt_ts(at);
         let mut ids = Vec::new();
@@ -193,7 +214,7 @@ impl Store {
                     .iter()
                     .any(|o| o.id == email.submission_id && o.result.is_ok());
             if moved {
-                ids.push(insert_email(&tx, email, analyst, &at)?);
+                ids.push(insert_email(&tx, email, analyst, &at, batch)?);
                 lines.touched(&email.submission_id);
             }
         }
@@ -279,7 +300,7 @@ impl Store {
             match refused {
                 Some(why) => out.push((id, Err(why))),
                 None => {
-                    let outbox_id = insert_email(&tx, email, analyst, &when)?;
+                    let outbox_id = insert_email(&tx, email, analyst, &when, None)?;
                     lines.touched(&id);
                     out.push((id, Ok(outbox_id)));
                 }
@@ -306,7 +327,8 @@ impl Store {
         let due_s = fmt_ts(due_by);
         let skip = serde_json::to_string(skip).unwrap_or_else(|_| "[]".into());
         tx.execute(
-            "UPDATE outbox SET status = 'queued', claimed_at = NULL,
+            "UPDATE outbox SET claimed_at = NULL,
+             status = CASE WHEN cancelled_at IS NULL THEN 'queued' ELSE 'cancelled' END,
              last_error = 'the sender stopped before it knew the outcome; sending again'
              WHERE status = 'sending' AND claimed_at <= ?1",
             [&stale],
@@ -367,8 +389,9 @@ impl Store {
             .unchecked_transaction()
             .ctx("putting an email back in the queue")?;
         tx.execute(
-            "UPDATE outbox SET status = 'queued', last_error = ?1, next_attempt_at = ?2,
-                 claimed_at = NULL WHERE id = ?3 AND status = 'sending'",
+            "UPDATE outbox SET last_error = ?1, next_attempt_at = ?2, claimed_at = NULL,
+                 status = CASE WHEN cancelled_at IS NULL THEN 'queued' ELSE 'cancelled' END
+                 WHERE id = ?3 AND status = 'sending'",
             params![error, fmt_ts(next_at), id],
         )
         .ctx("putting an email back in the queue")?;
@@ -384,7 +407,8 @@ impl Store {
             .unchecked_transaction()
             .ctx("marking an email failed")?;
         tx.execute(
-            "UPDATE outbox SET status = 'failed', last_error = ?1, claimed_at = NULL
+            "UPDATE outbox SET last_error = ?1, claimed_at = NULL,
+                 status = CASE WHEN cancelled_at IS NULL THEN 'failed' ELSE 'cancelled' END
                  WHERE id = ?2 AND status = 'sending'",
             params![error, id],
         )
@@ -392,6 +416,60 @@ impl Store {
         super::queue::touch_for_email(&tx, id)?;
         tx.commit().ctx("marking an email failed")?;
         Ok(())
+    }
+
+    /// Cancels an email that has not gone: it stays in the outbox as cancelled, with who and
+    /// when, and is never delivered. One being sent at that moment is marked so that it is
+    /// cancelled if that attempt fails.
+    pub fn cancel_email(&mut self, id: i64, analyst: &str, at: Timestamp) -> Result<CancelOutcome> {
+        let tx = self.begin_write("cancel an email")?;
+        let c = "cancelling an email";
+        type Row = (String, Option<String>, Option<String>, Option<String>);
+        let row: Option<Row> = tx
+            .query_row(
+                "SELECT status, sent_at, cancelled_at, cancelled_by FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .ctx(c)?;
+        let Some((status, sent_at, cancelled_at, cancelled_by)) = row else {
+            return Ok(CancelOutcome::NotFound);
+        };
+        let when = fmt_ts(at);
+        let outcome = match status.as_str() {
+            "sent" => CancelOutcome::AlreadySent(
+                sent_at.as_deref().map(parse_ts).transpose()?.unwrap_or(at),
+            ),
+            "cancelled" => CancelOutcome::AlreadyCancelled {
+                at: cancelled_at
+                    .as_deref()
+                    .map(parse_ts)
+                    .transpose()?
+                    .unwrap_or(at),
+                by: cancelled_by.unwrap_or_else(|| "someone".into()),
+            },
+            "sending" => {
+                tx.execute(
+                    "UPDATE outbox SET cancelled_at = ?1, cancelled_by = ?2 WHERE id = ?3",
+                    params![when, analyst, id],
+                )
+                .ctx(c)?;
+                CancelOutcome::BeingSent
+            }
+            _ => {
+                tx.execute(
+                    "UPDATE outbox SET status = 'cancelled', cancelled_at = ?1, cancelled_by = ?2
+                     WHERE id = ?3",
+                    params![when, analyst, id],
+                )
+                .ctx(c)?;
+                CancelOutcome::Cancelled
+            }
+        };
+        super::queue::touch_for_email(&tx, id)?;
+        tx.commit().ctx(c)?;
+        Ok(outcome)
     }
 
     /// Puts a failed (or waiting) email back in the queue, due now. False if there is no

@@ -327,6 +327,58 @@ CREATE INDEX queue_lines ON submissions (id, holder, search, state, app_name, is
     tests_expire, scim_complete);
 UPDATE meta SET value = 'stale' WHERE key = 'queue_policy';
 "#,
+    // v10: an email knows the batch (the move) it went with, so undoing the move cancels
+    // it in the same transaction; a cancelled email stays in the outbox with who and when.
+    // Emails queued before this version are matched to their move by submission, time and
+    // analyst (a move and its emails were always written in one transaction, at one time).
+    // A correction email, sent after an undo whose email had already gone, is its own kind.
+    r#"
+CREATE TABLE outbox_v10 (
+    id              INTEGER PRIMARY KEY,
+    submission_id   TEXT NOT NULL REFERENCES submissions (id),
+    message_id      TEXT NOT NULL UNIQUE,
+    recipients      TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    message         BLOB NOT NULL,
+    status          TEXT NOT NULL
+        CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    server_reply    TEXT,
+    queued_at       TEXT NOT NULL,
+    claimed_at      TEXT,
+    sent_at         TEXT,
+    analyst         TEXT NOT NULL,
+    kind            TEXT NOT NULL DEFAULT 'issues'
+        CHECK (kind IN ('received', 'qa_started', 'final_review', 'issues', 'published',
+                        'reminder', 'correction')),
+    preview         TEXT,
+    batch_id        INTEGER REFERENCES batches (id),
+    cancelled_at    TEXT,
+    cancelled_by    TEXT
+) STRICT;
+INSERT INTO outbox_v10 (id, submission_id, message_id, recipients, subject, message, status,
+    attempts, next_attempt_at, last_error, server_reply, queued_at, claimed_at, sent_at,
+    analyst, kind, preview, batch_id)
+SELECT o.id, o.submission_id, o.message_id, o.recipients, o.subject, o.message, o.status,
+    o.attempts, o.next_attempt_at, o.last_error, o.server_reply, o.queued_at, o.claimed_at,
+    o.sent_at, o.analyst, o.kind, o.preview,
+    (SELECT e.batch_id FROM events e
+      WHERE e.submission_id = o.submission_id AND e.at = o.queued_at
+        AND e.analyst = o.analyst AND e.batch_id IS NOT NULL
+      ORDER BY e.id DESC LIMIT 1)
+FROM outbox o;
+DROP TABLE outbox;
+ALTER TABLE outbox_v10 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_by_submission ON outbox (submission_id, id);
+CREATE INDEX outbox_reminders ON outbox (submission_id, queued_at) WHERE kind = 'reminder';
+CREATE INDEX outbox_by_batch ON outbox (batch_id) WHERE batch_id IS NOT NULL;
+CREATE TRIGGER outbox_sent_is_final BEFORE UPDATE ON outbox
+WHEN OLD.status = 'sent'
+BEGIN SELECT RAISE(ABORT, 'a sent email is never changed'); END;
+"#,
 ];
 
 pub fn latest_version() -> i64 {

@@ -493,7 +493,7 @@ impl Store {
                     .ok_or_else(|| corrupt(format!("{}: gone while importing", sub.id)))?;
                 match compose(&stored, super::outbox::thread_of(&tx, &sub.id)?) {
                     Ok(email) => {
-                        super::outbox::insert_email(&tx, &email, analyst, &at)?;
+                        super::outbox::insert_email(&tx, &email, analyst, &at, None)?;
                         summary.notified.push(sub.id.clone());
                     }
                     Err(why) => summary.not_notified.push((sub.id.clone(), why)),

@@ -85,6 +85,7 @@ pub enum Write {
     },
     /// Queue a failed email again.
     RetryEmail(i64),
+    CancelEmail(i64),
     /// An internal note on one submission.
     Note {
         id: String,
@@ -535,6 +536,27 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
                 Err(e) => WorkerEvent::DbError(e.to_string()),
             };
             (event, true)
+        }
+        Write::CancelEmail(id) => {
+            use crate::store::CancelOutcome;
+            let event = match wf.cancel_email(id, analyst, now) {
+                Ok(CancelOutcome::Cancelled) => {
+                    WorkerEvent::Notice(format!("email {id} cancelled: it will not be sent"))
+                }
+                Ok(CancelOutcome::BeingSent) => WorkerEvent::Notice(format!(
+                    "email {id} is being handed to the server: it may still go; cancelled if this attempt fails"
+                )),
+                Ok(CancelOutcome::AlreadySent(at)) => WorkerEvent::Notice(format!(
+                    "email {id} was already sent at {at}; it cannot be taken back"
+                )),
+                Ok(CancelOutcome::AlreadyCancelled { by, .. }) => WorkerEvent::Notice(format!(
+                    "email {id} was already cancelled by {}",
+                    crate::text::safe_line(&by)
+                )),
+                Ok(CancelOutcome::NotFound) => WorkerEvent::Notice(format!("email {id} is gone")),
+                Err(e) => WorkerEvent::DbError(e.to_string()),
+            };
+            (event, false)
         }
         Write::Note { id, text } => {
             let event = match wf.add_note(&id, &text, analyst, now) {

@@ -12,7 +12,7 @@ pub use moves::IssueListEdit;
 pub use notes::NoteAdded;
 
 pub use emails::{MailPreview, MailSetup};
-pub use moves::MoveAsk;
+pub use moves::{MoveAsk, email_undo_line};
 
 use crate::domain::lint::queue_facts;
 use crate::domain::{Policy, Review, Submission};

@@ -7,7 +7,10 @@ use crate::domain::{
     Blocker, Issue, OwnFinding, Phase, PhasePromise, Policy, QueueFacts, Review, ReviewState,
     Submission, is_gated, open_blockers,
 };
-use crate::store::{AssignOutcome, MoveGate, MoveItem, MoveOutcome, MoveRequest, UndoReport};
+use crate::store::{
+    AssignOutcome, CancelOutcome, EmailUndo, MoveGate, MoveItem, MoveOutcome, MoveRequest,
+    UndoReport,
+};
 use crate::text::safe_line;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -189,9 +192,49 @@ impl Workflow {
             .map_err(|refused| refused.to_string()))
     }
 
+    /// Cancels an email that has not gone (`outbox cancel`, `c` in the console's outbox).
+    pub fn cancel_email(&mut self, id: i64, analyst: &str, at: Timestamp) -> Result<CancelOutcome> {
+        Ok(self.store.cancel_email(id, analyst, at)?)
+    }
+
     /// Queues a failed (or waiting) email again, due now. False if it was sent or is gone.
     pub fn retry_email(&mut self, id: i64, at: Timestamp) -> Result<bool> {
         Ok(self.store.retry_email(id, at)?)
+    }
+}
+
+/// What became of an undone move's email, in one line for the analyst: cancelled, or why
+/// it may have reached the ISV. `to` is the state the undone move had put the item in.
+pub fn email_undo_line(
+    e: &EmailUndo,
+    to: Option<crate::domain::ReviewState>,
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    match e {
+        EmailUndo::Cancelled { email, subject } => {
+            format!(
+                "email {email} cancelled before it was sent ({})",
+                safe_line(subject)
+            )
+        }
+        EmailUndo::MayHaveBeenSent { email, subject } => format!(
+            "email {email} was being handed to the server: it may have reached the ISV ({})",
+            safe_line(subject)
+        ),
+        EmailUndo::AlreadySent {
+            email,
+            subject,
+            sent_at,
+            ..
+        } => format!(
+            "email {email} was already sent: the ISV was told on {}{} ({}); tell them it is back",
+            sent_at
+                .to_zoned(tz.clone())
+                .strftime("%a %Y-%m-%d %H:%M %Z"),
+            to.map(|s| format!(" that it is in {}", s.manager_name()))
+                .unwrap_or_default(),
+            safe_line(subject)
+        ),
     }
 }
 

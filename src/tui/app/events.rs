@@ -200,17 +200,45 @@ impl App {
                     "nothing to undo: you have no batch of moves left to undo",
                 ),
                 Some(_) => {
+                    let tz = self.policy.sla.calendar.time_zone().clone();
+                    let mut emails: Vec<String> = Vec::new();
+                    let mut cancelled = 0;
+                    for o in &report.outcomes {
+                        for e in &o.emails {
+                            match e {
+                                crate::store::EmailUndo::Cancelled { .. } => cancelled += 1,
+                                _ => emails.push(format!(
+                                    "{}: {}",
+                                    crate::text::safe_line(&o.id),
+                                    crate::workflow::email_undo_line(e, report.to, &tz)
+                                )),
+                            }
+                        }
+                    }
                     let (back, failed) = self.report_outcomes(
                         |_, _| "not undone".to_string(),
                         report.outcomes.into_iter().map(|o| (o.id, o.result)),
                     );
-                    let extra = if failed > 0 {
+                    let mut extra = if failed > 0 {
                         format!("; {failed} could not be undone")
                     } else {
                         String::new()
                     };
-                    let level = if failed > 0 { Level::Warn } else { Level::Info };
+                    if cancelled > 0 {
+                        extra.push_str(&format!("; {cancelled} email(s) cancelled before sending"));
+                    }
+                    let level = if failed > 0 || !emails.is_empty() {
+                        Level::Warn
+                    } else {
+                        Level::Info
+                    };
                     self.say(level, format!("undid {back} move(s){extra}"));
+                    if !emails.is_empty() {
+                        self.open(TextView::new(
+                            format!("undid {back} move(s): emails that may have reached the ISV"),
+                            emails,
+                        ));
+                    }
                 }
             },
             WorkerEvent::MailPreview(p) if p.reminders && p.emails.is_empty() => {

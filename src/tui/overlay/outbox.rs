@@ -43,6 +43,22 @@ impl Panel for Outbox {
                 Some(e) => Step::Act(vec![Action::write(Write::RetryEmail(e.id))]),
                 None => Step::Stay,
             },
+            Some(Command::CancelEmail) if app.refuse_write("cancel email") => Step::Stay,
+            Some(Command::CancelEmail) => match list.get(self.cursor) {
+                Some(e) if e.status == OutboxStatus::Sent => {
+                    app.say(
+                        Level::Warn,
+                        format!("email {} was sent; it cannot be taken back", e.id),
+                    );
+                    Step::Stay
+                }
+                Some(e) if e.status == OutboxStatus::Cancelled => {
+                    app.say(Level::Info, format!("email {} is already cancelled", e.id));
+                    Step::Stay
+                }
+                Some(e) => Step::Act(vec![Action::write(Write::CancelEmail(e.id))]),
+                None => Step::Stay,
+            },
             c => {
                 move_cursor(&mut self.cursor, c, list.len(), 10);
                 Step::Stay
@@ -80,6 +96,7 @@ impl Panel for Outbox {
                 OutboxStatus::Failed => ("FAILED", theme.error),
                 OutboxStatus::Sending => ("sending", theme.warn),
                 OutboxStatus::Queued => ("queued", theme.warn),
+                OutboxStatus::Cancelled => ("cancelled", theme.dim),
             };
             let row = if i == self.cursor {
                 theme.selection
@@ -99,6 +116,12 @@ impl Panel for Outbox {
                 Span::styled(fit(&head, width.saturating_sub(10)), row),
             ]));
             let detail = match (&e.last_error, &e.server_reply) {
+                _ if e.status == OutboxStatus::Cancelled => format!(
+                    "{} · cancelled {} by {}",
+                    e.subject,
+                    e.cancelled_at.map(&when).unwrap_or_default(),
+                    e.cancelled_by.as_deref().unwrap_or("someone")
+                ),
                 (Some(err), _) if e.status != OutboxStatus::Sent => format!(
                     "{} · tries {} · next {} · {err}",
                     e.subject,
@@ -115,9 +138,10 @@ impl Panel for Outbox {
         }
         let k = |c| app.key(Context::Outbox, c);
         let title = format!(
-            "outbox ({} opens, {} retries, {} closes)",
+            "outbox ({} opens, {} retries, {} cancels, {} closes)",
             k(Command::Accept),
             k(Command::Retry),
+            k(Command::CancelEmail),
             k(Command::Close)
         );
         frame.render_widget(Clear, rect);

@@ -608,9 +608,10 @@ fn emails(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
         let (label, st) = match e.status {
             OutboxStatus::Sent => ("sent", theme.ok),
             OutboxStatus::Failed => ("FAILED", theme.error),
+            OutboxStatus::Cancelled => ("cancelled", theme.dim),
             _ => ("queued", theme.warn),
         };
-        let when = e.sent_at.unwrap_or(e.queued_at);
+        let when = e.sent_at.or(e.cancelled_at).unwrap_or(e.queued_at);
         l.push(Item::Line {
             hang: 9,
             spans: vec![

@@ -160,7 +160,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
                 (q + 1, f)
             }
             crate::domain::OutboxStatus::Failed => (q, f + 1),
-            crate::domain::OutboxStatus::Sent => (q, f),
+            crate::domain::OutboxStatus::Sent | crate::domain::OutboxStatus::Cancelled => (q, f),
         });
     let room = (area.width as usize).saturating_sub(clock.chars().count() + 2);
     // The widest header that leaves a space before the clock: the whole path, then the
