@@ -76,6 +76,43 @@ pub struct MailConfig {
     pub outbox_dir: Option<PathBuf>,
     /// Which kinds of email moves send: `[mail.emails] received = false` switches one off.
     pub emails: EmailSwitches,
+    /// How long a queued email waits before delivery, so that it can still be cancelled
+    /// (or its move undone) like an undo-send window. Default: 2 minutes over SMTP, none
+    /// for the file outbox (which reaches no ISV); "0s" turns it off.
+    #[serde(deserialize_with = "hold_from_text")]
+    pub hold: Option<jiff::SignedDuration>,
+}
+
+/// `[mail] hold`: a duration such as "2m", "90s" or "0s".
+fn hold_from_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<jiff::SignedDuration>, D::Error> {
+    let text = String::deserialize(d)?;
+    let hold: jiff::SignedDuration = text.trim().parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "hold = {text:?} is not a duration; write it as \"2m\", \"90s\" or \"0s\" (no hold)"
+        ))
+    })?;
+    if hold.is_negative() {
+        return Err(serde::de::Error::custom(format!(
+            "hold = {text:?} is negative; write \"0s\" for no hold"
+        )));
+    }
+    Ok(Some(hold))
+}
+
+/// The hold when the config says none: emails that can reach an ISV wait 2 minutes.
+pub const DEFAULT_SMTP_HOLD: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+
+impl MailConfig {
+    /// How long a newly queued email waits before delivery.
+    pub fn hold(&self) -> jiff::SignedDuration {
+        match (self.hold, self.transport) {
+            (Some(h), _) => h,
+            (None, MailTransport::Smtp) => DEFAULT_SMTP_HOLD,
+            (None, MailTransport::File) => jiff::SignedDuration::ZERO,
+        }
+    }
 }
 
 /// The `[mail.emails]` table: one switch per kind of email, all on by default.
@@ -149,6 +186,7 @@ impl Default for MailConfig {
             ca_file: None,
             outbox_dir: None,
             emails: EmailSwitches::default(),
+            hold: None,
         }
     }
 }

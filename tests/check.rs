@@ -169,7 +169,7 @@ fn smtp_settings_are_built_without_sending_and_a_missing_password_is_named() {
     sb.import_samples();
     sb.write(
         "config/oin-review/config.toml",
-        "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nusername = \"bea\"\n",
+        "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nusername = \"bea\"\n",
     );
     let (ok, report) = check(&sb);
     assert!(!ok, "{report}");

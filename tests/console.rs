@@ -1045,6 +1045,7 @@ fn the_outbox_shows_when_to_whom_and_what_and_enter_opens_a_message() {
         claimed_at: None,
         cancelled_at: None,
         cancelled_by: None,
+        held_until: None,
     };
     app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
         rec,

@@ -289,7 +289,7 @@ fn with_the_smtp_server_down_the_email_waits_in_the_outbox() {
     // and a port under 1024 is never handed out for port 0, so the connection is refused.
     sb.write(
         "config/oin-review/config.toml",
-        "[mail]\ntransport = \"smtp\"\nhost = \"127.83.0.1\"\nport = 25\ntls = \"none\"\n",
+        "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.83.0.1\"\nport = 25\ntls = \"none\"\n",
     );
     sb.ok(&["finding", "add", "OIN-2026-0116", "Fix the logo."]);
     let t = Tmux::start(&sb, "maildown", &[], &[], 160, 48);
@@ -472,7 +472,7 @@ fn sighup_round(round: usize, when: Hangup) -> (bool, String) {
     sb.write(
         "config/oin-review/config.toml",
         format!(
-            "mouse = true\n[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\n\
+            "mouse = true\n[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\n\
              # The batch goes straight to its confirmation: no issue-list emails with moves.\n\
              [mail.emails]\nissues = false\n"
         ),
@@ -892,6 +892,72 @@ fn an_open_move_picker_keeps_its_item_when_a_colleague_moves_it_and_never_retarg
     let ob: Vec<serde_json::Value> =
         serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
     assert!(ob.is_empty(), "{ob:?}");
+}
+
+#[test]
+fn a_held_email_cancelled_from_the_console_or_undone_with_its_move_is_never_delivered() {
+    let sb = queue_with_samples();
+    let listener = common::smtp::loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = common::smtp::start_server(listener, None, None);
+    // SMTP with the default hold (2 minutes).
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n"
+        ),
+    );
+    let t = Tmux::start(&sb, "held", &[], &[], 120, 40);
+    t.wait_for("1 Needs OIN", WAIT);
+    // OIN-2026-0116 to ISV needs to review with its email: held, and the header says so.
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving 1 of 1", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("y send", WAIT);
+    t.keys(&["y"]);
+    t.wait_for("✉ 1 held, first goes in 2 min (O then c cancels)", WAIT);
+    // Cancelled from the outbox.
+    t.keys(&["O"]);
+    t.wait_for("outbox (Enter opens, r retries, c cancels", WAIT);
+    t.keys(&["c"]);
+    t.wait_for("email 1 cancelled: it will not be sent", WAIT);
+    t.wait_for(&format!("cancelled 12-04 11:00 by {}", me()), WAIT);
+    t.escape();
+    // The search for 0116 goes too.
+    t.escape();
+    // OIN-2026-0131 the same way, then u: the undo cancels its email with the move.
+    select_by_search(&t, "OIN-2026-0131", "Contoso HR");
+    t.keys(&["m"]);
+    t.wait_for("move to (Enter chooses)", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving 1 of 1", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("y send", WAIT);
+    t.keys(&["y"]);
+    t.wait_for("✉ 1 held", WAIT);
+    t.keys(&["u"]);
+    t.wait_for("undid 1 move(s); 1 email(s) cancelled before sending", WAIT);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    // Even skipping the hold, nothing goes: both are cancelled.
+    let flush = sb.ok(&["outbox", "flush", "--now"]);
+    assert!(flush.contains("0 sent, 0 waiting, 0 failed"), "{flush}");
+    assert!(received.settled().is_empty(), "an ISV was emailed");
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(ob.len(), 2, "{ob:?}");
+    assert!(ob.iter().all(|e| e["status"] == "cancelled"), "{ob:?}");
+    let state = |id: &str| -> String {
+        let v: serde_json::Value =
+            serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap();
+        v["state"].as_str().unwrap().to_string()
+    };
+    // Cancelling an email leaves its move; undoing the move takes back both.
+    assert_eq!(state("OIN-2026-0116"), "isv_review");
+    assert_eq!(state("OIN-2026-0131"), "initial_review");
 }
 
 #[test]

@@ -299,7 +299,7 @@ fn smtp_sandbox(port: u16, extra: &str) -> Sandbox {
     sb.write(
         "config/oin-review/config.toml",
         format!(
-            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+            "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
              from = \"OIN Review <oin@okta.example>\"\n{extra}"
         ),
     );
@@ -452,7 +452,7 @@ fn starttls_with_a_private_ca_delivers() {
     sb.write(
         "config/oin-review/config.toml",
         format!(
-            "[mail]\ntransport = \"smtp\"\nhost = \"localhost\"\nport = {port}\ntls = \"starttls\"\n\
+            "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"localhost\"\nport = {port}\ntls = \"starttls\"\n\
              from = \"OIN Review <oin@okta.example>\"\nca_file = \"{}\"\n",
             cert.display()
         ),
@@ -471,7 +471,7 @@ fn plain_smtp_to_a_remote_host_is_refused() {
     let sb = Sandbox::new();
     sb.write(
         "config/oin-review/config.toml",
-        "[mail]\ntransport = \"smtp\"\nhost = \"smtp.example.com\"\ntls = \"none\"\n",
+        "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"smtp.example.com\"\ntls = \"none\"\n",
     );
     let mut v = submission_json("OIN-5", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");
@@ -781,7 +781,7 @@ fn the_smtp_password_logs_in_and_a_refused_login_is_permanent_and_names_the_user
     std::fs::write(
         sb.path("config/oin-review/config.toml"),
         format!(
-            "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+            "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
              from = \"OIN Review <oin@okta.example>\"\nusername = \"bea\"\n\
              password_command = \"printf %s wr0ng-Guess\"\n"
         ),
@@ -840,7 +840,7 @@ fn store_and_transport(
         oin_review::store::Store::open(&sb.db(), &oin_review::store::OpenOptions::default())
             .unwrap();
     let config: MailConfig = toml::from_str(&format!(
-        "transport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"OIN Review <oin@okta.example>\"\n"
+        "transport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"OIN Review <oin@okta.example>\"\n"
     ))
     .unwrap();
     let transport = oin_review::mail::Transport::from_config(&config, sb.path("unused")).unwrap();
@@ -875,7 +875,13 @@ fn a_dead_senders_claim_returns_to_the_queue_after_ten_minutes_and_is_delivered_
     // A sender claims the email and dies before it knows the outcome.
     let t0 = common::now();
     let claimed = store
-        .claim_due_email(t0, t0, oin_review::mail::STALE_CLAIM, &[])
+        .claim_due_email(
+            t0,
+            t0,
+            oin_review::mail::STALE_CLAIM,
+            &[],
+            oin_review::store::Hold::Keep,
+        )
         .unwrap()
         .expect("the queued email is claimed");
     drop(claimed);
@@ -1035,4 +1041,69 @@ fn outbox_cancel_keeps_a_queued_email_from_ever_being_sent_and_refuses_a_sent_on
     );
     let out = sb.run(&["outbox", "cancel", "9"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("outbox cancel: no email 9"));
+}
+
+#[test]
+fn a_held_email_waits_out_the_hold_on_every_path_and_flush_now_skips_it() {
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let received = start_server(listener, None, None);
+    let sb = smtp_sandbox(port, "");
+    // The test config turns the hold off; this one is about it: the SMTP default, 2 min.
+    let config = sb.path("config/oin-review/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    sb.write(
+        "config/oin-review/config.toml",
+        text.replace("hold = \"0s\"\n", ""),
+    );
+    let out = sb.ok(&["mail", "send", "OIN-5", "--move-to", "isv_review"]);
+    assert!(
+        out.contains("email 1  held      until 2026-12-04T11:02:"),
+        "{out}"
+    );
+    assert!(out.contains("0 sent, 0 waiting, 0 failed, 1 held"), "{out}");
+    let flush = sb.ok(&["outbox", "flush"]);
+    assert!(
+        flush.contains("0 sent, 0 waiting, 0 failed, 1 held"),
+        "{flush}"
+    );
+    assert!(received.settled().is_empty(), "delivered during its hold");
+    assert!(outbox(&sb)[0]["held_until"].is_string());
+    // Once the hold is over, a plain flush (cron) delivers it.
+    let later = sb
+        .cmd()
+        .env("OIN_REVIEW_CLOCK", "2026-12-04T11:03:00Z")
+        .args(["outbox", "flush"])
+        .output()
+        .unwrap();
+    assert!(later.status.success());
+    assert!(String::from_utf8_lossy(&later.stdout).contains("1 sent"));
+    assert_eq!(received.settled().len(), 1);
+    // --now sends a held one at once.
+    sb.ok(&["move", "--to", "initial_review", "OIN-5"]);
+    sb.ok(&["mail", "send", "OIN-5"]);
+    let now = sb.ok(&["outbox", "flush", "--now"]);
+    assert!(now.contains("1 sent"), "{now}");
+    assert_eq!(received.settled().len(), 2);
+}
+
+#[test]
+fn a_hold_that_is_not_a_duration_is_refused_naming_the_setting() {
+    let sb = smtp_sandbox(9, "");
+    let config = sb.path("config/oin-review/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    sb.write(
+        "config/oin-review/config.toml",
+        text.replace("hold = \"0s\"", "hold = \"soon\""),
+    );
+    let out = sb.run(&["outbox", "list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            r#"hold = "soon" is not a duration; write it as "2m", "90s" or "0s" (no hold)"#
+        ),
+        "{err}"
+    );
+    assert!(err.contains("config.toml"), "{err}");
 }

@@ -795,7 +795,7 @@ fn implicit_tls_server(listener: TcpListener, cert: &rcgen::CertifiedKey) -> Rec
 
 fn smtp_config(port: u16, tls: &str, extra: &str) -> String {
     format!(
-        "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n\
+        "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n\
          from = \"OIN Review <oin@okta.example>\"\n{extra}"
     )
 }
@@ -897,7 +897,7 @@ fn implicit_tls_delivers_to_a_tls_smtp_server_trusting_the_ca_file() {
     let received = implicit_tls_server(listener, &ck);
     let config = |ca_file: &str| {
         format!(
-            "[mail]\ntransport = \"smtp\"\nhost = \"localhost\"\nport = {port}\n\
+            "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"localhost\"\nport = {port}\n\
              tls = \"implicit\"\nfrom = \"OIN Review <oin@okta.example>\"\n{ca_file}"
         )
     };

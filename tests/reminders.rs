@@ -390,6 +390,7 @@ fn a_second_reminder_says_which_it_is_and_counts_only_this_stay() {
         claimed_at: None,
         cancelled_at: None,
         cancelled_by: None,
+        held_until: None,
     };
     // One from an earlier stay (before 11-02), one of this stay.
     sub.emails = vec![

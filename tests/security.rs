@@ -407,7 +407,7 @@ fn the_smtp_password_is_never_written_to_disk() {
     let secret = "smtp-Pa55-never-on-disk";
     sb.write(
         "config/oin-review/config.toml",
-        "[mail]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nusername = \"u\"\n",
+        "[mail]\ntransport = \"smtp\"\nhold = \"0s\"\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nusername = \"u\"\n",
     );
     let mut v = submission_json("S-1", "initial_review");
     v["escalation_contact"] = json!("dev@isv.example");

@@ -306,6 +306,7 @@ fn outbox() {
         claimed_at: None,
         cancelled_at: None,
         cancelled_by: None,
+        held_until: None,
     };
     let list = Arc::new(vec![
         record(3, "OIN-2026-0116", OutboxStatus::Queued, EmailKind::Issues),

@@ -86,8 +86,12 @@ pub enum OutboxCommand {
         format: super::lint::LintFormat,
     },
     /// Deliver every queued email now, ignoring the retry wait (cron-able; exit status 1 if
-    /// any could not be delivered).
-    Flush,
+    /// any could not be delivered). Emails still in their hold (`[mail] hold`) wait for it.
+    Flush {
+        /// Send held emails too, without waiting out their hold.
+        #[arg(long)]
+        now: bool,
+    },
     /// Queue a failed email again and try to deliver it.
     Retry {
         /// The email's number in `oin-review outbox`.
@@ -154,6 +158,7 @@ pub(super) fn deliver(
     store: &mut Store,
     transport: &Transport,
     due_by: Timestamp,
+    hold: crate::store::Hold,
 ) -> Result<DeliveryReport> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -163,6 +168,7 @@ pub(super) fn deliver(
         transport,
         due_by,
         &crate::clock::now,
+        hold,
     ))?)
 }
 
@@ -188,12 +194,23 @@ pub(super) fn write_report(
             safe_line(err)
         )?;
     }
+    for (id, until) in &report.held {
+        writeln!(
+            out,
+            "email {id}  held      until {until}, to be cancelled if need be (`oin-review outbox cancel {id}`; `oin-review outbox flush --now` sends it now)"
+        )?;
+    }
     writeln!(
         out,
-        "{} sent, {} waiting, {} failed via {}",
+        "{} sent, {} waiting, {} failed{} via {}",
         report.sent.len(),
         report.retried.len(),
         report.failed.len(),
+        if report.held.is_empty() {
+            String::new()
+        } else {
+            format!(", {} held", report.held.len())
+        },
         transport.describe()
     )?;
     Ok(())
@@ -289,7 +306,12 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             )?;
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {
-                let report = deliver(wf.store_mut(), &t, crate::clock::now())?;
+                let report = deliver(
+                    wf.store_mut(),
+                    &t,
+                    crate::clock::now(),
+                    crate::store::Hold::Keep,
+                )?;
                 write_report(&mut out, &report, &t)?;
                 if !report.failed.is_empty() {
                     code = ExitCode::FAILURE;
@@ -388,11 +410,16 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        OutboxCommand::Flush => {
+        OutboxCommand::Flush { now } => {
             let t = transport(ctx)?;
             // Everything queued, whatever its retry time says.
             let due_by = Timestamp::MAX;
-            let report = deliver(wf.store_mut(), &t, due_by)?;
+            let hold = if now {
+                crate::store::Hold::Skip
+            } else {
+                crate::store::Hold::Keep
+            };
+            let report = deliver(wf.store_mut(), &t, due_by, hold)?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(if report.retried.is_empty() && report.failed.is_empty() {
@@ -408,7 +435,12 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                 );
             }
             let t = transport(ctx)?;
-            let report = deliver(wf.store_mut(), &t, crate::clock::now())?;
+            let report = deliver(
+                wf.store_mut(),
+                &t,
+                crate::clock::now(),
+                crate::store::Hold::Keep,
+            )?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

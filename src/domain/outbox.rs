@@ -65,6 +65,8 @@ pub struct EmailRecord {
     /// was undone: it is cancelled if that attempt fails).
     pub cancelled_at: Option<Timestamp>,
     pub cancelled_by: Option<String>,
+    /// Not delivered before this instant (`[mail] hold`).
+    pub held_until: Option<Timestamp>,
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 1 min, 2, 4, ... capped at 1 h.

@@ -218,6 +218,7 @@ impl Composed {
             message: self.bytes.clone(),
             promise: self.promise.clone(),
             preview: self.preview(),
+            held_until: None,
         }
     }
 }

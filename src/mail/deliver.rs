@@ -247,6 +247,8 @@ pub struct DeliveryReport {
     pub retried: Vec<(i64, String)>,
     /// (outbox id, error) of permanent failures.
     pub failed: Vec<(i64, String)>,
+    /// (outbox id, until) of emails still held (`[mail] hold`), not tried this round.
+    pub held: Vec<(i64, Timestamp)>,
 }
 
 /// The time, as delivery reads it: `Timestamp::now` but in tests of the backoff and the
@@ -260,7 +262,7 @@ pub async fn deliver_round(
     transport: &Transport,
     clock: Clock<'_>,
 ) -> Result<DeliveryReport, MailError> {
-    deliver_due(store, transport, clock(), clock).await
+    deliver_due(store, transport, clock(), clock, crate::store::Hold::Keep).await
 }
 
 /// Delivers every email due by `due_by` (the backoff of temporary failures is respected
@@ -270,12 +272,14 @@ pub async fn deliver_due(
     transport: &Transport,
     due_by: Timestamp,
     clock: Clock<'_>,
+    hold: crate::store::Hold,
 ) -> Result<DeliveryReport, MailError> {
     let mut report = DeliveryReport::default();
     let mut tried = Vec::new();
     loop {
         let now = clock();
-        let Some(email) = store.claim_due_email(now, due_by.max(now), STALE_CLAIM, &tried)? else {
+        let Some(email) = store.claim_due_email(now, due_by.max(now), STALE_CLAIM, &tried, hold)?
+        else {
             break;
         };
         tried.push(email.id);
@@ -298,6 +302,9 @@ pub async fn deliver_due(
                 report.retried.push((email.id, f.message));
             }
         }
+    }
+    if hold == crate::store::Hold::Keep {
+        report.held = store.held_emails(clock())?;
     }
     Ok(report)
 }

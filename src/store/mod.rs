@@ -18,7 +18,7 @@ pub use moves::{
     MoveRequest, Moved, UndoOutcome, UndoReport,
 };
 pub use outbox::{
-    CancelOutcome, ClaimedEmail, NewEmail, OutboxCounts, ReminderGuard, ReminderRefused,
+    CancelOutcome, ClaimedEmail, Hold, NewEmail, OutboxCounts, ReminderGuard, ReminderRefused,
 };
 pub use queue::{IdRange, LineFilter, Lines, Scorer, line_as_of};
 pub use submissions::{ImportRefused, ImportSummary, Notify};

@@ -26,6 +26,8 @@ pub struct NewEmail {
     pub promise: Option<PhasePromise>,
     /// The headers that matter and the plain text, as previewed.
     pub preview: String,
+    /// Not delivered before this instant (`[mail] hold`): it can still be cancelled.
+    pub held_until: Option<Timestamp>,
 }
 
 /// What must still hold when a reminder is queued: the submission is as the reminder was
@@ -59,6 +61,14 @@ pub struct ClaimedEmail {
     pub attempts: i64,
 }
 
+/// Whether a delivery round keeps the hold (`[mail] hold`) or skips it (`outbox flush
+/// --now`, a retry the analyst asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Keep,
+    Skip,
+}
+
 /// What `cancel_email` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CancelOutcome {
@@ -84,7 +94,7 @@ pub struct OutboxCounts {
 
 const EMAIL_COLUMNS: &str = "submission_id, id, message_id, recipients, subject, status, attempts,
     queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at, kind,
-    cancelled_at, cancelled_by";
+    cancelled_at, cancelled_by, held_until";
 
 pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let c = "reading the outbox";
@@ -96,6 +106,7 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let claimed: Option<String> = r.get(13).ctx(c)?;
     let kind: String = r.get(14).ctx(c)?;
     let cancelled: Option<String> = r.get(15).ctx(c)?;
+    let held: Option<String> = r.get(17).ctx(c)?;
     Ok(EmailRecord {
         kind: EmailKind::from_key(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
@@ -116,6 +127,7 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
         claimed_at: claimed.as_deref().map(parse_ts).transpose()?,
         cancelled_at: cancelled.as_deref().map(parse_ts).transpose()?,
         cancelled_by: r.get(16).ctx(c)?,
+        held_until: held.as_deref().map(parse_ts).transpose()?,
     })
 }
 
@@ -141,8 +153,8 @@ pub(super) fn insert_email(
 ) -> Result<i64> {
     tx.execute(
         "INSERT INTO outbox (submission_id, message_id, recipients, subject, message, status,
-         next_attempt_at, queued_at, analyst, kind, preview, batch_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8, ?9, ?10)",
+         next_attempt_at, queued_at, analyst, kind, preview, batch_id, held_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             email.submission_id,
             email.message_id,
@@ -154,6 +166,7 @@ pub(super) fn insert_email(
             email.kind.key(),
             email.preview,
             batch,
+            email.held_until.map(fmt_ts),
         ],
     )
     .ctx("queueing an email")?;
@@ -320,6 +333,7 @@ impl Store {
         due_by: Timestamp,
         stale_after: SignedDuration,
         skip: &[i64],
+        hold: Hold,
     ) -> Result<Option<ClaimedEmail>> {
         let tx = self.begin_write("claim an email for delivery")?;
         let stale = fmt_ts(now.checked_sub(stale_after).unwrap_or(now));
@@ -339,8 +353,9 @@ impl Store {
                 "SELECT id, submission_id, message_id, recipients, message, attempts FROM outbox
                  WHERE status = 'queued' AND next_attempt_at <= ?1
                    AND id NOT IN (SELECT value FROM json_each(?2))
+                   AND (?3 OR held_until IS NULL OR held_until <= ?4)
                  ORDER BY next_attempt_at, id LIMIT 1",
-                params![due_s, skip],
+                params![due_s, skip, hold == Hold::Skip, now_s],
                 |r| {
                     Ok(ClaimedEmail {
                         id: r.get(0)?,
@@ -418,6 +433,27 @@ impl Store {
         Ok(())
     }
 
+    /// The queued emails still held at `now` (`[mail] hold`), with when each is released.
+    pub fn held_emails(&self, now: Timestamp) -> Result<Vec<(i64, Timestamp)>> {
+        let c = "reading the held emails";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, held_until FROM outbox
+                 WHERE status = 'queued' AND held_until > ?1 ORDER BY id",
+            )
+            .ctx(c)?;
+        let rows = stmt
+            .query_map([fmt_ts(now)], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
+            .ctx(c)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, until) = row.ctx(c)?;
+            out.push((id, parse_ts(&until)?));
+        }
+        Ok(out)
+    }
+
     /// Cancels an email that has not gone: it stays in the outbox as cancelled, with who and
     /// when, and is never delivered. One being sent at that moment is marked so that it is
     /// cancelled if that attempt fails.
@@ -479,7 +515,7 @@ impl Store {
         let n = self
             .conn
             .execute(
-                "UPDATE outbox SET status = 'queued', next_attempt_at = ?1
+                "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, held_until = NULL
                  WHERE id = ?2 AND status IN ('failed', 'queued')",
                 params![fmt_ts(now), id],
             )

@@ -329,6 +329,7 @@ UPDATE meta SET value = 'stale' WHERE key = 'queue_policy';
 "#,
     // v10: an email knows the batch (the move) it went with, so undoing the move cancels
     // it in the same transaction; a cancelled email stays in the outbox with who and when.
+    // A new email is held (`[mail] hold`) before its first delivery.
     // Emails queued before this version are matched to their move by submission, time and
     // analyst (a move and its emails were always written in one transaction, at one time).
     // A correction email, sent after an undo whose email had already gone, is its own kind.
@@ -356,7 +357,8 @@ CREATE TABLE outbox_v10 (
     preview         TEXT,
     batch_id        INTEGER REFERENCES batches (id),
     cancelled_at    TEXT,
-    cancelled_by    TEXT
+    cancelled_by    TEXT,
+    held_until      TEXT
 ) STRICT;
 INSERT INTO outbox_v10 (id, submission_id, message_id, recipients, subject, message, status,
     attempts, next_attempt_at, last_error, server_reply, queued_at, claimed_at, sent_at,

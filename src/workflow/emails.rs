@@ -235,7 +235,11 @@ impl Workflow {
         analyst: &str,
         at: Timestamp,
     ) -> Result<(Vec<MoveOutcome>, Vec<i64>)> {
-        let emails: Vec<NewEmail> = preview.emails.iter().map(Composed::to_new_email).collect();
+        let emails: Vec<NewEmail> = preview
+            .emails
+            .iter()
+            .map(|c| self.held(c.to_new_email(), at))
+            .collect();
         let items: Vec<MoveItem> = preview
             .items
             .iter()
@@ -272,6 +276,15 @@ impl Workflow {
             .queue_emails(&emails, req.as_ref(), analyst, at)?)
     }
 
+    /// The email, held for `[mail] hold` from `at` before its first delivery.
+    pub(super) fn held(&self, mut email: NewEmail, at: Timestamp) -> NewEmail {
+        let hold = self.mail.config.hold();
+        if !hold.is_zero() {
+            email.held_until = at.checked_add(hold).ok();
+        }
+        email
+    }
+
     /// Imports submissions, all or nothing. With `notify`, each one the import puts into
     /// initial review is sent its "received" email in the same transaction (opt-in, so a
     /// bulk import of history emails nobody).
@@ -295,6 +308,7 @@ impl Workflow {
             .as_ref()
             .map_err(|e| WorkflowError::Refused(format!("import --notify: {e}")))?;
         let (policy, config) = (self.policy.clone(), self.mail.config.clone());
+        let held_until = at.checked_add(config.hold()).ok().filter(|&h| h > at);
         let compose_received =
             |stored: &Submission, thread: Vec<String>| -> std::result::Result<NewEmail, String> {
                 // The facts are the stored submission's own: the queue's other rows are
@@ -311,7 +325,10 @@ impl Workflow {
                 )
                 .map_err(|e| e.to_string())?;
                 compose(stored, &n, &thread, at, &config, templates)
-                    .map(|c| c.to_new_email())
+                    .map(|c| NewEmail {
+                        held_until,
+                        ..c.to_new_email()
+                    })
                     .map_err(|e| e.to_string())
             };
         Ok(self

@@ -149,7 +149,7 @@ impl Workflow {
             .iter()
             .zip(&preview.guards)
             .filter(|(c, (id, _))| c.submission_id == *id)
-            .map(|(c, (_, guard))| (c.to_new_email(), *guard))
+            .map(|(c, (_, guard))| (self.held(c.to_new_email(), at), *guard))
             .collect();
         Ok(self.store.queue_reminders(&batch, analyst, at)?)
     }

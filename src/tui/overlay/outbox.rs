@@ -75,7 +75,7 @@ impl Panel for Outbox {
         let when = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%m-%d %H:%M").to_string();
         let mut lines = vec![Line::from(Span::styled(
             fit(
-                " status   id     when         kind          submission      to",
+                " status    id     when         kind          submission      to",
                 width,
             ),
             theme.dim,
@@ -112,15 +112,15 @@ impl Panel for Outbox {
                 safe_line(&e.recipients.join(", ")),
             );
             lines.push(Line::from(vec![
-                Span::styled(format!(" {label:<8} "), st),
-                Span::styled(fit(&head, width.saturating_sub(10)), row),
+                Span::styled(format!(" {label:<9} "), st),
+                Span::styled(fit(&head, width.saturating_sub(11)), row),
             ]));
             let detail = match (&e.last_error, &e.server_reply) {
                 _ if e.status == OutboxStatus::Cancelled => format!(
-                    "{} · cancelled {} by {}",
-                    e.subject,
+                    "cancelled {} by {} · {}",
                     e.cancelled_at.map(&when).unwrap_or_default(),
-                    e.cancelled_by.as_deref().unwrap_or("someone")
+                    e.cancelled_by.as_deref().unwrap_or("someone"),
+                    e.subject
                 ),
                 (Some(err), _) if e.status != OutboxStatus::Sent => format!(
                     "{} · tries {} · next {} · {err}",
@@ -132,7 +132,7 @@ impl Panel for Outbox {
                 _ => e.subject.clone(),
             };
             lines.push(Line::from(Span::styled(
-                fit(&format!("          {detail}"), width),
+                fit(&format!("           {detail}"), width),
                 theme.dim,
             )));
         }

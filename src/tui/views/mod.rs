@@ -162,6 +162,24 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
             crate::domain::OutboxStatus::Failed => (q, f + 1),
             crate::domain::OutboxStatus::Sent | crate::domain::OutboxStatus::Cancelled => (q, f),
         });
+    // Held emails (`[mail] hold`) can still be cancelled: how many, and when the first goes.
+    let now = app.now();
+    let held: Vec<jiff::Timestamp> = app
+        .outbox()
+        .iter()
+        .filter(|e| e.status == crate::domain::OutboxStatus::Queued)
+        .filter_map(|e| e.held_until.filter(|&h| h > now))
+        .collect();
+    let pending = pending - held.len();
+    let held_text = held.iter().min().map(|first| {
+        let minutes = (first.duration_since(now).as_secs() + 59) / 60;
+        format!(
+            "✉ {} held, first goes in {minutes} min ({} then {} cancels)",
+            held.len(),
+            app.key(Context::Queue, crate::tui::keymap::Command::Outbox),
+            app.key(Context::Outbox, crate::tui::keymap::Command::CancelEmail),
+        )
+    });
     let room = (area.width as usize).saturating_sub(clock.chars().count() + 2);
     // The widest header that leaves a space before the clock: the whole path, then the
     // file name, then short counts, then no counts; the banner and mail state always show.
@@ -194,6 +212,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
         if let Some(c) = counts {
             top.push(Span::raw(" "));
             top.push(Span::styled(c.clone(), theme.header));
+        }
+        if let Some(h) = &held_text {
+            top.push(Span::raw(" "));
+            top.push(Span::styled(h.clone(), theme.warn));
         }
         if pending > 0 {
             top.push(Span::raw(" "));
