@@ -228,6 +228,42 @@ fn move_reads_ids_from_stdin() {
 }
 
 #[test]
+fn a_move_whose_phase_has_an_email_says_when_none_was_sent() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb.ok(&["move", "--to", "isv_review", "OIN-2026-0102"]);
+    assert!(
+        out.ends_with(
+            "1 moved to isv_review, 0 refused; no email sent (add --email to send the issue list email)\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(sb.ok(&["outbox", "list"]).trim(), "the outbox is empty");
+    // With --email it is queued and nothing says otherwise; a state without email says nothing.
+    let out = sb.ok(&["move", "--to", "isv_review", "--email", "OIN-2026-0131"]);
+    assert!(out.ends_with("1 moved to isv_review, 0 refused\n"), "{out}");
+    let out = sb.ok(&[
+        "move",
+        "--to",
+        "draft",
+        "--force",
+        "--reason",
+        "ISV withdrew it",
+        "OIN-2026-0102",
+    ]);
+    assert!(out.ends_with("1 moved to draft, 0 refused\n"), "{out}");
+    // An issue list sent without its move says the clock keeps running, and which move
+    // would hand it to the ISV.
+    let out = sb.ok(&["mail", "send", "OIN-2026-0132"]);
+    assert!(
+        out.contains(
+            "OIN-2026-0132  stays in initial_review with its clock running; `oin-review move --to isv_review OIN-2026-0132` hands it to the ISV without a second email\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn export_then_import_into_an_empty_queue_round_trips() {
     let sb = Sandbox::new();
     sb.import_samples();

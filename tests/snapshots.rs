@@ -287,6 +287,41 @@ fn mail_preview() {
 }
 
 #[test]
+fn an_issue_list_without_its_move_says_the_clock_keeps_running_and_m_offers_the_move() {
+    let sb = common::Sandbox::new();
+    sb.import_samples();
+    let wf = workflow_on(&sb);
+    let items = vec![oin_review::store::MoveItem::new("OIN-2026-0116")];
+    let preview = Arc::new(wf.preview_emails(&items, None, NOW.parse().unwrap()));
+    let mut a = app((160, 48));
+    a.update(Msg::Worker(WorkerEvent::MailPreview(preview)));
+    let screen = text(&render(&a));
+    assert!(
+        screen.contains(
+            "│ OIN-2026-0116 stays in To be reviewed by Okta with its clock running · m: move it to ISV needs   │"
+        ) && screen.contains("│ to review with this email instead "),
+        "{screen}"
+    );
+    // m writes the same email again, with the move that pauses the clock, for a new preview.
+    let actions = a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('m'),
+        KeyModifiers::NONE,
+    )));
+    let [
+        oin_review::tui::app::Action::Db(oin_review::tui::worker::DbRequest::PreviewMail {
+            items,
+            ask: Some(ask),
+        }),
+    ] = &actions[..]
+    else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(ask.to, ReviewState::IsvReview);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].id, "OIN-2026-0116");
+}
+
+#[test]
 fn outbox() {
     let record = |id: i64, sub: &str, status: OutboxStatus, kind: EmailKind| EmailRecord {
         id,

@@ -283,6 +283,19 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             let (Some(email_id), Some(c)) = (queued.first(), preview.emails.first()) else {
                 bail!("mail send: nothing was queued");
             };
+            // An issue list without its move leaves OIN's clock running: say so, and name
+            // the move that hands it to the ISV.
+            let stays = match (move_to, wf.submission(&id)) {
+                (None, Ok(sub)) => sub.state.issue_list_move().map(|to| {
+                    format!(
+                        "{}  stays in {} with its clock running; `oin-review move --to {to} {}` hands it to the ISV without a second email",
+                        safe_line(&sub.id),
+                        sub.state,
+                        safe_line(&sub.id)
+                    )
+                }),
+                _ => None,
+            };
             if let Some(o) = outcomes.first().and_then(|o| o.result.as_ref().ok()) {
                 writeln!(
                     out,
@@ -304,6 +317,9 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
                 },
                 c.message_id
             )?;
+            if let Some(line) = stays {
+                writeln!(out, "{line}")?;
+            }
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {
                 let report = deliver(

@@ -129,7 +129,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     };
     refused += write_outcomes(&mut out, &outcomes)?;
     let moved = outcomes.iter().filter(|o| o.result.is_ok()).count();
-    writeln!(out, "{moved} moved to {}, {refused} refused", args.to)?;
+    // A move whose phase has an email, made without it: say so, so nobody believes the ISV
+    // was told.
+    let silent = match wf.email_for_move(args.to) {
+        Ok(kind) if !args.email && moved > 0 => format!(
+            "; no email sent (add --email to send the {} email)",
+            kind.short()
+        ),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "{moved} moved to {}, {refused} refused{silent}",
+        args.to
+    )?;
     out.flush()?;
     Ok(if refused > 0 {
         ExitCode::FAILURE

@@ -124,6 +124,17 @@ impl ReviewState {
         self.allowed_next().contains(&to)
     }
 
+    /// The move that hands an issue list to the ISV from this state, pausing OIN's clock:
+    /// initial review to "ISV needs to review", QA (or final review) to "ISV needs to fix
+    /// bugs". None where OIN does not hold the item.
+    pub fn issue_list_move(self) -> Option<ReviewState> {
+        match self {
+            ReviewState::InitialReview => Some(ReviewState::IsvReview),
+            ReviewState::QaTesting | ReviewState::FinalReview => Some(ReviewState::IsvFixBugs),
+            _ => None,
+        }
+    }
+
     /// States the ISV holds after OIN's review found problems (the issue-list states).
     pub fn is_with_isv_for_fixes(self) -> bool {
         matches!(self, ReviewState::IsvReview | ReviewState::IsvFixBugs)

@@ -32,6 +32,33 @@ impl Preview {
         &self.preview
     }
 
+    /// For an issue list without a move: each item OIN still holds, with its state now.
+    fn staying(&self, app: &App) -> Vec<(String, crate::domain::ReviewState)> {
+        if self.preview.ask.is_some() || self.preview.reminders {
+            return Vec::new();
+        }
+        self.preview
+            .emails
+            .iter()
+            .filter_map(|c| {
+                let line = app.queue().line(&c.submission_id)?;
+                (line.state.holder() == crate::domain::state::Holder::Oin)
+                    .then(|| (crate::text::safe_line(&c.submission_id), line.state))
+            })
+            .collect()
+    }
+
+    /// The one move that hands every email's item to the ISV, when there is one.
+    pub fn matching_move(&self, app: &App) -> Option<crate::domain::ReviewState> {
+        let staying = self.staying(app);
+        let first = staying.first()?.1.issue_list_move()?;
+        (staying.len() == self.preview.emails.len()
+            && staying
+                .iter()
+                .all(|(_, s)| s.issue_list_move() == Some(first)))
+        .then_some(first)
+    }
+
     fn layout(&self, app: &App, area: Rect, theme: &Theme) -> (Rect, Vec<Line<'static>>) {
         let rect = centered(area, 100, area.height.saturating_sub(2));
         let width = rect.width.saturating_sub(2) as usize;
@@ -89,15 +116,36 @@ impl Preview {
                 ),
                 theme.accent,
             ),
-            None => say(
-                format!(
-                    " {}: queue {} email(s) · {}: cancel",
-                    k(Command::Yes),
-                    p.emails.len(),
-                    k(Command::No)
-                ),
-                theme.accent,
-            ),
+            None => {
+                say(
+                    format!(
+                        " {}: queue {} email(s) · {}: cancel",
+                        k(Command::Yes),
+                        p.emails.len(),
+                        k(Command::No)
+                    ),
+                    theme.accent,
+                );
+                // The email tells the ISV to act while OIN's clock keeps running: say so,
+                // and offer the move that hands it to them.
+                for (id, state) in self.staying(app) {
+                    say(
+                        format!(
+                            " {id} stays in {} with its clock running{}",
+                            state.manager_name(),
+                            match state.issue_list_move() {
+                                Some(to) => format!(
+                                    " · {}: move it to {} with this email instead",
+                                    k(Command::MoveWithoutEmail),
+                                    to.manager_name()
+                                ),
+                                None => String::new(),
+                            }
+                        ),
+                        theme.warn,
+                    );
+                }
+            }
         }
         for (id, e) in &p.errors {
             say(format!(" {id}: no email ({e})"), theme.warn);
@@ -150,6 +198,33 @@ impl Panel for Preview {
                     format!("queueing {} email(s)…", self.preview.emails.len()),
                 );
                 Step::Done(vec![Action::write(Write::SendMail(self.preview.clone()))])
+            }
+            Some(Command::MoveWithoutEmail) if self.preview.ask.is_none() => {
+                match self.matching_move(app) {
+                    // The same emails with the move that hands the items to the ISV, written
+                    // again for the analyst to see before anything is queued.
+                    Some(to) => {
+                        let items = self.preview.items.clone();
+                        app.say(
+                            Level::Info,
+                            format!("writing the move to {} with its email…", to.manager_name()),
+                        );
+                        Step::Done(vec![Action::Db(
+                            crate::tui::worker::DbRequest::PreviewMail {
+                                ask: Some(MoveAsk::new(items.clone(), to)),
+                                items,
+                            },
+                        )])
+                    }
+                    None => {
+                        let send = app.key(Context::Preview, Command::Yes);
+                        app.say(
+                            Level::Warn,
+                            format!("no move goes with this email: {send} sends it"),
+                        );
+                        Step::Stay
+                    }
+                }
             }
             Some(Command::MoveWithoutEmail) => {
                 let Some(ask) = self.preview.ask.clone() else {
