@@ -1040,6 +1040,64 @@ fn e_steps_aside_for_the_editor_and_comes_back_with_the_edited_issue_list() {
 }
 
 #[test]
+fn an_edited_issue_list_with_a_mistake_reopens_with_the_line_marked_and_nothing_typed_is_lost() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = queue_with_samples();
+    // The first edit adds a good finding and a bad line; the second (on the text it is
+    // given again) fixes the bad line. Each run keeps a copy of what it was given.
+    let dir = sb.path("");
+    let editor = sb.write(
+        "editor.sh",
+        format!(
+            "#!/bin/sh\nd={d}\nn=$(cat $d/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > $d/count\n\
+             cp \"$1\" $d/seen$n.txt\n\
+             if [ $n = 1 ]; then printf '[x] warning Keep this sentence.\\nthis line is wrong\\n' >> \"$1\";\n\
+             else sed -i 's/^this line is wrong$/[x] warning And this one./' \"$1\"; fi\n",
+            d = dir.display()
+        ),
+    );
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let t = Tmux::start(
+        &sb,
+        "draft",
+        &[("EDITOR", editor.to_str().unwrap())],
+        &[],
+        200,
+        40,
+    );
+    t.wait_for("1 Needs OIN", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
+    t.keys(&["e"]);
+    let s = t.wait_for("issue list not saved: line ", WAIT);
+    let draft = sb.path("data/oin-review/drafts/OIN-2026-0116.txt");
+    assert!(
+        s.contains("start the line with [x] (in the email) or [ ] (left out); nothing was changed; e reopens your text with the mistake marked, kept in"),
+        "{s}"
+    );
+    let kept = std::fs::read_to_string(&draft).expect("the draft is kept");
+    assert!(kept.contains("Keep this sentence."), "{kept}");
+    let mode = std::fs::metadata(&draft).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the draft is the analyst's alone");
+    // e again: the analyst's own text, the mistake marked above its line.
+    t.keys(&["e"]);
+    t.wait_for("issue list saved (2 change(s))", WAIT);
+    let seen = std::fs::read_to_string(sb.path("seen2.txt")).unwrap();
+    assert!(seen.contains("[x] warning Keep this sentence.\n"), "{seen}");
+    assert!(
+        seen.contains(
+            "# oin-review: the next line: start the line with [x] (in the email) or [ ] (left out); fix it or delete it, then save\nthis line is wrong\n"
+        ),
+        "{seen}"
+    );
+    assert!(!draft.exists(), "a saved list leaves no draft");
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    let listed = sb.ok(&["finding", "list", "OIN-2026-0116"]);
+    assert!(listed.contains("Keep this sentence."), "{listed}");
+    assert!(listed.contains("And this one."), "{listed}");
+}
+
+#[test]
 fn y_outside_tmux_copies_the_id_through_osc_52() {
     // No $TMUX in the console's environment: it writes OSC 52, which a terminal that
     // allows it (here tmux with set-clipboard on, standing for the analyst's terminal)

@@ -152,6 +152,8 @@ pub struct App {
     reports_reading: bool,
     reports_stale: bool,
     analysts: Vec<String>,
+    /// Issue lists the analyst edited that were not saved, by submission: `e` reopens them.
+    pub(crate) drafts: HashMap<String, String>,
     /// When this console last queued or delivered mail.
     mail_activity: Option<Timestamp>,
     /// Submissions read in full, for the detail and the gates (the newest last).
@@ -203,6 +205,7 @@ impl App {
             reports_reading: false,
             reports_stale: false,
             analysts: Vec::new(),
+            drafts: HashMap::new(),
             mail_activity: None,
             opened: HashMap::new(),
             opened_order: VecDeque::new(),

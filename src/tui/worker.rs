@@ -134,6 +134,14 @@ pub enum WorkerEvent {
     },
     Undone(UndoReport),
     MailPreview(Arc<MailPreview>),
+    /// An edited issue list that was not saved: the analyst's text (the mistake marked at
+    /// its line), why, and the private file that keeps it.
+    IssuesNotSaved {
+        id: String,
+        text: String,
+        why: String,
+        kept: Option<std::path::PathBuf>,
+    },
     /// Emails queued (and the move that went with them).
     MailQueued {
         outcomes: Vec<MoveOutcome>,
@@ -510,22 +518,26 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
             (WorkerEvent::IssuesSaved { id, result }, false)
         }
         Write::EditedIssues { list, edited } => {
-            let changes = edited.and_then(|text| {
-                list.changes(&text)
-                    .map_err(|e| format!("{e}; nothing was changed"))
-            });
             let id = list.id.clone();
-            let event = match changes {
+            let text = match edited {
+                Ok(t) => t,
+                Err(e) => return (WorkerEvent::IssuesSaved { id, result: Err(e) }, false),
+            };
+            let event = match list.changes(&text) {
                 Ok(edits) if edits.is_empty() => {
+                    forget_draft(&id);
                     WorkerEvent::Notice(format!("{id}: issue list unchanged"))
                 }
-                Ok(edits) => WorkerEvent::IssuesSaved {
-                    result: wf
-                        .edit_issues(&id, &edits, analyst, now)
-                        .unwrap_or_else(|e| Err(e.to_string())),
-                    id,
+                Ok(edits) => match wf.edit_issues(&id, &edits, analyst, now) {
+                    Ok(Ok(n)) => {
+                        forget_draft(&id);
+                        WorkerEvent::IssuesSaved { id, result: Ok(n) }
+                    }
+                    // Refused (a colleague changed a finding): the analyst's text is kept.
+                    Ok(Err(why)) => not_saved(id, text, why),
+                    Err(e) => not_saved(id, text, e.to_string()),
                 },
-                Err(e) => WorkerEvent::IssuesSaved { id, result: Err(e) },
+                Err(e) => not_saved(id, IssueListEdit::marked(&text, &e), e.to_string()),
             };
             (event, false)
         }
@@ -713,6 +725,49 @@ pub fn spawn_search(events: UnboundedSender<WorkerEvent>) -> SearchHandle {
         })
         .ok();
     SearchHandle { tx, latest }
+}
+
+/// Where an issue list that could not be saved is kept for its analyst: their own data
+/// folder (0700), one file per submission (0600).
+fn draft_path(id: &str) -> Option<std::path::PathBuf> {
+    let dir = crate::config::data_dir().ok()?.join("drafts");
+    Some(dir.join(format!("{}.txt", crate::text::file_safe(id))))
+}
+
+/// Keeps the analyst's text, in memory for `e` and in their private drafts folder, and says
+/// why it was not saved.
+fn not_saved(id: String, text: String, why: String) -> WorkerEvent {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let kept = draft_path(&id).and_then(|path| {
+        let dir = path.parent()?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .ok()?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .ok()?;
+        std::io::Write::write_all(&mut f, text.as_bytes()).ok()?;
+        Some(path)
+    });
+    WorkerEvent::IssuesNotSaved {
+        id,
+        text,
+        why,
+        kept,
+    }
+}
+
+/// The issue list was saved (or left as it was): its draft goes.
+fn forget_draft(id: &str) {
+    if let Some(path) = draft_path(id) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Starts the mail thread: a tokio runtime delivering due emails from the outbox through

@@ -261,4 +261,28 @@ impl IssueListEdit {
     pub fn changes(&self, edited: &str) -> std::result::Result<Vec<IssueEdit>, EditError> {
         parse_edit(edited, &self.issues, &self.own)
     }
+
+    /// The analyst's text to edit again, with the mistake marked above its line as a comment
+    /// (as `git commit` does): earlier marks are taken out first.
+    pub fn marked(edited: &str, error: &EditError) -> String {
+        let mut out = String::new();
+        // `error.line` counts the lines as they were read, earlier marks included.
+        for (n, raw) in edited.lines().enumerate() {
+            if raw.starts_with(MARK) {
+                continue;
+            }
+            if n + 1 == error.line {
+                out.push_str(&format!(
+                    "{MARK}the next line: {}; fix it or delete it, then save\n",
+                    error.message
+                ));
+            }
+            out.push_str(raw);
+            out.push('\n');
+        }
+        out
+    }
 }
+
+/// The start of a comment `IssueListEdit::marked` adds (a `#` line: the reader skips it).
+const MARK: &str = "# oin-review: ";

@@ -225,7 +225,11 @@ impl App {
             return Vec::new();
         };
         let issues = opened.review(&self.policy, self.now).issues;
-        let list = crate::workflow::IssueListEdit::of(&opened.sub, issues);
+        let mut list = crate::workflow::IssueListEdit::of(&opened.sub, issues);
+        // The analyst's own text from a try that was not saved, not the list as stored.
+        if let Some(draft) = self.drafts.get(&list.id) {
+            list.text = draft.clone();
+        }
         vec![Action::OpenEditor(list)]
     }
 

@@ -355,11 +355,32 @@ impl App {
                     ),
                 );
             }
+            WorkerEvent::IssuesNotSaved {
+                id,
+                text,
+                why,
+                kept,
+            } => {
+                let again = self.key(Context::Queue, Command::EditIssues);
+                let kept = kept
+                    .map(|p| format!(", kept in {}", p.display()))
+                    .unwrap_or_default();
+                self.say(
+                    Level::Error,
+                    format!(
+                        "{id}: issue list not saved: {why}; nothing was changed; {again} reopens your text with the mistake marked{kept}"
+                    ),
+                );
+                self.drafts.insert(id, text);
+            }
             WorkerEvent::IssuesSaved { id, result } => match result {
-                Ok(n) => self.say(
-                    Level::Info,
-                    format!("{id}: issue list saved ({n} change(s))"),
-                ),
+                Ok(n) => {
+                    self.drafts.remove(&id);
+                    self.say(
+                        Level::Info,
+                        format!("{id}: issue list saved ({n} change(s))"),
+                    )
+                }
                 Err(e) => {
                     let again = self.key(Context::Queue, Command::EditIssues);
                     self.say(
