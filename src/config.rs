@@ -47,11 +47,22 @@ pub struct Config {
     /// Saved views: `name = "query"` (README, Field queries); in the file's order.
     #[serde(default)]
     pub views: BTreeMap<String, String>,
+    /// The analysts of the team, besides those the queue knows (README, The team).
+    #[serde(default)]
+    pub team: TeamConfig,
     /// The file's text, to name lines in errors found after parsing.
     #[serde(skip)]
     pub text: String,
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// The `[team]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamConfig {
+    /// Account names of analysts who may be assigned or mentioned before they act.
+    pub analysts: Vec<String>,
 }
 
 /// The `[mail]` table. Key names are part of the documented contract (README, Mail).

@@ -216,3 +216,43 @@ fn no_note_reaches_any_email_of_any_kind() {
         assert!(!shown.contains("INTERNAL-NOTE-7731"));
     }
 }
+
+#[test]
+fn a_mention_or_an_assignee_not_on_the_team_is_refused_with_the_closest_names() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // The sandbox's [team] names carla and asha; a typo is refused, and nothing is kept.
+    let out = sb.run(&["note", "add", "OIN-2026-0142", "ask @carlaa and @asah"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "not on the team: @carlaa (closest: carla); @asah (closest: asha, ana); the note was not added"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        sb.ok(&["note", "list", "OIN-2026-0142"]).trim(),
+        "OIN-2026-0142: no notes"
+    );
+    let out = sb.run(&["assign", "--to", "carlaa", "OIN-2026-0142"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("assign: carlaa is not on the team (closest: carla); nothing was assigned (--new-analyst assigns to a new name)"),
+        "{err}"
+    );
+    // A new colleague on purpose; and whoever has acted in the queue is on the team after.
+    sb.ok(&["assign", "--to", "fatima", "--new-analyst", "OIN-2026-0142"]);
+    sb.ok(&["note", "add", "OIN-2026-0142", "@carla checked"]);
+    let me = sb.ok(&["note", "list", "OIN-2026-0142"]);
+    assert!(me.contains("@carla checked"), "{me}");
+    // The note's author (this OS user) acted: a note mentioning them is accepted.
+    let author = me
+        .lines()
+        .find(|l| l.contains("@carla checked"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .to_string();
+    sb.ok(&["note", "add", "OIN-2026-0142", &format!("thanks @{author}")]);
+}

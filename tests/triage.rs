@@ -473,9 +473,22 @@ fn undo_and_claim_keys_ask_the_store() {
     app.update(key('A'));
     assert_eq!(app.context(), Context::Picker);
     assert!(screen(&app).contains("assign 1 to"));
+    // j moves down the list instead of typing into the name.
+    app.update(key('j'));
+    let s = screen(&app);
+    assert!(s.contains("name: ") && !s.contains("name: j"), "{s}");
     for c in "zoe".chars() {
         app.update(key(c));
     }
+    // A name nobody on the team has: said, and only a second Enter assigns to it.
+    assert!(screen(&app).contains("zoe (not on the team)"));
+    let actions = app.update(code(KeyCode::Enter));
+    assert!(actions.is_empty(), "{actions:?}");
+    let s = screen(&app);
+    assert!(
+        s.contains("zoe is not on the team (nobody by that name has acted in this queue"),
+        "{s}"
+    );
     let actions = app.update(code(KeyCode::Enter));
     assert!(
         matches!(&actions[..], [Action::Db(DbRequest::Write(Write::Assign { to: Some(who), .. }))] if who == "zoe"),

@@ -19,6 +19,10 @@ pub struct AssignArgs {
     /// The analyst's account name, or `none` to clear the assignment.
     #[arg(long, value_name = "NAME")]
     pub to: String,
+    /// Assign to a name not on the team yet (nobody by that name has acted in the queue,
+    /// is in the queue file's group or in `[team] analysts`).
+    #[arg(long)]
+    pub new_analyst: bool,
     /// The submissions (ids; case does not matter when it names one).
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
@@ -40,6 +44,13 @@ pub fn run_assign(ctx: &Ctx, args: AssignArgs) -> Result<ExitCode> {
         bail!("assign: --to needs an account name (or none)");
     }
     let to = (to != "none").then_some(to);
+    if let Some(name) = to
+        && !args.new_analyst
+        && name != ctx.analyst
+        && let Err(e) = ctx.workflow(false)?.check_analyst(name)
+    {
+        bail!("assign: {e}; nothing was assigned (--new-analyst assigns to a new name)");
+    }
     assign(ctx, &args.ids, to)
 }
 

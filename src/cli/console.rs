@@ -63,6 +63,7 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         mail_dir: crate::config::data_dir()?.join("outbox-files"),
         as_of: ctx.as_of,
         views: ctx.config.views()?,
+        team: ctx.config.team.analysts.clone(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -240,7 +240,8 @@ impl Ctx {
             self.open_store(create)?,
             self.policy.clone(),
             std::sync::Arc::new(MailSetup::load(self.config.mail.clone())),
-        ))
+        )
+        .with_team(self.config.team.analysts.clone()))
     }
 }
 

@@ -460,6 +460,22 @@ impl Store {
     }
 
     /// Everyone who appears in the audit log or as an assignee, for the assign picker.
+    /// Everyone who has acted in the queue: moved a batch, assigned or claimed, queued an
+    /// email or written a note. Never the `by` of imported history (ISV addresses).
+    pub fn acting_analysts(&self) -> Result<Vec<String>> {
+        let c = "listing the analysts who acted";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT analyst FROM batches UNION SELECT analyst FROM assignments
+                 UNION SELECT author FROM notes UNION SELECT analyst FROM outbox
+                 ORDER BY 1",
+            )
+            .ctx(c)?;
+        let rows = stmt.query_map([], |r| r.get(0)).ctx(c)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().ctx(c)
+    }
+
     pub fn known_analysts(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn

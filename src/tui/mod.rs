@@ -41,6 +41,8 @@ pub struct Launch {
     pub as_of: Option<jiff::Timestamp>,
     /// The tabs' views (the config's `[views]` over the built-in ones).
     pub views: Vec<crate::domain::query::View>,
+    /// `[team] analysts` from the config.
+    pub team: Vec<String>,
 }
 
 /// Terminal input, read on its own thread so the loop never blocks on it.
@@ -95,6 +97,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         mail_dir,
         as_of,
         views,
+        team,
     } = launch;
     let db_label = store.path().display().to_string();
     let read_only = store.read_only().map(str::to_string);
@@ -120,7 +123,8 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     if let Err(e) = &setup.templates {
         startup_notes.push(format!("mail: {e}"));
     }
-    let workflow = crate::workflow::Workflow::new(store, policy.clone(), Arc::new(setup));
+    let workflow =
+        crate::workflow::Workflow::new(store, policy.clone(), Arc::new(setup)).with_team(team);
     let db = worker::spawn_db(workflow, analyst.clone(), as_of, work_tx.clone(), mailer);
     for note in startup_notes {
         let _ = work_tx.send(worker::WorkerEvent::DbError(note));

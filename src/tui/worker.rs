@@ -272,8 +272,9 @@ fn db_loop(
         Some(s) => s,
         None => return,
     };
-    let extras = |store: &Store| {
-        if let Ok(names) = store.known_analysts() {
+    let extras = |wf: &Workflow| {
+        let store = wf.store();
+        if let Ok(names) = wf.team() {
             let _ = events.send(WorkerEvent::Analysts(names));
         }
         if let Ok(outbox) = store.outbox() {
@@ -283,7 +284,7 @@ fn db_loop(
             let _ = events.send(WorkerEvent::Attention(set));
         }
     };
-    extras(wf.store());
+    extras(&wf);
     // Damage in pages the load did not read shows here, after the first frame.
     let damaged = match wf.store().quick_check() {
         Ok(None) => None,
@@ -317,7 +318,7 @@ fn db_loop(
                     Some(s) => s,
                     None => return,
                 };
-                extras(wf.store());
+                extras(&wf);
                 continue;
             }
             Some(DbRequest::Open(ids)) => {
@@ -398,7 +399,7 @@ fn db_loop(
                 Err(e) => report(e),
             }
         }
-        extras(wf.store());
+        extras(&wf);
         if events.is_closed() {
             return;
         }

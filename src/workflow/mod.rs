@@ -43,6 +43,8 @@ pub struct Workflow {
     store: Store,
     policy: Arc<Policy>,
     mail: Arc<MailSetup>,
+    /// `[team] analysts` from the config.
+    team: Vec<String>,
 }
 
 impl Workflow {
@@ -51,7 +53,39 @@ impl Workflow {
             store,
             policy,
             mail,
+            team: Vec::new(),
         }
+    }
+
+    /// With the analysts the config names (`[team] analysts`).
+    pub fn with_team(mut self, analysts: Vec<String>) -> Workflow {
+        self.team = analysts;
+        self
+    }
+
+    /// The team: the analysts the config names, the members of the queue file's group, and
+    /// everyone who has acted in the queue; sorted, each once.
+    pub fn team(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self.team.clone();
+        names.extend(group_members(self.store.path()));
+        names.extend(self.store.acting_analysts()?);
+        names.retain(|n| !n.trim().is_empty());
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// `Err` with the closest names when `name` is not on the team.
+    pub fn check_analyst(&self, name: &str) -> Result<()> {
+        let team = self.team()?;
+        if team.iter().any(|n| n == name) {
+            return Ok(());
+        }
+        Err(WorkflowError::Refused(format!(
+            "{} is not on the team{}",
+            safe_line(name),
+            closest_names(name, &team)
+        )))
     }
 
     /// The queue, for reads that need no rule (listing, exporting, the outbox).
@@ -107,4 +141,73 @@ impl Workflow {
             .map(|(facts, sub)| Review::of(sub, &self.policy, facts, now))
             .collect()
     }
+}
+
+/// The members of the Unix group that owns the queue file (the shared database's group),
+/// when it has named members.
+fn group_members(db: &std::path::Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(db) else {
+        return Vec::new();
+    };
+    match nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(meta.gid())) {
+        Ok(Some(g)) => g.mem,
+        _ => Vec::new(),
+    }
+}
+
+/// " (closest: a, b)" for the team's names nearest to `name`, or " (the team is: …)".
+pub fn closest_names(name: &str, team: &[String]) -> String {
+    let mut scored: Vec<(usize, &String)> = team
+        .iter()
+        .map(|n| (edit_distance(&name.to_lowercase(), &n.to_lowercase()), n))
+        .collect();
+    scored.sort();
+    let near: Vec<&str> = scored
+        .iter()
+        .filter(|(d, _)| *d <= 2.max(name.chars().count() / 3))
+        .take(3)
+        .map(|(_, n)| n.as_str())
+        .collect();
+    if !near.is_empty() {
+        format!(" (closest: {})", near.join(", "))
+    } else if team.is_empty() {
+        " (nobody has acted in this queue yet; name analysts in [team] analysts)".to_string()
+    } else {
+        format!(
+            " (the team: {})",
+            team.iter()
+                .take(8)
+                .map(|n| safe_line(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// Edit distance by characters, a swap of two neighbours counting as one edit (the
+/// commonest typo in a name: "asah" for "asha").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }

@@ -60,6 +60,25 @@ impl Workflow {
             .next()
             .unwrap_or_else(|| id.to_string());
         let mentioned = mentions(text);
+        // A mention of someone not on the team would sit in nobody's attention set, and a
+        // note cannot be corrected: refused, with the closest names.
+        let unknown: Vec<String> = match mentioned.is_empty() {
+            true => Vec::new(),
+            false => {
+                let team = self.team()?;
+                mentioned
+                    .iter()
+                    .filter(|m| !team.contains(m))
+                    .map(|m| format!("@{}{}", safe_line(m), super::closest_names(m, &team)))
+                    .collect()
+            }
+        };
+        if !unknown.is_empty() {
+            return Err(WorkflowError::Refused(format!(
+                "not on the team: {}; the note was not added (fix the mention, or add the analyst to [team] analysts in the config)",
+                unknown.join("; ")
+            )));
+        }
         match self
             .store
             .add_note(&id_in_queue, author, at, text, &mentioned)?

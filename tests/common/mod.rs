@@ -127,11 +127,18 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
 }
 
+/// The analysts the tests' queues know before any of them acts (`[team] analysts`): a
+/// sandbox's config names them, so assigning or mentioning them is not a typo.
+pub const TEAM: &str =
+    "[team]\nanalysts = [\"ana\", \"asha\", \"bea\", \"ben\", \"carla\", \"dmitri\", \"zed\"]\n";
+
 impl Sandbox {
     pub fn new() -> Sandbox {
-        Sandbox {
+        let sb = Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
-        }
+        };
+        sb.write("config/oin-review/config.toml", TEAM);
+        sb
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

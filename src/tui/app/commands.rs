@@ -133,7 +133,8 @@ impl App {
                 }
             }
             Command::Assign if !self.queue.targets().is_empty() => {
-                self.open(AssignPicker::default())
+                let pinned = self.pin_targets();
+                self.open(AssignPicker::new(pinned))
             }
             Command::Undo => {
                 self.say(Level::Info, "undoing your last batch…");

@@ -2,7 +2,7 @@
 
 use super::{Panel, Step, centered, move_cursor, popup};
 use crate::text::safe_line;
-use crate::tui::app::{Action, App};
+use crate::tui::app::{Action, App, Level, Pinned};
 use crate::tui::input::{Edit, LineInput};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
@@ -12,10 +12,33 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-#[derive(Default)]
 pub struct AssignPicker {
     cursor: usize,
     name: LineInput,
+    /// The rows to assign, as the analyst saw them when the picker opened.
+    pinned: Pinned,
+    /// A name not on the team, chosen once: Enter again assigns to it.
+    confirming: Option<String>,
+}
+
+impl AssignPicker {
+    pub fn new(pinned: Pinned) -> AssignPicker {
+        AssignPicker {
+            cursor: 0,
+            name: LineInput::new(),
+            pinned,
+            confirming: None,
+        }
+    }
+
+    pub fn pinned(&self) -> &Pinned {
+        &self.pinned
+    }
+}
+
+/// Whether `name` is someone the queue knows: the team, or the analyst themself.
+fn known(app: &App, name: &str) -> bool {
+    name == app.analyst() || app.analysts().iter().any(|n| n == name)
 }
 
 /// The picker's entries for the typed text: `Some(name)`, or `None` for nobody.
@@ -45,8 +68,14 @@ impl Panel for AssignPicker {
     }
 
     fn on_key(&mut self, key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
-        // Letters type the name, even those the picker binds (j, k).
+        // Letters filter the names, but j and k move (as the arrows do): a name with those
+        // letters is found by its others.
+        let moves = matches!(key.code, KeyCode::Char('j' | 'k'))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let typing = matches!(key.code, KeyCode::Char(_))
+            && !moves
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -54,19 +83,46 @@ impl Panel for AssignPicker {
         match command {
             Some(Command::Close) => return Step::Close,
             Some(Command::Accept) => {
-                return match list.get(self.cursor) {
-                    Some(to) => Step::Done(vec![Action::write(Write::Assign {
-                        items: app.queue().items(),
-                        to: to.clone(),
-                    })]),
-                    None => Step::Stay,
+                let Some(to) = list.get(self.cursor) else {
+                    return Step::Stay;
                 };
+                if let Some(name) = to.as_deref().filter(|n| !known(app, n))
+                    && self.confirming.as_deref() != Some(name)
+                {
+                    app.say(
+                        Level::Warn,
+                        format!(
+                            "{} is not on the team (nobody by that name has acted in this queue or is in [team] analysts): Enter again assigns anyway, Esc cancels",
+                            safe_line(name)
+                        ),
+                    );
+                    self.confirming = Some(name.to_string());
+                    return Step::Stay;
+                }
+                let items: Vec<_> = self
+                    .pinned
+                    .items()
+                    .into_iter()
+                    .filter(|i| app.unchanged(&i.id, i.expected_version))
+                    .collect();
+                if items.is_empty() {
+                    app.say(
+                        Level::Warn,
+                        "nothing assigned: every item changed since you looked",
+                    );
+                    return Step::Close;
+                }
+                return Step::Done(vec![Action::write(Write::Assign {
+                    items,
+                    to: to.clone(),
+                })]);
             }
             c if !typing && move_cursor(&mut self.cursor, c, list.len(), 5) => return Step::Stay,
             _ => {}
         }
-        if self.name.handle(key) == Edit::Changed {
+        if (typing || !moves) && self.name.handle(key) == Edit::Changed {
             self.cursor = 0;
+            self.confirming = None;
         }
         Step::Stay
     }
@@ -94,12 +150,13 @@ impl Panel for AssignPicker {
             };
             let label = match c {
                 Some(n) if n == app.analyst() => format!(" {} (me)", safe_line(n)),
+                Some(n) if !known(app, n) => format!(" {} (not on the team)", safe_line(n)),
                 Some(n) => format!(" {}", safe_line(n)),
                 None => " nobody (unassign)".to_string(),
             };
             lines.push(Line::from(Span::styled(label, style)));
         }
-        let title = format!("assign {} to", app.queue().targets().len());
+        let title = format!("assign {} to (type to filter, j/k move)", self.pinned.len());
         frame.render_widget(Clear, rect);
         frame.render_widget(Paragraph::new(lines).block(popup(&title, theme)), rect);
     }

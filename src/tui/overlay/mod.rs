@@ -125,6 +125,7 @@ impl Overlay {
         }
         match self {
             Overlay::MovePicker(o) => lines(o.pinned()),
+            Overlay::AssignPicker(o) => lines(o.pinned()),
             Overlay::Reason(o) => lines(o.pinned()),
             Overlay::Confirm(o) => lines(o.pinned()),
             Overlay::Preview(o) => o.preview().items.iter().map(|i| i.id.as_str()).collect(),
