@@ -928,6 +928,8 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
                 reminders: false,
                 guards: Vec::new(),
                 unmovable: Vec::new(),
+                gated: Vec::new(),
+                overrides: Vec::new(),
             },
         ))));
         assert_eq!(app.context(), Context::Preview);
@@ -1089,6 +1091,8 @@ fn the_email_preview_scrolls_within_its_content() {
         reminders: false,
         guards: Vec::new(),
         unmovable: Vec::new(),
+        gated: Vec::new(),
+        overrides: Vec::new(),
     };
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
         preview,
@@ -1186,6 +1190,8 @@ fn the_email_preview_sends_or_moves_without_email() {
         reminders: false,
         guards: Vec::new(),
         unmovable: Vec::new(),
+        gated: Vec::new(),
+        overrides: Vec::new(),
     };
     // With nothing to send the preview says why, and the analyst can still move without email.
     app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(

@@ -961,6 +961,75 @@ fn a_held_email_cancelled_from_the_console_or_undone_with_its_move_is_never_deli
 }
 
 #[test]
+fn a_gated_move_is_overridden_in_the_console_with_a_reason_and_audited_as_the_cli_does() {
+    let sb = queue_with_samples();
+    let t = Tmux::start(&sb, "override", &[], &[], 120, 40);
+    t.wait_for("1 Needs OIN", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
+    // To QA testing: a gate stops it (open blockers).
+    t.keys(&["m"]);
+    t.wait_for("gate stops 1 (open blockers)", WAIT);
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Reason for moving 0 of 1", WAIT);
+    t.literal("lead approved the exception");
+    t.keys(&["Enter"]);
+    t.wait_for("o: override the gate for the 1 a gate stops", WAIT);
+    t.keys(&["o"]);
+    let s = t.wait_for("Overriding the gate for 1", WAIT);
+    assert!(
+        s.contains("OIN-2026-0116: docs.config_doc_missing, tests.not_valid_at_submission, tenancy.not_multi_tenant"),
+        "{s}"
+    );
+    t.keys(&["y"]);
+    t.wait_for("▶ OIN-2026-0116 Coho Winery In… QA testing", WAIT);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0116", "--format", "json"])).unwrap();
+    assert_eq!(v["state"], "qa_testing");
+    let last = v["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["forced"], true, "{last}");
+    assert_eq!(last["reason"], "lead approved the exception", "{last}");
+    let overrode: Vec<&str> = last["overrode"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["key"].as_str().or(b.as_str()).unwrap())
+        .collect();
+    assert_eq!(
+        overrode,
+        [
+            "docs.config_doc_missing",
+            "tests.not_valid_at_submission",
+            "tenancy.not_multi_tenant"
+        ],
+        "{last}"
+    );
+    // The same record as the CLI's `move --force --reason` on an item with the same blockers.
+    let cli = Sandbox::new();
+    cli.import_samples();
+    let f = cli.write(
+        "results.json",
+        include_str!("../data/sample-tester-results.json"),
+    );
+    cli.ok(&["import-results", f.to_str().unwrap()]);
+    cli.run(&[
+        "move",
+        "--to",
+        "qa_testing",
+        "--force",
+        "--reason",
+        "lead approved the exception",
+        "OIN-2026-0116",
+    ]);
+    let w: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["show", "OIN-2026-0116", "--format", "json"])).unwrap();
+    let cli_last = w["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(cli_last["forced"], last["forced"]);
+    assert_eq!(cli_last["overrode"], last["overrode"]);
+}
+
+#[test]
 fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is_now() {
     let sb = queue_with_samples();
     let t = Tmux::start(&sb, "stale", &[], &[], 120, 40);

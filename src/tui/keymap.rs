@@ -142,6 +142,7 @@ pub enum Command {
     Remind,
     Retry,
     CancelEmail,
+    Override,
     MoveWithoutEmail,
     NextSection,
     PrevSection,
@@ -205,6 +206,7 @@ impl Command {
             Remind => "remind",
             Retry => "retry",
             CancelEmail => "cancel_email",
+            Override => "override",
             MoveWithoutEmail => "move_without_email",
             NextSection => "next_section",
             PrevSection => "prev_section",
@@ -634,6 +636,13 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (
             C::Preview,
+            &["o"],
+            Override,
+            "override the gate for the items it stops (needs the reason you gave)",
+            Some("override gate"),
+        ),
+        (
+            C::Preview,
             &["esc", "n", "q"],
             No,
             "cancel: nothing is sent or moved",
@@ -732,6 +741,13 @@ const DEFAULTS: &[DefaultBinding] = {
         (C::Input, &["esc"], Close, "cancel", Some("cancel")),
         (C::Confirm, &["y", "enter"], Yes, "yes, do it", Some("yes")),
         (C::Confirm, &["n", "esc"], No, "no, cancel", Some("no")),
+        (
+            C::Confirm,
+            &["o"],
+            Override,
+            "override the gate for the items it stops (needs the reason you gave)",
+            Some("override gate"),
+        ),
         (
             C::Report,
             &["esc", "enter", "q"],

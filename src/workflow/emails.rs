@@ -48,6 +48,11 @@ pub struct MailPreview {
     /// Items (among `errors`) the move itself would refuse: a rule, a gate, or a change
     /// since the analyst looked. Moving without email leaves them out too.
     pub unmovable: Vec<String>,
+    /// Items a gate stops (among `errors`), with their open blockers' keys: what an
+    /// override (`ask.force` with a reason) would pass.
+    pub gated: Vec<(String, Vec<String>)>,
+    /// With `ask.force`: the items whose gate the move overrides, with the blockers.
+    pub overrides: Vec<(String, Vec<String>)>,
 }
 
 impl MailPreview {
@@ -126,10 +131,20 @@ impl Workflow {
             reminders: false,
             guards: Vec::new(),
             unmovable: Vec::new(),
+            gated: Vec::new(),
+            overrides: Vec::new(),
         };
         for item in items {
             let mut item = item.clone();
-            match self.compose_one(&mut item, preview.ask.as_ref(), now) {
+            let mut gate = None;
+            let composed = self.compose_one(&mut item, preview.ask.as_ref(), now, &mut gate);
+            if let Some(keys) = gate {
+                match composed.is_ok() {
+                    true => preview.overrides.push((item.id.clone(), keys)),
+                    false => preview.gated.push((item.id.clone(), keys)),
+                }
+            }
+            match composed {
                 Ok(c) => preview.emails.push(c),
                 Err(e) => {
                     if e.unmovable {
@@ -143,11 +158,14 @@ impl Workflow {
         preview
     }
 
+    /// `gate` is set to the open blockers' keys when a gate applies to the move and has
+    /// some (stopped, or overridden with `force`).
     fn compose_one(
         &self,
         item: &mut MoveItem,
         ask: Option<&MoveAsk>,
         now: Timestamp,
+        gate: &mut Option<Vec<String>>,
     ) -> std::result::Result<Composed, NoEmail> {
         let sub = self.to_email(&item.id)?;
         // An item the analyst saw at another version is not written for: what they saw is
@@ -163,13 +181,16 @@ impl Workflow {
                 let reason = ask.checked_reason().map_err(|e| e.to_string())?;
                 let forced = check_move(sub.state, ask.to, ask.force, reason)
                     .map_err(|e| unmovable(format!("not moved: {e}")))?;
-                if is_gated(sub.state, ask.to) && !ask.force {
+                if is_gated(sub.state, ask.to) {
                     let review = self.review(&sub, now).map_err(|e| e.to_string())?;
                     let blockers = open_blockers(&review.issues);
                     if !blockers.is_empty() {
-                        return Err(unmovable(
-                            crate::store::MoveRefused::Blocked(blockers).to_string(),
-                        ));
+                        *gate = Some(blockers.iter().map(|b| b.key.clone()).collect());
+                        if !ask.force {
+                            return Err(unmovable(
+                                crate::store::MoveRefused::Blocked(blockers).to_string(),
+                            ));
+                        }
                     }
                 }
                 let kind = self.email_for_move(ask.to)?;

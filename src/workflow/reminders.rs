@@ -85,6 +85,8 @@ impl Workflow {
             reminders: true,
             guards: Vec::new(),
             unmovable: Vec::new(),
+            gated: Vec::new(),
+            overrides: Vec::new(),
         };
         let enabled = self.mail.config.emails.enabled(EmailKind::Reminder);
         for item in &idle {

@@ -18,11 +18,39 @@ pub struct Confirm {
     to: ReviewState,
     reason: Option<String>,
     pinned: Pinned,
+    /// The analyst chose to override the gate for the items it stops (`o`).
+    overriding: bool,
 }
 
 impl Confirm {
     pub fn new(to: ReviewState, reason: Option<String>, pinned: Pinned) -> Confirm {
-        Confirm { to, reason, pinned }
+        Confirm {
+            to,
+            reason,
+            pinned,
+            overriding: false,
+        }
+    }
+
+    /// The items a gate stops, with the open blockers each has (as the console read them).
+    fn stopped(&self, app: &App) -> Vec<(String, Vec<crate::domain::Blocker>)> {
+        let ids: Vec<String> = app
+            .move_choices(&self.pinned)
+            .into_iter()
+            .find(|c| c.to == self.to)
+            .map(|c| c.stopped.into_iter().map(|(id, _)| id).collect())
+            .unwrap_or_default();
+        ids.into_iter()
+            .map(|id| {
+                let blockers = app
+                    .opened(&id)
+                    .map(|o| {
+                        crate::domain::open_blockers(&o.review(app.policy(), app.now()).issues)
+                    })
+                    .unwrap_or_default();
+                (id, blockers)
+            })
+            .collect()
     }
 
     pub fn pinned(&self) -> &Pinned {
@@ -43,7 +71,7 @@ impl Confirm {
             .iter()
             .filter(|r| app.unchanged(r.id(), Some(r.version)))
             .filter(|r| r.state.can_move_to(self.to))
-            .filter(|r| !stopped.iter().any(|s| s == r.id()))
+            .filter(|r| self.overriding || !stopped.iter().any(|s| s == r.id()))
             .map(|r| crate::store::MoveItem {
                 id: r.id().to_string(),
                 expected_version: Some(r.version),
@@ -87,14 +115,32 @@ impl Panel for Confirm {
                         self.to.manager_name()
                     ),
                 );
+                // An override is the CLI's `--force --reason`: every event records the
+                // blockers it passed. Only items the transition table allows are here.
                 Step::Done(vec![Action::write(Write::Move(MoveAsk {
                     reason: self.reason.clone(),
+                    force: self.overriding,
                     ..MoveAsk::new(items, self.to)
                 }))])
             }
             Some(Command::No) => {
                 app.say(Level::Info, "move cancelled: nothing changed");
                 Step::Close
+            }
+            Some(Command::Override) if self.stopped(app).is_empty() => {
+                app.say(Level::Warn, "no gate stops these items: y moves them");
+                Step::Stay
+            }
+            Some(Command::Override) if self.reason.is_none() => {
+                app.say(
+                    Level::Warn,
+                    "an override needs a reason, kept in the audit log: n, then move again and give one",
+                );
+                Step::Stay
+            }
+            Some(Command::Override) => {
+                self.overriding = !self.overriding;
+                Step::Stay
             }
             _ => Step::Stay,
         }
@@ -114,10 +160,14 @@ impl Panel for Confirm {
             .find(|c| c.to == self.to);
         let applies = choice.as_ref().map_or(0, |c| c.applies);
         let stopped = choice.map(|c| c.stopped).unwrap_or_default();
+        let moving = if self.overriding {
+            applies
+        } else {
+            applies - stopped.len()
+        };
         let mut said: Vec<(String, Style)> = vec![(
             format!(
-                " Move {} of {} submission(s) to {}?",
-                applies - stopped.len(),
+                " Move {moving} of {} submission(s) to {}?",
                 self.pinned.len(),
                 self.to.manager_name()
             ),
@@ -144,7 +194,20 @@ impl Panel for Confirm {
                 theme.warn,
             ));
         }
-        if !stopped.is_empty() {
+        if self.overriding {
+            said.push((
+                " Overriding the gate (recorded with your reason, as `move --force --reason`):"
+                    .to_string(),
+                theme.error,
+            ));
+            for (id, blockers) in self.stopped(app).iter().take(6) {
+                let keys: Vec<&str> = blockers.iter().map(|b| b.key.as_str()).collect();
+                said.push((
+                    format!("   {}: {}", safe_line(id), keys.join(", ")),
+                    theme.error,
+                ));
+            }
+        } else if !stopped.is_empty() {
             let names: Vec<String> = stopped
                 .iter()
                 .take(4)
@@ -182,9 +245,20 @@ impl Panel for Confirm {
         }
         said.push((
             format!(
-                " {}: move   {}: cancel",
+                " {}: move   {}: cancel{}",
                 app.key(Context::Confirm, Command::Yes),
-                app.key(Context::Confirm, Command::No)
+                app.key(Context::Confirm, Command::No),
+                match (stopped.is_empty(), self.overriding) {
+                    (true, _) => String::new(),
+                    (false, false) => format!(
+                        "   {}: override the gate for them",
+                        app.key(Context::Confirm, Command::Override)
+                    ),
+                    (false, true) => format!(
+                        "   {}: do not override",
+                        app.key(Context::Confirm, Command::Override)
+                    ),
+                }
             ),
             theme.accent,
         ));

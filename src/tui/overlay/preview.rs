@@ -147,8 +147,30 @@ impl Preview {
                 }
             }
         }
+        if !p.overrides.is_empty() {
+            say(
+                format!(
+                    " Overriding the gate for {} (recorded with your reason, as `move --force --reason`):",
+                    p.overrides.len()
+                ),
+                theme.error,
+            );
+            for (id, keys) in &p.overrides {
+                say(format!("   {id}: {}", keys.join(", ")), theme.error);
+            }
+        }
         for (id, e) in &p.errors {
             say(format!(" {id}: no email ({e})"), theme.warn);
+        }
+        if !p.gated.is_empty() && p.ask.as_ref().is_some_and(|a| !a.force) {
+            say(
+                format!(
+                    " {}: override the gate for the {} a gate stops (with the reason you gave)",
+                    k(Command::Override),
+                    p.gated.len()
+                ),
+                theme.accent,
+            );
         }
         for c in changed {
             say(format!(" {c}: its email will not be sent"), theme.warn);
@@ -258,6 +280,47 @@ impl Panel for Preview {
             Some(Command::No) => {
                 app.say(Level::Info, "not sent: nothing was queued or moved");
                 Step::Close
+            }
+            Some(Command::Override) => {
+                let Some(ask) = self
+                    .preview
+                    .ask
+                    .clone()
+                    .filter(|_| !self.preview.gated.is_empty())
+                else {
+                    app.say(Level::Warn, "no gate stops these items");
+                    return Step::Stay;
+                };
+                if ask.force {
+                    return Step::Stay;
+                }
+                if ask.reason.is_none() {
+                    app.say(
+                        Level::Warn,
+                        "an override needs a reason, kept in the audit log: Esc, then move again and give one",
+                    );
+                    return Step::Stay;
+                }
+                // Written again with the override, for the analyst to see before y: only the
+                // items written for and those a gate stops (a forced move could also pass
+                // the transition table; that correction stays the CLI's).
+                let p = &self.preview;
+                let items: Vec<_> = p
+                    .items
+                    .iter()
+                    .filter(|i| {
+                        p.emails.iter().any(|c| c.submission_id == i.id)
+                            || p.gated.iter().any(|(id, _)| *id == i.id)
+                    })
+                    .cloned()
+                    .collect();
+                app.say(Level::Info, "writing the emails with the gate overridden…");
+                Step::Done(vec![Action::Db(
+                    crate::tui::worker::DbRequest::PreviewMail {
+                        ask: Some(MoveAsk { force: true, ..ask }),
+                        items,
+                    },
+                )])
             }
             c => {
                 let (w, h) = app.size();
