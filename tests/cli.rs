@@ -1113,3 +1113,80 @@ fn saved_views_list_by_name_redefine_a_builtin_tab_and_a_bad_one_names_its_line(
     assert!(out.status.success());
     assert!(text(&out).1.contains("warning:"), "{}", text(&out).1);
 }
+
+#[test]
+fn dry_runs_say_exactly_what_move_mail_send_and_undo_would_do_and_change_nothing() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // The whole queue as export writes it, without its time of writing.
+    let state = || -> String {
+        sb.ok(&["export", "--include-secrets"])
+            .lines()
+            .filter(|l| !l.contains("\"exported_at\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let before = state();
+    // move: the same lines as the real move, then the dry-run line.
+    let dry = sb.run(&[
+        "move",
+        "--to",
+        "isv_review",
+        "--email",
+        "--dry-run",
+        "OIN-2026-0131",
+        "OIN-2026-0105",
+    ]);
+    // 0105 is in QA: refused, so the status is 1, as the real move's.
+    assert_eq!(dry.status.code(), Some(1));
+    let dry = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(
+        dry.ends_with("dry run: this is what the move would do now; nothing was moved or queued\n"),
+        "{dry}"
+    );
+    assert!(state() == before, "the dry run changed the queue");
+    assert_eq!(sb.ok(&["outbox", "list"]).trim(), "the outbox is empty");
+    let real = sb.run(&[
+        "move",
+        "--to",
+        "isv_review",
+        "--email",
+        "OIN-2026-0131",
+        "OIN-2026-0105",
+    ]);
+    assert_eq!(real.status.code(), Some(1));
+    let real = String::from_utf8_lossy(&real.stdout).into_owned();
+    assert_eq!(
+        dry.lines()
+            .filter(|l| !l.starts_with("dry run"))
+            .collect::<Vec<_>>(),
+        real.lines().collect::<Vec<_>>(),
+        "the rehearsal said what the move did"
+    );
+    // undo: names the email it would cancel, and cancels nothing.
+    let after_move = state();
+    let undo = sb.ok(&["undo", "--dry-run"]);
+    assert!(
+        undo.contains("OIN-2026-0131  email 1 cancelled before it was sent"),
+        "{undo}"
+    );
+    assert!(
+        undo.ends_with("dry run: this is what undo would do now; nothing was changed\n"),
+        "{undo}"
+    );
+    assert!(state() == after_move, "the dry undo changed the queue");
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(ob[0]["status"], "queued");
+    // mail send: nothing queued, nothing delivered.
+    let send = sb.ok(&["mail", "send", "OIN-2026-0132", "--dry-run"]);
+    assert!(
+        send.ends_with(
+            "dry run: this is what would be queued and moved now; nothing was changed or sent\n"
+        ),
+        "{send}"
+    );
+    let ob: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(ob.len(), 1, "{ob:?}");
+}

@@ -65,6 +65,9 @@ pub enum MailCommand {
         /// Queue only; leave delivery to `outbox flush` or the console.
         #[arg(long)]
         queue_only: bool,
+        /// Say what would be queued and moved now, change nothing and send nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -253,9 +256,13 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             force,
             restart_clock,
             queue_only,
+            dry_run,
         } => {
             let mut wf = ctx.workflow(false)?;
-            let transport = if queue_only {
+            if dry_run {
+                wf.dry_run();
+            }
+            let transport = if queue_only || dry_run {
                 None
             } else {
                 Some(transport(ctx)?)
@@ -319,6 +326,12 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             )?;
             if let Some(line) = stays {
                 writeln!(out, "{line}")?;
+            }
+            if dry_run {
+                writeln!(
+                    out,
+                    "dry run: this is what would be queued and moved now; nothing was changed or sent"
+                )?;
             }
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {

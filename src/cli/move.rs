@@ -48,6 +48,9 @@ pub struct Args {
     /// Refuse the whole batch if any submission is refused.
     #[arg(long)]
     pub all_or_nothing: bool,
+    /// Say what the move would do now (and the emails it would queue), change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Submission ids; `-` reads ids from standard input, separated by white space.
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
@@ -65,6 +68,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         }
     }
     let mut wf = ctx.workflow(false)?;
+    if args.dry_run {
+        wf.dry_run();
+    }
     let mut ids = wf.canonical_ids(&ids)?;
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
@@ -143,6 +149,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         "{moved} moved to {}, {refused} refused{silent}",
         args.to
     )?;
+    if args.dry_run {
+        writeln!(
+            out,
+            "dry run: this is what the move would do now; nothing was moved or queued"
+        )?;
+    }
     out.flush()?;
     Ok(if refused > 0 {
         ExitCode::FAILURE

@@ -17,10 +17,16 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     pub queue: super::QueueFlag,
+    /// Say what the undo would do now (and which emails it would cancel), change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
-pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut wf = ctx.workflow(false)?;
+    if args.dry_run {
+        wf.dry_run();
+    }
     let report = wf.undo(&ctx.analyst, crate::clock::now())?;
     let mut out = super::stdout();
     let Some(batch) = report.batch else {
@@ -68,6 +74,12 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
             String::new()
         }
     )?;
+    if args.dry_run {
+        writeln!(
+            out,
+            "dry run: this is what undo would do now; nothing was changed"
+        )?;
+    }
     out.flush()?;
     Ok(if failed > 0 {
         ExitCode::FAILURE

@@ -203,6 +203,9 @@ pub struct Store {
     lines_in_memory: bool,
     /// Opened read-only because the disk that holds it is full.
     disk_full: bool,
+    /// Moves, their emails and undos run to the end and are then rolled back (`--dry-run`):
+    /// the outcomes are exactly what a real run would have said at that instant.
+    dry_run: bool,
 }
 
 impl Store {
@@ -280,6 +283,7 @@ impl Store {
             policy: opts.policy.clone(),
             lines_in_memory: false,
             disk_full,
+            dry_run: false,
         };
         store.check_identity()?;
         store.configure()?;
@@ -315,6 +319,24 @@ impl Store {
 
     /// Starts a write transaction: `IMMEDIATE`, so it takes the write lock at once (waiting
     /// up to the busy timeout for a colleague's) instead of failing halfway through.
+    /// From now on, moves, their emails and undos are rolled back instead of committed.
+    pub fn set_dry_run(&mut self) {
+        self.dry_run = true;
+    }
+
+    /// Commits a move, email or undo transaction, or rolls it back in a dry run.
+    pub(crate) fn finish_write(
+        dry_run: bool,
+        tx: rusqlite::Transaction<'_>,
+        what: &str,
+    ) -> Result<()> {
+        if dry_run {
+            tx.rollback().ctx(what)
+        } else {
+            tx.commit().ctx(what)
+        }
+    }
+
     pub(crate) fn begin_write(&mut self, action: &str) -> Result<rusqlite::Transaction<'_>> {
         self.check_writable(action)?;
         self.conn

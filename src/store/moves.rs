@@ -118,12 +118,13 @@ impl Store {
     /// With `all_or_nothing`, one refusal refuses the whole batch. Outcomes keep input order.
     pub fn move_submissions(&mut self, req: &MoveRequest) -> Result<Vec<MoveOutcome>> {
         let policy = self.policy.clone();
+        let dry_run = self.dry_run;
         let tx = self.begin_write("move submissions")?;
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let (outcomes, apply, _) = move_in(&tx, req, &lines)?;
         if apply {
             lines.finish(&tx)?;
-            tx.commit().ctx("committing the batch move")?;
+            Store::finish_write(dry_run, tx, "committing the batch move")?;
         }
         Ok(outcomes)
     }
@@ -495,6 +496,7 @@ impl Store {
     /// since. History is never deleted. One transaction.
     pub fn undo_last_batch(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
         let policy = self.policy.clone();
+        let dry_run = self.dry_run;
         let tx = self.begin_write("undo a batch")?;
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let batch: Option<(i64, String)> = tx
@@ -603,7 +605,7 @@ impl Store {
             .collect();
         lines.refresh(&tx, &undone)?;
         lines.finish(&tx)?;
-        tx.commit().ctx("committing the undo")?;
+        Store::finish_write(dry_run, tx, "committing the undo")?;
         Ok(UndoReport {
             batch: Some(batch),
             to: Some(parse(&to)?),

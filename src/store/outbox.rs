@@ -207,6 +207,7 @@ impl Store {
         at: Timestamp,
     ) -> Result<(Vec<MoveOutcome>, Vec<i64>)> {
         let policy = self.policy.clone();
+        let dry_run = self.dry_run;
         let tx = self.begin_write("queue an email")?;
         let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
         let (outcomes, batch) = match mv {
@@ -232,7 +233,7 @@ impl Store {
             }
         }
         lines.finish(&tx)?;
-        tx.commit().ctx("committing the queued email")?;
+        Store::finish_write(dry_run, tx, "committing the queued email")?;
         Ok((outcomes, ids))
     }
 

@@ -57,6 +57,12 @@ impl Workflow {
         }
     }
 
+    /// A rehearsal (`--dry-run`): moves, their emails and undos are planned and checked
+    /// exactly as they would be made, then rolled back.
+    pub fn dry_run(&mut self) {
+        self.store.set_dry_run();
+    }
+
     /// With the analysts the config names (`[team] analysts`).
     pub fn with_team(mut self, analysts: Vec<String>) -> Workflow {
         self.team = analysts;
