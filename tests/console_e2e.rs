@@ -918,6 +918,10 @@ fn a_held_email_cancelled_from_the_console_or_undone_with_its_move_is_never_deli
     t.keys(&["Enter"]);
     t.wait_for("y send", WAIT);
     t.keys(&["y"]);
+    t.wait_for(
+        "moved 1 to ISV needs to review; held 2 min (u: undo with the move, O then c: cancel)",
+        WAIT,
+    );
     t.wait_for("✉ 1 held, first goes in 2 min (O then c cancels)", WAIT);
     // Cancelled from the outbox.
     t.keys(&["O"]);

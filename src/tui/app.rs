@@ -154,6 +154,8 @@ pub struct App {
     analysts: Vec<String>,
     /// Issue lists the analyst edited that were not saved, by submission: `e` reopens them.
     pub(crate) drafts: HashMap<String, String>,
+    /// `[mail] hold`.
+    pub(crate) hold: jiff::SignedDuration,
     /// When this console last queued or delivered mail.
     mail_activity: Option<Timestamp>,
     /// Submissions read in full, for the detail and the gates (the newest last).
@@ -206,6 +208,7 @@ impl App {
             reports_stale: false,
             analysts: Vec::new(),
             drafts: HashMap::new(),
+            hold: jiff::SignedDuration::ZERO,
             mail_activity: None,
             opened: HashMap::new(),
             opened_order: VecDeque::new(),
@@ -333,6 +336,10 @@ impl App {
     }
     pub fn set_wizard_names(&mut self, on: bool) {
         self.wizard_names = on;
+    }
+    /// `[mail] hold`: how long a queued email waits, said when one is queued.
+    pub fn set_hold(&mut self, hold: jiff::SignedDuration) {
+        self.hold = hold;
     }
     pub fn email_switches_mut(&mut self) -> &mut EmailSwitches {
         &mut self.email_switches

@@ -119,6 +119,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         }
     };
     let email_switches = mail.emails;
+    let hold = mail.hold();
     let setup = crate::workflow::MailSetup::load(mail);
     if let Err(e) = &setup.templates {
         startup_notes.push(format!("mail: {e}"));
@@ -143,6 +144,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     app.set_wizard_names(wizard_names);
     app.set_views(views);
     *app.email_switches_mut() = email_switches;
+    app.set_hold(hold);
     if let Some(at) = as_of {
         app.pin_clock(at);
     }

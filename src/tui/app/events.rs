@@ -137,12 +137,13 @@ impl App {
                         Level::Info
                     },
                     format!(
-                        "queued {queued} reminder(s){}; delivering in the background",
+                        "queued {queued} reminder(s){}; {}",
                         if refused > 0 {
                             format!("; {refused} not (see the report)")
                         } else {
                             String::new()
-                        }
+                        },
+                        self.delivery_note()
                     ),
                 );
             }
@@ -310,13 +311,12 @@ impl App {
                     Some(to) if all > 0 => format!(", moved {moved} to {}", to.manager_name()),
                     _ => String::new(),
                 };
+                let when = self.delivery_note();
                 let text = match (refused, queued) {
-                    (0, _) => {
-                        format!("queued {queued} email(s){moved}; delivering in the background")
-                    }
+                    (0, _) => format!("queued {queued} email(s){moved}; {when}"),
                     (n, 0) => format!("nothing queued or moved: {n} refused (see the report)"),
                     (n, _) => format!(
-                        "queued {queued} email(s){moved}; {n} refused (see the report); delivering in the background"
+                        "queued {queued} email(s){moved}; {n} refused (see the report); {when}"
                     ),
                 };
                 self.say(
@@ -391,6 +391,25 @@ impl App {
             },
         }
         Vec::new()
+    }
+
+    /// When queued email goes: at once, or after the hold, during which it can be taken back.
+    fn delivery_note(&self) -> String {
+        if self.hold.is_zero() {
+            return "delivering in the background".to_string();
+        }
+        let secs = self.hold.as_secs();
+        let hold = if secs % 60 == 0 {
+            format!("{} min", secs / 60)
+        } else {
+            format!("{secs} s")
+        };
+        format!(
+            "held {hold} ({}: undo with the move, {} then {}: cancel)",
+            self.key(Context::Queue, Command::Undo),
+            self.key(Context::Queue, Command::Outbox),
+            self.key(Context::Outbox, Command::CancelEmail)
+        )
     }
 
     /// The console's clock must not lag the data it shows.
