@@ -255,4 +255,10 @@ fn a_mention_or_an_assignee_not_on_the_team_is_refused_with_the_closest_names() 
         .unwrap()
         .to_string();
     sb.ok(&["note", "add", "OIN-2026-0142", &format!("thanks @{author}")]);
+    // Without [team] in the config, an analyst who holds a submission (the samples assign
+    // some to asha) is on the team; a name nobody has is not.
+    sb.write("config/oin-review/config.toml", "");
+    sb.ok(&["note", "add", "OIN-2026-0142", "over to @asha"]);
+    let out = sb.run(&["note", "add", "OIN-2026-0142", "over to @bea"]);
+    assert!(!out.status.success());
 }

@@ -461,8 +461,10 @@ impl Store {
     }
 
     /// Everyone who appears in the audit log or as an assignee, for the assign picker.
-    /// Everyone who has acted in the queue: moved a batch, assigned or claimed, queued an
-    /// email or written a note. Never the `by` of imported history (ISV addresses).
+    /// Everyone who has acted in the queue (moved a batch, assigned or claimed, queued an
+    /// email or written a note) or holds a submission now (an assignee, imported or not:
+    /// the field only ever names analysts). Never the `by` of imported history, which holds
+    /// ISV addresses.
     pub fn acting_analysts(&self) -> Result<Vec<String>> {
         let c = "listing the analysts who acted";
         let mut stmt = self
@@ -470,6 +472,7 @@ impl Store {
             .prepare_cached(
                 "SELECT analyst FROM batches UNION SELECT analyst FROM assignments
                  UNION SELECT author FROM notes UNION SELECT analyst FROM outbox
+                 UNION SELECT assignee FROM submissions WHERE assignee IS NOT NULL
                  ORDER BY 1",
             )
             .ctx(c)?;
