@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::demo;
 use crate::domain::ReviewState;
-use crate::store::{MoveItem, MoveRequest, OpenOptions, Store};
+use crate::store::{MoveItem, OpenOptions, Store};
 use crate::tui::bench as tb;
 use crate::tui::theme::Theme;
 use anyhow::{Context as _, Result, anyhow};
@@ -410,7 +410,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     drop(app_small);
 
     say("batch moves…");
-    let mut store = Store::open(&db, &options(ctx, false))?;
+    // Through the workflow, as `move` and the console make them (its gate included).
+    let mut wf = crate::workflow::Workflow::new(
+        Store::open(&db, &options(ctx, false))?,
+        ctx.policy.clone(),
+        std::sync::Arc::new(crate::workflow::MailSetup::load(ctx.config.mail.clone())),
+    );
     let ids: Vec<MoveItem> = initial
         .into_iter()
         .take(10_000)
@@ -423,12 +428,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         } else {
             ReviewState::InitialReview
         };
-        let t = Instant::now();
-        let out = store.move_submissions(&MoveRequest {
-            reason: Some("bench"),
+        let ask = crate::workflow::MoveAsk {
+            reason: Some("bench".into()),
             all_or_nothing: true,
-            ..MoveRequest::new(&ids, to, &ctx.analyst, crate::clock::now())
-        })?;
+            ..crate::workflow::MoveAsk::new(ids.clone(), to)
+        };
+        let t = Instant::now();
+        let out = wf.move_submissions(&ask, &ctx.analyst, crate::clock::now())?;
         let took = t.elapsed();
         if let Some(refused) = out.iter().find(|o| o.result.is_err()) {
             anyhow::bail!(
@@ -441,7 +447,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             batches.push(took);
         }
     }
-    drop(store);
+    drop(wf);
 
     say("memory…");
     let child = Command::new(&exe)
