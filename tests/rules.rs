@@ -347,3 +347,66 @@ fn a_fix_without_wizard_edits_goes_back_to_qa() {
         .collect();
     assert_eq!(qa.len(), 1);
 }
+
+/// STYLE.md: `domain/` is layered on a base of record types (`records.rs`) that imports none
+/// of its siblings, and no module of `domain/` reaches back into one that reaches it.
+#[test]
+fn domain_modules_import_each_other_without_a_circle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let names: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            if p.extension()? != "rs" {
+                return None;
+            }
+            Some(p.file_stem()?.to_string_lossy().into_owned())
+        })
+        .filter(|n| n != "mod")
+        .collect();
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
+        let deps = names
+            .iter()
+            .filter(|other| *other != name)
+            .filter(|other| {
+                text.contains(&format!("super::{other}::"))
+                    || text.contains(&format!("super::{other}::{{"))
+                    || text.contains(&format!("crate::domain::{other}::"))
+            })
+            .cloned()
+            .collect();
+        graph.insert(name.clone(), deps);
+    }
+    assert!(
+        graph["records"].is_empty(),
+        "records imports {:?}",
+        graph["records"]
+    );
+    // Depth-first search for a back edge.
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if let Some(at) = path.iter().position(|p| p == n) {
+            panic!("import circle in domain/: {:?} -> {n}", &path[at..]);
+        }
+        if done.contains(n) {
+            return;
+        }
+        path.push(n.to_string());
+        for d in &g[n] {
+            visit(d, g, path, done);
+        }
+        path.pop();
+        done.insert(n.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for n in graph.keys() {
+        visit(n, &graph, &mut Vec::new(), &mut done);
+    }
+}

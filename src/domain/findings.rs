@@ -3,40 +3,9 @@
 //! analyst edits in `$EDITOR`, and reading it back.
 
 use super::lint::{Finding, RULES, Severity};
-use jiff::Timestamp;
+pub use super::records::{OwnFinding, ReviewNotes, RuleDecision};
 use serde::Serialize;
 use std::fmt::Write as _;
-
-/// A finding the analyst wrote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OwnFinding {
-    pub id: i64,
-    pub severity: Severity,
-    pub text: String,
-    pub included: bool,
-    pub by: String,
-    pub at: Timestamp,
-    /// Row version: an edit based on an older one is refused.
-    pub version: i64,
-}
-
-/// The analyst's decision to leave a lint finding out of the email (or put it back).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleDecision {
-    pub rule: String,
-    pub included: bool,
-    /// Why it is left out; required when `included` is false.
-    pub reason: Option<String>,
-    pub by: String,
-    pub at: Timestamp,
-}
-
-/// What the analyst has recorded about a submission's findings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ReviewNotes {
-    pub own: Vec<OwnFinding>,
-    pub decisions: Vec<RuleDecision>,
-}
 
 /// Where an issue comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,20 +1,11 @@
 //! Test-result freshness: which OIN Submission Tester results a submission needs, and whether
 //! they are still valid (48 h after their run by default).
 
+pub use super::records::{InstanceVersion, TestCase, TestOutcome, TestRun};
 use super::state::{Holder, ReviewState};
 use super::submission::{Protocol, StateChange, Submission, effective_history};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-
-/// A test case of the OIN Submission Tester.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TestCase {
-    IdpFlow,
-    SpFlow,
-    JitIdp,
-    JitSp,
-}
 
 impl TestCase {
     pub fn key(self) -> &'static str {
@@ -45,25 +36,6 @@ impl TestCase {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TestOutcome {
-    Passed,
-    Failed,
-}
-
-/// Which version of the integration an instance runs: updates of published integrations
-/// need both tested (backwards compatibility).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum InstanceVersion {
-    #[default]
-    Current,
-    Published,
-}
-
 impl InstanceVersion {
     pub fn key(self) -> &'static str {
         match self {
@@ -76,18 +48,6 @@ impl InstanceVersion {
             .into_iter()
             .find(|v| v.key() == s)
     }
-}
-
-/// One run of one test case on one app instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TestRun {
-    pub instance: String,
-    #[serde(default)]
-    pub instance_version: InstanceVersion,
-    pub protocol: Protocol,
-    pub test_case: TestCase,
-    pub result: TestOutcome,
-    pub run_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,16 +2,10 @@
 //! stable id, a severity, the sentence the ISV reads, and the seed document it comes from.
 
 use super::freshness::TestReport;
+pub use super::records::Severity;
 use super::state::ReviewState;
 use super::submission::{ContactKind, Protocol, Submission, SubmissionPath, is_email_address};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Blocker,
-    Warning,
-}
 
 impl Severity {
     pub fn key(self) -> &'static str {

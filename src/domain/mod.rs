@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod policy;
 pub mod projection;
 pub mod query;
+pub mod records;
 pub mod reminders;
 pub mod report;
 pub mod sla;

@@ -6,31 +6,13 @@
 use super::findings::{Issue, emailed};
 use super::freshness::required_tests;
 use super::policy::{Assessment, Policy};
+pub use super::records::EmailKind;
 use super::sla::{OnReturn, Phase};
 use super::state::ReviewState;
 use super::submission::{Protocol, Submission, SubmissionPath};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
-
-/// The kinds of email a move sends (one per target state).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EmailKind {
-    /// Queued for initial review, with the date it is expected to finish (000).
-    Received,
-    /// Initial review passed (or a fix let QA continue): in QA, with the expected date.
-    QaStarted,
-    /// Fixes received: final review, with the expected date.
-    FinalReview,
-    /// The list of issues to fix (isv_review, isv_fix_bugs).
-    Issues,
-    /// QA or final review complete: published.
-    Published,
-    /// The ISV has held the item longer than the idle time: what is waiting on it
-    /// (`oin-review remind`; never sent by a move).
-    Reminder,
-}
+use serde::Serialize;
 
 impl EmailKind {
     pub const ALL: [EmailKind; 6] = [

@@ -1,22 +1,7 @@
 //! The outbox's vocabulary: what state an email is in, and when a failed attempt is retried.
 
+pub use super::records::{EmailRecord, OutboxStatus};
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxStatus {
-    /// Waiting for delivery (also after a temporary failure, until its next attempt).
-    Queued,
-    /// Claimed by a sender; back to queued if the sender dies before it knows the outcome.
-    Sending,
-    /// Accepted by the server (or written to the file outbox).
-    Sent,
-    /// Refused for good (5xx): flagged for the analyst, never retried by itself.
-    Failed,
-    /// Taken back before it went: by `outbox cancel`, or by undoing the move it went with.
-    Cancelled,
-}
 
 impl OutboxStatus {
     pub fn key(self) -> &'static str {
@@ -40,33 +25,6 @@ impl OutboxStatus {
         .into_iter()
         .find(|k| k.key() == s)
     }
-}
-
-/// One email as the outbox holds it (without the message bytes).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EmailRecord {
-    pub id: i64,
-    pub submission_id: String,
-    pub kind: super::notice::EmailKind,
-    pub message_id: String,
-    pub recipients: Vec<String>,
-    pub subject: String,
-    pub status: OutboxStatus,
-    pub attempts: i64,
-    pub queued_at: Timestamp,
-    pub next_attempt_at: Timestamp,
-    pub sent_at: Option<Timestamp>,
-    pub last_error: Option<String>,
-    pub server_reply: Option<String>,
-    pub analyst: String,
-    /// While `sending`: when a process took it to deliver.
-    pub claimed_at: Option<Timestamp>,
-    /// When and by whom it was cancelled (also set on an email being sent when its move
-    /// was undone: it is cancelled if that attempt fails).
-    pub cancelled_at: Option<Timestamp>,
-    pub cancelled_by: Option<String>,
-    /// Not delivered before this instant (`[mail] hold`).
-    pub held_until: Option<Timestamp>,
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 1 min, 2, 4, ... capped at 1 h.

@@ -1,6 +1,7 @@
 //! SLA clocks on business time: the calendar arithmetic and the clocks of each review phase,
 //! computed from the audit history at any instant.
 
+pub use super::records::Phase;
 use super::state::ReviewState;
 use super::submission::StateChange;
 use jiff::Timestamp;
@@ -204,15 +205,6 @@ impl BusinessCalendar {
             d = next_day(d);
         }
     }
-}
-
-/// A review phase that has an SLA clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    InitialReview,
-    QaTesting,
-    FinalReview,
 }
 
 impl Phase {

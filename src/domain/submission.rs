@@ -1,7 +1,8 @@
 //! A submission an ISV made to the OIN, with every field the review needs.
 
-use super::freshness::TestRun;
-use super::sla::Phase;
+use super::records::Phase;
+pub use super::records::Protocol;
+use super::records::TestRun;
 use super::state::ReviewState;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -22,21 +23,6 @@ impl SubmissionPath {
             SubmissionPath::Manager => "manager",
         }
     }
-}
-
-/// Protocols a submission declares; `swa` and `spa` are known so the lint can refuse them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Protocol {
-    Saml,
-    Oidc,
-    Scim,
-    Workflows,
-    ApiService,
-    Swa,
-    Spa,
-    /// Header-based authentication with a custom header expression: a private integration.
-    HeaderAuth,
 }
 
 impl Protocol {
@@ -382,10 +368,10 @@ pub struct Submission {
     pub version: i64,
     /// The analyst's own findings and decisions on the lint's; kept by the store, not in files.
     #[serde(skip)]
-    pub notes: super::findings::ReviewNotes,
+    pub notes: super::records::ReviewNotes,
     /// Issue-list emails, oldest first; kept by the store's outbox, not in files.
     #[serde(skip)]
-    pub emails: Vec<super::outbox::EmailRecord>,
+    pub emails: Vec<super::records::EmailRecord>,
 }
 
 impl Submission {
