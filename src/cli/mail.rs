@@ -2,8 +2,8 @@
 
 use super::{Ctx, parse_state};
 use crate::domain::ReviewState;
-use crate::mail::{self, DeliveryReport, Transport};
-use crate::store::{MoveItem, Store};
+use crate::mail::{DeliveryReport, Transport};
+use crate::store::MoveItem;
 use crate::text::safe_line;
 use crate::workflow::{MailPreview, MoveAsk, Workflow};
 use anyhow::{Result, anyhow, bail};
@@ -156,9 +156,9 @@ fn move_ask(
     Ok(Some(ask))
 }
 
-/// Runs one delivery round on a small tokio runtime.
+/// Runs one delivery round, through the workflow, on a small tokio runtime.
 pub(super) fn deliver(
-    store: &mut Store,
+    wf: &mut Workflow,
     transport: &Transport,
     due_by: Timestamp,
     hold: crate::store::Hold,
@@ -166,13 +166,7 @@ pub(super) fn deliver(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(mail::deliver_due(
-        store,
-        transport,
-        due_by,
-        &crate::clock::now,
-        hold,
-    ))?)
+    Ok(rt.block_on(wf.deliver(transport, due_by, &crate::clock::now, hold))?)
 }
 
 pub(super) fn write_report(
@@ -335,12 +329,7 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             }
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {
-                let report = deliver(
-                    wf.store_mut(),
-                    &t,
-                    crate::clock::now(),
-                    crate::store::Hold::Keep,
-                )?;
+                let report = deliver(&mut wf, &t, crate::clock::now(), crate::store::Hold::Keep)?;
                 write_report(&mut out, &report, &t)?;
                 if !report.failed.is_empty() {
                     code = ExitCode::FAILURE;
@@ -448,7 +437,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             } else {
                 crate::store::Hold::Keep
             };
-            let report = deliver(wf.store_mut(), &t, due_by, hold)?;
+            let report = deliver(&mut wf, &t, due_by, hold)?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(if report.retried.is_empty() && report.failed.is_empty() {
@@ -464,12 +453,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                 );
             }
             let t = transport(ctx)?;
-            let report = deliver(
-                wf.store_mut(),
-                &t,
-                crate::clock::now(),
-                crate::store::Hold::Keep,
-            )?;
+            let report = deliver(&mut wf, &t, crate::clock::now(), crate::store::Hold::Keep)?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

@@ -101,12 +101,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         ExitCode::FAILURE
     };
     if let (Some(t), false) = (transport, report.queued.is_empty()) {
-        let delivered = super::mail::deliver(
-            wf.store_mut(),
-            &t,
-            crate::clock::now(),
-            crate::store::Hold::Keep,
-        )?;
+        let delivered =
+            super::mail::deliver(&mut wf, &t, crate::clock::now(), crate::store::Hold::Keep)?;
         if args.format == super::lint::LintFormat::Text {
             super::mail::write_report(&mut out, &delivered, &t)?;
         }

@@ -103,11 +103,20 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let read_only = store.read_only().map(str::to_string);
     let (work_tx, mut work_rx) = mpsc::unbounded_channel();
     let mut startup_notes = Vec::new();
-    let mailer = match crate::mail::Transport::from_config(&mail, mail_dir) {
+    let email_switches = mail.emails;
+    let hold = mail.hold();
+    let transport = crate::mail::Transport::from_config(&mail, mail_dir);
+    let setup = Arc::new(crate::workflow::MailSetup::load(mail));
+    if let Err(e) = &setup.templates {
+        startup_notes.push(format!("mail: {e}"));
+    }
+    let mailer = match transport {
         // Delivering marks emails sent: that is a colleague's console's job here.
         _ if read_only.is_some() => None,
         Ok(t) => Some(worker::spawn_mailer(
             store.path().to_path_buf(),
+            policy.clone(),
+            setup.clone(),
             t,
             work_tx.clone(),
         )),
@@ -118,14 +127,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             None
         }
     };
-    let email_switches = mail.emails;
-    let hold = mail.hold();
-    let setup = crate::workflow::MailSetup::load(mail);
-    if let Err(e) = &setup.templates {
-        startup_notes.push(format!("mail: {e}"));
-    }
-    let workflow =
-        crate::workflow::Workflow::new(store, policy.clone(), Arc::new(setup)).with_team(team);
+    let workflow = crate::workflow::Workflow::new(store, policy.clone(), setup).with_team(team);
     let db = worker::spawn_db(workflow, analyst.clone(), as_of, work_tx.clone(), mailer);
     for note in startup_notes {
         let _ = work_tx.send(worker::WorkerEvent::DbError(note));

@@ -775,6 +775,8 @@ fn forget_draft(id: &str) {
 /// its own database connection, woken after each queueing and every 15 s.
 pub fn spawn_mailer(
     db: std::path::PathBuf,
+    policy: Arc<Policy>,
+    setup: Arc<crate::workflow::MailSetup>,
     transport: crate::mail::Transport,
     events: UnboundedSender<WorkerEvent>,
 ) -> mpsc::Sender<()> {
@@ -791,18 +793,20 @@ pub fn spawn_mailer(
                 ));
                 return;
             };
-            let mut store = match Store::open(&db, &crate::store::OpenOptions::default()) {
-                Ok(s) => s,
+            // Its own connection, through the workflow like every other delivery.
+            let mut wf = match Store::open(&db, &crate::store::OpenOptions::default()) {
+                Ok(s) => Workflow::new(s, policy, setup),
                 Err(e) => {
                     let _ = events.send(WorkerEvent::DbError(format!("mail: {e}")));
                     return;
                 }
             };
             loop {
-                match rt.block_on(crate::mail::deliver_round(
-                    &mut store,
+                match rt.block_on(wf.deliver(
                     &transport,
+                    crate::clock::now(),
                     &crate::clock::now,
+                    crate::store::Hold::Keep,
                 )) {
                     Ok(report) => {
                         let busy = !(report.sent.is_empty()

@@ -99,9 +99,16 @@ impl Workflow {
         &self.store
     }
 
-    /// The queue, for delivery rounds (the mail module marks emails sent).
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
+    /// Delivers the emails due by `due_by` (their hold kept or skipped), marking each sent,
+    /// retried or failed: every delivery, the CLI's and the console's mailer's, goes here.
+    pub async fn deliver(
+        &mut self,
+        transport: &crate::mail::Transport,
+        due_by: Timestamp,
+        clock: crate::mail::Clock<'_>,
+        hold: crate::store::Hold,
+    ) -> Result<crate::mail::DeliveryReport> {
+        Ok(crate::mail::deliver_due(&mut self.store, transport, due_by, clock, hold).await?)
     }
 
     pub fn policy(&self) -> &Policy {
