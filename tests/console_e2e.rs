@@ -419,6 +419,7 @@ fn stalling_smtp_server() -> (u16, std::sync::mpsc::Receiver<()>) {
 
 #[test]
 fn sighup_during_a_batch_and_a_send_restores_the_terminal_and_loses_nothing() {
+    let _timing = common::one_at_a_time();
     // SIGHUP as the batch is asked for, the moment its write transaction is seen open, and
     // after it committed. Each round asserts the terminal, the queue and the email itself.
     let mut seen = Vec::new();

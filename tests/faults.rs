@@ -47,6 +47,7 @@ fn start_batch(sb: &Sandbox, ids: &str, to: &str) -> std::process::Child {
 
 #[test]
 fn a_batch_killed_at_random_moments_is_all_or_nothing() {
+    let _timing = common::one_at_a_time();
     let (sb, ids) = big_queue("K");
     // How long one uninterrupted batch takes, to spread the kills over it.
     let run = |to: &str| start_batch(&sb, &ids, to);
@@ -120,6 +121,7 @@ fn write_lock_held(c: &Connection) -> bool {
 
 #[test]
 fn a_kill_that_lands_inside_the_batch_transaction_leaves_no_part_of_it() {
+    let _timing = common::one_at_a_time();
     let (sb, ids) = big_queue("T");
     let probe = Connection::open(sb.db()).unwrap();
     probe.busy_timeout(Duration::ZERO).unwrap();
@@ -166,6 +168,7 @@ fn a_kill_that_lands_inside_the_batch_transaction_leaves_no_part_of_it() {
 
 #[test]
 fn racing_processes_lose_no_update_and_never_see_database_is_locked() {
+    let _timing = common::one_at_a_time();
     let sb = Sandbox::new();
     let subs: Vec<_> = (0..20)
         .map(|i| {
@@ -356,6 +359,7 @@ fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
 
 #[test]
 fn a_writer_waits_for_a_colleagues_write_lock_and_then_succeeds_without_locked() {
+    let _timing = common::one_at_a_time();
     let sb = Sandbox::new();
     sb.import_values(&[submission_json("W-1", "initial_review")]);
     // A colleague's transaction holds the write lock for three seconds.

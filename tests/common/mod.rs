@@ -122,6 +122,17 @@ pub fn cannot_run(what: &str) -> bool {
     true
 }
 
+/// Tests whose outcome depends on timing (kills at calibrated moments, a hang-up in the
+/// middle of a batch) take this first, so that they run one at a time within their test
+/// binary and are not slowed unpredictably by each other.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed while holding it says so itself; the next one still runs.
+    TIMING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A private HOME/XDG tree so tests never see the user's config or data.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
