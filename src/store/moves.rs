@@ -301,20 +301,11 @@ fn undo_emails(
                     .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
             }),
             ("sending", _) => {
-                tx.execute(
-                    "UPDATE outbox SET cancelled_at = ?1, cancelled_by = ?2 WHERE id = ?3",
-                    params![when, analyst, email],
-                )
-                .ctx(c)?;
+                super::outbox::cancel_in(tx, email, analyst, when)?;
                 out.push(EmailUndo::MayHaveBeenSent { email, subject });
             }
             _ => {
-                tx.execute(
-                    "UPDATE outbox SET status = 'cancelled', cancelled_at = ?1, cancelled_by = ?2
-                     WHERE id = ?3",
-                    params![when, analyst, email],
-                )
-                .ctx(c)?;
+                super::outbox::cancel_in(tx, email, analyst, when)?;
                 out.push(EmailUndo::Cancelled { email, subject });
             }
         }

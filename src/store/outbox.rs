@@ -142,6 +142,24 @@ fn split_recipients(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Cancels an email inside `tx`, with who and when: at once when it has not gone; while a
+/// sender is handing it to the server, its status stays and a failed attempt cancels it.
+pub(super) fn cancel_in(
+    tx: &rusqlite::Transaction,
+    id: i64,
+    analyst: &str,
+    when: &str,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE outbox SET cancelled_at = ?1, cancelled_by = ?2,
+             status = CASE WHEN status = 'sending' THEN status ELSE 'cancelled' END
+         WHERE id = ?3",
+        params![when, analyst, id],
+    )
+    .ctx("cancelling an email")?;
+    Ok(())
+}
+
 /// Queues one email (and records the date it promises) inside `tx`; `batch` is the move it
 /// goes with, whose undo cancels it.
 pub(super) fn insert_email(
@@ -487,20 +505,11 @@ impl Store {
                 by: cancelled_by.unwrap_or_else(|| "someone".into()),
             },
             "sending" => {
-                tx.execute(
-                    "UPDATE outbox SET cancelled_at = ?1, cancelled_by = ?2 WHERE id = ?3",
-                    params![when, analyst, id],
-                )
-                .ctx(c)?;
+                cancel_in(&tx, id, analyst, &when)?;
                 CancelOutcome::BeingSent
             }
             _ => {
-                tx.execute(
-                    "UPDATE outbox SET status = 'cancelled', cancelled_at = ?1, cancelled_by = ?2
-                     WHERE id = ?3",
-                    params![when, analyst, id],
-                )
-                .ctx(c)?;
+                cancel_in(&tx, id, analyst, &when)?;
                 CancelOutcome::Cancelled
             }
         };

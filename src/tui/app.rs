@@ -113,13 +113,7 @@ impl Pinned {
 
     /// The items with the row versions the analyst saw.
     pub fn items(&self) -> Vec<crate::store::MoveItem> {
-        self.0
-            .iter()
-            .map(|r| crate::store::MoveItem {
-                id: r.id().to_string(),
-                expected_version: Some(r.version),
-            })
-            .collect()
+        self.0.iter().map(super::queue_state::seen_item).collect()
     }
 }
 
@@ -396,6 +390,14 @@ impl App {
             (Some(_), None) => true,
             (None, _) => !self.queue.complete(),
         }
+    }
+
+    /// The items still at the versions the analyst saw (a colleague's change drops one).
+    pub fn still_as_seen(&self, items: Vec<crate::store::MoveItem>) -> Vec<crate::store::MoveItem> {
+        items
+            .into_iter()
+            .filter(|i| self.unchanged(&i.id, i.expected_version))
+            .collect()
     }
 
     /// What changed, since the analyst saw them, of items pinned at these versions: one

@@ -478,13 +478,7 @@ impl QueueState {
 
     /// The targets with the row versions the analyst saw.
     pub fn items(&self) -> Vec<MoveItem> {
-        self.targets()
-            .iter()
-            .map(|r| MoveItem {
-                id: r.id().to_string(),
-                expected_version: Some(r.version),
-            })
-            .collect()
+        self.targets().into_iter().map(seen_item).collect()
     }
 
     /// How many marked submissions the current view does not show.
@@ -1078,5 +1072,13 @@ mod tests {
         let (_, _, candidates) = q.set_query("a".into()).expect("a search");
         assert!(candidates.is_none(), "a shorter query searches everything");
         assert!(q.set_query(String::new()).is_none());
+    }
+}
+
+/// A line as a write's item, pinned to the row version the analyst saw.
+pub fn seen_item(r: &QueueLine) -> MoveItem {
+    MoveItem {
+        id: r.id().to_string(),
+        expected_version: Some(r.version),
     }
 }

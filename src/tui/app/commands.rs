@@ -245,10 +245,7 @@ impl App {
     pub(crate) fn preview_selected_issue_list(&mut self) -> Vec<Action> {
         let items = self
             .selected_row()
-            .map(|r| crate::store::MoveItem {
-                id: r.id().to_string(),
-                expected_version: Some(r.version),
-            })
+            .map(crate::tui::queue_state::seen_item)
             .into_iter()
             .collect();
         self.preview_issue_lists_of(items)

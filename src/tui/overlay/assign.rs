@@ -99,12 +99,7 @@ impl Panel for AssignPicker {
                     self.confirming = Some(name.to_string());
                     return Step::Stay;
                 }
-                let items: Vec<_> = self
-                    .pinned
-                    .items()
-                    .into_iter()
-                    .filter(|i| app.unchanged(&i.id, i.expected_version))
-                    .collect();
+                let items = app.still_as_seen(self.pinned.items());
                 if items.is_empty() {
                     app.say(
                         Level::Warn,

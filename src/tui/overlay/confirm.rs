@@ -72,10 +72,7 @@ impl Confirm {
             .filter(|r| app.unchanged(r.id(), Some(r.version)))
             .filter(|r| r.state.can_move_to(self.to))
             .filter(|r| self.overriding || !stopped.iter().any(|s| s == r.id()))
-            .map(|r| crate::store::MoveItem {
-                id: r.id().to_string(),
-                expected_version: Some(r.version),
-            })
+            .map(crate::tui::queue_state::seen_item)
             .collect()
     }
 }

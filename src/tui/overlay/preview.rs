@@ -75,11 +75,7 @@ impl Preview {
                 .map(|i| (i.id.as_str(), i.expected_version)),
         );
         let sending = p.emails.len() - changed.len();
-        let movable = p
-            .movable_items()
-            .iter()
-            .filter(|i| app.unchanged(&i.id, i.expected_version))
-            .count();
+        let movable = app.still_as_seen(p.movable_items()).len();
         match p.move_to() {
             Some(_) if p.emails.is_empty() => say(
                 format!(
@@ -257,12 +253,7 @@ impl Panel for Preview {
                     );
                     return Step::Stay;
                 };
-                let items: Vec<_> = self
-                    .preview
-                    .movable_items()
-                    .into_iter()
-                    .filter(|i| app.unchanged(&i.id, i.expected_version))
-                    .collect();
+                let items = app.still_as_seen(self.preview.movable_items());
                 if items.is_empty() {
                     app.say(Level::Warn, "nothing moved: the move refuses every item");
                     return Step::Close;

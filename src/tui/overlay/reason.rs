@@ -55,12 +55,7 @@ impl Panel for Reason {
                 // A move that emails the ISV goes through the preview: there the analyst
                 // sends (move and emails commit together) or moves without. Only the items
                 // still as the analyst saw them are written for, at the versions seen.
-                let items: Vec<_> = self
-                    .pinned
-                    .items()
-                    .into_iter()
-                    .filter(|i| app.unchanged(&i.id, i.expected_version))
-                    .collect();
+                let items = app.still_as_seen(self.pinned.items());
                 if items.is_empty() {
                     app.say(
                         Level::Warn,
