@@ -971,6 +971,14 @@ fn count_groups(rows: &[QueueLine]) -> [usize; 4] {
     counts
 }
 
+/// A line as a write's item, pinned to the row version the analyst saw.
+pub fn seen_item(r: &QueueLine) -> MoveItem {
+    MoveItem {
+        id: r.id().to_string(),
+        expected_version: Some(r.version),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1072,13 +1080,5 @@ mod tests {
         let (_, _, candidates) = q.set_query("a".into()).expect("a search");
         assert!(candidates.is_none(), "a shorter query searches everything");
         assert!(q.set_query(String::new()).is_none());
-    }
-}
-
-/// A line as a write's item, pinned to the row version the analyst saw.
-pub fn seen_item(r: &QueueLine) -> MoveItem {
-    MoveItem {
-        id: r.id().to_string(),
-        expected_version: Some(r.version),
     }
 }
