@@ -87,6 +87,46 @@ fn row_of(buf: &Buffer, needle: &str) -> u16 {
         .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", screen(buf)))
 }
 
+/// A plan made by hand: a move to `to` with its emails (or issue lists without `to`), in
+/// which each item gets no email for the reason given.
+fn no_email_plan(
+    to: Option<ReviewState>,
+    stopped: &[(&str, &str)],
+) -> std::sync::Arc<oin_review::workflow::Plan> {
+    use oin_review::workflow::{MoveAsk, MoveItem, MoveRefused, Plan, PlanItem, Planned};
+    let items: Vec<MoveItem> = stopped
+        .iter()
+        .map(|(id, _)| MoveItem {
+            id: id.to_string(),
+            expected_version: Some(1),
+        })
+        .collect();
+    std::sync::Arc::new(Plan {
+        what: match to {
+            Some(to) => Planned::Move(MoveAsk {
+                email: true,
+                reason: Some("asked by phone".into()),
+                ..MoveAsk::new(items.clone(), to)
+            }),
+            None => Planned::IssueLists,
+        },
+        items: items
+            .into_iter()
+            .zip(stopped)
+            .map(|(item, (_, why))| PlanItem {
+                item,
+                from: Some(ReviewState::InitialReview),
+                result: Err(MoveRefused::NoEmail(why.to_string())),
+                email: None,
+                claimed_by: None,
+                guard: None,
+            })
+            .collect(),
+        kind: None,
+        at: NOW.parse().unwrap(),
+    })
+}
+
 /// Selects `id` in the All tab.
 fn select_id(app: &mut App, id: &str) {
     app.update(key(KeyCode::Char('5')));
@@ -916,22 +956,13 @@ fn a_read_only_queue_shows_a_banner_and_every_write_key_says_why() {
     app.update(key(KeyCode::Esc));
     // An email preview opens (reading); sending it, or moving without it, is refused.
     for k in ['y', 'm'] {
-        use oin_review::store::MoveItem;
-        use oin_review::workflow::{MailPreview, MoveAsk};
-        let items = vec![MoveItem::new("OIN-2026-0116")];
-        app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
-            MailPreview {
-                emails: Vec::new(),
-                errors: Vec::new(),
-                ask: Some(MoveAsk::new(items.clone(), ReviewState::IsvReview)),
-                items,
-                reminders: false,
-                guards: Vec::new(),
-                unmovable: Vec::new(),
-                gated: Vec::new(),
-                overrides: Vec::new(),
-            },
-        ))));
+        app.update(Msg::Worker(WorkerEvent::Planned {
+            plan: no_email_plan(
+                Some(ReviewState::IsvReview),
+                &[("OIN-2026-0116", "no escalation contact")],
+            ),
+            again: false,
+        }));
         assert_eq!(app.context(), Context::Preview);
         assert!(app.update(key(KeyCode::Char(k))).is_empty(), "{k}");
         assert_eq!(
@@ -983,45 +1014,36 @@ fn as_of_pins_the_clock_and_says_so() {
 
 #[test]
 fn the_claim_warning_names_the_items_claimed() {
-    let mut app = sample_app(NOW, 120, 40);
-    app.email_switches_mut().qa_started = false;
+    // Planned by the workflow on a real queue (issue-list emails off: the confirmation).
+    let (_sb, wf) = common::sample_workflow(oin_review::config::EmailSwitches {
+        issues: false,
+        ..Default::default()
+    });
+    // As carla: 0131 is ben's, 0117 is carla's own.
+    let rows = oin_review::exchange::parse_submissions("samples.json", common::SAMPLES.as_bytes())
+        .unwrap();
+    let policy = std::sync::Arc::new(common::builtin_policy());
+    let mut app = App::new(
+        Keymap::defaults(),
+        policy,
+        "carla".into(),
+        "q.db".into(),
+        NOW.parse().unwrap(),
+    );
+    app.update(Msg::Resize(120, 40));
+    common::feed(&mut app, rows);
     for id in ["OIN-2026-0131", "OIN-2026-0117"] {
         select_id(&mut app, id);
         app.update(key(KeyCode::Char(' ')));
     }
-    let mut app_b = sample_app(NOW, 120, 40);
-    // As carla: 0131 is ben's, 0117 is carla's own.
-    let rows = oin_review::exchange::parse_submissions("samples.json", common::SAMPLES.as_bytes())
-        .unwrap();
-    let policy = std::sync::Arc::new(app.policy().clone());
-    app_b = {
-        let mut a = App::new(
-            Keymap::defaults(),
-            policy,
-            "carla".into(),
-            "q.db".into(),
-            NOW.parse().unwrap(),
-        );
-        a.update(Msg::Resize(120, 40));
-        common::feed(&mut a, rows);
-        let _ = app_b;
-        a
-    };
-    for id in ["OIN-2026-0131", "OIN-2026-0117"] {
-        select_id(&mut app_b, id);
-        app_b.update(key(KeyCode::Char(' ')));
+    for k in [KeyCode::Char('m'), KeyCode::Enter, KeyCode::Enter] {
+        let actions = app.update(key(k));
+        common::serve(&mut app, &wf, actions);
     }
-    assert_eq!(
-        app_b.claimed_by_others(&app_b.pin_targets()),
-        vec![("ben".to_string(), vec!["OIN-2026-0131".to_string()])]
-    );
-    app_b.email_switches_mut().issues = false;
-    app_b.update(key(KeyCode::Char('m')));
-    app_b.update(key(KeyCode::Enter));
-    app_b.update(key(KeyCode::Enter));
-    assert_eq!(app_b.context(), Context::Confirm);
-    let text = screen(&render(&app_b, &dark()));
+    assert_eq!(app.context(), Context::Confirm);
+    let text = screen(&render(&app, &dark()));
     assert!(text.contains("Claimed by ben: OIN-2026-0131"), "{text}");
+    assert!(!text.contains("Claimed by carla"), "{text}");
 }
 
 #[test]
@@ -1074,29 +1096,16 @@ fn the_outbox_shows_when_to_whom_and_what_and_enter_opens_a_message() {
 
 #[test]
 fn the_email_preview_scrolls_within_its_content() {
-    use oin_review::store::MoveItem;
-    use oin_review::workflow::{MailPreview, MoveAsk};
     let mut app = sample_app(NOW, 80, 24);
-    let items: Vec<MoveItem> = (0..30)
-        .map(|i| MoveItem::new(format!("OIN-X-{i:02}")))
+    let ids: Vec<String> = (0..30).map(|i| format!("OIN-X-{i:02}")).collect();
+    let stopped: Vec<(&str, &str)> = ids
+        .iter()
+        .map(|id| (id.as_str(), "no escalation contact"))
         .collect();
-    let preview = MailPreview {
-        emails: Vec::new(),
-        errors: items
-            .iter()
-            .map(|i| (i.id.clone(), "no escalation contact".to_string()))
-            .collect(),
-        ask: Some(MoveAsk::new(items.clone(), ReviewState::IsvReview)),
-        items,
-        reminders: false,
-        guards: Vec::new(),
-        unmovable: Vec::new(),
-        gated: Vec::new(),
-        overrides: Vec::new(),
-    };
-    app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
-        preview,
-    ))));
+    app.update(Msg::Worker(WorkerEvent::Planned {
+        plan: no_email_plan(Some(ReviewState::IsvReview), &stopped),
+        again: false,
+    }));
     assert_eq!(app.context(), Context::Preview);
     let top = screen(&render(&app, &dark()));
     assert!(top.contains("OIN-X-00"), "{top}");
@@ -1115,16 +1124,23 @@ fn the_email_preview_scrolls_within_its_content() {
 #[test]
 fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() {
     // 000:84 "If QA testing is successful, your integration is automatically published":
-    // open blockers stop publishing and passing initial review.
+    // open blockers stop publishing and passing initial review. The workflow plans them.
+    let (_sb, wf) = common::sample_workflow(oin_review::config::EmailSwitches {
+        qa_started: false,
+        ..Default::default()
+    });
     let mut app = sample_app(NOW, 120, 40);
-    app.email_switches_mut().qa_started = false;
     for id in ["OIN-2026-0116", "OIN-2026-0131"] {
         select_id(&mut app, id);
         app.update(key(KeyCode::Char(' ')));
     }
-    app.update(key(KeyCode::Char('m')));
+    let actions = app.update(key(KeyCode::Char('m')));
+    let planning = screen(&render(&app, &dark()));
+    assert!(planning.contains("planning…"), "{planning}");
+    common::serve(&mut app, &wf, actions);
     let choice = app
-        .move_choices(&app.pin_targets())
+        .choices_for(&app.pin_targets())
+        .unwrap()
         .into_iter()
         .find(|c| c.to == ReviewState::QaTesting)
         .unwrap();
@@ -1154,9 +1170,10 @@ fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() 
         "{text}"
     );
     // To QA testing: Down, Enter, no reason, Enter; the confirmation names them.
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Enter));
+    for k in [KeyCode::Down, KeyCode::Enter, KeyCode::Enter] {
+        let actions = app.update(key(k));
+        common::serve(&mut app, &wf, actions);
+    }
     assert_eq!(app.context(), Context::Confirm);
     let text = screen(&render(&app, &theme));
     assert!(
@@ -1171,32 +1188,16 @@ fn the_move_picker_says_how_many_a_gate_stops_and_the_confirmation_names_them() 
 
 #[test]
 fn the_email_preview_sends_or_moves_without_email() {
-    use oin_review::store::MoveItem;
-    use oin_review::workflow::{MailPreview, MoveAsk};
     let mut app = sample_app(NOW, 120, 40);
-    let items = vec![MoveItem {
-        id: "OIN-2026-0116".into(),
-        expected_version: Some(1),
-    }];
-    let ask = MoveAsk {
-        reason: Some("asked by phone".into()),
-        ..MoveAsk::new(items.clone(), ReviewState::IsvReview)
-    };
-    let preview = MailPreview {
-        emails: Vec::new(),
-        errors: vec![("OIN-2026-0116".into(), "no escalation contact".into())],
-        ask: Some(ask),
-        items: items.clone(),
-        reminders: false,
-        guards: Vec::new(),
-        unmovable: Vec::new(),
-        gated: Vec::new(),
-        overrides: Vec::new(),
-    };
+    let plan = no_email_plan(
+        Some(ReviewState::IsvReview),
+        &[("OIN-2026-0116", "no escalation contact")],
+    );
     // With nothing to send the preview says why, and the analyst can still move without email.
-    app.update(Msg::Worker(WorkerEvent::MailPreview(std::sync::Arc::new(
-        preview,
-    ))));
+    app.update(Msg::Worker(WorkerEvent::Planned {
+        plan: plan.clone(),
+        again: false,
+    }));
     assert_eq!(app.context(), Context::Preview);
     let text = screen(&render(&app, &dark()));
     assert!(
@@ -1211,13 +1212,21 @@ fn the_email_preview_sends_or_moves_without_email() {
         app.update(key(KeyCode::Char('y'))).is_empty(),
         "y has nothing to send"
     );
+    // m plans the move again without email, for the confirmation to show.
     let actions = app.update(key(KeyCode::Char('m')));
     match actions.as_slice() {
-        [Action::Db(DbRequest::Write(Write::Move(ask)))] => {
+        [
+            Action::Db(DbRequest::Plan {
+                ask: oin_review::tui::worker::PlanAsk::Move(ask),
+                again: false,
+            }),
+        ] => {
             assert_eq!(ask.to, ReviewState::IsvReview);
-            assert_eq!(ask.items, items);
+            assert!(!ask.email);
+            assert_eq!(ask.items, plan.pinned());
+            assert_eq!(ask.reason.as_deref(), Some("asked by phone"));
         }
-        other => panic!("m moves without email: {other:?}"),
+        other => panic!("m plans a move without email: {other:?}"),
     }
     assert_eq!(app.context(), Context::Queue);
 }

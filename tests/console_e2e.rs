@@ -175,6 +175,7 @@ fn mark_three_move_them_then_undo() {
     // the preview says why instead of sending or moving anything.
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("applies to", WAIT);
     t.wait_for("gate stops 3 (open blockers)", WAIT);
     t.keys(&["Down", "Enter"]);
     t.wait_for("Reason for moving 0 of 3", WAIT);
@@ -187,12 +188,16 @@ fn mark_three_move_them_then_undo() {
     // The first target (ISV needs to review) goes through the preview; m moves without email.
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("applies to", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving 3 of 3", WAIT);
     t.literal("asked for the config doc by phone");
     t.keys(&["Enter"]);
     t.wait_for("m: move 3 without email", WAIT);
+    // m plans the move again without email, and the confirmation shows it before y.
     t.keys(&["m"]);
+    t.wait_for("Move 3 of 3 submission(s) to ISV needs to review?", WAIT);
+    t.keys(&["y"]);
     t.wait_for("moved 3 of 3 to ISV needs to review", WAIT);
     let state_of = |id: &str| -> (String, serde_json::Value) {
         let s: serde_json::Value =
@@ -253,6 +258,7 @@ fn findings_then_move_to_isv_review_sends_the_issue_list() {
     // m, the first target (ISV needs to review), a reason, then the preview.
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("applies to", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving 1", WAIT);
     t.keys(&["Enter"]);
@@ -504,6 +510,8 @@ fn sighup_round(round: usize, when: Hangup) -> (bool, String) {
     assert!(marked > 500, "{s}");
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    // The targets once the workflow has planned them.
+    t.wait_for("applies to", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving", WAIT);
     t.keys(&["Enter"]);
@@ -864,12 +872,12 @@ fn an_open_move_picker_keeps_its_item_when_a_colleague_moves_it_and_never_retarg
     // A colleague moves it while the picker is open: the view drops it, the selection
     // falls on a neighbour, and the picker still acts on 0131 alone, as it was seen.
     sb.ok(&["move", "--to", "isv_review", "OIN-2026-0131"]);
-    let s = t.wait_for("OIN-2026-0131 changed since you looked: moved to", WAIT);
-    let s = if s.contains(&format!("by {}", me())) {
-        s
-    } else {
-        t.wait_for(&format!("by {}", me()), WAIT)
-    };
+    // Planned again: it names who changed it and when.
+    let s = t.wait_for(
+        &format!("OIN-2026-0131: changed by {} at 2026-12-04", me()),
+        WAIT,
+    );
+    assert!(s.contains("looked (now isv_review)"), "{s}");
     assert!(
         s.contains("0 of 1 left as you saw them: nothing to move"),
         "{s}"
@@ -928,6 +936,7 @@ fn a_held_email_cancelled_from_the_console_or_undone_with_its_move_is_never_deli
     select_by_search(&t, "OIN-2026-0116", "Coho Winery");
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("applies to", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving 1 of 1", WAIT);
     t.keys(&["Enter"]);
@@ -951,6 +960,7 @@ fn a_held_email_cancelled_from_the_console_or_undone_with_its_move_is_never_deli
     select_by_search(&t, "OIN-2026-0131", "Contoso HR");
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("applies to", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving 1 of 1", WAIT);
     t.keys(&["Enter"]);
@@ -1057,32 +1067,29 @@ fn a_write_refused_because_a_colleague_changed_the_item_names_who_and_what_it_is
     // The move is planned and previewed on the analyst's screen...
     t.keys(&["m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    t.wait_for("applies to", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving 1", WAIT);
     t.keys(&["Enter"]);
     t.wait_for("y send", WAIT);
-    // ...when a colleague moves the item first: the preview says so before y...
+    // ...when a colleague moves the item first: the preview plans again and says so,
+    // naming who and when, before y...
     sb.ok(&["move", "--to", "isv_review", "OIN-2026-0116"]);
     let colleague = me();
-    t.wait_for(
-        &format!(
-            "OIN-2026-0116 changed since you looked: moved to ISV needs to review by {colleague}"
-        ),
+    let s = t.wait_for(
+        &format!("OIN-2026-0116: changed by {colleague} at 2026-12-04T11:"),
         WAIT,
     );
-    t.wait_for("y: queue 0 email(s)", WAIT);
-    // ...and y is refused by the store, naming who.
-    t.keys(&["y"]);
-    let s = t.wait_for("1 not moved and not emailed", WAIT);
+    assert!(s.contains("since you looked (now isv_review)"), "{s}");
+    assert!(s.contains("email will not be sent"), "{s}");
     assert!(
-        s.contains(&format!(
-            "OIN-2026-0116  changed by {colleague} at 2026-12-04T11:"
-        )),
+        s.contains("nothing to send · m: move 0 without email"),
         "{s}"
     );
-    assert!(s.contains("(now isv_review)"), "{s}");
-    assert!(s.contains("nothing queued or moved: 1 refused"), "{s}");
+    // ...and y has nothing to send: the item the analyst saw is not there any more.
+    t.keys(&["y"]);
     t.escape();
+    t.wait_for("not sent: nothing was queued or moved", WAIT);
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
     // Nothing was emailed, and the colleague's move is the item's last event.

@@ -322,6 +322,17 @@ fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
     said.push(m.clone());
     t.keys(&["V", "m"]);
     t.wait_for("move to (Enter chooses)", WAIT);
+    // Colleagues may have changed every marked item since it was seen: the plan says so
+    // and offers nothing to move.
+    let s = t.wait_until(
+        "the planned targets",
+        |s| s.contains("applies to") || s.contains("nothing to move"),
+        WAIT,
+    );
+    if !s.contains("applies to") {
+        t.escape();
+        return format!("{} | nothing to move", said.join(" | "));
+    }
     t.keys(&["Enter"]);
     t.wait_for("Reason for moving", WAIT);
     t.literal(&format!("console round {round}"));
@@ -342,7 +353,10 @@ fn console_claim_and_move(t: &common::tmux::Tmux, round: usize) -> String {
     // Colleagues may have moved every item meanwhile: then nothing is left to email, and
     // the preview offers the move without email instead.
     if t.screen().contains("nothing to send") {
+        // Planned again without email and confirmed.
         t.keys(&["m"]);
+        t.wait_for("submission(s) to", WAIT);
+        t.keys(&["y"]);
     } else {
         t.keys(&["y"]);
     }

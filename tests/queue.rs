@@ -10,7 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 use oin_review::domain::state::Holder;
 use oin_review::domain::{Policy, QueueLine, ReviewState, Submission, TestRun};
 use oin_review::exchange::parse_submissions;
-use oin_review::store::{LineFilter, MoveItem, MoveRequest, OpenOptions, Store, line_as_of};
+use oin_review::store::{
+    LineFilter, MoveAsk, MoveItem, MoveRequest, OpenOptions, Store, line_as_of,
+};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -126,8 +128,7 @@ fn every_kind_of_write_keeps_the_lines_equal_to_the_history() {
     assert!(initial.len() > 3);
     store
         .move_submissions(&MoveRequest::new(
-            &initial,
-            ReviewState::IsvReview,
+            MoveAsk::new(initial.to_vec(), ReviewState::IsvReview),
             "asha",
             at,
         ))
@@ -137,8 +138,7 @@ fn every_kind_of_write_keeps_the_lines_equal_to_the_history() {
     let back = ids(&store, ReviewState::IsvReview);
     store
         .move_submissions(&MoveRequest::new(
-            &back,
-            ReviewState::InitialReview,
+            MoveAsk::new(back.to_vec(), ReviewState::InitialReview),
             "asha",
             at + SignedDuration::from_hours(30),
         ))
@@ -189,11 +189,11 @@ proptest! {
                 store.undo_last_batch("asha", at).unwrap();
             } else {
                 let items: Vec<MoveItem> = all.iter().skip(k % 3).step_by(2).cloned().collect();
-                store.move_submissions(&MoveRequest {
+                store.move_submissions(&MoveRequest::new(MoveAsk {
                     force,
-                    reason: Some("test"),
-                    ..MoveRequest::new(&items, ReviewState::ALL[to], "asha", at)
-                }).unwrap();
+                    reason: Some("test".into()),
+                    ..MoveAsk::new(items.to_vec(), ReviewState::ALL[to])
+                }, "asha", at)).unwrap();
             }
             assert_lines_match_history(&store, &p, at);
         }
@@ -284,7 +284,11 @@ fn readers_read_again_only_what_changed() {
     let mut colleague = Store::open(&sb.db(), &opts(&p)).unwrap();
     let two = &ids(&colleague, ReviewState::InitialReview)[..2];
     colleague
-        .move_submissions(&MoveRequest::new(two, ReviewState::IsvReview, "bea", now()))
+        .move_submissions(&MoveRequest::new(
+            MoveAsk::new(two.to_vec(), ReviewState::IsvReview),
+            "bea",
+            now(),
+        ))
         .unwrap();
     let changed = store
         .lines(
@@ -364,8 +368,12 @@ fn a_changed_policy_rebuilds_the_lines_once_and_a_writer_without_it_leaves_them_
     // its lines no longer follow it.
     let mut bare = Store::open(&sb.db(), &OpenOptions::default()).unwrap();
     let one = &ids(&bare, ReviewState::InitialReview)[..1];
-    bare.move_submissions(&MoveRequest::new(one, ReviewState::IsvReview, "x", now()))
-        .unwrap();
+    bare.move_submissions(&MoveRequest::new(
+        MoveAsk::new(one.to_vec(), ReviewState::IsvReview),
+        "x",
+        now(),
+    ))
+    .unwrap();
     drop(bare);
     assert_eq!(
         projection_record(&sb),
@@ -408,8 +416,7 @@ fn at_an_instant_before_the_latest_event_lines_are_recomputed_from_history() {
     let items = ids(&store, ReviewState::InitialReview);
     store
         .move_submissions(&MoveRequest::new(
-            &items,
-            ReviewState::QaTesting,
+            MoveAsk::new(items.to_vec(), ReviewState::QaTesting),
             "asha",
             later,
         ))

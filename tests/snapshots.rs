@@ -12,6 +12,7 @@ use oin_review::tui::app::{App, Msg};
 use oin_review::tui::theme::Theme;
 use oin_review::tui::views;
 use oin_review::tui::worker::WorkerEvent;
+use oin_review::workflow::Workflow;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -92,6 +93,18 @@ fn keys(app: &mut App, s: &str) {
     }
 }
 
+/// Keys typed, with the plans they ask for answered by `wf` as the database thread would.
+fn planned_keys(app: &mut App, wf: &Workflow, s: &[KeyCode]) {
+    for &code in s {
+        let actions = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        common::serve(app, wf, actions);
+    }
+}
+
+fn chars(s: &str) -> Vec<KeyCode> {
+    s.chars().map(KeyCode::Char).collect()
+}
+
 fn app(size: (u16, u16)) -> App {
     sample_app(NOW, size.0, size.1)
 }
@@ -143,12 +156,13 @@ fn filter_menu() {
 
 #[test]
 fn move_picker() {
+    let (_sb, wf) = common::sample_workflow(Default::default());
     snap("picker", |a| {
         keys(a, " j ");
-        keys(a, "m");
+        planned_keys(a, &wf, &chars("m"));
     });
     let mut a = app((80, 24));
-    keys(&mut a, "m");
+    planned_keys(&mut a, &wf, &chars("m"));
     insta::assert_snapshot!("picker_styles_80x24", styled(&render(&a)));
 }
 
@@ -159,22 +173,31 @@ fn assign_picker() {
 
 #[test]
 fn reason() {
+    let (_sb, wf) = common::sample_workflow(Default::default());
     snap("reason", |a| {
-        keys(a, "m");
-        key(a, KeyCode::Enter);
+        planned_keys(a, &wf, &[KeyCode::Char('m'), KeyCode::Enter]);
         keys(a, "asked by phone");
     });
 }
 
 #[test]
 fn confirm() {
+    let (_sb, wf) = common::sample_workflow(oin_review::config::EmailSwitches {
+        qa_started: false,
+        ..Default::default()
+    });
     snap("confirm", |a| {
-        a.email_switches_mut().qa_started = false;
         keys(a, " j ");
-        keys(a, "m");
-        key(a, KeyCode::Down);
-        key(a, KeyCode::Enter);
-        key(a, KeyCode::Enter);
+        planned_keys(
+            a,
+            &wf,
+            &[
+                KeyCode::Char('m'),
+                KeyCode::Down,
+                KeyCode::Enter,
+                KeyCode::Enter,
+            ],
+        );
     });
 }
 
@@ -188,9 +211,18 @@ fn report() {
                 to: ReviewState::QaTesting,
             })),
         };
-        a.update(Msg::Worker(WorkerEvent::Moved {
-            to: ReviewState::QaTesting,
-            outcomes: vec![refused("OIN-2026-0101"), refused("OIN-2026-0130")],
+        let ask = oin_review::workflow::MoveAsk::new(Vec::new(), ReviewState::QaTesting);
+        a.update(Msg::Worker(WorkerEvent::Committed {
+            plan: Arc::new(oin_review::workflow::Plan {
+                what: oin_review::workflow::Planned::Move(ask),
+                items: Vec::new(),
+                kind: None,
+                at: NOW.parse().unwrap(),
+            }),
+            done: oin_review::workflow::Committed {
+                outcomes: vec![refused("OIN-2026-0101"), refused("OIN-2026-0130")],
+                ..Default::default()
+            },
             took: std::time::Duration::from_millis(12),
         }));
     });
@@ -208,7 +240,7 @@ fn finding_text() {
 
 /// The workflow on a sandbox's queue with the built-in policy, as the console's database
 /// thread holds it.
-fn workflow_on(sb: &common::Sandbox) -> oin_review::workflow::Workflow {
+fn workflow_on(sb: &common::Sandbox) -> Workflow {
     let policy = Arc::new(
         oin_review::config::policy_from_text(
             "policy.toml".as_ref(),
@@ -251,34 +283,41 @@ fn reports() {
 
 #[test]
 fn mail_preview() {
-    // Composed by the workflow from a real queue, as the console's database thread does.
+    // Planned by the workflow from a real queue, as the console's database thread does.
     let sb = common::Sandbox::new();
     sb.import_samples();
     let wf = workflow_on(&sb);
     let items = vec![
-        oin_review::store::MoveItem::new("OIN-2026-0116"),
-        oin_review::store::MoveItem::new("OIN-2026-0113"),
+        oin_review::workflow::MoveItem::new("OIN-2026-0116"),
+        oin_review::workflow::MoveItem::new("OIN-2026-0113"),
     ];
-    let ask = oin_review::workflow::MoveAsk::new(items.clone(), ReviewState::IsvReview);
-    let preview = Arc::new(wf.preview_emails(&items, Some(ask), NOW.parse().unwrap()));
+    let ask = oin_review::workflow::MoveAsk {
+        email: true,
+        ..oin_review::workflow::MoveAsk::new(items.clone(), ReviewState::IsvReview)
+    };
+    let plan = Arc::new(wf.plan(&ask, "ben", NOW.parse().unwrap()).unwrap());
+    let shown = |p: &Arc<oin_review::workflow::Plan>| WorkerEvent::Planned {
+        plan: p.clone(),
+        again: false,
+    };
     snap("preview", |a| {
-        a.update(Msg::Worker(WorkerEvent::MailPreview(preview.clone())));
+        a.update(Msg::Worker(shown(&plan)));
     });
     let mut a = app((80, 24));
-    a.update(Msg::Worker(WorkerEvent::MailPreview(preview.clone())));
+    a.update(Msg::Worker(shown(&plan)));
     insta::assert_snapshot!("preview_styles_80x24", styled(&render(&a)));
     // The issue list of the current state goes with no move: the footer offers none.
-    let footer = |p: &Arc<oin_review::workflow::MailPreview>| {
+    let footer = |p: &Arc<oin_review::workflow::Plan>| {
         let mut a = app((80, 24));
-        a.update(Msg::Worker(WorkerEvent::MailPreview(p.clone())));
+        a.update(Msg::Worker(shown(p)));
         text(&render(&a))
             .lines()
             .last()
             .unwrap_or_default()
             .to_string()
     };
-    assert!(footer(&preview).contains("m move only"));
-    let issue_lists = Arc::new(wf.preview_emails(&items, None, NOW.parse().unwrap()));
+    assert!(footer(&plan).contains("m move only"));
+    let issue_lists = Arc::new(wf.plan_issue_lists(&items, "ben", NOW.parse().unwrap()));
     let without = footer(&issue_lists);
     assert!(
         without.contains("y send") && !without.contains("move only"),
@@ -291,10 +330,10 @@ fn an_issue_list_without_its_move_says_the_clock_keeps_running_and_m_offers_the_
     let sb = common::Sandbox::new();
     sb.import_samples();
     let wf = workflow_on(&sb);
-    let items = vec![oin_review::store::MoveItem::new("OIN-2026-0116")];
-    let preview = Arc::new(wf.preview_emails(&items, None, NOW.parse().unwrap()));
+    let items = vec![oin_review::workflow::MoveItem::new("OIN-2026-0116")];
+    let plan = Arc::new(wf.plan_issue_lists(&items, "ben", NOW.parse().unwrap()));
     let mut a = app((160, 48));
-    a.update(Msg::Worker(WorkerEvent::MailPreview(preview)));
+    a.update(Msg::Worker(WorkerEvent::Planned { plan, again: false }));
     let screen = text(&render(&a));
     assert!(
         screen.contains(
@@ -302,23 +341,25 @@ fn an_issue_list_without_its_move_says_the_clock_keeps_running_and_m_offers_the_
         ) && screen.contains("│ to review with this email instead "),
         "{screen}"
     );
-    // m writes the same email again, with the move that pauses the clock, for a new preview.
+    // m plans the same email again, with the move that pauses the clock, for a new preview.
     let actions = a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('m'),
         KeyModifiers::NONE,
     )));
     let [
-        oin_review::tui::app::Action::Db(oin_review::tui::worker::DbRequest::PreviewMail {
-            items,
-            ask: Some(ask),
+        oin_review::tui::app::Action::Db(oin_review::tui::worker::DbRequest::Plan {
+            ask: oin_review::tui::worker::PlanAsk::Move(ask),
+            again: false,
         }),
     ] = &actions[..]
     else {
         panic!("{actions:?}")
     };
     assert_eq!(ask.to, ReviewState::IsvReview);
-    assert_eq!(items.len(), 1);
-    assert_eq!(items[0].id, "OIN-2026-0116");
+    assert!(ask.email);
+    assert_eq!(ask.items.len(), 1);
+    assert_eq!(ask.items[0].id, "OIN-2026-0116");
+    assert_eq!(ask.items[0].expected_version, Some(1), "pinned as planned");
 }
 
 #[test]

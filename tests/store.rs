@@ -6,7 +6,9 @@ use common::{SAMPLES, Sandbox};
 use jiff::Timestamp;
 use oin_review::domain::{EventKind, ReviewState, Submission};
 use oin_review::exchange::parse_submissions;
-use oin_review::store::{MoveItem, MoveRefused, MoveRequest, OpenOptions, Store, StoreError};
+use oin_review::store::{
+    MoveAsk, MoveItem, MoveRefused, MoveRequest, OpenOptions, Store, StoreError,
+};
 use std::os::unix::fs::PermissionsExt;
 
 fn create() -> OpenOptions {
@@ -33,7 +35,7 @@ fn seeded(sb: &Sandbox) -> Store {
 }
 
 fn request<'a>(items: &'a [MoveItem], to: ReviewState) -> MoveRequest<'a> {
-    MoveRequest::new(items, to, "asha", now())
+    MoveRequest::new(MoveAsk::new(items.to_vec(), to), "asha", now())
 }
 
 #[test]
@@ -135,10 +137,14 @@ fn every_move_writes_an_event_and_bumps_the_version() {
     let before = store.submission("OIN-2026-0142").unwrap().unwrap();
     let items = [MoveItem::new("OIN-2026-0142")];
     let out = store
-        .move_submissions(&MoveRequest {
-            reason: Some("initial review passed"),
-            ..request(&items, ReviewState::QaTesting)
-        })
+        .move_submissions(&MoveRequest::new(
+            MoveAsk {
+                reason: Some("initial review passed".into()),
+                ..MoveAsk::new(items.to_vec(), ReviewState::QaTesting)
+            },
+            "asha",
+            now(),
+        ))
         .unwrap();
     let moved = out[0].result.as_ref().unwrap();
     assert_eq!(
@@ -164,11 +170,15 @@ fn forced_correction_is_recorded_as_forced() {
     let mut store = seeded(&sb);
     let items = [MoveItem::new("OIN-2026-0142")];
     let out = store
-        .move_submissions(&MoveRequest {
-            force: true,
-            reason: Some("ISV withdrew the submission"),
-            ..request(&items, ReviewState::Draft)
-        })
+        .move_submissions(&MoveRequest::new(
+            MoveAsk {
+                force: true,
+                reason: Some("ISV withdrew the submission".into()),
+                ..MoveAsk::new(items.to_vec(), ReviewState::Draft)
+            },
+            "asha",
+            now(),
+        ))
         .unwrap();
     assert!(out[0].result.as_ref().unwrap().forced);
     let last = store
@@ -217,10 +227,14 @@ fn all_or_nothing_batch_changes_nothing_when_one_is_refused() {
         .map(MoveItem::new)
         .collect();
     let out = store
-        .move_submissions(&MoveRequest {
-            all_or_nothing: true,
-            ..request(&items, ReviewState::QaTesting)
-        })
+        .move_submissions(&MoveRequest::new(
+            MoveAsk {
+                all_or_nothing: true,
+                ..MoveAsk::new(items.to_vec(), ReviewState::QaTesting)
+            },
+            "asha",
+            now(),
+        ))
         .unwrap();
     assert_eq!(out[0].result, Err(MoveRefused::NotApplied(1)));
     assert_eq!(out[1].result, Err(MoveRefused::NotApplied(1)));
@@ -241,10 +255,11 @@ fn a_stale_version_is_a_conflict_that_names_who_changed_it() {
     // A colleague moves it first, from another connection.
     let items = [MoveItem::new("OIN-2026-0142")];
     let out = theirs
-        .move_submissions(&MoveRequest {
-            analyst: "ben",
-            ..request(&items, ReviewState::IsvReview)
-        })
+        .move_submissions(&MoveRequest::new(
+            MoveAsk::new(items.to_vec(), ReviewState::IsvReview),
+            "ben",
+            now(),
+        ))
         .unwrap();
     assert!(out[0].result.is_ok());
     // My move was based on the version I loaded: refused, nothing written.

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use oin_review::domain::{EventKind, ReviewState};
 use oin_review::exchange::parse_submissions;
-use oin_review::store::{MoveItem, MoveRefused, MoveRequest, OpenOptions, Store};
+use oin_review::store::{MoveAsk, MoveItem, MoveRefused, MoveRequest, OpenOptions, Store};
 use oin_review::tui::app::{Action, App, Msg};
 use oin_review::tui::keymap::Context;
 use oin_review::tui::worker::{DbRequest, Write};
@@ -34,7 +34,7 @@ fn seeded(sb: &Sandbox) -> Store {
 }
 
 fn req<'a>(items: &'a [MoveItem], to: ReviewState, analyst: &'a str) -> MoveRequest<'a> {
-    MoveRequest::new(items, to, analyst, now())
+    MoveRequest::new(MoveAsk::new(items.to_vec(), to), analyst, now())
 }
 
 fn ids(list: &[&str]) -> Vec<MoveItem> {
@@ -367,8 +367,17 @@ fn marking_survives_filters_and_marks_all_filtered() {
 #[test]
 fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     let mut app = sample_app("2026-11-23T12:00:00Z", 120, 40);
-    // With QA-started emails switched off, the move goes straight to the confirmation.
-    app.email_switches_mut().qa_started = false;
+    // Planned by the workflow on a real queue. With QA-started and issue-list emails
+    // switched off, the moves go straight to the confirmation.
+    let (_sb, wf) = common::sample_workflow(oin_review::config::EmailSwitches {
+        qa_started: false,
+        issues: false,
+        ..Default::default()
+    });
+    let press = |app: &mut App, k: KeyCode| {
+        let actions = app.update(Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+        common::serve(app, &wf, actions)
+    };
     app.update(key('5'));
     // Mixed: two in initial review, one in QA testing, one draft.
     for id in [
@@ -380,10 +389,11 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
         select(&mut app, id);
         app.update(key(' '));
     }
-    app.update(key('m'));
+    press(&mut app, KeyCode::Char('m'));
     assert_eq!(app.context(), Context::Picker);
     let choices: Vec<(ReviewState, usize)> = app
-        .move_choices(&app.pin_targets())
+        .choices_for(&app.pin_targets())
+        .unwrap()
         .iter()
         .map(|c| (c.to, c.applies))
         .collect();
@@ -411,7 +421,7 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
     for c in "ok".chars() {
         app.update(key(c));
     }
-    app.update(code(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     assert_eq!(app.context(), Context::Confirm);
     let text = screen(&app);
     assert!(
@@ -419,7 +429,7 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
         "{text}"
     );
     assert!(
-        text.contains("2 cannot make this move from their state: not moved."),
+        text.contains("2 cannot make this move from their state (OIN-2026-0101, OIN-2026-0105):"),
         "{text}"
     );
     assert!(text.contains("A gate stops 2, not moved"), "{text}");
@@ -433,28 +443,28 @@ fn picker_offers_only_allowed_targets_with_counts_and_moves_with_versions() {
         screen(&app)
     );
     // To ISV needs to review (no email in this config): both that can, at the versions seen.
-    app.email_switches_mut().issues = false;
-    app.update(key('m'));
-    app.update(key('j'));
-    app.update(code(KeyCode::Enter));
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
     assert!(screen(&app).contains("Reason for moving 2 of 4 to ISV needs to review"));
-    app.update(code(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     let actions = app.update(key('y'));
-    let [Action::Db(DbRequest::Write(Write::Move(ask)))] = &actions[..] else {
+    let [Action::Db(DbRequest::Write(Write::Commit(plan)))] = &actions[..] else {
         panic!("{actions:?}")
     };
+    let ask = plan.ask().unwrap();
     assert_eq!(ask.to, ReviewState::IsvReview);
     assert!(!ask.force, "the console never forces a gate");
-    assert_eq!(ask.items.len(), 2);
+    let going: Vec<_> = plan.going().map(|i| i.item.clone()).collect();
+    assert_eq!(going.len(), 2);
     assert!(
-        ask.items.iter().all(|i| i.expected_version == Some(1)),
-        "every write carries the version it saw: {:?}",
-        ask.items
+        going.iter().all(|i| i.expected_version == Some(1)),
+        "every write carries the version it saw: {going:?}"
     );
     // Esc at the confirmation cancels without an action.
-    app.update(key('m'));
-    app.update(code(KeyCode::Enter));
-    app.update(code(KeyCode::Enter));
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
     assert!(app.update(code(KeyCode::Esc)).is_empty());
     assert_eq!(app.context(), Context::Queue);
 }

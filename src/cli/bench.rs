@@ -433,8 +433,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             all_or_nothing: true,
             ..crate::workflow::MoveAsk::new(ids.clone(), to)
         };
+        // Planned, then committed, as every move is.
         let t = Instant::now();
-        let out = wf.move_submissions(&ask, &ctx.analyst, crate::clock::now())?;
+        let plan = wf.plan(&ask, &ctx.analyst, crate::clock::now())?;
+        let out = wf
+            .commit(&plan, &ctx.analyst, crate::clock::now())?
+            .outcomes;
         let took = t.elapsed();
         if let Some(refused) = out.iter().find(|o| o.result.is_err()) {
             anyhow::bail!(

@@ -2,10 +2,8 @@
 
 use super::{Ctx, parse_state};
 use crate::domain::ReviewState;
-use crate::mail::{DeliveryReport, Transport};
-use crate::store::MoveItem;
 use crate::text::safe_line;
-use crate::workflow::{MailPreview, MoveAsk, Workflow};
+use crate::workflow::{DeliveryReport, Hold, MoveAsk, MoveItem, Plan, Transport, Workflow};
 use anyhow::{Result, anyhow, bail};
 use jiff::Timestamp;
 use std::io::Write;
@@ -118,19 +116,38 @@ pub(super) fn transport(ctx: &Ctx) -> Result<Transport> {
     Transport::from_config(&ctx.config.mail, dir).map_err(|e| anyhow!("mail: {e}"))
 }
 
-/// The email `id` would get (with the move of `ask`), composed by the workflow; an error
-/// when it cannot be written.
-fn preview_one(
+/// The plan of `id`'s email (with the move of `ask`, or its issue list); an error when
+/// its email cannot be written or its move would be refused.
+fn plan_one(
     wf: &Workflow,
     id: &str,
     ask: Option<MoveAsk>,
+    analyst: &str,
     now: jiff::Timestamp,
-) -> Result<MailPreview> {
-    let preview = wf.preview_emails(&[MoveItem::new(id)], ask, now);
-    if let Some((id, why)) = preview.errors.first() {
-        bail!("mail: {}: {}", safe_line(id), safe_line(why));
+) -> Result<Plan> {
+    let items = [MoveItem::new(id)];
+    let plan = match ask {
+        Some(ask) => wf
+            .plan(
+                &MoveAsk {
+                    items: items.to_vec(),
+                    email: true,
+                    ..ask
+                },
+                analyst,
+                now,
+            )
+            .map_err(|e| anyhow!("mail: {e}"))?,
+        None => wf.plan_issue_lists(&items, analyst, now),
+    };
+    if let Some((item, why)) = plan.stopped().next() {
+        let why = match why {
+            crate::workflow::MoveRefused::NoEmail(why) => why.clone(),
+            other => format!("not moved: {other}"),
+        };
+        bail!("mail: {}: {}", safe_line(&item.item.id), safe_line(&why));
     }
-    Ok(preview)
+    Ok(plan)
 }
 
 /// The move asked for on the command line, checked for its reason.
@@ -148,6 +165,7 @@ fn move_ask(
         reason,
         force,
         restart_clock,
+        email: true,
         ..MoveAsk::new(vec![MoveItem::new(id)], to)
     };
     if let Err(e) = ask.checked_reason() {
@@ -161,7 +179,7 @@ pub(super) fn deliver(
     wf: &mut Workflow,
     transport: &Transport,
     due_by: Timestamp,
-    hold: crate::store::Hold,
+    hold: Hold,
 ) -> Result<DeliveryReport> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -232,8 +250,8 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             }
             let reason = force.then(|| "preview".to_string());
             let ask = move_ask(&id, move_to, reason, force, false)?;
-            let preview = preview_one(&wf, &id, ask, ctx.now)?;
-            for c in &preview.emails {
+            let plan = plan_one(&wf, &id, ask, &ctx.analyst, ctx.now)?;
+            for c in plan.emails() {
                 if html {
                     out.write_all(c.html.as_bytes())?;
                 } else {
@@ -272,8 +290,9 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             let ask = move_ask(&id, move_to, reason, force, restart_clock)?;
             // A read-only queue says so first: the gates do not matter when nothing can be written.
             wf.store().check_writable("queue an email")?;
-            let preview = preview_one(&wf, &id, ask, crate::clock::now())?;
-            let (outcomes, queued) = wf.send_emails(&preview, &ctx.analyst, crate::clock::now())?;
+            let plan = plan_one(&wf, &id, ask, &ctx.analyst, crate::clock::now())?;
+            let done = wf.commit(&plan, &ctx.analyst, crate::clock::now())?;
+            let outcomes = done.outcomes;
             let mut out = super::stdout();
             if let Some(refused) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
                 bail!(
@@ -281,7 +300,7 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
                     safe_line(&id)
                 );
             }
-            let (Some(email_id), Some(c)) = (queued.first(), preview.emails.first()) else {
+            let (Some((_, email_id)), Some(c)) = (done.queued.first(), plan.emails().next()) else {
                 bail!("mail send: nothing was queued");
             };
             // An issue list without its move leaves OIN's clock running: say so, and name
@@ -329,7 +348,7 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             }
             let mut code = ExitCode::SUCCESS;
             if let Some(t) = transport {
-                let report = deliver(&mut wf, &t, crate::clock::now(), crate::store::Hold::Keep)?;
+                let report = deliver(&mut wf, &t, crate::clock::now(), Hold::Keep)?;
                 write_report(&mut out, &report, &t)?;
                 if !report.failed.is_empty() {
                     code = ExitCode::FAILURE;
@@ -432,11 +451,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             let t = transport(ctx)?;
             // Everything queued, whatever its retry time says.
             let due_by = Timestamp::MAX;
-            let hold = if now {
-                crate::store::Hold::Skip
-            } else {
-                crate::store::Hold::Keep
-            };
+            let hold = if now { Hold::Skip } else { Hold::Keep };
             let report = deliver(&mut wf, &t, due_by, hold)?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
@@ -453,7 +468,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                 );
             }
             let t = transport(ctx)?;
-            let report = deliver(&mut wf, &t, crate::clock::now(), crate::store::Hold::Keep)?;
+            let report = deliver(&mut wf, &t, crate::clock::now(), Hold::Keep)?;
             write_report(&mut out, &report, &t)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

@@ -2,10 +2,9 @@
 
 use super::{Ctx, parse_state};
 use crate::domain::ReviewState;
-use crate::store::{MoveItem, MoveOutcome, MoveRefused};
 use crate::text::safe_line;
-use crate::workflow::MoveAsk;
-use anyhow::{Result, bail};
+use crate::workflow::{MoveAsk, MoveItem, MoveOutcome, MoveRefused};
+use anyhow::Result;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
@@ -81,58 +80,36 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         force: args.force,
         restart_clock: args.restart_clock,
         all_or_nothing: args.all_or_nothing,
+        email: args.email,
     };
-    if let Err(e) = ask.checked_reason() {
-        bail!("move: {e}");
-    }
+    // Plan, then commit exactly that plan (a dry run commits it and rolls back).
+    let plan = wf
+        .plan(&ask, &ctx.analyst, crate::clock::now())
+        .map_err(|e| anyhow::anyhow!("move: {e}"))?;
+    let done = wf.commit(&plan, &ctx.analyst, crate::clock::now())?;
     let mut out = super::stdout();
-    let now = crate::clock::now();
     let mut refused = 0;
-    let outcomes = if args.email {
-        let preview = wf.preview_emails(&ask.items, Some(ask.clone()), now);
-        for (id, why) in &preview.errors {
-            refused += 1;
-            writeln!(
-                out,
-                "{}  refused  no email, not moved: {}",
-                safe_line(id),
-                safe_line(why)
-            )?;
-        }
-        if preview.emails.is_empty() || (ask.all_or_nothing && !preview.errors.is_empty()) {
-            writeln!(
-                out,
-                "0 moved to {}, {refused} refused; nothing was queued",
-                args.to
-            )?;
-            out.flush()?;
-            return Ok(ExitCode::FAILURE);
-        }
-        let (outcomes, queued) = wf.send_emails(&preview, &ctx.analyst, crate::clock::now())?;
-        for c in preview.emails.iter().filter(|c| {
-            outcomes
-                .iter()
-                .any(|o| o.id == c.submission_id && o.result.is_ok())
-        }) {
+    let outcomes = done.outcomes;
+    for (id, _) in &done.queued {
+        if let Some(c) = plan.emails().find(|c| &c.submission_id == id) {
             writeln!(
                 out,
                 "{}  email    {} to {}",
-                safe_line(&c.submission_id),
+                safe_line(id),
                 c.kind.short(),
                 c.to.join(", ")
             )?;
         }
-        if !queued.is_empty() {
-            writeln!(
-                out,
-                "{} email(s) queued; `oin-review outbox flush` (or a running console) delivers them",
-                queued.len()
-            )?;
-        }
-        outcomes
-    } else {
-        wf.move_submissions(&ask, &ctx.analyst, now)?
-    };
+    }
+    if !done.queued.is_empty() {
+        writeln!(
+            out,
+            "{} email(s) queued; `oin-review outbox flush` (or a running console) delivers them",
+            done.queued.len()
+        )?;
+    } else if args.email {
+        writeln!(out, "nothing was queued")?;
+    }
     refused += write_outcomes(&mut out, &outcomes)?;
     let moved = outcomes.iter().filter(|o| o.result.is_ok()).count();
     // A move whose phase has an email, made without it: say so, so nobody believes the ISV

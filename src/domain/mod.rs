@@ -28,7 +28,7 @@ pub use outbox::{EmailRecord, OutboxStatus};
 pub use policy::{Assessment, Policy, Review, assess};
 pub use projection::{ClockNow, Projection, QueueLine, TestsNow};
 pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
-pub use state::{MoveRefusal, ReviewState, WizardGroup, check_move};
+pub use state::{MoveAsk, MoveItem, MoveRefusal, ReviewState, WizardGroup, check_move};
 pub use submission::{
     ContactKind, EventKind, IntegrationVariable, Logo, PhasePromise, Protocol, ScimEvidence,
     Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,

@@ -228,3 +228,73 @@ pub fn check_move(
         _ => Err(MoveRefusal::ForceWithoutReason),
     }
 }
+
+/// One submission an action is for, with the row version the analyst saw (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveItem {
+    pub id: String,
+    /// When set, the action is refused if someone changed the row since this version.
+    pub expected_version: Option<i64>,
+}
+
+impl MoveItem {
+    pub fn new(id: impl Into<String>) -> Self {
+        MoveItem {
+            id: id.into(),
+            expected_version: None,
+        }
+    }
+}
+
+/// A batch move as an analyst asks for it, in the CLI or the console: what the workflow
+/// plans, and (once shown) commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveAsk {
+    pub items: Vec<MoveItem>,
+    pub to: ReviewState,
+    pub reason: Option<String>,
+    /// A correction outside the transition table, or a move past a gate's open blockers;
+    /// needs a reason, and the event records what it overrode.
+    pub force: bool,
+    /// Start the target phase's clock afresh instead of continuing it.
+    pub restart_clock: bool,
+    /// Refuse the whole batch if any item is refused.
+    pub all_or_nothing: bool,
+    /// Send each item the email of its new phase, queued with the move (an item whose email
+    /// cannot be written is not moved). Without it, nothing is composed.
+    pub email: bool,
+}
+
+impl MoveAsk {
+    pub fn new(items: Vec<MoveItem>, to: ReviewState) -> MoveAsk {
+        MoveAsk {
+            items,
+            to,
+            reason: None,
+            force: false,
+            restart_clock: false,
+            all_or_nothing: false,
+            email: false,
+        }
+    }
+
+    /// The reason's text, or why a forced move or a restarted clock cannot go without one.
+    pub fn checked_reason(&self) -> Result<Option<&str>, String> {
+        let reason = self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if (self.force || self.restart_clock) && reason.is_none() {
+            return Err(format!(
+                "a {} needs a reason (--reason TEXT), kept in the audit log; nothing was changed",
+                if self.force {
+                    "forced move"
+                } else {
+                    "restarted clock"
+                }
+            ));
+        }
+        Ok(reason)
+    }
+}

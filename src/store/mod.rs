@@ -14,8 +14,8 @@ pub use backup::{BackupSummary, named_backups};
 pub use findings::FindingRefused;
 pub use health::{Health, inspect};
 pub use moves::{
-    AssignItem, AssignOutcome, EmailUndo, MoveGate, MoveItem, MoveOutcome, MoveRefused,
-    MoveRequest, Moved, UndoOutcome, UndoReport,
+    AssignItem, AssignOutcome, EmailUndo, MoveAsk, MoveItem, MoveOutcome, MoveRefused, MoveRequest,
+    MoveRow, Moved, UndoOutcome, UndoReport,
 };
 pub use outbox::{
     CancelOutcome, ClaimedEmail, Hold, NewEmail, OutboxCounts, ReminderGuard, ReminderRefused,

@@ -3,77 +3,42 @@
 use super::queue::{LineWriter, move_row};
 use super::submissions::insert_event;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
-use crate::domain::{
-    Blocker, EventKind, MoveRefusal, Phase, QueueFacts, ReviewState, StateChange, Submission,
-    check_move,
-};
+use crate::domain::{Blocker, EventKind, MoveRefusal, Phase, ReviewState, StateChange, check_move};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-/// One submission to move, with the row version the analyst saw (if any).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MoveItem {
-    pub id: String,
-    /// When set, the move is refused if someone changed the row since this version.
-    pub expected_version: Option<i64>,
-}
+pub use crate::domain::{MoveAsk, MoveItem};
 
-impl MoveItem {
-    pub fn new(id: impl Into<String>) -> Self {
-        MoveItem {
-            id: id.into(),
-            expected_version: None,
-        }
-    }
-}
-
-/// What stops a move past a gate, decided inside the move's transaction on the submission
-/// as it is then (the workflow supplies it; the store only loads and asks).
-pub trait MoveGate {
-    /// Whether `from -> to` is gated (only then is the submission loaded in full).
-    fn applies(&self, from: ReviewState, to: ReviewState) -> bool;
-    /// The open blockers of `sub` that stop the move.
-    fn blockers(&self, sub: &Submission, facts: &QueueFacts) -> Vec<Blocker>;
-}
-
-/// A batch of moves to one target state.
+/// A planned batch move, as the store makes it: the ask (its items pinned at the versions
+/// the plan read), who and when, and the gate blockers the plan overrides per item. The
+/// gates are the workflow's; the store checks versions and the transition table only.
 #[derive(Clone)]
 pub struct MoveRequest<'a> {
-    pub items: &'a [MoveItem],
-    pub to: ReviewState,
-    pub reason: Option<&'a str>,
-    /// Allows corrections outside the transition table and moves past a gate's open
-    /// blockers (needs a reason; the event records what it overrode).
-    pub force: bool,
-    /// A move into a phase starts that phase's clock afresh (recorded in the event).
-    pub restart_clock: bool,
-    /// Refuse the whole batch if any item is refused.
-    pub all_or_nothing: bool,
+    pub ask: MoveAsk,
     pub analyst: &'a str,
     pub at: Timestamp,
-    pub gate: Option<&'a dyn MoveGate>,
+    /// Items whose gate the plan overrides (`ask.force` with a reason), with the blockers'
+    /// keys: the event records them.
+    pub overrides: Vec<(String, Vec<String>)>,
 }
 
 impl<'a> MoveRequest<'a> {
-    /// A normal batch: no force, no gate, refused items left out.
-    pub fn new(
-        items: &'a [MoveItem],
-        to: ReviewState,
-        analyst: &'a str,
-        at: Timestamp,
-    ) -> MoveRequest<'a> {
+    pub fn new(ask: MoveAsk, analyst: &'a str, at: Timestamp) -> MoveRequest<'a> {
         MoveRequest {
-            items,
-            to,
-            reason: None,
-            force: false,
-            restart_clock: false,
-            all_or_nothing: false,
+            ask,
             analyst,
             at,
-            gate: None,
+            overrides: Vec::new(),
         }
     }
+}
+
+/// A submission as a plan reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveRow {
+    pub state: ReviewState,
+    pub version: i64,
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +56,7 @@ pub enum MoveRefused {
     UnknownId,
     #[error("{0}")]
     Rule(MoveRefusal),
-    #[error("changed by {by} at {at} since you loaded it (now {state}); reload and try again")]
+    #[error("changed by {by} at {at} since you looked (now {state})")]
     Conflict {
         by: String,
         at: Timestamp,
@@ -105,6 +70,9 @@ pub enum MoveRefused {
         .0.iter().map(|b| b.key.as_str()).collect::<Vec<_>>().join(", ")
     )]
     Blocked(Vec<Blocker>),
+    /// The move was to go with an email, and this item's cannot be written.
+    #[error("no email, not moved: {0}")]
+    NoEmail(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +82,41 @@ pub struct MoveOutcome {
 }
 
 impl Store {
+    /// Where each submission is now, for a plan: its state, row version and assignee (None
+    /// for an id the queue does not hold), in the order asked.
+    pub fn move_rows(&self, ids: &[&str]) -> Result<Vec<Option<MoveRow>>> {
+        let c = "reading the submissions to plan for";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, version, assignee FROM submissions WHERE id = ?1")
+            .ctx(c)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<(String, i64, Option<String>)> = stmt
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+                .ctx(c)?;
+            out.push(match row {
+                None => None,
+                Some((state, version, assignee)) => Some(MoveRow {
+                    state: state
+                        .parse()
+                        .map_err(|e: crate::domain::state::UnknownState| {
+                            StoreError::Corrupt(e.to_string())
+                        })?,
+                    version,
+                    assignee,
+                }),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Who last changed a submission and when, from the audit log.
+    pub fn last_change_of(&self, id: &str) -> Result<(String, Timestamp)> {
+        last_change(&self.conn, id)
+    }
+
     /// Moves every item it can to `req.to` in one transaction; refused items change nothing.
     /// With `all_or_nothing`, one refusal refuses the whole batch. Outcomes keep input order.
     pub fn move_submissions(&mut self, req: &MoveRequest) -> Result<Vec<MoveOutcome>> {
@@ -139,16 +142,18 @@ pub(super) fn move_in(
     lines: &LineWriter,
 ) -> Result<(Vec<MoveOutcome>, bool, i64)> {
     let at = fmt_ts(req.at);
+    let ask = &req.ask;
+    let reason = ask.reason.as_deref();
     tx.execute(
         "INSERT INTO batches (analyst, at, to_state, reason) VALUES (?1, ?2, ?3, ?4)",
-        params![req.analyst, at, req.to.key(), req.reason],
+        params![req.analyst, at, ask.to.key(), reason],
     )
     .ctx("recording the batch")?;
     let batch = tx.last_insert_rowid();
     // Read once: a batch of 10 000 does not look for attention entries item by item.
     let attention = super::notes::attention_in(tx, req.analyst)?;
-    let mut outcomes = Vec::with_capacity(req.items.len());
-    for item in req.items {
+    let mut outcomes = Vec::with_capacity(ask.items.len());
+    for item in &ask.items {
         type Row = (String, i64, Option<String>, Option<String>, Option<i64>);
         let row: Option<Row> = tx
             .prepare_cached(
@@ -183,7 +188,7 @@ pub(super) fn move_in(
             });
             continue;
         }
-        let mut forced = match check_move(from, req.to, req.force, req.reason) {
+        let mut forced = match check_move(from, ask.to, ask.force, reason) {
             Ok(forced) => forced,
             Err(rule) => {
                 outcomes.push(MoveOutcome {
@@ -193,39 +198,28 @@ pub(super) fn move_in(
                 continue;
             }
         };
-        let mut overrode = Vec::new();
-        if let Some(gate) = req.gate.filter(|g| g.applies(from, req.to)) {
-            let sub = super::submissions::load_one(tx, &item.id)?
-                .ok_or_else(|| StoreError::Corrupt(format!("{}: gone while moving", item.id)))?;
-            let facts = super::submissions::facts_for(tx, &sub)?;
-            let blockers = gate.blockers(&sub, &facts);
-            let overriding = req.force && req.reason.is_some_and(|r| !r.trim().is_empty());
-            if !blockers.is_empty() && !overriding {
-                outcomes.push(MoveOutcome {
-                    id: item.id.clone(),
-                    result: Err(MoveRefused::Blocked(blockers)),
-                });
-                continue;
-            }
-            if !blockers.is_empty() {
-                forced = true;
-                overrode = blockers.into_iter().map(|b| b.key).collect();
-            }
-        }
+        // The gate was decided by the plan, on this very version.
+        let overrode = req
+            .overrides
+            .iter()
+            .find(|(id, _)| *id == item.id)
+            .map(|(_, keys)| keys.clone())
+            .unwrap_or_default();
+        forced |= !overrode.is_empty();
         let change = StateChange {
             from: Some(from),
-            to: req.to,
+            to: ask.to,
             // As stored: at whole seconds.
             at: parse_ts(&at)?,
             by: req.analyst.to_string(),
-            reason: claimed_note(req.reason, assignee.as_deref(), req.analyst),
+            reason: claimed_note(reason, assignee.as_deref(), req.analyst),
             forced,
             kind: EventKind::Move,
-            restart_clock: req.restart_clock && Phase::of(req.to).is_some(),
+            restart_clock: ask.restart_clock && Phase::of(ask.to).is_some(),
             overrode,
         };
         let carried = lines.carry(&item.id, runs.as_deref(), valid_from, &change)?;
-        move_row(tx, &item.id, req.to, &at, version, carried.as_ref())?;
+        move_row(tx, &item.id, ask.to, &at, version, carried.as_ref())?;
         insert_event(tx, &item.id, &change, Some(batch))?;
         if attention.contains(&item.id) {
             super::notes::clear_attention(tx, &item.id, req.analyst)?;
@@ -235,7 +229,7 @@ pub(super) fn move_in(
             id: item.id.clone(),
             result: Ok(Moved {
                 from,
-                to: req.to,
+                to: ask.to,
                 forced,
                 version: version + 1,
             }),
@@ -243,7 +237,7 @@ pub(super) fn move_in(
     }
     let refused = outcomes.iter().filter(|o| o.result.is_err()).count();
     let moved = outcomes.len() - refused;
-    if moved == 0 || (req.all_or_nothing && refused > 0) {
+    if moved == 0 || (ask.all_or_nothing && refused > 0) {
         for o in &mut outcomes {
             if o.result.is_ok() {
                 o.result = Err(MoveRefused::NotApplied(refused));
@@ -313,7 +307,7 @@ fn undo_emails(
     Ok(out)
 }
 
-pub(super) fn last_change(tx: &rusqlite::Transaction, id: &str) -> Result<(String, Timestamp)> {
+pub(super) fn last_change(tx: &rusqlite::Connection, id: &str) -> Result<(String, Timestamp)> {
     let row: Option<(String, String)> = tx
         .query_row(
             "SELECT analyst, at FROM events WHERE submission_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",

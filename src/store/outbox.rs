@@ -7,7 +7,7 @@
 use super::moves::move_in;
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::{EmailKind, EmailRecord, OutboxStatus, PhasePromise};
-use crate::store::{MoveOutcome, MoveRequest};
+use crate::store::{MoveItem, MoveOutcome, MoveRefused, MoveRequest};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -208,6 +208,10 @@ pub(super) fn thread_of(conn: &rusqlite::Connection, submission: &str) -> Result
         .ctx("reading the outbox")
 }
 
+/// What queueing emails did: the move's outcomes (or the refusals), and each queued email
+/// as (submission, outbox id).
+pub type Queued = (Vec<MoveOutcome>, Vec<(String, i64)>);
+
 impl Store {
     /// The Message-IDs of a submission's earlier emails, oldest first (for threading).
     pub fn thread_message_ids(&self, submission: &str) -> Result<Vec<String>> {
@@ -216,19 +220,22 @@ impl Store {
 
     /// Queues emails, and when `mv` is given, makes the move in the same transaction: an
     /// email is queued only for a submission that moved, and nothing at all if no item moved.
-    /// Returns the move's outcomes (empty without a move) and the ids of the queued emails.
+    /// Without a move, each email's submission must still be at its version in `pinned`
+    /// (else it is refused as changed). Returns the move's outcomes (or the refusals) and
+    /// the queued emails as (submission, outbox id).
     pub fn queue_emails(
         &mut self,
         emails: &[NewEmail],
         mv: Option<&MoveRequest>,
+        pinned: &[MoveItem],
         analyst: &str,
         at: Timestamp,
-    ) -> Result<(Vec<MoveOutcome>, Vec<i64>)> {
+    ) -> Result<Queued> {
         let policy = self.policy.clone();
         let dry_run = self.dry_run;
         let tx = self.begin_write("queue an email")?;
         let lines = super::queue::LineWriter::begin(&tx, policy.as_deref())?;
-        let (outcomes, batch) = match mv {
+        let (mut outcomes, batch) = match mv {
             Some(req) => {
                 let (outcomes, apply, batch) = move_in(&tx, req, &lines)?;
                 if !apply {
@@ -238,17 +245,56 @@ impl Store {
             }
             None => (Vec::new(), None),
         };
+        if mv.is_none() {
+            for item in pinned {
+                let row: Option<(i64, String)> = tx
+                    .prepare_cached("SELECT version, state FROM submissions WHERE id = ?1")
+                    .and_then(|mut s| {
+                        s.query_row([&item.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                    })
+                    .ctx("reading a submission to email")?;
+                let refused = match row {
+                    None => Some(MoveRefused::UnknownId),
+                    Some((v, state)) if item.expected_version.is_some_and(|e| e != v) => {
+                        let (by, at) = super::moves::last_change(&tx, &item.id)?;
+                        Some(MoveRefused::Conflict {
+                            by,
+                            at,
+                            state: state.parse().map_err(
+                                |e: crate::domain::state::UnknownState| {
+                                    StoreError::Corrupt(e.to_string())
+                                },
+                            )?,
+                        })
+                    }
+                    Some(_) => None,
+                };
+                if let Some(why) = refused {
+                    outcomes.push(MoveOutcome {
+                        id: item.id.clone(),
+                        result: Err(why),
+                    });
+                }
+            }
+        }
         let at = fmt_ts(at);
         let mut ids = Vec::new();
         for email in emails {
-            let moved = mv.is_none()
-                || outcomes
+            let goes = match mv {
+                Some(_) => outcomes
                     .iter()
-                    .any(|o| o.id == email.submission_id && o.result.is_ok());
-            if moved {
-                ids.push(insert_email(&tx, email, analyst, &at, batch)?);
+                    .any(|o| o.id == email.submission_id && o.result.is_ok()),
+                None => !outcomes.iter().any(|o| o.id == email.submission_id),
+            };
+            if goes {
+                let id = insert_email(&tx, email, analyst, &at, batch)?;
+                ids.push((email.submission_id.clone(), id));
                 lines.touched(&email.submission_id);
             }
+        }
+        if ids.is_empty() {
+            return Ok((outcomes, ids));
         }
         lines.finish(&tx)?;
         Store::finish_write(dry_run, tx, "committing the queued email")?;

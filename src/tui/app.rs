@@ -9,10 +9,8 @@ use super::keymap::{Command, Context, Keymap};
 use super::overlay::{Overlay, Step};
 use super::queue_state::QueueState;
 use super::worker::{DbRequest, Opened, SearchRequest, WorkerEvent, Write};
-use crate::config::EmailSwitches;
-use crate::domain::{
-    EmailKind, EmailRecord, Policy, QueueLine, ReviewState, is_gated, open_blockers,
-};
+use crate::domain::{EmailRecord, Policy, QueueLine};
+use crate::workflow::{Choices, MoveChoice, MoveItem};
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -78,23 +76,9 @@ pub const SIDE_PANE_MIN_WIDTH: u16 = 120;
 /// How long a revealed password stays visible.
 pub const REVEAL_SECONDS: i64 = 5;
 
-/// One line of the state picker: a target, how many of the chosen items it applies to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MoveChoice {
-    pub to: ReviewState,
-    pub applies: usize,
-    pub total: usize,
-    /// The items (of those it applies to) a gate would stop, with their open blockers.
-    pub stopped: Vec<(String, usize)>,
-    /// Gated items not read in full yet: the gate is checked at the move.
-    pub unchecked: usize,
-    /// The email the move sends (through the preview), when the config sends it.
-    pub email: Option<EmailKind>,
-}
-
 /// What a batch overlay acts on: the targets as the analyst saw them when it opened, pinned
 /// to their ids and row versions. A reload never changes it: an item a colleague changed
-/// since is named, left out of the counts, and refused by the store if it reaches a commit.
+/// since is planned as "changed by NAME at TIME since you looked" and never acted on.
 #[derive(Debug, Clone)]
 pub struct Pinned(Arc<Vec<QueueLine>>);
 
@@ -112,7 +96,7 @@ impl Pinned {
     }
 
     /// The items with the row versions the analyst saw.
-    pub fn items(&self) -> Vec<crate::store::MoveItem> {
+    pub fn items(&self) -> Vec<MoveItem> {
         self.0.iter().map(super::queue_state::seen_item).collect()
     }
 }
@@ -136,7 +120,8 @@ pub struct App {
     size: (u16, u16),
     reveal_until: Option<Timestamp>,
     read_only: Option<String>,
-    email_switches: EmailSwitches,
+    /// The move picker's targets, as the workflow last planned them, for these items.
+    pub(crate) choices: Option<(Vec<MoveItem>, Choices)>,
     wizard_names: bool,
     outbox: Arc<Vec<EmailRecord>>,
     /// The reports view's figures, once read.
@@ -163,12 +148,10 @@ pub struct App {
     view_clock: Timestamp,
 }
 
-/// Submissions kept read in full (the detail as one goes up and down, a batch's gates).
+/// Submissions kept read in full (the detail as one goes up and down).
 pub const OPENED_KEPT: usize = 512;
 /// Rows above and below the selection read in full ahead of `j` and `k`.
 pub const PREFETCH: usize = 0;
-/// At most this many of a batch are read to show its gates in the picker.
-pub const GATE_CHECK_MAX: usize = 500;
 
 impl App {
     pub fn new(
@@ -194,7 +177,7 @@ impl App {
             size: (80, 24),
             reveal_until: None,
             read_only: None,
-            email_switches: EmailSwitches::default(),
+            choices: None,
             wizard_names: false,
             outbox: Arc::new(Vec::new()),
             reports: None,
@@ -300,9 +283,6 @@ impl App {
     pub fn analysts(&self) -> &[String] {
         &self.analysts
     }
-    pub fn email_switches(&self) -> &EmailSwitches {
-        &self.email_switches
-    }
     pub fn selected_row(&self) -> Option<&QueueLine> {
         self.queue.selected_row()
     }
@@ -335,9 +315,6 @@ impl App {
     pub fn set_hold(&mut self, hold: jiff::SignedDuration) {
         self.hold = hold;
     }
-    pub fn email_switches_mut(&mut self) -> &mut EmailSwitches {
-        &mut self.email_switches
-    }
     /// `--as-of`: show the queue at `at`; ticks no longer move the clock.
     pub fn pin_clock(&mut self, at: Timestamp) {
         self.now = at;
@@ -349,7 +326,7 @@ impl App {
     /// only" in a preview that has no move (an issue list, reminders).
     pub fn inert_commands(&self) -> &'static [Command] {
         match self.overlays.last() {
-            Some(Overlay::Preview(p)) if p.preview().ask.is_none() => &[Command::MoveWithoutEmail],
+            Some(Overlay::Preview(p)) if p.plan().ask().is_none() => &[Command::MoveWithoutEmail],
             _ => &[],
         }
     }
@@ -392,14 +369,6 @@ impl App {
         }
     }
 
-    /// The items still at the versions the analyst saw (a colleague's change drops one).
-    pub fn still_as_seen(&self, items: Vec<crate::store::MoveItem>) -> Vec<crate::store::MoveItem> {
-        items
-            .into_iter()
-            .filter(|i| self.unchanged(&i.id, i.expected_version))
-            .collect()
-    }
-
     /// What changed, since the analyst saw them, of items pinned at these versions: one
     /// sentence each, naming who moved it when that is read.
     pub fn changed_since_seen<'a>(
@@ -438,63 +407,18 @@ impl App {
             .collect()
     }
 
-    /// The pinned lines still as the analyst saw them.
-    fn still_seen<'a>(&self, pinned: &'a Pinned) -> Vec<&'a QueueLine> {
-        pinned
-            .lines()
-            .iter()
-            .filter(|r| self.unchanged(r.id(), Some(r.version)))
-            .collect()
+    /// The move picker's targets for `pinned`, once the workflow has planned them.
+    pub fn choices_for(&self, pinned: &Pinned) -> Option<Vec<MoveChoice>> {
+        self.planned_choices(pinned).map(|c| c.targets.clone())
     }
 
-    /// The states the pinned targets may move to (the transition table), with how many each
-    /// suits and how many of those a gate would stop (the workflow decides again at the
-    /// move). Items changed since they were pinned count for none.
-    pub fn move_choices(&self, pinned: &Pinned) -> Vec<MoveChoice> {
-        let targets = self.still_seen(pinned);
-        ReviewState::ALL
-            .into_iter()
-            .map(|to| {
-                let movable: Vec<&&QueueLine> =
-                    targets.iter().filter(|r| r.state.can_move_to(to)).collect();
-                let mut unchecked = 0;
-                let stopped = movable
-                    .iter()
-                    .filter(|r| is_gated(r.state, to))
-                    .filter_map(|r| {
-                        let Some(o) = self.opened(r.id()) else {
-                            unchecked += 1;
-                            return None;
-                        };
-                        let issues = o.review(&self.policy, self.now).issues;
-                        let n = open_blockers(&issues).len();
-                        (n > 0).then(|| (r.id().to_string(), n))
-                    })
-                    .collect();
-                MoveChoice {
-                    to,
-                    applies: movable.len(),
-                    total: pinned.len(),
-                    stopped,
-                    unchecked,
-                    email: self.email_switches.for_move(to).ok(),
-                }
-            })
-            .filter(|c| c.applies > 0)
-            .collect()
-    }
-
-    /// The pinned targets other analysts hold: (analyst, their ids).
-    pub fn claimed_by_others(&self, pinned: &Pinned) -> Vec<(String, Vec<String>)> {
-        let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-        for r in self.still_seen(pinned) {
-            if let Some(a) = r.assignee.as_deref().filter(|a| *a != self.analyst) {
-                by.entry(a.to_string())
-                    .or_default()
-                    .push(r.id().to_string());
-            }
-        }
-        by.into_iter().collect()
+    /// The picker's whole plan for `pinned`: its targets and what changed since.
+    pub fn planned_choices(&self, pinned: &Pinned) -> Option<&Choices> {
+        let items = pinned.items();
+        self.choices
+            .as_ref()
+            .filter(|(planned, _)| *planned == items)
+            .map(|(_, c)| c)
     }
 
     /// The selected submission's issue list now.
@@ -560,27 +484,6 @@ impl App {
         }
         self.open_pending.extend(ids.iter().cloned());
         Some(Action::Db(DbRequest::Open(ids)))
-    }
-
-    /// Asks for the targets of a batch in full (at most `GATE_CHECK_MAX`), for its gates.
-    pub(crate) fn read_targets(&mut self, pinned: &Pinned) -> Vec<Action> {
-        self.read_items(pinned.lines().iter().map(|r| r.id()))
-    }
-
-    /// Asks for these submissions in full when they are not read yet (at most
-    /// `GATE_CHECK_MAX`).
-    pub(crate) fn read_items<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Vec<Action> {
-        let ids: Vec<String> = ids
-            .into_iter()
-            .map(str::to_string)
-            .filter(|id| !self.opened.contains_key(id) && !self.open_pending.contains(id))
-            .take(GATE_CHECK_MAX)
-            .collect();
-        if ids.is_empty() {
-            return Vec::new();
-        }
-        self.open_pending.extend(ids.iter().cloned());
-        vec![Action::Db(DbRequest::Open(ids))]
     }
 
     /// Keeps submissions read in full, the oldest read going first past `OPENED_KEPT`.

@@ -103,7 +103,6 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let read_only = store.read_only().map(str::to_string);
     let (work_tx, mut work_rx) = mpsc::unbounded_channel();
     let mut startup_notes = Vec::new();
-    let email_switches = mail.emails;
     let hold = mail.hold();
     let transport = crate::mail::Transport::from_config(&mail, mail_dir);
     let setup = Arc::new(crate::workflow::MailSetup::load(mail));
@@ -145,7 +144,6 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let mut app = App::new(keymap, policy, analyst, db_label, crate::clock::now());
     app.set_wizard_names(wizard_names);
     app.set_views(views);
-    *app.email_switches_mut() = email_switches;
     app.set_hold(hold);
     if let Some(at) = as_of {
         app.pin_clock(at);

@@ -3,9 +3,11 @@
 //! they are opened), a search thread where the newest key wins, and the mail thread.
 
 use crate::domain::state::Holder;
-use crate::domain::{Policy, QueueFacts, QueueLine, Review, ReviewState, Submission};
-use crate::store::{AssignOutcome, LineFilter, MoveItem, MoveOutcome, Store, UndoReport};
-use crate::workflow::{IssueListEdit, MailPreview, MoveAsk, Workflow};
+use crate::domain::{Policy, QueueFacts, QueueLine, Review, Submission};
+use crate::store::{LineFilter, Store};
+use crate::workflow::{
+    AssignOutcome, Choices, Committed, IssueListEdit, MoveAsk, MoveItem, Plan, UndoReport, Workflow,
+};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,33 +48,68 @@ pub enum DbRequest {
     Reload,
     /// Read these submissions in full (the detail, the gates of a batch).
     Open(Vec<String>),
-    /// Compose the emails of `items`: those their move sends, or their issue lists.
-    PreviewMail {
-        items: Vec<MoveItem>,
-        ask: Option<MoveAsk>,
-    },
+    /// Plan the move picker's targets for these items (pinned at the versions seen).
+    PlanChoices(Vec<MoveItem>),
+    /// Plan an action for the analyst to see before it is committed; `again` when it is a
+    /// shown plan planned again (a reload, an override switched).
+    Plan { ask: PlanAsk, again: bool },
     /// One email of the outbox, to read.
     ShowEmail(i64),
     /// The lead's reports at the console's instant.
     Reports,
-    /// Write the reminders due to idle ISVs, for the analyst to read and send.
-    PreviewReminders,
     /// A change to the queue, made as the console's analyst; the queue is reloaded after.
     Write(Write),
+}
+
+/// What a plan is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanAsk {
+    /// A move, with its emails when `email`.
+    Move(MoveAsk),
+    /// The issue-list emails of these items, without a move.
+    IssueLists(Vec<MoveItem>),
+    /// The reminders due to idle ISVs.
+    Reminders,
+}
+
+impl PlanAsk {
+    /// The ask that planned `plan`, for its items as pinned (a reload while it is shown):
+    /// with `force`, switched for an override (then only the items the transition table
+    /// lets make the move: a correction outside it stays the CLI's). Reminders are not
+    /// planned again: a new plan could hold items the analyst did not see.
+    pub fn again(plan: &Plan, force: Option<bool>) -> Option<PlanAsk> {
+        use crate::workflow::{MoveRefused, Planned};
+        match &plan.what {
+            Planned::Move(ask) => {
+                let items = plan
+                    .items
+                    .iter()
+                    .filter(|i| force.is_none() || !matches!(i.result, Err(MoveRefused::Rule(_))))
+                    .map(|i| i.item.clone())
+                    .collect();
+                Some(PlanAsk::Move(MoveAsk {
+                    items,
+                    force: force.unwrap_or(ask.force),
+                    ..ask.clone()
+                }))
+            }
+            Planned::IssueLists => Some(PlanAsk::IssueLists(plan.pinned())),
+            Planned::Reminders => None,
+        }
+    }
 }
 
 /// The writes the console asks of the workflow.
 #[derive(Debug)]
 pub enum Write {
-    /// A batch move without email, version-checked and gated, in one transaction.
-    Move(MoveAsk),
+    /// Commit a plan the analyst was shown, exactly: its moves and emails in one
+    /// transaction, each item at the version planned.
+    Commit(Arc<Plan>),
     Assign {
         items: Vec<MoveItem>,
         to: Option<String>,
     },
     Undo,
-    /// Queue previewed emails, with their move, in one transaction.
-    SendMail(Arc<MailPreview>),
     /// Save changes to one submission's issue list.
     EditIssues {
         id: String,
@@ -123,9 +160,20 @@ pub enum WorkerEvent {
     /// The database file is damaged: the console turns read-only.
     Damaged(String),
     SearchDone(SearchResult),
-    Moved {
-        to: ReviewState,
-        outcomes: Vec<MoveOutcome>,
+    /// The move picker's targets for the pinned items.
+    Choices {
+        items: Vec<MoveItem>,
+        choices: Choices,
+    },
+    /// A plan to show (`again`: of a plan already shown).
+    Planned {
+        plan: Arc<Plan>,
+        again: bool,
+    },
+    /// A plan committed: what it did.
+    Committed {
+        plan: Arc<Plan>,
+        done: Committed,
         took: Duration,
     },
     Assigned {
@@ -133,7 +181,6 @@ pub enum WorkerEvent {
         outcomes: Vec<AssignOutcome>,
     },
     Undone(UndoReport),
-    MailPreview(Arc<MailPreview>),
     /// An edited issue list that was not saved: the analyst's text (the mistake marked at
     /// its line), why, and the private file that keeps it.
     IssuesNotSaved {
@@ -141,12 +188,6 @@ pub enum WorkerEvent {
         text: String,
         why: String,
         kept: Option<std::path::PathBuf>,
-    },
-    /// Emails queued (and the move that went with them).
-    MailQueued {
-        outcomes: Vec<MoveOutcome>,
-        move_to: Option<ReviewState>,
-        queued: usize,
     },
     /// A delivery round finished.
     Delivered(crate::mail::DeliveryReport),
@@ -169,8 +210,6 @@ pub enum WorkerEvent {
     Analysts(Vec<String>),
     /// The reports view's figures.
     Reports(Arc<crate::workflow::reports::Reports>),
-    /// Reminders queued (their outbox ids), or why not.
-    Reminded(Vec<(String, Result<i64, crate::store::ReminderRefused>)>),
 }
 
 /// How often the database thread checks for other processes' commits.
@@ -203,10 +242,11 @@ pub fn log_event(ev: &WorkerEvent) {
         }
         WorkerEvent::DbError(e) => tracing::warn!(error = %e, "database"),
         WorkerEvent::Damaged(e) => tracing::error!(error = %e, "damaged"),
-        WorkerEvent::Moved { outcomes, took, .. } => tracing::info!(
-            items = outcomes.len(),
+        WorkerEvent::Committed { done, took, .. } => tracing::info!(
+            items = done.outcomes.len(),
+            emails = done.queued.len(),
             ms = took.as_millis() as u64,
-            "batch move"
+            "plan committed"
         ),
         WorkerEvent::Delivered(r) => tracing::info!(
             sent = r.sent.len(),
@@ -332,16 +372,12 @@ fn db_loop(
                 }
                 continue;
             }
-            Some(DbRequest::PreviewMail { items, ask }) => {
-                let preview = wf.preview_emails(&items, ask, crate::clock::now());
-                let _ = events.send(WorkerEvent::MailPreview(Arc::new(preview)));
+            Some(DbRequest::PlanChoices(items)) => {
+                let _ = events.send(choices(&wf, items, analyst, crate::clock::now()));
                 continue;
             }
-            Some(DbRequest::PreviewReminders) => {
-                let _ = events.send(match wf.preview_reminders(crate::clock::now()) {
-                    Ok((preview, _)) => WorkerEvent::MailPreview(Arc::new(preview)),
-                    Err(e) => WorkerEvent::DbError(format!("the reminders: {e}")),
-                });
+            Some(DbRequest::Plan { ask, again }) => {
+                let _ = events.send(plan(&wf, ask, again, analyst, crate::clock::now()));
                 continue;
             }
             Some(DbRequest::Reports) => {
@@ -464,21 +500,52 @@ fn open(store: &Store, ids: &[String]) -> crate::store::Result<Vec<Arc<Opened>>>
         .collect()
 }
 
+/// The move picker's targets for `items`, planned by the workflow (as the database thread
+/// answers `PlanChoices`).
+pub fn choices(wf: &Workflow, items: Vec<MoveItem>, analyst: &str, now: Timestamp) -> WorkerEvent {
+    match wf.plan_choices(&items, analyst, now) {
+        Ok(choices) => WorkerEvent::Choices { items, choices },
+        Err(e) => WorkerEvent::DbError(format!("the move could not be planned: {e}")),
+    }
+}
+
+/// A plan for the analyst to see, by the workflow (as the database thread answers `Plan`).
+pub fn plan(
+    wf: &Workflow,
+    ask: PlanAsk,
+    again: bool,
+    analyst: &str,
+    now: Timestamp,
+) -> WorkerEvent {
+    let planned = match ask {
+        PlanAsk::Move(ask) => wf.plan(&ask, analyst, now),
+        PlanAsk::IssueLists(items) => Ok(wf.plan_issue_lists(&items, analyst, now)),
+        PlanAsk::Reminders => wf.plan_reminders(analyst, now).map(|(p, _)| p),
+    };
+    match planned {
+        Ok(plan) => WorkerEvent::Planned {
+            plan: Arc::new(plan),
+            again,
+        },
+        Err(e) => WorkerEvent::DbError(format!("not planned: {e}")),
+    }
+}
+
 /// Runs one write through the workflow; the event for the UI, and whether mail was queued.
 fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bool) {
     let now = crate::clock::now();
     match write {
-        Write::Move(ask) => {
+        Write::Commit(plan) => {
             let started = Instant::now();
-            let event = match wf.move_submissions(&ask, analyst, now) {
-                Ok(outcomes) => WorkerEvent::Moved {
-                    to: ask.to,
-                    outcomes,
+            let event = match wf.commit(&plan, analyst, now) {
+                Ok(done) => WorkerEvent::Committed {
+                    plan: plan.clone(),
+                    done,
                     took: started.elapsed(),
                 },
-                Err(e) => WorkerEvent::DbError(format!("the move was not made: {e}")),
+                Err(e) => WorkerEvent::DbError(format!("nothing was moved or queued: {e}")),
             };
-            (event, false)
+            (event, plan.sends_email())
         }
         Write::Assign { items, to } => {
             let event = match wf.assign(&items, to.as_deref(), analyst, now) {
@@ -493,24 +560,6 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
                 Err(e) => WorkerEvent::DbError(format!("nothing was undone: {e}")),
             };
             (event, false)
-        }
-        Write::SendMail(preview) if preview.reminders => {
-            let event = match wf.queue_reminders(&preview, analyst, now) {
-                Ok(outcomes) => WorkerEvent::Reminded(outcomes),
-                Err(e) => WorkerEvent::DbError(format!("no reminder was queued: {e}")),
-            };
-            (event, true)
-        }
-        Write::SendMail(preview) => {
-            let event = match wf.send_emails(&preview, analyst, now) {
-                Ok((outcomes, queued)) => WorkerEvent::MailQueued {
-                    outcomes,
-                    move_to: preview.move_to(),
-                    queued: queued.len(),
-                },
-                Err(e) => WorkerEvent::DbError(format!("nothing was queued or moved: {e}")),
-            };
-            (event, true)
         }
         Write::EditIssues { id, edits } => {
             let result = wf

@@ -6,13 +6,23 @@
 mod emails;
 mod moves;
 mod notes;
+mod plan;
 pub mod reminders;
 pub mod reports;
 pub use moves::IssueListEdit;
 pub use notes::NoteAdded;
 
-pub use emails::{MailPreview, MailSetup};
-pub use moves::{MoveAsk, email_undo_line};
+pub use emails::MailSetup;
+pub use moves::email_undo_line;
+pub use plan::{Choices, Committed, Going, MoveChoice, Plan, PlanItem, Planned};
+
+// The record types the front ends read and write through the workflow.
+pub use crate::domain::{MoveAsk, MoveItem};
+pub use crate::mail::{Composed, DeliveryReport, Transport};
+pub use crate::store::{
+    AssignOutcome, CancelOutcome, EmailUndo, Hold, MoveOutcome, MoveRefused, Moved,
+    ReminderRefused, UndoReport,
+};
 
 use crate::domain::lint::queue_facts;
 use crate::domain::{Policy, Review, Submission};

@@ -3,122 +3,13 @@
 
 use super::{Result, Workflow, WorkflowError};
 use crate::domain::findings::{EditError, IssueEdit, edit_text, parse_edit};
-use crate::domain::{
-    Blocker, Issue, OwnFinding, Phase, PhasePromise, Policy, QueueFacts, Review, ReviewState,
-    Submission, is_gated, open_blockers,
-};
-use crate::store::{
-    AssignOutcome, CancelOutcome, EmailUndo, MoveGate, MoveItem, MoveOutcome, MoveRequest,
-    UndoReport,
-};
+use crate::domain::{Issue, MoveItem, OwnFinding, Phase, PhasePromise, Submission};
+use crate::store::{AssignOutcome, CancelOutcome, EmailUndo, UndoReport};
 use crate::text::safe_line;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-/// A batch move as an analyst asks for it.
-#[derive(Debug, Clone)]
-pub struct MoveAsk {
-    pub items: Vec<MoveItem>,
-    pub to: ReviewState,
-    pub reason: Option<String>,
-    /// A correction outside the transition table, or a move past a gate's open blockers;
-    /// needs a reason, and the event records what it overrode.
-    pub force: bool,
-    /// Start the target phase's clock afresh instead of continuing it.
-    pub restart_clock: bool,
-    /// Refuse the whole batch if any item is refused.
-    pub all_or_nothing: bool,
-}
-
-impl MoveAsk {
-    pub fn new(items: Vec<MoveItem>, to: ReviewState) -> MoveAsk {
-        MoveAsk {
-            items,
-            to,
-            reason: None,
-            force: false,
-            restart_clock: false,
-            all_or_nothing: false,
-        }
-    }
-
-    /// The reason's text, or an error saying a forced move or a restarted clock needs one.
-    pub fn checked_reason(&self) -> Result<Option<&str>> {
-        let reason = self
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty());
-        if (self.force || self.restart_clock) && reason.is_none() {
-            return Err(WorkflowError::Refused(format!(
-                "a {} needs a reason (--reason TEXT), kept in the audit log; nothing was changed",
-                if self.force {
-                    "forced move"
-                } else {
-                    "restarted clock"
-                }
-            )));
-        }
-        Ok(reason)
-    }
-}
-
-/// The gates, decided on the submission as the move's transaction sees it.
-pub(super) struct Gate {
-    policy: std::sync::Arc<Policy>,
-    now: Timestamp,
-}
-
-impl MoveGate for Gate {
-    fn applies(&self, from: ReviewState, to: ReviewState) -> bool {
-        is_gated(from, to)
-    }
-
-    fn blockers(&self, sub: &Submission, facts: &QueueFacts) -> Vec<Blocker> {
-        open_blockers(&Review::of(sub, &self.policy, facts, self.now).issues)
-    }
-}
-
 impl Workflow {
-    /// The gates as of `at`.
-    pub(super) fn gate(&self, at: Timestamp) -> Gate {
-        Gate {
-            policy: self.policy.clone(),
-            now: at,
-        }
-    }
-
-    /// Moves the items in one transaction, past the gates only with `force` (each event
-    /// records what it overrode). No email goes with it; when the move has an email the
-    /// config sends, the event says it was moved without one.
-    pub fn move_submissions(
-        &mut self,
-        ask: &MoveAsk,
-        analyst: &str,
-        at: Timestamp,
-    ) -> Result<Vec<MoveOutcome>> {
-        let reason = ask.checked_reason()?;
-        let reason = match self.email_for_move(ask.to) {
-            Ok(_) => Some(match reason {
-                Some(r) => format!("{r} [no email]"),
-                None => "[no email]".to_string(),
-            }),
-            Err(_) => reason.map(str::to_string),
-        };
-        let gate = self.gate(at);
-        Ok(self.store.move_submissions(&MoveRequest {
-            items: &ask.items,
-            to: ask.to,
-            reason: reason.as_deref(),
-            force: ask.force,
-            restart_clock: ask.restart_clock,
-            all_or_nothing: ask.all_or_nothing,
-            analyst,
-            at,
-            gate: Some(&gate),
-        })?)
-    }
-
     /// Undoes the analyst's last batch of moves. The clocks come back as they were: the
     /// undone moves count as never made (see `domain::sla::clocks`).
     pub fn undo(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {

@@ -1,12 +1,13 @@
 //! ISV reminders (`domain::reminders`): which items the ISV has held too long, the reminder
 //! each is due, and queueing them, at most one per idle period, through the outbox.
 
-use super::{MailPreview, Result, Workflow};
+use super::{Going, Plan, PlanItem, Planned, Result, Workflow};
+use crate::domain::MoveItem;
 use crate::domain::notice::EmailKind;
 use crate::domain::reminders::Reminder;
 use crate::domain::{QueueLine, ReviewState};
 use crate::mail::Composed;
-use crate::store::{LineFilter, MoveItem, ReminderGuard, ReminderRefused};
+use crate::store::{LineFilter, MoveRefused, ReminderGuard, ReminderRefused};
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
 
@@ -73,56 +74,55 @@ impl Workflow {
         Ok(out)
     }
 
-    /// The reminders due at `now`, written for the analyst to read (the console's
-    /// `:remind`), with the idle items that get none and why; and the idle items.
-    pub fn preview_reminders(&self, now: Timestamp) -> Result<(MailPreview, Vec<IdleItem>)> {
+    /// The reminders due at `now`, planned for the analyst to read (the console's
+    /// `:remind`): each pinned to the item's version and the reminders seen, with the idle
+    /// items that get none and why; and the idle items.
+    pub fn plan_reminders(&self, analyst: &str, now: Timestamp) -> Result<(Plan, Vec<IdleItem>)> {
         let idle = self.idle_items(now)?;
-        let mut preview = MailPreview {
-            emails: Vec::new(),
-            errors: Vec::new(),
-            ask: None,
+        let mut plan = Plan {
+            what: Planned::Reminders,
             items: Vec::new(),
-            reminders: true,
-            guards: Vec::new(),
-            unmovable: Vec::new(),
-            gated: Vec::new(),
-            overrides: Vec::new(),
+            kind: Some(EmailKind::Reminder),
+            at: now,
         };
         let enabled = self.mail.config.emails.enabled(EmailKind::Reminder);
         for item in &idle {
-            match item.reminder {
-                Reminder::Due { .. } if !enabled => preview.errors.push((
-                    item.id.clone(),
-                    "reminder emails are switched off in the config ([mail.emails] reminder = false)"
-                        .into(),
-                )),
-                Reminder::Due { .. } => match self.compose_reminder(item, now) {
-                    Ok(c) => {
-                        preview.emails.push(c);
-                        preview.items.push(MoveItem {
-                            expected_version: Some(item.version),
-                            ..MoveItem::new(item.id.clone())
-                        });
-                        preview.guards.push((
-                            item.id.clone(),
-                            ReminderGuard {
-                                expected_version: item.version,
-                                reminders_seen: item.reminders_seen,
-                            },
-                        ));
-                    }
-                    Err(e) => preview.errors.push((item.id.clone(), e)),
+            let mut planned = PlanItem {
+                item: MoveItem {
+                    expected_version: Some(item.version),
+                    ..MoveItem::new(item.id.clone())
                 },
-                Reminder::Stale { sent } => preview.errors.push((
-                    item.id.clone(),
-                    format!(
+                from: Some(item.state),
+                result: Ok(Going::default()),
+                email: None,
+                claimed_by: None,
+                guard: Some(ReminderGuard {
+                    expected_version: item.version,
+                    reminders_seen: item.reminders_seen,
+                }),
+            };
+            let _ = analyst;
+            match item.reminder {
+                Reminder::Due { .. } if !enabled => {
+                    planned.result = Err(MoveRefused::NoEmail(
+                        "reminder emails are switched off in the config ([mail.emails] reminder = false)"
+                            .into(),
+                    ))
+                }
+                Reminder::Due { .. } => match self.compose_reminder(item, now) {
+                    Ok(c) => planned.email = Some(c),
+                    Err(e) => planned.result = Err(MoveRefused::NoEmail(e)),
+                },
+                Reminder::Stale { sent } => {
+                    planned.result = Err(MoveRefused::NoEmail(format!(
                         "stale: {sent} reminders sent since it went to the ISV; no more are sent (for the lead to decide)"
-                    ),
-                )),
-                Reminder::TooSoon { .. } | Reminder::NotIdle => {}
+                    )))
+                }
+                Reminder::TooSoon { .. } | Reminder::NotIdle => continue,
             }
+            plan.items.push(planned);
         }
-        Ok((preview, idle))
+        Ok((plan, idle))
     }
 
     fn compose_reminder(
@@ -137,28 +137,9 @@ impl Workflow {
         self.compose_for(&sub, EmailKind::Reminder, now)
     }
 
-    /// Queues previewed reminders: each only if the item is unchanged and nobody reminded
-    /// it since the preview read the outbox.
-    pub fn queue_reminders(
-        &mut self,
-        preview: &MailPreview,
-        analyst: &str,
-        at: Timestamp,
-    ) -> Result<Vec<(String, std::result::Result<i64, ReminderRefused>)>> {
-        // Each reminder was written with its guard, in the same order.
-        let batch: Vec<_> = preview
-            .emails
-            .iter()
-            .zip(&preview.guards)
-            .filter(|(c, (id, _))| c.submission_id == *id)
-            .map(|(c, (_, guard))| (self.held(c.to_new_email(), at), *guard))
-            .collect();
-        Ok(self.store.queue_reminders(&batch, analyst, at)?)
-    }
-
     /// `remind`: the reminders due at `now`, queued unless `dry_run`.
     pub fn remind(&mut self, dry_run: bool, analyst: &str, now: Timestamp) -> Result<RemindReport> {
-        let (preview, idle) = self.preview_reminders(now)?;
+        let (plan, idle) = self.plan_reminders(analyst, now)?;
         let mut report = RemindReport {
             dry_run,
             queued: Vec::new(),
@@ -174,28 +155,25 @@ impl Workflow {
             }
         }
         let stale: HashSet<&str> = report.stale.iter().map(|i| i.id.as_str()).collect();
-        report.refused = preview
-            .errors
-            .iter()
-            .filter(|(id, _)| !stale.contains(id.as_str()))
-            .cloned()
+        report.refused = plan
+            .stopped()
+            .filter(|(i, _)| !stale.contains(i.item.id.as_str()))
+            .map(|(i, why)| (i.item.id.clone(), no_email(why)))
             .collect();
         let outcomes = if dry_run {
-            preview
-                .emails
-                .iter()
+            plan.emails()
                 .map(|c| (c.submission_id.clone(), Ok(None)))
                 .collect::<Vec<_>>()
         } else {
-            self.queue_reminders(&preview, analyst, now)?
+            self.commit(&plan, analyst, now)?
+                .reminded
                 .into_iter()
                 .map(|(id, r)| (id, r.map(Some)))
                 .collect()
         };
         let items: HashMap<&str, &IdleItem> = idle.iter().map(|i| (i.id.as_str(), i)).collect();
-        let emails: HashMap<&str, &Composed> = preview
-            .emails
-            .iter()
+        let emails: HashMap<&str, &Composed> = plan
+            .emails()
             .map(|c| (c.submission_id.as_str(), c))
             .collect();
         for (id, result) in outcomes {
@@ -216,5 +194,13 @@ impl Workflow {
             }
         }
         Ok(report)
+    }
+}
+
+/// Why a planned reminder does not go, as the analyst reads it.
+pub fn no_email(why: &MoveRefused) -> String {
+    match why {
+        MoveRefused::NoEmail(why) => why.clone(),
+        other => other.to_string(),
     }
 }

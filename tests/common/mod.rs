@@ -428,3 +428,67 @@ pub fn sgr_params(text: &str) -> Vec<u32> {
 pub fn is_colour(p: u32) -> bool {
     matches!(p, 30..=38 | 40..=48 | 58 | 90..=97 | 100..=107)
 }
+
+/// A workflow on the sandbox's queue (the console's database thread's), with the built-in
+/// policy and templates and these email switches.
+pub fn workflow_with(
+    sb: &Sandbox,
+    emails: oin_review::config::EmailSwitches,
+) -> oin_review::workflow::Workflow {
+    let policy = std::sync::Arc::new(builtin_policy());
+    let opts = oin_review::store::OpenOptions {
+        policy: Some(policy.clone()),
+        ..Default::default()
+    };
+    oin_review::workflow::Workflow::new(
+        oin_review::store::Store::open(&sb.db(), &opts).unwrap(),
+        policy,
+        std::sync::Arc::new(oin_review::workflow::MailSetup {
+            config: oin_review::config::MailConfig {
+                emails,
+                ..Default::default()
+            },
+            templates: oin_review::mail::Templates::from_dir(None).map_err(|e| e.to_string()),
+        }),
+    )
+}
+
+/// The sample submissions in a real queue, and a workflow on it.
+pub fn sample_workflow(
+    emails: oin_review::config::EmailSwitches,
+) -> (Sandbox, oin_review::workflow::Workflow) {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let wf = workflow_with(&sb, emails);
+    (sb, wf)
+}
+
+/// Answers the plans `actions` ask for, as the console's database thread does (through the
+/// same functions), at the app's instant, and feeds them back; returns every other action.
+pub fn serve(
+    app: &mut oin_review::tui::app::App,
+    wf: &oin_review::workflow::Workflow,
+    actions: Vec<oin_review::tui::app::Action>,
+) -> Vec<oin_review::tui::app::Action> {
+    use oin_review::tui::app::{Action, Msg};
+    use oin_review::tui::worker::{self, DbRequest};
+    let mut rest = Vec::new();
+    for a in actions {
+        let now = app.now();
+        let ev = match a {
+            Action::Db(DbRequest::PlanChoices(items)) => {
+                worker::choices(wf, items, app.analyst(), now)
+            }
+            Action::Db(DbRequest::Plan { ask, again }) => {
+                worker::plan(wf, ask, again, app.analyst(), now)
+            }
+            other => {
+                rest.push(other);
+                continue;
+            }
+        };
+        let more = app.update(Msg::Worker(ev));
+        rest.extend(serve(app, wf, more));
+    }
+    rest
+}

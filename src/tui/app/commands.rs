@@ -1,13 +1,14 @@
 //! The queue and detail commands: what a key (or the palette) does when no overlay is open.
 
 use super::{Action, App, Focus, Level, REVEAL_SECONDS};
+use crate::domain::ReviewState;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::overlay::{
     AssignPicker, FilterMenu, FindingText, Findings, Help, MovePicker, Outbox, Palette, Purpose,
     ReportsView, Search,
 };
 use crate::tui::queue_state::Tab;
-use crate::tui::worker::{DbRequest, Write};
+use crate::tui::worker::{DbRequest, PlanAsk, Write};
 
 impl App {
     /// The detail's lines at the current size, for scrolling within them.
@@ -115,15 +116,22 @@ impl App {
                 Level::Warn,
                 "nothing to move: select or mark submissions first",
             ),
-            Command::Move if self.move_choices(&self.pin_targets()).is_empty() => self.say(
-                Level::Warn,
-                "no normal move applies to these submissions (corrections: oin-review move --force --reason)",
-            ),
+            Command::Move
+                if !self.queue.targets().iter().any(|r| {
+                    ReviewState::ALL.into_iter().any(|to| r.state.can_move_to(to))
+                }) =>
+            {
+                self.say(
+                    Level::Warn,
+                    "no normal move applies to these submissions (corrections: oin-review move --force --reason)",
+                )
+            }
             Command::Move => {
+                // The targets as seen now; the workflow plans each move for them.
                 let pinned = self.pin_targets();
-                let read = self.read_targets(&pinned);
+                let items = pinned.items();
                 self.open(MovePicker::new(pinned));
-                return read;
+                return vec![Action::Db(DbRequest::PlanChoices(items))];
             }
             Command::Claim => {
                 let items = self.queue.items();
@@ -150,7 +158,10 @@ impl App {
             Command::Remind if self.refuse_write("remind") => {}
             Command::Remind => {
                 self.say(Level::Info, "writing the reminders due…");
-                return vec![Action::Db(DbRequest::PreviewReminders)];
+                return vec![Action::Db(DbRequest::Plan {
+                    ask: PlanAsk::Reminders,
+                    again: false,
+                })];
             }
             Command::Reports => {
                 self.open(ReportsView::default());
@@ -251,7 +262,7 @@ impl App {
         self.preview_issue_lists_of(items)
     }
 
-    fn preview_issue_lists_of(&mut self, items: Vec<crate::store::MoveItem>) -> Vec<Action> {
+    fn preview_issue_lists_of(&mut self, items: Vec<crate::workflow::MoveItem>) -> Vec<Action> {
         if items.is_empty() {
             return Vec::new();
         }
@@ -259,6 +270,9 @@ impl App {
             Level::Info,
             format!("writing {} issue-list email(s)…", items.len()),
         );
-        vec![Action::Db(DbRequest::PreviewMail { items, ask: None })]
+        vec![Action::Db(DbRequest::Plan {
+            ask: PlanAsk::IssueLists(items),
+            again: false,
+        })]
     }
 }

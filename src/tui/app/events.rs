@@ -2,9 +2,11 @@
 
 use super::{Action, App, Level};
 use crate::tui::keymap::{Command, Context};
-use crate::tui::overlay::{Preview, TextView};
-use crate::tui::worker::WorkerEvent;
+use crate::tui::overlay::{Confirm, Overlay, Preview, TextView};
+use crate::tui::worker::{DbRequest, PlanAsk, WorkerEvent};
+use crate::workflow::{Committed, Plan, Planned};
 use std::fmt::Display;
+use std::sync::Arc;
 
 impl App {
     /// Marks off the moved items, and shows what was refused.
@@ -82,15 +84,17 @@ impl App {
                 if external {
                     self.colleague_changed();
                 }
-                // An open batch overlay names who changed its items: read them again.
-                let pinned: Vec<String> = self
+                // An open overlay that shows a plan plans again for its pinned items: what it
+                // acts on stays; the plan says what changed and who changed it.
+                let touched = self
                     .overlays
                     .iter()
-                    .flat_map(|o| o.acts_on())
-                    .filter(|id| ids.iter().any(|c| c == id))
-                    .map(str::to_string)
-                    .collect();
-                let mut actions = self.read_items(pinned.iter().map(String::as_str));
+                    .any(|o| o.acts_on().iter().any(|id| ids.iter().any(|c| c == id)));
+                let mut actions = if touched {
+                    self.plan_again()
+                } else {
+                    Vec::new()
+                };
                 actions.extend(self.then_reports(true));
                 return actions;
             }
@@ -124,59 +128,14 @@ impl App {
                     return self.read_reports();
                 }
             }
-            WorkerEvent::Reminded(outcomes) => {
-                self.mail_activity = Some(self.now);
-                let (queued, refused) = self.report_outcomes(
-                    |n, all| format!("{n} of {all} reminders not queued"),
-                    outcomes.into_iter(),
-                );
-                self.say(
-                    if refused > 0 {
-                        Level::Warn
-                    } else {
-                        Level::Info
-                    },
-                    format!(
-                        "queued {queued} reminder(s){}; {}",
-                        if refused > 0 {
-                            format!("; {refused} not (see the report)")
-                        } else {
-                            String::new()
-                        },
-                        self.delivery_note()
-                    ),
-                );
-            }
             WorkerEvent::Notice(text) => self.say(Level::Info, text),
             WorkerEvent::Email { id, text } => self.open(TextView::new(
                 format!("email {id}"),
                 text.lines().map(String::from).collect(),
             )),
-            WorkerEvent::Moved { to, outcomes, took } => {
-                let (moved, refused) = self.report_outcomes(
-                    |n, all| format!("{n} of {all} not moved to {}", to.key()),
-                    outcomes.into_iter().map(|o| (o.id, o.result)),
-                );
-                let text = format!(
-                    "moved {moved} of {} to {} in {} ms{}",
-                    moved + refused,
-                    to.manager_name(),
-                    took.as_millis(),
-                    if refused > 0 {
-                        format!("; {refused} refused (see the report)")
-                    } else {
-                        String::new()
-                    }
-                );
-                self.say(
-                    if refused > 0 {
-                        Level::Warn
-                    } else {
-                        Level::Info
-                    },
-                    text,
-                );
-            }
+            WorkerEvent::Choices { items, choices } => self.choices = Some((items, choices)),
+            WorkerEvent::Planned { plan, again } => self.show_plan(plan, again),
+            WorkerEvent::Committed { plan, done, took } => self.report_commit(&plan, done, took),
             WorkerEvent::Assigned { to, outcomes } => {
                 let who = to.as_deref().unwrap_or("nobody").to_string();
                 let (done, refused) = self.report_outcomes(
@@ -207,7 +166,7 @@ impl App {
                     for o in &report.outcomes {
                         for e in &o.emails {
                             match e {
-                                crate::store::EmailUndo::Cancelled { .. } => cancelled += 1,
+                                crate::workflow::EmailUndo::Cancelled { .. } => cancelled += 1,
                                 _ => emails.push(format!(
                                     "{}: {}",
                                     crate::text::safe_line(&o.id),
@@ -242,92 +201,6 @@ impl App {
                     }
                 }
             },
-            WorkerEvent::MailPreview(p) if p.reminders && p.emails.is_empty() => {
-                if p.errors.is_empty() {
-                    self.say(
-                        Level::Info,
-                        "no reminder is due: every idle item was reminded less than an idle period ago",
-                    );
-                } else {
-                    self.open(TextView::new(
-                        "no reminder is due; these idle items get none".into(),
-                        error_lines(&p),
-                    ));
-                    self.say(Level::Info, "no reminder is due (see the report)");
-                }
-            }
-            WorkerEvent::MailPreview(p) if p.emails.is_empty() && p.ask.is_none() => {
-                self.open(TextView::new(
-                    "no email written: nothing was sent or moved".into(),
-                    error_lines(&p),
-                ));
-                self.say(Level::Warn, "no email could be written (see the report)");
-            }
-            WorkerEvent::MailPreview(p) => {
-                let (send, cancel) = (
-                    self.key(Context::Preview, Command::Yes),
-                    self.key(Context::Preview, Command::No),
-                );
-                let moves = self.key(Context::Preview, Command::MoveWithoutEmail);
-                let text = if p.emails.is_empty() {
-                    format!(
-                        "no email could be written for {}: {moves} moves without email, {cancel} cancels",
-                        p.errors.len()
-                    )
-                } else if p.errors.is_empty() {
-                    format!(
-                        "preview of {} email(s): {send} sends, {cancel} cancels",
-                        p.emails.len()
-                    )
-                } else {
-                    format!(
-                        "preview of {} email(s); {} cannot be written and are left out: {send} sends, {cancel} cancels",
-                        p.emails.len(),
-                        p.errors.len()
-                    )
-                };
-                self.say(
-                    if p.emails.is_empty() {
-                        Level::Warn
-                    } else {
-                        Level::Info
-                    },
-                    text,
-                );
-                self.open(Preview::new(p));
-            }
-            WorkerEvent::MailQueued {
-                outcomes,
-                move_to,
-                queued,
-            } => {
-                self.mail_activity = Some(self.now);
-                let all = outcomes.len();
-                let (moved, refused) = self.report_outcomes(
-                    |n, _| format!("{n} not moved and not emailed"),
-                    outcomes.into_iter().map(|o| (o.id, o.result)),
-                );
-                let moved = match move_to {
-                    Some(to) if all > 0 => format!(", moved {moved} to {}", to.manager_name()),
-                    _ => String::new(),
-                };
-                let when = self.delivery_note();
-                let text = match (refused, queued) {
-                    (0, _) => format!("queued {queued} email(s){moved}; {when}"),
-                    (n, 0) => format!("nothing queued or moved: {n} refused (see the report)"),
-                    (n, _) => format!(
-                        "queued {queued} email(s){moved}; {n} refused (see the report); {when}"
-                    ),
-                };
-                self.say(
-                    if refused > 0 {
-                        Level::Warn
-                    } else {
-                        Level::Info
-                    },
-                    text,
-                );
-            }
             WorkerEvent::Delivered(r) => {
                 self.mail_activity = Some(self.now);
                 let level = if !r.failed.is_empty() {
@@ -393,6 +266,225 @@ impl App {
         Vec::new()
     }
 
+    /// The open overlays that show a plan (or the picker's targets) plan again, for the
+    /// items they pinned.
+    pub(crate) fn plan_again(&mut self) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for o in &self.overlays {
+            match o {
+                Overlay::MovePicker(p) => {
+                    actions.push(Action::Db(DbRequest::PlanChoices(p.pinned().items())))
+                }
+                Overlay::Confirm(c) => {
+                    if let Some(ask) = PlanAsk::again(c.plan(), None) {
+                        actions.push(Action::Db(DbRequest::Plan { ask, again: true }));
+                    }
+                }
+                Overlay::Preview(p) => {
+                    if let Some(ask) = PlanAsk::again(p.plan(), None) {
+                        actions.push(Action::Db(DbRequest::Plan { ask, again: true }));
+                    }
+                }
+                _ => {}
+            }
+        }
+        actions
+    }
+
+    /// A plan to show: a new one opens the preview (it emails) or the confirmation; one
+    /// planned again replaces the plan its overlay shows, saying what changed.
+    fn show_plan(&mut self, plan: Arc<Plan>, again: bool) {
+        if again {
+            let Some(top) = self.overlays.last_mut() else {
+                return;
+            };
+            let (before, shown) = match top {
+                Overlay::Confirm(c) if c.plan().what.same_kind(&plan.what) => {
+                    let before = c.plan().clone();
+                    c.replan(plan.clone());
+                    (before, true)
+                }
+                Overlay::Preview(p) if p.plan().what.same_kind(&plan.what) => {
+                    let before = p.plan().clone();
+                    p.replan(plan.clone());
+                    (before, true)
+                }
+                _ => return,
+            };
+            if shown {
+                let changed: Vec<String> = plan
+                    .stopped()
+                    .filter(|(i, _)| {
+                        before
+                            .items
+                            .iter()
+                            .any(|b| b.item.id == i.item.id && b.result.is_ok())
+                    })
+                    .map(|(i, why)| format!("{} {why}", crate::text::safe_line(&i.item.id)))
+                    .collect();
+                if !changed.is_empty() {
+                    self.say(
+                        Level::Warn,
+                        format!(
+                            "planned again: {}; {} of {} left",
+                            changed.join("; "),
+                            plan.going().count(),
+                            plan.items.len()
+                        ),
+                    );
+                }
+            }
+            return;
+        }
+        let emails = plan.emails().count();
+        let stopped = plan.stopped().count();
+        if plan.is_reminders() && emails == 0 {
+            if stopped == 0 {
+                self.say(
+                    Level::Info,
+                    "no reminder is due: every idle item was reminded less than an idle period ago",
+                );
+            } else {
+                self.open(TextView::new(
+                    "no reminder is due; these idle items get none".into(),
+                    stopped_lines(&plan),
+                ));
+                self.say(Level::Info, "no reminder is due (see the report)");
+            }
+            return;
+        }
+        if plan.what == Planned::IssueLists && emails == 0 {
+            self.open(TextView::new(
+                "no email written: nothing was sent or moved".into(),
+                stopped_lines(&plan),
+            ));
+            self.say(Level::Warn, "no email could be written (see the report)");
+            return;
+        }
+        if !plan.sends_email() {
+            // The confirmation says it all; "planning…" is done.
+            self.message = None;
+            self.open(Confirm::new(plan));
+            return;
+        }
+        let (send, cancel) = (
+            self.key(Context::Preview, Command::Yes),
+            self.key(Context::Preview, Command::No),
+        );
+        let moves = self.key(Context::Preview, Command::MoveWithoutEmail);
+        let text = if emails == 0 {
+            format!(
+                "no email could be written for {stopped}: {moves} moves without email, {cancel} cancels"
+            )
+        } else if stopped == 0 {
+            format!("preview of {emails} email(s): {send} sends, {cancel} cancels")
+        } else {
+            format!(
+                "preview of {emails} email(s); {stopped} left out (said below): {send} sends, {cancel} cancels"
+            )
+        };
+        self.say(
+            if emails == 0 {
+                Level::Warn
+            } else {
+                Level::Info
+            },
+            text,
+        );
+        self.open(Preview::new(plan));
+    }
+
+    /// What a committed plan did, marking off what it moved or emailed.
+    fn report_commit(&mut self, plan: &Plan, done: Committed, took: std::time::Duration) {
+        if plan.sends_email() {
+            self.mail_activity = Some(self.now);
+        }
+        if plan.is_reminders() {
+            let (queued, refused) = self.report_outcomes(
+                |n, all| format!("{n} of {all} reminders not queued"),
+                done.reminded.into_iter(),
+            );
+            self.say(
+                if refused > 0 {
+                    Level::Warn
+                } else {
+                    Level::Info
+                },
+                format!(
+                    "queued {queued} reminder(s){}; {}",
+                    if refused > 0 {
+                        format!("; {refused} not (see the report)")
+                    } else {
+                        String::new()
+                    },
+                    self.delivery_note()
+                ),
+            );
+            return;
+        }
+        let queued = done.queued.len();
+        let mut outcomes: Vec<(String, Result<(), String>)> = done
+            .outcomes
+            .into_iter()
+            .map(|o| (o.id, o.result.map(|_| ()).map_err(|e| e.to_string())))
+            .collect();
+        if plan.move_to().is_none() {
+            outcomes.extend(done.queued.into_iter().map(|(id, _)| (id, Ok(()))));
+        }
+        let all = outcomes.len();
+        let Some(to) = plan.move_to() else {
+            let (_, refused) =
+                self.report_outcomes(|n, _| format!("{n} not emailed"), outcomes.into_iter());
+            let when = self.delivery_note();
+            self.say(
+                if refused > 0 {
+                    Level::Warn
+                } else {
+                    Level::Info
+                },
+                match refused {
+                    0 => format!("queued {queued} email(s); {when}"),
+                    n => format!("queued {queued} email(s); {n} refused (see the report); {when}"),
+                },
+            );
+            return;
+        };
+        let email = plan.sends_email();
+        let (moved, refused) = self.report_outcomes(
+            |n, all| match email {
+                true => format!("{n} of {all} not moved and not emailed"),
+                false => format!("{n} of {all} not moved to {}", to.key()),
+            },
+            outcomes.into_iter(),
+        );
+        let see = if refused > 0 {
+            format!("; {refused} refused (see the report)")
+        } else {
+            String::new()
+        };
+        let text = match (email, queued) {
+            (false, _) => format!(
+                "moved {moved} of {all} to {} in {} ms{see}",
+                to.manager_name(),
+                took.as_millis()
+            ),
+            (true, 0) => format!("nothing queued or moved: {refused} refused (see the report)"),
+            (true, _) => format!(
+                "queued {queued} email(s), moved {moved} to {}{see}; {}",
+                to.manager_name(),
+                self.delivery_note()
+            ),
+        };
+        self.say(
+            if refused > 0 {
+                Level::Warn
+            } else {
+                Level::Info
+            },
+            text,
+        );
+    }
+
     /// When queued email goes: at once, or after the hold, during which it can be taken back.
     fn delivery_note(&self) -> String {
         if self.hold.is_zero() {
@@ -455,10 +547,15 @@ impl App {
     }
 }
 
-/// The items a preview wrote no email for, and why: one line each.
-fn error_lines(p: &crate::workflow::MailPreview) -> Vec<String> {
-    p.errors
-        .iter()
-        .map(|(id, e)| format!("{id}  {e}"))
+/// The items a plan left out, and why: one line each.
+fn stopped_lines(p: &Plan) -> Vec<String> {
+    p.stopped()
+        .map(|(i, why)| {
+            format!(
+                "{}  {}",
+                i.item.id,
+                crate::workflow::reminders::no_email(why)
+            )
+        })
         .collect()
 }

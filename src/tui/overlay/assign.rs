@@ -99,14 +99,8 @@ impl Panel for AssignPicker {
                     self.confirming = Some(name.to_string());
                     return Step::Stay;
                 }
-                let items = app.still_as_seen(self.pinned.items());
-                if items.is_empty() {
-                    app.say(
-                        Level::Warn,
-                        "nothing assigned: every item changed since you looked",
-                    );
-                    return Step::Close;
-                }
+                // The items as seen: one a colleague changed since is refused by version.
+                let items = self.pinned.items();
                 return Step::Done(vec![Action::write(Write::Assign {
                     items,
                     to: to.clone(),

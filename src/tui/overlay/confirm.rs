@@ -1,79 +1,46 @@
-//! Asking before a batch runs: the count, the items a gate stops and those claimed by others.
+//! Asking before a planned move runs: the count, what stops the others (a rule, a gate, a
+//! colleague's change) and the items claimed by others, all from the plan it commits.
 
 use super::{Panel, Step, centered, popup, wrap};
 use crate::domain::ReviewState;
 use crate::text::safe_line;
-use crate::tui::app::{Action, App, Level, Pinned};
+use crate::tui::app::{Action, App, Level};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
-use crate::tui::worker::Write;
-use crate::workflow::MoveAsk;
+use crate::tui::worker::{DbRequest, PlanAsk, Write};
+use crate::workflow::{MoveRefused, Plan};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
+use std::sync::Arc;
 
 pub struct Confirm {
-    to: ReviewState,
-    reason: Option<String>,
-    pinned: Pinned,
-    /// The analyst chose to override the gate for the items it stops (`o`).
-    overriding: bool,
+    plan: Arc<Plan>,
 }
 
 impl Confirm {
-    pub fn new(to: ReviewState, reason: Option<String>, pinned: Pinned) -> Confirm {
-        Confirm {
-            to,
-            reason,
-            pinned,
-            overriding: false,
-        }
+    /// The confirmation of a planned move without email: it commits exactly this plan.
+    pub fn new(plan: Arc<Plan>) -> Confirm {
+        Confirm { plan }
     }
 
-    /// The items a gate stops, with the open blockers each has (as the console read them).
-    fn stopped(&self, app: &App) -> Vec<(String, Vec<crate::domain::Blocker>)> {
-        let ids: Vec<String> = app
-            .move_choices(&self.pinned)
-            .into_iter()
-            .find(|c| c.to == self.to)
-            .map(|c| c.stopped.into_iter().map(|(id, _)| id).collect())
-            .unwrap_or_default();
-        ids.into_iter()
-            .map(|id| {
-                let blockers = app
-                    .opened(&id)
-                    .map(|o| {
-                        crate::domain::open_blockers(&o.review(app.policy(), app.now()).issues)
-                    })
-                    .unwrap_or_default();
-                (id, blockers)
-            })
-            .collect()
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
     }
 
-    pub fn pinned(&self) -> &Pinned {
-        &self.pinned
+    /// The same overlay showing a plan made again (a reload, an override switched).
+    pub fn replan(&mut self, plan: Arc<Plan>) {
+        self.plan = plan;
     }
 
-    /// The items the move is for, as shown: pinned, still as the analyst saw them, able to
-    /// make this move and not stopped by a gate (one not read yet is checked at the move).
-    fn planned(&self, app: &App) -> Vec<crate::store::MoveItem> {
-        let stopped: Vec<String> = app
-            .move_choices(&self.pinned)
-            .into_iter()
-            .find(|c| c.to == self.to)
-            .map(|c| c.stopped.into_iter().map(|(id, _)| id).collect())
-            .unwrap_or_default();
-        self.pinned
-            .lines()
-            .iter()
-            .filter(|r| app.unchanged(r.id(), Some(r.version)))
-            .filter(|r| r.state.can_move_to(self.to))
-            .filter(|r| self.overriding || !stopped.iter().any(|s| s == r.id()))
-            .map(crate::tui::queue_state::seen_item)
-            .collect()
+    fn to(&self) -> Option<ReviewState> {
+        self.plan.move_to()
+    }
+
+    fn overriding(&self) -> bool {
+        self.plan.ask().is_some_and(|a| a.force)
     }
 }
 
@@ -97,38 +64,34 @@ impl Panel for Confirm {
     }
 
     fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
+        let to = self.to().map(|t| t.manager_name()).unwrap_or_default();
         match command {
+            Some(Command::Yes) if app.refuse_write("move submissions") => Step::Close,
             Some(Command::Yes) => {
-                let items = self.planned(app);
-                if items.is_empty() {
+                let n = self.plan.going().count();
+                if n == 0 {
                     app.say(Level::Warn, "nothing moved: no item can make this move now");
                     return Step::Close;
                 }
-                app.say(
-                    Level::Info,
-                    format!(
-                        "moving {} submission(s) to {}…",
-                        items.len(),
-                        self.to.manager_name()
-                    ),
-                );
-                // An override is the CLI's `--force --reason`: every event records the
-                // blockers it passed. Only items the transition table allows are here.
-                Step::Done(vec![Action::write(Write::Move(MoveAsk {
-                    reason: self.reason.clone(),
-                    force: self.overriding,
-                    ..MoveAsk::new(items, self.to)
-                }))])
+                app.say(Level::Info, format!("moving {n} submission(s) to {to}…"));
+                // Exactly the plan shown: its items at the versions planned. An override is
+                // the CLI's `--force --reason`: every event records the blockers it passed.
+                Step::Done(vec![Action::write(Write::Commit(self.plan.clone()))])
             }
             Some(Command::No) => {
                 app.say(Level::Info, "move cancelled: nothing changed");
                 Step::Close
             }
-            Some(Command::Override) if self.stopped(app).is_empty() => {
+            Some(Command::Override) if self.plan.gated().is_empty() && !self.overriding() => {
                 app.say(Level::Warn, "no gate stops these items: y moves them");
                 Step::Stay
             }
-            Some(Command::Override) if self.reason.is_none() => {
+            Some(Command::Override)
+                if self
+                    .plan
+                    .ask()
+                    .is_some_and(|a| a.checked_reason().ok().flatten().is_none()) =>
+            {
                 app.say(
                     Level::Warn,
                     "an override needs a reason, kept in the audit log: n, then move again and give one",
@@ -136,98 +99,100 @@ impl Panel for Confirm {
                 Step::Stay
             }
             Some(Command::Override) => {
-                self.overriding = !self.overriding;
-                Step::Stay
+                let Some(ask) = PlanAsk::again(&self.plan, Some(!self.overriding())) else {
+                    return Step::Stay;
+                };
+                app.say(
+                    Level::Info,
+                    if self.overriding() {
+                        "planning again without the override…"
+                    } else {
+                        "planning again with the gate overridden…"
+                    },
+                );
+                Step::Act(vec![Action::Db(DbRequest::Plan { ask, again: true })])
             }
             _ => Step::Stay,
         }
     }
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
-        let changed = app.changed_since_seen(
-            self.pinned
-                .lines()
-                .iter()
-                .map(|r| (r.id(), Some(r.version))),
-        );
-        let n = self.pinned.len() - changed.len();
-        let choice = app
-            .move_choices(&self.pinned)
-            .into_iter()
-            .find(|c| c.to == self.to);
-        let applies = choice.as_ref().map_or(0, |c| c.applies);
-        let stopped = choice.map(|c| c.stopped).unwrap_or_default();
-        let moving = if self.overriding {
-            applies
-        } else {
-            applies - stopped.len()
-        };
+        let plan = &self.plan;
+        let to = self.to().map(|t| t.manager_name()).unwrap_or_default();
+        let going = plan.going().count();
         let mut said: Vec<(String, Style)> = vec![(
             format!(
-                " Move {moving} of {} submission(s) to {}?",
-                self.pinned.len(),
-                self.to.manager_name()
+                " Move {going} of {} submission(s) to {to}?",
+                plan.items.len()
             ),
             theme.header,
         )];
-        for c in changed.iter().take(4) {
-            said.push((format!(" {c}: not moved."), theme.warn));
+        let mut rule = Vec::new();
+        let mut gated = Vec::new();
+        let mut other = Vec::new();
+        for (item, why) in plan.stopped() {
+            let id = safe_line(&item.item.id);
+            match why {
+                MoveRefused::Rule(_) => rule.push(id),
+                MoveRefused::Blocked(b) => gated.push((id, b.len())),
+                why => other.push(format!(" {id}: {why}; not moved.")),
+            }
         }
-        if changed.len() > 4 {
+        for line in other.iter().take(4) {
+            said.push((line.clone(), theme.warn));
+        }
+        if other.len() > 4 {
             said.push((
                 format!(
                     " {} more changed since you looked: not moved.",
-                    changed.len() - 4
+                    other.len() - 4
                 ),
                 theme.warn,
             ));
         }
-        if applies < n {
+        if !rule.is_empty() {
             said.push((
                 format!(
-                    " {} cannot make this move from their state: not moved.",
-                    n - applies
+                    " {} cannot make this move from their state ({}): not moved.",
+                    rule.len(),
+                    some_ids(&rule)
                 ),
                 theme.warn,
             ));
         }
-        if self.overriding {
+        let overrides = plan.overrides();
+        if !overrides.is_empty() {
             said.push((
                 " Overriding the gate (recorded with your reason, as `move --force --reason`):"
                     .to_string(),
                 theme.error,
             ));
-            for (id, blockers) in self.stopped(app).iter().take(6) {
+            for (id, blockers) in overrides.iter().take(6) {
                 let keys: Vec<&str> = blockers.iter().map(|b| b.key.as_str()).collect();
                 said.push((
                     format!("   {}: {}", safe_line(id), keys.join(", ")),
                     theme.error,
                 ));
             }
-        } else if !stopped.is_empty() {
-            let names: Vec<String> = stopped
+        }
+        if !gated.is_empty() {
+            let names: Vec<String> = gated
                 .iter()
                 .take(4)
-                .map(|(id, b)| {
-                    format!(
-                        "{} ({b} blocker{})",
-                        safe_line(id),
-                        if *b == 1 { "" } else { "s" }
-                    )
-                })
+                .map(|(id, b)| format!("{id} ({b} blocker{})", if *b == 1 { "" } else { "s" }))
                 .collect();
             said.push((
                 format!(
                     " A gate stops {}, not moved: {}{} ({} shows the issue list).",
-                    stopped.len(),
+                    gated.len(),
                     names.join(", "),
-                    if stopped.len() > 4 { ", …" } else { "" },
+                    if gated.len() > 4 { ", …" } else { "" },
                     app.key(Context::Queue, Command::Findings)
                 ),
                 theme.error,
             ));
         }
-        for (who, ids) in app.claimed_by_others(&self.pinned) {
+        for (who, ids) in plan.claimed() {
             said.push((
                 format!(
                     " Claimed by {}: {} (the audit log will say you moved them).",
@@ -237,7 +202,7 @@ impl Panel for Confirm {
                 theme.warn,
             ));
         }
-        if let Some(r) = &self.reason {
+        if let Some(r) = plan.ask().and_then(|a| a.reason.as_deref()) {
             said.push((format!(" reason: {}", safe_line(r)), theme.dim));
         }
         said.push((
@@ -245,14 +210,14 @@ impl Panel for Confirm {
                 " {}: move   {}: cancel{}",
                 app.key(Context::Confirm, Command::Yes),
                 app.key(Context::Confirm, Command::No),
-                match (stopped.is_empty(), self.overriding) {
-                    (true, _) => String::new(),
-                    (false, false) => format!(
-                        "   {}: override the gate for them",
+                match (gated.is_empty(), self.overriding()) {
+                    (_, true) => format!(
+                        "   {}: do not override",
                         app.key(Context::Confirm, Command::Override)
                     ),
-                    (false, true) => format!(
-                        "   {}: do not override",
+                    (true, false) => String::new(),
+                    (false, false) => format!(
+                        "   {}: override the gate for them",
                         app.key(Context::Confirm, Command::Override)
                     ),
                 }

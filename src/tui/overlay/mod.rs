@@ -127,8 +127,8 @@ impl Overlay {
             Overlay::MovePicker(o) => lines(o.pinned()),
             Overlay::AssignPicker(o) => lines(o.pinned()),
             Overlay::Reason(o) => lines(o.pinned()),
-            Overlay::Confirm(o) => lines(o.pinned()),
-            Overlay::Preview(o) => o.preview().items.iter().map(|i| i.id.as_str()).collect(),
+            Overlay::Confirm(o) => o.plan().items.iter().map(|i| i.item.id.as_str()).collect(),
+            Overlay::Preview(o) => o.plan().items.iter().map(|i| i.item.id.as_str()).collect(),
             _ => Vec::new(),
         }
     }

@@ -2,7 +2,7 @@
 //! with how many each applies to, how many a gate stops and the email the move sends.
 
 use super::{Panel, Reason, Step, centered, move_cursor, popup, wrap};
-use crate::tui::app::{App, Pinned};
+use crate::tui::app::{App, Level, Pinned};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
 use crossterm::event::KeyEvent;
@@ -36,11 +36,18 @@ impl Panel for MovePicker {
     }
 
     fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
-        let choices = app.move_choices(&self.pinned);
+        let choices = app.choices_for(&self.pinned).unwrap_or_default();
         match command {
             Some(Command::Close) => Step::Close,
             Some(Command::Accept) => match choices.get(self.cursor) {
                 Some(c) => Step::Open(Reason::new(c.to, self.pinned.clone()).into()),
+                None if app.planned_choices(&self.pinned).is_none() => {
+                    app.say(
+                        Level::Info,
+                        "planning the moves: choose once the targets show",
+                    );
+                    Step::Stay
+                }
                 None => Step::Stay,
             },
             c => {
@@ -51,13 +58,22 @@ impl Panel for MovePicker {
     }
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
-        let choices = app.move_choices(&self.pinned);
-        let changed = app.changed_since_seen(
-            self.pinned
-                .lines()
+        let planned = app.planned_choices(&self.pinned);
+        let choices = planned.map(|c| c.targets.clone()).unwrap_or_default();
+        // What changed, as planned (who and when), else as the queue shows it.
+        let changed: Vec<String> = match planned {
+            Some(c) => c
+                .changed
                 .iter()
-                .map(|r| (r.id(), Some(r.version))),
-        );
+                .map(|(id, why)| format!("{}: {why}", crate::text::safe_line(id)))
+                .collect(),
+            None => app.changed_since_seen(
+                self.pinned
+                    .lines()
+                    .iter()
+                    .map(|r| (r.id(), Some(r.version))),
+            ),
+        };
         let total = self.pinned.len();
         let mut lines = vec![Line::from(Span::styled(
             format!(" Move {total} submission(s) to:"),
@@ -77,7 +93,9 @@ impl Panel for MovePicker {
                 theme.warn,
             )));
         }
-        if choices.is_empty() {
+        if planned.is_none() {
+            lines.push(Line::from(Span::styled(" planning…", theme.dim)));
+        } else if choices.is_empty() {
             lines.push(Line::from(Span::styled(
                 format!(
                     " {} of {total} left as you saw them: nothing to move",
@@ -109,17 +127,8 @@ impl Panel for MovePicker {
                     theme.error,
                 ));
             }
-            if c.unchecked > 0 {
-                if !c.stopped.is_empty() {
-                    note.push(Span::styled(" · ", theme.dim));
-                }
-                note.push(Span::styled(
-                    format!("gate: {} not read yet, checked at the move", c.unchecked),
-                    theme.dim,
-                ));
-            }
             if let Some(kind) = c.email {
-                if !c.stopped.is_empty() || c.unchecked > 0 {
+                if !c.stopped.is_empty() {
                     note.push(Span::styled(" · ", theme.dim));
                 }
                 note.push(Span::styled(

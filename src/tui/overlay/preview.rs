@@ -6,8 +6,8 @@ use super::{Panel, Scroll, Step, centered, popup, wrap};
 use crate::tui::app::{Action, App, Level};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
-use crate::tui::worker::Write;
-use crate::workflow::{MailPreview, MoveAsk};
+use crate::tui::worker::{DbRequest, PlanAsk, Write};
+use crate::workflow::{MoveAsk, MoveRefused, Plan, Planned};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,43 +16,49 @@ use ratatui::widgets::{Clear, Paragraph};
 use std::sync::Arc;
 
 pub struct Preview {
-    preview: Arc<MailPreview>,
+    plan: Arc<Plan>,
     scroll: Scroll,
 }
 
 impl Preview {
-    pub fn new(preview: Arc<MailPreview>) -> Preview {
+    pub fn new(plan: Arc<Plan>) -> Preview {
         Preview {
-            preview,
+            plan,
             scroll: Scroll::default(),
         }
     }
 
-    pub fn preview(&self) -> &MailPreview {
-        &self.preview
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
     }
 
-    /// For an issue list without a move: each item OIN still holds, with its state now.
-    fn staying(&self, app: &App) -> Vec<(String, crate::domain::ReviewState)> {
-        if self.preview.ask.is_some() || self.preview.reminders {
+    /// The same overlay showing a plan made again (a reload, an override switched).
+    pub fn replan(&mut self, plan: Arc<Plan>) {
+        self.plan = plan;
+    }
+
+    /// For issue lists without a move: each item OIN still holds, with its state when
+    /// planned.
+    fn staying(&self) -> Vec<(String, crate::domain::ReviewState)> {
+        if self.plan.what != Planned::IssueLists {
             return Vec::new();
         }
-        self.preview
-            .emails
-            .iter()
-            .filter_map(|c| {
-                let line = app.queue().line(&c.submission_id)?;
-                (line.state.holder() == crate::domain::state::Holder::Oin)
-                    .then(|| (crate::text::safe_line(&c.submission_id), line.state))
+        self.plan
+            .going()
+            .filter(|i| i.email.is_some())
+            .filter_map(|i| {
+                let state = i.from?;
+                (state.holder() == crate::domain::state::Holder::Oin)
+                    .then(|| (crate::text::safe_line(&i.item.id), state))
             })
             .collect()
     }
 
     /// The one move that hands every email's item to the ISV, when there is one.
-    pub fn matching_move(&self, app: &App) -> Option<crate::domain::ReviewState> {
-        let staying = self.staying(app);
+    pub fn matching_move(&self) -> Option<crate::domain::ReviewState> {
+        let staying = self.staying();
         let first = staying.first()?.1.issue_list_move()?;
-        (staying.len() == self.preview.emails.len()
+        (staying.len() == self.plan.emails().count()
             && staying
                 .iter()
                 .all(|(_, s)| s.issue_list_move() == Some(first)))
@@ -62,22 +68,18 @@ impl Preview {
     fn layout(&self, app: &App, area: Rect, theme: &Theme) -> (Rect, Vec<Line<'static>>) {
         let rect = centered(area, 100, area.height.saturating_sub(2));
         let width = rect.width.saturating_sub(2) as usize;
-        let p = &self.preview;
+        let p = &self.plan;
         let k = |c| app.key(Context::Preview, c);
         let mut lines = Vec::new();
         let mut say = |text: String, style| lines.extend(wrap(&text, width, style));
-        // A colleague's change since the preview was written: its email and move are off.
-        let written: Vec<&str> = p.emails.iter().map(|c| c.submission_id.as_str()).collect();
-        let changed = app.changed_since_seen(
-            p.items
-                .iter()
-                .filter(|i| written.contains(&i.id.as_str()))
-                .map(|i| (i.id.as_str(), i.expected_version)),
-        );
-        let sending = p.emails.len() - changed.len();
-        let movable = app.still_as_seen(p.movable_items()).len();
+        let sending = p.emails().count();
+        let movable = p
+            .items
+            .iter()
+            .filter(|i| matches!(i.result, Ok(_) | Err(MoveRefused::NoEmail(_))))
+            .count();
         match p.move_to() {
-            Some(_) if p.emails.is_empty() => say(
+            Some(_) if sending == 0 => say(
                 format!(
                     " nothing to send · {}: move {movable} without email (the audit log says so) · {}: cancel",
                     k(Command::MoveWithoutEmail),
@@ -103,11 +105,10 @@ impl Preview {
                     theme.accent,
                 );
             }
-            None if p.reminders => say(
+            None if p.is_reminders() => say(
                 format!(
-                    " {}: queue {} reminder(s) to the ISVs' escalation contacts · {}: cancel",
+                    " {}: queue {sending} reminder(s) to the ISVs' escalation contacts · {}: cancel",
                     k(Command::Yes),
-                    p.emails.len(),
                     k(Command::No)
                 ),
                 theme.accent,
@@ -115,16 +116,15 @@ impl Preview {
             None => {
                 say(
                     format!(
-                        " {}: queue {} email(s) · {}: cancel",
+                        " {}: queue {sending} email(s) · {}: cancel",
                         k(Command::Yes),
-                        p.emails.len(),
                         k(Command::No)
                     ),
                     theme.accent,
                 );
                 // The email tells the ISV to act while OIN's clock keeps running: say so,
                 // and offer the move that hands it to them.
-                for (id, state) in self.staying(app) {
+                for (id, state) in self.staying() {
                     say(
                         format!(
                             " {id} stays in {} with its clock running{}",
@@ -143,37 +143,56 @@ impl Preview {
                 }
             }
         }
-        if !p.overrides.is_empty() {
+        let overrides = p.overrides();
+        if !overrides.is_empty() {
             say(
                 format!(
                     " Overriding the gate for {} (recorded with your reason, as `move --force --reason`):",
-                    p.overrides.len()
+                    overrides.len()
                 ),
                 theme.error,
             );
-            for (id, keys) in &p.overrides {
+            for (id, blockers) in &overrides {
+                let keys: Vec<&str> = blockers.iter().map(|b| b.key.as_str()).collect();
                 say(format!("   {id}: {}", keys.join(", ")), theme.error);
             }
         }
-        for (id, e) in &p.errors {
-            say(format!(" {id}: no email ({e})"), theme.warn);
+        for (item, why) in p.stopped() {
+            let id = crate::text::safe_line(&item.item.id);
+            match why {
+                MoveRefused::NoEmail(e) => say(format!(" {id}: no email ({e})"), theme.warn),
+                MoveRefused::Conflict { .. } => say(
+                    format!(" {id}: {why}; its email will not be sent"),
+                    theme.warn,
+                ),
+                why => say(format!(" {id}: no email ({why})"), theme.warn),
+            }
         }
-        if !p.gated.is_empty() && p.ask.as_ref().is_some_and(|a| !a.force) {
+        for (who, ids) in p.claimed() {
+            say(
+                format!(
+                    " Claimed by {}: {} (the audit log will say you moved them).",
+                    crate::text::safe_line(&who),
+                    ids.join(", ")
+                ),
+                theme.warn,
+            );
+        }
+        let gated = p.gated();
+        if !gated.is_empty() && p.ask().is_some_and(|a| !a.force) {
             say(
                 format!(
                     " {}: override the gate for the {} a gate stops (with the reason you gave)",
                     k(Command::Override),
-                    p.gated.len()
+                    gated.len()
                 ),
                 theme.accent,
             );
         }
-        for c in changed {
-            say(format!(" {c}: its email will not be sent"), theme.warn);
-        }
-        for (n, c) in p.emails.iter().enumerate() {
+        let emails: Vec<&crate::workflow::Composed> = p.emails().collect();
+        for (n, c) in emails.iter().enumerate() {
             say(
-                format!("── email {} of {} ", n + 1, p.emails.len()),
+                format!("── email {} of {} ", n + 1, emails.len()),
                 theme.title,
             );
             for (i, l) in c.preview().lines().enumerate() {
@@ -201,7 +220,7 @@ impl Panel for Preview {
             {
                 Step::Close
             }
-            Some(Command::Yes) if self.preview.emails.is_empty() => {
+            Some(Command::Yes) if self.plan.emails().next().is_none() => {
                 let moves = app.key(Context::Preview, Command::MoveWithoutEmail);
                 let cancel = app.key(Context::Preview, Command::No);
                 app.say(
@@ -213,26 +232,28 @@ impl Panel for Preview {
             Some(Command::Yes) => {
                 app.say(
                     Level::Info,
-                    format!("queueing {} email(s)…", self.preview.emails.len()),
+                    format!("queueing {} email(s)…", self.plan.emails().count()),
                 );
-                Step::Done(vec![Action::write(Write::SendMail(self.preview.clone()))])
+                // Exactly the plan shown, each item at the version it was written from.
+                Step::Done(vec![Action::write(Write::Commit(self.plan.clone()))])
             }
-            Some(Command::MoveWithoutEmail) if self.preview.ask.is_none() => {
-                match self.matching_move(app) {
-                    // The same emails with the move that hands the items to the ISV, written
-                    // again for the analyst to see before anything is queued.
+            Some(Command::MoveWithoutEmail) if self.plan.ask().is_none() => {
+                match self.matching_move() {
+                    // The same items with the move that hands them to the ISV, planned again
+                    // for the analyst to see before anything is queued.
                     Some(to) => {
-                        let items = self.preview.items.clone();
+                        let items = self.plan.going().map(|i| i.item.clone()).collect();
                         app.say(
                             Level::Info,
-                            format!("writing the move to {} with its email…", to.manager_name()),
+                            format!("planning the move to {} with its email…", to.manager_name()),
                         );
-                        Step::Done(vec![Action::Db(
-                            crate::tui::worker::DbRequest::PreviewMail {
-                                ask: Some(MoveAsk::new(items.clone(), to)),
-                                items,
-                            },
-                        )])
+                        Step::Done(vec![Action::Db(DbRequest::Plan {
+                            ask: PlanAsk::Move(MoveAsk {
+                                email: true,
+                                ..MoveAsk::new(items, to)
+                            }),
+                            again: false,
+                        })])
                     }
                     None => {
                         let send = app.key(Context::Preview, Command::Yes);
@@ -245,73 +266,49 @@ impl Panel for Preview {
                 }
             }
             Some(Command::MoveWithoutEmail) => {
-                let Some(ask) = self.preview.ask.clone() else {
-                    let send = app.key(Context::Preview, Command::Yes);
-                    app.say(
-                        Level::Warn,
-                        format!("no move goes with this email: {send} sends it"),
-                    );
+                let Some(PlanAsk::Move(ask)) = PlanAsk::again(&self.plan, None) else {
                     return Step::Stay;
                 };
-                let items = app.still_as_seen(self.preview.movable_items());
-                if items.is_empty() {
-                    app.say(Level::Warn, "nothing moved: the move refuses every item");
-                    return Step::Close;
-                }
+                // Planned again without email, and shown in the confirmation before it runs.
                 app.say(
                     Level::Info,
                     format!(
-                        "moving {} submission(s) to {} without email…",
-                        items.len(),
+                        "planning the move to {} without email…",
                         ask.to.manager_name()
                     ),
                 );
-                Step::Done(vec![Action::write(Write::Move(MoveAsk { items, ..ask }))])
+                Step::Done(vec![Action::Db(DbRequest::Plan {
+                    ask: PlanAsk::Move(MoveAsk {
+                        email: false,
+                        ..ask
+                    }),
+                    again: false,
+                })])
             }
             Some(Command::No) => {
                 app.say(Level::Info, "not sent: nothing was queued or moved");
                 Step::Close
             }
             Some(Command::Override) => {
-                let Some(ask) = self
-                    .preview
-                    .ask
-                    .clone()
-                    .filter(|_| !self.preview.gated.is_empty())
-                else {
+                let Some(ask) = self.plan.ask().filter(|_| !self.plan.gated().is_empty()) else {
                     app.say(Level::Warn, "no gate stops these items");
                     return Step::Stay;
                 };
                 if ask.force {
                     return Step::Stay;
                 }
-                if ask.reason.is_none() {
+                if ask.checked_reason().ok().flatten().is_none() {
                     app.say(
                         Level::Warn,
                         "an override needs a reason, kept in the audit log: Esc, then move again and give one",
                     );
                     return Step::Stay;
                 }
-                // Written again with the override, for the analyst to see before y: only the
-                // items written for and those a gate stops (a forced move could also pass
-                // the transition table; that correction stays the CLI's).
-                let p = &self.preview;
-                let items: Vec<_> = p
-                    .items
-                    .iter()
-                    .filter(|i| {
-                        p.emails.iter().any(|c| c.submission_id == i.id)
-                            || p.gated.iter().any(|(id, _)| *id == i.id)
-                    })
-                    .cloned()
-                    .collect();
-                app.say(Level::Info, "writing the emails with the gate overridden…");
-                Step::Done(vec![Action::Db(
-                    crate::tui::worker::DbRequest::PreviewMail {
-                        ask: Some(MoveAsk { force: true, ..ask }),
-                        items,
-                    },
-                )])
+                let Some(ask) = PlanAsk::again(&self.plan, Some(true)) else {
+                    return Step::Stay;
+                };
+                app.say(Level::Info, "planning the emails with the gate overridden…");
+                Step::Act(vec![Action::Db(DbRequest::Plan { ask, again: true })])
             }
             c => {
                 let (w, h) = app.size();
@@ -332,7 +329,7 @@ impl Panel for Preview {
         frame.render_widget(
             Paragraph::new(lines)
                 .block(popup(
-                    if self.preview.reminders {
+                    if self.plan.is_reminders() {
                         "reminders preview"
                     } else {
                         "email preview"

@@ -1,13 +1,13 @@
-//! The optional reason for a move; then the email preview (a move that emails the ISV) or
-//! the confirmation.
+//! The optional reason for a move; then its plan, shown in the email preview (a move that
+//! emails the ISV) or the confirmation.
 
-use super::{Confirm, Panel, Step, centered, popup};
+use super::{Panel, Step, centered, popup};
 use crate::domain::ReviewState;
 use crate::tui::app::{Action, App, Level, Pinned};
 use crate::tui::input::LineInput;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Theme;
-use crate::tui::worker::DbRequest;
+use crate::tui::worker::{DbRequest, PlanAsk};
 use crate::workflow::MoveAsk;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -49,31 +49,29 @@ impl Panel for Reason {
             Some(Command::Accept) => {
                 let text = self.input.text();
                 let reason = Some(text.trim().to_string()).filter(|r| !r.is_empty());
-                let Ok(kind) = app.email_switches().for_move(self.to) else {
-                    return Step::Open(Confirm::new(self.to, reason, self.pinned.clone()).into());
-                };
-                // A move that emails the ISV goes through the preview: there the analyst
-                // sends (move and emails commit together) or moves without. Only the items
-                // still as the analyst saw them are written for, at the versions seen.
-                let items = app.still_as_seen(self.pinned.items());
-                if items.is_empty() {
-                    app.say(
-                        Level::Warn,
-                        "nothing moved: every item changed since you looked",
-                    );
-                    return Step::Close;
-                }
+                // A move that emails the ISV is shown in the preview (move and emails commit
+                // together, or it moves without); one that does not, in the confirmation.
+                // Either way the workflow plans it first, for the items pinned at the
+                // versions the analyst saw.
+                let email = app
+                    .choices_for(&self.pinned)
+                    .and_then(|c| c.into_iter().find(|c| c.to == self.to))
+                    .is_some_and(|c| c.email.is_some());
                 app.say(
                     Level::Info,
-                    format!("writing {} {} email(s)…", items.len(), kind.short()),
+                    format!(
+                        "planning the move of {} to {}…",
+                        self.pinned.len(),
+                        self.to.manager_name()
+                    ),
                 );
-                let ask = MoveAsk {
-                    reason,
-                    ..MoveAsk::new(items.clone(), self.to)
-                };
-                Step::Done(vec![Action::Db(DbRequest::PreviewMail {
-                    items,
-                    ask: Some(ask),
+                Step::Done(vec![Action::Db(DbRequest::Plan {
+                    ask: PlanAsk::Move(MoveAsk {
+                        reason,
+                        email,
+                        ..MoveAsk::new(self.pinned.items(), self.to)
+                    }),
+                    again: false,
                 })])
             }
             _ => {
@@ -89,11 +87,10 @@ impl Panel for Reason {
     }
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
-        let choice = app
-            .move_choices(&self.pinned)
-            .into_iter()
-            .find(|c| c.to == self.to);
-        let moving = choice.map_or(0, |c| c.applies - c.stopped.len());
+        let moving = app
+            .choices_for(&self.pinned)
+            .and_then(|c| c.into_iter().find(|c| c.to == self.to))
+            .map_or(0, |c| c.applies - c.stopped.len());
         let rect = centered(frame.area(), 72, 5);
         let mut input = vec![Span::raw(" ")];
         input.extend(
