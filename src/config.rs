@@ -137,6 +137,8 @@ pub struct EmailSwitches {
     pub published: bool,
     /// Reminders to ISVs that went quiet (`oin-review remind`).
     pub reminder: bool,
+    /// Corrections after an undo of a move whose email was sent (`oin-review mail correct`).
+    pub correction: bool,
 }
 
 impl Default for EmailSwitches {
@@ -148,6 +150,7 @@ impl Default for EmailSwitches {
             issues: true,
             published: true,
             reminder: true,
+            correction: true,
         }
     }
 }
@@ -178,6 +181,7 @@ impl EmailSwitches {
             EmailKind::Issues => self.issues,
             EmailKind::Published => self.published,
             EmailKind::Reminder => self.reminder,
+            EmailKind::Correction => self.correction,
         }
     }
 }

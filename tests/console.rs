@@ -1431,3 +1431,45 @@ fn the_reports_view_reads_its_figures_once_at_a_time_and_catches_up() {
     app.update(key(KeyCode::Esc));
     assert_eq!(reads(&app.update(Msg::Worker(changed()))), 0);
 }
+
+#[test]
+fn an_undo_after_the_email_went_offers_the_correction_in_the_preview() {
+    // A real queue: 0131 moved with its email, delivered, then undone by the workflow the
+    // console's database thread calls.
+    let (sb, mut wf) = common::sample_workflow(Default::default());
+    sb.ok(&["move", "--to", "isv_review", "--email", "OIN-2026-0131"]);
+    sb.ok(&["outbox", "flush"]);
+    let report = wf.undo(&common::me(), oin_review::clock::now()).unwrap();
+    assert!(report.outcomes[0].result.is_ok(), "{report:?}");
+    let mut app = App::new(
+        Keymap::defaults(),
+        std::sync::Arc::new(common::builtin_policy()),
+        common::me(),
+        "q.db".into(),
+        NOW.parse().unwrap(),
+    );
+    app.update(Msg::Resize(120, 40));
+    let actions = app.update(Msg::Worker(WorkerEvent::Undone(report)));
+    assert!(
+        app.message()
+            .unwrap()
+            .text
+            .contains("1 ISV(s) already told: correction email(s) offered (y sends, Esc declines)"),
+        "{:?}",
+        app.message()
+    );
+    common::serve(&mut app, &wf, actions);
+    assert_eq!(app.context(), Context::Preview);
+    let text = screen(&render(&app, &dark()));
+    assert!(
+        text.contains("Subject: [OIN] Contoso HR (OIN-2026-0131): correction: back in To be"),
+        "{text}"
+    );
+    assert!(text.contains("y: queue 1 email(s)"), "{text}");
+    // y commits exactly that correction.
+    let actions = app.update(key(KeyCode::Char('y')));
+    let [Action::Db(DbRequest::Write(Write::Commit(plan)))] = &actions[..] else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(plan.emails().count(), 1);
+}

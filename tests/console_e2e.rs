@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::me;
 use common::tmux::Tmux;
 use common::{Sandbox, is_colour, sgr_params};
 use std::process::Command;
@@ -799,6 +800,13 @@ fn config_views_become_tabs_with_wizard_state_names_the_chosen_theme_and_the_mou
         s = t.key_and_wait("]");
     }
     assert!(s.contains("10 of 33"), "{s}");
+    // The frame is written top down: wait for its last row before reading the rows.
+    let count = |s: &str| {
+        s.lines()
+            .filter(|l| l.split('│').next().unwrap_or(l).contains("OIN-2026-"))
+            .count()
+    };
+    let s = t.wait_until("the view's ten rows", |s| count(s) == 10, WAIT);
     let rows: Vec<&str> = s
         .lines()
         .filter(|l| l.contains("OIN-2026-"))
@@ -828,15 +836,6 @@ fn config_views_become_tabs_with_wizard_state_names_the_chosen_theme_and_the_mou
     assert_eq!(shown, listed, "{rows:#?}");
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
-}
-
-/// The OS user the tests run as: the analyst of every command and of the console.
-fn me() -> String {
-    nix::unistd::User::from_uid(nix::unistd::Uid::current())
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| format!("uid{}", nix::unistd::Uid::current()))
 }
 
 #[test]
@@ -1056,6 +1055,56 @@ fn a_gated_move_is_overridden_in_the_console_with_a_reason_and_audited_as_the_cl
     let cli_last = w["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(cli_last["forced"], last["forced"]);
     assert_eq!(cli_last["overrode"], last["overrode"]);
+}
+
+#[test]
+fn a_colleagues_move_while_the_confirmation_is_open_is_planned_again_and_y_moves_nothing() {
+    let sb = queue_with_samples();
+    // Issue-list emails off: the move to ISV review goes to the confirmation.
+    sb.write(
+        "config/oin-review/config.toml",
+        format!("{}\n[mail.emails]\nissues = false\n", common::TEAM),
+    );
+    let t = Tmux::start(&sb, "confirm-stale", &[], &[], 120, 40);
+    t.wait_for("1 Needs OIN", WAIT);
+    select_by_search(&t, "OIN-2026-0116", "Coho Winery");
+    t.keys(&["m"]);
+    t.wait_for("applies to", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Reason for moving 1 of 1", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Move 1 of 1 submission(s) to ISV needs to review?", WAIT);
+    // A colleague moves it to QA testing past the gate: the confirmation plans again for the
+    // same item and names who changed it; it never turns to another item.
+    sb.ok(&[
+        "move",
+        "--to",
+        "qa_testing",
+        "--force",
+        "--reason",
+        "lead approved",
+        "OIN-2026-0116",
+    ]);
+    let s = t.wait_for("Move 0 of 1 submission(s) to ISV needs to review?", WAIT);
+    assert!(
+        s.contains(&format!(
+            "OIN-2026-0116: changed by {} at 2026-12-04T11:",
+            me()
+        )),
+        "{s}"
+    );
+    assert!(s.contains("(now qa_testing); not moved."), "{s}");
+    t.keys(&["y"]);
+    t.wait_for("nothing moved: no item can make this move now", WAIT);
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", WAIT);
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0116", "--format", "json"])).unwrap();
+    assert_eq!(v["state"], "qa_testing", "the colleague's move stands");
+    assert_eq!(
+        v["history"].as_array().unwrap().last().unwrap()["reason"],
+        "lead approved [no email]"
+    );
 }
 
 #[test]

@@ -281,3 +281,81 @@ fn the_cli_moves_through_a_plan_says_no_email_went_and_a_dry_run_changes_nothing
         "the dry run changed nothing"
     );
 }
+
+#[test]
+fn an_undo_after_delivery_names_the_email_and_mail_correct_sends_a_threaded_correction() {
+    use mail_parser::MessageParser;
+    let sb = common::Sandbox::new();
+    sb.import_samples();
+    sb.ok(&["move", "--to", "isv_review", "--email", "OIN-2026-0131"]);
+    let flushed = sb.ok(&["outbox", "flush"]);
+    assert!(flushed.contains("1 sent"), "{flushed}");
+    // The undo names the email that went, and how to correct it.
+    let undo = sb.ok(&["undo"]);
+    assert!(
+        undo.contains("OIN-2026-0131  email 1 was already sent: the ISV was told on Fri 2026-12-04 11:00 UTC that it is in ISV needs to review"),
+        "{undo}"
+    );
+    assert!(
+        undo.contains("`oin-review mail correct OIN-2026-0131` sends a correction email"),
+        "{undo}"
+    );
+    let sent = sb.ok(&["mail", "correct", "OIN-2026-0131"]);
+    assert!(
+        sent.contains("email 2  queued    correction to okta-escalations@contoso.example"),
+        "{sent}"
+    );
+    assert!(sent.contains("1 sent"), "{sent}");
+    let dir = sb.path("data/oin-review/outbox-files");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let first_bytes = std::fs::read(&files[0]).unwrap();
+    let second_bytes = std::fs::read(&files[1]).unwrap();
+    let (first, second) = {
+        let p = MessageParser::default();
+        (
+            p.parse(&first_bytes).unwrap(),
+            p.parse(&second_bytes).unwrap(),
+        )
+    };
+    let (told, correction) = if first.subject().unwrap_or_default().contains("correction") {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    assert_eq!(
+        correction.subject().unwrap(),
+        "[OIN] Contoso HR (OIN-2026-0131): correction: back in To be reviewed by Okta"
+    );
+    let told_id = told.message_id().unwrap().to_string();
+    assert_eq!(
+        correction.in_reply_to().as_text_list().unwrap_or_default(),
+        vec![told_id.as_str()],
+        "threaded with the email it corrects"
+    );
+    let body = correction.body_text(0).unwrap().to_string();
+    assert!(
+        body.contains(&format!("\"{}\"", told.subject().unwrap())),
+        "{body}"
+    );
+    assert!(
+        body.contains("said that the submission is in \"ISV needs to review\"."),
+        "{body}"
+    );
+    assert!(
+        body.contains("in \"To be reviewed by Okta\" again."),
+        "{body}"
+    );
+    // Once corrected, there is nothing left to correct.
+    let again = sb.run(&["mail", "correct", "OIN-2026-0131"]);
+    let (out, _) = common::text(&again);
+    assert!(!again.status.success());
+    assert!(
+        out.contains("OIN-2026-0131  no correction: nothing to correct"),
+        "{out}"
+    );
+}

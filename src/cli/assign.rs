@@ -1,8 +1,8 @@
 //! `oin-review assign --to NAME ID...` and `oin-review claim ID...`: who works on what.
 
 use super::Ctx;
-use crate::store::AssignItem;
 use crate::text::safe_line;
+use crate::workflow::AssignItem;
 use anyhow::{Result, bail};
 use std::io::Write;
 use std::process::ExitCode;

@@ -2,7 +2,6 @@
 
 use super::Ctx;
 use crate::config::StateNames;
-use crate::store::Store;
 use crate::tui::{self, keymap::Keymap, theme::Theme};
 use anyhow::{Result, anyhow, bail};
 use std::io::IsTerminal;
@@ -41,7 +40,7 @@ pub fn settings_problems(ctx: &Ctx) -> Vec<String> {
     problems
 }
 
-pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
+pub fn run(ctx: &Ctx, workflow: crate::workflow::Workflow) -> Result<ExitCode> {
     if !has_terminal() {
         bail!(
             "the console needs a terminal (stdout or stdin is not a TTY); for scripts use the \
@@ -52,7 +51,7 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
     let keymap = Keymap::with_overrides(&ctx.config.keys, |k| ctx.config.line_of(k))
         .map_err(|e| anyhow!("{}: {e}", ctx.config.path.display()))?;
     tui::run(tui::Launch {
-        store,
+        workflow,
         policy: ctx.policy.clone(),
         keymap,
         theme,
@@ -63,7 +62,6 @@ pub fn run(ctx: &Ctx, store: Store) -> Result<ExitCode> {
         mail_dir: crate::config::data_dir()?.join("outbox-files"),
         as_of: ctx.as_of,
         views: ctx.config.views()?,
-        team: ctx.config.team.analysts.clone(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

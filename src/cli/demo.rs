@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         args.rows
     );
     if !args.no_open && super::console::has_terminal() {
-        return super::console::run(ctx, store);
+        return super::console::run(ctx, ctx.workflow_on(store));
     }
     if !args.no_open {
         eprintln!(

@@ -29,8 +29,7 @@ pub enum ExportFormat {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = ctx.open_store(false)?;
-    let subs = store.load_submissions()?;
+    let subs = ctx.workflow(false)?.all_submissions()?;
     let json = exchange::export_json(&subs, args.include_secrets, crate::clock::now())?;
     let mut out = super::stdout();
     writeln!(out, "{json}")?;

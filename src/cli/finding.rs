@@ -168,7 +168,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         ],
         FindingCommand::Edit { .. } => {
             // Before the editor opens: an analyst's edits are not typed in to be refused.
-            wf.store().check_writable("save the issue list")?;
+            wf.check_writable("save the issue list")?;
             let list = IssueListEdit::of(&sub, issues.clone());
             let edited = crate::editor::edit(&list.text, &sub.id)?;
             match list.changes(&edited) {

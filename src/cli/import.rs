@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         "imported {} submission(s) from {} file(s) into {}: {} new, {} updated, {} history event(s) added",
         all.len(),
         args.files.len(),
-        wf.store().path().display(),
+        wf.path().display(),
         summary.inserted,
         summary.updated,
         summary.events_added

@@ -30,8 +30,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             std::fs::read(path).with_context(|| format!("import-results: cannot read {name}"))?;
         all.extend(exchange::parse_test_results(&name, &bytes).context("import-results")?);
     }
-    let mut store = ctx.open_store(false)?;
-    let added = store
+    let mut wf = ctx.workflow(false)?;
+    let added = wf
         .import_test_results(&all)
         .context("import-results: nothing was imported")?;
     println!(

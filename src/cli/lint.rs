@@ -46,7 +46,7 @@ struct Linted<'a> {
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let wf = ctx.workflow(false)?;
     let (subs, reviews) = if args.all {
-        let subs = wf.store().load_submissions()?;
+        let subs = wf.all_submissions()?;
         let reviews = wf.reviews(&subs, ctx.now);
         (subs, reviews)
     } else {

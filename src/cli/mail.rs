@@ -67,6 +67,22 @@ pub enum MailCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Tell the ISV a move they were emailed about was undone: a correction email, threaded
+    /// with the email it corrects.
+    #[command(
+        long_about = "After `undo` takes back a move whose email the ISV already received, send         each submission a correction: the earlier email (its subject and date) was a mistake,         and the submission is in its state again. It threads with the earlier emails. A         submission with nothing to correct (no sent email of an undone move, or a correction         already queued since) is refused and gets none. --dry-run prints the emails."
+    )]
+    Correct {
+        /// Submission ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Queue only; leave delivery to `outbox flush` or the console.
+        #[arg(long)]
+        queue_only: bool,
+        /// Print the correction emails, change nothing and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -261,6 +277,11 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        MailCommand::Correct {
+            ids,
+            queue_only,
+            dry_run,
+        } => correct(ctx, &ids, queue_only, dry_run),
         MailCommand::Send {
             id,
             move_to,
@@ -289,7 +310,7 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             }
             let ask = move_ask(&id, move_to, reason, force, restart_clock)?;
             // A read-only queue says so first: the gates do not matter when nothing can be written.
-            wf.store().check_writable("queue an email")?;
+            wf.check_writable("queue an email")?;
             let plan = plan_one(&wf, &id, ask, &ctx.analyst, crate::clock::now())?;
             let done = wf.commit(&plan, &ctx.analyst, crate::clock::now())?;
             let outcomes = done.outcomes;
@@ -360,6 +381,76 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
     }
 }
 
+/// `mail correct`: plan the corrections, print them, commit exactly those, deliver.
+fn correct(ctx: &Ctx, ids: &[String], queue_only: bool, dry_run: bool) -> Result<ExitCode> {
+    let mut wf = ctx.workflow(false)?;
+    if dry_run {
+        wf.dry_run();
+    }
+    wf.check_writable("queue a correction")?;
+    let transport = if queue_only || dry_run {
+        None
+    } else {
+        Some(transport(ctx)?)
+    };
+    let items: Vec<MoveItem> = wf
+        .canonical_ids(ids)?
+        .into_iter()
+        .map(MoveItem::new)
+        .collect();
+    let plan = wf.plan_corrections(&items, &ctx.analyst, crate::clock::now());
+    let mut out = super::stdout();
+    let mut code = ExitCode::SUCCESS;
+    for (item, why) in plan.stopped() {
+        code = ExitCode::FAILURE;
+        writeln!(
+            out,
+            "{}  no correction: {}",
+            safe_line(&item.item.id),
+            safe_line(&crate::workflow::reminders::no_email(why))
+        )?;
+    }
+    if dry_run {
+        for c in plan.emails() {
+            out.write_all(c.preview().as_bytes())?;
+        }
+    }
+    let done = wf.commit(&plan, &ctx.analyst, crate::clock::now())?;
+    for o in done
+        .outcomes
+        .iter()
+        .filter(|o| plan.going().any(|i| i.item.id == o.id))
+    {
+        if let Err(why) = &o.result {
+            code = ExitCode::FAILURE;
+            writeln!(out, "{}  no correction: {why}", safe_line(&o.id))?;
+        }
+    }
+    for (id, email) in &done.queued {
+        let to = plan
+            .emails()
+            .find(|c| &c.submission_id == id)
+            .map(|c| c.to.join(", "))
+            .unwrap_or_default();
+        writeln!(out, "email {email}  queued    correction to {to}")?;
+    }
+    if dry_run {
+        writeln!(
+            out,
+            "dry run: these corrections would be queued now; nothing was changed or sent"
+        )?;
+    }
+    if let Some(t) = transport.filter(|_| !done.queued.is_empty()) {
+        let report = deliver(&mut wf, &t, crate::clock::now(), Hold::Keep)?;
+        write_report(&mut out, &report, &t)?;
+        if !report.failed.is_empty() {
+            code = ExitCode::FAILURE;
+        }
+    }
+    out.flush()?;
+    Ok(code)
+}
+
 pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     let command = args.command.unwrap_or(OutboxCommand::List {
         format: super::lint::LintFormat::Text,
@@ -368,7 +459,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     let mut out = super::stdout();
     match command {
         OutboxCommand::List { format } => {
-            let emails = wf.store().outbox()?;
+            let emails = wf.outbox()?;
             match format {
                 super::lint::LintFormat::Json => {
                     serde_json::to_writer_pretty(&mut out, &emails)?;
@@ -401,7 +492,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                             crate::domain::OutboxStatus::Sending => match e.claimed_at {
                                 Some(at) => {
                                     let back =
-                                        at.checked_add(crate::mail::STALE_CLAIM).unwrap_or(at);
+                                        at.checked_add(crate::workflow::STALE_CLAIM).unwrap_or(at);
                                     if back <= ctx.now {
                                         format!(
                                             "being delivered since {at}: that sender stopped; back in the queue at the next delivery round"
@@ -474,7 +565,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         OutboxCommand::Cancel { id } => {
-            use crate::store::CancelOutcome;
+            use crate::workflow::CancelOutcome;
             match wf.cancel_email(id, &ctx.analyst, crate::clock::now())? {
                 CancelOutcome::Cancelled => {
                     writeln!(out, "email {id} cancelled: it will not be sent")?
@@ -501,7 +592,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         OutboxCommand::Show { id } => {
-            let Some((_, bytes)) = wf.store().email(id)? else {
+            let Some((_, bytes)) = wf.email(id)? else {
                 bail!("outbox show: no email {id} (`oin-review outbox` lists them)");
             };
             out.write_all(&bytes)?;

@@ -236,12 +236,17 @@ impl Ctx {
 
     /// The queue with the policy and the mail setup: what every analyst operation needs.
     pub fn workflow(&self, create: bool) -> Result<Workflow> {
-        Ok(Workflow::new(
-            self.open_store(create)?,
+        Ok(self.workflow_on(self.open_store(create)?))
+    }
+
+    /// The workflow on a queue already open (the demo's, just made).
+    pub fn workflow_on(&self, store: Store) -> Workflow {
+        Workflow::new(
+            store,
             self.policy.clone(),
             std::sync::Arc::new(MailSetup::load(self.config.mail.clone())),
         )
-        .with_team(self.config.team.analysts.clone()))
+        .with_team(self.config.team.analysts.clone())
     }
 }
 
@@ -324,7 +329,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Completions(_) | Command::Man(_) | Command::Check(_)) => {
             Ok(ExitCode::SUCCESS)
         }
-        None => console::run(&ctx, ctx.open_store(false)?),
+        None => console::run(&ctx, ctx.workflow(false)?),
     }
 }
 

@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut wf = ctx.workflow(false)?;
     let now = crate::clock::now();
     if !args.dry_run {
-        wf.store().check_writable("queue reminders")?;
+        wf.check_writable("queue reminders")?;
     }
     let transport = if args.dry_run || args.queue_only {
         None
@@ -101,8 +101,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         ExitCode::FAILURE
     };
     if let (Some(t), false) = (transport, report.queued.is_empty()) {
-        let delivered =
-            super::mail::deliver(&mut wf, &t, crate::clock::now(), crate::store::Hold::Keep)?;
+        let delivered = super::mail::deliver(
+            &mut wf,
+            &t,
+            crate::clock::now(),
+            crate::workflow::Hold::Keep,
+        )?;
         if args.format == super::lint::LintFormat::Text {
             super::mail::write_report(&mut out, &delivered, &t)?;
         }

@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     sub.mark_password_set(args.include_secrets);
     let day = ctx.policy.sla.calendar.day_length();
     let notes = wf.notes(&sub.id)?;
-    let attention = wf.store().attention_on(&sub.id)?;
+    let attention = wf.attention_on(&sub.id)?;
     match args.format {
         ShowFormat::Json => {
             let mut json = serde_json::to_value(Listed::new(&sub, assessment, day))?;

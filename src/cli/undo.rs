@@ -41,13 +41,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut failed = 0;
     let tz = wf.policy().sla.calendar.time_zone().clone();
     let (mut cancelled, mut gone) = (0, 0);
+    let mut told = Vec::new();
     for o in &report.outcomes {
         match &o.result {
             Ok(state) => {
                 writeln!(out, "{}  back to {state}", safe_line(&o.id))?;
                 for e in &o.emails {
                     match e {
-                        crate::store::EmailUndo::Cancelled { .. } => cancelled += 1,
+                        crate::workflow::EmailUndo::Cancelled { .. } => cancelled += 1,
+                        crate::workflow::EmailUndo::AlreadySent { .. } => {
+                            gone += 1;
+                            told.push(safe_line(&o.id));
+                        }
                         _ => gone += 1,
                     }
                     writeln!(
@@ -74,6 +79,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             String::new()
         }
     )?;
+    if !told.is_empty() {
+        told.dedup();
+        writeln!(
+            out,
+            "tell the ISV it is back: `oin-review mail correct {}` sends a correction email (previewed with `--dry-run`)",
+            told.join(" ")
+        )?;
+    }
     if args.dry_run {
         writeln!(
             out,

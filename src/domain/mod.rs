@@ -14,6 +14,7 @@ pub mod query;
 pub mod records;
 pub mod reminders;
 pub mod report;
+pub mod review;
 pub mod sla;
 pub mod state;
 pub mod submission;
@@ -25,8 +26,9 @@ pub use gate::{Blocker, is_gated, open_blockers};
 pub use lint::{Finding, LintPolicy, QueueFacts, Severity};
 pub use notice::{EmailKind, Notice, NoticeError};
 pub use outbox::{EmailRecord, OutboxStatus};
-pub use policy::{Assessment, Policy, Review, assess};
+pub use policy::{Assessment, Policy, assess};
 pub use projection::{ClockNow, Projection, QueueLine, TestsNow};
+pub use review::Review;
 pub use sla::{BusinessCalendar, ClockStatus, OnReturn, Phase, SlaClock, SlaPolicy, WorkingHours};
 pub use state::{MoveAsk, MoveItem, MoveRefusal, ReviewState, WizardGroup, check_move};
 pub use submission::{

@@ -15,13 +15,14 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 6] = [
+    pub const ALL: [EmailKind; 7] = [
         EmailKind::Received,
         EmailKind::QaStarted,
         EmailKind::FinalReview,
         EmailKind::Issues,
         EmailKind::Published,
         EmailKind::Reminder,
+        EmailKind::Correction,
     ];
 
     /// The key in the config's `[mail.emails]` table, JSON output and the outbox.
@@ -33,6 +34,7 @@ impl EmailKind {
             EmailKind::Issues => "issues",
             EmailKind::Published => "published",
             EmailKind::Reminder => "reminder",
+            EmailKind::Correction => "correction",
         }
     }
 
@@ -49,6 +51,7 @@ impl EmailKind {
             EmailKind::Issues => "issue-list",
             EmailKind::Published => "published",
             EmailKind::Reminder => "reminder",
+            EmailKind::Correction => "correction",
         }
     }
 
@@ -61,6 +64,7 @@ impl EmailKind {
             EmailKind::Issues => "issue list",
             EmailKind::Published => "published",
             EmailKind::Reminder => "reminder",
+            EmailKind::Correction => "correction",
         }
     }
 
@@ -73,6 +77,7 @@ impl EmailKind {
             EmailKind::Issues => "issue list",
             EmailKind::Published => "published",
             EmailKind::Reminder => "reminder (waiting for the ISV)",
+            EmailKind::Correction => "correction (a move was undone)",
         }
     }
 
@@ -94,7 +99,10 @@ impl EmailKind {
             EmailKind::Received => Some(Phase::InitialReview),
             EmailKind::QaStarted => Some(Phase::QaTesting),
             EmailKind::FinalReview => Some(Phase::FinalReview),
-            EmailKind::Issues | EmailKind::Published | EmailKind::Reminder => None,
+            EmailKind::Issues
+            | EmailKind::Published
+            | EmailKind::Reminder
+            | EmailKind::Correction => None,
         }
     }
 }
@@ -130,6 +138,11 @@ pub struct Notice {
     pub waiting_since: Option<Date>,
     pub waiting: Option<String>,
     pub reminder: Option<u32>,
+    /// Corrections: the email corrected (its subject and the date it was sent) and the
+    /// state it announced, which the undo took back.
+    pub corrects: Option<String>,
+    pub told_on: Option<Date>,
+    pub told_state: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,6 +152,9 @@ pub enum NoticeError {
         "no issues to email: every finding is left out or there are none (add one in the issue list, or with `oin-review finding add`)"
     )]
     NoIssues,
+    /// A correction, but the last move was not undone after an email about it was sent.
+    #[error("nothing to correct: no email was sent about a move that has since been undone")]
+    NothingToCorrect,
 }
 
 /// Business time in words: "3 business days", "1 business day and 4 hours", "5 hours".
@@ -273,6 +289,9 @@ pub fn notice(
         waiting_since: None,
         waiting: None,
         reminder: None,
+        corrects: None,
+        told_on: None,
+        told_state: None,
     };
     match kind {
         EmailKind::Received => {
@@ -365,6 +384,33 @@ pub fn notice(
                 }
                 _ => None,
             };
+        }
+        EmailKind::Correction => {
+            // The undo is the last event; the email corrected is the last one sent before it.
+            let undo = after
+                .history
+                .last()
+                .filter(|e| e.kind == super::submission::EventKind::Undo)
+                .ok_or(NoticeError::NothingToCorrect)?;
+            let told = after
+                .emails
+                .iter()
+                .filter(|e| {
+                    e.status == super::outbox::OutboxStatus::Sent
+                        && e.kind != EmailKind::Correction
+                        && e.sent_at.is_some_and(|t| t <= undo.at)
+                })
+                .max_by_key(|e| e.sent_at)
+                .ok_or(NoticeError::NothingToCorrect)?;
+            n.phase = phase_words(Phase::of(after.state)).into();
+            n.subject = format!("[OIN] {app} ({id}): correction: back in {}", n.state);
+            n.corrects = Some(told.subject.clone());
+            n.told_on = told.sent_at.map(|t| t.to_zoned(tz.clone()).date());
+            n.told_state = undo.from.map(|s| s.manager_name().to_string());
+            n.next_steps.push(format!(
+                "Please disregard that email: nothing is needed from you because of it. The submission is in \"{}\" again.",
+                n.state
+            ));
         }
         EmailKind::Reminder => {
             let listed = emailed(issues);

@@ -1,6 +1,5 @@
 //! The review policy as a whole, and the assessment of a submission under it at an instant.
 
-use super::findings::{Issue, issue_list};
 use super::freshness::{self, FreshnessPolicy, TestReport};
 use super::lint::{self, Finding, LintContext, LintPolicy, QueueFacts};
 use super::sla::{self, ClockStatus, SlaClock, SlaPolicy};
@@ -85,26 +84,4 @@ pub fn findings(
             facts,
         },
     )
-}
-
-/// Everything the review of one submission at one instant says: clocks, evidence, the
-/// lint's findings and the issue list (with the analyst's own findings and decisions).
-#[derive(Debug, Clone)]
-pub struct Review {
-    pub assessment: Assessment,
-    pub lint: Vec<Finding>,
-    pub issues: Vec<Issue>,
-}
-
-impl Review {
-    pub fn of(sub: &Submission, policy: &Policy, facts: &QueueFacts, now: Timestamp) -> Review {
-        let assessment = assess(sub, policy, now);
-        let lint = findings(sub, policy, &assessment, facts);
-        let issues = issue_list(&lint, &sub.notes);
-        Review {
-            assessment,
-            lint,
-            issues,
-        }
-    }
 }

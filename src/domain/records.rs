@@ -153,6 +153,9 @@ pub enum EmailKind {
     /// The ISV has held the item longer than the idle time: what is waiting on it
     /// (`oin-review remind`; never sent by a move).
     Reminder,
+    /// A move whose email the ISV received was undone: the submission is back where it
+    /// was, and the earlier email should be disregarded (`oin-review mail correct`).
+    Correction,
 }
 
 /// Protocols a submission declares; `swa` and `spa` are known so the lint can refuse them.

@@ -63,6 +63,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "reminder.html",
         include_str!("../../data/templates/reminder.html"),
     ),
+    (
+        "correction.txt",
+        include_str!("../../data/templates/correction.txt"),
+    ),
+    (
+        "correction.html",
+        include_str!("../../data/templates/correction.html"),
+    ),
 ];
 
 /// The email templates: a file of the same name in `templates/` of the config dir
@@ -306,6 +314,9 @@ pub fn compose(
         waiting_since => notice.waiting_since.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
         waiting => notice.waiting.clone(),
         reminder => notice.reminder,
+        corrects => notice.corrects.as_deref().map(safe_line),
+        told_on => notice.told_on.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
+        told_state => notice.told_state.clone(),
         signature => config.signature.clone(),
     };
     let stem = notice.kind.template();
@@ -383,6 +394,9 @@ pub fn check_templates(
             waiting: Some("10 business days".into()),
             // The second reminder: its template says which one it is.
             reminder: Some(2),
+            corrects: Some("[OIN] a sample subject".into()),
+            told_on: Some(now.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            told_state: Some("ISV needs to review".into()),
         };
         if let Err(e) = compose(sample, &notice, &[], now, config, templates) {
             problems.push(format!("{} email: {e}", kind.key()));

@@ -301,6 +301,25 @@ impl Store {
         Ok((outcomes, ids))
     }
 
+    /// The sent email of `submission` whose move was undone since and that no correction has
+    /// followed (a correction queued after the undo, not cancelled): what `mail correct`
+    /// corrects.
+    pub fn uncorrected_email(&self, submission: &str) -> Result<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT o.id FROM outbox o JOIN batches u ON u.undoes = o.batch_id
+                 WHERE o.submission_id = ?1 AND o.status = 'sent' AND o.kind != 'correction'
+                   AND NOT EXISTS (SELECT 1 FROM outbox c
+                       WHERE c.submission_id = o.submission_id AND c.kind = 'correction'
+                         AND c.status != 'cancelled' AND c.queued_at >= u.at)
+                 ORDER BY o.id DESC LIMIT 1",
+                [submission],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("reading the outbox")
+    }
+
     /// When reminders were queued, per submission (oldest first): what the reminder rule
     /// counts.
     pub fn reminders_sent(&self) -> Result<std::collections::HashMap<String, Vec<Timestamp>>> {

@@ -14,7 +14,6 @@ pub mod views;
 pub mod worker;
 
 use crate::domain::Policy;
-use crate::store::Store;
 use app::{Action, App, Msg};
 use crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
 use keymap::Keymap;
@@ -27,7 +26,8 @@ use tokio::sync::mpsc;
 
 /// Everything the console needs to start.
 pub struct Launch {
-    pub store: Store,
+    /// The workflow on the queue (the team and the mail setup with it).
+    pub workflow: crate::workflow::Workflow,
     pub policy: Arc<Policy>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -41,8 +41,6 @@ pub struct Launch {
     pub as_of: Option<jiff::Timestamp>,
     /// The tabs' views (the config's `[views]` over the built-in ones).
     pub views: Vec<crate::domain::query::View>,
-    /// `[team] analysts` from the config.
-    pub team: Vec<String>,
 }
 
 /// Terminal input, read on its own thread so the loop never blocks on it.
@@ -86,7 +84,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
 
 async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     let Launch {
-        store,
+        workflow,
         policy,
         keymap,
         theme,
@@ -97,15 +95,14 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         mail_dir,
         as_of,
         views,
-        team,
     } = launch;
-    let db_label = store.path().display().to_string();
-    let read_only = store.read_only().map(str::to_string);
+    let db_label = workflow.path().display().to_string();
+    let read_only = workflow.read_only().map(str::to_string);
     let (work_tx, mut work_rx) = mpsc::unbounded_channel();
     let mut startup_notes = Vec::new();
     let hold = mail.hold();
-    let transport = crate::mail::Transport::from_config(&mail, mail_dir);
-    let setup = Arc::new(crate::workflow::MailSetup::load(mail));
+    let transport = crate::workflow::Transport::from_config(&mail, mail_dir);
+    let setup = workflow.mail_setup();
     if let Err(e) = &setup.templates {
         startup_notes.push(format!("mail: {e}"));
     }
@@ -113,7 +110,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         // Delivering marks emails sent: that is a colleague's console's job here.
         _ if read_only.is_some() => None,
         Ok(t) => Some(worker::spawn_mailer(
-            store.path().to_path_buf(),
+            workflow.path().to_path_buf(),
             policy.clone(),
             setup.clone(),
             t,
@@ -126,7 +123,6 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             None
         }
     };
-    let workflow = crate::workflow::Workflow::new(store, policy.clone(), setup).with_team(team);
     let db = worker::spawn_db(workflow, analyst.clone(), as_of, work_tx.clone(), mailer);
     for note in startup_notes {
         let _ = work_tx.send(worker::WorkerEvent::DbError(note));

@@ -8,7 +8,7 @@ use crate::domain::{
     ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
 };
 use crate::search::SearchIndex;
-use crate::store::MoveItem;
+use crate::workflow::MoveItem;
 use jiff::Timestamp;
 use std::collections::BTreeSet;
 use std::sync::Arc;

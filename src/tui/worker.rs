@@ -4,9 +4,9 @@
 
 use crate::domain::state::Holder;
 use crate::domain::{Policy, QueueFacts, QueueLine, Review, Submission};
-use crate::store::{LineFilter, Store};
 use crate::workflow::{
-    AssignOutcome, Choices, Committed, IssueListEdit, MoveAsk, MoveItem, Plan, UndoReport, Workflow,
+    AssignOutcome, Choices, Committed, Hold, IssueListEdit, MoveAsk, MoveItem, OpenOptions, Plan,
+    StoreError, UndoReport, Workflow, WorkflowError,
 };
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -70,6 +70,8 @@ pub enum PlanAsk {
     IssueLists(Vec<MoveItem>),
     /// The reminders due to idle ISVs.
     Reminders,
+    /// Corrections to the ISVs of these items, told of a move that was undone since.
+    Corrections(Vec<MoveItem>),
 }
 
 impl PlanAsk {
@@ -95,6 +97,7 @@ impl PlanAsk {
             }
             Planned::IssueLists => Some(PlanAsk::IssueLists(plan.pinned())),
             Planned::Reminders => None,
+            Planned::Corrections => Some(PlanAsk::Corrections(plan.pinned())),
         }
     }
 }
@@ -190,7 +193,7 @@ pub enum WorkerEvent {
         kept: Option<std::path::PathBuf>,
     },
     /// A delivery round finished.
-    Delivered(crate::mail::DeliveryReport),
+    Delivered(crate::workflow::DeliveryReport),
     IssuesSaved {
         id: String,
         result: Result<usize, String>,
@@ -283,18 +286,15 @@ fn db_loop(
     mailer: Option<mpsc::Sender<()>>,
 ) {
     let send = |e: WorkerEvent| events.send(e).is_ok();
-    let report = |e: crate::store::StoreError| {
-        let _ = events.send(match e {
-            e @ crate::store::StoreError::Damaged { .. } => WorkerEvent::Damaged(e.to_string()),
-            e => WorkerEvent::DbError(e.to_string()),
-        });
+    let report = |e: WorkflowError| {
+        let _ = events.send(failure(e));
     };
     let at = || as_of.unwrap_or_else(crate::clock::now);
-    let mut seen_version = wf.store().data_version().ok();
+    let mut seen_version = wf.queue_version().ok();
 
     // The first frame: the top of the default view through the urgency index.
     let started = Instant::now();
-    match wf.store().top_lines(Some(Holder::Oin), FIRST_PAGE, at()) {
+    match wf.first_lines(Some(Holder::Oin), FIRST_PAGE, at()) {
         Ok(top) => {
             if !send(WorkerEvent::Loaded {
                 rows: Arc::new(top),
@@ -308,25 +308,24 @@ fn db_loop(
         }
         Err(e) => report(e),
     }
-    let mut seq = match load_all(wf.store(), at(), false, &events) {
+    let mut seq = match load_all(&wf, at(), false, &events) {
         Some(s) => s,
         None => return,
     };
     let extras = |wf: &Workflow| {
-        let store = wf.store();
         if let Ok(names) = wf.team() {
             let _ = events.send(WorkerEvent::Analysts(names));
         }
-        if let Ok(outbox) = store.outbox() {
+        if let Ok(outbox) = wf.outbox() {
             let _ = events.send(WorkerEvent::Outbox(Arc::new(outbox)));
         }
-        if let Ok(set) = store.attention_of(analyst) {
+        if let Ok(set) = wf.attention_of(analyst) {
             let _ = events.send(WorkerEvent::Attention(set));
         }
     };
     extras(&wf);
     // Damage in pages the load did not read shows here, after the first frame.
-    let damaged = match wf.store().quick_check() {
+    let damaged = match wf.quick_check() {
         Ok(None) => None,
         Ok(Some(problems)) => Some(format!(
             "the queue database is damaged ({problems}); it will not be repaired silently: restore it from a backup; nothing more will be written"
@@ -342,7 +341,7 @@ fn db_loop(
         let (request, external) = match rx.recv_timeout(POLL) {
             Ok(r) => (Some(r), false),
             Err(RecvTimeoutError::Timeout) => {
-                let v = wf.store().data_version().ok();
+                let v = wf.queue_version().ok();
                 if v == seen_version {
                     continue;
                 }
@@ -354,7 +353,7 @@ fn db_loop(
         match request {
             None => {}
             Some(DbRequest::Reload) => {
-                seq = match load_all(wf.store(), at(), true, &events) {
+                seq = match load_all(&wf, at(), true, &events) {
                     Some(s) => s,
                     None => return,
                 };
@@ -362,7 +361,7 @@ fn db_loop(
                 continue;
             }
             Some(DbRequest::Open(ids)) => {
-                match open(wf.store(), &ids) {
+                match open(&wf, &ids) {
                     Ok(opened) => {
                         if !send(WorkerEvent::Opened(opened)) {
                             return;
@@ -392,7 +391,7 @@ fn db_loop(
                 continue;
             }
             Some(DbRequest::ShowEmail(id)) => {
-                let _ = events.send(match wf.store().email_text(id) {
+                let _ = events.send(match wf.email_text(id) {
                     Ok(Some(text)) => WorkerEvent::Email { id, text },
                     Ok(None) => WorkerEvent::Notice(format!("email {id} is gone")),
                     Err(e) => WorkerEvent::DbError(e.to_string()),
@@ -405,23 +404,19 @@ fn db_loop(
                 if let (true, Some(m)) = (wakes_mailer, &mailer) {
                     let _ = m.send(());
                 }
-                seen_version = wf.store().data_version().ok();
+                seen_version = wf.queue_version().ok();
             }
         }
         // After a write or a colleague's commit: read what changed since (all again when
         // a process with another policy, or none, marked the lines stale).
-        let current = wf.store().lines_current().unwrap_or(false);
+        let current = wf.lines_current().unwrap_or(false);
         if !current {
-            seq = match load_all(wf.store(), at(), external, &events) {
+            seq = match load_all(&wf, at(), external, &events) {
                 Some(s) => s,
                 None => return,
             };
         } else {
-            let filter = LineFilter {
-                after_seq: Some(seq),
-                ..LineFilter::default()
-            };
-            match wf.store().lines(&filter, at()) {
+            match wf.lines_changed_since(seq, at()) {
                 Ok(changed) => {
                     seq = seq.max(changed.seq);
                     if !send(WorkerEvent::Changed {
@@ -445,15 +440,15 @@ fn db_loop(
 /// Reads every line, saying how far it has come; returns the sequence number seen (None
 /// when the console is gone).
 fn load_all(
-    store: &Store,
+    wf: &Workflow,
     at: Timestamp,
     external: bool,
     events: &UnboundedSender<WorkerEvent>,
 ) -> Option<i64> {
     let started = Instant::now();
-    let total = store.count_lines().unwrap_or(0);
+    let total = wf.count_lines().unwrap_or(0);
     let mut rows = Vec::with_capacity(total);
-    let read = store.each_line(&LineFilter::default(), at, &mut |line| {
+    let read = wf.each_line(at, &mut |line| {
         rows.push(line);
         if rows.len().is_multiple_of(PROGRESS_EVERY) {
             let _ = events.send(WorkerEvent::Loading {
@@ -475,29 +470,33 @@ fn load_all(
             sent.is_ok().then_some(seq)
         }
         Err(e) => {
-            let _ = events.send(match e {
-                e @ crate::store::StoreError::Damaged { .. } => WorkerEvent::Damaged(e.to_string()),
-                e => WorkerEvent::DbError(e.to_string()),
-            });
+            let _ = events.send(failure(e));
             Some(0)
         }
     }
 }
 
 /// The submissions with `ids` in full, with their neighbours' facts.
-fn open(store: &Store, ids: &[String]) -> crate::store::Result<Vec<Arc<Opened>>> {
-    let subs = if ids.len() == 1 {
-        store.submission(&ids[0])?.into_iter().collect()
-    } else {
-        store.submissions_by_ids(ids)?
-    };
-    subs.into_iter()
-        .map(|sub| {
-            let facts = store.facts_for(&sub)?;
-            let notes = store.notes(&sub.id)?;
-            Ok(Arc::new(Opened { sub, facts, notes }))
+fn open(wf: &Workflow, ids: &[String]) -> crate::workflow::Result<Vec<Arc<Opened>>> {
+    Ok(wf
+        .in_full(ids)?
+        .into_iter()
+        .map(|f| {
+            Arc::new(Opened {
+                sub: f.sub,
+                facts: f.facts,
+                notes: f.notes,
+            })
         })
-        .collect()
+        .collect())
+}
+
+/// A failed read, as the console says it: a damaged file turns it read-only.
+fn failure(e: WorkflowError) -> WorkerEvent {
+    match e {
+        WorkflowError::Store(e @ StoreError::Damaged { .. }) => WorkerEvent::Damaged(e.to_string()),
+        e => WorkerEvent::DbError(e.to_string()),
+    }
 }
 
 /// The move picker's targets for `items`, planned by the workflow (as the database thread
@@ -521,6 +520,7 @@ pub fn plan(
         PlanAsk::Move(ask) => wf.plan(&ask, analyst, now),
         PlanAsk::IssueLists(items) => Ok(wf.plan_issue_lists(&items, analyst, now)),
         PlanAsk::Reminders => wf.plan_reminders(analyst, now).map(|(p, _)| p),
+        PlanAsk::Corrections(items) => Ok(wf.plan_corrections(&items, analyst, now)),
     };
     match planned {
         Ok(plan) => WorkerEvent::Planned {
@@ -600,7 +600,7 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
             (event, true)
         }
         Write::CancelEmail(id) => {
-            use crate::store::CancelOutcome;
+            use crate::workflow::CancelOutcome;
             let event = match wf.cancel_email(id, analyst, now) {
                 Ok(CancelOutcome::Cancelled) => {
                     WorkerEvent::Notice(format!("email {id} cancelled: it will not be sent"))
@@ -826,7 +826,7 @@ pub fn spawn_mailer(
     db: std::path::PathBuf,
     policy: Arc<Policy>,
     setup: Arc<crate::workflow::MailSetup>,
-    transport: crate::mail::Transport,
+    transport: crate::workflow::Transport,
     events: UnboundedSender<WorkerEvent>,
 ) -> mpsc::Sender<()> {
     let (tx, rx) = mpsc::channel::<()>();
@@ -843,8 +843,8 @@ pub fn spawn_mailer(
                 return;
             };
             // Its own connection, through the workflow like every other delivery.
-            let mut wf = match Store::open(&db, &crate::store::OpenOptions::default()) {
-                Ok(s) => Workflow::new(s, policy, setup),
+            let mut wf = match Workflow::open(&db, &OpenOptions::default(), policy, setup) {
+                Ok(wf) => wf,
                 Err(e) => {
                     let _ = events.send(WorkerEvent::DbError(format!("mail: {e}")));
                     return;
@@ -855,7 +855,7 @@ pub fn spawn_mailer(
                     &transport,
                     crate::clock::now(),
                     &crate::clock::now,
-                    crate::store::Hold::Keep,
+                    Hold::Keep,
                 )) {
                     Ok(report) => {
                         let busy = !(report.sent.is_empty()

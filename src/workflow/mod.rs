@@ -7,6 +7,7 @@ mod emails;
 mod moves;
 mod notes;
 mod plan;
+mod reads;
 pub mod reminders;
 pub mod reports;
 pub use moves::IssueListEdit;
@@ -18,16 +19,17 @@ pub use plan::{Choices, Committed, Going, MoveChoice, Plan, PlanItem, Planned};
 
 // The record types the front ends read and write through the workflow.
 pub use crate::domain::{MoveAsk, MoveItem};
-pub use crate::mail::{Composed, DeliveryReport, Transport};
+pub use crate::mail::{Composed, DeliveryReport, STALE_CLAIM, Transport};
 pub use crate::store::{
-    AssignOutcome, CancelOutcome, EmailUndo, Hold, MoveOutcome, MoveRefused, Moved,
-    ReminderRefused, UndoReport,
+    AssignItem, AssignOutcome, CancelOutcome, EmailUndo, Hold, ImportRefused, Lines, MoveOutcome,
+    MoveRefused, Moved, OpenOptions, ReminderRefused, StoreError, UndoOutcome, UndoReport,
 };
+pub use reads::InFull;
 
 use crate::domain::lint::queue_facts;
 use crate::domain::{Policy, Review, Submission};
 use crate::mail::MailError;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::text::safe_line;
 use jiff::Timestamp;
 use std::path::PathBuf;
@@ -104,20 +106,15 @@ impl Workflow {
         )))
     }
 
-    /// The queue, for reads that need no rule (listing, exporting, the outbox).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Delivers the emails due by `due_by` (their hold kept or skipped), marking each sent,
     /// retried or failed: every delivery, the CLI's and the console's mailer's, goes here.
     pub async fn deliver(
         &mut self,
-        transport: &crate::mail::Transport,
+        transport: &Transport,
         due_by: Timestamp,
         clock: crate::mail::Clock<'_>,
-        hold: crate::store::Hold,
-    ) -> Result<crate::mail::DeliveryReport> {
+        hold: Hold,
+    ) -> Result<DeliveryReport> {
         Ok(crate::mail::deliver_due(&mut self.store, transport, due_by, clock, hold).await?)
     }
 
@@ -127,6 +124,11 @@ impl Workflow {
 
     pub fn mail(&self) -> &MailSetup {
         &self.mail
+    }
+
+    /// The mail setup, to share with the console's mail thread.
+    pub fn mail_setup(&self) -> Arc<MailSetup> {
+        self.mail.clone()
     }
 
     /// The ids as the queue spells them (matched case-insensitively when unambiguous).

@@ -88,6 +88,15 @@ impl Workflow {
         Ok(self.store.cancel_email(id, analyst, at)?)
     }
 
+    /// Adds OIN Submission Tester results to existing submissions, all or none; how many
+    /// were new.
+    pub fn import_test_results(
+        &mut self,
+        runs: &[(String, crate::domain::TestRun)],
+    ) -> std::result::Result<usize, crate::store::ImportRefused> {
+        self.store.import_test_results(runs)
+    }
+
     /// Queues a failed (or waiting) email again, due now. False if it was sent or is gone.
     pub fn retry_email(&mut self, id: i64, at: Timestamp) -> Result<bool> {
         Ok(self.store.retry_email(id, at)?)
@@ -118,7 +127,7 @@ pub fn email_undo_line(
             sent_at,
             ..
         } => format!(
-            "email {email} was already sent: the ISV was told on {}{} ({}); tell them it is back",
+            "email {email} was already sent: the ISV was told on {}{} ({}); a correction email tells them it is back",
             sent_at
                 .to_zoned(tz.clone())
                 .strftime("%a %Y-%m-%d %H:%M %Z"),

@@ -25,6 +25,8 @@ pub enum Planned {
     IssueLists,
     /// Reminders to ISVs who hold an item too long (`remind`).
     Reminders,
+    /// Corrections to ISVs told of a move that was undone since (`mail correct`).
+    Corrections,
 }
 
 impl Planned {
@@ -355,6 +357,59 @@ impl Workflow {
         }
     }
 
+    /// Plans a correction for each item whose ISV was emailed about a move that has been
+    /// undone since: it says the earlier email was a mistake and where the item is now.
+    pub fn plan_corrections(&self, items: &[MoveItem], analyst: &str, now: Timestamp) -> Plan {
+        let enabled = self.mail.config.emails.enabled(EmailKind::Correction);
+        let planned = items
+            .iter()
+            .map(|item| {
+                let sub = match self.to_email(&item.id) {
+                    Ok(s) => s,
+                    Err(why) => return stop(item.clone(), None, MoveRefused::NoEmail(why)),
+                };
+                let mut planned = PlanItem {
+                    item: MoveItem {
+                        id: sub.id.clone(),
+                        expected_version: Some(item.expected_version.unwrap_or(sub.version)),
+                    },
+                    from: Some(sub.state),
+                    result: Ok(Going::default()),
+                    email: None,
+                    claimed_by: sub.assignee.clone().filter(|a| a != analyst),
+                    guard: None,
+                };
+                let why = if !enabled {
+                    Some("correction emails are switched off in the config ([mail.emails] correction = false)".to_string())
+                } else {
+                    match self.store.uncorrected_email(&sub.id) {
+                        Ok(Some(_)) => None,
+                        Ok(None) => Some(
+                            "nothing to correct: no email was sent about a move that has since been undone (or a correction followed it)"
+                                .to_string(),
+                        ),
+                        Err(e) => Some(e.to_string()),
+                    }
+                };
+                if let Some(why) = why {
+                    planned.result = Err(MoveRefused::NoEmail(why));
+                    return planned;
+                }
+                match self.compose_for(&sub, EmailKind::Correction, now) {
+                    Ok(c) => planned.email = Some(c),
+                    Err(why) => planned.result = Err(MoveRefused::NoEmail(why)),
+                }
+                planned
+            })
+            .collect();
+        Plan {
+            what: Planned::Corrections,
+            items: planned,
+            kind: Some(EmailKind::Correction),
+            at: now,
+        }
+    }
+
     /// The move picker's targets for `items` (pinned): each target some item can move to,
     /// from a plan of that move.
     pub fn plan_choices(
@@ -476,7 +531,8 @@ impl Workflow {
                 (self.store.move_submissions(&req)?, Vec::new())
             }
         } else {
-            // Issue lists: each queued only if its item is still at the version planned.
+            // Issue lists and corrections: each queued only if its item is still at the
+            // version planned.
             let pinned: Vec<MoveItem> = going.iter().map(|i| i.item.clone()).collect();
             self.store
                 .queue_emails(&emails, None, &pinned, analyst, at)?

@@ -492,3 +492,12 @@ pub fn serve(
     }
     rest
 }
+
+/// Who the commands run as: the analyst a test's CLI commands act as.
+pub fn me() -> String {
+    nix::unistd::User::from_uid(nix::unistd::Uid::current())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| format!("uid{}", nix::unistd::Uid::current()))
+}

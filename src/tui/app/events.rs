@@ -163,8 +163,16 @@ impl App {
                     let tz = self.policy.sla.calendar.time_zone().clone();
                     let mut emails: Vec<String> = Vec::new();
                     let mut cancelled = 0;
+                    // Items whose ISV was already told: a correction is offered for them.
+                    let mut told: Vec<crate::workflow::MoveItem> = Vec::new();
                     for o in &report.outcomes {
                         for e in &o.emails {
+                            if matches!(e, crate::workflow::EmailUndo::AlreadySent { .. })
+                                && o.result.is_ok()
+                                && !told.iter().any(|t| t.id == o.id)
+                            {
+                                told.push(crate::workflow::MoveItem::new(o.id.clone()));
+                            }
                             match e {
                                 crate::workflow::EmailUndo::Cancelled { .. } => cancelled += 1,
                                 _ => emails.push(format!(
@@ -192,6 +200,21 @@ impl App {
                     } else {
                         Level::Info
                     };
+                    if !told.is_empty() {
+                        // The correction email, planned and shown in the preview: y sends
+                        // it, Esc declines.
+                        self.say(
+                            level,
+                            format!(
+                                "undid {back} move(s){extra}; {} ISV(s) already told: correction email(s) offered (y sends, Esc declines)",
+                                told.len()
+                            ),
+                        );
+                        return vec![Action::Db(DbRequest::Plan {
+                            ask: PlanAsk::Corrections(told),
+                            again: false,
+                        })];
+                    }
                     self.say(level, format!("undid {back} move(s){extra}"));
                     if !emails.is_empty() {
                         self.open(TextView::new(
@@ -353,7 +376,7 @@ impl App {
             }
             return;
         }
-        if plan.what == Planned::IssueLists && emails == 0 {
+        if matches!(plan.what, Planned::IssueLists | Planned::Corrections) && emails == 0 {
             self.open(TextView::new(
                 "no email written: nothing was sent or moved".into(),
                 stopped_lines(&plan),
