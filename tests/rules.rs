@@ -410,3 +410,48 @@ fn domain_modules_import_each_other_without_a_circle() {
         visit(n, &graph, &mut Vec::new(), &mut done);
     }
 }
+
+/// Issue 25, "one road": the CLI and the console reach the store and mail only through the
+/// workflow. The read-only commands (`list`, `check`, `backup`, `bench`, and the console's
+/// benchmark) may read the store themselves; `cli/mod.rs` opens the queue the workflow runs
+/// on, and `demo` makes and marks its own file (what goes into it goes through the
+/// workflow).
+#[test]
+fn the_front_ends_reach_the_store_and_mail_only_through_the_workflow() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let allowed = [
+        "cli/list.rs",
+        "cli/check.rs",
+        "cli/backup.rs",
+        "cli/bench.rs",
+        "tui/bench.rs",
+        "cli/mod.rs",
+        "cli/demo.rs",
+    ];
+    let mut reached = Vec::new();
+    let mut stack = vec![root.join("cli"), root.join("tui")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&p).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if (code.contains("crate::store") || code.contains("crate::mail"))
+                    && !allowed.contains(&rel.as_str())
+                {
+                    reached.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(reached.is_empty(), "{reached:#?}");
+}

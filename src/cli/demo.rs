@@ -47,7 +47,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     .context("demo: the built-in samples")?;
     let samples = subs.len();
     subs.extend(demo::generate(args.rows, args.seed, ctx.now));
-    let mut store = Store::open(
+    // The demo's file is made and marked here; what goes into it goes through the workflow.
+    let store = Store::open(
         &path,
         &OpenOptions {
             create: true,
@@ -56,14 +57,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         },
     )?;
     store.set_meta(DEMO_MARK, "1")?;
-    store.import_submissions(&subs, &ctx.analyst, crate::clock::now(), "demo")?;
+    let mut wf = ctx.workflow_on(store);
+    wf.import(&subs, "demo", false, &ctx.analyst, crate::clock::now())?;
     let results = exchange::parse_test_results(
         "data/sample-tester-results.json",
         demo::SAMPLE_TESTER_RESULTS.as_bytes(),
     )
     .context("demo: the built-in tester results")?;
-    store
-        .import_test_results(&results)
+    wf.import_test_results(&results)
         .context("demo: the built-in tester results")?;
     println!(
         "demo queue at {}: {samples} sample + {} generated submissions",
@@ -71,13 +72,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         args.rows
     );
     if !args.no_open && super::console::has_terminal() {
-        return super::console::run(ctx, ctx.workflow_on(store));
+        return super::console::run(ctx, wf);
     }
     if !args.no_open {
         eprintln!(
             "oin-review: no terminal here (stdout is not a TTY): showing the queue as a table instead of the console"
         );
-        let lines = store.lines(&Default::default(), ctx.now)?.lines;
+        let mut lines = Vec::new();
+        wf.each_line(ctx.now, &mut |l| {
+            lines.push(l);
+            true
+        })?;
         let rows = super::list::by_urgency(lines, &ctx.policy, ctx.now);
         let day = ctx.policy.sla.calendar.day_length();
         super::list::write_table(&mut std::io::stdout().lock(), &rows, day, 80)?;
