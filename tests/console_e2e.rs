@@ -220,7 +220,17 @@ fn mark_three_move_them_then_undo() {
         );
     }
     assert!(sb.ok(&["outbox"]).contains("the outbox is empty"));
+    // u shows what the undo will do; y does it.
     t.keys(&["u"]);
+    let s = t.wait_for(
+        "Undo your last batch: 3 of 3 back from ISV needs to review?",
+        WAIT,
+    );
+    assert!(
+        s.contains("OIN-2026-0116: back to To be reviewed by Okta"),
+        "{s}"
+    );
+    t.keys(&["y"]);
     t.wait_for("undid 3 move(s)", WAIT);
     for (id, before) in marked.iter().zip(&clocks_before) {
         let (state, last) = state_of(id);
@@ -967,6 +977,12 @@ fn a_held_email_cancelled_from_the_console_or_undone_with_its_move_is_never_deli
     t.keys(&["y"]);
     t.wait_for("✉ 1 held", WAIT);
     t.keys(&["u"]);
+    let s = t.wait_for(
+        "Undo your last batch: 1 of 1 back from ISV needs to review?",
+        WAIT,
+    );
+    assert!(s.contains("email 2 cancelled before it was sent"), "{s}");
+    t.keys(&["y"]);
     t.wait_for("undid 1 move(s); 1 email(s) cancelled before sending", WAIT);
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);

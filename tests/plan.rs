@@ -359,3 +359,52 @@ fn an_undo_after_delivery_names_the_email_and_mail_correct_sends_a_threaded_corr
         "{out}"
     );
 }
+
+#[test]
+fn an_undo_is_planned_then_commits_only_the_batch_it_showed() {
+    let (_sb, mut wf) = common::sample_workflow(EmailSwitches::default());
+    let first = wf
+        .plan(
+            &ask(&["OIN-2026-0116"], ReviewState::IsvReview),
+            "ben",
+            now(),
+        )
+        .unwrap();
+    wf.commit(&first, "ben", now()).unwrap();
+    // The plan rehearses the undo and changes nothing.
+    let plan = wf.plan_undo("ben", now()).unwrap();
+    assert_eq!(plan.outcomes.len(), 1);
+    assert_eq!(plan.outcomes[0].result, Ok(ReviewState::InitialReview));
+    assert_eq!(
+        wf.submission("OIN-2026-0116").unwrap().state,
+        ReviewState::IsvReview,
+        "a plan changes nothing"
+    );
+    // Another batch of ben's (another console of his) lands before y: nothing is undone.
+    let second = wf
+        .plan(
+            &ask(&["OIN-2026-0131"], ReviewState::IsvReview),
+            "ben",
+            now(),
+        )
+        .unwrap();
+    wf.commit(&second, "ben", now()).unwrap();
+    let done = wf.commit_undo(&plan, "ben", now()).unwrap();
+    assert!(done.batch.is_none() && done.newer.is_some(), "{done:?}");
+    assert_eq!(
+        wf.submission("OIN-2026-0116").unwrap().state,
+        ReviewState::IsvReview
+    );
+    assert_eq!(
+        wf.submission("OIN-2026-0131").unwrap().state,
+        ReviewState::IsvReview
+    );
+    // Planned again, it is the newer batch that goes back.
+    let plan = wf.plan_undo("ben", now()).unwrap();
+    let done = wf.commit_undo(&plan, "ben", now()).unwrap();
+    assert_eq!(done.outcomes[0].id, "OIN-2026-0131");
+    assert_eq!(
+        wf.submission("OIN-2026-0131").unwrap().state,
+        ReviewState::InitialReview
+    );
+}

@@ -474,7 +474,7 @@ fn undo_and_claim_keys_ask_the_store() {
     let mut app = sample_app("2026-11-23T12:00:00Z", 120, 40);
     assert!(matches!(
         app.update(key('u'))[..],
-        [Action::Db(DbRequest::Write(Write::Undo))]
+        [Action::Db(DbRequest::PlanUndo)]
     ));
     let actions = app.update(key('a'));
     assert!(

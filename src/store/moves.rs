@@ -367,6 +367,9 @@ pub struct UndoReport {
     pub batch: Option<i64>,
     pub to: Option<ReviewState>,
     pub outcomes: Vec<UndoOutcome>,
+    /// The analyst's last batch when it is not the one the undo was planned for: then
+    /// nothing was undone.
+    pub newer: Option<i64>,
 }
 
 impl Store {
@@ -483,8 +486,21 @@ impl Store {
     /// to the state it came from, as a new `undo` event, unless someone changed its state
     /// since. History is never deleted. One transaction.
     pub fn undo_last_batch(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
+        self.undo_batch(analyst, at, None, false)
+    }
+
+    /// Undoes the analyst's last batch, only if it is still `expected` (the batch an undo
+    /// plan was made for; else nothing is done and `newer` names the batch that is last
+    /// now). With `rehearse`, everything is done and rolled back: the plan of the undo.
+    pub fn undo_batch(
+        &mut self,
+        analyst: &str,
+        at: Timestamp,
+        expected: Option<i64>,
+        rehearse: bool,
+    ) -> Result<UndoReport> {
         let policy = self.policy.clone();
-        let dry_run = self.dry_run;
+        let dry_run = self.dry_run || rehearse;
         let tx = self.begin_write("undo a batch")?;
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let batch: Option<(i64, String)> = tx
@@ -504,8 +520,17 @@ impl Store {
                 batch: None,
                 to: None,
                 outcomes: Vec::new(),
+                newer: None,
             });
         };
+        if expected.is_some_and(|e| e != batch) {
+            return Ok(UndoReport {
+                batch: None,
+                to: None,
+                outcomes: Vec::new(),
+                newer: Some(batch),
+            });
+        }
         let when = fmt_ts(at);
         tx.execute(
             "INSERT INTO batches (analyst, at, to_state, reason, undoes) VALUES (?1, ?2, ?3, 'undo', ?4)",
@@ -598,6 +623,7 @@ impl Store {
             batch: Some(batch),
             to: Some(parse(&to)?),
             outcomes,
+            newer: None,
         })
     }
 }

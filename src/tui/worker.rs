@@ -48,6 +48,8 @@ pub enum DbRequest {
     Reload,
     /// Read these submissions in full (the detail, the gates of a batch).
     Open(Vec<String>),
+    /// Plan the undo of the analyst's last batch (rehearsed and rolled back).
+    PlanUndo,
     /// Plan the move picker's targets for these items (pinned at the versions seen).
     PlanChoices(Vec<MoveItem>),
     /// Plan an action for the analyst to see before it is committed; `again` when it is a
@@ -112,7 +114,8 @@ pub enum Write {
         items: Vec<MoveItem>,
         to: Option<String>,
     },
-    Undo,
+    /// Undo the batch the plan was made for, if it is still the analyst's last.
+    Undo(Arc<UndoReport>),
     /// Save changes to one submission's issue list.
     EditIssues {
         id: String,
@@ -183,6 +186,8 @@ pub enum WorkerEvent {
         to: Option<String>,
         outcomes: Vec<AssignOutcome>,
     },
+    /// The undo's plan, to show before it runs.
+    UndoPlanned(Arc<UndoReport>),
     Undone(UndoReport),
     /// An edited issue list that was not saved: the analyst's text (the mistake marked at
     /// its line), why, and the private file that keeps it.
@@ -371,6 +376,13 @@ fn db_loop(
                 }
                 continue;
             }
+            Some(DbRequest::PlanUndo) => {
+                let _ = events.send(match wf.plan_undo(analyst, crate::clock::now()) {
+                    Ok(plan) => WorkerEvent::UndoPlanned(Arc::new(plan)),
+                    Err(e) => WorkerEvent::DbError(format!("the undo could not be planned: {e}")),
+                });
+                continue;
+            }
             Some(DbRequest::PlanChoices(items)) => {
                 let _ = events.send(choices(&wf, items, analyst, crate::clock::now()));
                 continue;
@@ -554,8 +566,8 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
             };
             (event, false)
         }
-        Write::Undo => {
-            let event = match wf.undo(analyst, now) {
+        Write::Undo(plan) => {
+            let event = match wf.commit_undo(&plan, analyst, now) {
                 Ok(report) => WorkerEvent::Undone(report),
                 Err(e) => WorkerEvent::DbError(format!("nothing was undone: {e}")),
             };

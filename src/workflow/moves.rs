@@ -13,7 +13,28 @@ impl Workflow {
     /// Undoes the analyst's last batch of moves. The clocks come back as they were: the
     /// undone moves count as never made (see `domain::sla::clocks`).
     pub fn undo(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
-        Ok(self.store.undo_last_batch(analyst, at)?)
+        let plan = self.plan_undo(analyst, at)?;
+        self.commit_undo(&plan, analyst, at)
+    }
+
+    /// What undoing the analyst's last batch would do now (rehearsed and rolled back):
+    /// which items go back where, and what becomes of each email the batch queued.
+    pub fn plan_undo(&mut self, analyst: &str, at: Timestamp) -> Result<UndoReport> {
+        Ok(self.store.undo_batch(analyst, at, None, true)?)
+    }
+
+    /// Undoes the batch `plan` was made for, if it is still the analyst's last (else
+    /// nothing, and the report's `newer` says which batch is last now).
+    pub fn commit_undo(
+        &mut self,
+        plan: &UndoReport,
+        analyst: &str,
+        at: Timestamp,
+    ) -> Result<UndoReport> {
+        if plan.batch.is_none() {
+            return Ok(plan.clone());
+        }
+        Ok(self.store.undo_batch(analyst, at, plan.batch, false)?)
     }
 
     /// Assigns (or with `None`, unassigns) the items.

@@ -145,8 +145,9 @@ impl App {
                 self.open(AssignPicker::new(pinned))
             }
             Command::Undo => {
-                self.say(Level::Info, "undoing your last batch…");
-                return vec![Action::write(Write::Undo)];
+                // Planned first (rehearsed and rolled back), shown, then committed with y.
+                self.say(Level::Info, "planning the undo of your last batch…");
+                return vec![Action::Db(DbRequest::PlanUndo)];
             }
             Command::Findings if self.selected_row().is_some() => self.open(Findings::default()),
             Command::AddFinding if self.selected_row().is_some() => {

@@ -2,7 +2,7 @@
 
 use super::{Action, App, Level};
 use crate::tui::keymap::{Command, Context};
-use crate::tui::overlay::{Confirm, Overlay, Preview, TextView};
+use crate::tui::overlay::{Confirm, ConfirmUndo, Overlay, Preview, TextView};
 use crate::tui::worker::{DbRequest, PlanAsk, WorkerEvent};
 use crate::workflow::{Committed, Plan, Planned};
 use std::fmt::Display;
@@ -154,6 +154,24 @@ impl App {
                 };
                 self.say(level, format!("assigned {done} to {who}{extra}"));
             }
+            WorkerEvent::UndoPlanned(plan) => match plan.batch {
+                None => self.say(
+                    Level::Warn,
+                    "nothing to undo: you have no batch of moves left to undo",
+                ),
+                Some(_) => {
+                    self.message = None;
+                    self.open(ConfirmUndo::new(plan));
+                }
+            },
+            WorkerEvent::Undone(report) if report.newer.is_some() => self.say(
+                Level::Warn,
+                format!(
+                    "nothing undone: your last batch changed since the undo was shown (batch {} is last now); {} plans again",
+                    report.newer.unwrap_or_default(),
+                    self.key(Context::Queue, Command::Undo)
+                ),
+            ),
             WorkerEvent::Undone(report) => match report.batch {
                 None => self.say(
                     Level::Warn,

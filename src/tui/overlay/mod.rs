@@ -16,6 +16,7 @@ mod reason;
 mod reports;
 mod search;
 mod text_view;
+mod undo;
 
 pub use assign::AssignPicker;
 pub use confirm::Confirm;
@@ -31,6 +32,7 @@ pub use reason::Reason;
 pub use reports::ReportsView;
 pub use search::Search;
 pub use text_view::TextView;
+pub use undo::ConfirmUndo;
 
 use super::app::{Action, App};
 use super::keymap::{Command, Context};
@@ -115,6 +117,7 @@ overlays! {
     Preview(Preview),
     Outbox(Outbox),
     Reports(ReportsView),
+    ConfirmUndo(ConfirmUndo),
 }
 
 impl Overlay {
