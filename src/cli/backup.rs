@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = ctx.open_store(false)?;
+    let store = super::list::open_store(ctx)?;
     let dir = store
         .path()
         .parent()

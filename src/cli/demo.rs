@@ -4,7 +4,7 @@ use super::Ctx;
 use crate::config;
 use crate::demo;
 use crate::exchange;
-use crate::store::{OpenOptions, Store};
+use crate::workflow::OpenOptions;
 use anyhow::{Context as _, Result, bail};
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         Some(p) => p.clone(),
         None => config::demo_db()?,
     };
-    replace_demo(&path)?;
+    replace_demo(ctx, &path)?;
     let mut subs = exchange::parse_submissions(
         "data/sample-submissions.json",
         demo::SAMPLE_SUBMISSIONS.as_bytes(),
@@ -47,8 +47,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     .context("demo: the built-in samples")?;
     let samples = subs.len();
     subs.extend(demo::generate(args.rows, args.seed, ctx.now));
-    // The demo's file is made and marked here; what goes into it goes through the workflow.
-    let store = Store::open(
+    let mut wf = ctx.workflow_at(
         &path,
         &OpenOptions {
             create: true,
@@ -56,8 +55,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             ..OpenOptions::default()
         },
     )?;
-    store.set_meta(DEMO_MARK, "1")?;
-    let mut wf = ctx.workflow_on(store);
+    wf.set_mark(DEMO_MARK)?;
     wf.import(&subs, "demo", false, &ctx.analyst, crate::clock::now())?;
     let results = exchange::parse_test_results(
         "data/sample-tester-results.json",
@@ -96,13 +94,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
 }
 
 /// Removes an earlier demo queue at `path`; refuses to touch anything else.
-fn replace_demo(path: &Path) -> Result<()> {
+fn replace_demo(ctx: &Ctx, path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let is_demo = Store::open(path, &OpenOptions::default())
-        .and_then(|s| s.meta(DEMO_MARK))
-        .map(|m| m.is_some())
+    let is_demo = ctx
+        .workflow_at(path, &OpenOptions::default())
+        .and_then(|wf| Ok(wf.has_mark(DEMO_MARK)?))
         .unwrap_or(false);
     if !is_demo {
         bail!(

@@ -280,7 +280,7 @@ fn permute<T>(rows: &mut [T], mut order: Vec<u32>) {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = ctx.open_store(false)?;
+    let store = open_store(ctx)?;
     // Only the states asked for are read (the rest of the filters need the instant).
     let filter = LineFilter {
         states: args.states.clone(),
@@ -783,6 +783,19 @@ fn write_csv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
         writeln!(out, "{}", line.join(","))?;
     }
     Ok(())
+}
+
+/// The queue for reading, as the read-only commands (`list`, `backup`) open it.
+pub(super) fn open_store(ctx: &Ctx) -> Result<crate::store::Store> {
+    let path = ctx.db_path()?;
+    let store = crate::store::Store::open(&path, &ctx.open_options(false))?;
+    super::warn_on_open(
+        &path,
+        store.permission_warning(),
+        store.disk_full(),
+        store.read_only(),
+    );
+    Ok(store)
 }
 
 #[cfg(test)]

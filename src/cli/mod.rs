@@ -26,7 +26,7 @@ mod undo;
 use crate::config::{self, Config};
 use crate::domain::{Policy, ReviewState};
 use crate::identity;
-use crate::store::{OpenOptions, Store};
+use crate::workflow::OpenOptions;
 use crate::workflow::{MailSetup, Workflow};
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -213,40 +213,55 @@ impl Ctx {
         Ok(config::resolve_db(self.db_flag.as_deref(), &self.config)?)
     }
 
-    pub fn open_store(&self, create: bool) -> Result<Store> {
-        let path = self.db_path()?;
-        let opts = OpenOptions {
+    /// How the queue is opened: created if asked, in the shared group, with the policy.
+    pub fn open_options(&self, create: bool) -> OpenOptions {
+        OpenOptions {
             create,
             group: self.config.db_group.clone(),
             policy: Some(self.policy.clone()),
             progress: true,
-        };
-        let store = Store::open(&path, &opts)?;
-        if let Some(w) = store.permission_warning() {
-            eprintln!("oin-review: {w}");
         }
-        if let (true, Some(why)) = (store.disk_full(), store.read_only()) {
-            eprintln!(
-                "oin-review: warning: {} is open for reading only: {why}",
-                path.display()
-            );
-        }
-        Ok(store)
     }
 
     /// The queue with the policy and the mail setup: what every analyst operation needs.
     pub fn workflow(&self, create: bool) -> Result<Workflow> {
-        Ok(self.workflow_on(self.open_store(create)?))
+        self.workflow_at(&self.db_path()?, &self.open_options(create))
     }
 
-    /// The workflow on a queue already open (the demo's, just made).
-    pub fn workflow_on(&self, store: Store) -> Workflow {
-        Workflow::new(
-            store,
+    /// The workflow on the queue at `path` (the demo's, for one), with this config.
+    pub fn workflow_at(&self, path: &std::path::Path, options: &OpenOptions) -> Result<Workflow> {
+        let wf = Workflow::open(
+            path,
+            options,
             self.policy.clone(),
             std::sync::Arc::new(MailSetup::load(self.config.mail.clone())),
-        )
-        .with_team(self.config.team.analysts.clone())
+        )?
+        .with_team(self.config.team.analysts.clone());
+        warn_on_open(
+            path,
+            wf.permission_warning(),
+            wf.disk_full(),
+            wf.read_only(),
+        );
+        Ok(wf)
+    }
+}
+
+/// What opening the queue has to say on stderr: a file too open, or a full disk.
+pub fn warn_on_open(
+    path: &std::path::Path,
+    permission: Option<String>,
+    disk_full: bool,
+    read_only: Option<&str>,
+) {
+    if let Some(w) = permission {
+        eprintln!("oin-review: {w}");
+    }
+    if let (true, Some(why)) = (disk_full, read_only) {
+        eprintln!(
+            "oin-review: warning: {} is open for reading only: {why}",
+            path.display()
+        );
     }
 }
 

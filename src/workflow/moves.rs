@@ -148,7 +148,7 @@ pub fn email_undo_line(
             sent_at,
             ..
         } => format!(
-            "email {email} was already sent: the ISV was told on {}{} ({}); a correction email tells them it is back",
+            "email {email} was already sent: the ISV was told on {}{} ({}); a correction email can tell them it is back",
             sent_at
                 .to_zoned(tz.clone())
                 .strftime("%a %Y-%m-%d %H:%M %Z"),

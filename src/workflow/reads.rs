@@ -33,6 +33,26 @@ impl Workflow {
         Ok(Workflow::new(Store::open(path, options)?, policy, mail))
     }
 
+    /// A warning about who else can read the queue file, when it is too open.
+    pub fn permission_warning(&self) -> Option<String> {
+        self.store.permission_warning()
+    }
+
+    /// Whether the queue was opened for reading only because its disk is full.
+    pub fn disk_full(&self) -> bool {
+        self.store.disk_full()
+    }
+
+    /// Marks the queue (`demo`: a queue the demo made, and may replace).
+    pub fn set_mark(&self, key: &str) -> Result<()> {
+        Ok(self.store.set_meta(key, "1")?)
+    }
+
+    /// Whether the queue carries the mark `key`.
+    pub fn has_mark(&self, key: &str) -> Result<bool> {
+        Ok(self.store.meta(key)?.is_some())
+    }
+
     /// The queue file.
     pub fn path(&self) -> &Path {
         self.store.path()
