@@ -877,9 +877,10 @@ fn every_read_command_answers_as_of_the_instant_asked_and_writes_keep_the_real_t
     };
     let (a, b) = (preview(first), preview(second));
     assert_ne!(a, b, "the expected date follows the instant");
-    // QA's 5 business days (000) from Wed 11 Nov 12:00, Veterans Day itself not counted:
-    // Thu 12 to Wed 18 inclusive, done at the start of Thu 19.
-    assert!(a.contains("by Thursday, November 19, 2026"), "{a}");
+    // QA's 5 business days (002:42) from Wed 11 Nov 12:00, Veterans Day itself not counted:
+    // Thu 12 to Wed 18 inclusive. The clock runs out at the start of Thu 19; the ISV is
+    // promised the window's last day, Wednesday 18.
+    assert!(a.contains("by Wednesday, November 18, 2026"), "{a}");
     // From Mon 23 Nov 12:00, Thanksgiving (Thu 26) not counted: Tue 1 Dec at 12:00.
     assert!(b.contains("by Tuesday, December 1, 2026"), "{b}");
 

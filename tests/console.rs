@@ -1462,7 +1462,9 @@ fn an_undo_after_the_email_went_offers_the_correction_in_the_preview() {
     assert_eq!(app.context(), Context::Preview);
     let text = screen(&render(&app, &dark()));
     assert!(
-        text.contains("Subject: [OIN] Contoso HR (OIN-2026-0131): correction: back in To be"),
+        text.contains(
+            "Subject: [OIN] Contoso HR (OIN-2026-0131): correction: back in OIN to review"
+        ),
         "{text}"
     );
     assert!(text.contains("y: queue 1 email(s)"), "{text}");

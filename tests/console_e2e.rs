@@ -94,8 +94,8 @@ fn another_process_move_shows_within_three_seconds() {
     t.wait_for("OIN-2026-0142 Acme Expense", WAIT);
     t.wait_for("To be reviewed by Okta", WAIT);
     let started = Instant::now();
-    sb.ok(&["move", "--to", "qa_testing", "OIN-2026-0142"]);
-    let s = t.wait_for("To be QA tested by Okta", Duration::from_secs(3));
+    sb.ok(&["move", "--to", "isv_review", "OIN-2026-0142"]);
+    let s = t.wait_for("ISV needs to review", Duration::from_secs(3));
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(
         s.contains("reloaded: another analyst changed the queue"),

@@ -12,6 +12,12 @@ use oin_review::domain::{
 use oin_review::exchange::parse_submissions;
 use serde_json::json;
 
+/// Through the OIN Manager, as an API service (no SSO, which the Manager no longer takes).
+fn manager(s: &mut Submission) {
+    s.path = SubmissionPath::Manager;
+    s.protocols = vec![Protocol::ApiService];
+}
+
 fn clean() -> Submission {
     let mut s = parse_submissions(
         "t.json",
@@ -112,13 +118,14 @@ fn each_rule_fires_on_its_breach_alone() {
         ("catalog.logo_size", |s| {
             s.logo.as_mut().unwrap().bytes = 1_048_576
         }),
-        // Use cases and the website are OIN Manager fields (001:73, 001:71).
+        // Use cases and the website are OIN Manager fields (001:73, 001:71); through the
+        // Manager an SSO protocol is a finding of its own, so these are API services.
         ("catalog.use_cases_count", |s| {
-            s.path = SubmissionPath::Manager;
+            manager(s);
             s.use_cases.clear()
         }),
         ("catalog.website_missing", |s| {
-            s.path = SubmissionPath::Manager;
+            manager(s);
             s.app_website = None
         }),
         ("config.variables_count", |s| {
@@ -135,7 +142,10 @@ fn each_rule_fires_on_its_breach_alone() {
         ("config.variable_name", |s| {
             s.integration_variables[0].name = "Sub-Domain".into()
         }),
+        // Public support contacts and the change summary are OIN Manager fields (001:80,
+        // 001:67).
         ("support.public_contact_missing", |s| {
+            manager(s);
             s.support_contacts.clear()
         }),
         ("support.escalation_missing", |s| {
@@ -172,7 +182,12 @@ fn each_rule_fires_on_its_breach_alone() {
             s.change_summary = Some("New logo".into());
         }),
         ("update.change_summary_missing", |s| {
+            manager(s);
             s.update_of = Some("Acme Old".into())
+        }),
+        // 000:13, 004:544: SSO goes through the OIN Wizard.
+        ("protocol.sso_via_manager", |s| {
+            s.path = SubmissionPath::Manager
         }),
         ("tenancy.not_multi_tenant", |s| s.multi_tenant = Some(false)),
     ];
@@ -183,8 +198,8 @@ fn each_rule_fires_on_its_breach_alone() {
     }
     // The same SPA through the OIN Manager is not refused by that rule.
     let mut s = clean();
+    manager(&mut s);
     s.protocols.push(Protocol::Spa);
-    s.path = SubmissionPath::Manager;
     assert!(rules(&s).is_empty());
     // A toll-free escalation number is generic (001:83 "a 1-800 number"); any other number
     // is not an email address (001:83 "an email distribution list").
@@ -227,7 +242,7 @@ fn rules_that_need_context() {
     // The org limit is the OIN Manager's (001:136): it applies to Manager submissions.
     assert!(fired(&report(Some(true), None), 11).is_empty());
     let mut m = clean();
-    m.path = SubmissionPath::Manager;
+    manager(&mut m);
     let fired_m = |org: usize| -> Vec<&'static str> {
         run(&m, &report(Some(true), None), org)
             .iter()
@@ -240,7 +255,7 @@ fn rules_that_need_context() {
 
 #[test]
 fn every_rule_has_a_severity_a_source_and_blockers_come_first() {
-    assert_eq!(RULES.len(), 34);
+    assert_eq!(RULES.len(), 35);
     for (id, _, source) in RULES {
         assert!(id.contains('.') && !source.is_empty(), "{id}");
     }
@@ -289,7 +304,7 @@ fn lint_cli_and_the_samples_break_every_rule() {
         text.contains("OIN-2026-0102  Ledgerline Payroll: "),
         "{text}"
     );
-    assert!(text.contains("[blocker] Sign SAML responses with SHA-256; SHA-1 is not accepted.  (sso.saml_signature; source 002)"), "{text}");
+    assert!(text.contains("[blocker] Sign SAML responses with SHA-256; the submission declares SHA-1.  (sso.saml_signature; source 002)"), "{text}");
     // An unknown id is refused, saying which id, in which queue, and how to find ids.
     let out = sb.run(&["lint", "NOPE"]);
     let (stdout, stderr) = common::text(&out);
@@ -302,4 +317,82 @@ fn lint_cli_and_the_samples_break_every_rule() {
             sb.db().display()
         )
     );
+}
+
+#[test]
+fn manager_only_fields_are_checked_only_on_manager_submissions() {
+    // 001:80 "Support contacts: Include one or more public contact points" and 001:67 "What
+    // changes are you making to the existing OIN integration?" are questions of the OIN
+    // Manager's form; the Wizard asks for a support contact Okta uses (004:156) instead.
+    let sb = common::Sandbox::new();
+    let mut wizard = common::passing_json("W1", &common::days_ago(1).to_string());
+    wizard["support_contacts"] = serde_json::json!([]);
+    wizard["update_of"] = serde_json::json!("Good W1 legacy");
+    let mut manager = wizard.clone();
+    manager["id"] = serde_json::json!("M1");
+    manager["path"] = serde_json::json!("manager");
+    sb.import_values(&[wizard, manager]);
+    let rules = |id: &str| -> Vec<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&sb.ok(&["lint", id, "--format", "json"])).unwrap();
+        v[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let w = rules("W1");
+    assert!(
+        !w.iter()
+            .any(|r| r == "support.public_contact_missing" || r == "update.change_summary_missing"),
+        "{w:?}"
+    );
+    let m = rules("M1");
+    assert!(
+        m.iter().any(|r| r == "support.public_contact_missing"),
+        "{m:?}"
+    );
+    assert!(
+        m.iter().any(|r| r == "update.change_summary_missing"),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn the_signature_finding_names_what_was_found_and_an_existing_swa_app_can_be_updated() {
+    // 002:20 "SAML integrations must use SHA256 encryption for security."
+    let sb = common::Sandbox::new();
+    let mut sha512 = common::passing_json("S512", &common::days_ago(1).to_string());
+    sha512["sso"]["saml_signature"] = json!("sha512");
+    // 000:94 "SWA app integrations are no longer accepted for publication in the OIN
+    // catalog. However, the OIN team still maintains existing SWA apps."
+    let mut swa_update = common::passing_json("SWAU", &common::days_ago(1).to_string());
+    swa_update["path"] = json!("manager");
+    swa_update["protocols"] = json!(["swa"]);
+    swa_update["update_of"] = json!("Good SWA app");
+    swa_update["change_summary"] = json!("New logo.");
+    let mut swa_new = swa_update.clone();
+    swa_new["id"] = json!("SWAN");
+    swa_new["update_of"] = serde_json::Value::Null;
+    sb.import_values(&[sha512, swa_update, swa_new]);
+    let text = sb.ok(&["lint", "S512"]);
+    assert!(
+        text.contains(
+            "[blocker] Sign SAML responses with SHA-256; the submission declares SHA-512."
+        ),
+        "{text}"
+    );
+    let rules = |id: &str| -> Vec<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&sb.ok(&["lint", id, "--format", "json"])).unwrap();
+        v[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!rules("SWAU").contains(&"protocol.swa_not_accepted".to_string()));
+    assert!(rules("SWAN").contains(&"protocol.swa_not_accepted".to_string()));
 }

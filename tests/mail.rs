@@ -146,9 +146,41 @@ fn plain_text_lists_every_issue_with_next_steps_and_signature() {
         c.plain
     );
     assert!(c.plain.contains("Resubmit in the OIN Wizard"));
+    // A Wizard submission: the state in the Wizard's words (000's table: "ISV to review").
     assert!(
         c.plain
-            .contains("The submission is now in \"ISV needs to review\".")
+            .contains("The submission is now in \"ISV to review\"."),
+        "{}",
+        c.plain
+    );
+    // Warnings are suggestions, listed apart from what must be fixed: a test username other
+    // than isvtest@okta.com is one (001, 004: "preferred").
+    let mut warned = sample();
+    if let Some(a) = warned.test_account.as_mut() {
+        a.username = Some("qa@acme.example".into());
+    }
+    let w = compose_sample(&warned, Vec::new());
+    let must = w
+        .plain
+        .find("that must be addressed")
+        .unwrap_or_else(|| panic!("{}", w.plain));
+    let suggest = w
+        .plain
+        .find("We also suggest 1 change, not required for the review to continue:")
+        .unwrap_or_else(|| panic!("{}", w.plain));
+    let warning = w.plain.find("[warning]").unwrap();
+    assert!(must < suggest && suggest < warning, "{}", w.plain);
+    // Where to check the status (000:21), and "respond or resubmit" (000:83).
+    assert!(
+        c.plain.contains("- You can check the status of your submission at any time on the Your OIN Integrations dashboard"),
+        "{}",
+        c.plain
+    );
+    assert!(
+        c.plain
+            .contains("reply to this email instead: we review your response"),
+        "{}",
+        c.plain
     );
     assert!(c.plain.trim_end().ends_with("Regards,\nBen, OIN Review"));
     assert_eq!(c.issues, lint.len() + 1);

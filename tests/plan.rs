@@ -329,7 +329,7 @@ fn an_undo_after_delivery_names_the_email_and_mail_correct_sends_a_threaded_corr
     };
     assert_eq!(
         correction.subject().unwrap(),
-        "[OIN] Contoso HR (OIN-2026-0131): correction: back in To be reviewed by Okta"
+        "[OIN] Contoso HR (OIN-2026-0131): correction: back in OIN to review"
     );
     let told_id = told.message_id().unwrap().to_string();
     assert_eq!(
@@ -343,13 +343,11 @@ fn an_undo_after_delivery_names_the_email_and_mail_correct_sends_a_threaded_corr
         "{body}"
     );
     assert!(
-        body.contains("said that the submission is in \"ISV needs to review\"."),
+        // In the Wizard's own words: 0131 was submitted through the OIN Wizard.
+        body.contains("said that the submission is in \"ISV to review\"."),
         "{body}"
     );
-    assert!(
-        body.contains("in \"To be reviewed by Okta\" again."),
-        "{body}"
-    );
+    assert!(body.contains("in \"OIN to review\" again."), "{body}");
     // Once corrected, there is nothing left to correct.
     let again = sb.run(&["mail", "correct", "OIN-2026-0131"]);
     let (out, _) = common::text(&again);

@@ -170,9 +170,14 @@ fn use_cases_and_the_website_are_checked_on_oin_manager_submissions_only() {
     w.as_object_mut().unwrap().remove("app_website");
     assert!(rules_of(w.clone()).is_empty());
     w["path"] = json!("manager");
+    // Through the Manager, the SAML part is a finding too (000:13, 004:544).
     assert_eq!(
         rules_of(w),
-        vec!["catalog.use_cases_count", "catalog.website_missing"]
+        vec![
+            "catalog.use_cases_count",
+            "catalog.website_missing",
+            "protocol.sso_via_manager"
+        ]
     );
 }
 
@@ -252,7 +257,14 @@ fn workflows_and_api_services_go_through_the_oin_manager() {
         assert_eq!(rules_of(s.clone()), vec!["protocol.manager_only"], "{p}");
         s["path"] = json!("manager");
         s["use_cases"] = json!(["Workflow automation"]);
-        assert!(rules_of(s).is_empty(), "{p} through the Manager");
+        // Its SAML part belongs in the OIN Wizard (000:13); the rest is the Manager's.
+        assert_eq!(
+            rules_of(s.clone()),
+            vec!["protocol.sso_via_manager"],
+            "{p} through the Manager"
+        );
+        s["protocols"] = json!([p]);
+        assert!(rules_of(s).is_empty(), "{p} alone through the Manager");
     }
 }
 
@@ -289,7 +301,7 @@ fn scim_1_1_profile_sourcing_and_header_auth_are_private_only() {
     let sb = Sandbox::new();
     sb.import_values(&[h]);
     let text = sb.ok(&["lint", "R-12"]);
-    assert!(text.contains("[warning] An integration that uses a custom Header Auth expression can only be a private integration"), "{text}");
+    assert!(text.contains("[blocker] An integration that uses a custom Header Auth expression can only be a private integration"), "{text}");
 }
 
 #[test]

@@ -518,3 +518,82 @@ fn targets_parse() {
     assert!(SlaPolicy::parse_target("5 days", D).is_err());
     assert!(SlaPolicy::parse_target("-1 business days", D).is_err());
 }
+
+// ----- The last business day a window covers (issue 26): what an ISV is promised and an
+// analyst is shown. 002:41 "Initial review by Okta - 5 business days". -----
+
+/// The promise for a five-business-day window entered at `start`, and whether it ends at
+/// that day's close.
+fn promised(c: &BusinessCalendar, start: &str) -> (Date, bool) {
+    c.window_end(due_of(c, start, 5))
+}
+
+#[test]
+fn a_window_entered_on_a_weekend_or_at_midnight_is_promised_for_its_friday() {
+    // Sat 12 Dec: Mon 14 .. Fri 18 are the five days; it runs out Mon 21 00:00.
+    assert_eq!(
+        promised(&utc(), "2026-12-12T10:00:00Z"),
+        (date(2026, 12, 18), true)
+    );
+    // Mon 14 00:00: the same five days.
+    assert_eq!(
+        promised(&utc(), "2026-12-14T00:00:00Z"),
+        (date(2026, 12, 18), true)
+    );
+    assert_eq!(
+        utc().due_words(due_of(&utc(), "2026-12-14T00:00:00Z", 5)),
+        "end of Fri 2026-12-18"
+    );
+    // Mon 14 15:00: it runs out Mon 21 15:00, on that day.
+    assert_eq!(
+        promised(&utc(), "2026-12-14T15:00:00Z"),
+        (date(2026, 12, 21), false)
+    );
+    assert_eq!(
+        utc().due_words(due_of(&utc(), "2026-12-14T15:00:00Z", 5)),
+        "Mon 2026-12-21 15:00 UTC"
+    );
+}
+
+#[test]
+fn a_holiday_inside_the_window_moves_its_last_day() {
+    // Mon 21 Dec 00:00, Christmas (Fri 25) off: Mon 21, Tue, Wed, Thu 24, Mon 28.
+    let c = cal("UTC", &us_holidays_2026(), WorkingHours::ALL_DAY);
+    assert_eq!(
+        promised(&c, "2026-12-21T00:00:00Z"),
+        (date(2026, 12, 28), true)
+    );
+    // The day before the holiday ends a window too: Fri 18 00:00 -> Fri 18, Mon 21 .. Thu 24.
+    assert_eq!(
+        promised(&c, "2026-12-18T00:00:00Z"),
+        (date(2026, 12, 24), true)
+    );
+}
+
+#[test]
+fn with_working_hours_a_window_ends_at_the_close_of_its_last_day() {
+    let c = cal("UTC", &[], WorkingHours::parse("09:00-17:00").unwrap());
+    // Before opening (Mon 08:00) and at opening (09:00): Mon .. Fri, ends Fri 17:00.
+    assert_eq!(
+        promised(&c, "2026-12-14T08:00:00Z"),
+        (date(2026, 12, 18), true)
+    );
+    assert_eq!(
+        promised(&c, "2026-12-14T09:00:00Z"),
+        (date(2026, 12, 18), true)
+    );
+    assert_eq!(
+        c.due_words(due_of(&c, "2026-12-14T09:00:00Z", 5)),
+        "end of Fri 2026-12-18"
+    );
+    // Inside (Mon 13:00): runs out Mon 21 13:00.
+    assert_eq!(
+        promised(&c, "2026-12-14T13:00:00Z"),
+        (date(2026, 12, 21), false)
+    );
+    // After closing (Mon 18:00): Tue .. Mon, ends Mon 21 17:00.
+    assert_eq!(
+        promised(&c, "2026-12-14T18:00:00Z"),
+        (date(2026, 12, 21), true)
+    );
+}

@@ -305,7 +305,8 @@ fn the_preview_of_each_move_is_the_email_of_its_phase_with_the_expected_date() {
         include_str!("../data/sample-tester-results.json"),
     );
     sb.ok(&["import-results", results.to_str().unwrap()]);
-    // Evaluated at a fixed instant: Mon 2026-11-23 09:00 UTC.
+    // Evaluated at a fixed instant: Mon 2026-11-23 09:00 UTC. (0142 is a SAML submission
+    // through the OIN Manager, which the gate stops: previewed as a forced move.)
     let at = "2026-11-23T09:00:00Z";
     let qa = sb.ok(&[
         "--as-of",
@@ -315,6 +316,7 @@ fn the_preview_of_each_move_is_the_email_of_its_phase_with_the_expected_date() {
         "OIN-2026-0142",
         "--move-to",
         "qa_testing",
+        "--force",
     ]);
     assert!(
         qa.contains(
@@ -601,8 +603,15 @@ fn an_update_names_the_instance_version_of_each_missing_test() {
         "{lint}"
     );
     let mail = sb.ok(&["mail", "preview", "UP-1", "--move-to", "isv_review"]);
+    // 004:259 "A backwards-compatible instance is eligible if it was generated from the
+    // published version of the integration before any edits are made".
     assert!(
-        mail.contains("test both the current version's instances and the published version's"),
+        mail.contains("test the published version too (backwards compatibility), with the instance\ngenerated from the published integration before your edits")
+            || mail.contains("test the published version too (backwards compatibility), with the instance generated from the published integration before your edits"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("generate new instances of your updated integration"),
         "{mail}"
     );
 }
@@ -683,4 +692,156 @@ fn a_phone_or_url_escalation_contact_is_a_finding_and_gets_no_email() {
         "{}",
         text(&out).1
     );
+}
+
+#[test]
+fn a_window_of_whole_business_days_is_promised_for_its_last_day_not_the_day_after() {
+    // 002:41 "Initial review by Okta - 5 business days": entered on Saturday 12 Dec, the
+    // five days are Mon 14 to Fri 18, so the ISV is promised Friday 18.
+    let sb = Sandbox::new();
+    let mut d1 = submission_json("D1", "draft");
+    d1["escalation_contact"] = json!("ops@isv.example");
+    sb.import_values(&[d1]);
+    let preview = sb.ok(&[
+        "--as-of",
+        "2026-12-12T10:00:00Z",
+        "mail",
+        "preview",
+        "D1",
+        "--move-to",
+        "initial_review",
+    ]);
+    assert!(
+        preview.contains("We expect to complete the initial review by Friday, December 18, 2026."),
+        "{preview}"
+    );
+    // In initial review since Saturday 28 Nov: the window is Mon 30 Nov to Fri 4 Dec, and
+    // `show` says so, while JSON keeps the instant it runs out.
+    let mut sub = submission_json("S1", "initial_review");
+    sub["history"] = json!([
+        {"to": "draft", "at": "2026-11-27T09:00:00Z", "by": "isv@isv.example"},
+        {"from": "draft", "to": "initial_review", "at": "2026-11-28T10:00:00Z", "by": "isv@isv.example"}
+    ]);
+    sb.import_values(&[sub]);
+    let shown = sb.ok(&["--as-of", "2026-12-02T12:00:00Z", "show", "S1"]);
+    assert!(shown.contains("due end of Fri 2026-12-04"), "{shown}");
+    let json = show(&sb, "S1");
+    let clock = &json["sla"]["clocks"][0];
+    assert_eq!(clock["due"], "2026-12-07T00:00:00Z", "{clock}");
+}
+
+#[test]
+fn a_private_only_integration_is_stopped_at_publishing_and_a_forced_one_is_told_it_is_internal_only()
+ {
+    // 002:55: an application "that uses a custom header expression for the Header Auth":
+    // "The Okta OIN team will work with you to create an internal-only integration that
+    // isn't included in the OIN."
+    let sb = Sandbox::new();
+    let mut sub = clean(
+        "H1",
+        "qa_testing",
+        json!([
+            {"to": "initial_review", "at": ago(3), "by": "isv"},
+            {"from": "initial_review", "to": "qa_testing", "at": ago(1), "by": "asha"}
+        ]),
+    );
+    sub["protocols"] = json!(["saml", "header_auth"]);
+    sb.import_values(&[sub]);
+    let lint: Value = serde_json::from_str(&sb.ok(&["lint", "H1", "--format", "json"])).unwrap();
+    let finding = lint[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "protocol.private_only")
+        .unwrap_or_else(|| panic!("{lint}"))
+        .clone();
+    assert_eq!(finding["severity"], "blocker", "{finding}");
+    // The gate stops publishing it.
+    let out = sb.run(&["move", "--to", "published", "--email", "H1"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).0.contains("protocol.private_only"),
+        "{:?}",
+        text(&out)
+    );
+    assert!(eml_files(&sb).is_empty());
+    // Forced, with a reason: the ISV is told it is internal-only, not in the catalog.
+    sb.ok(&[
+        "move",
+        "--to",
+        "published",
+        "--email",
+        "--force",
+        "--reason",
+        "internal-only integration agreed with the ISV",
+        "H1",
+    ]);
+    sb.ok(&["outbox", "flush"]);
+    let mails = eml_files(&sb);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].subject().unwrap(),
+        "[OIN] Good H1 (H1): ready as an internal-only integration"
+    );
+    let b = body(&mails[0]);
+    let words = b.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("Because it uses a custom Header Auth expression, it is not published in the Okta Integration Network catalog: the OIN team has made it an internal-only integration"),
+        "{b}"
+    );
+    assert!(!b.contains("is now published"), "{b}");
+}
+
+#[test]
+fn an_sso_submission_through_the_manager_is_flagged_and_no_email_mixes_the_two_tools() {
+    // 000:13 SSO integrations go through "the new OIN Wizard"; 004:544 "All SSO integrations
+    // published from the OIN Manager have been migrated to the OIN Wizard".
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let lint: Value =
+        serde_json::from_str(&sb.ok(&["lint", "OIN-2026-0142", "--format", "json"])).unwrap();
+    let finding = lint[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "protocol.sso_via_manager")
+        .unwrap_or_else(|| panic!("{lint}"))
+        .clone();
+    assert_eq!(finding["severity"], "blocker");
+    // The Manager submission's issue list: the Manager's resubmission, no Tester.
+    let manager = sb.ok(&["mail", "preview", "OIN-2026-0142"]);
+    assert!(manager.contains("Resubmit in the OIN Manager"), "{manager}");
+    assert!(!manager.contains("OIN Submission Tester"), "{manager}");
+    assert!(
+        manager.contains("Submit the SAML integration through the OIN Wizard"),
+        "{manager}"
+    );
+    // A Wizard SSO submission's: the Tester and the Wizard, never the Manager.
+    let wizard = sb.ok(&["mail", "preview", "OIN-2026-0116"]);
+    assert!(wizard.contains("OIN Submission Tester"), "{wizard}");
+    assert!(wizard.contains("Resubmit in the OIN Wizard"), "{wizard}");
+    assert!(!wizard.contains("OIN Manager"), "{wizard}");
+}
+
+#[test]
+fn a_fix_without_wizard_edits_is_told_qa_continues_not_that_initial_review_passed() {
+    // 004: "inform the OIN team of your fix so that they can continue QA testing".
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let mail = sb.ok(&[
+        "mail",
+        "preview",
+        "OIN-2026-0106",
+        "--move-to",
+        "qa_testing",
+    ]);
+    assert!(
+        mail.contains("Subject: [OIN] Tidepool Analytics (OIN-2026-0106): QA testing continues"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Thank you for your fix: Tidepool Analytics (submission OIN-2026-0106) is back\nin QA testing with the Okta OIN team, and testing continues where it stopped."),
+        "{mail}"
+    );
+    assert!(!mail.contains("passed the initial review"), "{mail}");
 }

@@ -336,7 +336,7 @@ fn write_sla(out: &mut impl Write, a: &Assessment, ctx: &Ctx, day: i64) -> std::
         )?;
         let mut when = format!("      started {}", local(c.started_at, ctx));
         if let Some(due) = c.due {
-            when.push_str(&format!(", due {}", local(due, ctx)));
+            when.push_str(&format!(", due {}", ctx.policy.sla.calendar.due_words(due)));
         }
         if let Some(p) = c.promised {
             when.push_str(&format!(", promised to the ISV for {p}"));

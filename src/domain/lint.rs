@@ -261,7 +261,8 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("protocol.swa_not_accepted", Severity::Blocker, "000, 004"),
     ("protocol.spa_via_wizard", Severity::Blocker, "000, 004"),
     ("protocol.manager_only", Severity::Blocker, "000"),
-    ("protocol.private_only", Severity::Warning, "002"),
+    ("protocol.sso_via_manager", Severity::Blocker, "000, 004"),
+    ("protocol.private_only", Severity::Blocker, "002"),
     ("urls.https_required", Severity::Blocker, "004"),
     ("tests.not_valid_at_submission", Severity::Blocker, "004"),
     ("scim.evidence_missing", Severity::Blocker, "004"),
@@ -394,10 +395,13 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             );
         }
     }
-    if !s
-        .support_contacts
-        .iter()
-        .any(|c| !c.value.trim().is_empty())
+    // Public support contacts are a field of the OIN Manager's form (001); the Wizard asks
+    // only for the escalation contact (004:156), checked below for both paths.
+    if manager
+        && !s
+            .support_contacts
+            .iter()
+            .any(|c| !c.value.trim().is_empty())
     {
         add(
             "support.public_contact_missing",
@@ -489,9 +493,24 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
                 .as_deref()
                 .is_none_or(|sig| algorithm(sig) != algorithm(&p.saml_signature))
         {
+            // The message names what was found (002: SHA-256 is the one accepted).
+            let found = match sso.saml_signature.as_deref().map(str::trim) {
+                Some(sig) if !sig.is_empty() => {
+                    let a = algorithm(sig);
+                    match a.strip_prefix("sha") {
+                        Some(bits)
+                            if !bits.is_empty() && bits.chars().all(|c| c.is_ascii_digit()) =>
+                        {
+                            format!("the submission declares SHA-{bits}")
+                        }
+                        _ => format!("the submission declares {sig}"),
+                    }
+                }
+                _ => "the submission declares no signature algorithm".to_string(),
+            };
             add(
                 "sso.saml_signature",
-                "Sign SAML responses with SHA-256; SHA-1 is not accepted.".into(),
+                format!("Sign SAML responses with SHA-256; {found}."),
             );
         }
         if s.has_protocol(Protocol::Oidc)
@@ -508,7 +527,10 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             );
         }
     }
-    if s.has_protocol(Protocol::Swa) {
+    // 000:94 "SWA app integrations are no longer accepted for publication in the OIN
+    // catalog. However, the OIN team still maintains existing SWA apps.": an update of one
+    // is not refused.
+    if s.has_protocol(Protocol::Swa) && !s.is_update() {
         add(
             "protocol.swa_not_accepted",
             "SWA integrations are no longer accepted; submit SAML or OIDC SSO instead.".into(),
@@ -534,23 +556,29 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
             ),
         );
     }
-    let mut private = Vec::new();
-    if let Some(scim) = s.scim.as_ref().filter(|_| s.has_protocol(Protocol::Scim)) {
-        if scim.version.as_deref().map(str::trim) == Some("1.1") {
-            private.push("SCIM 1.1");
-        }
-        if scim.profile_sourcing {
-            private.push("Profile Sourcing");
-        }
+    // 000:13 SSO integrations are submitted "with the new OIN Wizard"; 004:544 "All SSO
+    // integrations published from the OIN Manager have been migrated to the OIN Wizard".
+    let sso: Vec<&str> = s
+        .protocols
+        .iter()
+        .filter(|p| p.is_sso())
+        .map(|p| p.badge())
+        .collect();
+    if s.path == SubmissionPath::Manager && !sso.is_empty() {
+        add(
+            "protocol.sso_via_manager",
+            format!(
+                "Submit the {} integration through the OIN Wizard (Admin Console > Applications > Your OIN Integrations); SSO integrations are no longer submitted in the OIN Manager.",
+                sso.join(" and ")
+            ),
+        );
     }
-    if s.has_protocol(Protocol::HeaderAuth) {
-        private.push("a custom Header Auth expression");
-    }
+    let private = s.private_only_features();
     if !private.is_empty() {
         add(
             "protocol.private_only",
             format!(
-                "An integration that uses {} can only be a private integration, not one in the OIN catalog; the OIN team can create an internal-only integration for it.",
+                "An integration that uses {} can only be a private integration, not one in the OIN catalog: the OIN team creates an internal-only integration for it, which is not published to the catalog.",
                 private.join(" and ")
             ),
         );
@@ -578,7 +606,9 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
         .filter(|t| t.valid_at_submission == Some(false))
         .map(|t| t.label(s.is_update()))
         .collect();
-    if ctx.tests.valid_at_submission == Some(false) {
+    // The Submission Tester is the OIN Wizard's (004): a Manager SSO submission is told to
+    // use the Wizard instead (protocol.sso_via_manager), not to run the Wizard's tests.
+    if ctx.tests.valid_at_submission == Some(false) && s.path == SubmissionPath::Wizard {
         add(
             "tests.not_valid_at_submission",
             format!(
@@ -642,7 +672,8 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
                 "Name the published OIN integration this submission updates.".into(),
             );
         }
-        if blank(&s.change_summary) {
+        // The change summary is a question of the OIN Manager's form (001:67).
+        if manager && blank(&s.change_summary) {
             add(
                 "update.change_summary_missing",
                 "Summarise what changed since the published version.".into(),

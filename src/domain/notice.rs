@@ -143,6 +143,9 @@ pub struct Notice {
     pub corrects: Option<String>,
     pub told_on: Option<Date>,
     pub told_state: Option<String>,
+    /// Published emails of a private-only integration: what makes it private (it is an
+    /// internal-only integration, not in the OIN catalog).
+    pub private: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -211,16 +214,26 @@ fn retest_steps(sub: &Submission, scim_too: bool) -> Vec<String> {
         .map(|p| p.badge())
         .collect();
     sso.dedup();
-    if !sso.is_empty() && !required_tests(sub).is_empty() {
-        steps.push(format!(
-            "Edits make earlier test instances ineligible: generate new instances and run the required tests in the OIN Submission Tester again ({}). Results are valid for 48 hours, so resubmit soon after the run.",
-            sso.join(", ")
-        ));
+    // The Submission Tester is the OIN Wizard's: its instructions go to Wizard submissions
+    // only, so an email never mixes the two tools (a Manager SSO submission is told by its
+    // issue list to use the Wizard).
+    if sub.path == SubmissionPath::Wizard && !sso.is_empty() && !required_tests(sub).is_empty() {
         if sub.is_update() {
+            // 004:259 "A backwards-compatible instance is eligible if it was generated from
+            // the published version of the integration before any edits are made".
+            steps.push(format!(
+                "Edits make the current version's test instances ineligible: generate new instances of your updated integration and run the required tests in the OIN Submission Tester again ({}). Results are valid for 48 hours, so resubmit soon after the run.",
+                sso.join(", ")
+            ));
             steps.push(
-                "Because this updates a published integration, test both the current version's instances and the published version's (backwards compatibility)."
+                "Because this updates a published integration, test the published version too (backwards compatibility), with the instance generated from the published integration before your edits; do not generate a new one from the edited version."
                     .into(),
             );
+        } else {
+            steps.push(format!(
+                "Edits make earlier test instances ineligible: generate new instances and run the required tests in the OIN Submission Tester again ({}). Results are valid for 48 hours, so resubmit soon after the run.",
+                sso.join(", ")
+            ));
         }
     }
     if scim_too && sub.has_protocol(Protocol::Scim) {
@@ -270,12 +283,13 @@ pub fn notice(
             .find(|pr| pr.phase == p && pr.date >= today)
             .map(|pr| pr.date)
             .or_else(|| {
+                // The last business day of the window, not the first moment after it.
                 clock(p)
                     .and_then(|c| c.due)
-                    .map(|d| d.to_zoned(tz.clone()).date())
+                    .map(|d| policy.sla.calendar.window_end(d).0)
             })
     });
-    let state = after.state.manager_name().to_string();
+    let state = state_words(after.path, after.state);
     let mut n = Notice {
         kind,
         subject: String::new(),
@@ -292,6 +306,7 @@ pub fn notice(
         corrects: None,
         told_on: None,
         told_state: None,
+        private: None,
     };
     match kind {
         EmailKind::Received => {
@@ -309,7 +324,10 @@ pub fn notice(
         }
         EmailKind::QaStarted => {
             n.phase = phase_words(Some(Phase::QaTesting)).into();
-            n.subject = if previous == Some(ReviewState::IsvFixBugs) {
+            // 004: a fix that needed no Wizard edits, reported so "that they can continue QA
+            // testing": the email says QA continues, not that initial review passed.
+            n.resubmission = previous == Some(ReviewState::IsvFixBugs);
+            n.subject = if n.resubmission {
                 format!("[OIN] {app} ({id}): QA testing continues")
             } else {
                 format!("[OIN] {app} ({id}): initial review passed, now in QA testing")
@@ -337,7 +355,14 @@ pub fn notice(
                 _ => Some(Phase::QaTesting),
             })
             .into();
-            n.subject = format!("[OIN] {app} ({id}): published in the OIN catalog");
+            let private = after.private_only_features();
+            if private.is_empty() {
+                n.subject = format!("[OIN] {app} ({id}): published in the OIN catalog");
+            } else {
+                // 002:55: "an internal-only integration that isn't included in the OIN".
+                n.subject = format!("[OIN] {app} ({id}): ready as an internal-only integration");
+                n.private = Some(private.join(" and "));
+            }
             n.next_steps.push(
                 "To change the integration later, edit the published integration: the new version starts as a draft and goes through review again."
                     .into(),
@@ -406,7 +431,7 @@ pub fn notice(
             n.subject = format!("[OIN] {app} ({id}): correction: back in {}", n.state);
             n.corrects = Some(told.subject.clone());
             n.told_on = told.sent_at.map(|t| t.to_zoned(tz.clone()).date());
-            n.told_state = undo.from.map(|s| s.manager_name().to_string());
+            n.told_state = undo.from.map(|s| state_words(after.path, s));
             n.next_steps.push(format!(
                 "Please disregard that email: nothing is needed from you because of it. The submission is in \"{}\" again.",
                 n.state
@@ -430,7 +455,32 @@ pub fn notice(
             n.reminder = Some(sent + 1);
         }
     }
+    // 000:21 "At any point in the process, you can check the status of your submission in
+    // the OIN Wizard or OIN Manager"; 004:653.
+    n.next_steps.push(status_step(after.path).into());
     Ok(n)
+}
+
+/// The state as the ISV's own tool names it: the OIN Wizard's group ("OIN to review") for a
+/// Wizard submission, the OIN Manager's status ("To be reviewed by Okta") for a Manager one
+/// (000's table gives both).
+pub fn state_words(path: SubmissionPath, state: ReviewState) -> String {
+    match path {
+        SubmissionPath::Wizard => state.wizard_group().name().to_string(),
+        SubmissionPath::Manager => state.manager_name().to_string(),
+    }
+}
+
+/// Where the ISV checks the status, in their own tool.
+fn status_step(path: SubmissionPath) -> &'static str {
+    match path {
+        SubmissionPath::Wizard => {
+            "You can check the status of your submission at any time on the Your OIN Integrations dashboard (Admin Console > Applications > Your OIN Integrations)."
+        }
+        SubmissionPath::Manager => {
+            "You can check the status of your submission at any time in the OIN Manager."
+        }
+    }
 }
 
 /// The phase the item was in when the issues were found.
@@ -453,7 +503,10 @@ fn found_in(after: &Submission) -> Option<Phase> {
         })
 }
 
+/// The issues numbered, those that must be fixed (blockers) first, then the suggestions.
 fn numbered(listed: &[&Issue]) -> Vec<NoticeIssue> {
+    let mut listed: Vec<&&Issue> = listed.iter().collect();
+    listed.sort_by_key(|i| i.severity.key() != "blocker");
     listed
         .iter()
         .enumerate()
@@ -480,6 +533,13 @@ fn fix_steps(after: &Submission, listed: &[&Issue]) -> Vec<String> {
         .any(|i| matches!(&i.key, super::findings::IssueKey::Rule(r) if r.starts_with("scim.")));
     steps.extend(retest_steps(after, fix_bugs || scim_issue));
     steps.push(resubmit_step(after.path).into());
+    // 000:83 "Review the list and resolve the issues before you respond or resubmit".
+    if after.state == ReviewState::IsvReview {
+        steps.push(
+            "If an issue needs no change (a question for us, or something you think we got wrong), reply to this email instead: we review your response as we would a resubmission."
+                .into(),
+        );
+    }
     if fix_bugs {
         let tool = match after.path {
             SubmissionPath::Wizard => "the OIN Wizard",

@@ -174,6 +174,38 @@ impl BusinessCalendar {
         first + self.business_days_in(next_day(da), db) * self.day_length() + last
     }
 
+    /// The last business day a window that runs out at `due` covers, and whether the window
+    /// ends at that day's close. A clock that uses up a whole business day runs out at the
+    /// first moment of the next one (Mon 00:00, or Mon 09:00 with working hours), but the
+    /// window ended at the close of the day before: that day is the one an ISV is promised
+    /// and an analyst is shown.
+    pub fn window_end(&self, due: Timestamp) -> (Date, bool) {
+        let (d, offset) = self.position(due);
+        if offset > 0 || !self.is_business_day(d) {
+            return (d, offset >= self.day_length());
+        }
+        let mut prev = d.yesterday().unwrap_or(d);
+        while !self.is_business_day(prev) {
+            match prev.yesterday() {
+                Ok(p) if p != prev => prev = p,
+                _ => return (d, false),
+            }
+        }
+        (prev, true)
+    }
+
+    /// The due as an analyst reads it: "end of Fri 2026-12-18" when the window ends at a
+    /// day's close, else the instant ("Mon 2026-12-21 15:00 UTC").
+    pub fn due_words(&self, due: Timestamp) -> String {
+        match self.window_end(due) {
+            (day, true) => format!("end of {}", day.strftime("%a %Y-%m-%d")),
+            _ => due
+                .to_zoned(self.tz.clone())
+                .strftime("%a %Y-%m-%d %H:%M %Z")
+                .to_string(),
+        }
+    }
+
     /// The last instant at which no more than `amount` business seconds have passed since
     /// `start`: the moment a clock with `amount` left runs out. With `amount` 0 this is the
     /// next business moment at or after `start`.

@@ -379,6 +379,32 @@ impl Submission {
         self.update_of.is_some()
     }
 
+    /// What makes it a private integration only (002: "an application that uses SCIM 1.1
+    /// or Profile Sourcing, or ... a custom header expression for the Header Auth": "an
+    /// internal-only integration that isn't included in the OIN"). Profile Sourcing counts
+    /// even though 002 also says the option can be "temporarily activated when submitting a
+    /// SCIM app integration": that lets the developer org submit, it does not make the
+    /// integration public (a decision, in the README).
+    pub fn private_only_features(&self) -> Vec<&'static str> {
+        let mut private = Vec::new();
+        if let Some(scim) = self
+            .scim
+            .as_ref()
+            .filter(|_| self.has_protocol(Protocol::Scim))
+        {
+            if scim.version.as_deref().map(str::trim) == Some("1.1") {
+                private.push("SCIM 1.1");
+            }
+            if scim.profile_sourcing {
+                private.push("Profile Sourcing");
+            }
+        }
+        if self.has_protocol(Protocol::HeaderAuth) {
+            private.push("a custom Header Auth expression");
+        }
+        private
+    }
+
     pub fn has_protocol(&self, p: Protocol) -> bool {
         self.protocols.contains(&p)
     }

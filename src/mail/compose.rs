@@ -308,6 +308,19 @@ pub fn compose(
             .iter()
             .map(|i| context! { number => i.number, severity => i.severity, text => safe_line(&i.text) })
             .collect::<Vec<_>>(),
+        // The issues that must be fixed apart from the suggestions (warnings).
+        required => notice
+            .issues
+            .iter()
+            .filter(|i| i.severity == "blocker")
+            .map(|i| context! { number => i.number, severity => i.severity, text => safe_line(&i.text) })
+            .collect::<Vec<_>>(),
+        suggested => notice
+            .issues
+            .iter()
+            .filter(|i| i.severity != "blocker")
+            .map(|i| context! { number => i.number, severity => i.severity, text => safe_line(&i.text) })
+            .collect::<Vec<_>>(),
         next_steps => notice.next_steps.iter().map(|s| safe_line(s)).collect::<Vec<_>>(),
         expected_date => notice.expected.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
         after_resubmission => notice.after_resubmission.clone(),
@@ -317,6 +330,7 @@ pub fn compose(
         corrects => notice.corrects.as_deref().map(safe_line),
         told_on => notice.told_on.map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
         told_state => notice.told_state.clone(),
+        private => notice.private.clone(),
         signature => config.signature.clone(),
     };
     let stem = notice.kind.template();
@@ -397,6 +411,7 @@ pub fn check_templates(
             corrects: Some("[OIN] a sample subject".into()),
             told_on: Some(now.to_zoned(jiff::tz::TimeZone::UTC).date()),
             told_state: Some("ISV needs to review".into()),
+            private: None,
         };
         if let Err(e) = compose(sample, &notice, &[], now, config, templates) {
             problems.push(format!("{} email: {e}", kind.key()));

@@ -531,7 +531,7 @@ pub fn plan(
     let planned = match ask {
         PlanAsk::Move(ask) => wf.plan(&ask, analyst, now),
         PlanAsk::IssueLists(items) => Ok(wf.plan_issue_lists(&items, analyst, now)),
-        PlanAsk::Reminders => wf.plan_reminders(analyst, now).map(|(p, _)| p),
+        PlanAsk::Reminders => wf.plan_reminders(now).map(|(p, _)| p),
         PlanAsk::Corrections(items) => Ok(wf.plan_corrections(&items, analyst, now)),
     };
     match planned {

@@ -77,7 +77,7 @@ impl Workflow {
     /// The reminders due at `now`, planned for the analyst to read (the console's
     /// `:remind`): each pinned to the item's version and the reminders seen, with the idle
     /// items that get none and why; and the idle items.
-    pub fn plan_reminders(&self, analyst: &str, now: Timestamp) -> Result<(Plan, Vec<IdleItem>)> {
+    pub fn plan_reminders(&self, now: Timestamp) -> Result<(Plan, Vec<IdleItem>)> {
         let idle = self.idle_items(now)?;
         let mut plan = Plan {
             what: Planned::Reminders,
@@ -101,7 +101,6 @@ impl Workflow {
                     reminders_seen: item.reminders_seen,
                 }),
             };
-            let _ = analyst;
             match item.reminder {
                 Reminder::Due { .. } if !enabled => {
                     planned.result = Err(MoveRefused::NoEmail(
@@ -139,7 +138,7 @@ impl Workflow {
 
     /// `remind`: the reminders due at `now`, queued unless `dry_run`.
     pub fn remind(&mut self, dry_run: bool, analyst: &str, now: Timestamp) -> Result<RemindReport> {
-        let (plan, idle) = self.plan_reminders(analyst, now)?;
+        let (plan, idle) = self.plan_reminders(now)?;
         let mut report = RemindReport {
             dry_run,
             queued: Vec::new(),

@@ -335,7 +335,11 @@ fn state_and_sla(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, t
             ],
         });
         if let Some(due) = c.due {
-            l.push(field("  due", local(due, app), theme));
+            l.push(field(
+                "  due",
+                app.policy().sla.calendar.due_words(due),
+                theme,
+            ));
         }
         if let Some(p) = c.promised {
             l.push(field("  promised", p.to_string(), theme));
