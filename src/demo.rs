@@ -197,6 +197,8 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         dev_org: Some(format!("dev-{:07}.okta.com", rng.below(10_000_000))),
         path,
         update_of: is_update.then(|| app_name.clone()),
+        supersedes: None,
+        superseded_by: None,
         change_summary: is_update.then(|| "Adds SP-initiated flow and a new attribute".into()),
         migrated_from_manager: false,
         protocols: protocols.clone(),

@@ -217,10 +217,10 @@ fn the_release_before_the_covering_index_upgrades_and_lists_the_same() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v8 to v10: 53 submissions"),
+        stderr.contains("upgrade its schema from v8 to v11: 53 submissions"),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 10);
+    assert_eq!(version(&sb.db()), 11);
     let want = std::fs::read_to_string("tests/fixtures/queue-v8-efeb562.list.tsv").unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -303,10 +303,10 @@ fn the_release_before_cancellable_emails_upgrades_and_an_undo_cancels_its_queued
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v9 to v10"),
+        stderr.contains("upgrade its schema from v9 to v11"),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 10);
+    assert_eq!(version(&sb.db()), 11);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         std::fs::read_to_string("tests/fixtures/queue-v9-45ccf44.list.tsv").unwrap(),
@@ -343,4 +343,55 @@ fn the_release_before_cancellable_emails_upgrades_and_an_undo_cancels_its_queued
     assert!(e2["cancelled_by"].is_string(), "{e2}");
     let flush = sb.ok(&["outbox", "flush"]);
     assert!(flush.contains("0 sent, 0 waiting, 0 failed"), "{flush}");
+}
+
+/// Made by the release before versions were linked (schema v10, commit 7770938), on the
+/// tests' clock: the samples and their tester results imported, OIN-2026-0131 moved to
+/// isv_review with its email. OIN-2026-0130 is a draft update of "Contoso Wiki", which
+/// OIN-2026-0135 is.
+const FIXTURE_V10: &str = "tests/fixtures/queue-v10-7770938.db";
+
+#[test]
+fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() {
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE_V10, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), 10, "the fixture is the old release's");
+    let count = |q: &str| -> i64 {
+        Connection::open(sb.db())
+            .unwrap()
+            .query_row(q, [], |r| r.get(0))
+            .unwrap()
+    };
+    let tables = [
+        "SELECT count(*) FROM submissions",
+        "SELECT count(*) FROM events",
+        "SELECT count(*) FROM outbox",
+        "SELECT count(*) FROM test_results",
+    ];
+    let before = tables.map(count);
+    let out = sb.run(&["--as-of", "2026-12-04T11:00:00Z", "list", "--format", "tsv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("upgrade its schema from v10 to v11"),
+        "said: {stderr}"
+    );
+    assert_eq!(version(&sb.db()), 11);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string("tests/fixtures/queue-v10-7770938.list.tsv").unwrap(),
+        "lists as the old release did"
+    );
+    assert_eq!(tables.map(count), before, "nothing lost");
+    assert_eq!(
+        count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+        0
+    );
+    // The update the old release held is linked to the published version it names.
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0130", "--format", "json"])).unwrap();
+    assert_eq!(v["supersedes"], "OIN-2026-0135");
+    let w: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0135", "--format", "json"])).unwrap();
+    assert_eq!(w["new_versions"][0]["id"], "OIN-2026-0130");
 }

@@ -16,7 +16,8 @@ const ALLOWED: &[(ReviewState, ReviewState)] = &[
     (IsvFixBugs, QaTesting),
     (FinalReview, Published),
     (FinalReview, IsvFixBugs),
-    (Published, Draft),
+    // A published integration is edited as a new version, not moved back (001: "The new
+    // version replaces the old one in the OIN catalog").
 ];
 
 #[test]
@@ -31,6 +32,9 @@ fn every_allowed_move_passes_and_every_other_is_refused() {
             } else if ALLOWED.contains(&(from, to)) {
                 assert_eq!(result, Ok(false), "{from} -> {to} should be a normal move");
                 allowed += 1;
+            } else if (from, to) == (Published, Draft) {
+                assert_eq!(result, Err(MoveRefusal::EditAsNewVersion));
+                refused += 1;
             } else {
                 assert_eq!(
                     result,
@@ -41,7 +45,7 @@ fn every_allowed_move_passes_and_every_other_is_refused() {
             }
         }
     }
-    assert_eq!((allowed, refused), (11, 31));
+    assert_eq!((allowed, refused), (10, 32));
 }
 
 #[test]

@@ -126,6 +126,10 @@ fn import_keeps_every_field_and_history() {
         if let Some(a) = want.test_account.as_mut() {
             a.password_set = a.password.is_some();
         }
+        // An update that names one published app is linked to it at import (issue 26).
+        if want.id == "OIN-2026-0130" {
+            want.supersedes = Some("OIN-2026-0135".into());
+        }
         assert_eq!(got, want, "{} round trip through the store", want.id);
     }
 }

@@ -845,3 +845,105 @@ fn a_fix_without_wizard_edits_is_told_qa_continues_not_that_initial_review_passe
     );
     assert!(!mail.contains("passed the initial review"), "{mail}");
 }
+
+#[test]
+fn an_update_lives_from_edit_to_publish_and_replaces_the_published_version() {
+    // 001: "The new version replaces the old one in the OIN catalog"; 004:546 "test the
+    // flows for the updated version and the published version".
+    let sb = Sandbox::new();
+    sb.import_samples();
+    // A published integration is not moved back to draft: it is edited as a new version.
+    let out = sb.run(&["move", "--to", "draft", "OIN-2026-0136"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .0
+            .contains("a published integration is edited as a new version"),
+        "{:?}",
+        text(&out)
+    );
+    let made = sb.ok(&["new-version", "OIN-2026-0136"]);
+    assert!(
+        made.contains("OIN-2026-0136-v2: new version of OIN-2026-0136 (Contoso Assets), in draft"),
+        "{made}"
+    );
+    let v2 = show(&sb, "OIN-2026-0136-v2");
+    assert_eq!(v2["state"], "draft");
+    assert_eq!(v2["supersedes"], "OIN-2026-0136");
+    assert_eq!(v2["update_of"], "Contoso Assets");
+    let v1 = show(&sb, "OIN-2026-0136");
+    assert_eq!(v1["state"], "published", "the published one stays live");
+    assert_eq!(
+        v1["new_versions"],
+        json!([{"id": "OIN-2026-0136-v2", "state": "draft"}])
+    );
+    // One new version at a time.
+    let again = sb.run(&["new-version", "OIN-2026-0136"]);
+    assert!(
+        text(&again)
+            .1
+            .contains("its new version OIN-2026-0136-v2 is already open (in draft)"),
+        "{:?}",
+        text(&again)
+    );
+    // In review, the update needs the published version's tests too.
+    sb.ok(&["move", "--to", "initial_review", "OIN-2026-0136-v2"]);
+    let lint = sb.ok(&["lint", "OIN-2026-0136-v2"]);
+    assert!(lint.contains("(published version)"), "{lint}");
+    // Through QA to published (past the gate, as the lead decided).
+    for to in ["qa_testing", "published"] {
+        sb.ok(&[
+            "move",
+            "--to",
+            to,
+            "--force",
+            "--reason",
+            "tested by the lead",
+            "OIN-2026-0136-v2",
+        ]);
+    }
+    let v1 = show(&sb, "OIN-2026-0136");
+    assert_eq!(v1["state"], "published", "kept with its history");
+    assert_eq!(v1["superseded_by"], "OIN-2026-0136-v2");
+    let text_v1 = sb.ok(&["show", "OIN-2026-0136"]);
+    assert!(
+        text_v1.contains("replaced by       OIN-2026-0136-v2"),
+        "{text_v1}"
+    );
+    let text_v2 = sb.ok(&["show", "OIN-2026-0136-v2"]);
+    assert!(
+        text_v2.contains("new version of    OIN-2026-0136"),
+        "{text_v2}"
+    );
+    // A query finds both versions of the integration.
+    let both: Vec<Value> = serde_json::from_str(&sb.ok(&[
+        "list",
+        "--query",
+        "app:\"contoso assets\"",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let mut ids: Vec<&str> = both.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["OIN-2026-0136", "OIN-2026-0136-v2"]);
+    // Undoing the publish makes the old version live again.
+    sb.ok(&["undo"]);
+    assert!(show(&sb, "OIN-2026-0136").get("superseded_by").is_none());
+}
+
+#[test]
+fn an_update_already_in_the_queue_is_linked_to_the_published_version_it_names() {
+    // 0130 is a draft update of "Contoso Wiki", published as 0135: linked at import.
+    let sb = Sandbox::new();
+    sb.import_samples();
+    assert_eq!(show(&sb, "OIN-2026-0130")["supersedes"], "OIN-2026-0135");
+    let out = sb.run(&["new-version", "OIN-2026-0135"]);
+    assert!(
+        text(&out)
+            .1
+            .contains("its new version OIN-2026-0130 is already open (in draft)"),
+        "{:?}",
+        text(&out)
+    );
+}

@@ -16,6 +16,7 @@ mod lint;
 mod list;
 mod mail;
 mod r#move;
+mod new_version;
 mod note;
 mod promise;
 mod remind;
@@ -81,6 +82,8 @@ pub enum Command {
     Show(show::Args),
     /// Move submissions to another review state.
     Move(r#move::Args),
+    /// Edit a published integration: its new version, a draft linked to it.
+    NewVersion(new_version::Args),
     /// Check submissions against the OIN requirements.
     Lint(lint::Args),
     /// The issue list of a submission: list, add, leave out, include, edit.
@@ -159,6 +162,7 @@ impl Command {
             C::Import(a) => ("import", Some(&a.queue), None),
             C::ImportResults(a) => ("import-results", Some(&a.queue), None),
             C::Promise(a) => ("promise", Some(&a.queue), None),
+            C::NewVersion(a) => ("new-version", Some(&a.queue), None),
             C::Move(a) => ("move", Some(&a.queue), None),
             C::Assign(a) => ("assign", Some(&a.queue), None),
             C::Claim(a) => ("claim", Some(&a.queue), None),
@@ -326,6 +330,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show(a)) => show::run(&ctx, a),
         Some(Command::ImportResults(a)) => import_results::run(&ctx, a),
         Some(Command::Promise(a)) => promise::run(&ctx, a),
+        Some(Command::NewVersion(a)) => new_version::run(&ctx, a),
         Some(Command::Move(a)) => r#move::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Lint(a)) => lint::run(&ctx, a),

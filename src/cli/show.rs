@@ -42,18 +42,32 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let day = ctx.policy.sla.calendar.day_length();
     let notes = wf.notes(&sub.id)?;
     let attention = wf.attention_on(&sub.id)?;
+    // The versions of this integration made from it (the other way: `supersedes`).
+    let new_versions = wf.new_versions_of(&sub.id)?;
     match args.format {
         ShowFormat::Json => {
             let mut json = serde_json::to_value(Listed::new(&sub, assessment, day))?;
             if let Some(obj) = json.as_object_mut() {
                 obj.insert("notes".into(), serde_json::to_value(&notes)?);
                 obj.insert("attention".into(), serde_json::to_value(&attention)?);
+                obj.insert(
+                    "new_versions".into(),
+                    serde_json::to_value(
+                        new_versions
+                            .iter()
+                            .map(|(id, state)| serde_json::json!({"id": id, "state": state.key()}))
+                            .collect::<Vec<_>>(),
+                    )?,
+                );
             }
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
         ShowFormat::Text => {
             write_text(&mut out, &sub)?;
+            for (id, state) in &new_versions {
+                writeln!(out, "  new version       {} ({state})", safe_line(id))?;
+            }
             write_sla(&mut out, assessment, ctx, day)?;
             write_timeline(&mut out, &sub, ctx, day)?;
             write_tests(&mut out, assessment, ctx)?;
@@ -99,6 +113,20 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             }
         }
         None => writeln!(out, "  new integration")?,
+    }
+    if let Some(old) = &s.supersedes {
+        writeln!(
+            out,
+            "  new version of    {} (replaces it once published)",
+            safe_line(old)
+        )?;
+    }
+    if let Some(by) = &s.superseded_by {
+        writeln!(
+            out,
+            "  replaced by       {} (published since: this version is no longer live)",
+            safe_line(by)
+        )?;
     }
     let protocols: Vec<&str> = s.protocols.iter().map(|p| p.key()).collect();
     writeln!(out, "  protocols         {}", protocols.join(", "))?;

@@ -116,7 +116,9 @@ impl ReviewState {
             QaTesting => &[IsvFixBugs, Published],
             IsvFixBugs => &[FinalReview, QaTesting],
             FinalReview => &[Published, IsvFixBugs],
-            Published => &[Draft],
+            // Editing a published integration makes a new version, a submission of its own
+            // linked to this one (`new-version`); this one stays published until then.
+            Published => &[],
         }
     }
 
@@ -197,6 +199,12 @@ pub enum MoveRefusal {
     NotAllowed { from: ReviewState, to: ReviewState },
     #[error("a forced move needs a reason (--reason TEXT)")]
     ForceWithoutReason,
+    /// 001: "The new version replaces the old one in the OIN catalog": the published one is
+    /// not moved back; its edit is a new submission.
+    #[error(
+        "a published integration is edited as a new version, a draft linked to it that replaces it once published: `oin-review new-version ID` (a correction back to draft needs --force with --reason)"
+    )]
+    EditAsNewVersion,
 }
 
 fn allowed_list(from: ReviewState) -> String {
@@ -221,6 +229,9 @@ pub fn check_move(
         return Ok(false);
     }
     if !force {
+        if (from, to) == (ReviewState::Published, ReviewState::Draft) {
+            return Err(MoveRefusal::EditAsNewVersion);
+        }
         return Err(MoveRefusal::NotAllowed { from, to });
     }
     match reason {

@@ -324,6 +324,14 @@ pub struct Submission {
     pub update_of: Option<String>,
     #[serde(default)]
     pub change_summary: Option<String>,
+    /// The id of the published submission this update replaces once it is published
+    /// (`update_of` is the app's name as the ISV gave it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// The id of the update that replaced this published submission: it stays published in
+    /// its history but is no longer the live version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
     /// A published integration migrated from the OIN Manager to the OIN Wizard: exempt from
     /// the Wizard's variable and https restrictions (004).
     #[serde(default, skip_serializing_if = "is_false")]

@@ -225,6 +225,9 @@ pub(super) fn move_in(
             super::notes::clear_attention(tx, &item.id, req.analyst)?;
         }
         lines.moved(tx, &item.id, carried.is_some())?;
+        if ask.to == ReviewState::Published {
+            supersede(tx, &item.id, &at, lines)?;
+        }
         outcomes.push(MoveOutcome {
             id: item.id.clone(),
             result: Ok(Moved {
@@ -246,6 +249,28 @@ pub(super) fn move_in(
         return Ok((outcomes, false, batch));
     }
     Ok((outcomes, true, batch))
+}
+
+/// A published update replaces the published submission it links to (001: "The new version
+/// replaces the old one in the OIN catalog"): that one records the id that replaced it.
+fn supersede(tx: &rusqlite::Transaction, id: &str, at: &str, lines: &LineWriter) -> Result<()> {
+    let old: Option<String> = tx
+        .prepare_cached("SELECT supersedes FROM submissions WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+        .ctx("reading what an update replaces")?;
+    if let Some(old) = old {
+        let n = tx
+            .prepare_cached(
+                "UPDATE submissions SET superseded_by = ?1, version = version + 1, updated_at = ?2
+                 WHERE id = ?3 AND state = 'published' AND superseded_by IS NULL",
+            )
+            .and_then(|mut s| s.execute(params![id, at, old]))
+            .ctx("recording the version replaced")?;
+        if n > 0 {
+            lines.touched(&old);
+        }
+    }
+    Ok(())
 }
 
 /// The event's reason; moving an item another analyst claimed is noted in it.
@@ -603,6 +628,24 @@ impl Store {
                 },
                 Some(undo_batch),
             )?;
+            if to_state == ReviewState::Published.key() {
+                // The published version it had replaced is the live one again.
+                let replaced: Vec<String> = tx
+                    .prepare_cached("SELECT id FROM submissions WHERE superseded_by = ?1")
+                    .and_then(|mut s| {
+                        s.query_map([&id], |r| r.get(0))?
+                            .collect::<rusqlite::Result<Vec<String>>>()
+                    })
+                    .ctx("reading the version an undone publish replaced")?;
+                for old in replaced {
+                    tx.prepare_cached(
+                        "UPDATE submissions SET superseded_by = NULL, version = version + 1, updated_at = ?1 WHERE id = ?2",
+                    )
+                    .and_then(|mut s| s.execute(params![when, old]))
+                    .ctx("making the replaced version live again")?;
+                    lines.touched(&old);
+                }
+            }
             let emails = undo_emails(&tx, batch, &id, analyst, &when)?;
             outcomes.push(UndoOutcome {
                 id,

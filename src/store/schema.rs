@@ -381,6 +381,23 @@ CREATE TRIGGER outbox_sent_is_final BEFORE UPDATE ON outbox
 WHEN OLD.status = 'sent'
 BEGIN SELECT RAISE(ABORT, 'a sent email is never changed'); END;
 "#,
+    // v11: versions of one integration. An update links to the published submission it
+    // replaces (`supersedes`, an id), and once the update is published the old one records
+    // the id that replaced it (`superseded_by`): it stays published in its history but is no
+    // longer the live version. `update_of` stays the name the ISV gave. An update already in
+    // the queue is linked when its `update_of` names exactly one published submission.
+    r#"
+ALTER TABLE submissions ADD COLUMN supersedes TEXT;
+ALTER TABLE submissions ADD COLUMN superseded_by TEXT;
+CREATE TEMP TABLE published_names AS
+    SELECT lower(trim(app_name)) AS name, min(id) AS id, count(*) AS n
+    FROM submissions WHERE state = 'published' GROUP BY 1;
+CREATE INDEX temp.published_by_name ON published_names (name);
+UPDATE submissions SET supersedes = (
+    SELECT id FROM published_names WHERE name = lower(trim(submissions.update_of)) AND n = 1)
+WHERE state != 'published' AND trim(coalesce(update_of, '')) != '';
+DROP TABLE temp.published_names;
+"#,
 ];
 
 pub fn latest_version() -> i64 {

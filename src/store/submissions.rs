@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,7 +33,7 @@ const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_emai
     update_of, change_summary, description, logo_file, logo_format, logo_bytes,
     escalation_contact, has_test_account, test_url, test_username, test_password,
     config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version,
-    migrated_from_manager";
+    migrated_from_manager, supersedes, superseded_by";
 
 /// Stands for "the ids in temp.wanted" where `load` takes one id (ids never contain NUL).
 pub(super) const WANTED: &str = "\0wanted";
@@ -90,6 +90,8 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         path: SubmissionPath::Wizard,
         update_of: r.get(7)?,
         change_summary: r.get(8)?,
+        supersedes: r.get(26)?,
+        superseded_by: r.get(27)?,
         migrated_from_manager: r.get(25)?,
         protocols: Vec::new(),
         use_cases: Vec::new(),
@@ -232,6 +234,26 @@ impl Store {
     }
 
     /// What the queue knows of a submission's neighbours, for the lint's comparing rules.
+    /// The submissions that are new versions of `id` (their `supersedes`), oldest first, with
+    /// their state.
+    pub fn new_versions_of(&self, id: &str) -> Result<Vec<(String, ReviewState)>> {
+        let c = "reading an integration's new versions";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, state FROM submissions WHERE supersedes = ?1 ORDER BY id")
+            .ctx(c)?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .ctx(c)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .ctx(c)?;
+        rows.into_iter()
+            .map(|(id, state)| Ok((id, state_of(&state)?)))
+            .collect()
+    }
+
     pub fn facts_for(&self, sub: &Submission) -> Result<QueueFacts> {
         facts_for(&self.conn, sub)
     }
@@ -500,6 +522,7 @@ impl Store {
                 }
             }
         }
+        link_updates(&tx, subs)?;
         let ids: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
         lines.refresh(&tx, &ids)?;
         lines.finish(&tx)?;
@@ -655,6 +678,49 @@ fn to_json<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
     v.as_ref().and_then(|v| serde_json::to_string(v).ok())
 }
 
+/// Links each imported update that names its app but not the published submission it
+/// replaces, when the name names exactly one published submission (in one read of the
+/// published names, whatever the import's size).
+fn link_updates(tx: &Transaction, subs: &[Submission]) -> Result<()> {
+    let unlinked: Vec<(&str, String)> = subs
+        .iter()
+        .filter(|s| s.supersedes.is_none() && s.state != ReviewState::Published)
+        .filter_map(|s| {
+            let name = s.update_of.as_deref()?.trim().to_lowercase();
+            (!name.is_empty()).then_some((s.id.as_str(), name))
+        })
+        .collect();
+    if unlinked.is_empty() {
+        return Ok(());
+    }
+    let c = "linking updates to their published versions";
+    let mut published: HashMap<String, Vec<String>> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare_cached("SELECT id, app_name FROM submissions WHERE state = 'published'")
+            .ctx(c)?;
+        let mut rows = stmt.query([]).ctx(c)?;
+        while let Some(r) = rows.next().ctx(c)? {
+            let id: String = r.get(0).ctx(c)?;
+            let name: String = r.get(1).ctx(c)?;
+            published
+                .entry(name.trim().to_lowercase())
+                .or_default()
+                .push(id);
+        }
+    }
+    for (id, name) in unlinked {
+        if let Some([only]) = published.get(&name).map(Vec::as_slice)
+            && only != id
+        {
+            tx.prepare_cached("UPDATE submissions SET supersedes = ?1 WHERE id = ?2")
+                .and_then(|mut s| s.execute(params![only, id]))
+                .ctx(c)?;
+        }
+    }
+    Ok(())
+}
+
 fn upsert_submission(
     tx: &Transaction,
     sub: &Submission,
@@ -677,6 +743,9 @@ fn upsert_submission(
             .map(|p| p.expose().to_string())
             .or_else(|| existing.clone().flatten())
     });
+    // An update names the published submission it replaces by id when the file does; one
+    // that only names the app is linked after the whole import (`link_updates`).
+    let supersedes = sub.supersedes.clone();
     let logo = sub.logo.as_ref();
     let values = params![
         sub.id,
@@ -705,6 +774,7 @@ fn upsert_submission(
         sub.assignee,
         fmt_ts(now),
         sub.migrated_from_manager,
+        supersedes,
     ];
     if existing.is_some() {
         tx.prepare_cached(
@@ -715,7 +785,7 @@ fn upsert_submission(
                 test_url = ?16, test_username = ?17, test_password = ?18, config_doc_url = ?19,
                 multi_tenant = ?20, sso_json = ?21, scim_json = ?22, state = ?23,
                 assignee = ?24, updated_at = ?25, migrated_from_manager = ?26,
-                version = version + 1
+                supersedes = ?27, version = version + 1
              WHERE id = ?1",
         )
         .and_then(|mut s| s.execute(values))
@@ -734,9 +804,9 @@ fn upsert_submission(
     } else {
         tx.prepare_cached(&format!(
             "INSERT INTO submissions ({SUBMISSION_COLUMNS_NO_VERSION}, updated_at,
-                migrated_from_manager)
+                migrated_from_manager, supersedes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
         ))
         .and_then(|mut s| s.execute(values))
         .ctx("inserting a submission")?;

@@ -109,6 +109,88 @@ impl Workflow {
         Ok(self.store.cancel_email(id, analyst, at)?)
     }
 
+    /// Edits a published integration: its new version, a draft of its own linked to it
+    /// (`supersedes`), named `ID-v2` (then `-v3`…). It needs the published version's tests
+    /// (an update), and once published it replaces the published one, which stays live
+    /// until then (001: "The new version replaces the old one in the OIN catalog").
+    pub fn new_version(&mut self, id: &str, analyst: &str, at: Timestamp) -> Result<Submission> {
+        use crate::domain::{EventKind, ReviewState, StateChange};
+        let published = self.submission(id)?;
+        let id = published.id.clone();
+        if published.state != ReviewState::Published {
+            return Err(WorkflowError::Refused(format!(
+                "{}: in {}, not published: only a published integration gets a new version",
+                safe_line(&id),
+                published.state
+            )));
+        }
+        if let Some(by) = &published.superseded_by {
+            return Err(WorkflowError::Refused(format!(
+                "{}: replaced by {}; make the new version from that one",
+                safe_line(&id),
+                safe_line(by)
+            )));
+        }
+        if let Some((open, state)) = self
+            .store
+            .new_versions_of(&id)?
+            .into_iter()
+            .find(|(_, s)| *s != ReviewState::Published)
+        {
+            return Err(WorkflowError::Refused(format!(
+                "{}: its new version {} is already open (in {state}); edit that one",
+                safe_line(&id),
+                safe_line(&open)
+            )));
+        }
+        // OIN-2026-0135 -> OIN-2026-0135-v2, then -v3; a version's own versions count on.
+        let (base, mut n) = match id.rsplit_once("-v") {
+            Some((b, v)) if v.parse::<u32>().is_ok_and(|v| v >= 2) => {
+                (b.to_string(), v.parse::<u32>().unwrap_or(1) + 1)
+            }
+            _ => (id.clone(), 2),
+        };
+        let taken =
+            |candidate: &str| -> Result<bool> { Ok(self.store.submission(candidate)?.is_some()) };
+        let mut new_id = format!("{base}-v{n}");
+        while taken(&new_id)? {
+            n += 1;
+            new_id = format!("{base}-v{n}");
+        }
+        let mut sub = published.clone();
+        sub.id = new_id.clone();
+        sub.state = ReviewState::Draft;
+        sub.update_of = Some(published.app_name.clone());
+        sub.supersedes = Some(id.clone());
+        sub.superseded_by = None;
+        sub.change_summary = None;
+        sub.assignee = None;
+        sub.history = vec![StateChange {
+            from: None,
+            to: ReviewState::Draft,
+            at,
+            by: analyst.to_string(),
+            reason: Some(format!("new version of {id}")),
+            forced: false,
+            kind: EventKind::Move,
+            restart_clock: false,
+            overrode: Vec::new(),
+        }];
+        sub.test_results = Vec::new();
+        sub.promises = Vec::new();
+        sub.notes = Default::default();
+        sub.emails = Vec::new();
+        sub.version = 1;
+        self.store
+            .import_submissions(&[sub], analyst, at, "new version")?;
+        self.submission(&new_id)
+    }
+
+    /// The new versions of a submission, with their state.
+    pub fn new_versions_of(&self, id: &str) -> Result<Vec<(String, crate::domain::ReviewState)>> {
+        Ok(self.store.new_versions_of(id)?)
+    }
+
     /// Adds OIN Submission Tester results to existing submissions, all or none; how many
     /// were new.
     pub fn import_test_results(

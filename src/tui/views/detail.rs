@@ -646,6 +646,20 @@ fn form(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, theme: &Th
         }
         None => l.push(field("kind", "new integration", theme)),
     }
+    if let Some(old) = &s.supersedes {
+        l.push(field(
+            "new version of",
+            format!("{} (replaces it once published)", safe_line(old)),
+            theme,
+        ));
+    }
+    if let Some(by) = &s.superseded_by {
+        l.push(field(
+            "replaced by",
+            format!("{} (no longer the live version)", safe_line(by)),
+            theme,
+        ));
+    }
     l.push(field(
         "protocols",
         s.protocols
