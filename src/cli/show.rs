@@ -64,10 +64,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             writeln!(out)?;
         }
         ShowFormat::Text => {
-            write_text(&mut out, &sub)?;
-            for (id, state) in &new_versions {
-                writeln!(out, "  new version       {} ({state})", safe_line(id))?;
-            }
+            write_text(&mut out, &sub, &new_versions)?;
             write_sla(&mut out, assessment, ctx, day)?;
             write_timeline(&mut out, &sub, ctx, day)?;
             write_tests(&mut out, assessment, ctx)?;
@@ -91,7 +88,11 @@ fn opt(v: &Option<String>) -> String {
     v.as_deref().map(safe_line).unwrap_or_else(|| "-".into())
 }
 
-fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
+fn write_text(
+    out: &mut impl Write,
+    s: &Submission,
+    new_versions: &[(String, crate::domain::ReviewState)],
+) -> std::io::Result<()> {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     writeln!(out, "{}  {}", s.id, safe_line(&s.app_name))?;
     writeln!(out, "  ISV               {}", safe_line(&s.isv))?;
@@ -127,6 +128,9 @@ fn write_text(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
             "  replaced by       {} (published since: this version is no longer live)",
             safe_line(by)
         )?;
+    }
+    for (id, state) in new_versions {
+        writeln!(out, "  new version       {} ({state})", safe_line(id))?;
     }
     let protocols: Vec<&str> = s.protocols.iter().map(|p| p.key()).collect();
     writeln!(out, "  protocols         {}", protocols.join(", "))?;
