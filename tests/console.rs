@@ -1475,3 +1475,34 @@ fn an_undo_after_the_email_went_offers_the_correction_in_the_preview() {
     };
     assert_eq!(plan.emails().count(), 1);
 }
+
+#[test]
+fn a_replaced_version_is_not_counted_as_published_and_its_row_says_replaced() {
+    // 001: "The new version replaces the old one in the OIN catalog".
+    let mut subs =
+        oin_review::exchange::parse_submissions("samples.json", common::SAMPLES.as_bytes())
+            .unwrap();
+    let mut app = App::new(
+        Keymap::defaults(),
+        std::sync::Arc::new(common::builtin_policy()),
+        "ben".into(),
+        "q.db".into(),
+        NOW.parse().unwrap(),
+    );
+    app.update(Msg::Resize(120, 40));
+    common::feed_subs(&mut app, subs.clone());
+    let before = screen(&render(&app, &dark()));
+    assert!(before.contains("Published 3"), "{before}");
+    let old = subs.iter_mut().find(|s| s.id == "OIN-2026-0136").unwrap();
+    old.superseded_by = Some("OIN-2026-0136-v2".into());
+    common::feed_subs(&mut app, subs);
+    let after = screen(&render(&app, &dark()));
+    assert!(after.contains("Published 2"), "{after}");
+    select_id(&mut app, "OIN-2026-0136");
+    let row = screen(&render(&app, &dark()))
+        .lines()
+        .find(|l| l.contains("▶ OIN-2026-0136"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.contains("replaced"), "{row}");
+}

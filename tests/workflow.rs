@@ -927,6 +927,23 @@ fn an_update_lives_from_edit_to_publish_and_replaces_the_published_version() {
     let mut ids: Vec<&str> = both.iter().map(|v| v["id"].as_str().unwrap()).collect();
     ids.sort();
     assert_eq!(ids, ["OIN-2026-0136", "OIN-2026-0136-v2"]);
+    // The replaced version is listed as such, the new one as published.
+    let tsv = sb.ok(&[
+        "list",
+        "--query",
+        "app:\"contoso assets\"",
+        "--format",
+        "tsv",
+    ]);
+    let state_of = |id: &str| -> String {
+        tsv.lines()
+            .find(|l| l.split('\t').next() == Some(id))
+            .and_then(|l| l.split('\t').nth(3))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(state_of("OIN-2026-0136"), "replaced", "{tsv}");
+    assert_eq!(state_of("OIN-2026-0136-v2"), "published", "{tsv}");
     // Undoing the publish makes the old version live again.
     sb.ok(&["undo"]);
     assert!(show(&sb, "OIN-2026-0136").get("superseded_by").is_none());

@@ -678,7 +678,7 @@ fn cells(r: &Row, day: i64) -> [String; 7] {
         l.id().to_string(),
         l.app_name().to_string(),
         l.isv().to_string(),
-        l.state.short_label().to_string(),
+        l.state_label().to_string(),
         l.assignee.as_deref().unwrap_or("-").to_string(),
         sla_cell(l.state, r.clock, day),
         tests_cell(&r.tests),
@@ -707,7 +707,7 @@ fn write_tsv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
         cell(out, l.app_name())?;
         out.write_all(b"\t")?;
         cell(out, l.isv())?;
-        write!(out, "\t{}\t", l.state.short_label())?;
+        write!(out, "\t{}\t", l.state_label())?;
         cell(out, l.assignee.as_deref().unwrap_or("-"))?;
         writeln!(
             out,

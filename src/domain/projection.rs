@@ -305,6 +305,9 @@ pub struct QueueLine {
     pub update_of: Option<Box<str>>,
     pub assignee: Option<Box<str>>,
     pub version: i64,
+    /// A published version a newer one replaced (`superseded_by`): kept with its history,
+    /// no longer counted as published.
+    pub superseded: bool,
     pub in_state_since: Option<Timestamp>,
     pub valid_from: Option<Timestamp>,
     pub clock: Option<ClockLine>,
@@ -324,6 +327,7 @@ pub struct LineFields<'a> {
     pub update_of: Option<&'a str>,
     pub assignee: Option<&'a str>,
     pub version: i64,
+    pub superseded: bool,
 }
 
 impl QueueLine {
@@ -348,10 +352,21 @@ impl QueueLine {
             update_of: f.update_of.map(Into::into),
             assignee: f.assignee.map(Into::into),
             version: f.version,
+            superseded: f.superseded,
             in_state_since: p.in_state_since,
             valid_from: p.valid_from,
             clock: p.clock,
             tests: p.tests,
+        }
+    }
+
+    /// The state as the narrow STATE column says it: "replaced" for a published version a
+    /// newer one replaced.
+    pub fn state_label(&self) -> &'static str {
+        if self.superseded {
+            "replaced"
+        } else {
+            self.state.short_label()
         }
     }
 
@@ -429,6 +444,7 @@ impl<'a> LineFields<'a> {
             update_of: sub.update_of.as_deref(),
             assignee: sub.assignee.as_deref(),
             version: sub.version,
+            superseded: sub.superseded_by.is_some(),
         }
     }
 }

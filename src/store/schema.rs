@@ -385,7 +385,9 @@ BEGIN SELECT RAISE(ABORT, 'a sent email is never changed'); END;
     // replaces (`supersedes`, an id), and once the update is published the old one records
     // the id that replaced it (`superseded_by`): it stays published in its history but is no
     // longer the live version. `update_of` stays the name the ISV gave. An update already in
-    // the queue is linked when its `update_of` names exactly one published submission.
+    // the queue is linked when its `update_of` names exactly one published submission. The
+    // queue line knows a replaced version (not counted as published, listed as "replaced"):
+    // the covering index of the lines takes the new column.
     r#"
 ALTER TABLE submissions ADD COLUMN supersedes TEXT;
 ALTER TABLE submissions ADD COLUMN superseded_by TEXT;
@@ -397,6 +399,12 @@ UPDATE submissions SET supersedes = (
     SELECT id FROM published_names WHERE name = lower(trim(submissions.update_of)) AND n = 1)
 WHERE state != 'published' AND trim(coalesce(update_of, '')) != '';
 DROP TABLE temp.published_names;
+DROP INDEX queue_lines;
+CREATE INDEX queue_lines ON submissions (id, holder, search, state, app_name, isv,
+    submitter_email, dev_org, path, protocol_list, update_of, assignee, version,
+    in_state_since, valid_from, clock_phase, clock_running, clock_key, clock_risk,
+    clock_warn, clock_paused_warn, clock_due, tests_required, tests_failed, tests_missing,
+    tests_expire, scim_complete, superseded_by);
 "#,
 ];
 

@@ -960,6 +960,10 @@ impl QueueState {
 fn count_groups(rows: &[QueueLine]) -> [usize; 4] {
     let mut counts = [0; 4];
     for r in rows {
+        // A replaced version is no longer counted as published.
+        if r.superseded {
+            continue;
+        }
         let i = match r.state.wizard_group() {
             crate::domain::WizardGroup::Draft => 0,
             crate::domain::WizardGroup::OinToReview => 1,

@@ -273,7 +273,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Vec::new(),
                 ),
                 Col::State => (
-                    if app.wizard_names() {
+                    if s.superseded {
+                        "replaced".to_string()
+                    } else if app.wizard_names() {
                         s.state.wizard_group().name().to_string()
                     } else if *w >= 22 {
                         s.state.manager_name().to_string()
