@@ -1474,6 +1474,12 @@ fn an_undo_after_the_email_went_offers_the_correction_in_the_preview() {
         panic!("{actions:?}")
     };
     assert_eq!(plan.emails().count(), 1);
+    // Under it, the undo's report names the email the ISV already has.
+    let report = screen(&render(&app, &dark()));
+    assert!(
+        report.contains("OIN-2026-0131: email 1 was already sent: the ISV was told on"),
+        "{report}"
+    );
 }
 
 #[test]

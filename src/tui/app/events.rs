@@ -219,6 +219,11 @@ impl App {
                         Level::Info
                     };
                     if !told.is_empty() {
+                        // What became of each email stays readable under the preview.
+                        self.open(TextView::new(
+                            format!("undid {back} move(s): emails that may have reached the ISV"),
+                            emails,
+                        ));
                         // The correction email, planned and shown in the preview: y sends
                         // it, Esc declines.
                         self.say(
