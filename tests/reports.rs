@@ -380,7 +380,19 @@ fn the_console_s_reports_view_shows_the_chart_and_follows_a_colleague_s_change()
     let t = Tmux::start(&sb, "reports", &[], &["--as-of", AS_OF], 80, 24);
     t.wait_for("Needs OIN", wait);
     t.keys(&["R"]);
-    let s = t.wait_for("SLA attainment per week", wait);
+    t.wait_for("SLA attainment per week", wait);
+    // The frame is read once it is whole: its last figure, the unassigned row's total,
+    // drawn (a capture can catch a frame being written).
+    let s = t.wait_until(
+        "the whole reports frame",
+        |s| {
+            s.lines().any(|l| {
+                let cells: Vec<&str> = l.split_whitespace().collect();
+                cells.get(1) == Some(&"unassigned") && cells.ends_with(&["│", "2", "│"])
+            })
+        },
+        wait,
+    );
     // The weeks of 2026-10-12 … 2026-12-01, one bar each: A's initial review ended in W45
     // (met) and its QA in W47 (met), B's initial review in W46 and C's final review in W48
     // (both breached: 0%); nothing ended in the other weeks.
