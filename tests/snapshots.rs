@@ -238,36 +238,16 @@ fn finding_text() {
     snap("finding_text", |a| keys(a, "nThe logo has a white box."));
 }
 
-/// The workflow on a sandbox's queue with the built-in policy, as the console's database
-/// thread holds it.
-fn workflow_on(sb: &common::Sandbox) -> Workflow {
-    let policy = Arc::new(
-        oin_review::config::policy_from_text(
-            "policy.toml".as_ref(),
-            oin_review::config::BUILTIN_POLICY,
-        )
-        .unwrap(),
-    );
-    let opts = oin_review::store::OpenOptions {
-        policy: Some(policy.clone()),
-        ..Default::default()
-    };
-    oin_review::workflow::Workflow::new(
-        oin_review::store::Store::open(&sb.db(), &opts).unwrap(),
-        policy,
-        Arc::new(oin_review::workflow::MailSetup {
-            config: Default::default(),
-            templates: oin_review::mail::Templates::from_dir(None).map_err(|e| e.to_string()),
-        }),
-    )
-}
-
 #[test]
 fn reports() {
     // Walked from the samples' audit history by the workflow, as the database thread does.
     let sb = common::Sandbox::new();
     sb.import_samples();
-    let reports = Arc::new(workflow_on(&sb).reports(NOW.parse().unwrap()).unwrap());
+    let reports = Arc::new(
+        common::workflow_with(&sb, Default::default())
+            .reports(NOW.parse().unwrap())
+            .unwrap(),
+    );
     snap("reports", |a| {
         keys(a, "R");
         a.update(Msg::Worker(WorkerEvent::Reports(reports.clone())));
@@ -286,7 +266,7 @@ fn mail_preview() {
     // Planned by the workflow from a real queue, as the console's database thread does.
     let sb = common::Sandbox::new();
     sb.import_samples();
-    let wf = workflow_on(&sb);
+    let wf = common::workflow_with(&sb, Default::default());
     let items = vec![
         oin_review::workflow::MoveItem::new("OIN-2026-0116"),
         oin_review::workflow::MoveItem::new("OIN-2026-0113"),
@@ -329,7 +309,7 @@ fn mail_preview() {
 fn an_issue_list_without_its_move_says_the_clock_keeps_running_and_m_offers_the_move() {
     let sb = common::Sandbox::new();
     sb.import_samples();
-    let wf = workflow_on(&sb);
+    let wf = common::workflow_with(&sb, Default::default());
     let items = vec![oin_review::workflow::MoveItem::new("OIN-2026-0116")];
     let plan = Arc::new(wf.plan_issue_lists(&items, "ben", NOW.parse().unwrap()));
     let mut a = app((160, 48));
