@@ -1,10 +1,11 @@
 //! The demo queue: the hand-written samples plus generated submissions across every state,
 //! protocol, age, SLA situation and rule violation. Deterministic for a seed and an instant.
 
-use crate::domain::freshness::required_tests;
+use crate::domain::freshness::{InstanceVersion, required_tests};
 use crate::domain::{
     ContactKind, IntegrationVariable, Logo, Protocol, ReviewState, ScimEvidence, Secret,
     SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
+    TestInstance,
 };
 use crate::domain::{TestOutcome, TestRun};
 use jiff::{SignedDuration, Timestamp};
@@ -258,6 +259,11 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
             manual_plan_certified: true,
             ..Default::default()
         }),
+        testing_instructions: Some(format!(
+            "Sign in at https://{domain}/login with the test admin account. Add test users under Settings > Team; they sign in through Okta once assigned."
+        )),
+        tests_certified: (path == SubmissionPath::Wizard).then_some(true),
+        test_instances: Vec::new(),
         state,
         assignee: (state.holder() == crate::domain::state::Holder::Oin && rng.chance(60))
             .then(|| rng.pick(ANALYSTS).to_string()),
@@ -272,7 +278,37 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
     sub.protocols = protocols;
     sub.history = history(state, &sub.submitter_email, rng, now);
     sub.test_results = tester_runs(&sub, rng, now);
+    sub.test_instances = test_instances(&sub);
     sub
+}
+
+/// The instances the tester runs name, for a Wizard submission with one SSO protocol (one
+/// instance per version; two SSO protocols would need one each, 004:188).
+fn test_instances(sub: &Submission) -> Vec<TestInstance> {
+    let sso: Vec<Protocol> = sub
+        .protocols
+        .iter()
+        .copied()
+        .filter(|p| p.is_sso())
+        .collect();
+    if sub.path != SubmissionPath::Wizard || sso.len() != 1 {
+        return Vec::new();
+    }
+    let versions: &[InstanceVersion] = if sub.is_update() {
+        &[InstanceVersion::Current, InstanceVersion::Published]
+    } else {
+        &[InstanceVersion::Current]
+    };
+    versions
+        .iter()
+        .map(|v| TestInstance {
+            name: format!("{}-{}", slug(&sub.app_name), v.key()),
+            protocols: sso.clone(),
+            version: *v,
+            active: true,
+            eligible: true,
+        })
+        .collect()
 }
 
 /// Tester runs for the tests the submission needs: mostly passed at various ages, some

@@ -357,22 +357,22 @@ fn section_jumps_and_the_position_indicator() {
     let mut app = sample_app(NOW, 80, 24);
     app.update(key(KeyCode::Enter));
     let top = screen(&render(&app, &dark()));
-    assert!(top.contains(" State and SLA 1/11 · 0% "), "{top}");
+    assert!(top.contains(" State and SLA 1/12 · 0% "), "{top}");
     app.update(key(KeyCode::Char(']')));
     let text = screen(&render(&app, &dark()));
-    assert!(text.contains(" Timeline (business days) 2/11 "), "{text}");
+    assert!(text.contains(" Timeline (business days) 2/12 "), "{text}");
     app.update(key(KeyCode::Char(']')));
     let text = screen(&render(&app, &dark()));
-    assert!(text.contains(" Tests 3/11 "), "{text}");
+    assert!(text.contains(" Tests 3/12 "), "{text}");
     assert_eq!(
         line(&render(&app, &dark()), 3),
         format!("{:<80}", "── Tests ")
     );
     app.update(key(KeyCode::Char(']')));
     app.update(key(KeyCode::Char(']')));
-    assert!(screen(&render(&app, &dark())).contains(" History 5/11 "));
+    assert!(screen(&render(&app, &dark())).contains(" History 5/12 "));
     app.update(key(KeyCode::Char('[')));
-    assert!(screen(&render(&app, &dark())).contains(" Findings 4/11 "));
+    assert!(screen(&render(&app, &dark())).contains(" Findings 4/12 "));
 }
 
 #[test]
@@ -1511,4 +1511,67 @@ fn a_replaced_version_is_not_counted_as_published_and_its_row_says_replaced() {
         .unwrap_or_default()
         .to_string();
     assert!(row.contains("replaced"), "{row}");
+}
+
+#[test]
+fn the_detail_shows_the_testing_instructions_certification_and_instances() {
+    // 004:157 "Testing instructions" are for the OIN analyst; 004:638 the certification;
+    // 004:246 the instances, with their version and status.
+    let mut app = sample_app(NOW, 100, 60);
+    select_id(&mut app, "OIN-2026-0105");
+    app.update(key(KeyCode::Enter));
+    let text = screen(&render(&app, &dark()));
+    assert!(text.contains("  certified         yes"), "{text}");
+    assert!(
+        text.contains("  instance harborview-qa (SAML, current version) active, eligible"),
+        "{text}"
+    );
+    // A section of its own, after the test account the instructions go with: `]` reaches
+    // it.
+    let mut app = sample_app(NOW, 100, 24);
+    select_id(&mut app, "OIN-2026-0105");
+    app.update(key(KeyCode::Enter));
+    let titled = |app: &App| screen(&render(app, &dark())).contains("── Testing instructions");
+    while !titled(&app) {
+        let before = screen(&render(&app, &dark()));
+        app.update(key(KeyCode::Char(']')));
+        assert_ne!(before, screen(&render(&app, &dark())), "no such section");
+    }
+    let buf = render(&app, &dark());
+    let y = row_of(&buf, "── Testing instructions");
+    assert_eq!(
+        line(&buf, y + 1).trim_end(),
+        "  The admin account is isvtest@okta.com. Box office users are created under Settings > Staff;"
+    );
+    assert!(
+        line(&buf, y - 1).starts_with("  password          ••••••••"),
+        "just after the test account's password"
+    );
+}
+
+#[test]
+fn a_search_finds_the_versions_of_one_integration_from_either_id() {
+    // 001:124 "Your existing integration remains in the OIN catalog and keeps the previous
+    // settings until this new version is published": two submissions, one integration.
+    // The store links the draft update 0130 to the published 0135 it names.
+    let mut app = common::sample_app_with(NOW, 120, 30, |subs| {
+        for s in subs.iter_mut().filter(|s| s.id == "OIN-2026-0130") {
+            s.supersedes = Some("OIN-2026-0135".into());
+        }
+    });
+    app.update(key(KeyCode::Char('5'))); // All tab
+    for of in ["OIN-2026-0135", "oin-2026-0130"] {
+        app.update(key(KeyCode::Char('/')));
+        let actions = chars(&mut app, &format!("versions:{of}"));
+        settle(&mut app, actions);
+        let mut ids: Vec<String> = app
+            .queue()
+            .view_ids()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["OIN-2026-0130", "OIN-2026-0135"], "versions:{of}");
+        app.update(key(KeyCode::Esc));
+    }
 }

@@ -255,7 +255,7 @@ fn rules_that_need_context() {
 
 #[test]
 fn every_rule_has_a_severity_a_source_and_blockers_come_first() {
-    assert_eq!(RULES.len(), 35);
+    assert_eq!(RULES.len(), 37);
     for (id, _, source) in RULES {
         assert!(id.contains('.') && !source.is_empty(), "{id}");
     }
@@ -395,4 +395,119 @@ fn the_signature_finding_names_what_was_found_and_an_existing_swa_app_can_be_upd
     };
     assert!(!rules("SWAU").contains(&"protocol.swa_not_accepted".to_string()));
     assert!(rules("SWAN").contains(&"protocol.swa_not_accepted".to_string()));
+}
+
+#[test]
+fn the_whole_form_testing_instructions_certification_and_instances_is_held_shown_and_checked() {
+    let sb = common::Sandbox::new();
+    let at = common::days_ago(1).to_string();
+    // 004:157 "Testing instructions Include any other information that you think the OIN
+    // analyst needs to know about your integration (such as the admin account or the
+    // testing configuration)."
+    let mut told = common::passing_json("TI", &at);
+    told["testing_instructions"] =
+        json!("Admin: isvtest@okta.com.\nAdd users under Settings > Team.");
+    told["tests_certified"] = json!(true);
+    told["test_instances"] = json!([{"name": "good-dev", "protocols": ["saml"]}]);
+    // 004:638 "Select I certify that I have successfully completed required tests."
+    let mut uncertified = common::passing_json("NC", &at);
+    uncertified["tests_certified"] = json!(false);
+    // 004:622-623 "All required instances are detected. All required instances are
+    // active."; 004:248-249 an update needs the CURRENT and the PUBLISHED VERSION's.
+    let mut update = common::passing_json("UP", &at);
+    update["update_of"] = json!("Good UP legacy");
+    update["test_instances"] = json!([{"name": "up-now", "protocols": ["saml"], "active": false}]);
+    // 004:257 "An instance is ineligible if it was generated from a previous version of the
+    // integration submission and you later made edits to the submission."
+    let mut stale = common::passing_json("ST", &at);
+    stale["test_instances"] =
+        json!([{"name": "good-dev", "protocols": ["saml"], "eligible": false}]);
+    // 004:188 "The OIN Submission Tester can only test one protocol at a time."
+    let mut two = common::passing_json("TW", &at);
+    two["protocols"] = json!(["saml", "oidc"]);
+    two["test_instances"] = json!([{"name": "both", "protocols": ["saml", "oidc"]}]);
+    sb.import_values(&[told, uncertified, update, stale, two]);
+
+    let shown = sb.ok(&["show", "TI"]);
+    assert!(
+        shown.contains(
+            "  testing instructions\n    Admin: isvtest@okta.com.\n    Add users under Settings > Team.\n"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  tests certified   yes (\"I certify that I have successfully completed required tests\")\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  test instances    1 (1 active of the 5 a Developer Edition org allows)\n    - good-dev  SAML  current version  active, eligible\n"),
+        "{shown}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "TI", "--format", "json"])).unwrap();
+    assert_eq!(
+        v["testing_instructions"],
+        "Admin: isvtest@okta.com.\nAdd users under Settings > Team."
+    );
+    assert_eq!(v["tests_certified"], true);
+    assert_eq!(
+        v["test_instances"],
+        json!([{"name": "good-dev", "protocols": ["saml"], "version": "current", "active": true, "eligible": true}])
+    );
+
+    let findings = |id: &str| -> Vec<(String, String)> {
+        let v: serde_json::Value =
+            serde_json::from_str(&sb.ok(&["lint", id, "--format", "json"])).unwrap();
+        v[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(findings("TI"), vec![], "a whole, certified form is clean");
+    assert_eq!(
+        findings("NC"),
+        vec![(
+            "tests.not_certified".to_string(),
+            "Certify that you completed the required tests (\"I certify that I have successfully completed required tests\" in the OIN Wizard) when you submit.".to_string()
+        )]
+    );
+    let up = findings("UP");
+    assert!(
+        up.contains(&(
+            "tests.instances".to_string(),
+            "Fix your test instances in the OIN Wizard, then rerun the required tests on them: the SAML instance of the current version, up-now, is inactive (activate it); the SAML instance of the published version is missing (generate it).".to_string()
+        )),
+        "{up:?}"
+    );
+    // Results from the ineligible instance no longer count: the test is missing again.
+    let st = findings("ST");
+    assert!(
+        st.contains(&(
+            "tests.instances".to_string(),
+            "Fix your test instances in the OIN Wizard, then rerun the required tests on them: the SAML instance of the current version, good-dev, was generated before later edits and is ineligible (generate a new one).".to_string()
+        )),
+        "{st:?}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "ST", "--format", "json"])).unwrap();
+    assert_eq!(v["tests"]["required"][0]["status"], "missing", "{v}");
+    let tw = findings("TW");
+    assert!(
+        tw.iter().any(|(rule, m)| rule == "tests.instances"
+            && m.contains("both tests two SSO protocols, and the OIN Submission Tester tests one at a time (generate one instance for each)")),
+        "{tw:?}"
+    );
+    // A file without the form's new parts says nothing about them: not recorded.
+    let plain = sb.ok(&["show", "NC"]);
+    assert!(
+        plain.contains("  test instances    not listed\n"),
+        "{plain}"
+    );
 }

@@ -8,7 +8,7 @@ mod common;
 
 use common::Sandbox;
 use oin_review::domain::{Policy, QueueLine};
-use oin_review::store::{LineFilter, OpenOptions, Store};
+use oin_review::store::{LineFilter, OpenOptions, Store, schema_version};
 use rusqlite::Connection;
 use std::sync::Arc;
 
@@ -217,10 +217,13 @@ fn the_release_before_the_covering_index_upgrades_and_lists_the_same() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v8 to v11: 53 submissions"),
+        stderr.contains(&format!(
+            "upgrade its schema from v8 to v{}: 53 submissions",
+            schema_version()
+        )),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 11);
+    assert_eq!(version(&sb.db()), schema_version());
     let want = std::fs::read_to_string("tests/fixtures/queue-v8-efeb562.list.tsv").unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -303,10 +306,13 @@ fn the_release_before_cancellable_emails_upgrades_and_an_undo_cancels_its_queued
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v9 to v11"),
+        stderr.contains(&format!(
+            "upgrade its schema from v9 to v{}",
+            schema_version()
+        )),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 11);
+    assert_eq!(version(&sb.db()), schema_version());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         std::fs::read_to_string("tests/fixtures/queue-v9-45ccf44.list.tsv").unwrap(),
@@ -373,10 +379,13 @@ fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() 
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v10 to v11"),
+        stderr.contains(&format!(
+            "upgrade its schema from v10 to v{}",
+            schema_version()
+        )),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 11);
+    assert_eq!(version(&sb.db()), schema_version());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         std::fs::read_to_string("tests/fixtures/queue-v10-7770938.list.tsv").unwrap(),
@@ -394,4 +403,79 @@ fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() 
     let w: serde_json::Value =
         serde_json::from_str(&sb.ok(&["show", "OIN-2026-0135", "--format", "json"])).unwrap();
     assert_eq!(w["new_versions"][0]["id"], "OIN-2026-0130");
+}
+
+/// A queue made by the release before the whole form (v11, commit 66360cc) at the tests'
+/// clock: the samples and their tester results imported, OIN-2026-0136-v2 made a new
+/// version of OIN-2026-0136 and moved to initial review, OIN-2026-0131 emailed into
+/// isv_review.
+const FIXTURE_V11: &str = "tests/fixtures/queue-v11-66360cc.db";
+
+#[test]
+fn the_release_before_the_whole_form_upgrades_in_place_and_finds_versions_by_query() {
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE_V11, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), 11, "the fixture is the old release's");
+    let count = |q: &str| -> i64 {
+        Connection::open(sb.db())
+            .unwrap()
+            .query_row(q, [], |r| r.get(0))
+            .unwrap()
+    };
+    let tables = [
+        "SELECT count(*) FROM submissions",
+        "SELECT count(*) FROM events",
+        "SELECT count(*) FROM outbox",
+        "SELECT count(*) FROM test_results",
+    ];
+    let before = tables.map(count);
+    let out = sb.run(&["--as-of", "2026-12-04T11:00:00Z", "list", "--format", "tsv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("upgrade its schema from v11 to v12"),
+        "said: {stderr}"
+    );
+    assert_eq!(version(&sb.db()), 12);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string("tests/fixtures/queue-v11-66360cc.list.tsv").unwrap(),
+        "lists as the old release did"
+    );
+    assert_eq!(tables.map(count), before, "nothing lost");
+    assert_eq!(
+        count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+        0
+    );
+    // The old submissions hold no form parts they never had: not recorded, not false.
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0102", "--format", "json"])).unwrap();
+    assert_eq!(v["testing_instructions"], serde_json::Value::Null);
+    assert_eq!(v["tests_certified"], serde_json::Value::Null);
+    assert_eq!(v["test_instances"], serde_json::json!([]));
+    // The version the old release made is found with its published one.
+    let tsv = sb.ok(&[
+        "--as-of",
+        "2026-12-04T11:00:00Z",
+        "list",
+        "--query",
+        "versions:OIN-2026-0136-v2",
+        "--format",
+        "tsv",
+    ]);
+    let mut ids: Vec<&str> = tsv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["OIN-2026-0136", "OIN-2026-0136-v2"], "{tsv}");
+    // The form's new parts import into the upgraded queue.
+    let mut whole = common::passing_json("WHOLE", "2026-12-03T10:00:00Z");
+    whole["testing_instructions"] = serde_json::json!("Admin: isvtest@okta.com.");
+    whole["tests_certified"] = serde_json::json!(true);
+    sb.import_values(&[whole]);
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "WHOLE", "--format", "json"])).unwrap();
+    assert_eq!(v["testing_instructions"], "Admin: isvtest@okta.com.");
 }

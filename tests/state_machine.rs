@@ -83,8 +83,10 @@ fn refusal_message_names_the_allowed_targets() {
 
 #[test]
 fn both_vocabularies() {
+    // 000:78-87, the table of statuses: "OIN Wizard status | OIN Manager status", its first
+    // row "Draft Draft—ISV new".
     let expected = [
-        (Draft, "draft", "Draft", WizardGroup::Draft),
+        (Draft, "draft", "Draft—ISV new", WizardGroup::Draft),
         (
             InitialReview,
             "initial_review",

@@ -915,23 +915,26 @@ fn an_update_lives_from_edit_to_publish_and_replaces_the_published_version() {
         text_v2.contains("new version of    OIN-2026-0136"),
         "{text_v2}"
     );
-    // A query finds both versions of the integration.
-    let both: Vec<Value> = serde_json::from_str(&sb.ok(&[
-        "list",
-        "--query",
-        "app:\"contoso assets\"",
-        "--format",
-        "json",
-    ]))
-    .unwrap();
-    let mut ids: Vec<&str> = both.iter().map(|v| v["id"].as_str().unwrap()).collect();
-    ids.sort();
-    assert_eq!(ids, ["OIN-2026-0136", "OIN-2026-0136-v2"]);
+    // A query finds both versions of the integration, from either one's id, and nothing
+    // else (other Contoso integrations stay out).
+    for of in ["OIN-2026-0136", "oin-2026-0136-v2"] {
+        let both: Vec<Value> = serde_json::from_str(&sb.ok(&[
+            "list",
+            "--query",
+            &format!("versions:{of}"),
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        let mut ids: Vec<&str> = both.iter().map(|v| v["id"].as_str().unwrap()).collect();
+        ids.sort();
+        assert_eq!(ids, ["OIN-2026-0136", "OIN-2026-0136-v2"], "versions:{of}");
+    }
     // The replaced version is listed as such, the new one as published.
     let tsv = sb.ok(&[
         "list",
         "--query",
-        "app:\"contoso assets\"",
+        "versions:OIN-2026-0136",
         "--format",
         "tsv",
     ]);
@@ -947,6 +950,42 @@ fn an_update_lives_from_edit_to_publish_and_replaces_the_published_version() {
     // Undoing the publish makes the old version live again.
     sb.ok(&["undo"]);
     assert!(show(&sb, "OIN-2026-0136").get("superseded_by").is_none());
+}
+
+#[test]
+fn a_new_version_tests_the_published_one_on_its_instances_and_is_not_yet_certified() {
+    // 004:568 "If the OIN Wizard detects an instance based on your published integration,
+    // the dialog doesn't appear. This is usually the case if you tested and submitted your
+    // published integration from the same org."
+    let sb = Sandbox::new();
+    let mut live = common::passing_json("LIVE", &common::days_ago(30).to_string());
+    live["state"] = json!("published");
+    live["history"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"to": "published", "at": common::days_ago(20).to_string(), "by": "ben"}));
+    live["tests_certified"] = json!(true);
+    live["testing_instructions"] = json!("Admin: isvtest@okta.com.");
+    live["test_instances"] = json!([{"name": "good-dev", "protocols": ["saml"]}]);
+    sb.import_values(&[live]);
+    sb.ok(&["new-version", "LIVE"]);
+    let v2 = show(&sb, "LIVE-v2");
+    assert_eq!(
+        v2["test_instances"],
+        json!([{"name": "good-dev", "protocols": ["saml"], "version": "published", "active": true, "eligible": true}])
+    );
+    assert_eq!(
+        v2["tests_certified"],
+        Value::Null,
+        "certified when it is submitted"
+    );
+    assert_eq!(v2["testing_instructions"], "Admin: isvtest@okta.com.");
+    // Its own instance is still to be generated: the lint says so.
+    let lint = sb.ok(&["lint", "LIVE-v2"]);
+    assert!(
+        lint.contains("the SAML instance of the current version is missing (generate it)"),
+        "{lint}"
+    );
 }
 
 #[test]

@@ -310,6 +310,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 .to_string();
         }
     }
+    if query.wants_versions() {
+        let links = store.version_links()?;
+        query.resolve_versions(links.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    }
     let words = query.words.clone();
     let terms = Terms {
         query,

@@ -188,6 +188,23 @@ fn write_text(
         )?,
         None => writeln!(out, "  test account      -")?,
     }
+    writeln!(out, "  testing instructions")?;
+    for line in s.testing_instructions.as_deref().unwrap_or("-").lines() {
+        writeln!(out, "    {}", safe_line(line))?;
+    }
+    if s.path == crate::domain::SubmissionPath::Wizard {
+        writeln!(
+            out,
+            "  tests certified   {}",
+            match s.tests_certified {
+                Some(true) =>
+                    "yes (\"I certify that I have successfully completed required tests\")",
+                Some(false) => "no",
+                None => "not recorded",
+            }
+        )?;
+    }
+    write_instances(out, s)?;
     writeln!(out, "  config document   {}", opt(&s.config_doc_url))?;
     writeln!(
         out,
@@ -230,6 +247,37 @@ fn write_text(
                 )
             } else {
                 String::new()
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// The test instances in the ISV's org, one a line: name, protocols, version, status.
+fn write_instances(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
+    if s.test_instances.is_empty() {
+        return writeln!(out, "  test instances    not listed");
+    }
+    let active = s.test_instances.iter().filter(|i| i.active).count();
+    // 004:197 "A Developer Edition org has a maximum of five active instances".
+    writeln!(
+        out,
+        "  test instances    {} ({active} active of the 5 a Developer Edition org allows)",
+        s.test_instances.len()
+    )?;
+    for i in &s.test_instances {
+        let protocols: Vec<&str> = i.protocols.iter().map(|p| p.badge()).collect();
+        writeln!(
+            out,
+            "    - {}  {}  {} version  {}, {}",
+            safe_line(&i.name),
+            protocols.join("+"),
+            i.version.key(),
+            if i.active { "active" } else { "inactive" },
+            if i.eligible {
+                "eligible"
+            } else {
+                "ineligible (generated before later edits)"
             }
         )?;
     }

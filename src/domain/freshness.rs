@@ -184,13 +184,17 @@ pub fn required_tests(sub: &Submission) -> Vec<(Protocol, TestCase, InstanceVers
     out
 }
 
+/// The latest run of `need` at or before `until` among the runs that count (not from an
+/// instance the submission lists as ineligible).
 fn latest_run(
-    runs: &[TestRun],
+    sub: &Submission,
     need: (Protocol, TestCase, InstanceVersion),
     until: Timestamp,
 ) -> Option<&TestRun> {
-    runs.iter()
+    sub.test_results
+        .iter()
         .filter(|r| (r.protocol, r.test_case, r.instance_version) == need && r.run_at <= until)
+        .filter(|r| sub.counts_results_of(&r.instance))
         .max_by_key(|r| r.run_at)
 }
 
@@ -214,18 +218,17 @@ pub fn last_submission(sub: &Submission, now: Timestamp) -> Option<Timestamp> {
 
 /// The freshness of every required test of `sub` at `now`, from `sub.test_results`.
 pub fn assess(sub: &Submission, policy: &FreshnessPolicy, now: Timestamp) -> TestReport {
-    let runs = &sub.test_results;
     let needs = required_tests(sub);
     let submitted_at = last_submission(sub, now);
     let passed_before = |need, at: Timestamp| {
-        latest_run(runs, need, at).is_some_and(|r| {
+        latest_run(sub, need, at).is_some_and(|r| {
             r.result == TestOutcome::Passed && at.duration_since(r.run_at) < policy.valid_for
         })
     };
     let required: Vec<RequiredTest> = needs
         .iter()
         .map(|&need| {
-            let latest = latest_run(runs, need, now);
+            let latest = latest_run(sub, need, now);
             let expires_at = latest.map(|r| r.run_at + policy.valid_for);
             let left = expires_at.map(|e| e.duration_since(now).as_secs());
             let status = match (latest, left) {

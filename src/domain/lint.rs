@@ -227,6 +227,66 @@ fn urls(s: &Submission) -> Vec<(&'static str, &str)> {
         .collect()
 }
 
+/// What is wrong with the test instances a Wizard submission lists (004): each protocol
+/// needs an active, eligible instance of the current version, and of the published
+/// version too for an update ("All required instances are detected. All required instances
+/// are active", 004:622-623; "Required app instances", 004:246-249). One instance tests one
+/// SSO protocol (004:188); SSO and SCIM share one only without JIT (004:191-195).
+fn instance_problems(s: &Submission) -> Vec<String> {
+    use super::records::InstanceVersion;
+    let versions: &[InstanceVersion] = if s.is_update() {
+        &[InstanceVersion::Current, InstanceVersion::Published]
+    } else {
+        &[InstanceVersion::Current]
+    };
+    let version_words = |v: InstanceVersion| match v {
+        InstanceVersion::Current => "current version",
+        InstanceVersion::Published => "published version",
+    };
+    let mut problems = Vec::new();
+    let tested = s
+        .protocols
+        .iter()
+        .filter(|p| p.is_sso() || **p == Protocol::Scim);
+    for p in tested {
+        for &v in versions {
+            let of: Vec<_> = s
+                .test_instances
+                .iter()
+                .filter(|i| i.version == v && i.protocols.contains(p))
+                .collect();
+            let what = format!("the {} instance of the {}", p.badge(), version_words(v));
+            if of.iter().any(|i| i.active && i.eligible) {
+                continue;
+            }
+            problems.push(match of.first() {
+                None => format!("{what} is missing (generate it)"),
+                Some(i) if !i.eligible => format!(
+                    "{what}, {}, was generated before later edits and is ineligible (generate a new one)",
+                    i.name
+                ),
+                Some(i) => format!("{what}, {}, is inactive (activate it)", i.name),
+            });
+        }
+    }
+    let jit = s.sso.as_ref().is_some_and(|sso| sso.jit);
+    for i in &s.test_instances {
+        let sso = i.protocols.iter().filter(|p| p.is_sso()).count();
+        if sso > 1 {
+            problems.push(format!(
+                "{} tests two SSO protocols, and the OIN Submission Tester tests one at a time (generate one instance for each)",
+                i.name
+            ));
+        } else if sso == 1 && i.protocols.contains(&Protocol::Scim) && jit {
+            problems.push(format!(
+                "{} tests SSO and SCIM together, which needs an integration without SSO JIT (generate one instance for each)",
+                i.name
+            ));
+        }
+    }
+    problems
+}
+
 /// Every rule's id, severity and source, for documentation and `lint --rules`.
 pub const RULES: &[(&str, Severity, &str)] = &[
     ("catalog.display_name_missing", Severity::Blocker, "004"),
@@ -265,6 +325,8 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("protocol.private_only", Severity::Blocker, "002"),
     ("urls.https_required", Severity::Blocker, "004"),
     ("tests.not_valid_at_submission", Severity::Blocker, "004"),
+    ("tests.not_certified", Severity::Blocker, "004"),
+    ("tests.instances", Severity::Blocker, "004"),
     ("scim.evidence_missing", Severity::Blocker, "004"),
     ("scim.import_users_untested", Severity::Blocker, "004"),
     ("update.existing_app_missing", Severity::Blocker, "001"),
@@ -616,6 +678,26 @@ pub fn lint(s: &Submission, ctx: &LintContext) -> Vec<Finding> {
                 stale.join(", ")
             ),
         );
+    }
+    // 004:638 "Select I certify that I have successfully completed required tests", the
+    // OIN Wizard's last step before "Submit integration".
+    if s.path == SubmissionPath::Wizard && s.tests_certified == Some(false) {
+        add(
+            "tests.not_certified",
+            "Certify that you completed the required tests (\"I certify that I have successfully completed required tests\" in the OIN Wizard) when you submit.".to_string(),
+        );
+    }
+    if s.path == SubmissionPath::Wizard && !s.test_instances.is_empty() {
+        let problems = instance_problems(s);
+        if !problems.is_empty() {
+            add(
+                "tests.instances",
+                format!(
+                    "Fix your test instances in the OIN Wizard, then rerun the required tests on them: {}.",
+                    problems.join("; ")
+                ),
+            );
+        }
     }
     if let Some(scim) = &ctx.tests.scim {
         let mut missing = Vec::new();

@@ -34,5 +34,5 @@ pub use state::{MoveAsk, MoveItem, MoveRefusal, ReviewState, WizardGroup, check_
 pub use submission::{
     ContactKind, EventKind, IntegrationVariable, Logo, PhasePromise, Protocol, ScimEvidence,
     Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
-    effective_history,
+    TestInstance, effective_history,
 };

@@ -308,6 +308,8 @@ pub struct QueueLine {
     /// A published version a newer one replaced (`superseded_by`): kept with its history,
     /// no longer counted as published.
     pub superseded: bool,
+    /// The published submission this one is a new version of (`versions:` finds them).
+    pub supersedes: Option<Box<str>>,
     pub in_state_since: Option<Timestamp>,
     pub valid_from: Option<Timestamp>,
     pub clock: Option<ClockLine>,
@@ -328,6 +330,7 @@ pub struct LineFields<'a> {
     pub assignee: Option<&'a str>,
     pub version: i64,
     pub superseded: bool,
+    pub supersedes: Option<&'a str>,
 }
 
 impl QueueLine {
@@ -353,6 +356,7 @@ impl QueueLine {
             assignee: f.assignee.map(Into::into),
             version: f.version,
             superseded: f.superseded,
+            supersedes: f.supersedes.map(Into::into),
             in_state_since: p.in_state_since,
             valid_from: p.valid_from,
             clock: p.clock,
@@ -445,6 +449,7 @@ impl<'a> LineFields<'a> {
             assignee: sub.assignee.as_deref(),
             version: sub.version,
             superseded: sub.superseded_by.is_some(),
+            supersedes: sub.supersedes.as_deref(),
         }
     }
 }

@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 /// The fields a term can name, as typed.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 16] = [
     "state",
     "holder",
     "isv",
@@ -29,6 +29,7 @@ pub const FIELDS: [&str; 15] = [
     "due",
     "tests",
     "idle",
+    "versions",
 ];
 
 /// The console's built-in tabs as views (`[views]` in the config may redefine each by its
@@ -99,6 +100,17 @@ pub enum Test {
     Tests(Freshness),
     /// `idle:yes`: the ISV has held it longer than the reminder policy's idle time.
     Idle(bool),
+    /// `versions:ID`: every version of the integration ID is one of (ID, the published one
+    /// it replaces, its new versions, and theirs), once resolved against the queue's links
+    /// ([`FieldQuery::resolve_versions`]); ID alone until then.
+    Versions(Versions),
+}
+
+/// The ids of one integration's versions, lower case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versions {
+    pub of: Box<str>,
+    pub ids: Vec<Box<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +177,27 @@ impl FieldQuery {
         !self.terms.is_empty()
     }
 
+    /// Whether a term asks for an integration's versions (and needs the queue's links).
+    pub fn wants_versions(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.test, Test::Versions(_)))
+    }
+
+    /// Resolves each `versions:` term against the queue's version links, each a new version
+    /// and the published submission it replaces (`supersedes`).
+    pub fn resolve_versions<'a>(&mut self, links: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let links: Vec<(String, String)> = links
+            .into_iter()
+            .map(|(a, b)| (a.to_lowercase(), b.to_lowercase()))
+            .collect();
+        for t in &mut self.terms {
+            if let Test::Versions(v) = &mut t.test {
+                v.ids = version_family(&v.of, &links);
+            }
+        }
+    }
+
     /// Whether what it lets through changes as time passes (SLA, due, tests terms).
     pub fn depends_on_time(&self) -> bool {
         self.terms.iter().any(|t| {
@@ -206,6 +239,7 @@ impl Test {
             Test::Update(update) => line.update_of.is_some() == *update,
             Test::Sla(s) => clock().is_some_and(|c| c.status == *s),
             Test::Tests(f) => tests() == Some(*f),
+            Test::Versions(v) => v.ids.iter().any(|id| id.eq_ignore_ascii_case(line.id())),
             Test::Idle(idle) => {
                 asking
                     .policy
@@ -327,6 +361,24 @@ fn one_of<T: Copy>(
         })
 }
 
+/// `of` and every id linked to it through `links` (new version, the one it replaces), either
+/// way and transitively: the versions of one integration.
+fn version_family(of: &str, links: &[(String, String)]) -> Vec<Box<str>> {
+    let mut family: Vec<&str> = vec![of];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (a, b) in links {
+            let (has_a, has_b) = (family.contains(&a.as_str()), family.contains(&b.as_str()));
+            if has_a != has_b {
+                family.push(if has_a { b } else { a });
+                grew = true;
+            }
+        }
+    }
+    family.into_iter().map(Into::into).collect()
+}
+
 /// Parses a query; an unknown field or value is an error naming it and listing the valid
 /// ones.
 pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
@@ -427,6 +479,13 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
                 &[("yes", true), ("no", false)],
                 "idle value",
             )?),
+            "versions" => {
+                let of: Box<str> = text().into();
+                Test::Versions(Versions {
+                    ids: vec![of.clone()],
+                    of,
+                })
+            }
             _ => Test::Due(parse_due(value)?),
         };
         query.terms.push(Term {
@@ -451,6 +510,7 @@ fn example(field: &str) -> &'static str {
         "due" => "due:today",
         "tests" => "tests:expired",
         "idle" => "idle:yes",
+        "versions" => "versions:OIN-2026-0135",
         _ => "isv:contoso",
     }
 }

@@ -59,10 +59,11 @@ impl ReviewState {
         }
     }
 
-    /// The OIN Manager's name.
+    /// The OIN Manager's name (000:81: a draft is "Draft—ISV new" in the OIN Manager and
+    /// "Draft" in the OIN Wizard).
     pub fn manager_name(self) -> &'static str {
         match self {
-            ReviewState::Draft => "Draft",
+            ReviewState::Draft => "Draft—ISV new",
             ReviewState::InitialReview => "To be reviewed by Okta",
             ReviewState::IsvReview => "ISV needs to review",
             ReviewState::QaTesting => "To be QA tested by Okta",

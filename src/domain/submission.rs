@@ -2,7 +2,7 @@
 
 use super::records::Phase;
 pub use super::records::Protocol;
-use super::records::TestRun;
+use super::records::{InstanceVersion, TestRun};
 use super::state::ReviewState;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -213,6 +213,32 @@ pub struct ScimEvidence {
     pub import_groups_tested: bool,
 }
 
+/// An app instance the ISV generated in its Okta Developer Edition org to test the
+/// integration (004, "Generate instances for testing").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestInstance {
+    pub name: String,
+    /// The protocols tested on it: one SSO protocol, SCIM, or SCIM with one SSO protocol
+    /// (004:191, "you can test two protocols on one instance" under conditions).
+    pub protocols: Vec<Protocol>,
+    /// Generated from the submission (`current`) or from the published integration it
+    /// updates (`published`, for backwards compatibility, 004:259).
+    #[serde(default)]
+    pub version: InstanceVersion,
+    /// 004:197 "A Developer Edition org has a maximum of five active instances".
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// 004:257 "An instance is eligible if it was generated from the latest version of the
+    /// integration submission"; results from an ineligible one do not count.
+    #[serde(default = "yes")]
+    pub eligible: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// What kind of audit event a state change was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -360,6 +386,17 @@ pub struct Submission {
     pub sso: Option<SsoSettings>,
     #[serde(default)]
     pub scim: Option<ScimEvidence>,
+    /// What the ISV tells the OIN analyst about testing: the admin account, the
+    /// configuration, how to add test users (004:157, "Testing instructions"; 001).
+    #[serde(default)]
+    pub testing_instructions: Option<String>,
+    /// The OIN Wizard's "I certify that I have successfully completed required tests"
+    /// (004:638); null when the file does not say (a Manager submission, an older queue).
+    #[serde(default)]
+    pub tests_certified: Option<bool>,
+    /// The test instances in the ISV's org (004); empty when the submission lists none.
+    #[serde(default)]
+    pub test_instances: Vec<TestInstance>,
     pub state: ReviewState,
     #[serde(default)]
     pub assignee: Option<String>,
@@ -385,6 +422,19 @@ pub struct Submission {
 impl Submission {
     pub fn is_update(&self) -> bool {
         self.update_of.is_some()
+    }
+
+    /// Whether a result from `instance` counts: the submission lists no instances, or lists
+    /// it as eligible (004:257, an instance generated before later edits is ineligible;
+    /// 004:309, "After you edit a test instance, any previous test results for that instance
+    /// are invalid"). A run on an instance the list does not name counts: the list may be
+    /// partial. Whether an instance is active matters when submitting (the instances rule),
+    /// not for results it already gave.
+    pub fn counts_results_of(&self, instance: &str) -> bool {
+        self.test_instances
+            .iter()
+            .find(|i| i.name == instance)
+            .is_none_or(|i| i.eligible)
     }
 
     /// What makes it a private integration only (002: "an application that uses SCIM 1.1

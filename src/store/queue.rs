@@ -36,7 +36,7 @@ const LINE_COLUMNS: &str = "id, app_name, isv, submitter_email, dev_org, state, 
     protocol_list, update_of, assignee, version, in_state_since, valid_from, clock_phase,
     clock_running, clock_key, clock_risk, clock_warn, clock_paused_warn, clock_due,
     tests_required, tests_failed, tests_missing, tests_expire, scim_complete,
-    superseded_by IS NOT NULL";
+    superseded_by IS NOT NULL, supersedes";
 
 /// Entries kept in `queue_log` (a reader further behind reads everything again).
 const LOG_KEPT: i64 = 10_000;
@@ -137,6 +137,7 @@ fn line_from_row(r: &Row) -> Result<QueueLine> {
             assignee: get_o(9)?,
             version: get_i(10)?.unwrap_or(0),
             superseded: get_i(25)?.unwrap_or(0) != 0,
+            supersedes: get_o(26)?,
         },
         &projection,
     );

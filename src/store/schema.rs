@@ -406,6 +406,22 @@ CREATE INDEX queue_lines ON submissions (id, holder, search, state, app_name, is
     clock_warn, clock_paused_warn, clock_due, tests_required, tests_failed, tests_missing,
     tests_expire, scim_complete, superseded_by);
 "#,
+    // v12: the rest of the submission's form (004): the ISV's testing instructions, the
+    // OIN Wizard's certification that the required tests passed (null: not recorded), and
+    // the test instances in the ISV's org (JSON, like the SSO and SCIM settings). A query
+    // finds the versions of one integration from the queue's lines, so the covering index
+    // of the lines takes `supersedes` too.
+    r#"
+ALTER TABLE submissions ADD COLUMN testing_instructions TEXT;
+ALTER TABLE submissions ADD COLUMN tests_certified INTEGER;
+ALTER TABLE submissions ADD COLUMN instances_json TEXT;
+DROP INDEX queue_lines;
+CREATE INDEX queue_lines ON submissions (id, holder, search, state, app_name, isv,
+    submitter_email, dev_org, path, protocol_list, update_of, assignee, version,
+    in_state_since, valid_from, clock_phase, clock_running, clock_key, clock_risk,
+    clock_warn, clock_paused_warn, clock_due, tests_required, tests_failed, tests_missing,
+    tests_expire, scim_complete, superseded_by, supersedes);
+"#,
 ];
 
 pub fn latest_version() -> i64 {

@@ -7,7 +7,7 @@ use crate::domain::lint::{QueueFacts, app_key, counts_toward_org_limit, org_key}
 use crate::domain::{
     ContactKind, EventKind, IntegrationVariable, Logo, Phase, PhasePromise, Protocol, ReviewState,
     ScimEvidence, Secret, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact,
-    TestAccount, TestCase, TestOutcome, TestRun,
+    TestAccount, TestCase, TestInstance, TestOutcome, TestRun,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -33,7 +33,8 @@ const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_emai
     update_of, change_summary, description, logo_file, logo_format, logo_bytes,
     escalation_contact, has_test_account, test_url, test_username, test_password,
     config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version,
-    migrated_from_manager, supersedes, superseded_by";
+    migrated_from_manager, supersedes, superseded_by, testing_instructions, tests_certified,
+    instances_json";
 
 /// Stands for "the ids in temp.wanted" where `load` takes one id (ids never contain NUL).
 pub(super) const WANTED: &str = "\0wanted";
@@ -54,6 +55,7 @@ struct RawSubmission {
     state: String,
     sso: Option<String>,
     scim: Option<String>,
+    instances: Option<String>,
 }
 
 fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
@@ -105,6 +107,9 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         multi_tenant: r.get(19)?,
         sso: None,
         scim: None,
+        testing_instructions: r.get(28)?,
+        tests_certified: r.get(29)?,
+        test_instances: Vec::new(),
         state: ReviewState::Draft,
         assignee: r.get(23)?,
         history: Vec::new(),
@@ -120,6 +125,7 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         state: r.get(22)?,
         sso: r.get(20)?,
         scim: r.get(21)?,
+        instances: r.get(30)?,
     })
 }
 
@@ -254,6 +260,21 @@ impl Store {
             .collect()
     }
 
+    /// Every link between versions: (a new version, the published submission it replaces).
+    pub fn version_links(&self) -> Result<Vec<(String, String)>> {
+        let c = "reading the links between versions";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, supersedes FROM submissions WHERE supersedes IS NOT NULL")
+            .ctx(c)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .ctx(c)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .ctx(c)?;
+        Ok(rows)
+    }
+
     pub fn facts_for(&self, sub: &Submission) -> Result<QueueFacts> {
         facts_for(&self.conn, sub)
     }
@@ -342,6 +363,12 @@ fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec<Submission
         sub.state = state_of(&raw.state)?;
         sub.sso = parse_json_column::<SsoSettings>(&sub.id, "sso", raw.sso.as_deref())?;
         sub.scim = parse_json_column::<ScimEvidence>(&sub.id, "scim", raw.scim.as_deref())?;
+        sub.test_instances = parse_json_column::<Vec<TestInstance>>(
+            &sub.id,
+            "test instances",
+            raw.instances.as_deref(),
+        )?
+        .unwrap_or_default();
         subs.push(sub);
     }
     // Read in table order (sequential pages), sorted here: ORDER BY id would walk the
@@ -775,6 +802,9 @@ fn upsert_submission(
         fmt_ts(now),
         sub.migrated_from_manager,
         supersedes,
+        sub.testing_instructions,
+        sub.tests_certified,
+        to_json(&Some(&sub.test_instances).filter(|i| !i.is_empty())),
     ];
     if existing.is_some() {
         tx.prepare_cached(
@@ -785,7 +815,8 @@ fn upsert_submission(
                 test_url = ?16, test_username = ?17, test_password = ?18, config_doc_url = ?19,
                 multi_tenant = ?20, sso_json = ?21, scim_json = ?22, state = ?23,
                 assignee = ?24, updated_at = ?25, migrated_from_manager = ?26,
-                supersedes = ?27, version = version + 1
+                supersedes = ?27, testing_instructions = ?28, tests_certified = ?29,
+                instances_json = ?30, version = version + 1
              WHERE id = ?1",
         )
         .and_then(|mut s| s.execute(values))
@@ -804,9 +835,10 @@ fn upsert_submission(
     } else {
         tx.prepare_cached(&format!(
             "INSERT INTO submissions ({SUBMISSION_COLUMNS_NO_VERSION}, updated_at,
-                migrated_from_manager, supersedes)
+                migrated_from_manager, supersedes, testing_instructions, tests_certified,
+                instances_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
         ))
         .and_then(|mut s| s.execute(values))
         .ctx("inserting a submission")?;

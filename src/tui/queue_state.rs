@@ -345,7 +345,22 @@ impl QueueState {
             .is_idle(row.state, row.in_state_since, self.clock.now)
     }
 
+    /// The links between versions among the rows (new version, the one it replaces).
+    fn version_links(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.rows
+            .iter()
+            .filter_map(|r| Some((r.id(), r.supersedes.as_deref()?)))
+    }
+
     fn count_views(&mut self) {
+        // A view naming an integration's versions finds them among the rows as loaded.
+        if self.views.iter().any(|v| v.query.wants_versions()) {
+            let mut views = std::mem::take(&mut self.views);
+            for v in views.iter_mut().filter(|v| v.query.wants_versions()) {
+                v.query.resolve_versions(self.version_links());
+            }
+            self.views = views;
+        }
         let rule = self.clock.policy.idle_rule();
         self.idle_count = self
             .rows
@@ -543,7 +558,10 @@ impl QueueState {
         query: String,
         candidates: Option<Arc<Vec<usize>>>,
     ) -> SearchRequest {
-        let parsed = crate::domain::query::parse(&query).unwrap_or_default();
+        let mut parsed = crate::domain::query::parse(&query).unwrap_or_default();
+        if parsed.wants_versions() {
+            parsed.resolve_versions(self.version_links());
+        }
         let fuzzy = parsed.words.clone();
         let filter = parsed.has_terms().then(|| {
             Arc::new(RowFilter {

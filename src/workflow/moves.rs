@@ -165,6 +165,20 @@ impl Workflow {
         sub.superseded_by = None;
         sub.change_summary = None;
         sub.assignee = None;
+        // Not certified until the ISV submits the new version (004:638). The published
+        // version's instances test it for backwards compatibility (004:568: the Wizard
+        // "detects an instance based on your published integration"); the current version's
+        // are generated anew.
+        sub.tests_certified = None;
+        sub.test_instances = published
+            .test_instances
+            .iter()
+            .filter(|i| i.version == crate::domain::freshness::InstanceVersion::Current)
+            .map(|i| crate::domain::TestInstance {
+                version: crate::domain::freshness::InstanceVersion::Published,
+                ..i.clone()
+            })
+            .collect();
         sub.history = vec![StateChange {
             from: None,
             to: ReviewState::Draft,

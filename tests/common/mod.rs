@@ -269,6 +269,17 @@ pub fn passing_json(id: &str, submitted_at: &str) -> serde_json::Value {
 /// line loaded, every submission read in full (as the database thread would as the analyst
 /// goes through them).
 pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::App {
+    sample_app_with(now, width, height, |_| {})
+}
+
+/// [`sample_app`] on the samples as `edit` leaves them (what the store would have made of
+/// them, say).
+pub fn sample_app_with(
+    now: &str,
+    width: u16,
+    height: u16,
+    edit: impl FnOnce(&mut Vec<oin_review::domain::Submission>),
+) -> oin_review::tui::app::App {
     use oin_review::tui::app::{App, Msg};
     let now: jiff::Timestamp = now.parse().unwrap();
     let policy = std::sync::Arc::new(
@@ -278,7 +289,9 @@ pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::A
         )
         .unwrap(),
     );
-    let subs = oin_review::exchange::parse_submissions("samples.json", SAMPLES.as_bytes()).unwrap();
+    let mut subs =
+        oin_review::exchange::parse_submissions("samples.json", SAMPLES.as_bytes()).unwrap();
+    edit(&mut subs);
     let mut app = App::new(
         oin_review::tui::keymap::Keymap::defaults(),
         policy,

@@ -280,7 +280,7 @@ fn items(
     }];
     state_and_sla(&mut l, s, a, app, theme);
     timeline(&mut l, s, app, theme, width);
-    tests(&mut l, a, app, theme);
+    tests(&mut l, s, a, app, theme);
     findings(&mut l, s, a, facts, app, theme);
     notes_section(&mut l, notes, app, theme);
     history(&mut l, s, app, theme);
@@ -419,7 +419,7 @@ fn timeline(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme, width: 
     ));
 }
 
-fn tests(l: &mut Vec<Item>, a: &Assessment, app: &App, theme: &Theme) {
+fn tests(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, theme: &Theme) {
     l.push(Item::Section("Tests"));
     if a.tests.required.is_empty() {
         l.push(text(2, "no OIN Submission Tester run required", theme.dim));
@@ -467,6 +467,39 @@ fn tests(l: &mut Vec<Item>, a: &Assessment, app: &App, theme: &Theme) {
             },
             if valid { theme.ok } else { theme.warn },
         ));
+    }
+    // The OIN Wizard's "I certify that I have successfully completed required tests"
+    // (004:638), when the submission records it.
+    if let Some(certified) = s.tests_certified {
+        let (said, style) = if certified {
+            ("yes", theme.ok)
+        } else {
+            ("no", theme.warn)
+        };
+        l.push(styled_field("certified", said, style, theme));
+    }
+    for i in &s.test_instances {
+        let protocols: Vec<&str> = i.protocols.iter().map(|p| p.badge()).collect();
+        let (status, style) = match (i.active, i.eligible) {
+            (true, true) => ("active, eligible", theme.text),
+            (false, true) => ("inactive", theme.warn),
+            (_, false) => ("ineligible (generated before later edits)", theme.warn),
+        };
+        l.push(Item::Line {
+            hang: 4,
+            spans: vec![
+                Span::styled(
+                    format!(
+                        "  instance {} ({}, {} version) ",
+                        safe_line(&i.name),
+                        protocols.join("+"),
+                        i.version.key()
+                    ),
+                    theme.text,
+                ),
+                Span::styled(status, style),
+            ],
+        });
     }
     if let Some(scim) = &a.tests.scim {
         let p = |b: bool| if b { "present" } else { "missing" };
@@ -739,6 +772,20 @@ fn form(l: &mut Vec<Item>, s: &Submission, a: &Assessment, app: &App, theme: &Th
             l.push(styled_field("password", pw, style, theme));
         }
         None => l.push(field("", "none given", theme)),
+    }
+    // 004:157 "Testing instructions": what the ISV tells the analyst who runs QA.
+    l.push(Item::Section("Testing instructions"));
+    match s
+        .testing_instructions
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
+        Some(t) => {
+            for line in t.lines() {
+                l.push(text(2, safe_line(line), theme.text));
+            }
+        }
+        None => l.push(text(2, "none given", theme.dim)),
     }
     if !s.integration_variables.is_empty() {
         l.push(Item::Section("Integration variables"));
