@@ -1574,4 +1574,70 @@ fn a_search_finds_the_versions_of_one_integration_from_either_id() {
         assert_eq!(ids, ["OIN-2026-0130", "OIN-2026-0135"], "versions:{of}");
         app.update(key(KeyCode::Esc));
     }
+    // A new version's id is longer than the others: the ID column widens to show it whole.
+    let mut app = common::sample_app_with(NOW, 120, 30, |subs| {
+        let mut v2 = subs
+            .iter()
+            .find(|s| s.id == "OIN-2026-0136")
+            .unwrap()
+            .clone();
+        v2.id = "OIN-2026-0136-v2".into();
+        v2.supersedes = Some("OIN-2026-0136".into());
+        subs.push(v2);
+    });
+    app.update(key(KeyCode::Char('5')));
+    app.update(key(KeyCode::Char('/')));
+    let actions = chars(&mut app, "versions:OIN-2026-0136");
+    settle(&mut app, actions);
+    let text = screen(&render(&app, &dark()));
+    assert!(text.contains(" OIN-2026-0136-v2 Contoso Assets"), "{text}");
+}
+
+#[test]
+fn a_published_integration_is_edited_as_a_new_version_from_the_palette_after_a_confirmation() {
+    // 001:124 "This creates an instance of your integration where you can safely change any
+    // of the parameters. Your existing integration remains in the OIN catalog and keeps the
+    // previous settings until this new version is published."
+    let (_sb, mut wf) = common::sample_workflow(Default::default());
+    let mut app = sample_app(NOW, 120, 30);
+    app.update(key(KeyCode::Char('5'))); // All tab
+    let palette = |app: &mut App| -> Vec<Action> {
+        app.update(key(KeyCode::Char(':')));
+        chars(app, "new version");
+        app.update(key(KeyCode::Enter))
+    };
+    // Not published: nothing to confirm, and it says why.
+    select_id(&mut app, "OIN-2026-0131");
+    assert!(palette(&mut app).is_empty());
+    assert_eq!(
+        app.message().unwrap().text,
+        "OIN-2026-0131 is in To be reviewed by Okta, not published: only a published integration gets a new version"
+    );
+    // Published: shown first, made only on y.
+    select_id(&mut app, "OIN-2026-0136");
+    assert!(palette(&mut app).is_empty(), "nothing is made before y");
+    assert_eq!(app.context(), Context::Confirm);
+    let text = screen(&render(&app, &dark()));
+    assert!(
+        text.contains("Edit OIN-2026-0136 (Contoso Assets) as a new version?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("OIN-2026-0136 stays published and live until the new version is"),
+        "{text}"
+    );
+    let actions = app.update(key(KeyCode::Char('y')));
+    let [Action::Db(DbRequest::Write(write))] = <[Action; 1]>::try_from(actions).unwrap() else {
+        panic!("y asks for one write");
+    };
+    // The database thread makes it through the workflow, as `new-version` does.
+    let (event, _) = oin_review::tui::worker::run_write(&mut wf, write, "ben");
+    app.update(Msg::Worker(event));
+    assert_eq!(
+        app.message().unwrap().text,
+        "OIN-2026-0136-v2: new version of OIN-2026-0136 (Contoso Assets), in draft; OIN-2026-0136 stays published until it is"
+    );
+    let v2 = wf.submission("OIN-2026-0136-v2").unwrap();
+    assert_eq!(v2.supersedes.as_deref(), Some("OIN-2026-0136"));
+    assert_eq!(v2.state, oin_review::domain::ReviewState::Draft);
 }

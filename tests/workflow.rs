@@ -869,6 +869,12 @@ fn an_update_lives_from_edit_to_publish_and_replaces_the_published_version() {
     );
     let v2 = show(&sb, "OIN-2026-0136-v2");
     assert_eq!(v2["state"], "draft");
+    // 000:81 "Draft Draft—ISV new": the OIN Manager's name, then the OIN Wizard's.
+    assert!(
+        sb.ok(&["show", "OIN-2026-0136-v2"])
+            .contains("  state             Draft—ISV new (Draft; draft)\n"),
+        "the Manager calls a draft \"Draft—ISV new\""
+    );
     assert_eq!(v2["supersedes"], "OIN-2026-0136");
     assert_eq!(v2["update_of"], "Contoso Assets");
     let v1 = show(&sb, "OIN-2026-0136");

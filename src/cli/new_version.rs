@@ -1,7 +1,6 @@
 //! `oin-review new-version ID`: edit a published integration as a new version.
 
 use super::Ctx;
-use crate::text::safe_line;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
 
@@ -29,12 +28,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         Ok(sub) => sub,
         Err(e) => bail!("new-version: {e}; nothing was changed"),
     };
-    println!(
-        "{}: new version of {} ({}), in draft; {} stays published until it is",
-        safe_line(&sub.id),
-        safe_line(sub.supersedes.as_deref().unwrap_or_default()),
-        safe_line(&sub.app_name),
-        safe_line(sub.supersedes.as_deref().unwrap_or_default()),
-    );
+    println!("{}", crate::workflow::new_version_line(&sub));
     Ok(ExitCode::SUCCESS)
 }

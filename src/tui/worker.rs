@@ -134,6 +134,10 @@ pub enum Write {
         id: String,
         text: String,
     },
+    /// Edit a published integration as a new version (a draft linked to it).
+    NewVersion {
+        id: String,
+    },
 }
 
 /// What the workers report to the UI.
@@ -544,7 +548,7 @@ pub fn plan(
 }
 
 /// Runs one write through the workflow; the event for the UI, and whether mail was queued.
-fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bool) {
+pub fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bool) {
     let now = crate::clock::now();
     match write {
         Write::Commit(plan) => {
@@ -563,6 +567,13 @@ fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent, bo
             let event = match wf.assign(&items, to.as_deref(), analyst, now) {
                 Ok(outcomes) => WorkerEvent::Assigned { to, outcomes },
                 Err(e) => WorkerEvent::DbError(format!("nothing was assigned: {e}")),
+            };
+            (event, false)
+        }
+        Write::NewVersion { id } => {
+            let event = match wf.new_version(&id, analyst, now) {
+                Ok(sub) => WorkerEvent::Notice(crate::workflow::new_version_line(&sub)),
+                Err(e) => WorkerEvent::DbError(format!("no new version: {e}")),
             };
             (event, false)
         }

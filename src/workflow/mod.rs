@@ -14,7 +14,7 @@ pub use moves::IssueListEdit;
 pub use notes::NoteAdded;
 
 pub use emails::MailSetup;
-pub use moves::email_undo_line;
+pub use moves::{email_undo_line, new_version_line};
 pub use plan::{Choices, Committed, Going, MoveChoice, Plan, PlanItem, Planned};
 
 // The record types the front ends read and write through the workflow.

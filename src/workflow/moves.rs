@@ -220,6 +220,16 @@ impl Workflow {
     }
 }
 
+/// What `new_version` made, in one line for the analyst.
+pub fn new_version_line(sub: &crate::domain::Submission) -> String {
+    let of = safe_line(sub.supersedes.as_deref().unwrap_or_default());
+    format!(
+        "{}: new version of {of} ({}), in draft; {of} stays published until it is",
+        safe_line(&sub.id),
+        safe_line(&sub.app_name),
+    )
+}
+
 /// What became of an undone move's email, in one line for the analyst: cancelled, or why
 /// it may have reached the ISV. `to` is the state the undone move had put the item in.
 pub fn email_undo_line(

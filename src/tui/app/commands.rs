@@ -4,8 +4,8 @@ use super::{Action, App, Focus, Level, REVEAL_SECONDS};
 use crate::domain::ReviewState;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::overlay::{
-    AssignPicker, FilterMenu, FindingText, Findings, Help, MovePicker, Outbox, Palette, Purpose,
-    ReportsView, Search,
+    AssignPicker, ConfirmNewVersion, FilterMenu, FindingText, Findings, Help, MovePicker, Outbox,
+    Palette, Purpose, ReportsView, Search,
 };
 use crate::tui::queue_state::Tab;
 use crate::tui::worker::{DbRequest, PlanAsk, Write};
@@ -148,6 +148,15 @@ impl App {
                 // Planned first (rehearsed and rolled back), shown, then committed with y.
                 self.say(Level::Info, "planning the undo of your last batch…");
                 return vec![Action::Db(DbRequest::PlanUndo)];
+            }
+            Command::NewVersion if self.refuse_write("new version") => {}
+            Command::NewVersion => {
+                if let Some(row) = self.selected_row() {
+                    match ConfirmNewVersion::for_line(row) {
+                        Ok(confirm) => self.open(confirm),
+                        Err(why) => self.say(Level::Warn, why),
+                    }
+                }
             }
             Command::Findings if self.selected_row().is_some() => self.open(Findings::default()),
             Command::AddFinding if self.selected_row().is_some() => {

@@ -9,6 +9,7 @@ mod finding_text;
 mod findings;
 mod help;
 mod move_picker;
+mod new_version;
 mod outbox;
 mod palette;
 mod preview;
@@ -25,6 +26,7 @@ pub use finding_text::{FindingText, Purpose};
 pub use findings::Findings;
 pub use help::Help;
 pub use move_picker::MovePicker;
+pub use new_version::ConfirmNewVersion;
 pub use outbox::Outbox;
 pub use palette::Palette;
 pub use preview::Preview;
@@ -118,6 +120,7 @@ overlays! {
     Outbox(Outbox),
     Reports(ReportsView),
     ConfirmUndo(ConfirmUndo),
+    ConfirmNewVersion(ConfirmNewVersion),
 }
 
 impl Overlay {

@@ -45,10 +45,12 @@ impl Col {
 
 /// Columns and widths for an inner width: the narrowest keep what says why an item is
 /// urgent; optional columns come in while APP keeps 14 columns (and ISV 10).
-fn columns(width: usize, wizard: bool) -> Vec<(Col, usize)> {
+/// The columns that fit `width`; `id_w` is the widest id on screen (at least 13: a new
+/// version's id, `OIN-2026-0136-v2`, must not be cut to its original's).
+fn columns(width: usize, wizard: bool, id_w: usize) -> Vec<(Col, usize)> {
     let state_w = if wizard { 13 } else { 22 };
     let mut cols = vec![
-        (Col::Id, 13),
+        (Col::Id, id_w.clamp(13, 24)),
         (Col::App, 0),
         (Col::Sla, crate::present::SLA_CELL_WIDTH),
         (Col::Tests, 8),
@@ -174,7 +176,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let cols = columns(inner.width as usize, app.wizard_names());
+    let q = app.queue();
+    let height = inner.height.saturating_sub(1) as usize;
+    let id_w = q
+        .visible(q.offset(), height)
+        .map(|(_, s)| crate::text::display_width(&crate::text::safe_line(s.id())))
+        .max()
+        .unwrap_or(0);
+    let cols = columns(inner.width as usize, app.wizard_names(), id_w);
     let mut lines = Vec::with_capacity(inner.height as usize);
     let mut head = vec![Span::raw("  ")];
     for (c, w) in &cols {
@@ -182,7 +191,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         head.push(Span::raw(" "));
     }
     lines.push(Line::from(head));
-    let q = app.queue();
     if q.loaded() && q.is_empty() {
         let why = if q.rows().is_empty() {
             "The queue is empty: import submissions with `oin-review import FILE`.".to_string()
@@ -198,7 +206,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         lines.push(Line::from(Span::styled(format!("  {why}"), theme.dim)));
     }
-    let height = inner.height.saturating_sub(1) as usize;
     let mut matcher = Matcher::default();
     let day = app.policy().sla.calendar.day_length();
     let query = Query::new(q.query());
