@@ -892,21 +892,39 @@ fn an_update_lives_from_edit_to_publish_and_replaces_the_published_version() {
         "{:?}",
         text(&again)
     );
-    // In review, the update needs the published version's tests too.
+    // In review, the update needs the published version's tests too (004:248-249, "The
+    // PUBLISHED VERSION status indicates the instances that you need to test backwards
+    // compatibility if you edit a previously published integration").
     sb.ok(&["move", "--to", "initial_review", "OIN-2026-0136-v2"]);
     let lint = sb.ok(&["lint", "OIN-2026-0136-v2"]);
-    assert!(lint.contains("(published version)"), "{lint}");
-    // Through QA to published (past the gate, as the lead decided).
+    assert!(lint.contains("SAML IdP flow (published version)"), "{lint}");
+    let out = sb.run(&["move", "--to", "qa_testing", "OIN-2026-0136-v2"]);
+    assert!(
+        !out.status.success(),
+        "the gate stops it without both versions' tests"
+    );
+    // Both versions tested within 48 hours before the submission: the gate lets it through.
+    let ran = (common::now() - jiff::SignedDuration::from_hours(2)).to_string();
+    let runs: Vec<Value> = ["current", "published"]
+        .iter()
+        .flat_map(|version| {
+            let ran = ran.clone();
+            ["idp_flow", "sp_flow", "jit_idp"].map(move |case| {
+                json!({"submission_id": "OIN-2026-0136-v2", "instance": format!("assets-{version}"),
+                       "instance_version": version, "protocol": "saml", "test_case": case,
+                       "result": "passed", "run_at": ran})
+            })
+        })
+        .collect();
+    let f = sb.write("runs.json", serde_json::to_vec(&runs).unwrap());
+    sb.ok(&["import-results", f.to_str().unwrap()]);
+    assert!(
+        sb.ok(&["lint", "OIN-2026-0136-v2"])
+            .contains("0 blocker(s), 0 warning(s)")
+    );
+    // Through QA to published, each move past its gate.
     for to in ["qa_testing", "published"] {
-        sb.ok(&[
-            "move",
-            "--to",
-            to,
-            "--force",
-            "--reason",
-            "tested by the lead",
-            "OIN-2026-0136-v2",
-        ]);
+        sb.ok(&["move", "--to", to, "OIN-2026-0136-v2"]);
     }
     let v1 = show(&sb, "OIN-2026-0136");
     assert_eq!(v1["state"], "published", "kept with its history");
