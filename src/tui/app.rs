@@ -58,6 +58,8 @@ pub enum Action {
     Search(u64, String, Option<Arc<Vec<usize>>>),
     CopyToClipboard(String),
     Suspend,
+    /// Clear the terminal and draw every cell again (Ctrl-L).
+    Repaint,
     /// Work for the database thread (the workflow).
     Db(DbRequest),
     /// Suspend the console and edit the issue list in $EDITOR.
@@ -554,6 +556,10 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Action> {
+        // A repaint works wherever the analyst is, over any overlay or text field.
+        if self.keymap.lookup(Context::Global, &key) == Some(Command::Redraw) {
+            return vec![Action::Repaint];
+        }
         let command = self.keymap.lookup(self.context(), &key);
         match self.overlays.pop() {
             Some(mut top) => {

@@ -15,6 +15,9 @@ use unicode_width::UnicodeWidthStr;
 /// Unchanged cells written again rather than jumped over.
 const GAP: u16 = 6;
 
+/// What the shadow holds in a cell a wide glyph covers: never written (its width is 0).
+const COVERED: &str = "";
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Pen {
     fg: Color,
@@ -85,7 +88,7 @@ impl<W: Write> LeanBackend<W> {
                     .map(|gx| {
                         self.shadow
                             .cell((gx, y))
-                            .filter(|c| Pen::of(c) == pen && c.symbol().width() == 1)
+                            .filter(|c| Pen::of(c) == pen && plain(c.symbol()))
                     })
                     .collect();
                 if let Some(gap) = gap {
@@ -107,6 +110,12 @@ impl<W: Write> LeanBackend<W> {
         self.shadow = Buffer::empty(Rect::new(0, 0, size.width, size.height));
         self.trusted = true;
     }
+}
+
+/// One character one column wide: what every terminal draws where ratatui expects it.
+fn plain(symbol: &str) -> bool {
+    let mut chars = symbol.chars();
+    chars.next().is_some() && chars.next().is_none() && symbol.width() == 1
 }
 
 fn color_code(out: &mut Vec<String>, c: Color, base: u8) {
@@ -224,6 +233,14 @@ impl<W: Write> Backend for LeanBackend<W> {
             if let Some(s) = self.shadow.cell_mut((*x, *y)) {
                 *s = c.clone();
             }
+            // The cells a wide glyph covers show its right half: marked so that they are
+            // never written again as what they held before (ratatui sends no update for
+            // them).
+            for k in 1..c.symbol().width() as u16 {
+                if let Some(s) = self.shadow.cell_mut((x + k, *y)) {
+                    *s = Cell::new(COVERED);
+                }
+            }
         }
         let width = self.shadow.area.width;
         let blank = |c: &Cell| c.symbol() == " " && Pen::of(c) == Pen::RESET;
@@ -261,10 +278,28 @@ impl<W: Write> Backend for LeanBackend<W> {
                 let to = Pen::of(cell);
                 sgr(&mut out, pen, to);
                 pen = to;
-                out.extend_from_slice(cell.symbol().as_bytes());
-                let w = cell.symbol().width().max(1) as u16;
-                // Past the last column the terminal's cursor is not where it seems.
-                at = (x + w < width).then_some((x + w, y));
+                let symbol = cell.symbol();
+                let w = symbol.width() as u16;
+                if plain(symbol) {
+                    out.extend_from_slice(symbol.as_bytes());
+                    // Past the last column the terminal's cursor is not where it seems.
+                    at = (x + 1 < width).then_some((x + 1, y));
+                    continue;
+                }
+                // A wide glyph, an emoji sequence or a combining mark: terminals do not all
+                // measure these as ratatui does. Its cells are blanked first (a terminal
+                // that draws it narrower leaves no stale half), a mark with no base of its
+                // own gets a space to sit on, and the next cell is reached by an absolute
+                // move, so a disagreement never shifts what follows.
+                if w > 1 {
+                    out.extend(std::iter::repeat_n(b' ', usize::from(w.min(width - x))));
+                    let _ = write!(out, "\x1b[{};{}H", y + 1, x + 1);
+                } else if w == 0 {
+                    // A mark combines with the glyph printed just before it: this space.
+                    out.push(b' ');
+                }
+                out.extend_from_slice(symbol.as_bytes());
+                at = None;
             }
             k = row_end;
         }
@@ -283,7 +318,11 @@ impl<W: Write> Backend for LeanBackend<W> {
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.inner.get_cursor_position()
+        match self.fixed {
+            // Not a terminal: nothing to ask (a repaint asks before it clears).
+            Some(_) => Ok(Position::ORIGIN),
+            None => self.inner.get_cursor_position(),
+        }
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {

@@ -209,6 +209,8 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
                         edited: edited.map_err(|e| e.to_string()),
                     }));
                 }
+                // Whatever the terminal shows, the next frame is drawn whole.
+                Action::Repaint => term.clear()?,
                 Action::CopyToClipboard(text) => {
                     let (level, said) = clipboard::copy(&text);
                     app.update(Msg::Copied(level, said));

@@ -51,6 +51,7 @@ impl App {
             Command::Help => self.open(Help::default()),
             Command::Palette => self.open(Palette::default()),
             Command::Suspend => return vec![Action::Suspend],
+            Command::Redraw => return vec![Action::Repaint],
             Command::Down => self.select_by(1),
             Command::Up => self.select_by(-1),
             Command::Top => self.select_at(0),
