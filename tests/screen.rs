@@ -145,7 +145,7 @@ fn differences(screen: &vt100::Screen, buf: &Buffer) -> Vec<String> {
                 want.symbol()
             };
             let got_text = got.contents();
-            let got_text = if got_text == " " { "" } else { &got_text[..] };
+            let got_text = if got_text == " " { "" } else { got_text };
             if got_text != text {
                 out.push(format!("({x},{y}): {got_text:?} instead of {text:?}"));
             }
