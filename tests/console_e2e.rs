@@ -1429,3 +1429,38 @@ fn a_panic_restores_the_terminal_before_its_message() {
         "alternate screen, cursor, mouse after the panic"
     );
 }
+
+#[test]
+fn after_a_resize_and_an_editor_round_trip_quitting_leaves_nothing_of_the_console_on_the_shell() {
+    // The issue-list overlay used to stay printed over the shell after 80x24 -> 120x40,
+    // an `e` round trip and `q` (tmux keeps the alternate screen's last frame there when
+    // the pane was resized): the console blanks its screen before it leaves it.
+    let sb = queue_with_samples();
+    let t = Tmux::shell(&sb, "resize-editor", 80, 24);
+    t.literal("clear; EDITOR=true VISUAL=true ");
+    t.type_command(&sb, &[]);
+    t.wait_for("1 Needs OIN", WAIT);
+    t.resize(120, 40);
+    t.wait_for(" detail ", WAIT);
+    t.keys(&["x"]);
+    t.wait_for("issue list of", WAIT);
+    t.keys(&["e"]);
+    t.wait_for("issue list unchanged", WAIT);
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    let s = t.wait_until(
+        "the shell's prompt after q",
+        |s| s.lines().filter(|l| l.trim() == "shell$").count() == 1,
+        WAIT,
+    );
+    assert!(!t.alternate_screen_on(), "the alternate screen was left");
+    let left: Vec<&str> = s
+        .lines()
+        .filter(|l| !l.trim().is_empty() && l.trim() != "shell$")
+        .collect();
+    assert_eq!(
+        left,
+        Vec::<&str>::new(),
+        "nothing of the console stays: {s}"
+    );
+}

@@ -6,7 +6,7 @@ use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
@@ -48,9 +48,13 @@ pub fn restore() {
     if MOUSE.load(Ordering::SeqCst) {
         let _ = execute!(out, DisableMouseCapture);
     }
+    // The alternate screen is blanked before it is left: a terminal resized while the
+    // console ran (tmux 3.3, for one) can otherwise leave the last frame over the shell.
     let _ = execute!(
         out,
         DisableBracketedPaste,
+        cursor::MoveTo(0, 0),
+        Clear(ClearType::All),
         LeaveAlternateScreen,
         cursor::Show
     );
