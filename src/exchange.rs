@@ -441,9 +441,12 @@ pub fn export_json(
             s
         })
         .collect();
-    serde_json::to_string_pretty(&ExportFile {
-        format: "oin-review/submissions/v1",
-        exported_at: now.to_string(),
-        submissions: &subs,
-    })
+    crate::text::json_text(
+        &ExportFile {
+            format: "oin-review/submissions/v1",
+            exported_at: now.to_string(),
+            submissions: &subs,
+        },
+        true,
+    )
 }

@@ -30,6 +30,82 @@ pub fn placeholder(c: char) -> Option<char> {
     }
 }
 
+/// A writer for JSON that escapes the C1 controls (U+0080 to U+009F) as `\u0080`…:
+/// serde_json writes them raw, and a terminal may take a raw U+009B for the start of an
+/// escape sequence. Lossless: a JSON reader reads the escape back as the character. (In
+/// UTF-8 these are `C2 80` to `C2 9F`, and `C2` is only ever a lead byte.)
+pub struct JsonText<W: std::io::Write> {
+    inner: W,
+    /// The last buffer ended with a `C2` whose next byte is still to come.
+    pending: bool,
+}
+
+impl<W: std::io::Write> JsonText<W> {
+    pub fn new(inner: W) -> JsonText<W> {
+        JsonText {
+            inner,
+            pending: false,
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonText<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let c1 = |b: u8| (0x80..=0x9f).contains(&b);
+        let (mut start, mut i) = (0, 0);
+        if std::mem::take(&mut self.pending) {
+            match buf.first() {
+                Some(&b) if c1(b) => {
+                    write!(self.inner, "\\u{:04x}", b)?;
+                    (start, i) = (1, 1);
+                }
+                _ => self.inner.write_all(&[0xc2])?,
+            }
+        }
+        while i < buf.len() {
+            if buf[i] == 0xc2 {
+                match buf.get(i + 1) {
+                    None => {
+                        self.inner.write_all(&buf[start..i])?;
+                        self.pending = true;
+                        return Ok(buf.len());
+                    }
+                    Some(&b) if c1(b) => {
+                        self.inner.write_all(&buf[start..i])?;
+                        write!(self.inner, "\\u{:04x}", b)?;
+                        i += 2;
+                        start = i;
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+            }
+            i += 1;
+        }
+        self.inner.write_all(&buf[start..])?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.pending) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
+}
+
+/// `value` as JSON (pretty or one line) with the C1 controls escaped ([`JsonText`]).
+pub fn json_text(value: &impl serde::Serialize, pretty: bool) -> serde_json::Result<String> {
+    let mut out = JsonText::new(Vec::new());
+    if pretty {
+        serde_json::to_writer_pretty(&mut out, value)?;
+    } else {
+        serde_json::to_writer(&mut out, value)?;
+    }
+    // Valid UTF-8: whole characters went in, and some came out as ASCII escapes.
+    Ok(String::from_utf8_lossy(&out.inner).into_owned())
+}
+
 /// Printable ASCII only: nothing to replace, one column per byte.
 fn plain(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
@@ -134,5 +210,30 @@ pub fn shell_word(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JsonText;
+    use std::io::Write;
+
+    #[test]
+    fn a_c1_control_split_across_two_writes_is_escaped_and_other_text_passes_whole() {
+        let mut out = JsonText::new(Vec::new());
+        let text = "a\u{9b}b é \u{85}";
+        let bytes = text.as_bytes();
+        // Every split point, the C2 of U+009B at the end of the first write included.
+        for cut in 0..=bytes.len() {
+            out.inner.clear();
+            out.write_all(&bytes[..cut]).unwrap();
+            out.write_all(&bytes[cut..]).unwrap();
+            out.flush().unwrap();
+            assert_eq!(
+                String::from_utf8(out.inner.clone()).unwrap(),
+                "a\\u009bb é \\u0085",
+                "cut at {cut}"
+            );
+        }
     }
 }

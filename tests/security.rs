@@ -690,3 +690,52 @@ fn csv_and_tsv_of_hostile_submissions_hold_no_control_byte_and_no_formula() {
         assert_eq!(tsv_rows[i + 1], tsv_expected, "TSV row {}:\n{tsv}", i + 1);
     }
 }
+
+#[test]
+fn c1_controls_never_reach_an_output_raw_and_json_escapes_them_losslessly() {
+    // U+009B is CSI as one character: some terminals start an escape sequence with it.
+    let sb = Sandbox::new();
+    let mut sub = common::passing_json("C1-1", "2026-12-03T10:00:00Z");
+    sub["app_name"] = serde_json::json!("Evil\u{9b}31mRed\u{85}App");
+    sub["isv"] = serde_json::json!("ISV \u{9d}0;title\u{9c}");
+    sb.import_values(&[sub]);
+    let raw_c1 = |bytes: &[u8]| {
+        bytes
+            .windows(2)
+            .any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
+    };
+    let commands: [&[&str]; 8] = [
+        &["show", "C1-1"],
+        &["show", "C1-1", "--format", "json"],
+        &["list"],
+        &["list", "--format", "json"],
+        &["list", "--format", "csv"],
+        &["list", "--format", "tsv"],
+        &["lint", "C1-1", "--format", "json"],
+        &["export"],
+    ];
+    for args in commands {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", common::text(&out).1);
+        assert!(!raw_c1(&out.stdout), "{args:?} wrote a raw C1 control");
+    }
+    // JSON escapes them, so the text is what the ISV gave.
+    let shown = sb.ok(&["show", "C1-1", "--format", "json"]);
+    assert!(
+        shown.contains(r#""app_name": "Evil\u009b31mRed\u0085App""#),
+        "{shown}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(v["app_name"], "Evil\u{9b}31mRed\u{85}App");
+    // Text shows a placeholder for each.
+    assert!(sb.ok(&["show", "C1-1"]).contains("C1-1  Evil�31mRed�App"));
+    // An export imports back to the same text.
+    let exported = sb.ok(&["export"]);
+    let again = Sandbox::new();
+    let f = again.write("export.json", &exported);
+    again.ok(&["import", f.to_str().unwrap()]);
+    let v: serde_json::Value =
+        serde_json::from_str(&again.ok(&["show", "C1-1", "--format", "json"])).unwrap();
+    assert_eq!(v["app_name"], "Evil\u{9b}31mRed\u{85}App");
+    assert_eq!(v["isv"], "ISV \u{9d}0;title\u{9c}");
+}

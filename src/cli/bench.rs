@@ -504,7 +504,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut out = super::stdout();
     match args.format {
         super::lint::LintFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &report)?;
             writeln!(out)?;
         }
         super::lint::LintFormat::Text => write_text(&mut out, &report)?,

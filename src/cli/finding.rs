@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             let mut out = super::stdout();
             match format {
                 LintFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &issues)?;
+                    serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &issues)?;
                     writeln!(out)?;
                 }
                 LintFormat::Text => {

@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut out = super::stdout();
     match args.format {
         LintFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &linted)?;
+            serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &linted)?;
             writeln!(out)?;
         }
         LintFormat::Text => {

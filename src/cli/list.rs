@@ -500,7 +500,10 @@ fn write_json(
             for (sub, a) in chunk? {
                 out.write_all(if first { b"\n" } else { b",\n" })?;
                 first = false;
-                serde_json::to_writer(&mut *out, &Listed::new(&sub, &a, day))?;
+                serde_json::to_writer(
+                    crate::text::JsonText::new(&mut *out),
+                    &Listed::new(&sub, &a, day),
+                )?;
             }
         }
         out.write_all(if first { b"]\n" } else { b"\n]\n" })?;

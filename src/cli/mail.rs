@@ -462,7 +462,7 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
             let emails = wf.outbox()?;
             match format {
                 super::lint::LintFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &emails)?;
+                    serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &emails)?;
                     writeln!(out)?;
                 }
                 super::lint::LintFormat::Text => {

@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             let mut out = super::stdout();
             match format {
                 super::lint::LintFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &notes)?;
+                    serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &notes)?;
                     writeln!(out)?;
                 }
                 super::lint::LintFormat::Text => {

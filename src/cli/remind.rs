@@ -81,7 +81,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                     v
                 }).collect::<Vec<_>>(),
             });
-            serde_json::to_writer_pretty(&mut out, &value)?;
+            serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &value)?;
             writeln!(out)?;
         }
         super::lint::LintFormat::Text => {

@@ -88,7 +88,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("report sla: {e}"))?;
             match format {
                 ReportFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &rows)?;
+                    serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &rows)?;
                     writeln!(out)?;
                 }
                 ReportFormat::Csv => write_sla_csv(&mut out, &rows)?,
@@ -118,7 +118,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 ReportFormat::Json => {
                     let all: Vec<&WorkloadRow> =
                         rows.iter().chain(std::iter::once(&total)).collect();
-                    serde_json::to_writer_pretty(&mut out, &all)?;
+                    serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &all)?;
                     writeln!(out)?;
                 }
                 ReportFormat::Csv => {

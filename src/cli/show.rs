@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                     )?,
                 );
             }
-            serde_json::to_writer_pretty(&mut out, &json)?;
+            serde_json::to_writer_pretty(crate::text::JsonText::new(&mut out), &json)?;
             writeln!(out)?;
         }
         ShowFormat::Text => {
