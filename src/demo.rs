@@ -413,8 +413,10 @@ fn history(
     for (k, st) in states.iter().enumerate().rev() {
         let by = if st.holder() == crate::domain::state::Holder::Oin
             && k > 0
-            && states[k - 1].holder() != crate::domain::state::Holder::Isv
-        {
+            && !matches!(
+                states[k - 1],
+                ReviewState::Draft | ReviewState::IsvReview | ReviewState::IsvFixBugs
+            ) {
             rng.pick(ANALYSTS).to_string()
         } else if matches!(
             st,

@@ -565,7 +565,11 @@ fn tabs_sort_navigation_and_state_names() {
     assert_eq!(app.queue().len(), 22);
     app.update(key(KeyCode::Char(']')));
     assert_eq!(app.queue().tab(), Tab::WithIsv);
-    assert_eq!(app.queue().len(), 8, "ISV review, fix bugs and drafts");
+    assert_eq!(
+        app.queue().len(),
+        5,
+        "ISV needs to review, ISV needs to fix bugs"
+    );
     app.update(key(KeyCode::Char('[')));
     assert_eq!(app.queue().tab(), Tab::NeedsOin);
     app.update(key(KeyCode::Char('3')));
@@ -1640,4 +1644,74 @@ fn a_published_integration_is_edited_as_a_new_version_from_the_palette_after_a_c
     let v2 = wf.submission("OIN-2026-0136-v2").unwrap();
     assert_eq!(v2.supersedes.as_deref(), Some("OIN-2026-0136"));
     assert_eq!(v2.state, oin_review::domain::ReviewState::Draft);
+}
+
+#[test]
+fn list_view_and_the_console_tab_of_the_same_name_hold_the_same_ids() {
+    // Every built-in view and a saved one: the CLI's `list --view NAME` and the console's
+    // tab agree, Mine with the analyst's mentions included, With ISV without drafts.
+    let (sb, mut wf) = common::sample_workflow(Default::default());
+    let me = common::me();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "[team]\nanalysts = [\"ana\", \"asha\", \"bea\", \"ben\", \"{me}\"]\n\n[views]\n\"Contoso open\" = \"isv:contoso -state:published\"\n"
+        ),
+    );
+    sb.ok(&["assign", "--to", &me, "OIN-2026-0131"]);
+    // A colleague mentions the analyst: the item joins the analyst's attention set.
+    wf.add_note(
+        "OIN-2026-0142",
+        &format!("@{me} please look"),
+        "bea",
+        common::now(),
+    )
+    .unwrap();
+    let mut views = oin_review::domain::query::builtin_views();
+    views.push(oin_review::domain::query::View {
+        name: "Contoso open".into(),
+        query: oin_review::domain::query::parse("isv:contoso -state:published").unwrap(),
+        builtin: false,
+    });
+    let mut app = App::new(
+        oin_review::tui::keymap::Keymap::defaults(),
+        std::sync::Arc::new(common::builtin_policy()),
+        me.clone(),
+        "q.db".into(),
+        common::now(),
+    );
+    app.update(Msg::Resize(120, 40));
+    common::feed(&mut app, wf.all_submissions().unwrap());
+    app.set_views(views.clone());
+    app.update(Msg::Worker(WorkerEvent::Attention(
+        wf.attention_of(&me).unwrap(),
+    )));
+    app.update(key(KeyCode::Char('1')));
+    for view in &views {
+        let cli: Vec<serde_json::Value> =
+            serde_json::from_str(&sb.ok(&["list", "--view", &view.name, "--format", "json"]))
+                .unwrap();
+        let mut cli: Vec<String> = cli
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect();
+        cli.sort();
+        let mut tab: Vec<String> = app
+            .queue()
+            .view_ids()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        tab.sort();
+        assert_eq!(cli, tab, "view {:?}", view.name);
+        match view.name.as_str() {
+            "Mine" => assert!(tab.contains(&"OIN-2026-0142".to_string()), "the mention"),
+            "With ISV" => assert!(
+                !tab.iter().any(|id| id == "OIN-2026-0101"),
+                "a draft is held by no one"
+            ),
+            _ => {}
+        }
+        app.update(key(KeyCode::Char(']')));
+    }
 }

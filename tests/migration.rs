@@ -433,10 +433,13 @@ fn the_release_before_the_whole_form_upgrades_in_place_and_finds_versions_by_que
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("upgrade its schema from v11 to v12"),
+        stderr.contains(&format!(
+            "upgrade its schema from v11 to v{}",
+            schema_version()
+        )),
         "said: {stderr}"
     );
-    assert_eq!(version(&sb.db()), 12);
+    assert_eq!(version(&sb.db()), schema_version());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         std::fs::read_to_string("tests/fixtures/queue-v11-66360cc.list.tsv").unwrap(),
@@ -478,4 +481,83 @@ fn the_release_before_the_whole_form_upgrades_in_place_and_finds_versions_by_que
     let v: serde_json::Value =
         serde_json::from_str(&sb.ok(&["show", "WHOLE", "--format", "json"])).unwrap();
     assert_eq!(v["testing_instructions"], "Admin: isvtest@okta.com.");
+}
+
+/// A queue made by the release before drafts were held by no one (v12, commit f7b07f4) at
+/// the tests' clock: the samples and their tester results, a new version of 0136 in draft.
+const FIXTURE_V12: &str = "tests/fixtures/queue-v12-f7b07f4.db";
+
+#[test]
+fn the_release_before_drafts_were_held_by_no_one_upgrades_and_with_isv_holds_no_draft() {
+    // 000:81 "Draft — An in-progress integration that hasn't been submitted yet. The OIN
+    // team doesn't review draft integrations."
+    let sb = Sandbox::new();
+    std::fs::copy(FIXTURE_V12, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), 12, "the fixture is the old release's");
+    let holders = || -> Vec<(String, String)> {
+        let c = Connection::open(sb.db()).unwrap();
+        let mut st = c
+            .prepare("SELECT state, holder FROM submissions WHERE state = 'draft' ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(
+        holders().iter().all(|(_, h)| h == "isv"),
+        "the old release's drafts"
+    );
+    let out = sb.run(&["--as-of", "2026-12-04T11:00:00Z", "list", "--format", "tsv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "upgrade its schema from v12 to v{}",
+            schema_version()
+        )),
+        "said: {stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string("tests/fixtures/queue-v12-f7b07f4.list.tsv").unwrap(),
+        "lists as the old release did"
+    );
+    assert_eq!(holders().len(), 4);
+    assert!(
+        holders().iter().all(|(_, h)| h == "nobody"),
+        "{:?}",
+        holders()
+    );
+    let ids = |q: &str| -> Vec<String> {
+        let tsv = sb.ok(&["list", &format!("--query={q}"), "--format", "tsv"]);
+        let mut ids: Vec<String> = tsv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split('\t').next().map(String::from))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids("holder:isv"),
+        [
+            "OIN-2026-0104",
+            "OIN-2026-0106",
+            "OIN-2026-0118",
+            "OIN-2026-0134",
+            "OIN-2026-0140"
+        ],
+        "only what waits on the ISV"
+    );
+    assert!(ids("holder:nobody").contains(&"OIN-2026-0136-v2".to_string()));
+    // A query may start with a negated term, as typed.
+    let out = sb.ok(&[
+        "list",
+        "--query",
+        "-state:published state:final_review",
+        "--format",
+        "tsv",
+    ]);
+    assert_eq!(out.lines().count(), 4, "{out}");
 }

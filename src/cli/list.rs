@@ -27,8 +27,8 @@ pub struct Args {
     pub states: Vec<ReviewState>,
     /// Field terms (`state:qa_testing isv:contoso -assignee:me due:<2d`, README "Field
     /// queries") and fuzzy words over id, app, ISV, submitter and developer org (best match
-    /// first).
-    #[arg(long, value_name = "QUERY")]
+    /// first). May start with a negated term: `--query '-state:published'`.
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
     /// A saved view (a console tab: "Needs OIN", "Mine", ... or one of `[views]` in the
     /// config), its query combined with --query.
@@ -138,6 +138,10 @@ impl Row {
 /// A query's field terms with what they are evaluated against.
 pub struct Terms<'a> {
     pub query: FieldQuery,
+    /// The view's terms (`--view`), and the ids it holds whatever they say (the Mine tab's
+    /// attention set).
+    pub view: FieldQuery,
+    pub attention: std::collections::BTreeSet<String>,
     pub analyst: &'a str,
     pub policy: &'a std::sync::Arc<Policy>,
     pub now: Timestamp,
@@ -145,17 +149,15 @@ pub struct Terms<'a> {
 
 impl Terms<'_> {
     fn admit(&self, r: &Row) -> bool {
-        !self.query.has_terms()
-            || self.query.admits(
-                &r.line,
-                &|| r.clock,
-                &|| r.tests.overall,
-                &Asking {
-                    analyst: self.analyst,
-                    now: self.now,
-                    policy: self.policy,
-                },
-            )
+        let asking = Asking {
+            analyst: self.analyst,
+            now: self.now,
+            policy: self.policy,
+        };
+        let admits = |q: &FieldQuery| {
+            !q.has_terms() || q.admits(&r.line, &|| r.clock, &|| r.tests.overall, &asking)
+        };
+        (self.attention.contains(r.line.id()) || admits(&self.view)) && admits(&self.query)
     }
 }
 
@@ -288,6 +290,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     };
     let mut query = crate::domain::query::parse(args.query.as_deref().unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("list --query: {e}"))?;
+    let mut view_query = crate::domain::query::FieldQuery::default();
+    let mut attention = std::collections::BTreeSet::new();
     if let Some(name) = &args.view {
         let views = ctx.config.views()?;
         let Some(view) = views.iter().find(|v| v.name.eq_ignore_ascii_case(name)) else {
@@ -303,20 +307,28 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                     .unwrap_or_else(|| "the config file".into())
             );
         };
-        query.terms.extend(view.query.terms.iter().cloned());
+        view_query.terms = view.query.terms.clone();
+        // The Mine tab holds the analyst's attention set too (mentions), as the console's.
+        if view.builtin && view.name == crate::domain::query::BUILTIN_VIEWS[2].0 {
+            attention = store.attention_of(&ctx.analyst)?;
+        }
         if !view.query.words.is_empty() {
             query.words = format!("{} {}", view.query.words, query.words)
                 .trim()
                 .to_string();
         }
     }
-    if query.wants_versions() {
+    if query.wants_versions() || view_query.wants_versions() {
         let links = store.version_links()?;
-        query.resolve_versions(links.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+        let links = || links.iter().map(|(a, b)| (a.as_str(), b.as_str()));
+        query.resolve_versions(links());
+        view_query.resolve_versions(links());
     }
     let words = query.words.clone();
     let terms = Terms {
         query,
+        view: view_query,
+        attention,
         analyst: &ctx.analyst,
         policy: &ctx.policy,
         now: ctx.now,

@@ -97,11 +97,16 @@ impl ReviewState {
         }
     }
 
+    /// Who has the next move in the review. A draft is held by no one: it "hasn't been
+    /// submitted yet" and "the OIN team doesn't review draft integrations" (000:81), and
+    /// the ISV owes the review nothing; nor is a published integration held. So `holder:isv`
+    /// and the With ISV tab are the items waiting on the ISV (ISV needs to review, to fix
+    /// bugs), the same ones the header counts as "ISV to review".
     pub fn holder(self) -> Holder {
         match self.wizard_group() {
-            WizardGroup::Draft | WizardGroup::IsvToReview => Holder::Isv,
+            WizardGroup::IsvToReview => Holder::Isv,
             WizardGroup::OinToReview => Holder::Oin,
-            WizardGroup::Published => Holder::Nobody,
+            WizardGroup::Draft | WizardGroup::Published => Holder::Nobody,
         }
     }
 

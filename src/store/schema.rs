@@ -422,6 +422,11 @@ CREATE INDEX queue_lines ON submissions (id, holder, search, state, app_name, is
     clock_warn, clock_paused_warn, clock_due, tests_required, tests_failed, tests_missing,
     tests_expire, scim_complete, superseded_by, supersedes);
 "#,
+    // v13: a draft is held by no one (it is not submitted; the OIN team does not review
+    // drafts, 000:81): `holder:isv` and the With ISV tab hold only what waits on the ISV.
+    r#"
+UPDATE submissions SET holder = 'nobody' WHERE state = 'draft' AND holder = 'isv';
+"#,
 ];
 
 pub fn latest_version() -> i64 {
