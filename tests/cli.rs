@@ -1191,3 +1191,46 @@ fn dry_runs_say_exactly_what_move_mail_send_and_undo_would_do_and_change_nothing
         serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
     assert_eq!(ob.len(), 1, "{ob:?}");
 }
+
+#[test]
+fn a_state_is_accepted_in_every_spelling_the_tools_show_and_a_wizard_group_is_named_as_such() {
+    // 000's table of statuses gives each state an OIN Wizard and an OIN Manager name; the
+    // console shows a short one ("QA testing"): each is accepted where a state is typed.
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let ids = |q: &str| -> Vec<String> {
+        sb.ok(&["list", "--query", q, "--format", "tsv"])
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect()
+    };
+    let keyed = ids("state:qa_testing");
+    assert_eq!(keyed.len(), 5);
+    for spelling in [
+        "state:\"QA testing\"",
+        "state:\"To be QA tested by Okta\"",
+        "state:QA-Testing",
+    ] {
+        assert_eq!(ids(spelling), keyed, "{spelling}");
+    }
+    assert_eq!(ids("state:\"Draft—ISV new\"").len(), 3);
+    let out = sb.ok(&[
+        "move",
+        "--to",
+        "ISV needs to fix bugs",
+        "--dry-run",
+        "OIN-2026-0105",
+    ]);
+    assert!(out.contains("qa_testing -> isv_fix_bugs"), "{out}");
+    // "OIN to review" is a Wizard group of three states: which one is asked.
+    let out = sb.run(&["move", "--to", "OIN to review", "OIN-2026-0104"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains(
+            "\"OIN to review\" is an OIN Wizard group of 3 states (initial_review, qa_testing, final_review): name one"
+        ),
+        "{}",
+        text(&out).1
+    );
+}

@@ -360,6 +360,5 @@ pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
 
 /// Parses a state key for clap, listing the valid keys on error.
 pub fn parse_state(s: &str) -> Result<ReviewState, String> {
-    s.parse()
-        .map_err(|e: crate::domain::state::UnknownState| e.to_string())
+    ReviewState::from_words(s)
 }

@@ -404,12 +404,10 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
         }
         let text = || value.to_lowercase();
         let test = match field.as_str() {
-            "state" => Test::State(one_of(
-                "state",
-                value,
-                &ReviewState::ALL.map(|s| (s.key(), s)),
-                "state",
-            )?),
+            "state" => Test::State(
+                ReviewState::from_words(value)
+                    .map_err(|why| QueryError(format!("state:{value}: {why}")))?,
+            ),
             "holder" => Test::Holder(one_of(
                 "holder",
                 value,

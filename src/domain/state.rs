@@ -148,6 +148,46 @@ impl ReviewState {
         matches!(self, ReviewState::IsvReview | ReviewState::IsvFixBugs)
     }
 
+    /// A state as an analyst may type it: its key, the console's short label ("QA
+    /// testing", "init review") or the OIN Manager's name ("To be QA tested by Okta"), in
+    /// any case, with spaces, hyphens or underscores. An OIN Wizard group names several
+    /// states and is refused with them.
+    pub fn from_words(s: &str) -> Result<ReviewState, String> {
+        fn norm(s: &str) -> String {
+            s.trim()
+                .to_lowercase()
+                .split(|c: char| c.is_whitespace() || matches!(c, '_' | '-' | '—'))
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("_")
+        }
+        let typed = norm(s);
+        if let Some(st) = ReviewState::ALL.into_iter().find(|st| {
+            [st.key(), st.short_label(), st.manager_name()]
+                .iter()
+                .any(|name| norm(name) == typed)
+        }) {
+            return Ok(st);
+        }
+        let group: Vec<&str> = ReviewState::ALL
+            .into_iter()
+            .filter(|st| norm(st.wizard_group().name()) == typed)
+            .map(|st| st.key())
+            .collect();
+        if group.len() > 1 {
+            return Err(format!(
+                "\"{}\" is an OIN Wizard group of {} states ({}): name one",
+                s.trim(),
+                group.len(),
+                group.join(", ")
+            ));
+        }
+        Err(format!(
+            "no state {s:?}; use one of {} (or a name the console or the OIN Manager shows, such as \"QA testing\")",
+            ReviewState::keys_list()
+        ))
+    }
+
     pub fn keys_list() -> String {
         Self::ALL
             .iter()
