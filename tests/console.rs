@@ -1377,11 +1377,28 @@ fn a_mention_shows_in_mine_with_a_mark_and_n_writes_a_note() {
     let buf = render(&app, &dark());
     assert!(screen(&buf).contains("internal note"), "{}", screen(&buf));
     chars(&mut app, "ask @bea");
+    // Esc over a typed note asks first; the text is still there.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.context(), Context::Input, "one Esc keeps the note");
+    assert_eq!(
+        app.message().unwrap().text,
+        "discard what you typed? Esc again discards it, Enter saves it"
+    );
     let actions = app.update(key(KeyCode::Enter));
     assert!(
         matches!(&actions[..], [Action::Db(DbRequest::Write(Write::Note { id: i, text }))] if *i == id && text == "ask @bea"),
         "{actions:?}"
     );
+    // Esc twice discards; Esc on an empty note closes at once.
+    app.update(key(KeyCode::Char('N')));
+    chars(&mut app, "draft");
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    assert_ne!(app.context(), Context::Input);
+    assert_eq!(app.message().unwrap().text, "cancelled: nothing changed");
+    app.update(key(KeyCode::Char('N')));
+    app.update(key(KeyCode::Esc));
+    assert_ne!(app.context(), Context::Input);
 }
 
 #[test]
@@ -1714,4 +1731,27 @@ fn list_view_and_the_console_tab_of_the_same_name_hold_the_same_ids() {
         }
         app.update(key(KeyCode::Char(']')));
     }
+}
+
+#[test]
+fn messages_leave_the_message_line_after_a_while_notices_first_and_errors_last() {
+    let mut app = sample_app(NOW, 120, 30);
+    let at = |secs: i64| Msg::Tick(common::now() + jiff::SignedDuration::from_secs(secs));
+    app.update(key(KeyCode::Char('s')));
+    let said = app.message().unwrap().text.clone();
+    assert!(said.starts_with("sorted by"), "{said}");
+    app.update(at(0)); // the first tick after it was said starts its time
+    app.update(at(9));
+    assert_eq!(app.message().map(|m| m.text.clone()), Some(said));
+    app.update(at(10));
+    assert!(app.message().is_none(), "a notice goes after 10 s");
+    // A warning (a write refused in a read-only console) stays 30 s.
+    app.set_read_only(Some("opened read-only".into()));
+    app.update(key(KeyCode::Char('a')));
+    assert!(app.message().unwrap().text.starts_with("read-only"));
+    app.update(at(11));
+    app.update(at(40));
+    assert!(app.message().is_some(), "a warning stays longer");
+    app.update(at(41));
+    assert!(app.message().is_none());
 }

@@ -35,6 +35,20 @@ pub struct Message {
     pub level: Level,
     /// When it was said (the console's clock).
     pub at: Timestamp,
+    /// When it leaves the message line: set by the first tick after it was said, on the
+    /// wall clock (a console pinned with `--as-of` expires its messages too).
+    pub until: Option<Timestamp>,
+}
+
+impl Level {
+    /// How long a message stays: a notice briefly, a warning longer, an error a minute.
+    fn stays(self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_secs(match self {
+            Level::Info => 10,
+            Level::Warn => 30,
+            Level::Error => 60,
+        })
+    }
 }
 
 /// Input to `update`.
@@ -437,6 +451,7 @@ impl App {
             text: text.into(),
             level,
             at: self.now,
+            until: None,
         });
     }
 
@@ -525,6 +540,11 @@ impl App {
             },
             Msg::Worker(ev) => self.on_worker(ev),
             Msg::Tick(now) => {
+                match &mut self.message {
+                    Some(m) if m.until.is_none() => m.until = Some(now + m.level.stays()),
+                    Some(m) if m.until.is_some_and(|until| now >= until) => self.message = None,
+                    _ => {}
+                }
                 if !self.pinned {
                     self.now = now;
                     // Clocks turn as time passes: recount the tabs and filters on them.

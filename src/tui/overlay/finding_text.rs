@@ -38,6 +38,8 @@ impl Purpose {
 pub struct FindingText {
     purpose: Purpose,
     input: LineInput,
+    /// Esc was pressed once over typed text: the next Esc discards it.
+    discard_asked: bool,
 }
 
 impl FindingText {
@@ -45,6 +47,7 @@ impl FindingText {
         FindingText {
             purpose,
             input: LineInput::new(),
+            discard_asked: false,
         }
     }
 
@@ -59,7 +62,21 @@ impl Panel for FindingText {
     }
 
     fn on_key(&mut self, key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
+        let asked = std::mem::take(&mut self.discard_asked);
         match command {
+            // Typed text is not thrown away on one key: Esc asks, a second Esc discards.
+            Some(Command::Close) if !asked && !self.input.text().trim().is_empty() => {
+                self.discard_asked = true;
+                app.say(
+                    Level::Warn,
+                    format!(
+                        "discard what you typed? {} again discards it, {} saves it",
+                        app.key(Context::Input, Command::Close),
+                        app.key(Context::Input, Command::Accept)
+                    ),
+                );
+                Step::Stay
+            }
             Some(Command::Close) => {
                 app.say(Level::Info, "cancelled: nothing changed");
                 Step::Close
