@@ -273,6 +273,7 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         version: 0,
         notes: Default::default(),
         emails: Vec::new(),
+        assignments: Vec::new(),
     };
     break_a_rule(&mut sub, &mut protocols, rng);
     sub.protocols = protocols;

@@ -1755,3 +1755,58 @@ fn messages_leave_the_message_line_after_a_while_notices_first_and_errors_last()
     app.update(at(41));
     assert!(app.message().is_none());
 }
+
+#[test]
+fn claims_and_assignments_show_in_the_history_of_show_its_json_and_the_detail() {
+    let (sb, wf) = common::sample_workflow(Default::default());
+    let me = common::me();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!("[team]\nanalysts = [\"bea\", \"ben\", \"{me}\"]\n"),
+    );
+    // OIN-2026-0142 has no assignee: claimed, handed to bea, then let go.
+    sb.ok(&["claim", "OIN-2026-0142"]);
+    sb.ok(&["assign", "--to", "bea", "OIN-2026-0142"]);
+    sb.ok(&["assign", "--to", "none", "OIN-2026-0142"]);
+    let shown = sb.ok(&["show", "OIN-2026-0142"]);
+    for line in [
+        format!("{me:<12} claimed\n"),
+        format!("{me:<12} assigned to bea (from {me})\n"),
+        format!("{me:<12} unassigned (was bea)\n"),
+    ] {
+        assert!(shown.contains(&line), "{line:?} in {shown}");
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0142", "--format", "json"])).unwrap();
+    let claims = v["assignments"].as_array().unwrap();
+    assert_eq!(claims.len(), 3);
+    assert_eq!(claims[1]["from"], me.as_str());
+    assert_eq!(claims[1]["to"], "bea");
+    assert_eq!(claims[1]["by"], me.as_str());
+    assert_eq!(claims[2]["to"], serde_json::Value::Null);
+    // The console's detail, newest first in its History.
+    let mut app = App::new(
+        Keymap::defaults(),
+        std::sync::Arc::new(common::builtin_policy()),
+        me.clone(),
+        "q.db".into(),
+        common::now(),
+    );
+    app.update(Msg::Resize(100, 60));
+    common::feed(&mut app, wf.all_submissions().unwrap());
+    app.update(key(KeyCode::Char('5')));
+    select_id(&mut app, "OIN-2026-0142");
+    app.update(key(KeyCode::Enter));
+    while !screen(&render(&app, &dark())).contains("── History") {
+        app.update(key(KeyCode::Char(']')));
+    }
+    let text = screen(&render(&app, &dark()));
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in {text}"))
+    };
+    assert!(
+        at("unassigned (was bea)") < at("assigned to bea (from")
+            && at("assigned to bea (from") < at(" claimed")
+    );
+}

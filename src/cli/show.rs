@@ -51,6 +51,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 obj.insert("notes".into(), serde_json::to_value(&notes)?);
                 obj.insert("attention".into(), serde_json::to_value(&attention)?);
                 obj.insert(
+                    "assignments".into(),
+                    serde_json::to_value(&sub.assignments)?,
+                );
+                obj.insert(
                     "new_versions".into(),
                     serde_json::to_value(
                         new_versions
@@ -292,6 +296,16 @@ fn write_history(
 ) -> std::io::Result<()> {
     writeln!(out, "  history")?;
     let mut notes = notes.iter().peekable();
+    let mut claims = s.assignments.iter().peekable();
+    let claim_line = |out: &mut dyn Write, a: &crate::domain::records::Assignment| {
+        writeln!(
+            out,
+            "    {}  {:<12} {}",
+            a.at,
+            safe_line(&a.by),
+            safe_line(&a.words())
+        )
+    };
     let note_line = |out: &mut dyn Write, n: &crate::domain::notes::Note| {
         writeln!(
             out,
@@ -304,6 +318,9 @@ fn write_history(
     for e in &s.history {
         while let Some(n) = notes.next_if(|n| n.at < e.at) {
             note_line(out, n)?;
+        }
+        while let Some(a) = claims.next_if(|a| a.at < e.at) {
+            claim_line(out, a)?;
         }
         let from = e.from.map(|f| f.key()).unwrap_or("-");
         let mut line = format!(
@@ -332,6 +349,9 @@ fn write_history(
     }
     for n in notes {
         note_line(out, n)?;
+    }
+    for a in claims {
+        claim_line(out, a)?;
     }
     Ok(())
 }

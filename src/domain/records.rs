@@ -80,6 +80,33 @@ pub struct RuleDecision {
     pub at: Timestamp,
 }
 
+/// A claim or an assignment: who held the submission before and after, who did it, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub at: Timestamp,
+    pub by: String,
+}
+
+impl Assignment {
+    /// What happened, in a few words: "claimed", "assigned to ben (from asha)", "unassigned
+    /// (was ben)".
+    pub fn words(&self) -> String {
+        let was = |w: &str| {
+            self.from
+                .as_deref()
+                .map(|f| format!(" ({w} {f})"))
+                .unwrap_or_default()
+        };
+        match self.to.as_deref() {
+            Some(to) if to == self.by => format!("claimed{}", was("from")),
+            Some(to) => format!("assigned to {to}{}", was("from")),
+            None => format!("unassigned{}", was("was")),
+        }
+    }
+}
+
 /// What the analyst has recorded about a submission's findings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReviewNotes {

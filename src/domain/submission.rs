@@ -417,6 +417,9 @@ pub struct Submission {
     /// Issue-list emails, oldest first; kept by the store's outbox, not in files.
     #[serde(skip)]
     pub emails: Vec<super::records::EmailRecord>,
+    /// Claims and assignments, oldest first; kept by the store's audit log, not in files.
+    #[serde(skip)]
+    pub assignments: Vec<super::records::Assignment>,
 }
 
 impl Submission {

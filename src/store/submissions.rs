@@ -118,6 +118,7 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         version: r.get(24)?,
         notes: Default::default(),
         emails: Vec::new(),
+        assignments: Vec::new(),
     };
     Ok(RawSubmission {
         sub,
@@ -490,6 +491,21 @@ fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec<Submission
         s.emails.push(super::outbox::email_from_row(r)?);
         Ok(())
     })?;
+    each_child(
+        "SELECT submission_id, from_assignee, to_assignee, at, analyst FROM assignments",
+        "id",
+        &mut |s, r| {
+            let c = "reading assignments";
+            let at: String = r.get(3).ctx(c)?;
+            s.assignments.push(crate::domain::records::Assignment {
+                from: r.get(1).ctx(c)?,
+                to: r.get(2).ctx(c)?,
+                at: parse_ts(&at)?,
+                by: r.get(4).ctx(c)?,
+            });
+            Ok(())
+        },
+    )?;
     Ok(subs)
 }
 

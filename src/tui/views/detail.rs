@@ -606,7 +606,24 @@ fn notes_section(
 
 fn history(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
     l.push(Item::Section("History"));
+    // Claims and assignments among the moves, newest first.
+    let mut claims = s.assignments.iter().rev().peekable();
+    let claim = |a: &crate::domain::records::Assignment| Item::Line {
+        hang: 6,
+        spans: vec![Span::styled(
+            format!(
+                "  {}  {:<10} {}",
+                local(a.at, app),
+                safe_line(&a.by),
+                safe_line(&a.words())
+            ),
+            theme.dim,
+        )],
+    };
     for e in s.history.iter().rev() {
+        while let Some(a) = claims.next_if(|a| a.at >= e.at) {
+            l.push(claim(a));
+        }
         let mut text = format!(
             "  {}  {:<10} {} → {}",
             local(e.at, app),
@@ -634,6 +651,7 @@ fn history(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
             spans: vec![Span::styled(text, theme.text)],
         });
     }
+    l.extend(claims.map(claim));
 }
 
 fn emails(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
