@@ -15,6 +15,48 @@ pub const SAMPLE_SUBMISSIONS: &str = include_str!("../data/sample-submissions.js
 /// Tester results for the samples.
 pub const SAMPLE_TESTER_RESULTS: &str = include_str!("../data/sample-tester-results.json");
 
+/// The instant the samples' dates were written for: at it, their clocks are a working
+/// day's mix (breached, at risk, on track, paused) and their evidence fresh to expired.
+pub const SAMPLES_WRITTEN_FOR: &str = "2026-11-23T12:00:00Z";
+
+/// Moves the samples' instants (history, promises, tester runs) by the whole days from
+/// [`SAMPLES_WRITTEN_FOR`] to `now`, so a demo built on any day looks like the samples'
+/// own day: their last events a few hours old, their clocks a mix of breached, at risk and
+/// paused (and on track, on most days), their evidence from expired to fresh. Whole days
+/// keep the times of day; whole weeks would keep the weekdays too, but leave most of them
+/// breached five days a week. Within a day of that instant nothing moves, so
+/// `demo --as-of 2026-11-23T12:00:00Z` is the README's screenshot; no event moves past
+/// `now`.
+pub fn shift_samples(subs: &mut [Submission], runs: &mut [(String, TestRun)], now: Timestamp) {
+    let Ok(written) = SAMPLES_WRITTEN_FOR.parse::<Timestamp>() else {
+        return;
+    };
+    let day = SignedDuration::from_hours(24);
+    let shift = now
+        .duration_since(written)
+        .as_secs()
+        .div_euclid(day.as_secs());
+    if shift == 0 {
+        return;
+    }
+    let by = day * shift as i32;
+    let days = jiff::Span::new().days(shift);
+    for s in subs.iter_mut() {
+        for e in &mut s.history {
+            e.at = e.at.saturating_add(by).unwrap_or(e.at);
+        }
+        for r in &mut s.test_results {
+            r.run_at = r.run_at.saturating_add(by).unwrap_or(r.run_at);
+        }
+        for p in &mut s.promises {
+            p.date = p.date.checked_add(days).unwrap_or(p.date);
+        }
+    }
+    for (_, r) in runs.iter_mut() {
+        r.run_at = r.run_at.saturating_add(by).unwrap_or(r.run_at);
+    }
+}
+
 /// A small deterministic generator (SplitMix64): the demo needs no cryptographic randomness.
 struct Rng(u64);
 

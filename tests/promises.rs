@@ -1099,3 +1099,63 @@ fn demo_without_a_terminal_builds_the_demo_queue_and_prints_it_as_a_table() {
     );
     assert!(!sb.path("data/oin-review/queue.db").exists());
 }
+
+#[test]
+fn the_demo_built_on_any_day_looks_like_a_working_day_and_as_of_its_day_is_the_samples() {
+    use std::collections::BTreeSet;
+    // Built at the tests' clock (11 days after the samples' day): the samples move by whole
+    // days, so their clocks are not all breached, and the queue holds every status.
+    let sb = Sandbox::new();
+    sb.ok(&["demo", "--no-open", "--rows", "200"]);
+    let all = sb.list_json();
+    let statuses = |ids: &dyn Fn(&str) -> bool, key: &str, field: &str| -> BTreeSet<String> {
+        all.iter()
+            .filter(|v| ids(v["id"].as_str().unwrap()))
+            .filter_map(|v| v[key][field].as_str().map(String::from))
+            .collect()
+    };
+    let samples = |id: &str| id.starts_with("OIN-");
+    let everything = |_: &str| true;
+    let sample_clocks = statuses(&samples, "sla", "status");
+    for s in ["breached", "at_risk", "paused"] {
+        assert!(sample_clocks.contains(s), "samples {s}: {sample_clocks:?}");
+    }
+    let clocks = statuses(&everything, "sla", "status");
+    for s in ["breached", "at_risk", "on_track", "paused"] {
+        assert!(clocks.contains(s), "{s}: {clocks:?}");
+    }
+    let tests = statuses(&everything, "tests", "overall");
+    for s in ["fresh", "expiring", "expired"] {
+        assert!(tests.contains(s), "{s}: {tests:?}");
+    }
+    // No sample event lies after the demo's instant.
+    let now = common::now().to_string();
+    for v in all.iter().filter(|v| samples(v["id"].as_str().unwrap())) {
+        for e in v["history"].as_array().unwrap() {
+            assert!(e["at"].as_str().unwrap() <= now.as_str(), "{}", v["id"]);
+        }
+    }
+    // At the samples' own day nothing moves: the README's screenshot.
+    let day = Sandbox::new();
+    day.ok(&[
+        "--as-of",
+        "2026-11-23T12:00:00Z",
+        "demo",
+        "--no-open",
+        "--rows",
+        "0",
+    ]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&day.ok(&["show", "OIN-2026-0142", "--format", "json"])).unwrap();
+    let file: Vec<serde_json::Value> = serde_json::from_str(common::SAMPLES).unwrap();
+    let sample = file.iter().find(|s| s["id"] == "OIN-2026-0142").unwrap();
+    let at = |v: &serde_json::Value| -> Vec<String> {
+        v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["at"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(at(&shown), at(sample));
+}

@@ -46,6 +46,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     )
     .context("demo: the built-in samples")?;
     let samples = subs.len();
+    let mut results = exchange::parse_test_results(
+        "data/sample-tester-results.json",
+        demo::SAMPLE_TESTER_RESULTS.as_bytes(),
+    )
+    .context("demo: the built-in tester results")?;
+    // The samples' dates move by whole weeks to the demo's day (README: "The demo").
+    demo::shift_samples(&mut subs, &mut results, ctx.now);
     subs.extend(demo::generate(args.rows, args.seed, ctx.now));
     let mut wf = ctx.workflow_at(
         &path,
@@ -57,11 +64,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     )?;
     wf.set_mark(DEMO_MARK)?;
     wf.import(&subs, "demo", false, &ctx.analyst, crate::clock::now())?;
-    let results = exchange::parse_test_results(
-        "data/sample-tester-results.json",
-        demo::SAMPLE_TESTER_RESULTS.as_bytes(),
-    )
-    .context("demo: the built-in tester results")?;
     wf.import_test_results(&results)
         .context("demo: the built-in tester results")?;
     println!(
