@@ -1234,3 +1234,61 @@ fn a_state_is_accepted_in_every_spelling_the_tools_show_and_a_wizard_group_is_na
         text(&out).1
     );
 }
+
+#[test]
+fn as_of_lists_the_queue_as_it_was_states_assignees_and_only_what_existed() {
+    // The samples at the tests' clock; an hour later (real writes are recorded at the
+    // clock's instant) OIN-2026-0142 is claimed and moved, and a new submission arrives.
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let before = "2026-12-04T10:00:00Z";
+    let row = |args: &[&str], id: &str| -> Option<(String, String)> {
+        sb.ok(args)
+            .lines()
+            .find(|l| l.split('\t').next() == Some(id))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('\t').collect();
+                (cells[3].to_string(), cells[4].to_string())
+            })
+    };
+    let then = |id: &str| row(&["--as-of", before, "list", "--format", "tsv"], id);
+    let was = then("OIN-2026-0142");
+    sb.ok(&["claim", "OIN-2026-0142"]);
+    sb.ok(&[
+        "move",
+        "--to",
+        "qa_testing",
+        "--force",
+        "--reason",
+        "checked",
+        "OIN-2026-0142",
+    ]);
+    let mut late = common::passing_json("LATE-1", "2026-12-04T10:30:00Z");
+    late["history"] = json!([{"to": "initial_review", "at": "2026-12-04T10:30:00Z", "by": "isv"}]);
+    sb.import_values(&[late]);
+    // Now: moved, claimed, and the new one listed.
+    let now = row(&["list", "--format", "tsv"], "OIN-2026-0142").unwrap();
+    assert_eq!(now.0, "QA testing");
+    assert_eq!(now.1, common::me());
+    assert!(row(&["list", "--format", "tsv"], "LATE-1").is_some());
+    // As of before: the state and the assignee of then, and no LATE-1.
+    assert_eq!(then("OIN-2026-0142"), was);
+    assert_eq!(was.as_ref().map(|w| w.0.as_str()), Some("init review"));
+    assert_eq!(then("LATE-1"), None, "made after the instant");
+    // A state filter at a past instant filters on the states of then.
+    let listed = sb.ok(&[
+        "--as-of",
+        before,
+        "list",
+        "--state",
+        "initial_review",
+        "--format",
+        "tsv",
+    ]);
+    assert!(listed.contains("OIN-2026-0142\t"), "{listed}");
+    // A day alone is its start in the team's time zone (UTC in the built-in policy).
+    assert_eq!(
+        sb.ok(&["--as-of", "2026-12-04", "list", "--format", "tsv"]),
+        sb.ok(&["--as-of", "2026-12-04T00:00:00Z", "list", "--format", "tsv"])
+    );
+}

@@ -700,6 +700,13 @@ fn an_explicit_theme_beats_no_color_and_as_of_pins_the_header() {
             .any(|p| (30..=37).contains(p) || (90..=97).contains(p) || *p == 38),
         "--theme light draws colours under NO_COLOR: {params:?}"
     );
+    // The queue as it was is not the queue as it is: a console at a past instant writes
+    // nothing, and says why.
+    t.keys(&["a"]);
+    t.wait_for(
+        "cannot claim submissions (opened --as-of 2026-11-20T09:00:00Z",
+        WAIT,
+    );
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
 }

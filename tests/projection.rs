@@ -318,7 +318,7 @@ proptest! {
         let policy = policy(&spec);
         let sub = submission("S-1", &steps, &runs, shape);
         let now = ts("2026-11-02T08:17:00Z") + SignedDuration::from_mins(minutes);
-        let line = oin_review::store::line_as_of(&sub, &policy, now);
+        let line = oin_review::store::line_as_of(&sub, &policy, now).expect("in the queue then");
         prop_assert!(line.holds_at(now));
         let a = assess(&sub, &policy, now);
         let b = business_clock(&policy.sla, now);

@@ -284,8 +284,13 @@ fn permute<T>(rows: &mut [T], mut order: Vec<u32>) {
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = open_store(ctx)?;
     // Only the states asked for are read (the rest of the filters need the instant).
+    // At a past instant the states are those of then: filtered after the lines are read.
     let filter = LineFilter {
-        states: args.states.clone(),
+        states: if ctx.as_of.is_some() {
+            Vec::new()
+        } else {
+            args.states.clone()
+        },
         ..LineFilter::default()
     };
     let mut query = crate::domain::query::parse(args.query.as_deref().unwrap_or(""))

@@ -52,8 +52,8 @@ pub struct Cli {
     /// The console (and a read command after it) evaluates SLA clocks and test freshness at
     /// this instant (RFC 3339, e.g. 2026-11-23T09:00:00Z) instead of now. Writes are always
     /// recorded at the real time.
-    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
-    pub as_of: Option<Timestamp>,
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_as_of)]
+    pub as_of: Option<AsOf>,
 
     /// Colour theme for the console (dark, light, high-contrast, mono, or your own).
     #[arg(long, value_name = "NAME")]
@@ -135,8 +135,8 @@ pub struct AsOfFlag {
     /// Evaluate SLA clocks, test freshness and other time-dependent output at this instant
     /// (RFC 3339, e.g. 2026-11-23T09:00:00Z) instead of now. Writes are always recorded at
     /// the real time.
-    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
-    pub as_of: Option<Timestamp>,
+    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_as_of)]
+    pub as_of: Option<AsOf>,
 }
 
 /// What a subcommand says about the flags that do not concern every subcommand.
@@ -144,7 +144,7 @@ struct Flags<'a> {
     name: &'static str,
     db: Option<&'a PathBuf>,
     /// `None` when the subcommand takes no `--as-of`.
-    as_of: Option<Option<Timestamp>>,
+    as_of: Option<Option<AsOf>>,
 }
 
 impl Command {
@@ -184,9 +184,37 @@ impl Command {
     }
 }
 
-fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>().map_err(|e| {
-        format!("{e}; expected an RFC 3339 timestamp with an offset, e.g. 2026-11-23T09:00:00Z")
+/// `--as-of`: an instant, or a day (its start in the team's time zone, resolved once the
+/// policy is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    At(Timestamp),
+    Day(jiff::civil::Date),
+}
+
+impl AsOf {
+    fn at(self, tz: &jiff::tz::TimeZone) -> Result<Timestamp> {
+        match self {
+            AsOf::At(t) => Ok(t),
+            AsOf::Day(d) => Ok(d
+                .to_zoned(tz.clone())
+                .map_err(|e| anyhow::anyhow!("--as-of {d}: {e}"))?
+                .timestamp()),
+        }
+    }
+}
+
+fn parse_as_of(s: &str) -> Result<AsOf, String> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(AsOf::At(t));
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return Ok(AsOf::Day(d));
+    }
+    s.parse::<Timestamp>().map(AsOf::At).map_err(|e| {
+        format!(
+            "{e}; expected an RFC 3339 timestamp with an offset (2026-11-23T09:00:00Z) or a day (2026-11-23: its start in the team's time zone)"
+        )
     })
 }
 
@@ -306,12 +334,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let config = Config::load()?;
+    let policy = config::load_policy()?;
+    let as_of = as_of
+        .map(|a| a.at(policy.sla.calendar.time_zone()))
+        .transpose()?;
     let ctx = Ctx {
         db_flag: db,
         now: as_of.unwrap_or_else(crate::clock::now),
         as_of,
         config,
-        policy: std::sync::Arc::new(config::load_policy()?),
+        policy: std::sync::Arc::new(policy),
         analyst: identity::current_analyst(),
         theme: cli.theme,
     };

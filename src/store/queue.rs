@@ -710,7 +710,8 @@ impl Store {
                     None => Some(0),
                 };
                 if let Some(s) = s
-                    && !each(line_as_of(&sub, policy, at), s)
+                    && let Some(line) = line_as_of(&sub, policy, at)
+                    && !each(line, s)
                 {
                     break;
                 }
@@ -834,7 +835,9 @@ impl Store {
             let Ok(k) = subs.binary_search_by(|sub| sub.id.as_str().cmp(id)) else {
                 continue;
             };
-            if !each(line_as_of(&subs[k], policy, at), *s) {
+            if let Some(line) = line_as_of(&subs[k], policy, at)
+                && !each(line, *s)
+            {
                 break;
             }
         }
@@ -910,7 +913,7 @@ impl Store {
     /// Replaces the lines that do not hold at `at` by their recomputation.
     fn recompute_if_needed(
         &self,
-        lines: &mut [QueueLine],
+        lines: &mut Vec<QueueLine>,
         policy: &Policy,
         at: Timestamp,
     ) -> Result<()> {
@@ -922,11 +925,19 @@ impl Store {
         if stale.is_empty() {
             return Ok(());
         }
+        let mut gone = std::collections::HashSet::new();
         for sub in self.submissions_by_ids(&stale)? {
             if let Some(l) = lines.iter_mut().find(|l| l.id() == sub.id) {
-                *l = line_as_of(&sub, policy, at);
+                match line_as_of(&sub, policy, at) {
+                    Some(then) => *l = then,
+                    None => {
+                        gone.insert(sub.id);
+                    }
+                }
             }
         }
+        // Made after the instant: not in the queue as it was.
+        lines.retain(|l| !gone.contains(l.id()));
         Ok(())
     }
 
@@ -960,13 +971,29 @@ impl Store {
 
 /// The line of `sub` as it stood at `at`: its projection from the history and evidence up
 /// to then (what `assess` at `at` counts), with today's fields and time in state.
-pub fn line_as_of(sub: &Submission, policy: &Policy, at: Timestamp) -> QueueLine {
+pub fn line_as_of(sub: &Submission, policy: &Policy, at: Timestamp) -> Option<QueueLine> {
     let mut then = sub.clone();
     then.history.retain(|c| c.at <= at);
     then.test_results.retain(|r| r.run_at <= at);
-    let mut p = Projection::of(&then, policy);
-    p.in_state_since = crate::domain::effective_history(&sub.history)
+    if then.history.is_empty() && !sub.history.is_empty() {
+        return None; // not in the queue yet
+    }
+    // The state and the assignee then, when something happened after `at`: the last move
+    // and the last claim at or before it (an assignment after it says who held it before).
+    let last = crate::domain::effective_history(&then.history)
         .last()
-        .map(|e| e.at);
-    QueueLine::new(LineFields::of(sub), &p)
+        .map(|e| (e.to, e.at));
+    if then.history.len() < sub.history.len()
+        && let Some((state, _)) = last
+    {
+        then.state = state;
+    }
+    if let Some(a) = sub.assignments.iter().rev().find(|a| a.at <= at) {
+        then.assignee = a.to.clone();
+    } else if let Some(a) = sub.assignments.iter().find(|a| a.at > at) {
+        then.assignee = a.from.clone();
+    }
+    let mut p = Projection::of(&then, policy);
+    p.in_state_since = last.map(|(_, at)| at);
+    Some(QueueLine::new(LineFields::of(&then), &p))
 }

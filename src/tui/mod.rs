@@ -97,7 +97,11 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
         views,
     } = launch;
     let db_label = workflow.path().display().to_string();
-    let read_only = workflow.read_only().map(str::to_string);
+    // A console at a past instant shows the queue as it was, not as it is: it writes nothing.
+    let read_only = workflow
+        .read_only()
+        .map(str::to_string)
+        .or_else(|| as_of.map(|at| format!("opened --as-of {at}, the queue as it was then")));
     let (work_tx, mut work_rx) = mpsc::unbounded_channel();
     let mut startup_notes = Vec::new();
     let hold = mail.hold();

@@ -317,7 +317,7 @@ pub fn feed_subs(app: &mut oin_review::tui::app::App, subs: Vec<oin_review::doma
     }
     let mut lines: Vec<_> = subs
         .iter()
-        .map(|s| oin_review::store::line_as_of(s, &policy, app.now()))
+        .filter_map(|s| oin_review::store::line_as_of(s, &policy, app.now()))
         .collect();
     lines.sort_by(|a, b| a.id().cmp(b.id()));
     let refs: Vec<&oin_review::domain::Submission> = subs.iter().collect();
