@@ -1810,3 +1810,31 @@ fn claims_and_assignments_show_in_the_history_of_show_its_json_and_the_detail() 
             && at("assigned to bea (from") < at(" claimed")
     );
 }
+
+#[test]
+fn a_queue_key_pressed_in_the_full_detail_says_where_it_works() {
+    let mut app = sample_app(NOW, 100, 30);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.context(), Context::Detail);
+    for (k, said) in [
+        (
+            'm',
+            "m (move the marked (or selected) to another state) works in the queue: Esc goes back to it",
+        ),
+        (
+            'a',
+            "a (claim the marked (or selected) for me) works in the queue: Esc goes back to it",
+        ),
+        (
+            'u',
+            "u (undo my last batch of moves) works in the queue: Esc goes back to it",
+        ),
+    ] {
+        assert!(
+            app.update(key(KeyCode::Char(k))).is_empty(),
+            "{k} does nothing here"
+        );
+        assert_eq!(app.message().map(|m| m.text.as_str()), Some(said));
+        assert_eq!(app.context(), Context::Detail);
+    }
+}

@@ -586,7 +586,29 @@ impl App {
                 let step = top.on_key(&key, command, self);
                 self.apply(top, step)
             }
-            None => command.map(|c| self.run(c)).unwrap_or_default(),
+            None => match command {
+                Some(c) => self.run(c),
+                None => {
+                    self.explain_unbound(&key);
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// A key that does nothing here but does something in the queue says so: the full
+    /// detail is read-only, its actions are the queue's.
+    fn explain_unbound(&mut self, key: &KeyEvent) {
+        if self.context() != Context::Detail {
+            return;
+        }
+        if let Some(b) = self.keymap.binding_in(Context::Queue, key) {
+            let (name, desc) = (super::keymap::Key::from_event(key), b.desc);
+            let back = self.key(Context::Detail, Command::Close);
+            self.say(
+                Level::Info,
+                format!("{name} ({desc}) works in the queue: {back} goes back to it"),
+            );
         }
     }
 

@@ -937,6 +937,14 @@ impl Keymap {
     }
 
     /// The command `key` runs in `context` (its own bindings first, then global ones).
+    /// The binding `key` has in `context` itself (no fallback to the global keys).
+    pub fn binding_in(&self, context: Context, key: &KeyEvent) -> Option<&Binding> {
+        let key = Key::from_event(key);
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.keys.contains(&key))
+    }
+
     pub fn lookup(&self, context: Context, key: &KeyEvent) -> Option<Command> {
         let key = Key::from_event(key);
         let find = |ctx: Context| {
