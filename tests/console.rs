@@ -1838,3 +1838,45 @@ fn a_queue_key_pressed_in_the_full_detail_says_where_it_works() {
         assert_eq!(app.context(), Context::Detail);
     }
 }
+
+#[test]
+fn the_issue_list_overlay_keeps_its_cursor_in_view_at_80x24() {
+    // The sample with the most findings: wrapped at 80 columns they take more rows than the
+    // overlay has, and the one the cursor is on must still be seen before x toggles it.
+    let mut app = sample_app(NOW, 80, 24);
+    app.update(key(KeyCode::Char('5')));
+    let ids: Vec<String> = app
+        .queue()
+        .view_ids()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let most = ids
+        .iter()
+        .max_by_key(|id| {
+            select_id(&mut app, id);
+            app.selected_issues().len()
+        })
+        .unwrap()
+        .clone();
+    select_id(&mut app, &most);
+    app.update(key(KeyCode::Char('x')));
+    let n = app.selected_issues().len();
+    assert!(n >= 4, "{n} findings");
+    for _ in 1..n {
+        app.update(key(KeyCode::Char('j')));
+    }
+    // The whole finding: its first words and, on its last row, its rule.
+    let last = app.selected_issues()[n - 1].clone();
+    let words: Vec<&str> = last.text.split(' ').take(3).collect();
+    let rule = match &last.key {
+        oin_review::domain::IssueKey::Rule(r) => r.clone(),
+        oin_review::domain::IssueKey::Own(n) => format!("#{n} (yours)"),
+    };
+    let text = screen(&render(&app, &dark()));
+    assert!(
+        text.contains(&words.join(" ")) && text.contains(&rule),
+        "the last finding ({}, {rule}) is on screen:\n{text}",
+        last.text
+    );
+}

@@ -19,6 +19,27 @@ pub struct Findings {
     cursor: usize,
 }
 
+/// The rows `text` takes once word-wrapped at `width` columns, as the paragraph wraps it
+/// (a word longer than the line is cut).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = crate::text::display_width(word);
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else if w <= width {
+            rows += 1;
+            used = w;
+        } else {
+            rows += (used + w).div_ceil(width) - 1;
+            used = (used + w) % width;
+        }
+    }
+    rows
+}
+
 impl Panel for Findings {
     fn context(&self) -> Context {
         Context::Findings
@@ -72,6 +93,10 @@ impl Panel for Findings {
             .map(|r| safe_line(r.id()))
             .unwrap_or_default();
         let rect = centered(frame.area(), 100, (issues.len() as u16 * 2 + 5).max(7));
+        let inner_w = usize::from(rect.width.saturating_sub(2)).max(1);
+        // Each finding's rows once wrapped, to keep the cursor's in view.
+        let mut rows_before_cursor = 1usize;
+        let mut cursor_rows = 0usize;
         let included = issues.iter().filter(|i| i.included).count();
         let mut lines = vec![Line::from(Span::styled(
             format!(" {included} of {} go in the next email", issues.len()),
@@ -111,12 +136,19 @@ impl Panel for Findings {
             if let Some(r) = &f.reason {
                 note.push_str(&format!("  left out: {}", safe_line(r)));
             }
+            let first = format!(" [x] {:<8}{}", f.severity.key(), safe_line(&f.text));
+            let rows = wrapped_rows(&first, inner_w) + wrapped_rows(&note, inner_w);
+            if i < self.cursor {
+                rows_before_cursor += rows;
+            } else if i == self.cursor {
+                cursor_rows = rows;
+            }
             lines.push(Line::from(Span::styled(note, theme.dim)));
         }
         // Keep the cursor's lines in view.
-        let inner_h = rect.height.saturating_sub(2);
-        let want = 1 + self.cursor as u16 * 2 + 2;
-        let scroll = want.saturating_sub(inner_h);
+        let inner_h = usize::from(rect.height.saturating_sub(2));
+        let want = rows_before_cursor + cursor_rows;
+        let scroll = u16::try_from(want.saturating_sub(inner_h)).unwrap_or(u16::MAX);
         let k = |c| app.key(Context::Findings, c);
         let title = format!(
             "issue list of {id} ({} toggles, {} adds, {} edits, {} emails)",
