@@ -47,6 +47,11 @@ fn search_detail_help_resize_and_quit_restore_the_terminal() {
     t.wait_for("1 Needs OIN", WAIT);
     t.keys(&["?"]);
     t.wait_for("help: every key", WAIT);
+    // Ctrl-L repaints over the help in a real terminal (it asks the terminal nothing that
+    // could stall), and the help stays open.
+    t.keys(&["C-l"]);
+    t.keys(&["j"]);
+    t.wait_for("help: every key", WAIT);
     t.keys(&["Escape"]);
     t.resize(130, 35);
     t.wait_for(" detail ", WAIT);
