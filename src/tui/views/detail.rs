@@ -140,7 +140,13 @@ fn wrap_spans(spans: &[Span<'static>], width: usize, hang: usize) -> Vec<Line<'s
         let room = if first { width } else { width - hang };
         let (mut used, mut end, mut space) = (0, start, None);
         while end < cells.len() && used + w(cells[end].0) <= room {
-            if cells[end].0 == ' ' {
+            // A line breaks after a space, or after a `/` of a path (a URL wraps between its
+            // parts, never inside a word; not inside `//`).
+            let slash = cells[end].0 == '/'
+                && end > start
+                && cells[end - 1].0 != '/'
+                && cells.get(end + 1).is_some_and(|c| c.0 != '/' && c.0 != ' ');
+            if cells[end].0 == ' ' || slash {
                 space = Some(end);
             }
             used += w(cells[end].0);
@@ -865,5 +871,29 @@ mod tests {
         let lines = wrap_spans(&long, 20, 4);
         let total: usize = lines.iter().map(|l| l.to_string().trim().len()).sum();
         assert_eq!(total, 50, "a word longer than the line is cut, not lost");
+    }
+
+    #[test]
+    fn a_url_wraps_after_a_slash_of_its_path_never_inside_a_word_or_its_double_slash() {
+        let spans = vec![
+            Span::raw("  config document   "),
+            Span::raw("https://harborview.example/docs/okta-setup"),
+        ];
+        let text: Vec<String> = wrap_spans(&spans, 48, VALUE_COL)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "  config document   https://harborview.example/",
+                "                    docs/okta-setup"
+            ]
+        );
+        let narrow: Vec<String> = wrap_spans(&[Span::raw("https://a.example/okta")], 10, 0)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(narrow[0], "https://a.", "no break inside //: {narrow:?}");
     }
 }
