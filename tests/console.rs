@@ -1880,3 +1880,36 @@ fn the_issue_list_overlay_keeps_its_cursor_in_view_at_80x24() {
         last.text
     );
 }
+
+#[test]
+fn at_80_columns_the_chosen_tab_is_always_seen_the_others_shrink() {
+    let mut app = sample_app(NOW, 80, 24);
+    let mut views = oin_review::domain::query::builtin_views();
+    for (name, q) in [
+        ("Contoso open", "isv:contoso -state:published"),
+        ("Acme", "isv:acme"),
+        ("SCIM", "protocol:scim"),
+    ] {
+        views.push(oin_review::domain::query::View {
+            name: name.into(),
+            query: oin_review::domain::query::parse(q).unwrap(),
+            builtin: false,
+        });
+    }
+    app.set_views(views);
+    // Every tab in turn: its whole title is on the tab line.
+    for title in [
+        "Needs OIN",
+        "With ISV",
+        "Mine",
+        "Breached",
+        "All",
+        "Contoso open 10",
+        "Acme 1",
+        "SCIM 4",
+    ] {
+        let tabs = line(&render(&app, &dark()), 1);
+        assert!(tabs.contains(title), "{title:?} in {tabs:?}");
+        app.update(key(KeyCode::Char(']')));
+    }
+}

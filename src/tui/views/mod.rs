@@ -238,31 +238,47 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
     top.push(Span::styled(clock, clock_style));
     let mut lines = vec![Line::from(top)];
     if !compact {
-        lines.push(tabs_and_chips(app, theme));
+        lines.push(tabs_and_chips(app, theme, area.width as usize));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn tabs_and_chips<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+fn tabs_and_chips<'a>(app: &'a App, theme: &Theme, width: usize) -> Line<'a> {
     let q = app.queue();
     let mut spans = Vec::new();
-    for (i, tab) in q.tabs().into_iter().enumerate() {
-        let style = if tab == q.tab() {
-            theme.tab_active
-        } else {
-            theme.tab
-        };
-        // Saved views have no digit key (`]` reaches them) and show their count.
-        let label = match q.tab_count(tab) {
-            Some(n) => format!(" {} {n} ", q.tab_title(tab)),
-            None => format!(" {} {} ", i + 1, q.tab_title(tab)),
+    let label = |i: usize, tab, short: bool| {
+        // Saved views have no digit key (`]` reaches them) and show their count; short, a
+        // tab keeps its digit, or its title's first letters.
+        let label = match (q.tab_count(tab), short) {
+            (Some(n), false) => format!(" {} {n} ", q.tab_title(tab)),
+            (Some(n), true) => {
+                let full = q.tab_title(tab);
+                let title: String = full.chars().take(4).collect();
+                let cut = if full.chars().count() > 4 { "…" } else { "" };
+                format!(" {title}{cut} {n} ")
+            }
+            (None, false) => format!(" {} {} ", i + 1, q.tab_title(tab)),
+            (None, true) => format!(" {} ", i + 1),
         };
         // The items the ISV has held too long are counted on its tab: `With ISV ~4`.
-        let label = match (tab, q.idle_count()) {
+        match (tab, q.idle_count()) {
             (crate::tui::queue_state::Tab::WithIsv, n) if n > 0 => format!("{label}~{n} "),
             _ => label,
-        };
-        spans.push(Span::styled(label, style));
+        }
+    };
+    let tabs = q.tabs();
+    let whole: usize = tabs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| crate::text::display_width(&label(i, *t, false)) + 1)
+        .sum();
+    // Too many to show whole (saved views at 80 columns): the tabs not chosen shrink, so the
+    // chosen one is always seen, with the count after them.
+    let shrink = whole + 12 > width;
+    for (i, tab) in tabs.into_iter().enumerate() {
+        let active = tab == q.tab();
+        let style = if active { theme.tab_active } else { theme.tab };
+        spans.push(Span::styled(label(i, tab, shrink && !active), style));
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
