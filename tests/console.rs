@@ -1913,3 +1913,23 @@ fn at_80_columns_the_chosen_tab_is_always_seen_the_others_shrink() {
         app.update(key(KeyCode::Char(']')));
     }
 }
+
+#[test]
+fn at_80_columns_the_search_line_and_its_chip_keep_the_whole_query() {
+    let mut app = sample_app(NOW, 80, 24);
+    app.update(key(KeyCode::Char('/')));
+    let actions = chars(&mut app, "isv:contoso state:qa_testing");
+    settle(&mut app, actions);
+    let buf = render(&app, &dark());
+    let bottom = (0..24)
+        .map(|y| line(&buf, y))
+        .find(|l| l.starts_with('/'))
+        .expect("the search line");
+    assert!(
+        bottom.starts_with("/isv:contoso state:qa_testing"),
+        "{bottom:?}"
+    );
+    app.update(key(KeyCode::Enter));
+    let tabs = line(&render(&app, &dark()), 1);
+    assert!(tabs.contains("/isv:contoso state:qa_testing"), "{tabs:?}");
+}

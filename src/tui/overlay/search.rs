@@ -103,8 +103,18 @@ impl Panel for Search {
                 .map(|ms| format!("   {} match(es), {ms:.1} ms", q.len()))
                 .unwrap_or_default()
         };
-        let room =
-            (area.width as usize).saturating_sub(1 + stats.chars().count() + chips.chars().count());
+        // The query comes first: the chips (its terms again), then the count, give way
+        // before the typed text is scrolled out of view.
+        let typed = self.input.text().chars().count() + 1;
+        let width = area.width as usize;
+        let (stats, chips) = if 1 + typed + stats.chars().count() + chips.chars().count() <= width {
+            (stats, chips)
+        } else if 1 + typed + stats.chars().count() <= width {
+            (stats, String::new())
+        } else {
+            (String::new(), String::new())
+        };
+        let room = width.saturating_sub(1 + stats.chars().count() + chips.chars().count());
         let marked: Vec<std::ops::Range<usize>> =
             q.query_terms().iter().map(|t| t.at.clone()).collect();
         let mut spans = vec![Span::styled("/", theme.accent)];

@@ -274,7 +274,18 @@ fn tabs_and_chips<'a>(app: &'a App, theme: &Theme, width: usize) -> Line<'a> {
         .sum();
     // Too many to show whole (saved views at 80 columns): the tabs not chosen shrink, so the
     // chosen one is always seen, with the count after them.
-    let shrink = whole + 12 > width;
+    // The count, the filter chips and the search chip after them count too.
+    let after = 12
+        + q.filters()
+            .iter()
+            .map(|f| f.section().len() + f.label().len() + 5)
+            .sum::<usize>()
+        + if q.query().is_empty() {
+            0
+        } else {
+            crate::text::display_width(q.query()) + 4
+        };
+    let shrink = whole + after > width;
     for (i, tab) in tabs.into_iter().enumerate() {
         let active = tab == q.tab();
         let style = if active { theme.tab_active } else { theme.tab };
