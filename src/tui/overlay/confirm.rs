@@ -1,7 +1,7 @@
 //! Asking before a planned move runs: the count, what stops the others (a rule, a gate, a
 //! colleague's change) and the items claimed by others, all from the plan it commits.
 
-use super::{Panel, Step, centered, popup, wrap};
+use super::{Panel, Step, draw_said};
 use crate::domain::ReviewState;
 use crate::text::safe_line;
 use crate::tui::app::{Action, App, Level};
@@ -12,8 +12,6 @@ use crate::workflow::{MoveRefused, Plan};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::style::Style;
-use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
 use std::sync::Arc;
 
 pub struct Confirm {
@@ -224,14 +222,6 @@ impl Panel for Confirm {
             ),
             theme.accent,
         ));
-        let width = 76u16.min(frame.area().width.saturating_sub(2));
-        let inner = width.saturating_sub(2) as usize;
-        let lines: Vec<Line> = said
-            .iter()
-            .flat_map(|(text, style)| wrap(text, inner, *style))
-            .collect();
-        let rect = centered(frame.area(), width, lines.len() as u16 + 2);
-        frame.render_widget(Clear, rect);
-        frame.render_widget(Paragraph::new(lines).block(popup("confirm", theme)), rect);
+        draw_said(frame, &said, 76, "confirm", theme);
     }
 }

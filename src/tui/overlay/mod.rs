@@ -227,6 +227,29 @@ pub fn move_cursor(cursor: &mut usize, command: Option<Command>, len: usize, pag
     true
 }
 
+/// A box in the middle of the screen, at most `max_width` wide, titled `title`, holding
+/// each `(text, style)` wrapped to it: what a confirmation shows before `y`.
+pub fn draw_said(
+    frame: &mut Frame,
+    said: &[(String, ratatui::style::Style)],
+    max_width: u16,
+    title: &str,
+    theme: &Theme,
+) {
+    let width = max_width.min(frame.area().width.saturating_sub(2));
+    let inner = width.saturating_sub(2) as usize;
+    let lines: Vec<ratatui::text::Line> = said
+        .iter()
+        .flat_map(|(text, style)| wrap(text, inner, *style))
+        .collect();
+    let rect = centered(frame.area(), width, lines.len() as u16 + 2);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(lines).block(popup(title, theme)),
+        rect,
+    );
+}
+
 /// `text` wrapped to `width` columns, each continuation indented under the text of its
 /// first line (after leading spaces and a list marker such as `- ` or `2. `).
 pub fn wrap(

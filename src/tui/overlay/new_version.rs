@@ -2,7 +2,7 @@
 //! linked to the published one, which stays live until the new version is published), then
 //! `y` makes it.
 
-use super::{Panel, Step, centered, popup, wrap};
+use super::{Panel, Step, draw_said};
 use crate::domain::{QueueLine, ReviewState};
 use crate::text::safe_line;
 use crate::tui::app::{Action, App, Level};
@@ -12,8 +12,6 @@ use crate::tui::worker::Write;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::style::Style;
-use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
 
 pub struct ConfirmNewVersion {
     id: String,
@@ -98,18 +96,6 @@ impl Panel for ConfirmNewVersion {
                 theme.accent,
             ),
         ];
-        let width = 80u16.min(frame.area().width.saturating_sub(2));
-        let inner = width.saturating_sub(2) as usize;
-        let lines: Vec<Line> = said
-            .iter()
-            .flat_map(|(text, style)| wrap(text, inner, *style))
-            .collect();
-        let height = (lines.len() as u16 + 2).min(frame.area().height.saturating_sub(2));
-        let rect = centered(frame.area(), width, height);
-        frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(lines).block(popup("new version", theme)),
-            rect,
-        );
+        draw_said(frame, &said, 80, "new version", theme);
     }
 }

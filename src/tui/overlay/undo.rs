@@ -2,7 +2,7 @@
 //! becomes of each email the batch queued (cancelled, maybe sent, or already sent: then a
 //! correction is offered after), from the undo's plan, which `y` commits.
 
-use super::{Panel, Step, centered, popup, wrap};
+use super::{Panel, Step, draw_said};
 use crate::text::safe_line;
 use crate::tui::app::{Action, App, Level};
 use crate::tui::keymap::{Command, Context};
@@ -12,8 +12,6 @@ use crate::workflow::UndoReport;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::style::Style;
-use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
 use std::sync::Arc;
 
 pub struct ConfirmUndo {
@@ -99,15 +97,6 @@ impl Panel for ConfirmUndo {
             ),
             theme.accent,
         ));
-        let width = 90u16.min(frame.area().width.saturating_sub(2));
-        let inner = width.saturating_sub(2) as usize;
-        let lines: Vec<Line> = said
-            .iter()
-            .flat_map(|(text, style)| wrap(text, inner, *style))
-            .collect();
-        let height = (lines.len() as u16 + 2).min(frame.area().height.saturating_sub(2));
-        let rect = centered(frame.area(), width, height);
-        frame.render_widget(Clear, rect);
-        frame.render_widget(Paragraph::new(lines).block(popup("undo", theme)), rect);
+        draw_said(frame, &said, 90, "undo", theme);
     }
 }
