@@ -351,17 +351,13 @@ fn the_release_before_cancellable_emails_upgrades_and_an_undo_cancels_its_queued
     assert!(flush.contains("0 sent, 0 waiting, 0 failed"), "{flush}");
 }
 
-/// Made by the release before versions were linked (schema v10, commit 7770938), on the
-/// tests' clock: the samples and their tester results imported, OIN-2026-0131 moved to
-/// isv_review with its email. OIN-2026-0130 is a draft update of "Contoso Wiki", which
-/// OIN-2026-0135 is.
-const FIXTURE_V10: &str = "tests/fixtures/queue-v10-7770938.db";
-
-#[test]
-fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() {
+/// A copy of the old release's queue `fixture` (schema `from`), upgraded by a `list` at the
+/// tests' clock: it says so, lists byte for byte as `listed` (what the old release listed),
+/// keeps every submission, event, email and test result, and passes `integrity_check`.
+fn upgrades_losing_nothing(fixture: &str, from: i64, listed: &str) -> Sandbox {
     let sb = Sandbox::new();
-    std::fs::copy(FIXTURE_V10, sb.db()).unwrap();
-    assert_eq!(version(&sb.db()), 10, "the fixture is the old release's");
+    std::fs::copy(fixture, sb.db()).unwrap();
+    assert_eq!(version(&sb.db()), from, "the fixture is the old release's");
     let count = |q: &str| -> i64 {
         Connection::open(sb.db())
             .unwrap()
@@ -380,7 +376,7 @@ fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() 
     assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "upgrade its schema from v10 to v{}",
+            "upgrade its schema from v{from} to v{}",
             schema_version()
         )),
         "said: {stderr}"
@@ -388,7 +384,7 @@ fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() 
     assert_eq!(version(&sb.db()), schema_version());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        std::fs::read_to_string("tests/fixtures/queue-v10-7770938.list.tsv").unwrap(),
+        std::fs::read_to_string(listed).unwrap(),
         "lists as the old release did"
     );
     assert_eq!(tables.map(count), before, "nothing lost");
@@ -396,6 +392,18 @@ fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() 
         count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
         0
     );
+    sb
+}
+
+/// Made by the release before versions were linked (schema v10, commit 7770938), on the
+/// tests' clock: the samples and their tester results imported, OIN-2026-0131 moved to
+/// isv_review with its email. OIN-2026-0130 is a draft update of "Contoso Wiki", which
+/// OIN-2026-0135 is.
+const FIXTURE_V10: &str = "tests/fixtures/queue-v10-7770938.db";
+
+#[test]
+fn the_release_before_linked_versions_upgrades_and_links_the_updates_it_holds() {
+    let sb = upgrades_losing_nothing(FIXTURE_V10, 10, "tests/fixtures/queue-v10-7770938.list.tsv");
     // The update the old release held is linked to the published version it names.
     let v: serde_json::Value =
         serde_json::from_str(&sb.ok(&["show", "OIN-2026-0130", "--format", "json"])).unwrap();
@@ -413,43 +421,7 @@ const FIXTURE_V11: &str = "tests/fixtures/queue-v11-66360cc.db";
 
 #[test]
 fn the_release_before_the_whole_form_upgrades_in_place_and_finds_versions_by_query() {
-    let sb = Sandbox::new();
-    std::fs::copy(FIXTURE_V11, sb.db()).unwrap();
-    assert_eq!(version(&sb.db()), 11, "the fixture is the old release's");
-    let count = |q: &str| -> i64 {
-        Connection::open(sb.db())
-            .unwrap()
-            .query_row(q, [], |r| r.get(0))
-            .unwrap()
-    };
-    let tables = [
-        "SELECT count(*) FROM submissions",
-        "SELECT count(*) FROM events",
-        "SELECT count(*) FROM outbox",
-        "SELECT count(*) FROM test_results",
-    ];
-    let before = tables.map(count);
-    let out = sb.run(&["--as-of", "2026-12-04T11:00:00Z", "list", "--format", "tsv"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "upgrade its schema from v11 to v{}",
-            schema_version()
-        )),
-        "said: {stderr}"
-    );
-    assert_eq!(version(&sb.db()), schema_version());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        std::fs::read_to_string("tests/fixtures/queue-v11-66360cc.list.tsv").unwrap(),
-        "lists as the old release did"
-    );
-    assert_eq!(tables.map(count), before, "nothing lost");
-    assert_eq!(
-        count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
-        0
-    );
+    let sb = upgrades_losing_nothing(FIXTURE_V11, 11, "tests/fixtures/queue-v11-66360cc.list.tsv");
     // The old submissions hold no form parts they never had: not recorded, not false.
     let v: serde_json::Value =
         serde_json::from_str(&sb.ok(&["show", "OIN-2026-0102", "--format", "json"])).unwrap();
