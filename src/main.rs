@@ -1,14 +1,12 @@
-use clap::Parser;
-
 /// Loading a queue allocates a few small strings per field: mimalloc does that in about
 /// half the time of glibc's allocator (README, "Performance").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use oin_review::cli::{Cli, run};
+use oin_review::cli::{parse, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     if let Err(e) = oin_review::clock::init_from_env() {
         eprintln!("oin-review: {e}");
         return ExitCode::FAILURE;

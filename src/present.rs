@@ -138,10 +138,11 @@ pub fn timeline_summary(
     parts.join(" · ")
 }
 
-/// The workload table's count columns, after the assignee: states, then SLA statuses, then
-/// the total (`│` goes after the 6th and the 10th).
+/// The workload table's count columns, after the assignee: states, then SLA statuses in
+/// the words queries and JSON use (`sla:on_track`), then the total.
 pub const WORKLOAD_HEADERS: [&str; 11] = [
-    "DRAFT", "INIT", "ISV", "QA", "FIX", "FINAL", "TRACK", "RISK", "LATE", "PAUSE", "TOTAL",
+    "DRAFT", "INIT", "ISV", "QA", "FIX", "FINAL", "on_track", "at_risk", "breached", "paused",
+    "TOTAL",
 ];
 
 /// A workload row's counts in column order.
@@ -157,16 +158,11 @@ pub fn workload_counts(r: &crate::domain::report::WorkloadRow) -> [usize; 11] {
 pub fn workload_widths<'a>(
     rows: impl IntoIterator<Item = &'a crate::domain::report::WorkloadRow>,
 ) -> [usize; 11] {
-    let mut w = WORKLOAD_HEADERS.map(|h| (h.len() + 1).max(5));
+    let mut w = WORKLOAD_HEADERS.map(|h| h.len() + 1);
     for r in rows {
         for (i, n) in workload_counts(r).iter().enumerate() {
             w[i] = w[i].max(n.to_string().len() + 1);
         }
     }
     w
-}
-
-/// The separator before column `i` of the workload table.
-pub fn workload_separator(i: usize) -> &'static str {
-    if i == 6 || i == 10 { " │" } else { "" }
 }

@@ -775,6 +775,21 @@ fn every_positional_argument_is_described_and_time_and_theme_flags_show_only_whe
             .unwrap()["state"],
         "initial_review"
     );
+    // After the subcommand too: the same message, not clap's "a similar argument exists".
+    let out = sb.run(&[
+        "move",
+        "--as-of",
+        "2026-11-23T09:00:00Z",
+        "--to",
+        "qa_testing",
+        "OIN-2026-0142",
+    ]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--as-of does not apply to `move`") && !stderr.contains("similar"),
+        "{stderr}"
+    );
     let out = sb.run(&["--theme", "light", "list"]);
     assert!(text(&out).1.contains("--theme is for the console"));
     // Both places work for a read: before the subcommand and after it.

@@ -311,6 +311,13 @@ fn workload_counts_open_items_per_assignee_by_state_and_sla_status() {
     );
     let table = sb.ok(&["report", "--as-of", AS_OF, "workload"]);
     assert!(table.contains("(unassigned)"), "{table}");
+    // The SLA columns are headed by the words `sla:` and the JSON use (issue 27, point 6),
+    // and the table still fits 80 columns.
+    let header = table.lines().next().unwrap();
+    for word in ["on_track", "at_risk", "breached", "paused"] {
+        assert!(header.split_whitespace().any(|w| w == word), "{header}");
+    }
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
     let csv = sb.ok(&["report", "--as-of", AS_OF, "workload", "--format", "csv"]);
     assert_eq!(
         csv.lines().next().unwrap(),

@@ -297,6 +297,42 @@ pub fn warn_on_open(
     }
 }
 
+/// Why `--as-of` is refused after `name`, and what takes it.
+fn as_of_refused(name: &str) -> String {
+    format!(
+        "--as-of does not apply to `{name}`: it changes the queue or reads no clock, and writes are recorded at the real time. The console and list, show, lint, finding, mail, outbox, report and demo take it"
+    )
+}
+
+/// Parses the command line, or exits with clap's message, except that `--as-of` after a
+/// subcommand that does not take it gets the same message as before one (clap would
+/// suggest a similar-looking flag instead).
+pub fn parse() -> Cli {
+    use clap::Parser;
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let misplaced = e.kind() == clap::error::ErrorKind::UnknownArgument
+                && matches!(
+                    e.get(clap::error::ContextKind::InvalidArg),
+                    Some(clap::error::ContextValue::String(arg)) if arg.starts_with("--as-of")
+                );
+            let names: Vec<String> = <Cli as clap::CommandFactory>::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_owned())
+                .collect();
+            let subcommand = std::env::args().skip(1).find(|a| names.contains(a));
+            match (misplaced, subcommand) {
+                (true, Some(name)) => {
+                    eprintln!("oin-review: {}", as_of_refused(&name));
+                    std::process::exit(1)
+                }
+                _ => e.exit(),
+            }
+        }
+    }
+}
+
 /// Runs the parsed command line; the exit code says whether everything asked was done.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     crate::log::start(cli.log.as_deref()).map_err(anyhow::Error::msg)?;
@@ -319,10 +355,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let as_of = match (flags.as_of, cli.as_of) {
                 (Some(own), top) => own.or(top),
                 (None, None) => None,
-                (None, Some(_)) => bail!(
-                    "--as-of does not apply to `{}`: it changes the queue or reads no clock, and writes are recorded at the real time. The console and list, show, lint, finding, mail, outbox, report and demo take it",
-                    flags.name
-                ),
+                (None, Some(_)) => bail!(as_of_refused(flags.name)),
             };
             (flags.db.cloned().or(cli.db.clone()), as_of)
         }

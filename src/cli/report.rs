@@ -241,26 +241,24 @@ fn write_workload_table(
         .clamp(12, 24);
     let widths = crate::present::workload_widths(rows.iter().chain(std::iter::once(total)));
     let mut header = pad("ASSIGNEE", width);
-    for (i, h) in crate::present::WORKLOAD_HEADERS.iter().enumerate() {
-        header.push_str(crate::present::workload_separator(i));
-        header.push_str(&format!("{h:>w$}", w = widths[i]));
+    for (h, w) in crate::present::WORKLOAD_HEADERS.iter().zip(widths) {
+        header.push_str(&format!("{h:>w$}"));
     }
     writeln!(out, "{header}")?;
     for r in rows.iter().chain(std::iter::once(total)) {
         let mut line = pad(&fit(&name(r), width), width);
-        for (i, n) in crate::present::workload_counts(r).iter().enumerate() {
-            line.push_str(crate::present::workload_separator(i));
-            line.push_str(&format!("{n:>w$}", w = widths[i]));
+        for (n, w) in crate::present::workload_counts(r).iter().zip(widths) {
+            line.push_str(&format!("{n:>w$}"));
         }
         writeln!(out, "{line}")?;
     }
     writeln!(
         out,
-        "states: INIT initial_review, ISV isv_review, FIX isv_fix_bugs, FINAL final_review"
+        "INIT initial_review, ISV isv_review, FIX isv_fix_bugs, FINAL final_review"
     )?;
     writeln!(
         out,
-        "SLA: TRACK on_track, RISK at_risk, LATE breached, PAUSE paused (with the ISV)"
+        "paused: the SLA clock stops while the ISV holds the item"
     )?;
     Ok(())
 }

@@ -208,20 +208,23 @@ fn body_lines<'a>(r: &'a Reports, app: &App, theme: &Theme, width: usize) -> Vec
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        " Workload: open items by state and SLA (late: breached; pause: at the ISV)",
+        " Workload: open items by state and SLA (paused: while the ISV holds it)",
         theme.header,
     )));
     let widths = crate::present::workload_widths(
         r.workload.iter().chain(std::iter::once(&r.workload_total)),
     );
-    let mut header = format!(" {:<10}", "ANALYST");
-    for (i, h) in crate::present::WORKLOAD_HEADERS.iter().enumerate() {
-        header.push_str(crate::present::workload_separator(i));
-        header.push_str(&format!("{h:>w$}", w = widths[i]));
+    // The analyst's column takes what the counts leave (7 to 16 columns).
+    let name_width = width
+        .saturating_sub(1 + widths.iter().sum::<usize>())
+        .clamp(7, 16);
+    let mut header = format!(" {}", pad("ANALYST", name_width));
+    for (h, w) in crate::present::WORKLOAD_HEADERS.iter().zip(widths) {
+        header.push_str(&format!("{h:>w$}"));
     }
     lines.push(Line::from(Span::styled(header, theme.dim)));
     for w in r.workload.iter().chain(std::iter::once(&r.workload_total)) {
-        lines.push(workload_line(w, &widths, theme));
+        lines.push(workload_line(w, &widths, name_width, theme));
     }
     idle_lines(r, app, theme, width, &mut lines);
     lines.push(Line::from(""));
@@ -264,10 +267,15 @@ fn body_lines<'a>(r: &'a Reports, app: &App, theme: &Theme, width: usize) -> Vec
     lines
 }
 
-fn workload_line<'a>(w: &WorkloadRow, widths: &[usize; 11], theme: &Theme) -> Line<'a> {
+fn workload_line<'a>(
+    w: &WorkloadRow,
+    widths: &[usize; 11],
+    name_width: usize,
+    theme: &Theme,
+) -> Line<'a> {
     let name = safe_line(w.group.as_deref().unwrap_or("unassigned"));
     let mut spans = vec![Span::styled(
-        format!(" {}", pad(&fit(&name, 10), 10)),
+        format!(" {}", pad(&fit(&name, name_width), name_width)),
         theme.text,
     )];
     let sla = [theme.on_track, theme.at_risk, theme.breached, theme.paused];
@@ -277,10 +285,6 @@ fn workload_line<'a>(w: &WorkloadRow, widths: &[usize; 11], theme: &Theme) -> Li
             6..=9 => theme.dim,
             _ => theme.text,
         };
-        spans.push(Span::styled(
-            crate::present::workload_separator(i),
-            theme.text,
-        ));
         spans.push(Span::styled(format!("{n:>w$}", w = widths[i]), style));
     }
     Line::from(spans)
