@@ -1,10 +1,9 @@
 //! The analyst's findings and decisions on the lint's findings, per submission.
 
-use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
+use super::{Context, Result, Store, fmt_ts};
 use crate::domain::findings::IssueEdit;
-use crate::domain::{OwnFinding, RuleDecision, Severity};
 use jiff::Timestamp;
-use rusqlite::{Row, params};
+use rusqlite::params;
 
 /// Why an edit of the issue list was not applied (nothing of it was).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,45 +16,6 @@ pub enum FindingRefused {
     Conflict { id: i64, by: String },
     #[error("leaving {0} out needs a reason")]
     NeedsReason(String),
-}
-
-pub(super) const OWN_COLUMNS: &str =
-    "submission_id, id, severity, text, included, updated_by, updated_at, version";
-
-pub(super) fn own_from_row(r: &Row) -> Result<OwnFinding> {
-    let severity: String = r.get(2).ctx("reading findings")?;
-    let at: String = r.get(6).ctx("reading findings")?;
-    Ok(OwnFinding {
-        id: r.get(1).ctx("reading findings")?,
-        severity: severity_of(&severity)?,
-        text: r.get(3).ctx("reading findings")?,
-        included: r.get(4).ctx("reading findings")?,
-        by: r.get(5).ctx("reading findings")?,
-        at: parse_ts(&at)?,
-        version: r.get(7).ctx("reading findings")?,
-    })
-}
-
-pub(super) const DECISION_COLUMNS: &str =
-    "submission_id, rule, included, reason, decided_by, decided_at";
-
-pub(super) fn decision_from_row(r: &Row) -> Result<RuleDecision> {
-    let at: String = r.get(5).ctx("reading finding decisions")?;
-    Ok(RuleDecision {
-        rule: r.get(1).ctx("reading finding decisions")?,
-        included: r.get(2).ctx("reading finding decisions")?,
-        reason: r.get(3).ctx("reading finding decisions")?,
-        by: r.get(4).ctx("reading finding decisions")?,
-        at: parse_ts(&at)?,
-    })
-}
-
-fn severity_of(s: &str) -> Result<Severity> {
-    match s {
-        "blocker" => Ok(Severity::Blocker),
-        "warning" => Ok(Severity::Warning),
-        other => Err(StoreError::Corrupt(format!("finding severity {other:?}"))),
-    }
 }
 
 impl Store {

@@ -7,6 +7,7 @@ mod moves;
 mod notes;
 mod outbox;
 mod queue;
+mod rows;
 mod schema;
 mod submissions;
 
@@ -17,10 +18,9 @@ pub use moves::{
     AssignItem, AssignOutcome, EmailUndo, MoveAsk, MoveItem, MoveOutcome, MoveRefused, MoveRequest,
     MoveRow, Moved, UndoOutcome, UndoReport,
 };
-pub use outbox::{
-    CancelOutcome, ClaimedEmail, Hold, NewEmail, OutboxCounts, ReminderGuard, ReminderRefused,
-};
+pub use outbox::{CancelOutcome, ClaimedEmail, Hold, OutboxCounts, ReminderGuard, ReminderRefused};
 pub use queue::{IdRange, LineFilter, Lines, Scorer, line_as_of};
+pub use rows::NewEmail;
 pub use submissions::{ImportRefused, ImportSummary, Notify};
 
 use jiff::{Timestamp, Unit};

@@ -1,7 +1,7 @@
 //! Batch state moves: one transaction, version-checked, each move written to the audit log.
 
 use super::queue::{LineWriter, move_row};
-use super::submissions::insert_event;
+use super::rows::{attention_in, cancel_in, clear_attention, insert_event, last_change};
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
 use crate::domain::{Blocker, EventKind, MoveRefusal, Phase, ReviewState, StateChange, check_move};
 use jiff::Timestamp;
@@ -151,7 +151,7 @@ pub(super) fn move_in(
     .ctx("recording the batch")?;
     let batch = tx.last_insert_rowid();
     // Read once: a batch of 10 000 does not look for attention entries item by item.
-    let attention = super::notes::attention_in(tx, req.analyst)?;
+    let attention = attention_in(tx, req.analyst)?;
     let mut outcomes = Vec::with_capacity(ask.items.len());
     for item in &ask.items {
         type Row = (String, i64, Option<String>, Option<String>, Option<i64>);
@@ -222,7 +222,7 @@ pub(super) fn move_in(
         move_row(tx, &item.id, ask.to, &at, version, carried.as_ref())?;
         insert_event(tx, &item.id, &change, Some(batch))?;
         if attention.contains(&item.id) {
-            super::notes::clear_attention(tx, &item.id, req.analyst)?;
+            clear_attention(tx, &item.id, req.analyst)?;
         }
         lines.moved(tx, &item.id, carried.is_some())?;
         if ask.to == ReviewState::Published {
@@ -320,31 +320,16 @@ fn undo_emails(
                     .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
             }),
             ("sending", _) => {
-                super::outbox::cancel_in(tx, email, analyst, when)?;
+                cancel_in(tx, email, analyst, when)?;
                 out.push(EmailUndo::MayHaveBeenSent { email, subject });
             }
             _ => {
-                super::outbox::cancel_in(tx, email, analyst, when)?;
+                cancel_in(tx, email, analyst, when)?;
                 out.push(EmailUndo::Cancelled { email, subject });
             }
         }
     }
     Ok(out)
-}
-
-pub(super) fn last_change(tx: &rusqlite::Connection, id: &str) -> Result<(String, Timestamp)> {
-    let row: Option<(String, String)> = tx
-        .query_row(
-            "SELECT analyst, at FROM events WHERE submission_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .ctx("reading the audit log")?;
-    match row {
-        Some((by, at)) => Ok((by, parse_ts(&at)?)),
-        None => Ok(("someone".to_string(), Timestamp::UNIX_EPOCH)),
-    }
 }
 
 /// One submission to assign, with the row version the analyst saw (if any).
@@ -411,7 +396,7 @@ impl Store {
         let tx = self.begin_write("assign submissions")?;
         let lines = LineWriter::begin(&tx, policy.as_deref())?;
         let when = fmt_ts(at);
-        let attention = super::notes::attention_in(&tx, analyst)?;
+        let attention = attention_in(&tx, analyst)?;
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
             let row: Option<(Option<String>, i64, String)> = tx
@@ -461,7 +446,7 @@ impl Store {
             }
             // Claiming (or assigning) is acting on it.
             if attention.contains(&item.id) {
-                super::notes::clear_attention(&tx, &item.id, analyst)?;
+                clear_attention(&tx, &item.id, analyst)?;
             }
             outcomes.push(AssignOutcome {
                 id: item.id.clone(),

@@ -1,10 +1,11 @@
 //! Internal notes (append-only) and the attention set their mentions fill.
 
 use super::queue::LineWriter;
+use super::rows::{attention_in, clear_attention};
 use super::{Context, Result, Store, fmt_ts, parse_ts};
 use crate::domain::notes::Note;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeSet;
 
 impl Store {
@@ -104,26 +105,4 @@ impl Store {
             .ctx("reading the attention set")?;
         Ok(who)
     }
-}
-
-/// The submissions in `analyst`'s attention set, read on `conn` (inside a write too).
-pub(super) fn attention_in(conn: &Connection, analyst: &str) -> Result<BTreeSet<String>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT submission_id FROM attention WHERE analyst = ?1")
-        .ctx("reading the attention set")?;
-    let ids = stmt
-        .query_map([analyst], |r| r.get(0))
-        .ctx("reading the attention set")?
-        .collect::<rusqlite::Result<_>>()
-        .ctx("reading the attention set")?;
-    Ok(ids)
-}
-
-/// `analyst` acted on submission `id` (a move, a note, a claim): it leaves their attention
-/// set.
-pub(super) fn clear_attention(tx: &Connection, id: &str, analyst: &str) -> Result<()> {
-    tx.prepare_cached("DELETE FROM attention WHERE submission_id = ?1 AND analyst = ?2")
-        .and_then(|mut s| s.execute([id, analyst]))
-        .ctx("updating the attention set")?;
-    Ok(())
 }

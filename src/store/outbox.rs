@@ -5,30 +5,15 @@
 //! `stale_after` goes back to queued. A sent row never changes (a trigger guards it).
 
 use super::moves::move_in;
+use super::rows::{
+    EMAIL_COLUMNS, NewEmail, cancel_in, email_from_row, insert_email, last_change, outbox_select,
+    split_recipients, thread_of,
+};
 use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
-use crate::domain::{EmailKind, EmailRecord, OutboxStatus, PhasePromise};
+use crate::domain::EmailRecord;
 use crate::store::{MoveItem, MoveOutcome, MoveRefused, MoveRequest};
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{OptionalExtension, Row, params};
-
-/// An email ready to queue: the whole message, built once so what is sent is what was
-/// previewed.
-#[derive(Debug, Clone)]
-pub struct NewEmail {
-    pub submission_id: String,
-    pub kind: EmailKind,
-    pub message_id: String,
-    pub recipients: Vec<String>,
-    pub subject: String,
-    pub message: Vec<u8>,
-    /// The date the email tells the ISV a phase will finish: recorded as the phase's
-    /// promise when the email is queued.
-    pub promise: Option<PhasePromise>,
-    /// The headers that matter and the plain text, as previewed.
-    pub preview: String,
-    /// Not delivered before this instant (`[mail] hold`): it can still be cancelled.
-    pub held_until: Option<Timestamp>,
-}
+use rusqlite::{OptionalExtension, params};
 
 /// What must still hold when a reminder is queued: the submission is as the reminder was
 /// written from (same version, so still with the ISV), and it has as many reminders as
@@ -92,122 +77,6 @@ pub struct OutboxCounts {
     pub failed: usize,
 }
 
-const EMAIL_COLUMNS: &str = "submission_id, id, message_id, recipients, subject, status, attempts,
-    queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at, kind,
-    cancelled_at, cancelled_by, held_until";
-
-pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
-    let c = "reading the outbox";
-    let recipients: String = r.get(3).ctx(c)?;
-    let status: String = r.get(5).ctx(c)?;
-    let queued: String = r.get(7).ctx(c)?;
-    let next: String = r.get(8).ctx(c)?;
-    let sent: Option<String> = r.get(9).ctx(c)?;
-    let claimed: Option<String> = r.get(13).ctx(c)?;
-    let kind: String = r.get(14).ctx(c)?;
-    let cancelled: Option<String> = r.get(15).ctx(c)?;
-    let held: Option<String> = r.get(17).ctx(c)?;
-    Ok(EmailRecord {
-        kind: EmailKind::from_key(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
-        submission_id: r.get(0).ctx(c)?,
-        id: r.get(1).ctx(c)?,
-        message_id: r.get(2).ctx(c)?,
-        recipients: split_recipients(&recipients),
-        subject: r.get(4).ctx(c)?,
-        status: OutboxStatus::from_key(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox status {status:?}")))?,
-        attempts: r.get(6).ctx(c)?,
-        queued_at: parse_ts(&queued)?,
-        next_attempt_at: parse_ts(&next)?,
-        sent_at: sent.as_deref().map(parse_ts).transpose()?,
-        last_error: r.get(10).ctx(c)?,
-        server_reply: r.get(11).ctx(c)?,
-        analyst: r.get(12).ctx(c)?,
-        claimed_at: claimed.as_deref().map(parse_ts).transpose()?,
-        cancelled_at: cancelled.as_deref().map(parse_ts).transpose()?,
-        cancelled_by: r.get(16).ctx(c)?,
-        held_until: held.as_deref().map(parse_ts).transpose()?,
-    })
-}
-
-pub(super) fn outbox_select(filter: &str) -> String {
-    format!("SELECT {EMAIL_COLUMNS} FROM outbox {filter}")
-}
-
-fn split_recipients(s: &str) -> Vec<String> {
-    s.split('\n')
-        .filter(|r| !r.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Cancels an email inside `tx`, with who and when: at once when it has not gone; while a
-/// sender is handing it to the server, its status stays and a failed attempt cancels it.
-pub(super) fn cancel_in(
-    tx: &rusqlite::Transaction,
-    id: i64,
-    analyst: &str,
-    when: &str,
-) -> Result<()> {
-    tx.execute(
-        "UPDATE outbox SET cancelled_at = ?1, cancelled_by = ?2,
-             status = CASE WHEN status = 'sending' THEN status ELSE 'cancelled' END
-         WHERE id = ?3",
-        params![when, analyst, id],
-    )
-    .ctx("cancelling an email")?;
-    Ok(())
-}
-
-/// Queues one email (and records the date it promises) inside `tx`; `batch` is the move it
-/// goes with, whose undo cancels it.
-pub(super) fn insert_email(
-    tx: &rusqlite::Transaction,
-    email: &NewEmail,
-    analyst: &str,
-    at: &str,
-    batch: Option<i64>,
-) -> Result<i64> {
-    tx.execute(
-        "INSERT INTO outbox (submission_id, message_id, recipients, subject, message, status,
-         next_attempt_at, queued_at, analyst, kind, preview, batch_id, held_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            email.submission_id,
-            email.message_id,
-            email.recipients.join("\n"),
-            email.subject,
-            email.message,
-            at,
-            analyst,
-            email.kind.key(),
-            email.preview,
-            batch,
-            email.held_until.map(fmt_ts),
-        ],
-    )
-    .ctx("queueing an email")?;
-    let id = tx.last_insert_rowid();
-    if let Some(p) = &email.promise {
-        let when = parse_ts(at)?;
-        super::submissions::write_promise(tx, &email.submission_id, p, analyst, when)?;
-    }
-    Ok(id)
-}
-
-/// The Message-IDs of a submission's earlier emails, oldest first, on `conn`.
-pub(super) fn thread_of(conn: &rusqlite::Connection, submission: &str) -> Result<Vec<String>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT message_id FROM outbox WHERE submission_id = ?1 ORDER BY id")
-        .ctx("reading the outbox")?;
-    let rows = stmt
-        .query_map([submission], |r| r.get(0))
-        .ctx("reading the outbox")?;
-    rows.collect::<rusqlite::Result<Vec<String>>>()
-        .ctx("reading the outbox")
-}
-
 /// What queueing emails did: the move's outcomes (or the refusals), and each queued email
 /// as (submission, outbox id).
 pub type Queued = (Vec<MoveOutcome>, Vec<(String, i64)>);
@@ -257,7 +126,7 @@ impl Store {
                 let refused = match row {
                     None => Some(MoveRefused::UnknownId),
                     Some((v, state)) if item.expected_version.is_some_and(|e| e != v) => {
-                        let (by, at) = super::moves::last_change(&tx, &item.id)?;
+                        let (by, at) = last_change(&tx, &item.id)?;
                         Some(MoveRefused::Conflict {
                             by,
                             at,
@@ -364,7 +233,7 @@ impl Store {
             let refused = match version {
                 None => Some(ReminderRefused::Gone),
                 Some(v) if v != guard.expected_version => {
-                    let (by, at) = super::moves::last_change(&tx, &id)?;
+                    let (by, at) = last_change(&tx, &id)?;
                     Some(ReminderRefused::Changed {
                         by,
                         at: at.to_string(),

@@ -11,7 +11,7 @@
 //! transaction appends the ids it touched to `queue_log` under one sequence number, so a
 //! reader that saw sequence N reads only those lines again.
 
-use super::submissions::{WANTED, load, load_one};
+use super::rows::{WANTED, load, load_one};
 use super::{Context, Result, Store, StoreError};
 use crate::domain::projection::{
     ClockLine, LineFields, Projection, QueueLine, TestsLine, fingerprint,
