@@ -4,6 +4,7 @@
 mod common;
 
 use common::sample_app;
+use common::settle;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use oin_review::domain::ReviewState;
 use oin_review::tui::app::{Action, App, Msg};
@@ -51,20 +52,6 @@ fn chars(app: &mut App, s: &str) -> Vec<Action> {
     s.chars()
         .flat_map(|c| app.update(key(KeyCode::Char(c))))
         .collect()
-}
-
-/// Runs the searches the app asks for, as the search worker would, and feeds the results back.
-fn settle(app: &mut App, actions: Vec<Action>) {
-    for a in actions {
-        if let Action::Search(generation, query, candidates) = a {
-            let req = app.search_request(generation, query, candidates);
-            let mut more = Vec::new();
-            run_search(&req, &|| false, &mut |result| {
-                more.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
-            });
-            settle(app, more);
-        }
-    }
 }
 
 fn dark() -> Theme {
@@ -253,9 +240,86 @@ fn the_header_never_runs_into_its_clock() {
     }
 }
 
+/// Issue 27, point 4: as the screen widens, queue columns join and none leaves. The side
+/// pane appears only where the queue keeps every column beside it.
+#[test]
+fn every_width_shows_the_queue_columns_of_a_narrower_one_and_more() {
+    const ALL: [&str; 9] = [
+        "ID", "APP", "ISV", "PROTO", "STATE", "IN STATE", "WHO", "SLA", "TESTS",
+    ];
+    let titles = |width: u16| -> (Vec<&'static str>, bool) {
+        let app = sample_app(NOW, width, 40);
+        let buf = render(&app, &dark());
+        let head = (0..buf.area.height)
+            .map(|y| line(&buf, y))
+            .find(|l| l.starts_with("  ID "))
+            .unwrap_or_else(|| panic!("{width}: no queue header"));
+        let queue_part = head.split('│').next().unwrap().to_string();
+        let joined = queue_part.replace("IN STATE", "IN_STATE");
+        let words: Vec<&str> = joined
+            .split_whitespace()
+            .map(|w| if w == "IN_STATE" { "IN STATE" } else { w })
+            .collect();
+        let shown = ALL.iter().copied().filter(|t| words.contains(t)).collect();
+        (shown, screen(&buf).contains(" detail "))
+    };
+    let mut before: Vec<&str> = Vec::new();
+    for width in [60u16, 80, 100, 119, 120, 140, 160, 166, 167, 180, 200, 250] {
+        let (now, pane) = titles(width);
+        for t in &before {
+            assert!(
+                now.contains(t),
+                "{width} lost {t}: {now:?} (before: {before:?})"
+            );
+        }
+        if pane {
+            assert_eq!(now, ALL, "{width}: the pane took a column: {now:?}");
+        }
+        before = now;
+    }
+    assert_eq!(before, ALL);
+    assert!(
+        !titles(160).1,
+        "no pane at 160: it would take the queue's columns"
+    );
+    assert!(titles(200).1, "a pane at 200");
+}
+
+/// Issue 27, point 4: the full-screen detail at every width (`z`), and back.
+#[test]
+fn the_full_screen_detail_is_reachable_at_every_width() {
+    for width in [80u16, 120, 200] {
+        let mut app = sample_app(NOW, width, 40);
+        app.update(key(KeyCode::Char('z')));
+        assert_eq!(app.context(), Context::Detail, "{width}");
+        let text = screen(&render(&app, &dark()));
+        assert!(
+            !text.contains("  ID ") && text.contains("── State and SLA"),
+            "{width}: the detail alone:\n{text}"
+        );
+        app.update(key(KeyCode::Char('z')));
+        let text = screen(&render(&app, &dark()));
+        assert!(text.contains("  ID "), "{width}: back:\n{text}");
+    }
+    // From the side pane: Enter focuses it, z widens it, z again brings it back beside the
+    // queue with the focus kept.
+    let mut app = sample_app(NOW, 200, 40);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.context(), Context::Detail);
+    app.update(key(KeyCode::Char('z')));
+    assert!(!screen(&render(&app, &dark())).contains("  ID "));
+    app.update(key(KeyCode::Char('z')));
+    let text = screen(&render(&app, &dark()));
+    assert!(
+        text.contains("  ID ") && text.contains(" detail "),
+        "{text}"
+    );
+    assert_eq!(app.context(), Context::Detail);
+}
+
 #[test]
 fn wide_terminal_shows_the_detail_beside_the_queue() {
-    let app = sample_app(NOW, 160, 48);
+    let app = sample_app(NOW, 200, 48);
     let text = screen(&render(&app, &dark()));
     assert!(text.contains(" detail "));
     assert!(text.contains("OIN-2026-0116 Coho Winery Inventory"));
@@ -377,7 +441,7 @@ fn section_jumps_and_the_position_indicator() {
 
 #[test]
 fn password_shows_for_five_seconds_only() {
-    let mut app = sample_app(NOW, 160, 48);
+    let mut app = sample_app(NOW, 200, 48);
     select_id(&mut app, "OIN-2026-0142");
     app.update(key(KeyCode::Char('p')));
     // The side pane shows it at the end of a long detail: go there.
@@ -560,7 +624,7 @@ fn filters_combine_and_show_as_chips() {
 
 #[test]
 fn tabs_sort_navigation_and_state_names() {
-    let mut app = sample_app(NOW, 120, 30);
+    let mut app = sample_app(NOW, 100, 30);
     assert_eq!(app.queue().tab(), Tab::NeedsOin);
     assert_eq!(app.queue().len(), 22);
     app.update(key(KeyCode::Char(']')));
@@ -625,7 +689,7 @@ fn tabs_sort_navigation_and_state_names() {
 
 #[test]
 fn tab_switches_panes_ctrl_r_reloads_ctrl_z_suspends() {
-    let mut app = sample_app(NOW, 160, 48);
+    let mut app = sample_app(NOW, 200, 48);
     assert_eq!(app.context(), Context::Queue);
     app.update(key(KeyCode::Tab));
     assert_eq!(app.context(), Context::Detail);
@@ -645,6 +709,47 @@ fn tab_switches_panes_ctrl_r_reloads_ctrl_z_suspends() {
         "copied OIN-2026-0116 to tmux's paste buffer".into(),
     ));
     assert!(screen(&render(&app, &dark())).contains("copied OIN-2026-0116 to tmux's paste buffer"));
+}
+
+/// Issue 27, point 5: a message longer than its line is cut with a pointer to the messages
+/// log (`:messages`), which shows every message whole, newest first.
+#[test]
+fn a_message_too_long_for_its_line_reads_whole_in_the_messages_log() {
+    let mut app = sample_app(NOW, 80, 24);
+    let long = "copied OIN-2026-0116 to tmux's paste buffer (prefix ] pastes it; tmux passes it to the system clipboard when set-clipboard is on)";
+    app.update(Msg::Copied(
+        oin_review::tui::app::Level::Info,
+        "marks cleared".into(),
+    ));
+    app.update(Msg::Copied(oin_review::tui::app::Level::Info, long.into()));
+    let buf = render(&app, &dark());
+    let said = line(&buf, 22);
+    assert!(
+        said.starts_with("copied OIN-2026-0116 to tmux's paste buffer")
+            && said.trim_end().ends_with("… (:messages)"),
+        "{said}"
+    );
+    for c in ":messages".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(key(KeyCode::Enter));
+    let text = screen(&render(&app, &dark()));
+    let whole: String = text
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        whole.contains("when set-clipboard is on)") && whole.contains("12:00:00  copied"),
+        "{text}"
+    );
+    // Newest first.
+    assert!(
+        whole.find("copied").unwrap() < whole.find("marks cleared").unwrap(),
+        "{text}"
+    );
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.context(), Context::Queue);
 }
 
 #[test]
@@ -837,7 +942,7 @@ fn a_shift_binding_fires_and_every_text_names_the_key_in_force() {
         "q.db".into(),
         NOW.parse().unwrap(),
     );
-    app.update(Msg::Resize(120, 40));
+    app.update(Msg::Resize(200, 40));
     common::feed(&mut app, rows);
     app.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('Z'),

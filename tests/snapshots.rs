@@ -1,6 +1,8 @@
-//! Whole-screen snapshots of every mode of the console at 80x24 and 160x48, on the sample
-//! submissions at a fixed instant (insta; review changes with `cargo insta review`). A few
-//! screens carry their styles too: one letter per cell, with a legend of the styles.
+//! Whole-screen snapshots of every mode of the console at 60x15 (the smallest it draws),
+//! 80x24, 100x30, 120x40, 160x48 and 200x50 (the side pane), in the dark theme, on the
+//! sample submissions at a fixed instant (insta; review changes with `cargo insta review`).
+//! A few screens carry their styles too: one letter per cell, with a legend of the styles;
+//! the queue and the detail so in every theme.
 
 mod common;
 
@@ -20,10 +22,21 @@ use ratatui::style::Style;
 use std::sync::Arc;
 
 const NOW: &str = "2026-11-23T12:00:00Z";
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const SIZES: [(u16, u16); 6] = [
+    (60, 15),
+    (80, 24),
+    (100, 30),
+    (120, 40),
+    (160, 48),
+    (200, 50),
+];
 
 fn render(app: &App) -> Buffer {
-    let theme = Theme::load("dark").unwrap();
+    render_in(app, "dark")
+}
+
+fn render_in(app: &App, theme: &str) -> Buffer {
+    let theme = Theme::load(theme).unwrap();
     let mut term = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     term.draw(|f| views::draw(f, app, &theme)).unwrap();
     term.backend().buffer().clone()
@@ -109,7 +122,7 @@ fn app(size: (u16, u16)) -> App {
     sample_app(NOW, size.0, size.1)
 }
 
-/// Snapshots the screen of `setup` at both sizes.
+/// Snapshots the screen of `setup` at every size.
 fn snap(name: &str, setup: impl Fn(&mut App)) {
     for size in SIZES {
         let mut a = app(size);
@@ -123,20 +136,58 @@ fn queue() {
     snap("queue", |_| {});
     let a = app((80, 24));
     insta::assert_snapshot!("queue_styles_80x24", styled(&render(&a)));
+    for theme in ["light", "high-contrast", "mono"] {
+        insta::assert_snapshot!(
+            format!("queue_styles_{theme}_80x24"),
+            styled(&render_in(&a, theme))
+        );
+    }
 }
 
 #[test]
 fn detail() {
-    // At 80 columns Enter opens it full screen; at 160 it is the side pane, focused.
+    // Below 167 columns Enter opens it full screen; at 200 it is the side pane, focused.
     snap("detail", |a| key(a, KeyCode::Enter));
     let mut a = app((80, 24));
     key(&mut a, KeyCode::Enter);
     insta::assert_snapshot!("detail_styles_80x24", styled(&render(&a)));
+    for theme in ["light", "high-contrast", "mono"] {
+        insta::assert_snapshot!(
+            format!("detail_styles_{theme}_80x24"),
+            styled(&render_in(&a, theme))
+        );
+    }
 }
 
 #[test]
 fn search() {
-    snap("search", |a| keys(a, "/coho"));
+    // Typed, then finished: the results the search worker found. The time it took is the
+    // one figure that varies: it reads "N.N ms" here.
+    for size in SIZES {
+        let mut a = app(size);
+        let actions: Vec<_> = "/coho"
+            .chars()
+            .flat_map(|c| {
+                a.update(Msg::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                )))
+            })
+            .collect();
+        common::settle(&mut a, actions);
+        let screen = text(&render(&a));
+        let at = screen
+            .find(" match(es), ")
+            .expect("the search says what it found");
+        let rest = &screen[at + " match(es), ".len()..];
+        let end = rest.find(" ms").expect("and how long it took");
+        let shown = format!(
+            "{}N.N{}",
+            &screen[..at + " match(es), ".len()],
+            &rest[end..]
+        );
+        insta::assert_snapshot!(format!("search_{}x{}", size.0, size.1), shown);
+    }
 }
 
 #[test]

@@ -16,8 +16,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use std::collections::BTreeSet;
 
-const SUBMISSION_COLUMNS: &str =
-    "id, app_name, isv, app_website, submitter_email, dev_org, path,
+const SUBMISSION_COLUMNS: &str = "id, app_name, isv, app_website, submitter_email, dev_org, path,
     update_of, change_summary, description, logo_file, logo_format, logo_bytes,
     escalation_contact, has_test_account, test_url, test_username, test_password,
     config_doc_url, multi_tenant, sso_json, scim_json, state, assignee, version,
@@ -543,8 +542,7 @@ fn own_from_row(r: &Row) -> Result<OwnFinding> {
     })
 }
 
-const DECISION_COLUMNS: &str =
-    "submission_id, rule, included, reason, decided_by, decided_at";
+const DECISION_COLUMNS: &str = "submission_id, rule, included, reason, decided_by, decided_at";
 
 fn decision_from_row(r: &Row) -> Result<RuleDecision> {
     let at: String = r.get(5).ctx("reading finding decisions")?;

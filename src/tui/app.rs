@@ -87,8 +87,16 @@ impl Action {
     }
 }
 
-/// Terminal widths from which the detail shows as a side pane.
-pub const SIDE_PANE_MIN_WIDTH: u16 = 120;
+/// The width at which the queue shows every column, with the OIN Manager's state names in
+/// full (`views::queue` tests that they fit).
+pub const QUEUE_FULL_WIDTH: u16 = 119;
+/// The narrowest side pane worth reading (a URL, a finding, a clock on one line).
+pub const PANE_MIN_WIDTH: u16 = 48;
+/// Terminal widths from which the detail shows as a side pane: only where the queue keeps
+/// every column beside it, so that a wider screen never shows fewer columns (issue 27).
+pub const SIDE_PANE_MIN_WIDTH: u16 = QUEUE_FULL_WIDTH + PANE_MIN_WIDTH;
+/// How many messages the messages log keeps.
+pub const SAID_KEPT: usize = 200;
 /// How long a revealed password stays visible.
 pub const REVEAL_SECONDS: i64 = 5;
 
@@ -130,6 +138,8 @@ pub struct App {
     full_detail: bool,
     detail_scroll: usize,
     message: Option<Message>,
+    /// Every message said, the newest last (at most `SAID_KEPT`), for the messages log.
+    said: std::collections::VecDeque<Message>,
     now: Timestamp,
     /// `--as-of`: the clock stays at this instant (writes are still made at the real time).
     pinned: bool,
@@ -188,6 +198,7 @@ impl App {
             full_detail: false,
             detail_scroll: 0,
             message: None,
+            said: std::collections::VecDeque::new(),
             now,
             pinned: false,
             size: (80, 24),
@@ -254,6 +265,10 @@ impl App {
     }
     pub fn message(&self) -> Option<&Message> {
         self.message.as_ref()
+    }
+    /// The messages said since the console started, the newest last.
+    pub fn said(&self) -> impl DoubleEndedIterator<Item = &Message> {
+        self.said.iter()
     }
     pub fn now(&self) -> Timestamp {
         self.now
@@ -447,12 +462,17 @@ impl App {
     // --- changing it ---------------------------------------------------------------------
 
     pub(crate) fn say(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some(Message {
+        let message = Message {
             text: text.into(),
             level,
             at: self.now,
             until: None,
-        });
+        };
+        if self.said.len() == SAID_KEPT {
+            self.said.pop_front();
+        }
+        self.said.push_back(message.clone());
+        self.message = Some(message);
     }
 
     /// Opens an overlay over whatever is open.
@@ -560,10 +580,6 @@ impl App {
             }
             Msg::Resize(w, h) => {
                 self.size = (w, h);
-                if self.side_pane() && self.full_detail {
-                    self.full_detail = false;
-                    self.focus = Focus::Detail;
-                }
                 self.queue.set_page(self.page_rows());
                 self.clamp_detail();
                 Vec::new()

@@ -514,3 +514,19 @@ pub fn me() -> String {
         .map(|u| u.name)
         .unwrap_or_else(|| format!("uid{}", nix::unistd::Uid::current()))
 }
+
+/// Runs the searches the app asks for, as the search worker would, and feeds the results back.
+pub fn settle(app: &mut oin_review::tui::app::App, actions: Vec<oin_review::tui::app::Action>) {
+    use oin_review::tui::app::{Action, Msg};
+    use oin_review::tui::worker::{WorkerEvent, run_search};
+    for a in actions {
+        if let Action::Search(generation, query, candidates) = a {
+            let req = app.search_request(generation, query, candidates);
+            let mut more = Vec::new();
+            run_search(&req, &|| false, &mut |result| {
+                more.extend(app.update(Msg::Worker(WorkerEvent::SearchDone(result))));
+            });
+            settle(app, more);
+        }
+    }
+}

@@ -5,7 +5,7 @@ use crate::domain::ReviewState;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::overlay::{
     AssignPicker, ConfirmNewVersion, FilterMenu, FindingText, Findings, Help, MovePicker, Outbox,
-    Palette, Purpose, ReportsView, Search,
+    Palette, Purpose, ReportsView, Search, TextView,
 };
 use crate::tui::queue_state::Tab;
 use crate::tui::worker::{DbRequest, PlanAsk, Write};
@@ -67,6 +67,18 @@ impl App {
                 } else {
                     self.full_detail = true;
                 }
+            }
+            Command::FullDetail if self.full_detail => {
+                self.full_detail = false;
+                if !self.side_pane() {
+                    self.focus = Focus::Queue;
+                }
+            }
+            Command::FullDetail if self.selected_row().is_some() => {
+                if self.focus == Focus::Queue {
+                    self.detail_scroll = 0;
+                }
+                self.full_detail = true;
             }
             Command::Close => {
                 self.full_detail = false;
@@ -166,6 +178,34 @@ impl App {
             Command::EditIssues => return self.edit_issue_list(),
             Command::Mail => return self.preview_issue_lists(),
             Command::Outbox => self.open(Outbox::default()),
+            Command::Messages => {
+                let tz = self.policy.sla.calendar.time_zone().clone();
+                let lines: Vec<String> = self
+                    .said()
+                    .rev()
+                    .map(|m| {
+                        let level = match m.level {
+                            Level::Info => "",
+                            Level::Warn => "warning: ",
+                            Level::Error => "error: ",
+                        };
+                        format!(
+                            "{}  {level}{}",
+                            m.at.to_zoned(tz.clone()).strftime("%H:%M:%S"),
+                            m.text
+                        )
+                    })
+                    .collect();
+                let lines = if lines.is_empty() {
+                    vec!["nothing has been said yet".to_string()]
+                } else {
+                    lines
+                };
+                self.open(TextView::new(
+                    "messages, newest first (Esc closes)".to_string(),
+                    lines,
+                ));
+            }
             Command::Remind if self.refuse_write("remind") => {}
             Command::Remind => {
                 self.say(Level::Info, "writing the reminders due…");

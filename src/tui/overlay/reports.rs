@@ -273,7 +273,13 @@ fn workload_line<'a>(
     name_width: usize,
     theme: &Theme,
 ) -> Line<'a> {
-    let name = safe_line(w.group.as_deref().unwrap_or("unassigned"));
+    // The unassigned row: "(none)" where "unassigned" would be cut.
+    let nobody = if name_width >= 10 {
+        "unassigned"
+    } else {
+        "(none)"
+    };
+    let name = safe_line(w.group.as_deref().unwrap_or(nobody));
     let mut spans = vec![Span::styled(
         format!(" {}", pad(&fit(&name, name_width), name_width)),
         theme.text,

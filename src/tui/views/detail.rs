@@ -74,8 +74,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, full: bool)
         detail.sections.len(),
         (at * 100).checked_div(max).unwrap_or(100)
     );
+    // "[ ] sections" read as a checkbox: the keys are named as keys.
     let section_keys = format!(
-        "{} {} sections ",
+        "{} and {}: sections ",
         app.key(Context::Detail, Command::PrevSection),
         app.key(Context::Detail, Command::NextSection)
     );

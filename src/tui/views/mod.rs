@@ -42,9 +42,10 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     let (queue, detail) = if app.full_detail() {
         (None, Some((body, true)))
     } else if app.side_pane() {
+        // The queue keeps every column; the pane takes what it can spare (at least 42%).
+        let queue = (body.width * 58 / 100).max(crate::tui::app::QUEUE_FULL_WIDTH);
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-                .areas(body);
+            Layout::horizontal([Constraint::Length(queue), Constraint::Min(0)]).areas(body);
         (Some(left), Some((right, false)))
     } else {
         (Some(body), None)
@@ -338,7 +339,20 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
                 Level::Warn => theme.warn,
                 Level::Error => theme.error,
             };
-            Line::from(Span::styled(crate::text::safe_line(&m.text), style))
+            let text = crate::text::safe_line(&m.text);
+            let width = area.width as usize;
+            if crate::text::display_width(&text) <= width {
+                Line::from(Span::styled(text, style))
+            } else {
+                // Too long for its line: cut, and say where it reads whole.
+                let palette = app.key(Context::Global, super::keymap::Command::Palette);
+                let hint = format!(" ({palette}messages)");
+                let room = width.saturating_sub(crate::text::display_width(&hint));
+                Line::from(vec![
+                    Span::styled(crate::text::fit(&text, room), style),
+                    Span::styled(hint, theme.dim),
+                ])
+            }
         }
         None if !app.queue().loaded() => Line::from(Span::styled("loading the queue…", theme.dim)),
         None => Line::from(""),

@@ -48,15 +48,24 @@ impl Col {
 /// The columns that fit `width`; `id_w` is the widest id on screen (at least 13: a new
 /// version's id, `OIN-2026-0136-v2`, must not be cut to its original's).
 fn columns(width: usize, wizard: bool, id_w: usize) -> Vec<(Col, usize)> {
-    let state_w = if wizard { 13 } else { 22 };
+    let id_w = id_w.clamp(13, 24);
+    // The OIN Manager's names in full where every column fits with them (from 119 columns
+    // with the usual ids: `QUEUE_FULL_WIDTH`), else their short forms.
+    let state_w = if wizard {
+        13
+    } else if width >= full_width(id_w) {
+        STATE_FULL
+    } else {
+        12
+    };
     let mut cols = vec![
-        (Col::Id, id_w.clamp(13, 24)),
+        (Col::Id, id_w),
         (Col::App, 0),
         (Col::Sla, crate::present::SLA_CELL_WIDTH),
         (Col::Tests, 8),
     ];
     let optional = [
-        (Col::State, if width >= 120 { state_w } else { 12 }),
+        (Col::State, state_w),
         (Col::Isv, 0),
         (Col::Age, 8),
         (Col::Assignee, 8),
@@ -102,6 +111,27 @@ fn columns(width: usize, wizard: bool, id_w: usize) -> Vec<(Col, usize)> {
         }
     }
     cols
+}
+
+/// The STATE column with the OIN Manager's longest name, "To be QA tested by Okta".
+const STATE_FULL: usize = 23;
+
+/// The width that holds every column with the OIN Manager's state names in full, for ids
+/// `id_w` wide: the gutter, the fixed columns and a space after each, and 14 + 10 for APP
+/// and ISV.
+fn full_width(id_w: usize) -> usize {
+    let fixed = [
+        id_w,
+        crate::present::SLA_CELL_WIDTH,
+        8,
+        STATE_FULL,
+        8,
+        8,
+        9,
+        0,
+        0,
+    ];
+    2 + fixed.iter().map(|w| w + 1).sum::<usize>() + 14 + 10
 }
 
 /// Adds `text` as spans cut to `width` columns, highlighting chars at `hits` (char indices),
@@ -284,7 +314,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         "replaced".to_string()
                     } else if app.wizard_names() {
                         s.state.wizard_group().name().to_string()
-                    } else if *w >= 22 {
+                    } else if *w >= STATE_FULL {
                         s.state.manager_name().to_string()
                     } else {
                         s.state.short_label().to_string()
@@ -328,4 +358,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_full_width_holds_every_column_with_full_state_names() {
+        assert_eq!(full_width(13), crate::tui::app::QUEUE_FULL_WIDTH as usize);
+        let cols = columns(full_width(13), false, 13);
+        assert_eq!(cols.len(), 9);
+        assert!(cols.contains(&(Col::State, STATE_FULL)));
+        assert!(cols.iter().any(|(c, w)| *c == Col::App && *w >= 14));
+        // Wider ids keep every column, with the short state names.
+        assert_eq!(columns(full_width(13), false, 16).len(), 9);
+    }
 }
