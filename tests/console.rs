@@ -711,6 +711,70 @@ fn tab_switches_panes_ctrl_r_reloads_ctrl_z_suspends() {
     assert!(screen(&render(&app, &dark())).contains("copied OIN-2026-0116 to tmux's paste buffer"));
 }
 
+/// Issue 27, point 5: at 80 columns the top line abbreviates before it cuts: the tabs not
+/// chosen shrink, then the filter chips lose their section names, then become a count; the
+/// search chip (the analyst's own words) and the sort stay whole.
+#[test]
+fn at_80_columns_chips_abbreviate_and_the_query_and_sort_stay_whole() {
+    let mut app = sample_app(NOW, 80, 24);
+    let top = |app: &App| line(&render(app, &dark()), 1);
+    app.update(key(KeyCode::Char('f')));
+    let items = app.queue().filter_items();
+    let mut cursor = 0usize;
+    let mut toggle = |app: &mut App, item: FilterItem| {
+        let target = items.iter().position(|i| *i == item).unwrap();
+        while cursor != target {
+            let down = cursor < target;
+            app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
+            cursor = if down { cursor + 1 } else { cursor - 1 };
+        }
+        app.update(key(KeyCode::Char(' ')));
+    };
+    toggle(&mut app, FilterItem::State(ReviewState::IsvReview));
+    app.update(key(KeyCode::Esc));
+    // One filter fits whole beside shrunk tabs.
+    let l = top(&app);
+    assert!(
+        l.contains(" State: ISV needs to review ") && l.contains("sort: SLA"),
+        "{l}"
+    );
+    // With a search: the filter chip loses its section or becomes a count; the query is
+    // whole, and so is the sort after `s` (time in state: "age").
+    app.update(key(KeyCode::Char('s')));
+    let actions: Vec<Action> = "/contoso"
+        .chars()
+        .flat_map(|c| app.update(key(KeyCode::Char(c))))
+        .collect();
+    settle(&mut app, actions);
+    app.update(key(KeyCode::Enter));
+    let l = top(&app);
+    assert!(l.contains(" ISV review ") && !l.contains("State:"), "{l}");
+    assert!(
+        l.contains(" /contoso ") && l.trim_end().ends_with("sort: age"),
+        "{l}"
+    );
+    assert!(
+        l.starts_with(" 1 Needs OIN "),
+        "the chosen tab is seen: {l}"
+    );
+    // A longer query: the count shortens and the sort chip goes (the query stays whole).
+    let actions: Vec<Action> = "/ state:isv_review"
+        .chars()
+        .flat_map(|c| app.update(key(KeyCode::Char(c))))
+        .collect();
+    settle(&mut app, actions);
+    app.update(key(KeyCode::Enter));
+    let l = top(&app);
+    assert!(
+        l.contains(" 1 filter ") && l.trim_end().ends_with(" /contoso state:isv_review"),
+        "{l}"
+    );
+    assert!(
+        l.starts_with(" 1 Needs OIN "),
+        "the chosen tab is seen: {l}"
+    );
+}
+
 /// Issue 27, point 5: a message longer than its line is cut with a pointer to the messages
 /// log (`:messages`), which shows every message whole, newest first.
 #[test]

@@ -76,6 +76,14 @@ impl SortKey {
         SortKey::State,
         SortKey::Tests,
     ];
+    /// The key in one short word (the sort chip where the line is tight).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            SortKey::Age => "age",
+            other => other.name(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             SortKey::Sla => "SLA",
@@ -124,6 +132,14 @@ impl FilterItem {
             FilterItem::Path(p) => p.key().to_string(),
             FilterItem::Update(true) => "update".to_string(),
             FilterItem::Update(false) => "new".to_string(),
+        }
+    }
+
+    /// The label alone, as short as it reads (a chip where the line is tight).
+    pub fn short_label(&self) -> String {
+        match self {
+            FilterItem::State(s) => s.short_label().to_string(),
+            other => other.label(),
         }
     }
 

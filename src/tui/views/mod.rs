@@ -9,6 +9,7 @@ use super::keymap::Context;
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -268,66 +269,103 @@ fn tabs_and_chips<'a>(app: &'a App, theme: &Theme, width: usize) -> Line<'a> {
         }
     };
     let tabs = q.tabs();
-    let whole: usize = tabs
-        .iter()
-        .enumerate()
-        .map(|(i, t)| crate::text::display_width(&label(i, *t, false)) + 1)
-        .sum();
-    // Too many to show whole (saved views at 80 columns): the tabs not chosen shrink, so the
-    // chosen one is always seen, with the count after them.
-    // The count, the filter chips and the search chip after them count too.
-    let after = 12
-        + q.filters()
-            .iter()
-            .map(|f| f.section().len() + f.label().len() + 5)
-            .sum::<usize>()
-        + if q.query().is_empty() {
-            0
+    let tabs_width = |shrink: bool| -> usize {
+        tabs.iter()
+            .enumerate()
+            .map(|(i, t)| crate::text::display_width(&label(i, *t, shrink && *t != q.tab())) + 1)
+            .sum()
+    };
+    // What follows the tabs, at a level of abbreviation: 0 whole ("State: ISV needs to
+    // review", "sort: time in state"), 1 the labels alone ("ISV review", "sort: age"), 2 the
+    // filters as their number ("2 filters"), 3 the count as "4/33" and no sort chip (`s`
+    // says the sort when it changes). The search chip is the analyst's own words: it is
+    // never abbreviated.
+    let (sort, reverse) = q.sort();
+    let arrow = if reverse { " ↑" } else { "" };
+    // Each chip with the space after it, where it has one.
+    let rest = |level: u8| -> Vec<(String, Style)> {
+        let count = if level < 3 {
+            format!(" {} of {} ", q.len(), q.rows().len())
         } else {
-            crate::text::display_width(q.query()) + 4
+            format!(" {}/{} ", q.len(), q.rows().len())
         };
-    let shrink = whole + after > width;
+        let mut chips = vec![(count, theme.dim)];
+        if !q.marks().is_empty() {
+            let hidden = q.hidden_marks();
+            chips.push((
+                if hidden > 0 {
+                    format!(" {} marked ({hidden} hidden)  ", q.marks().len())
+                } else {
+                    format!(" {} marked  ", q.marks().len())
+                },
+                theme.mark,
+            ));
+        }
+        let filters = q.filters();
+        match level {
+            0 => chips.extend(
+                filters
+                    .iter()
+                    .map(|f| (format!(" {}: {}  ", f.section(), f.label()), theme.chip)),
+            ),
+            1 => chips.extend(
+                filters
+                    .iter()
+                    .map(|f| (format!(" {}  ", f.short_label()), theme.chip)),
+            ),
+            _ if filters.is_empty() => {}
+            _ => chips.push((
+                match filters.len() {
+                    1 => " 1 filter  ".to_string(),
+                    n => format!(" {n} filters  "),
+                },
+                theme.chip,
+            )),
+        }
+        if !q.query().is_empty() {
+            chips.push((
+                format!(" /{}  ", crate::text::safe_line(q.query())),
+                theme.chip,
+            ));
+        }
+        let sort = match level {
+            0 => Some(sort.name()),
+            1 | 2 => Some(sort.short_name()),
+            _ => None,
+        };
+        if let Some(sort) = sort {
+            chips.push((format!("sort: {sort}{arrow}"), theme.dim));
+        }
+        chips
+    };
+    let rest_width = |chips: &[(String, Style)]| -> usize {
+        chips
+            .iter()
+            .map(|(c, _)| crate::text::display_width(c))
+            .sum()
+    };
+    // Too much to show whole (saved views, filters, a search at 80 columns): first the tabs
+    // not chosen shrink, so the chosen one is always seen; then the chips abbreviate.
+    let (shrink, chips) = std::iter::once((false, rest(0)))
+        .chain((0..=3).map(|level| (true, rest(level))))
+        .find(|(shrink, chips)| tabs_width(*shrink) + rest_width(chips) <= width)
+        .unwrap_or_else(|| (true, rest(3)));
     for (i, tab) in tabs.into_iter().enumerate() {
         let active = tab == q.tab();
         let style = if active { theme.tab_active } else { theme.tab };
         spans.push(Span::styled(label(i, tab, shrink && !active), style));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
-        format!(" {} of {} ", q.len(), q.rows().len()),
-        theme.dim,
-    ));
-    if !q.marks().is_empty() {
-        let hidden = q.hidden_marks();
-        spans.push(Span::styled(
-            if hidden > 0 {
-                format!(" {} marked ({hidden} hidden) ", q.marks().len())
-            } else {
-                format!(" {} marked ", q.marks().len())
-            },
-            theme.mark,
-        ));
-        spans.push(Span::raw(" "));
+    for (text, style) in chips {
+        // The space after a chip is not the chip's colour.
+        match text.strip_suffix(' ') {
+            Some(chip) if text.ends_with("  ") => {
+                spans.push(Span::styled(chip.to_string(), style));
+                spans.push(Span::raw(" "));
+            }
+            _ => spans.push(Span::styled(text, style)),
+        }
     }
-    for f in q.filters() {
-        spans.push(Span::styled(
-            format!(" {}: {} ", f.section(), f.label()),
-            theme.chip,
-        ));
-        spans.push(Span::raw(" "));
-    }
-    if !q.query().is_empty() {
-        spans.push(Span::styled(
-            format!(" /{} ", crate::text::safe_line(q.query())),
-            theme.chip,
-        ));
-        spans.push(Span::raw(" "));
-    }
-    let (sort, reverse) = q.sort();
-    spans.push(Span::styled(
-        format!("sort: {}{}", sort.name(), if reverse { " ↑" } else { "" }),
-        theme.dim,
-    ));
     Line::from(spans)
 }
 
