@@ -1877,18 +1877,17 @@ fn list_view_and_the_console_tab_of_the_same_name_hold_the_same_ids() {
         let cli: Vec<serde_json::Value> =
             serde_json::from_str(&sb.ok(&["list", "--view", &view.name, "--format", "json"]))
                 .unwrap();
-        let mut cli: Vec<String> = cli
+        let cli: Vec<String> = cli
             .iter()
             .map(|v| v["id"].as_str().unwrap().to_string())
             .collect();
-        cli.sort();
-        let mut tab: Vec<String> = app
+        let tab: Vec<String> = app
             .queue()
             .view_ids()
             .into_iter()
             .map(String::from)
             .collect();
-        tab.sort();
+        // The same ids in the same order (both sort by SLA, ties by id).
         assert_eq!(cli, tab, "view {:?}", view.name);
         match view.name.as_str() {
             "Mine" => assert!(tab.contains(&"OIN-2026-0142".to_string()), "the mention"),
@@ -1900,6 +1899,110 @@ fn list_view_and_the_console_tab_of_the_same_name_hold_the_same_ids() {
         }
         app.update(key(KeyCode::Char(']')));
     }
+}
+
+/// Issue 27, point 1: one view spec orders `list` and the console alike, for every sort
+/// key, forwards and reversed, ties included (the samples tie on state, tests and age), and
+/// filters alike (`--state`/`--sla`/`--tests` are the filter menu's items).
+#[test]
+fn list_and_the_console_order_and_filter_the_queue_alike_for_every_sort_key() {
+    let (sb, wf) = common::sample_workflow(Default::default());
+    let mut app = App::new(
+        oin_review::tui::keymap::Keymap::defaults(),
+        std::sync::Arc::new(common::builtin_policy()),
+        common::me(),
+        "q.db".into(),
+        common::now(),
+    );
+    app.update(Msg::Resize(120, 40));
+    common::feed(&mut app, wf.all_submissions().unwrap());
+    app.update(key(KeyCode::Char('5')));
+    let cli = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["list", "--format", "tsv"];
+        all.extend_from_slice(args);
+        sb.ok(&all)
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect()
+    };
+    let tab = |app: &App| -> Vec<String> {
+        app.queue()
+            .view_ids()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    };
+    for (name, key_) in SortKey::KEYS {
+        if key_ == SortKey::Id {
+            continue;
+        }
+        while app.queue().sort().0 != key_ {
+            app.update(key(KeyCode::Char('s')));
+        }
+        let forward = tab(&app);
+        assert_eq!(cli(&["--sort", name]), forward, "--sort {name}");
+        app.update(key(KeyCode::Char('S')));
+        let back = tab(&app);
+        assert_eq!(
+            cli(&["--sort", name, "--reverse"]),
+            back,
+            "--sort {name} --reverse"
+        );
+        assert_eq!(
+            back.iter().rev().collect::<Vec<_>>(),
+            forward.iter().collect::<Vec<_>>()
+        );
+        app.update(key(KeyCode::Char('S')));
+    }
+    // Ties are broken by id, ascending: in state order, the QA items come in id order.
+    while app.queue().sort().0 != SortKey::State {
+        app.update(key(KeyCode::Char('s')));
+    }
+    let qa: Vec<String> = app
+        .queue()
+        .visible(0, 100)
+        .filter(|(_, r)| r.state == ReviewState::QaTesting)
+        .map(|(_, r)| r.id().to_string())
+        .collect();
+    let mut by_id = qa.clone();
+    by_id.sort();
+    assert!(qa.len() > 2);
+    assert_eq!(qa, by_id);
+    // Filters: the CLI's flags are the filter menu's items.
+    while app.queue().sort().0 != SortKey::Sla {
+        app.update(key(KeyCode::Char('s')));
+    }
+    app.update(key(KeyCode::Char('f')));
+    let items = app.queue().filter_items();
+    let mut cursor = 0usize;
+    for item in [
+        FilterItem::State(ReviewState::InitialReview),
+        FilterItem::State(ReviewState::QaTesting),
+        FilterItem::Sla(oin_review::domain::ClockStatus::Breached),
+    ] {
+        let target = items.iter().position(|i| *i == item).unwrap();
+        while cursor != target {
+            let down = cursor < target;
+            app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
+            cursor = if down { cursor + 1 } else { cursor - 1 };
+        }
+        app.update(key(KeyCode::Char(' ')));
+    }
+    app.update(key(KeyCode::Esc));
+    let filtered = tab(&app);
+    assert!(!filtered.is_empty());
+    assert_eq!(
+        cli(&[
+            "--state",
+            "initial_review",
+            "--state",
+            "qa_testing",
+            "--sla",
+            "breached"
+        ]),
+        filtered
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use super::{Ctx, parse_state};
 use crate::domain::projection::business_clock;
 use crate::domain::query::{Asking, FieldQuery};
+use crate::domain::view::{At, FilterItem, SortKey, ViewSpec};
 use crate::domain::{
     Assessment, ClockNow, ClockStatus, Freshness, Policy, QueueLine, ReviewState, SlaClock,
     Submission, TestReport, TestsNow, assess,
@@ -15,6 +16,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,9 +42,13 @@ pub struct Args {
     /// Only submissions whose test evidence has this overall status (repeatable).
     #[arg(long = "tests", value_enum, value_name = "STATUS")]
     pub tests: Vec<TestsFilter>,
-    /// Sort key; `sla` puts breached first (most overdue first) and paused last.
-    #[arg(long, value_enum, default_value = "sla")]
+    /// Sort key (ties by id, as in the console); `sla` puts breached first (most overdue
+    /// first) and paused last, `age` the longest in its state first.
+    #[arg(long, default_value = "sla", value_parser = sort_key())]
     pub sort: SortKey,
+    /// The sort's order reversed (as `S` in the console).
+    #[arg(long)]
+    pub reverse: bool,
     /// Output format: table is as wide as the terminal (80 columns when stdout is not one).
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
@@ -106,15 +112,11 @@ impl TestsFilter {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SortKey {
-    Sla,
-    Id,
-    Age,
-    App,
-    Isv,
-    State,
-    Tests,
+/// `--sort`: the view spec's keys by name (completions offer them).
+fn sort_key() -> impl clap::builder::TypedValueParser<Value = SortKey> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(SortKey::KEYS.map(|(k, _)| k))
+        .try_map(|s: String| SortKey::from_key(&s).ok_or_else(|| format!("no sort key {s:?}")))
 }
 
 /// A line with its statuses at the listing instant.
@@ -135,137 +137,67 @@ impl Row {
     }
 }
 
-/// A query's field terms with what they are evaluated against.
+/// What a listing keeps and how it orders it: the view spec (filters, sort, instant) the
+/// console's tabs use too, and a query's field terms.
 pub struct Terms<'a> {
+    pub spec: ViewSpec,
     pub query: FieldQuery,
     /// The view's terms (`--view`), and the ids it holds whatever they say (the Mine tab's
     /// attention set).
     pub view: FieldQuery,
     pub attention: std::collections::BTreeSet<String>,
     pub analyst: &'a str,
-    pub policy: &'a std::sync::Arc<Policy>,
-    pub now: Timestamp,
 }
 
 impl Terms<'_> {
     fn admit(&self, r: &Row) -> bool {
         let asking = Asking {
             analyst: self.analyst,
-            now: self.now,
-            policy: self.policy,
+            now: self.spec.at.now,
+            policy: &self.spec.at.policy,
         };
         let admits = |q: &FieldQuery| {
             !q.has_terms() || q.admits(&r.line, &|| r.clock, &|| r.tests.overall, &asking)
         };
-        (self.attention.contains(r.line.id()) || admits(&self.view)) && admits(&self.query)
+        (self.attention.contains(r.line.id()) || admits(&self.view))
+            && admits(&self.query)
+            && self.spec.admits(&r.line)
     }
 }
 
-/// The rows that pass `args`' filters, sorted: with their search scores when they come with
-/// them (the matches of a query: best first, ties in the sort's order); `count` rows at most
-/// come in (room is made once: rows are large to move).
-fn keep(
-    rows: impl Iterator<Item = (Row, Option<u32>)>,
-    count: usize,
-    args: &Args,
-    terms: &Terms,
-) -> Vec<Row> {
+/// The rows that pass the terms, in the view spec's order: with their search scores when
+/// they come with them (the matches of a query: best first, ties in the sort's order);
+/// `count` rows at most come in (room is made once: rows are large to move).
+fn keep(rows: impl Iterator<Item = (Row, Option<u32>)>, count: usize, terms: &Terms) -> Vec<Row> {
     let mut kept: Vec<Row> = Vec::with_capacity(count);
     let mut scores: Vec<u32> = Vec::new();
     for (r, score) in rows {
-        if !(args.states.is_empty() || args.states.contains(&r.line.state)) {
-            continue;
-        }
-        let sla_ok = args.sla.is_empty()
-            || r.clock
-                .is_some_and(|c| args.sla.iter().any(|f| f.status() == c.status));
-        let tests_ok = args.tests.is_empty()
-            || r.tests
-                .overall
-                .is_some_and(|o| args.tests.iter().any(|f| f.freshness() == o));
-        if sla_ok && tests_ok && terms.admit(&r) {
+        if terms.admit(&r) {
             kept.push(r);
             scores.extend(score);
         }
     }
     let scored = scores.len() == kept.len() && !kept.is_empty();
-    sort_rows(&mut kept, args.sort, scored.then_some(scores.as_slice()));
+    let order = terms.spec.order(
+        kept.len(),
+        |k| &kept[k].line,
+        scored.then_some(scores.as_slice()),
+    );
+    permute(&mut kept, order);
     kept
 }
 
-/// Every line, most urgent first.
-pub fn by_urgency(lines: Vec<QueueLine>, policy: &Policy, now: Timestamp) -> Vec<Row> {
-    let b = business_clock(&policy.sla, now);
+/// Every line, most urgent first (the view spec's SLA order).
+pub fn by_urgency(lines: Vec<QueueLine>, policy: &Arc<Policy>, now: Timestamp) -> Vec<Row> {
+    let spec = ViewSpec::new(At::new(policy.clone(), now));
     let mut rows: Vec<Row> = lines
         .into_iter()
-        .map(|l| Row::at(l, b, policy, now))
+        .map(|l| Row::at(l, spec.at.b, policy, now))
         .collect();
-    sort_rows(&mut rows, SortKey::Sla, None);
+    let order = spec.order(rows.len(), |k| &rows[k].line, None);
+    permute(&mut rows, order);
     rows
 }
-
-/// Sorts by `key`, then id, after the best `scores` (one per row) when there are: an order of
-/// indices is sorted by keys laid out beside it (rows are large to move and far apart). The
-/// id's place among the rows stands for it (rows are read in id order, so it is mostly the
-/// row's own index), so no comparison reaches for a row.
-fn sort_rows(rows: &mut [Row], key: SortKey, scores: Option<&[u32]>) {
-    let score = |i: usize| std::cmp::Reverse(scores.and_then(|s| s.get(i)).copied().unwrap_or(0));
-    let id_rank: Vec<u32> = if rows.is_sorted_by(|a, b| a.line.id() <= b.line.id()) {
-        (0..rows.len() as u32).collect()
-    } else {
-        let mut by_id: Vec<u32> = (0..rows.len() as u32).collect();
-        by_id.sort_unstable_by(|&a, &b| rows[a as usize].line.id().cmp(rows[b as usize].line.id()));
-        let mut rank = vec![0u32; rows.len()];
-        for (place, &i) in by_id.iter().enumerate() {
-            rank[i as usize] = place as u32;
-        }
-        rank
-    };
-    let order: Vec<u32> = match key {
-        SortKey::App | SortKey::Isv => {
-            let mut keyed: Vec<(Best, String, u32, u32)> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let text = match key {
-                        SortKey::App => r.line.app_name(),
-                        _ => r.line.isv(),
-                    };
-                    (score(i), text.to_lowercase(), id_rank[i], i as u32)
-                })
-                .collect();
-            keyed.sort_unstable();
-            keyed.into_iter().map(|k| k.3).collect()
-        }
-        _ => {
-            let mut keyed: Vec<(Best, (u8, i64), u32, u32)> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let l = &r.line;
-                    let k = match key {
-                        SortKey::Sla => l.urgency(),
-                        SortKey::Id => (0, 0),
-                        SortKey::Age => (
-                            u8::from(l.in_state_since.is_some()),
-                            l.in_state_since.map_or(0, |t| t.as_second()),
-                        ),
-                        SortKey::State => (l.state as u8, 0),
-                        SortKey::Tests => (r.tests.overall.map_or(9, |f| f as u8), 0),
-                        SortKey::App | SortKey::Isv => (0, 0),
-                    };
-                    (score(i), k, id_rank[i], i as u32)
-                })
-                .collect();
-            keyed.sort_unstable();
-            keyed.into_iter().map(|k| k.3).collect()
-        }
-    };
-    permute(rows, order);
-}
-
-/// A search score, best first.
-type Best = std::cmp::Reverse<u32>;
 
 /// Puts `rows[order[k]]` at `k`, each row moved once (following the permutation's cycles).
 fn permute<T>(rows: &mut [T], mut order: Vec<u32>) {
@@ -330,17 +262,25 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         view_query.resolve_versions(links());
     }
     let words = query.words.clone();
+    let mut spec = ViewSpec::new(At::new(ctx.policy.clone(), ctx.now));
+    spec.sort = args.sort;
+    spec.reverse = args.reverse;
+    spec.filters
+        .extend(args.states.iter().map(|s| FilterItem::State(*s)));
+    spec.filters
+        .extend(args.sla.iter().map(|f| FilterItem::Sla(f.status())));
+    spec.filters
+        .extend(args.tests.iter().map(|f| FilterItem::Tests(f.freshness())));
     let terms = Terms {
+        spec,
         query,
         view: view_query,
         attention,
         analyst: &ctx.analyst,
-        policy: &ctx.policy,
-        now: ctx.now,
     };
     // Only field terms (or nothing): every line, filtered, in the sort's order; with words,
     // matched as the lines are read, only the matches built.
-    let rows = read_rows(&store, &filter, &args, &terms, &words)?;
+    let rows = read_rows(&store, &filter, &terms, &words)?;
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
@@ -367,12 +307,11 @@ const READERS: usize = 2;
 fn read_rows(
     store: &crate::store::Store,
     filter: &LineFilter,
-    args: &Args,
     terms: &Terms,
     q: &str,
 ) -> Result<Vec<Row>> {
     use crate::search::{Matcher, Pass, Query};
-    let (policy, now) = (&**terms.policy, terms.now);
+    let (policy, now) = (&*terms.spec.at.policy, terms.spec.at.now);
     let query = Some(std::sync::Arc::new(Query::new(q))).filter(|q| !q.is_empty());
     let b = business_clock(&policy.sla, now);
     let read = |reader: &crate::store::Store,
@@ -411,7 +350,7 @@ fn read_rows(
     let mut ranges = store.split_ids(READERS)?.into_iter();
     let first = ranges.next().unwrap_or_default();
     let opts = crate::store::OpenOptions {
-        policy: Some(terms.policy.clone()),
+        policy: Some(terms.spec.at.policy.clone()),
         ..Default::default()
     };
     let path = store.path();
@@ -433,7 +372,7 @@ fn read_rows(
         anyhow::Ok(parts)
     })?;
     let count = parts.iter().map(Vec::len).sum();
-    Ok(keep(parts.into_iter().flatten(), count, args, terms))
+    Ok(keep(parts.into_iter().flatten(), count, terms))
 }
 
 /// Full submissions read at a time for JSON.

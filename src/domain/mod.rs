@@ -19,6 +19,7 @@ pub mod sla;
 pub mod state;
 pub mod submission;
 pub mod timeline;
+pub mod view;
 
 pub use findings::{Issue, IssueEdit, IssueKey, OwnFinding, ReviewNotes, RuleDecision};
 pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};

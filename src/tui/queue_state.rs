@@ -2,8 +2,9 @@
 //! that make the view, the selection (kept by id) and the marks.
 
 use super::worker::{SearchRequest, SearchResult, Snapshot};
-use crate::domain::projection::business_clock;
 use crate::domain::query::{Asking, FieldQuery, View};
+use crate::domain::view::{At, ViewSpec};
+pub use crate::domain::view::{FilterItem, SortKey};
 use crate::domain::{
     ClockStatus, Freshness, Policy, Protocol, QueueLine, ReviewState, SubmissionPath,
 };
@@ -57,128 +58,6 @@ impl Tab {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Sla,
-    Age,
-    App,
-    Isv,
-    State,
-    Tests,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 6] = [
-        SortKey::Sla,
-        SortKey::Age,
-        SortKey::App,
-        SortKey::Isv,
-        SortKey::State,
-        SortKey::Tests,
-    ];
-    /// The key in one short word (the sort chip where the line is tight).
-    pub fn short_name(self) -> &'static str {
-        match self {
-            SortKey::Age => "age",
-            other => other.name(),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SortKey::Sla => "SLA",
-            SortKey::Age => "time in state",
-            SortKey::App => "app",
-            SortKey::Isv => "ISV",
-            SortKey::State => "state",
-            SortKey::Tests => "tests",
-        }
-    }
-}
-
-/// One toggle of the filter menu.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FilterItem {
-    State(ReviewState),
-    Protocol(Protocol),
-    Assignee(Option<String>),
-    Sla(ClockStatus),
-    Tests(Freshness),
-    Path(SubmissionPath),
-    Update(bool),
-}
-
-impl FilterItem {
-    pub fn section(&self) -> &'static str {
-        match self {
-            FilterItem::State(_) => "State",
-            FilterItem::Protocol(_) => "Protocol",
-            FilterItem::Assignee(_) => "Assignee",
-            FilterItem::Sla(_) => "SLA",
-            FilterItem::Tests(_) => "Tests",
-            FilterItem::Path(_) => "Path",
-            FilterItem::Update(_) => "Kind",
-        }
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            FilterItem::State(s) => s.manager_name().to_string(),
-            FilterItem::Protocol(p) => p.badge().to_string(),
-            FilterItem::Assignee(Some(a)) => crate::text::safe_line(a),
-            FilterItem::Assignee(None) => "unassigned".to_string(),
-            FilterItem::Sla(s) => s.key().to_string(),
-            FilterItem::Tests(f) => f.key().to_string(),
-            FilterItem::Path(p) => p.key().to_string(),
-            FilterItem::Update(true) => "update".to_string(),
-            FilterItem::Update(false) => "new".to_string(),
-        }
-    }
-
-    /// The label alone, as short as it reads (a chip where the line is tight).
-    pub fn short_label(&self) -> String {
-        match self {
-            FilterItem::State(s) => s.short_label().to_string(),
-            other => other.label(),
-        }
-    }
-
-    /// Whether a row passes this one item (items of one section are ORed, sections ANDed).
-    fn admits(&self, row: &QueueLine, clock: &Clock) -> bool {
-        match self {
-            FilterItem::State(st) => row.state == *st,
-            FilterItem::Protocol(p) => row.protocols.contains(p),
-            FilterItem::Assignee(a) => row.assignee.as_deref() == a.as_deref(),
-            FilterItem::Sla(st) => clock.sla(row) == Some(*st),
-            FilterItem::Tests(f) => clock.tests(row) == Some(*f),
-            FilterItem::Path(p) => row.path == *p,
-            FilterItem::Update(u) => row.is_update() == *u,
-        }
-    }
-
-    /// Whether the item's answer changes as time passes.
-    fn depends_on_time(&self) -> bool {
-        matches!(self, FilterItem::Sla(_) | FilterItem::Tests(_))
-    }
-}
-
-/// The instant the view's statuses are computed at, with the policy that says them.
-struct Clock {
-    policy: Arc<Policy>,
-    now: Timestamp,
-    /// The business-time axis at `now` (see `business_clock`).
-    b: i64,
-}
-
-impl Clock {
-    fn sla(&self, row: &QueueLine) -> Option<ClockStatus> {
-        row.clock_at(self.b).map(|c| c.status)
-    }
-    fn tests(&self, row: &QueueLine) -> Option<Freshness> {
-        row.tests_at(self.now, &self.policy.freshness).overall
-    }
-}
-
 /// The rows a query's field terms let through, decided on the search thread.
 pub struct RowFilter {
     query: FieldQuery,
@@ -214,7 +93,8 @@ pub type SearchAsk = (u64, String, Option<Arc<Vec<usize>>>);
 /// The rows, the view of them, the selection and the marks.
 pub struct QueueState {
     analyst: String,
-    clock: Clock,
+    /// The filters, the sort and the instant (one view spec, as `list` uses it).
+    spec: ViewSpec,
     rows: Snapshot,
     /// The rows' searched text, compact (what searches scan).
     index: Arc<SearchIndex>,
@@ -232,9 +112,6 @@ pub struct QueueState {
     /// Rows that fit on screen, for paging and keeping the selection in view.
     page: usize,
     tab: Tab,
-    filters: BTreeSet<FilterItem>,
-    sort: SortKey,
-    reverse: bool,
     query: String,
     /// The query's field terms and fuzzy words, or why it cannot be run.
     parsed: Result<FieldQuery, String>,
@@ -260,11 +137,7 @@ impl QueueState {
     pub fn new(analyst: &str, policy: Arc<Policy>, now: Timestamp) -> QueueState {
         QueueState {
             analyst: analyst.to_string(),
-            clock: Clock {
-                b: business_clock(&policy.sla, now),
-                policy,
-                now,
-            },
+            spec: ViewSpec::new(At::new(policy, now)),
             rows: Arc::new(Vec::new()),
             index: Arc::new(SearchIndex::default()),
             eligible: None,
@@ -276,9 +149,6 @@ impl QueueState {
             offset: 0,
             page: 1,
             tab: Tab::NeedsOin,
-            filters: BTreeSet::new(),
-            sort: SortKey::Sla,
-            reverse: false,
             query: String::new(),
             parsed: Ok(FieldQuery::default()),
             search_generation: 0,
@@ -355,10 +225,11 @@ impl QueueState {
 
     /// Whether the ISV has held this item longer than the idle time (its row's mark).
     pub fn is_idle(&self, row: &QueueLine) -> bool {
-        self.clock
+        self.spec
+            .at
             .policy
             .idle_rule()
-            .is_idle(row.state, row.in_state_since, self.clock.now)
+            .is_idle(row.state, row.in_state_since, self.spec.at.now)
     }
 
     /// The links between versions among the rows (new version, the one it replaces).
@@ -377,11 +248,11 @@ impl QueueState {
             }
             self.views = views;
         }
-        let rule = self.clock.policy.idle_rule();
+        let rule = self.spec.at.policy.idle_rule();
         self.idle_count = self
             .rows
             .iter()
-            .filter(|r| rule.is_idle(r.state, r.in_state_since, self.clock.now))
+            .filter(|r| rule.is_idle(r.state, r.in_state_since, self.spec.at.now))
             .count();
         let counts = self.views[Tab::ALL.len().min(self.views.len())..]
             .iter()
@@ -398,12 +269,12 @@ impl QueueState {
     fn admits(&self, query: &FieldQuery, row: &QueueLine) -> bool {
         query.admits(
             row,
-            &|| row.clock_at(self.clock.b),
-            &|| self.clock.tests(row),
+            &|| row.clock_at(self.spec.at.b),
+            &|| self.spec.at.tests(row),
             &Asking {
                 analyst: &self.analyst,
-                now: self.clock.now,
-                policy: &self.clock.policy,
+                now: self.spec.at.now,
+                policy: &self.spec.at.policy,
             },
         )
     }
@@ -450,10 +321,10 @@ impl QueueState {
         self.tab
     }
     pub fn filters(&self) -> &BTreeSet<FilterItem> {
-        &self.filters
+        &self.spec.filters
     }
     pub fn sort(&self) -> (SortKey, bool) {
-        (self.sort, self.reverse)
+        (self.spec.sort, self.spec.reverse)
     }
     pub fn query(&self) -> &str {
         &self.query
@@ -583,9 +454,9 @@ impl QueueState {
             Arc::new(RowFilter {
                 query: parsed,
                 rows: self.rows.clone(),
-                policy: self.clock.policy.clone(),
-                now: self.clock.now,
-                b: self.clock.b,
+                policy: self.spec.at.policy.clone(),
+                now: self.spec.at.now,
+                b: self.spec.at.b,
                 analyst: self.analyst.clone(),
             })
         });
@@ -680,14 +551,13 @@ impl QueueState {
     /// The console's clock moved: statuses that depend on time are computed anew (the
     /// view is rebuilt only when a tab or filter depends on them).
     pub fn set_now(&mut self, now: Timestamp) {
-        self.clock.now = now;
-        self.clock.b = business_clock(&self.clock.policy.sla, now);
+        self.spec.at = At::new(self.spec.at.policy.clone(), now);
         let timed = self
             .views
             .get(self.tab.index())
             .is_some_and(|v| v.query.depends_on_time())
-            || self.filters.iter().any(FilterItem::depends_on_time)
-            || self.sort == SortKey::Tests;
+            || self.spec.filters.iter().any(FilterItem::depends_on_time)
+            || self.spec.sort == SortKey::Tests;
         if timed {
             self.eligible = None;
             self.rebuild();
@@ -735,30 +605,30 @@ impl QueueState {
     }
 
     pub fn next_sort(&mut self) -> SortKey {
-        let i = SortKey::ALL
+        let i = SortKey::CYCLE
             .iter()
-            .position(|k| *k == self.sort)
+            .position(|k| *k == self.spec.sort)
             .unwrap_or(0);
-        self.sort = SortKey::ALL[(i + 1) % SortKey::ALL.len()];
+        self.spec.sort = SortKey::CYCLE[(i + 1) % SortKey::CYCLE.len()];
         self.rebuild();
-        self.sort
+        self.spec.sort
     }
 
     pub fn reverse_sort(&mut self) {
-        self.reverse = !self.reverse;
+        self.spec.reverse = !self.spec.reverse;
         self.rebuild();
     }
 
     pub fn toggle_filter(&mut self, item: &FilterItem) {
-        if !self.filters.remove(item) {
-            self.filters.insert(item.clone());
+        if !self.spec.filters.remove(item) {
+            self.spec.filters.insert(item.clone());
         }
         self.eligible = None;
         self.rebuild();
     }
 
     pub fn clear_filters(&mut self) {
-        self.filters.clear();
+        self.spec.filters.clear();
         self.eligible = None;
         self.rebuild();
     }
@@ -869,21 +739,6 @@ impl QueueState {
         }
     }
 
-    fn passes_filters(&self, row: &QueueLine) -> bool {
-        let mut sections = self
-            .filters
-            .iter()
-            .map(FilterItem::section)
-            .collect::<Vec<_>>();
-        sections.dedup();
-        sections.iter().all(|sec| {
-            self.filters
-                .iter()
-                .filter(|f| f.section() == *sec)
-                .any(|f| f.admits(row, &self.clock))
-        })
-    }
-
     /// Recomputes the view from rows, tab, filters, search and sort; keeps the selection.
     fn rebuild(&mut self) {
         let searching = !self.query.is_empty();
@@ -901,7 +756,7 @@ impl QueueState {
             let eligible = self
                 .rows
                 .iter()
-                .map(|r| self.in_tab(r) && self.passes_filters(r))
+                .map(|r| self.in_tab(r) && self.spec.admits(r))
                 .collect();
             self.eligible = Some(eligible);
         }
@@ -926,35 +781,9 @@ impl QueueState {
 
     fn sort_view(&self, view: &mut [usize]) {
         let rows = &self.rows;
-        let id = |i: usize| rows[i].id();
-        match self.sort {
-            SortKey::Sla => view.sort_unstable_by(|&a, &b| {
-                rows[a]
-                    .urgency()
-                    .cmp(&rows[b].urgency())
-                    .then_with(|| id(a).cmp(id(b)))
-            }),
-            SortKey::Age => view.sort_unstable_by(|&a, &b| {
-                rows[a]
-                    .in_state_since
-                    .cmp(&rows[b].in_state_since)
-                    .then_with(|| id(a).cmp(id(b)))
-            }),
-            SortKey::App => view.sort_by_cached_key(|&i| (rows[i].app_name().to_lowercase(), i)),
-            SortKey::Isv => view.sort_by_cached_key(|&i| (rows[i].isv().to_lowercase(), i)),
-            SortKey::State => view.sort_unstable_by(|&a, &b| {
-                rows[a]
-                    .state
-                    .cmp(&rows[b].state)
-                    .then_with(|| id(a).cmp(id(b)))
-            }),
-            SortKey::Tests => {
-                view.sort_by_cached_key(|&i| (self.clock.tests(&rows[i]).map_or(9, |f| f as u8), i))
-            }
-        }
-        if self.reverse {
-            view.reverse();
-        }
+        let order = self.spec.order(view.len(), |k| &rows[view[k]], None);
+        let sorted: Vec<usize> = order.into_iter().map(|k| view[k as usize]).collect();
+        view.copy_from_slice(&sorted);
     }
 
     fn restore_selection(&mut self) {

@@ -62,7 +62,11 @@ impl Panel for FilterMenu {
                 theme.text
             };
             lines.push(Line::from(Span::styled(
-                format!("  [{}] {}", if on { "x" } else { " " }, item.label()),
+                format!(
+                    "  [{}] {}",
+                    if on { "x" } else { " " },
+                    crate::text::safe_line(&item.label())
+                ),
                 style,
             )));
         }

@@ -303,16 +303,14 @@ fn tabs_and_chips<'a>(app: &'a App, theme: &Theme, width: usize) -> Line<'a> {
         }
         let filters = q.filters();
         match level {
-            0 => chips.extend(
-                filters
-                    .iter()
-                    .map(|f| (format!(" {}: {}  ", f.section(), f.label()), theme.chip)),
-            ),
-            1 => chips.extend(
-                filters
-                    .iter()
-                    .map(|f| (format!(" {}  ", f.short_label()), theme.chip)),
-            ),
+            0 => chips.extend(filters.iter().map(|f| {
+                let label = crate::text::safe_line(&f.label());
+                (format!(" {}: {label}  ", f.section()), theme.chip)
+            })),
+            1 => chips.extend(filters.iter().map(|f| {
+                let label = crate::text::safe_line(&f.short_label());
+                (format!(" {label}  "), theme.chip)
+            })),
             _ if filters.is_empty() => {}
             _ => chips.push((
                 match filters.len() {
