@@ -1290,6 +1290,37 @@ fn as_of_lists_the_queue_as_it_was_states_assignees_and_only_what_existed() {
     assert_eq!(then("OIN-2026-0142"), was);
     assert_eq!(was.as_ref().map(|w| w.0.as_str()), Some("init review"));
     assert_eq!(then("LATE-1"), None, "made after the instant");
+    // `show` and its JSON, and `lint`, read the submission as it was then too: its state,
+    // assignee and history of then.
+    let shown: Value = serde_json::from_str(&sb.ok(&[
+        "--as-of",
+        before,
+        "show",
+        "OIN-2026-0142",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(shown["state"], "initial_review");
+    assert_eq!(shown["assignee"], Value::Null);
+    assert!(
+        shown["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["to"] != "qa_testing"),
+        "{shown}"
+    );
+    let text_then = sb.ok(&["--as-of", before, "show", "OIN-2026-0142"]);
+    assert!(text_then.contains("To be reviewed by Okta"), "{text_then}");
+    let out = sb.run(&["--as-of", before, "show", "LATE-1"]);
+    assert!(
+        text(&out)
+            .1
+            .contains("LATE-1 was not in the queue yet at 2026-12-04T10:00:00Z"),
+        "{}",
+        text(&out).1
+    );
     // A state filter at a past instant filters on the states of then.
     let listed = sb.ok(&[
         "--as-of",

@@ -436,3 +436,92 @@ fn at_an_instant_before_the_latest_event_lines_are_recomputed_from_history() {
         );
     }
 }
+
+/// One generated submission: its id and its moves (state, minutes after the window's start).
+type Walk = (String, Vec<(ReviewState, i64)>);
+
+/// The import JSON of `walk` with only the moves at or before `until` (none: `None`).
+fn walk_json(walk: &Walk, start: Timestamp, until: Option<Timestamp>) -> Option<serde_json::Value> {
+    let (id, moves) = walk;
+    let at = |m: i64| start + SignedDuration::from_mins(m);
+    let kept: Vec<&(ReviewState, i64)> = moves
+        .iter()
+        .filter(|(_, m)| until.is_none_or(|u| at(*m) <= u))
+        .collect();
+    let last = kept.last()?;
+    let mut s = common::passing_json(id, &at(moves[0].1).to_string());
+    s["state"] = serde_json::json!(last.0.key());
+    s["history"] = kept
+        .iter()
+        .map(|(state, m)| serde_json::json!({"to": state.key(), "at": at(*m).to_string(), "by": "ana"}))
+        .collect();
+    Some(s)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10))]
+
+    /// Issue 27, point 2: `list --as-of T` on a queue with random histories lists exactly
+    /// what a queue that only ever saw the moves up to T lists at T: the same ids in the same
+    /// order, each with the same state, assignee, SLA clocks and evidence (the whole JSON
+    /// object). The second queue's lines are its stored projections (nothing happened after
+    /// T), so the two answers come by different roads.
+    #[test]
+    fn list_as_of_is_the_queue_that_saw_only_the_moves_until_then(
+        walks in prop::collection::vec(
+            (0i64..(10 * 24 * 60), prop::collection::vec((0usize..7, 30i64..(3 * 24 * 60)), 0..7)),
+            1..6,
+        ),
+        instants in prop::collection::vec(0i64..(30 * 24 * 60), 2),
+    ) {
+        let start: Timestamp = "2026-11-02T08:00:00Z".parse().unwrap();
+        // Each walk starts in draft or initial review and takes allowed moves only.
+        let walks: Vec<Walk> = walks
+            .into_iter()
+            .enumerate()
+            .map(|(i, (first, steps))| {
+                let mut state = if first % 2 == 0 { ReviewState::InitialReview } else { ReviewState::Draft };
+                let mut at = first;
+                let mut moves = vec![(state, at)];
+                for (pick, gap) in steps {
+                    let targets: Vec<ReviewState> = ReviewState::ALL
+                        .into_iter()
+                        .filter(|t| state.can_move_to(*t))
+                        .collect();
+                    if targets.is_empty() {
+                        break;
+                    }
+                    state = targets[pick % targets.len()];
+                    at += gap;
+                    moves.push((state, at));
+                }
+                (format!("ASOF-{i}"), moves)
+            })
+            .collect();
+        let full = Sandbox::new();
+        full.import_values(&walks.iter().filter_map(|w| walk_json(w, start, None)).collect::<Vec<_>>());
+        let listed = |sb: &Sandbox, at: &str| -> Vec<serde_json::Value> {
+            serde_json::from_str(&sb.ok(&["list", "--as-of", at, "--format", "json"])).unwrap()
+        };
+        for minutes in instants {
+            let t = start + SignedDuration::from_mins(minutes);
+            let then: Vec<serde_json::Value> =
+                walks.iter().filter_map(|w| walk_json(w, start, Some(t))).collect();
+            let expected = if then.is_empty() {
+                Vec::new()
+            } else {
+                let partial = Sandbox::new();
+                partial.import_values(&then);
+                listed(&partial, &t.to_string())
+            };
+            let got = listed(&full, &t.to_string());
+            let ids = |v: &[serde_json::Value]| -> Vec<String> {
+                v.iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
+            };
+            prop_assert_eq!(ids(&got), ids(&expected), "at {}", t);
+            for (g, e) in got.iter().zip(&expected) {
+                prop_assert_eq!(g, e, "{} at {}", g["id"], t);
+            }
+        }
+    }
+}

@@ -391,6 +391,8 @@ fn write_json(
     let day = ctx.policy.sla.calendar.day_length();
     let policy = &ctx.policy;
     let now = ctx.now;
+    // At a past instant each submission is written as it was then, as its row was listed.
+    let as_of = ctx.as_of;
     type Chunk = Vec<(Submission, Assessment)>;
     let (tx, rx) = std::sync::mpsc::sync_channel::<crate::store::Result<Chunk>>(1);
     let path = store.path().to_path_buf();
@@ -430,7 +432,14 @@ fn write_json(
                     let mut slots: Vec<Option<Submission>> = subs.into_iter().map(Some).collect();
                     let mut ordered = Vec::with_capacity(ids.len());
                     for id in &ids {
-                        let found = sorted.binary_search(id).ok().and_then(|i| slots[i].take());
+                        let found = sorted
+                            .binary_search(id)
+                            .ok()
+                            .and_then(|i| slots[i].take())
+                            .and_then(|sub| match as_of {
+                                Some(at) => sub.as_of(at),
+                                None => Some(sub),
+                            });
                         if let Some(mut sub) = found {
                             sub.mark_password_set(secrets);
                             let a = assess(&sub, policy, now);

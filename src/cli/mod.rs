@@ -256,8 +256,12 @@ impl Ctx {
     }
 
     /// The queue with the policy and the mail setup: what every analyst operation needs.
+    /// The workflow on the queue, reading submissions as they were at `--as-of` when given
+    /// (only the read commands take it).
     pub fn workflow(&self, create: bool) -> Result<Workflow> {
-        self.workflow_at(&self.db_path()?, &self.open_options(create))
+        Ok(self
+            .workflow_at(&self.db_path()?, &self.open_options(create))?
+            .with_as_of(self.as_of))
     }
 
     /// The workflow on the queue at `path` (the demo's, for one), with this config.

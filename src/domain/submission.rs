@@ -423,6 +423,40 @@ pub struct Submission {
 }
 
 impl Submission {
+    /// The submission as it was at `at` (`--as-of`): its history, tester results, claims,
+    /// findings, decisions and emails up to then, and the state and assignee of then.
+    /// `None` when it came into the queue after `at`. A later version's replacing it
+    /// (`superseded_by`) is dropped when it was not published then; when it was, the
+    /// replacement's own history says when, which this record does not hold, so it stays.
+    pub fn as_of(&self, at: jiff::Timestamp) -> Option<Submission> {
+        let mut then = self.clone();
+        then.history.retain(|c| c.at <= at);
+        if then.history.is_empty() && !self.history.is_empty() {
+            return None;
+        }
+        then.test_results.retain(|r| r.run_at <= at);
+        then.assignments.retain(|a| a.at <= at);
+        then.emails.retain(|e| e.queued_at <= at);
+        then.notes.own.retain(|f| f.at <= at);
+        then.notes.decisions.retain(|d| d.at <= at);
+        if then.history.len() < self.history.len() {
+            if let Some(last) = effective_history(&then.history).last() {
+                then.state = last.to;
+            }
+            if then.state != ReviewState::Published {
+                then.superseded_by = None;
+            }
+        }
+        // The assignee then: the last claim at or before `at`; with none, who held it
+        // before the first claim after `at`.
+        if let Some(a) = self.assignments.iter().rev().find(|a| a.at <= at) {
+            then.assignee = a.to.clone();
+        } else if let Some(a) = self.assignments.iter().find(|a| a.at > at) {
+            then.assignee = a.from.clone();
+        }
+        Some(then)
+    }
+
     pub fn is_update(&self) -> bool {
         self.update_of.is_some()
     }

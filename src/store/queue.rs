@@ -969,31 +969,14 @@ impl Store {
     }
 }
 
-/// The line of `sub` as it stood at `at`: its projection from the history and evidence up
-/// to then (what `assess` at `at` counts), with today's fields and time in state.
+/// The line of `sub` as it stood at `at` (`Submission::as_of`): its state, assignee,
+/// clocks and evidence of then, with its time in state counted from its last move then.
 pub fn line_as_of(sub: &Submission, policy: &Policy, at: Timestamp) -> Option<QueueLine> {
-    let mut then = sub.clone();
-    then.history.retain(|c| c.at <= at);
-    then.test_results.retain(|r| r.run_at <= at);
-    if then.history.is_empty() && !sub.history.is_empty() {
-        return None; // not in the queue yet
-    }
-    // The state and the assignee then, when something happened after `at`: the last move
-    // and the last claim at or before it (an assignment after it says who held it before).
+    let then = sub.as_of(at)?;
     let last = crate::domain::effective_history(&then.history)
         .last()
-        .map(|e| (e.to, e.at));
-    if then.history.len() < sub.history.len()
-        && let Some((state, _)) = last
-    {
-        then.state = state;
-    }
-    if let Some(a) = sub.assignments.iter().rev().find(|a| a.at <= at) {
-        then.assignee = a.to.clone();
-    } else if let Some(a) = sub.assignments.iter().find(|a| a.at > at) {
-        then.assignee = a.from.clone();
-    }
+        .map(|e| e.at);
     let mut p = Projection::of(&then, policy);
-    p.in_state_since = last.map(|(_, at)| at);
+    p.in_state_since = last;
     Some(QueueLine::new(LineFields::of(&then), &p))
 }

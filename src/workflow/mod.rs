@@ -39,6 +39,9 @@ use std::sync::Arc;
 pub enum WorkflowError {
     #[error("no submission \"{id}\" in {}; `oin-review list --query TEXT` finds ids", .path.display())]
     NotFound { id: String, path: PathBuf },
+    /// `--as-of` an instant before the submission came into the queue.
+    #[error("{id} was not in the queue yet at {at} (--as-of): its history starts later")]
+    NotYet { id: String, at: String },
     /// The analyst asked for something the rules do not allow; nothing was changed.
     #[error("{0}")]
     Refused(String),
@@ -57,6 +60,8 @@ pub struct Workflow {
     mail: Arc<MailSetup>,
     /// `[team] analysts` from the config.
     team: Vec<String>,
+    /// `--as-of`: submissions are read as they were then (`Submission::as_of`).
+    as_of: Option<Timestamp>,
 }
 
 impl Workflow {
@@ -66,6 +71,23 @@ impl Workflow {
             policy,
             mail,
             team: Vec::new(),
+            as_of: None,
+        }
+    }
+
+    /// Reads submissions as they were at `at` (`--as-of`; the read commands and a console
+    /// opened at a past instant, which is read-only).
+    pub fn with_as_of(mut self, at: Option<Timestamp>) -> Workflow {
+        self.as_of = at;
+        self
+    }
+
+    /// `sub` as this workflow reads it: as it was at `--as-of`, or as it is; `None` when it
+    /// came into the queue later.
+    fn then(&self, sub: Submission) -> Option<Submission> {
+        match self.as_of {
+            Some(at) => sub.as_of(at),
+            None => Some(sub),
         }
     }
 
@@ -141,12 +163,20 @@ impl Workflow {
     pub fn submission(&self, id: &str) -> Result<Submission> {
         let canonical = self.canonical_ids(&[id.to_string()])?;
         let id_in_queue = canonical.first().map_or(id, String::as_str);
-        self.store
+        let sub = self
+            .store
             .submission(id_in_queue)?
             .ok_or_else(|| WorkflowError::NotFound {
                 id: safe_line(id),
                 path: self.store.path().to_path_buf(),
-            })
+            })?;
+        match (self.then(sub), self.as_of) {
+            (Some(then), _) => Ok(then),
+            (None, at) => Err(WorkflowError::NotYet {
+                id: safe_line(id),
+                at: at.map(|t| t.to_string()).unwrap_or_default(),
+            }),
+        }
     }
 
     /// The review of one submission at `now`: clocks, evidence, lint and issue list, with

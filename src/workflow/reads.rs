@@ -119,6 +119,7 @@ impl Workflow {
             self.store.submissions_by_ids(ids)?
         };
         subs.into_iter()
+            .filter_map(|sub| self.then(sub))
             .map(|sub| {
                 let facts = self.store.facts_for(&sub)?;
                 let notes = self.store.notes(&sub.id)?;
@@ -129,7 +130,8 @@ impl Workflow {
 
     /// Every submission, in full.
     pub fn all_submissions(&self) -> Result<Vec<Submission>> {
-        Ok(self.store.load_submissions()?)
+        let all = self.store.load_submissions()?;
+        Ok(all.into_iter().filter_map(|s| self.then(s)).collect())
     }
 
     /// The outbox, newest first.
