@@ -44,7 +44,8 @@ fn search_detail_help_resize_and_quit_restore_the_terminal() {
     assert!(s.contains("OIN-2026-0142 Acme Expense"), "{s}");
     assert!(!s.contains("s3cret"));
     t.keys(&["Escape"]);
-    t.wait_for("1 Needs OIN", WAIT);
+    // The queue, its other tabs shrunk to their digits beside the search chip.
+    t.wait_for(" 5 All ", WAIT);
     t.keys(&["?"]);
     t.wait_for("help: every key", WAIT);
     // Ctrl-L repaints over the help in a real terminal (it asks the terminal nothing that
@@ -58,7 +59,7 @@ fn search_detail_help_resize_and_quit_restore_the_terminal() {
     t.resize(50, 10);
     t.wait_for("terminal too small: need 60x15, have 50x10", WAIT);
     t.resize(80, 24);
-    t.wait_for("1 Needs OIN", WAIT);
+    t.wait_for(" 5 All ", WAIT);
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", WAIT);
     assert!(!t.alternate_screen_on(), "the alternate screen was left");

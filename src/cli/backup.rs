@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = super::list::open_store(ctx)?;
+    let store = open_store(ctx)?;
     let dir = store
         .path()
         .parent()
@@ -67,4 +67,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The queue for reading, as `backup` opens it (with a warning when it is too open).
+fn open_store(ctx: &Ctx) -> Result<crate::store::Store> {
+    let path = ctx.db_path()?;
+    let store = crate::store::Store::open(&path, &ctx.open_options(false))?;
+    super::warn_on_open(
+        &path,
+        store.permission_warning(),
+        store.disk_full(),
+        store.read_only(),
+    );
+    Ok(store)
 }

@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             lines.push(l);
             true
         })?;
-        let rows = super::list::by_urgency(lines, &ctx.policy, ctx.now);
+        let rows = crate::workflow::listing::by_urgency(lines, &ctx.policy, ctx.now);
         let day = ctx.policy.sla.calendar.day_length();
         super::list::write_table(&mut std::io::stdout().lock(), &rows, day, 80)?;
     }

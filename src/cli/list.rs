@@ -1,22 +1,17 @@
 //! `oin-review list`: the queue as a table, JSON or CSV, sorted by SLA urgency.
 
 use super::{Ctx, parse_state};
-use crate::domain::projection::business_clock;
-use crate::domain::query::{Asking, FieldQuery};
 use crate::domain::view::{At, FilterItem, SortKey, ViewSpec};
 use crate::domain::{
-    Assessment, ClockNow, ClockStatus, Freshness, Policy, QueueLine, ReviewState, SlaClock,
-    Submission, TestReport, TestsNow, assess,
+    Assessment, ClockStatus, Freshness, QueueLine, ReviewState, SlaClock, Submission, TestReport,
 };
 use crate::present::{clock_now, sla_cell, tests_cell};
-use crate::store::LineFilter;
 use crate::text;
+use crate::workflow::listing::{Row, Terms};
 use anyhow::Result;
-use jiff::Timestamp;
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -119,112 +114,8 @@ fn sort_key() -> impl clap::builder::TypedValueParser<Value = SortKey> {
         .try_map(|s: String| SortKey::from_key(&s).ok_or_else(|| format!("no sort key {s:?}")))
 }
 
-/// A line with its statuses at the listing instant.
-pub struct Row {
-    pub line: QueueLine,
-    pub clock: Option<ClockNow>,
-    pub tests: TestsNow,
-}
-
-impl Row {
-    /// `b` is the business-time axis at `now` (`business_clock`), computed once.
-    pub fn at(line: QueueLine, b: i64, policy: &Policy, now: Timestamp) -> Row {
-        Row {
-            clock: line.clock_at(b),
-            tests: line.tests_at(now, &policy.freshness),
-            line,
-        }
-    }
-}
-
-/// What a listing keeps and how it orders it: the view spec (filters, sort, instant) the
-/// console's tabs use too, and a query's field terms.
-pub struct Terms<'a> {
-    pub spec: ViewSpec,
-    pub query: FieldQuery,
-    /// The view's terms (`--view`), and the ids it holds whatever they say (the Mine tab's
-    /// attention set).
-    pub view: FieldQuery,
-    pub attention: std::collections::BTreeSet<String>,
-    pub analyst: &'a str,
-}
-
-impl Terms<'_> {
-    fn admit(&self, r: &Row) -> bool {
-        let asking = Asking {
-            analyst: self.analyst,
-            now: self.spec.at.now,
-            policy: &self.spec.at.policy,
-        };
-        let admits = |q: &FieldQuery| {
-            !q.has_terms() || q.admits(&r.line, &|| r.clock, &|| r.tests.overall, &asking)
-        };
-        (self.attention.contains(r.line.id()) || admits(&self.view))
-            && admits(&self.query)
-            && self.spec.admits(&r.line)
-    }
-}
-
-/// The rows that pass the terms, in the view spec's order: with their search scores when
-/// they come with them (the matches of a query: best first, ties in the sort's order);
-/// `count` rows at most come in (room is made once: rows are large to move).
-fn keep(rows: impl Iterator<Item = (Row, Option<u32>)>, count: usize, terms: &Terms) -> Vec<Row> {
-    let mut kept: Vec<Row> = Vec::with_capacity(count);
-    let mut scores: Vec<u32> = Vec::new();
-    for (r, score) in rows {
-        if terms.admit(&r) {
-            kept.push(r);
-            scores.extend(score);
-        }
-    }
-    let scored = scores.len() == kept.len() && !kept.is_empty();
-    let order = terms.spec.order(
-        kept.len(),
-        |k| &kept[k].line,
-        scored.then_some(scores.as_slice()),
-    );
-    permute(&mut kept, order);
-    kept
-}
-
-/// Every line, most urgent first (the view spec's SLA order).
-pub fn by_urgency(lines: Vec<QueueLine>, policy: &Arc<Policy>, now: Timestamp) -> Vec<Row> {
-    let spec = ViewSpec::new(At::new(policy.clone(), now));
-    let mut rows: Vec<Row> = lines
-        .into_iter()
-        .map(|l| Row::at(l, spec.at.b, policy, now))
-        .collect();
-    let order = spec.order(rows.len(), |k| &rows[k].line, None);
-    permute(&mut rows, order);
-    rows
-}
-
-/// Puts `rows[order[k]]` at `k`, each row moved once (following the permutation's cycles).
-fn permute<T>(rows: &mut [T], mut order: Vec<u32>) {
-    for start in 0..order.len() {
-        let mut k = start;
-        while order[k] as usize != start {
-            let from = order[k] as usize;
-            rows.swap(k, from);
-            order[k] = k as u32;
-            k = from;
-        }
-        order[k] = k as u32;
-    }
-}
-
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let store = open_store(ctx)?;
-    // Only the states asked for are read (the rest of the filters need the instant).
-    // At a past instant the states are those of then: filtered after the lines are read.
-    let filter = LineFilter {
-        states: if ctx.as_of.is_some() {
-            Vec::new()
-        } else {
-            args.states.clone()
-        },
-        ..LineFilter::default()
-    };
+    let wf = ctx.workflow(false)?;
     let mut query = crate::domain::query::parse(args.query.as_deref().unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("list --query: {e}"))?;
     let mut view_query = crate::domain::query::FieldQuery::default();
@@ -247,7 +138,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         view_query.terms = view.query.terms.clone();
         // The Mine tab holds the analyst's attention set too (mentions), as the console's.
         if view.builtin && view.name == crate::domain::query::BUILTIN_VIEWS[2].0 {
-            attention = store.attention_of(&ctx.analyst)?;
+            attention = wf.attention_of(&ctx.analyst)?;
         }
         if !view.query.words.is_empty() {
             query.words = format!("{} {}", view.query.words, query.words)
@@ -256,7 +147,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         }
     }
     if query.wants_versions() || view_query.wants_versions() {
-        let links = store.version_links()?;
+        let links = wf.version_links()?;
         let links = || links.iter().map(|(a, b)| (a.as_str(), b.as_str()));
         query.resolve_versions(links());
         view_query.resolve_versions(links());
@@ -280,7 +171,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     };
     // Only field terms (or nothing): every line, filtered, in the sort's order; with words,
     // matched as the lines are read, only the matches built.
-    let rows = read_rows(&store, &filter, &terms, &words)?;
+    let rows = wf.list_rows(&args.states, &terms, &words)?;
     let mut out = super::stdout();
     let day = ctx.policy.sla.calendar.day_length();
     match args.format {
@@ -291,192 +182,38 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         }
         ListFormat::Tsv => write_tsv(&mut out, &rows, day)?,
         ListFormat::Csv => write_csv(&mut out, &rows, day)?,
-        ListFormat::Json => write_json(&mut out, &store, &rows, ctx, args.include_secrets)?,
+        ListFormat::Json => write_json(&mut out, &wf, &rows, ctx, args.include_secrets)?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Connections that read the lines of a query at once (this machine's cores).
-const READERS: usize = 2;
-
-/// The rows `args` select, filtered and sorted, in one pass over the queue's lines: each of
-/// `READERS` connections reads a range of ids and computes its lines' statuses. With words
-/// `q`, each line's search text is scored as it is read, only the matches are built, and
-/// they come best first.
-fn read_rows(
-    store: &crate::store::Store,
-    filter: &LineFilter,
-    terms: &Terms,
-    q: &str,
-) -> Result<Vec<Row>> {
-    use crate::search::{Matcher, Pass, Query};
-    let (policy, now) = (&*terms.spec.at.policy, terms.spec.at.now);
-    let query = Some(std::sync::Arc::new(Query::new(q))).filter(|q| !q.is_empty());
-    let b = business_clock(&policy.sla, now);
-    let read = |reader: &crate::store::Store,
-                ids: crate::store::IdRange|
-     -> crate::store::Result<Vec<(Row, Option<u32>)>> {
-        let part = LineFilter {
-            ids,
-            ..filter.clone()
-        };
-        let mut rows = Vec::new();
-        match query.clone() {
-            Some(query) => {
-                // A search's scan is mostly page reads (most rows are looked at, few built):
-                // mapped, the file's pages are read without a copy or a system call each.
-                reader.map_file_for_reads()?;
-                let mut m = Matcher::default();
-                reader.each_scored_line(
-                    &part,
-                    now,
-                    Box::new(move |text| m.score(text, &query, Pass::Best)),
-                    &mut |l, s| {
-                        rows.push((Row::at(l, b, policy, now), Some(s)));
-                        true
-                    },
-                )?;
-            }
-            None => {
-                reader.each_line(&part, now, &mut |l| {
-                    rows.push((Row::at(l, b, policy, now), None));
-                    true
-                })?;
-            }
-        }
-        Ok(rows)
-    };
-    let mut ranges = store.split_ids(READERS)?.into_iter();
-    let first = ranges.next().unwrap_or_default();
-    let opts = crate::store::OpenOptions {
-        policy: Some(terms.spec.at.policy.clone()),
-        ..Default::default()
-    };
-    let path = store.path();
-    let parts = std::thread::scope(|scope| {
-        // The others on their own connections; the first on this one, meanwhile.
-        let others: Vec<_> = ranges
-            .map(|ids| {
-                let (opts, read) = (&opts, &read);
-                scope.spawn(move || read(&crate::store::Store::open(path, opts)?, ids))
-            })
-            .collect();
-        let mut parts = vec![read(store, first)?];
-        for r in others {
-            let part = r.join().map_err(|_| {
-                anyhow::anyhow!("reading the queue: a reader thread stopped; run the command again")
-            })?;
-            parts.push(part?);
-        }
-        anyhow::Ok(parts)
-    })?;
-    let count = parts.iter().map(Vec::len).sum();
-    Ok(keep(parts.into_iter().flatten(), count, terms))
-}
-
-/// Full submissions read at a time for JSON.
-const JSON_CHUNK: usize = 4000;
-
-/// JSON: the rows' submissions read in full a chunk at a time, on a second connection and
-/// thread while the previous chunk is written, one object per line: memory holds two chunks
-/// whatever the queue's size.
+/// JSON: one submission object per line, each read in full (as it was at `--as-of`) a
+/// chunk at a time while the chunk before is written (`Workflow::each_assessed`).
 fn write_json(
     out: &mut impl Write,
-    store: &crate::store::Store,
+    wf: &crate::workflow::Workflow,
     rows: &[Row],
     ctx: &Ctx,
     secrets: bool,
 ) -> Result<()> {
     let day = ctx.policy.sla.calendar.day_length();
-    let policy = &ctx.policy;
-    let now = ctx.now;
-    // At a past instant each submission is written as it was then, as its row was listed.
-    let as_of = ctx.as_of;
-    type Chunk = Vec<(Submission, Assessment)>;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<crate::store::Result<Chunk>>(1);
-    let path = store.path().to_path_buf();
-    let chunks: Vec<&[Row]> = rows.chunks(JSON_CHUNK).collect();
-    // Two readers take alternate chunks; the chunks are written in order as they come.
-    let readers = 2;
-    let (senders, receivers): (Vec<_>, Vec<_>) = (0..readers)
-        .map(|_| std::sync::mpsc::sync_channel::<crate::store::Result<Chunk>>(1))
-        .unzip();
-    drop(tx);
-    drop(rx);
-    std::thread::scope(|scope| -> Result<()> {
-        for (k, tx) in senders.into_iter().enumerate() {
-            let path = path.clone();
-            let mine: Vec<&[Row]> = chunks.iter().skip(k).step_by(readers).copied().collect();
-            scope.spawn(move || {
-                let reader = match crate::store::Store::open(&path, &Default::default())
-                    .and_then(|r| r.map_file_for_reads().map(|()| r))
-                {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                for chunk in mine {
-                    let ids: Vec<String> = chunk.iter().map(|r| r.line.id().to_string()).collect();
-                    let subs = match reader.submissions_by_ids(&ids) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    // Read in id order; written in the rows' order.
-                    let sorted: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
-                    let mut slots: Vec<Option<Submission>> = subs.into_iter().map(Some).collect();
-                    let mut ordered = Vec::with_capacity(ids.len());
-                    for id in &ids {
-                        let found = sorted
-                            .binary_search(id)
-                            .ok()
-                            .and_then(|i| slots[i].take())
-                            .and_then(|sub| match as_of {
-                                Some(at) => sub.as_of(at),
-                                None => Some(sub),
-                            });
-                        if let Some(mut sub) = found {
-                            sub.mark_password_set(secrets);
-                            let a = assess(&sub, policy, now);
-                            ordered.push((sub, a));
-                        }
-                    }
-                    if tx.send(Ok(ordered)).is_err() {
-                        return; // the writer stopped (a closed pipe)
-                    }
-                }
-            });
-        }
-        let receivers = receivers;
-        let mut next = 0;
-        let rx = std::iter::from_fn(move || {
-            let got = receivers[next % readers].recv().ok();
-            next += 1;
-            got
-        });
-        out.write_all(b"[")?;
-        let mut first = true;
-        // Each submission is written to a buffer first, then escaped and written in one go:
-        // serde_json's many small writes through the escaping writer cost a second at
-        // 100 000.
-        let mut line = Vec::with_capacity(8192);
-        for chunk in rx.take(chunks.len()) {
-            for (sub, a) in chunk? {
-                out.write_all(if first { b"\n" } else { b",\n" })?;
-                first = false;
-                line.clear();
-                serde_json::to_writer(&mut line, &Listed::new(&sub, &a, day))?;
-                crate::text::JsonText::new(&mut *out).write_all(&line)?;
-            }
-        }
-        out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-        Ok(())
-    })
+    let ids: Vec<&str> = rows.iter().map(|r| r.line.id()).collect();
+    out.write_all(b"[")?;
+    let mut first = true;
+    // Each submission is written to a buffer first, then escaped and written in one go:
+    // serde_json's many small writes through the escaping writer cost a second at 100 000.
+    let mut line = Vec::with_capacity(8192);
+    wf.each_assessed(&ids, ctx.now, &mut |mut sub, a| {
+        sub.mark_password_set(secrets);
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        line.clear();
+        serde_json::to_writer(&mut line, &Listed::new(&sub, &a, day))?;
+        crate::text::JsonText::new(&mut *out).write_all(&line)
+    })?;
+    out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+    Ok(())
 }
 
 /// The `sla` object of JSON output.
@@ -758,27 +495,4 @@ fn write_csv(out: &mut impl Write, rows: &[Row], day: i64) -> std::io::Result<()
         writeln!(out, "{}", line.join(","))?;
     }
     Ok(())
-}
-
-/// The queue for reading, as the read-only commands (`list`, `backup`) open it.
-pub(super) fn open_store(ctx: &Ctx) -> Result<crate::store::Store> {
-    let path = ctx.db_path()?;
-    let store = crate::store::Store::open(&path, &ctx.open_options(false))?;
-    super::warn_on_open(
-        &path,
-        store.permission_warning(),
-        store.disk_full(),
-        store.read_only(),
-    );
-    Ok(store)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn permute_puts_each_row_where_the_order_says() {
-        let mut rows = vec!['a', 'b', 'c', 'd', 'e'];
-        super::permute(&mut rows, vec![3, 0, 4, 1, 2]);
-        assert_eq!(rows, vec!['d', 'a', 'e', 'b', 'c']);
-    }
 }

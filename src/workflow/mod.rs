@@ -4,6 +4,7 @@
 //! parameters and speak to `store` and `mail`, never to SQL or SMTP themselves.
 
 mod emails;
+pub mod listing;
 mod moves;
 mod notes;
 mod plan;
@@ -49,6 +50,11 @@ pub enum WorkflowError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    /// Writing what was read (`list`'s output) failed: a closed pipe, a full disk.
+    #[error("writing the output: {0}")]
+    Output(#[source] std::io::Error),
+    #[error("reading the queue: a reader thread stopped; run the command again")]
+    ReaderStopped,
 }
 
 pub type Result<T, E = WorkflowError> = std::result::Result<T, E>;

@@ -1,7 +1,8 @@
 //! What the front ends read, through the workflow: the queue's lines (the first page, all of
 //! them, or those changed since a sequence number), submissions in full, the outbox and the
-//! attention sets, and whether the queue changed, is current or is damaged. Only the
-//! read-only commands (`list`, `check`, `backup`, `bench`) read the store themselves.
+//! attention sets, and whether the queue changed, is current or is damaged (`listing.rs`:
+//! what `list` reads). Only the read-only commands `check`, `backup` and `bench` read the
+//! store themselves.
 
 use super::{Result, Workflow};
 use crate::domain::notes::Note;
