@@ -306,6 +306,44 @@ pub fn rank_top(mut scored: Vec<(u32, u32)>, top: usize) -> Vec<u32> {
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
+/// How many of the quick pass's matches are put in order (a few screens).
+const QUICK_RANKED: usize = 500;
+
+/// Candidates below this many are ranked in one pass (it is fast enough).
+const ONE_PASS_BELOW: usize = 20_000;
+
+/// Ranks `items` (indices into `index`) for `query`, giving each pass's ranking in turn to
+/// `each` with whether it is the final one: with many candidates a quick pass first (its
+/// first screens in order), then the best pass over the quick one's matches only. Stops as
+/// soon as `cancelled` says so. The one road of the console's search and its benchmark.
+pub fn search(
+    index: &SearchIndex,
+    query: &Query,
+    mut items: Vec<u32>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    each: &mut dyn FnMut(&[u32], bool),
+) {
+    let mut passes = vec![Pass::Best];
+    if items.len() >= ONE_PASS_BELOW {
+        passes.insert(0, Pass::Quick);
+    }
+    for pass in passes {
+        let Some(scored) = score_all(&items, index, query, pass, cancelled) else {
+            return;
+        };
+        let done = pass == Pass::Best;
+        let ranked = if done {
+            rank(scored)
+        } else {
+            rank_top(scored, QUICK_RANKED)
+        };
+        each(&ranked, done);
+        // The second pass scores only what matched the first, in index order.
+        items = ranked;
+        items.sort_unstable();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

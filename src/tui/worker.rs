@@ -679,12 +679,6 @@ pub struct SearchResult {
     pub took: Duration,
 }
 
-/// How many of the quick pass's matches are put in order (a few screens).
-const QUICK_RANKED: usize = 500;
-
-/// Candidates below this many are ranked in one pass (it is fast enough).
-const ONE_PASS_BELOW: usize = 20_000;
-
 /// Ranks rows for a query: each pass's result in turn to `each` (the quick one first when
 /// there are many candidates), until done or `cancelled`. The work of one search, also
 /// used by the benchmark.
@@ -693,7 +687,7 @@ pub fn run_search(
     cancelled: &(dyn Fn() -> bool + Sync),
     each: &mut dyn FnMut(SearchResult),
 ) {
-    use crate::search::{Pass, Query, rank, rank_top, score_all};
+    use crate::search::Query;
     let started = Instant::now();
     let query = Query::new(&req.fuzzy);
     let items: Vec<u32> = match &req.candidates {
@@ -731,32 +725,16 @@ pub fn run_search(
         });
         return;
     }
-    let mut passes = vec![Pass::Best];
-    if items.len() >= ONE_PASS_BELOW {
-        passes.insert(0, Pass::Quick);
-    }
-    let mut items = items;
-    for pass in passes {
-        let Some(scored) = score_all(&items, &req.index, &query, pass, cancelled) else {
-            return;
-        };
-        let done = pass == Pass::Best;
-        let ranked = if done {
-            rank(scored)
-        } else {
-            rank_top(scored, QUICK_RANKED)
-        };
+    let generation = req.generation;
+    crate::search::search(&req.index, &query, items, cancelled, &mut |ranked, done| {
         each(SearchResult {
-            generation: req.generation,
+            generation,
             query: req.query.clone(),
             hits: Arc::new(ranked.iter().map(|&i| i as usize).collect()),
             done,
             took: started.elapsed(),
-        });
-        // The second pass scores only what matched the first.
-        items = ranked;
-        items.sort_unstable();
-    }
+        })
+    });
 }
 
 /// The search thread's mailbox: the newest search's generation is published before it is
