@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 #[command(
     long_about = "Measure the console and the CLI on a synthetic queue of N submissions (the \
     demo generator) in a temporary database, against one of 1 000 for the ratios: first frame \
-    (in-process on a 160x48 TestBackend, and, when tmux is installed, from starting the real \
+    (in-process on a 200x48 TestBackend, and, when tmux is installed, from starting the real \
     console in tmux to the first screen with rows), keystroke (typing scripted queries, to \
     the frame with each key's first results and to the one with their final ranking), frame \
     (render cost at 1 000 and at N rows), bytes (written by a real crossterm backend for a \
@@ -222,7 +222,7 @@ fn open_frames(ctx: &Ctx, db: &Path, theme: &Theme, runs: usize) -> Result<Stat>
     Ok(stat(times))
 }
 
-/// Starts the console on `db` in a detached tmux session (160x48) and times it to the
+/// Starts the console on `db` in a detached tmux session (200x48) and times it to the
 /// first screen that shows a queue row; None when tmux is not installed.
 fn tmux_frames(exe: &Path, db: &Path, runs: usize) -> Result<Option<Stat>> {
     let socket = format!("oin-review-bench-{}", std::process::id());
@@ -269,7 +269,7 @@ fn tmux_frames(exe: &Path, db: &Path, runs: usize) -> Result<Option<Stat>> {
             "-s",
             "run",
             "-x",
-            "160",
+            "200",
             "-y",
             "48",
             &command,

@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub const WIDTH: u16 = 160;
+/// Wide enough for the side pane (167 columns and up), so a selection move repaints the
+/// detail beside the queue too.
+pub const WIDTH: u16 = 200;
 pub const HEIGHT: u16 = 48;
 
 /// An app with `rows` loaded and its view built: all of the queue (`complete`), or its
