@@ -2109,6 +2109,27 @@ fn a_queue_key_pressed_in_the_full_detail_says_where_it_works() {
         assert_eq!(app.message().map(|m| m.text.as_str()), Some(said));
         assert_eq!(app.context(), Context::Detail);
     }
+    // In the help (and the other overlays that are read, not typed in) too: `/` says where
+    // it works, and the help stays open.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('?')));
+    assert_eq!(app.context(), Context::Help);
+    app.update(key(KeyCode::Char('/')));
+    assert_eq!(
+        app.message().map(|m| m.text.as_str()),
+        Some("/ (fuzzy search) works in the queue: Esc closes the help")
+    );
+    assert_eq!(app.context(), Context::Help);
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('O')));
+    assert_eq!(app.context(), Context::Outbox);
+    app.update(key(KeyCode::Char('m')));
+    assert_eq!(
+        app.message().map(|m| m.text.as_str()),
+        Some(
+            "m (move the marked (or selected) to another state) works in the queue: Esc closes the outbox"
+        )
+    );
 }
 
 #[test]

@@ -599,7 +599,11 @@ impl App {
         let command = self.keymap.lookup(self.context(), &key);
         match self.overlays.pop() {
             Some(mut top) => {
+                let context = top.context();
                 let step = top.on_key(&key, command, self);
+                if command.is_none() && matches!(step, Step::Stay) {
+                    self.explain_unbound_in(context, &key);
+                }
                 self.apply(top, step)
             }
             None => match command {
@@ -615,15 +619,39 @@ impl App {
     /// A key that does nothing here but does something in the queue says so: the full
     /// detail is read-only, its actions are the queue's.
     fn explain_unbound(&mut self, key: &KeyEvent) {
-        if self.context() != Context::Detail {
+        if self.context() == Context::Detail {
+            self.explain_unbound_in(Context::Detail, key);
+        }
+    }
+
+    /// The same in an overlay that is read, not typed in (help, reports, a report, the
+    /// outbox): `/` in the help says where it works and how to get there.
+    fn explain_unbound_in(&mut self, context: Context, key: &KeyEvent) {
+        let read_only = matches!(
+            context,
+            Context::Detail | Context::Help | Context::Reports | Context::Report | Context::Outbox
+        );
+        if !read_only {
             return;
         }
         if let Some(b) = self.keymap.binding_in(Context::Queue, key) {
             let (name, desc) = (super::keymap::Key::from_event(key), b.desc);
-            let back = self.key(Context::Detail, Command::Close);
+            let back = self.key(context, Command::Close);
+            let here = match context {
+                Context::Help => "the help",
+                Context::Reports => "the reports",
+                Context::Report => "this report",
+                Context::Outbox => "the outbox",
+                _ => "the detail",
+            };
+            let how = if context == Context::Detail {
+                format!("{back} goes back to it")
+            } else {
+                format!("{back} closes {here}")
+            };
             self.say(
                 Level::Info,
-                format!("{name} ({desc}) works in the queue: {back} goes back to it"),
+                format!("{name} ({desc}) works in the queue: {how}"),
             );
         }
     }
