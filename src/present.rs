@@ -140,10 +140,22 @@ pub fn timeline_summary(
 
 /// The workload table's count columns, after the assignee: states, then SLA statuses in
 /// the words queries and JSON use (`sla:on_track`), then the total.
-pub const WORKLOAD_HEADERS: [&str; 11] = [
-    "DRAFT", "INIT", "ISV", "QA", "FIX", "FINAL", "on_track", "at_risk", "breached", "paused",
-    "TOTAL",
-];
+pub const WORKLOAD_HEADERS: [&str; 11] = {
+    use crate::domain::ReviewState as S;
+    [
+        S::Draft.column_label(),
+        S::InitialReview.column_label(),
+        S::IsvReview.column_label(),
+        S::QaTesting.column_label(),
+        S::IsvFixBugs.column_label(),
+        S::FinalReview.column_label(),
+        "on_track",
+        "at_risk",
+        "breached",
+        "paused",
+        "TOTAL",
+    ]
+};
 
 /// A workload row's counts in column order.
 pub fn workload_counts(r: &crate::domain::report::WorkloadRow) -> [usize; 11] {

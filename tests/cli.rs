@@ -1226,9 +1226,22 @@ fn a_state_is_accepted_in_every_spelling_the_tools_show_and_a_wizard_group_is_na
         "state:\"QA testing\"",
         "state:\"To be QA tested by Okta\"",
         "state:QA-Testing",
+        // The workload table's column (`report workload`: DRAFT INIT ISV QA FIX FINAL).
+        "state:qa",
     ] {
         assert_eq!(ids(spelling), keyed, "{spelling}");
     }
+    assert_eq!(ids("state:init"), ids("state:initial_review"));
+    assert_eq!(ids("state:fix"), ids("state:isv_fix_bugs"));
+    // "isv" heads a column and counts the ISV's items in the header: which state is asked.
+    let out = sb.run(&["list", "--query", "state:isv"]);
+    assert!(
+        text(&out)
+            .1
+            .contains("\"isv\" could be isv_review or isv_fix_bugs: name one"),
+        "{}",
+        text(&out).1
+    );
     assert_eq!(ids("state:\"Draft—ISV new\"").len(), 3);
     let out = sb.ok(&[
         "move",

@@ -162,10 +162,23 @@ impl ReviewState {
                 .join("_")
         }
         let typed = norm(s);
+        // "isv" (the workload's ISV column, the header's ISV count) could be either of the
+        // ISV's states: it is asked to be named.
+        if typed == "isv" {
+            return Err(format!(
+                "\"{}\" could be isv_review or isv_fix_bugs: name one",
+                s.trim()
+            ));
+        }
         if let Some(st) = ReviewState::ALL.into_iter().find(|st| {
-            [st.key(), st.short_label(), st.manager_name()]
-                .iter()
-                .any(|name| norm(name) == typed)
+            [
+                st.key(),
+                st.short_label(),
+                st.manager_name(),
+                st.column_label(),
+            ]
+            .iter()
+            .any(|name| norm(name) == typed)
         }) {
             return Ok(st);
         }
@@ -186,6 +199,20 @@ impl ReviewState {
             "no state {s:?}; use one of {} (or a name the console or the OIN Manager shows, such as \"QA testing\")",
             ReviewState::keys_list()
         ))
+    }
+
+    /// The state's column in the workload table (`DRAFT INIT ISV QA FIX FINAL`), in one
+    /// word; published, never counted there, is `PUB` as in the 80-column header.
+    pub const fn column_label(self) -> &'static str {
+        match self {
+            ReviewState::Draft => "DRAFT",
+            ReviewState::InitialReview => "INIT",
+            ReviewState::IsvReview => "ISV",
+            ReviewState::QaTesting => "QA",
+            ReviewState::IsvFixBugs => "FIX",
+            ReviewState::FinalReview => "FINAL",
+            ReviewState::Published => "PUB",
+        }
     }
 
     pub fn keys_list() -> String {
