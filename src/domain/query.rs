@@ -573,9 +573,9 @@ mod tests {
         let e = parse("stat:qa").unwrap_err().0;
         assert!(e.contains("unknown field \"stat\""), "{e}");
         assert!(e.contains("state, holder, isv, app"), "{e}");
-        let e = parse("state:qa").unwrap_err().0;
+        let e = parse("state:qa_test").unwrap_err().0;
         assert!(
-            e.contains("no state \"qa\"") && e.contains("qa_testing"),
+            e.contains("no state \"qa_test\"") && e.contains("qa_testing"),
             "{e}"
         );
         let e = parse("sla:late").unwrap_err().0;
