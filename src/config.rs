@@ -50,6 +50,15 @@ pub struct Config {
     /// The analysts of the team, besides those the queue knows (README, The team).
     #[serde(default)]
     pub team: TeamConfig,
+    /// What is wrong with the console-only settings (`theme`, `mouse`, `state_names`,
+    /// `[keys]`, `[views]`), each naming the file and line: the console refuses to start
+    /// until they are fixed; every other command warns and goes on (cron keeps working).
+    #[serde(skip)]
+    pub console_problems: Vec<String>,
+    /// The console settings those problems are in (`theme`, `keys`, ...): what `check`
+    /// cannot call ok.
+    #[serde(skip)]
+    pub console_unread: BTreeSet<String>,
     /// The file's text, to name lines in errors found after parsing.
     #[serde(skip)]
     pub text: String,
@@ -314,10 +323,181 @@ impl Config {
                 });
             }
         };
-        let mut config: Config = parse_toml(path, &text)?;
+        // The console's own settings are read apart: a mistake in them (even one TOML cannot
+        // parse) stops only the console. Any other mistake stops every command.
+        let console = console_lines(&text);
+        let keep = |want: bool| -> String {
+            text.lines()
+                .zip(&console)
+                .map(|(l, c)| if *c == want { l } else { "" })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let mut config: Config = parse_toml(path, &keep(false))?;
+        let (bits, problems, unread) = parse_console_settings(path, keep(true));
+        config.theme = bits.theme;
+        config.mouse = bits.mouse;
+        config.state_names = bits.state_names;
+        config.keys = bits.keys;
+        config.views = bits.views;
+        config.console_problems = problems;
+        config.console_unread = unread;
         config.text = text;
         config.path = path.to_path_buf();
         Ok(config)
+    }
+}
+
+/// The settings only the console reads (`Config` has them too, filled from these).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ConsoleSettings {
+    theme: Option<String>,
+    mouse: bool,
+    state_names: Option<StateNames>,
+    keys: BTreeMap<String, Vec<String>>,
+    views: BTreeMap<String, String>,
+}
+
+/// The top-level keys only the console reads; `[keys]` and `[views]` are its tables.
+const CONSOLE_KEYS: [&str; 3] = ["theme", "mouse", "state_names"];
+const CONSOLE_TABLES: [&str; 2] = ["keys", "views"];
+
+/// For each line of a config file, whether it belongs to a console-only setting: a
+/// top-level `theme`, `mouse` or `state_names` line (with the lines of a value it opens
+/// and does not close), or a line of the `[keys]` or `[views]` table, header included.
+fn console_lines(text: &str) -> Vec<bool> {
+    let mut table: Option<String> = None;
+    let mut open_value = false;
+    text.lines()
+        .map(|line| {
+            let t = line.trim();
+            if open_value {
+                open_value = !t.contains(']');
+                return true;
+            }
+            if t.starts_with('[') {
+                let name = t
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                let name = name.trim_matches('"').to_string();
+                let console = CONSOLE_TABLES
+                    .iter()
+                    .any(|c| name == *c || name.starts_with(&format!("{c}.")));
+                table = Some(name);
+                return console;
+            }
+            match &table {
+                Some(name) => CONSOLE_TABLES
+                    .iter()
+                    .any(|c| name == c || name.starts_with(&format!("{c}."))),
+                None => {
+                    let key = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+                    let console = CONSOLE_KEYS.contains(&key)
+                        || CONSOLE_TABLES
+                            .iter()
+                            .any(|c| key.starts_with(&format!("{c}.")));
+                    if console && t.contains('[') && !t.contains(']') {
+                        open_value = true;
+                    }
+                    console
+                }
+            }
+        })
+        .collect()
+}
+
+/// Reads the console-only settings from `text` (the file with every other line blank, so
+/// lines keep their numbers). A line TOML cannot read, or whose value is wrong, is left out
+/// and said (file, line, what is wrong, how to fix it); the rest still counts.
+fn parse_console_settings(
+    path: &Path,
+    mut text: String,
+) -> (ConsoleSettings, Vec<String>, BTreeSet<String>) {
+    let mut problems = Vec::new();
+    let mut unread = BTreeSet::new();
+    // Each round leaves out one line; a file has only so many.
+    for _ in 0..=text.lines().count() {
+        let e = match toml::from_str::<ConsoleSettings>(&text) {
+            Ok(settings) => return (settings, problems, unread),
+            Err(e) => e,
+        };
+        let at = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count());
+        let message = e.message().trim().to_string();
+        let line = at.and_then(|i| text.lines().nth(i)).unwrap_or("").trim();
+        // `queue.down = ["j"]` under [keys] is a dotted key to TOML: a table, not a binding.
+        let key = line.split('=').next().unwrap_or("").trim();
+        let hint =
+            if message.contains("expected a sequence") || message.contains("invalid type: map") {
+                if !key.starts_with('"') && key.contains('.') {
+                    format!("; a binding's name has a dot, so write it in quotes: \"{key}\" = ...")
+                } else {
+                    "; a binding is a list of keys in quotes: \"queue.down\" = [\"j\", \"down\"]"
+                        .to_string()
+                }
+            } else {
+                String::new()
+            };
+        problems.push(format!(
+            "{}: {}{message}{hint} (a console setting: the console will not start until it is fixed; other commands leave it out)",
+            path.display(),
+            at.map(|i| format!("line {}: ", i + 1)).unwrap_or_default(),
+        ));
+        match at {
+            Some(i) => {
+                unread.insert(setting_at(&text, i));
+                text = text
+                    .lines()
+                    .enumerate()
+                    .map(|(k, l)| if k == i { "" } else { l })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+            None => {
+                unread.extend(
+                    CONSOLE_KEYS
+                        .iter()
+                        .chain(&CONSOLE_TABLES)
+                        .map(|k| k.to_string()),
+                );
+                return (ConsoleSettings::default(), problems, unread);
+            }
+        }
+    }
+    (ConsoleSettings::default(), problems, unread)
+}
+
+/// The console setting line `i` of `text` belongs to: its table (`keys`, `views`) or its
+/// top-level key.
+fn setting_at(text: &str, i: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines[..i.min(lines.len())]
+        .iter()
+        .rev()
+        .find(|l| l.trim_start().starts_with('['))
+        .map(|l| {
+            l.trim()
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string()
+        });
+    match header {
+        Some(table) => table.split('.').next().unwrap_or("").to_string(),
+        None => {
+            let line = lines.get(i).copied().unwrap_or("");
+            let key = line
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
+            key.split('.').next().unwrap_or("").to_string()
+        }
     }
 }
 

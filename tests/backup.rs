@@ -125,3 +125,34 @@ fn backups_rotate_refuse_to_overwrite_and_restore_as_the_readme_says() {
         "the restored queue is the backup's: {show}"
     );
 }
+
+/// Issue 28, point 6: a shared queue's backups folder is the team's, as the queue is: made
+/// with the queue's group, group-writable and setgid (it was 2755, so a colleague's
+/// `backup` failed with a bare "Permission denied"). A queue of one analyst keeps a folder
+/// of its own.
+#[test]
+fn a_shared_queue_s_backups_folder_is_group_writable_and_setgid() {
+    use std::os::unix::fs::MetadataExt;
+    let group = nix::unistd::Group::from_gid(nix::unistd::getegid())
+        .unwrap()
+        .expect("this account's group")
+        .name;
+    let sb = Sandbox::new();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!("db_group = {group:?}\n{}", common::TEAM),
+    );
+    sb.import_samples();
+    let queue = std::fs::metadata(sb.db()).unwrap();
+    assert_eq!(queue.mode() & 0o777, 0o660, "the shared queue");
+    sb.ok(&["backup"]);
+    let folder = std::fs::metadata(sb.path("backups")).unwrap();
+    assert_eq!(folder.mode() & 0o7777, 0o2770, "{:o}", folder.mode());
+    assert_eq!(folder.gid(), queue.gid());
+    // One analyst's queue: the folder is as the umask makes it, not the group's.
+    let own = Sandbox::new();
+    own.import_samples();
+    own.ok(&["backup"]);
+    let folder = std::fs::metadata(own.path("backups")).unwrap();
+    assert_eq!(folder.mode() & 0o2020, 0, "{:o}", folder.mode() & 0o7777);
+}

@@ -1048,7 +1048,7 @@ fn field_queries_filter_exactly_combine_with_and_negate_and_name_what_is_wrong()
 
     for (query, says) in [
         ("stat:qa", "unknown field \"stat\""),
-        ("state:qa", "no state \"qa\"; use one of draft"),
+        ("state:qa_test", "no state \"qa_test\"; use one of draft"),
         ("sla:late", "use one of breached, at_risk, on_track, paused"),
         ("due:soon", "use today, tomorrow, or <N"),
         ("protocol:", "protocol: needs a value"),

@@ -29,7 +29,8 @@ pub struct Args {
 /// The result of one check.
 struct Line {
     what: &'static str,
-    problem: bool,
+    /// "ok", "WARN" (ready now, not for long) or "FAIL" (a problem).
+    mark: &'static str,
     text: String,
 }
 
@@ -42,19 +43,27 @@ impl Report {
     fn ok(&mut self, what: &'static str, text: impl Into<String>) {
         self.lines.push(Line {
             what,
-            problem: false,
+            mark: "ok",
             text: text.into(),
         });
     }
     fn fail(&mut self, what: &'static str, text: impl Into<String>) {
         self.lines.push(Line {
             what,
-            problem: true,
+            mark: "FAIL",
+            text: text.into(),
+        });
+    }
+    /// Ready now, but not for long: said, not counted as a problem.
+    fn warn(&mut self, what: &'static str, text: impl Into<String>) {
+        self.lines.push(Line {
+            what,
+            mark: "WARN",
             text: text.into(),
         });
     }
     fn problems(&self) -> usize {
-        self.lines.iter().filter(|l| l.problem).count()
+        self.lines.iter().filter(|l| l.mark == "FAIL").count()
     }
 }
 
@@ -99,13 +108,15 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>) -> Result<ExitCode> {
         }
         Err(e) => report.fail("policy", e.to_string()),
     }
+    if let Ok(p) = config::load_policy() {
+        holidays_ahead(&mut report, &p, crate::clock::now());
+    }
     mail(&mut report, &config);
     queue(&mut report, db.as_deref(), &config);
 
     let mut out = String::new();
     for l in &report.lines {
-        let mark = if l.problem { "FAIL" } else { "ok" };
-        out.push_str(&format!("{mark:<5} {:<10} {}\n", l.what, l.text));
+        out.push_str(&format!("{:<5} {:<10} {}\n", l.mark, l.what, l.text));
     }
     let n = report.problems();
     if n == 0 {
@@ -121,10 +132,38 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>) -> Result<ExitCode> {
     })
 }
 
+/// Warns when the holiday calendar ends within a year: after its last date, business days
+/// count no holidays and promised dates come a holiday early, silently.
+fn holidays_ahead(report: &mut Report, policy: &crate::domain::Policy, now: jiff::Timestamp) {
+    let tz = policy.sla.calendar.time_zone().clone();
+    let today = now.to_zoned(tz).date();
+    let Some(last) = policy.sla.calendar.holidays().last().copied() else {
+        return;
+    };
+    let year_on = today.saturating_add(jiff::Span::new().years(1));
+    if last < year_on {
+        report.warn(
+            "holidays",
+            format!(
+                "the holiday calendar ends on {last}: after it, business days count no holidays; add the next years' dates to its file (a copy in the config folder's holidays/ replaces a built-in one)"
+            ),
+        );
+    } else {
+        report.ok("holidays", format!("listed to {last}"));
+    }
+}
+
 /// The theme and every key binding, each binding on its own so that every mistake is named
 /// (with its line), then all of them together for conflicts.
 fn console_settings(report: &mut Report, config: &Config, flag: Option<&str>) {
+    // Lines of the console's settings the file could not use (left out of what follows).
+    for p in &config.console_problems {
+        report.fail("console", p.clone());
+    }
+    let unread = |k: &str| config.console_unread.contains(k);
+    // A setting that could not be read is never "ok" (the line above says why).
     match pick_theme(flag, config.theme.as_deref()) {
+        Ok(_) if unread("theme") && flag.is_none() => {}
         Ok(_) => report.ok(
             "theme",
             flag.or(config.theme.as_deref())
@@ -144,6 +183,7 @@ fn console_settings(report: &mut Report, config: &Config, flag: Option<&str>) {
         }
     }
     match config.views() {
+        Ok(_) if unread("views") => {}
         Ok(views) => report.ok(
             "views",
             format!(
@@ -155,6 +195,7 @@ fn console_settings(report: &mut Report, config: &Config, flag: Option<&str>) {
     }
     if bad == 0 {
         match Keymap::with_overrides(&config.keys, line_of) {
+            Ok(_) if unread("keys") => {}
             Ok(_) => report.ok(
                 "keys",
                 format!("{} override(s), no conflict", config.keys.len()),

@@ -41,6 +41,12 @@ pub fn settings_problems(ctx: &Ctx) -> Vec<String> {
 }
 
 pub fn run(ctx: &Ctx, workflow: crate::workflow::Workflow) -> Result<ExitCode> {
+    if !ctx.config.console_problems.is_empty() {
+        bail!(
+            "the console's settings need fixing first (every other command leaves them out):\n  {}",
+            ctx.config.console_problems.join("\n  ")
+        );
+    }
     if !has_terminal() {
         bail!(
             "the console needs a terminal (stdout or stdin is not a TTY); for scripts use the \

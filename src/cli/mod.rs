@@ -371,6 +371,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let config = Config::load()?;
+    // A console setting's mistake stops only the console (which says so); the rest warn.
+    if cli.command.is_some() {
+        for p in &config.console_problems {
+            eprintln!("oin-review: warning: {p}");
+        }
+    }
     let policy = config::load_policy()?;
     let as_of = as_of
         .map(|a| a.at(policy.sla.calendar.time_zone()))

@@ -31,17 +31,52 @@ impl Store {
                 "a file is already there; name another path (backups never overwrite)",
             )));
         }
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
         let meta = fs::metadata(&self.path).map_err(|source| StoreError::Io {
             path: self.path.clone(),
             source,
         })?;
         let mode = meta.mode() & 0o660;
+        let shared = mode & 0o060 != 0;
+        let folder = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !folder.exists() {
+            fs::create_dir_all(folder).map_err(|source| StoreError::Io {
+                path: folder.to_path_buf(),
+                source,
+            })?;
+            // A shared queue's backups are the team's: the folder is the queue's group's,
+            // group-writable and setgid (as the queue's own folder), so a colleague's
+            // `backup` can write there too.
+            if shared {
+                let _ =
+                    nix::unistd::chown(folder, None, Some(nix::unistd::Gid::from_raw(meta.gid())));
+                fs::set_permissions(folder, fs::Permissions::from_mode(0o2770)).map_err(
+                    |source| StoreError::Io {
+                        path: folder.to_path_buf(),
+                        source,
+                    },
+                )?;
+            }
+        }
+        // The folder is there but this analyst cannot write in it: say which and the fix.
+        let cannot_write = |source: std::io::Error| {
+            if source.kind() != std::io::ErrorKind::PermissionDenied {
+                return source;
+            }
+            let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(meta.gid()))
+                .ok()
+                .flatten()
+                .map_or_else(|| meta.gid().to_string(), |g| g.name);
+            std::io::Error::new(
+                source.kind(),
+                format!(
+                    "{source}: this account cannot write in {}; for a shared queue its owner makes it the team's: chgrp {group} {0} && chmod 2770 {0}",
+                    folder.display()
+                ),
+            )
+        };
         let partial = dest.with_file_name(format!(
             ".{}.partial",
             dest.file_name()
@@ -55,7 +90,7 @@ impl Store {
                 .open(&partial)
                 .map_err(|source| StoreError::Io {
                     path: partial.clone(),
-                    source,
+                    source: cannot_write(source),
                 })?;
             // The queue's group, when it is shared (as the queue itself).
             let _ =
