@@ -685,6 +685,47 @@ fn the_debug_log_goes_to_its_file_only_and_a_bad_level_is_named() {
     assert!(written.contains("ERROR oin_review: stopped"), "{written}");
     assert!(written.contains("NO-SUCH-ID"), "{written}");
 
+    // Issue 28, point 5: a write and a refusal are in the log, with the command, the ids,
+    // the outcome and the analyst (a refused move used to leave only "started").
+    let file = sb.path("logs/writes.log");
+    let out = sb
+        .cmd()
+        .arg("--log")
+        .arg(&file)
+        .args([
+            "move",
+            "--to",
+            "published",
+            "OIN-2026-0142",
+            "OIN-2026-0116",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    sb.cmd()
+        .arg("--log")
+        .arg(&file)
+        .args(["move", "--to", "isv_review", "OIN-2026-0142"])
+        .output()
+        .unwrap();
+    let written = std::fs::read_to_string(&file).unwrap();
+    let me = common::me();
+    for want in [
+        format!(
+            "move refused analyst=\"{me}\" id=OIN-2026-0142 why=initial_review -> published is not an allowed move"
+        ),
+        format!("move refused analyst=\"{me}\" id=OIN-2026-0116"),
+        format!(
+            "finished with exit 1: something asked was refused or failed (said above and on stderr) command=\"move\" analyst=\"{me}\""
+        ),
+        format!(
+            "moved analyst=\"{me}\" id=OIN-2026-0142 from=\"initial_review\" to=\"isv_review\" forced=false"
+        ),
+        format!("finished command=\"move\" analyst=\"{me}\""),
+    ] {
+        assert!(written.contains(&want), "{want}\n{written}");
+    }
+
     let out = sb
         .cmd()
         .env("OIN_REVIEW_LOG", "loud")

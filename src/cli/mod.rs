@@ -370,6 +370,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Check(_)) => return check::run(db, None),
         _ => {}
     }
+    let name = cli.command.as_ref().map_or("console", |c| c.flags().name);
+    let result = run_command(cli, db, as_of);
+    // The log's last word on the command (README, "Logs"): what was run, by whom, and how it
+    // ended; a refusal inside it (a move, a gate) is logged where it was decided.
+    let analyst = identity::current_analyst();
+    match &result {
+        Ok(code) if *code == ExitCode::SUCCESS => {
+            tracing::info!(command = name, analyst, "finished")
+        }
+        Ok(_) => tracing::warn!(
+            command = name,
+            analyst,
+            "finished with exit 1: something asked was refused or failed (said above and on stderr)"
+        ),
+        // main logs the error itself ("stopped"), with its causes.
+        Err(_) => tracing::warn!(command = name, analyst, "stopped by an error"),
+    }
+    result
+}
+
+/// The command after the flags are sorted out: the config, the policy and the queue.
+fn run_command(cli: Cli, db: Option<PathBuf>, as_of: Option<AsOf>) -> Result<ExitCode> {
     let config = Config::load()?;
     // A console setting's mistake stops only the console (which says so); the rest warn.
     if cli.command.is_some() {

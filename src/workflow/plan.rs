@@ -554,7 +554,35 @@ impl Workflow {
                 done.queued.push((id.clone(), email));
             }
         }
+        log_committed(&done, analyst);
         Ok(done)
+    }
+}
+
+/// The log's record of a commit (README, "Logs"): each item moved or refused, with who and
+/// why, and each email queued; whatever front end asked.
+fn log_committed(done: &Committed, analyst: &str) {
+    for o in &done.outcomes {
+        match &o.result {
+            Ok(m) => tracing::info!(
+                analyst,
+                id = %o.id,
+                from = m.from.key(),
+                to = m.to.key(),
+                forced = m.forced,
+                "moved"
+            ),
+            Err(why) => tracing::warn!(analyst, id = %o.id, why = %why, "move refused"),
+        }
+    }
+    for (id, email) in &done.queued {
+        tracing::info!(analyst, id = %id, email, "email queued");
+    }
+    for (id, r) in &done.reminded {
+        match r {
+            Ok(email) => tracing::info!(analyst, id = %id, email, "reminder queued"),
+            Err(why) => tracing::warn!(analyst, id = %id, why = %why, "reminder refused"),
+        }
     }
 }
 
