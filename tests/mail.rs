@@ -1139,3 +1139,65 @@ fn a_hold_that_is_not_a_duration_is_refused_naming_the_setting() {
     );
     assert!(err.contains("config.toml"), "{err}");
 }
+
+/// Issue 28, point 2: `check` builds the transport without connecting (and says so), and
+/// `check --connect` opens the SMTP conversation as a delivery would (connect, EHLO, login)
+/// and quits without sending: a server that is down, or refuses the login, is a FAIL there.
+#[test]
+fn check_connect_opens_the_smtp_conversation_and_sends_nothing() {
+    let check = |sb: &Sandbox, args: &[&str]| -> (bool, String) {
+        let out = sb.run(args);
+        let (stdout, stderr) = text(&out);
+        assert!(stderr.is_empty(), "{stderr}");
+        let mail = stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some("mail"))
+            .unwrap_or_else(|| panic!("{stdout}"))
+            .to_string();
+        (out.status.success(), mail)
+    };
+    // Down: `check` alone cannot tell, and says it did not connect; --connect fails.
+    let down = DownPort::new();
+    let sb = smtp_sandbox(down.port(), "");
+    let (ok, mail) = check(&sb, &["check"]);
+    assert!(
+        ok && mail.contains("not connected (`check --connect`"),
+        "{mail}"
+    );
+    let (ok, mail) = check(&sb, &["check", "--connect"]);
+    assert!(!ok, "{mail}");
+    assert!(
+        mail.starts_with("FAIL")
+            && mail.contains(&format!("smtp://127.0.0.1:{}", down.port()))
+            && mail.contains("check host, port and tls"),
+        "{mail}"
+    );
+    // Up, with a login: connected and logged in, nothing received.
+    let listener = loopback_listener();
+    let port = listener.local_addr().unwrap().port();
+    let (logins, received) = login_server(listener, "bea", "Corr3ct-h0rse");
+    let sb = smtp_sandbox(
+        port,
+        "username = \"bea\"\npassword_command = \"printf %s Corr3ct-h0rse\"\n",
+    );
+    let (ok, mail) = check(&sb, &["check", "--connect"]);
+    assert!(ok, "{mail}");
+    assert!(
+        mail.contains("connected, logged in as \"bea\"; nothing sent"),
+        "{mail}"
+    );
+    assert_eq!(logins.lock().unwrap().len(), 1);
+    assert!(received.lock().unwrap().is_empty());
+    // A wrong password: the login refused, named with where the password comes from.
+    let sb = smtp_sandbox(
+        port,
+        "username = \"bea\"\npassword_command = \"printf %s wrong\"\n",
+    );
+    let (ok, mail) = check(&sb, &["check", "--connect"]);
+    assert!(!ok, "{mail}");
+    assert!(
+        mail.contains("the server refused the login as \"bea\"")
+            && mail.contains("password_command"),
+        "{mail}"
+    );
+}

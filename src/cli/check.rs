@@ -24,6 +24,10 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     pub queue: super::QueueFlag,
+    /// Also open the SMTP conversation (connect, STARTTLS or TLS, login) and quit without
+    /// sending: the settings are right and the server takes them.
+    #[arg(long)]
+    pub connect: bool,
 }
 
 /// The result of one check.
@@ -69,7 +73,7 @@ impl Report {
 
 /// Runs every check; `db` and `theme` are the global flags (the config is read here, not
 /// before, so that a broken one is reported rather than stopping the check).
-pub fn run(db: Option<PathBuf>, theme: Option<String>) -> Result<ExitCode> {
+pub fn run(db: Option<PathBuf>, theme: Option<String>, connect: bool) -> Result<ExitCode> {
     let mut report = Report::default();
     let config = match Config::load() {
         Ok(c) => {
@@ -111,7 +115,7 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>) -> Result<ExitCode> {
     if let Ok(p) = config::load_policy() {
         holidays_ahead(&mut report, &p, crate::clock::now());
     }
-    mail(&mut report, &config);
+    mail(&mut report, &config, connect);
     queue(&mut report, db.as_deref(), &config);
 
     let mut out = String::new();
@@ -206,7 +210,7 @@ fn console_settings(report: &mut Report, config: &Config, flag: Option<&str>) {
 }
 
 /// The templates rendered against a sample, and the transport built as delivery builds it.
-fn mail(report: &mut Report, config: &Config) {
+fn mail(report: &mut Report, config: &Config, connect: bool) {
     let now = crate::clock::now();
     let (templates, broken) = Templates::load_checked();
     for e in &broken {
@@ -253,11 +257,29 @@ fn mail(report: &mut Report, config: &Config) {
                 report.fail("mail", format!("the file outbox {}: {e}", dir.display()));
                 return;
             }
+            if connect {
+                let reached = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())
+                    .and_then(|rt| rt.block_on(t.try_connect()));
+                match reached {
+                    Ok(said) => report.ok("mail", said),
+                    Err(why) => report.fail("mail", why),
+                }
+                return;
+            }
             let login = match &config.mail.username {
                 Some(u) => format!(", login as {u:?} (password found)"),
                 None => String::new(),
             };
-            report.ok("mail", format!("{}{login}; nothing sent", t.describe()));
+            report.ok(
+                "mail",
+                format!(
+                    "{}{login}; nothing sent, not connected (`check --connect` opens the conversation)",
+                    t.describe()
+                ),
+            );
         }
     }
 }

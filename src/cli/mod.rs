@@ -367,7 +367,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Completions(a)) => return docs::completions(a),
         Some(Command::Man(a)) => return docs::man(a),
-        Some(Command::Check(_)) => return check::run(db, None),
+        Some(Command::Check(a)) => return check::run(db, None, a.connect),
         _ => {}
     }
     let name = cli.command.as_ref().map_or("console", |c| c.flags().name);

@@ -211,6 +211,48 @@ impl Transport {
     }
 }
 
+impl Transport {
+    /// Opens the SMTP conversation as a delivery would (connect, EHLO, STARTTLS or TLS,
+    /// AUTH), checks the server answers, and quits without sending (`check --connect`).
+    /// Ok says what was reached; the file transport has nothing to connect to.
+    pub async fn try_connect(&self) -> Result<String, String> {
+        match self {
+            Transport::File { dir } => Ok(format!(
+                "the file outbox {}: nothing to connect to",
+                dir.display()
+            )),
+            Transport::Smtp {
+                inner,
+                label,
+                login,
+                ..
+            } => {
+                let as_who = login
+                    .as_ref()
+                    .map(|(u, _)| format!(", logged in as {u:?}"))
+                    .unwrap_or_default();
+                match inner.test_connection().await {
+                    Ok(true) => Ok(format!("{label}: connected{as_who}; nothing sent")),
+                    Ok(false) => Err(format!(
+                        "{label}: connected, but the server stopped answering"
+                    )),
+                    Err(e) => {
+                        let code = e.status().map(|c| c.to_string());
+                        Err(match (login, code.as_deref()) {
+                            (Some((user, source)), Some("535" | "534" | "530")) => format!(
+                                "{label}: the server refused the login as {user:?} ({e}): check `username` and the password that {source} gives, in [mail] of the config"
+                            ),
+                            _ => format!(
+                                "{label}: {e}; check host, port and tls in [mail] of the config, and that the server is up"
+                            ),
+                        })
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Writes the message as `<dir>/<queued id>-<submission>.eml`, atomically (temp + rename),
 /// readable by the owner only.
 fn write_eml(dir: &std::path::Path, email: &ClaimedEmail) -> std::io::Result<String> {
