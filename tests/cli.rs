@@ -624,6 +624,61 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
     );
 }
 
+/// Issue 28, point 3: bash completes a subcommand's options and its values (states, sorts,
+/// formats), asked as bash asks a completion function: COMP_WORDS, COMP_CWORD and the
+/// function's three arguments (command, word, word before). clap_complete's script for a
+/// hyphenated name dispatched on a name it never set, so nothing after a subcommand
+/// completed but file names.
+#[test]
+fn bash_completes_a_subcommand_s_options_and_values() {
+    let sb = Sandbox::new();
+    let script = sb.path("oin-review.bash");
+    std::fs::write(&script, sb.ok(&["completions", "bash"])).unwrap();
+    let complete = |words: &[&str]| -> Vec<String> {
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let cword = words.len() - 1;
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; _oin__review oin-review '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            quoted.join(" "),
+            words[cword],
+            words[cword - 1],
+        );
+        let out = std::process::Command::new("bash")
+            .arg("--norc")
+            .arg("-c")
+            .arg(&program)
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let opts = complete(&["oin-review", "move", "--"]);
+    for o in ["--to", "--reason", "--force", "--dry-run"] {
+        assert!(opts.contains(&o.to_string()), "{o}: {opts:?}");
+    }
+    assert_eq!(
+        complete(&["oin-review", "move", "--to", "q"]),
+        ["qa_testing"],
+        "a state, not a file name"
+    );
+    assert_eq!(complete(&["oin-review", "list", "--sla", "a"]), ["at_risk"]);
+    assert_eq!(complete(&["oin-review", "list", "--sort", "ag"]), ["age"]);
+    assert_eq!(
+        complete(&["oin-review", "list", "--state", "isv"]),
+        ["isv_review", "isv_fix_bugs"]
+    );
+    assert_eq!(complete(&["oin-review", "completions", "fi"]), ["fish"]);
+}
+
 #[test]
 fn a_console_setting_mistake_is_a_warning_for_subcommands_naming_its_line() {
     let sb = Sandbox::new();

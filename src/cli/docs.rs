@@ -33,8 +33,17 @@ pub struct ManArgs {
 
 pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
     let mut cmd = super::Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "oin-review", &mut script);
+    let mut script = String::from_utf8(script).context("the completion script")?;
+    if args.shell == clap_complete::Shell::Bash {
+        // clap_complete names a hyphenated binary's subcommands two ways in bash: `cmd` is
+        // set to `oin__review__subcmd__move`, the dispatch waits for
+        // `oin__subcmd__review__subcmd__move`, so nothing after a subcommand completed.
+        script = script.replace("oin__subcmd__review__subcmd__", "oin__review__subcmd__");
+    }
     let mut out = super::stdout();
-    clap_complete::generate(args.shell, &mut cmd, "oin-review", &mut out);
+    std::io::Write::write_all(&mut out, script.as_bytes())?;
     std::io::Write::flush(&mut out)?;
     Ok(ExitCode::SUCCESS)
 }

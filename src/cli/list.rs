@@ -1,6 +1,6 @@
 //! `oin-review list`: the queue as a table, JSON or CSV, sorted by SLA urgency.
 
-use super::{Ctx, parse_state};
+use super::Ctx;
 use crate::domain::view::{At, FilterItem, SortKey, ViewSpec};
 use crate::domain::{
     Assessment, ClockStatus, Freshness, QueueLine, ReviewState, SlaClock, Submission, TestReport,
@@ -20,7 +20,7 @@ pub struct Args {
     #[command(flatten)]
     pub time: super::AsOfFlag,
     /// Only submissions in this state (repeat for several).
-    #[arg(long = "state", value_name = "STATE", value_parser = parse_state)]
+    #[arg(long = "state", value_name = "STATE", value_parser = super::StateParser)]
     pub states: Vec<ReviewState>,
     /// Field terms (`state:qa_testing isv:contoso -assignee:me due:<2d`, README "Field
     /// queries") and fuzzy words over id, app, ISV, submitter and developer org (best match

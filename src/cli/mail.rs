@@ -1,6 +1,6 @@
 //! `oin-review mail preview|send ID` and `oin-review outbox [list|flush|retry|show]`.
 
-use super::{Ctx, parse_state};
+use super::Ctx;
 use crate::domain::ReviewState;
 use crate::text::safe_line;
 use crate::workflow::{DeliveryReport, Hold, MoveAsk, MoveItem, Plan, Transport, Workflow};
@@ -28,7 +28,7 @@ pub enum MailCommand {
         id: String,
         /// Preview the email this move sends (received, QA started, final review, issue
         /// list or published, by the target state).
-        #[arg(long, value_name = "STATE", value_parser = parse_state)]
+        #[arg(long, value_name = "STATE", value_parser = super::StateParser)]
         move_to: Option<ReviewState>,
         /// Preview it as a forced move past a gate's open blockers would send it.
         #[arg(long)]
@@ -49,7 +49,7 @@ pub enum MailCommand {
     Send {
         /// The submission id.
         id: String,
-        #[arg(long, value_name = "STATE", value_parser = parse_state)]
+        #[arg(long, value_name = "STATE", value_parser = super::StateParser)]
         move_to: Option<ReviewState>,
         /// Why, for the audit log of the move (required with --force and --restart-clock).
         #[arg(long, value_name = "TEXT")]

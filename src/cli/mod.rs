@@ -459,3 +459,41 @@ pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
 pub fn parse_state(s: &str) -> Result<ReviewState, String> {
     ReviewState::from_words(s)
 }
+
+/// A state argument: every spelling `ReviewState::from_words` takes, with the keys offered
+/// to completion (a plain function parser offers none, so shells completed file names).
+#[derive(Debug, Clone, Copy)]
+pub struct StateParser;
+
+impl clap::builder::TypedValueParser for StateParser {
+    type Value = ReviewState;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<ReviewState, clap::Error> {
+        let text = value
+            .to_str()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))?;
+        parse_state(text).map_err(|why| {
+            let name = arg.map_or_else(|| "STATE".to_string(), |a| a.to_string());
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("invalid value '{text}' for '{name}': {why}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ReviewState::ALL
+                .iter()
+                .map(|s| clap::builder::PossibleValue::new(s.key())),
+        ))
+    }
+}

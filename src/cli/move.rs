@@ -1,6 +1,6 @@
 //! `oin-review move --to STATE ID...`: move one or many submissions in one transaction.
 
-use super::{Ctx, parse_state};
+use super::Ctx;
 use crate::domain::ReviewState;
 use crate::text::safe_line;
 use crate::workflow::{MoveAsk, MoveItem, MoveOutcome, MoveRefused};
@@ -29,7 +29,7 @@ pub struct Args {
     #[command(flatten)]
     pub queue: super::QueueFlag,
     /// The target state.
-    #[arg(long, value_name = "STATE", value_parser = parse_state)]
+    #[arg(long, value_name = "STATE", value_parser = super::StateParser)]
     pub to: ReviewState,
     /// Why; kept in the audit log (required with --force and --restart-clock).
     #[arg(long, value_name = "TEXT")]
