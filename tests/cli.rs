@@ -613,6 +613,35 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
         let text = std::fs::read_to_string(dir.join(page)).unwrap();
         assert!(text.contains(".TH"), "{page}: {text}");
     }
+    // Issue 28, point 4: the query syntax, the config file and the policy file have pages of
+    // their own, beside man1, whole (they used to point to a README that is not installed).
+    let topic = |page: &str| std::fs::read_to_string(sb.path(page)).unwrap();
+    let query = topic("man7/oin-review-query.7");
+    assert!(
+        query.starts_with(".TH \"OIN-REVIEW-QUERY\" \"7\""),
+        "{query}"
+    );
+    for field in ["holder:", "versions:", "sla:", "due:"] {
+        assert!(
+            query.contains(&format!("\\fB{field}\\fR")),
+            "{field}: {query}"
+        );
+    }
+    let config = topic("man5/oin-review-config.5");
+    assert!(
+        config.contains("db_group") && config.contains("password_command"),
+        "{config}"
+    );
+    let policy = topic("man5/oin-review-policy.5");
+    assert!(
+        policy.contains("[sla]") && policy.contains("on_return"),
+        "{policy}"
+    );
+    for page in [&query, &config, &policy] {
+        assert!(!page.contains("README"), "self-contained: {page}");
+    }
+    let list = std::fs::read_to_string(dir.join("oin-review-list.1")).unwrap();
+    assert!(list.contains(r"oin\-review\-query(7)"), "{list}");
     // The broken config still breaks what reads it, with its file and line named.
     let list = sb.run(&["list"]);
     assert!(!list.status.success());

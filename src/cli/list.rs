@@ -22,9 +22,9 @@ pub struct Args {
     /// Only submissions in this state (repeat for several).
     #[arg(long = "state", value_name = "STATE", value_parser = super::StateParser)]
     pub states: Vec<ReviewState>,
-    /// Field terms (`state:qa_testing isv:contoso -assignee:me due:<2d`, README "Field
-    /// queries") and fuzzy words over id, app, ISV, submitter and developer org (best match
-    /// first). May start with a negated term: `--query '-state:published'`.
+    /// Field terms (`state:qa_testing isv:contoso -assignee:me due:<2d`; every field in
+    /// oin-review-query(7)) and fuzzy words over id, app, ISV, submitter and developer org
+    /// (best match first). May start with a negated term: `--query '-state:published'`.
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
     /// A saved view (a console tab: "Needs OIN", "Mine", ... or one of `[views]` in the
