@@ -18,6 +18,9 @@ fn snapshot(sb: &Sandbox) -> Value {
 
 /// Imports `contents` as a file named `name`; asserts refusal, no change, and returns stderr.
 fn refused_import(sb: &Sandbox, name: &str, contents: impl AsRef<[u8]>) -> String {
+    if !sb.db().exists() {
+        sb.init();
+    }
     let before = snapshot(sb);
     let f = sb.write(name, contents);
     let out = sb.run(&["import", f.to_str().unwrap()]);
@@ -527,6 +530,80 @@ fn bad_as_of_and_missing_database_are_clear() {
     assert!(!out.status.success());
     assert!(text(&out).1.contains("no review queue at"));
     assert!(!sb.db().exists());
+}
+
+/// Issue 28, point 8: queues are made on purpose. `import` into a path with no queue (a typo
+/// in --db) refuses and names it with the hint to run `init`, and makes no file; the console
+/// at the default path on first use says the same; `init` makes the queue (0600, or 0660
+/// for a group) and will not make it twice.
+#[test]
+fn a_queue_is_made_by_init_and_no_other_command_makes_one() {
+    use std::os::unix::fs::MetadataExt;
+    let sb = Sandbox::new();
+    let samples = sb.write("samples.json", common::SAMPLES);
+    let typo = sb.path("qeue.db");
+    // A command with the sandbox's HOME and config but no --db of its own.
+    let bare = || {
+        let mut c = common::clean_command(env!("CARGO_BIN_EXE_oin-review"));
+        c.env("HOME", sb.path("home"))
+            .env("XDG_DATA_HOME", sb.path("data"))
+            .env("XDG_CONFIG_HOME", sb.path("config"));
+        c
+    };
+    let out = bare()
+        .arg("--db")
+        .arg(&typo)
+        .args(["import", samples.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("no review queue at {}", typo.display()))
+            && stderr.contains("make one with `oin-review init`"),
+        "{stderr}"
+    );
+    assert!(!typo.exists(), "no queue made by a typo");
+    // The console on first use, at the default path (no --db, no config's database).
+    let out = bare().output().unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!(
+            "no review queue at {}",
+            sb.path("data/oin-review/queue.db").display()
+        )) && stderr.contains("oin-review init"),
+        "{stderr}"
+    );
+    // init makes it, yours only; a second init leaves it alone.
+    let said = sb.ok(&["init"]);
+    assert!(said.contains("made an empty queue at"), "{said}");
+    assert_eq!(std::fs::metadata(sb.db()).unwrap().mode() & 0o777, 0o600);
+    let out = sb.run(&["init"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("there is already a queue at"),
+        "{}",
+        text(&out).1
+    );
+    sb.ok(&["import", samples.to_str().unwrap()]);
+    assert_eq!(sb.list_json().len(), 33);
+    // --group shares it.
+    let group = nix::unistd::Group::from_gid(nix::unistd::getegid())
+        .unwrap()
+        .expect("this account's group")
+        .name;
+    let shared = sb.path("shared/queue.db");
+    let out = bare()
+        .arg("--db")
+        .arg(&shared)
+        .args(["init", "--group", &group])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+    let meta = std::fs::metadata(&shared).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o660);
+    assert_eq!(meta.gid(), nix::unistd::getegid().as_raw());
 }
 
 #[test]

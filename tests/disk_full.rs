@@ -73,7 +73,12 @@ impl Drop for Tmpfs {
 }
 
 /// The binary on the queue in the tmpfs, with its data folder (the .eml outbox) there too.
+/// An `import` into a tmpfs with no queue yet makes it first (`init`), as the README does.
 fn run(sb: &Sandbox, disk: &Path, args: &[&str]) -> Output {
+    if args.first() == Some(&"import") && !disk.join("queue.db").exists() {
+        let made = run(sb, disk, &["init"]);
+        assert!(made.status.success(), "init: {}", text(&made).1);
+    }
     common::clean_command(env!("CARGO_BIN_EXE_oin-review"))
         .env("HOME", sb.path("home"))
         .env("XDG_DATA_HOME", disk.join("data"))

@@ -233,14 +233,15 @@ fn an_unreadable_queue_and_an_uncreatable_data_folder_are_clear_errors() {
         )
     );
 
-    // A queue in a folder that cannot be created: the import says where and what to do.
+    // A queue in a folder that cannot be created: `init` says where and what to do.
     let locked = sb.path("locked");
     std::fs::create_dir(&locked).unwrap();
     chmod(&locked, 0o555);
     let target = locked.join("team/queue.db");
     let samples = sb.path("samples.json");
     chmod(&samples, 0o644);
-    let out = other.run(&sb, &target, &["import", samples.to_str().unwrap()]);
+    let _ = &samples;
+    let out = other.run(&sb, &target, &["init"]);
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(

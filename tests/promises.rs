@@ -391,6 +391,9 @@ fn the_queue_is_the_db_flag_else_env_else_config_database_else_the_xdg_data_path
     // Nothing said: $XDG_DATA_HOME/oin-review/queue.db, folders created, mode 0600.
     let f = one_submission_file(&sb, "xdg.json", "XDG-1");
     let mut c = bare(&sb);
+    c.arg("init");
+    ok_out(c, "init at the XDG default");
+    let mut c = bare(&sb);
     c.arg("import").arg(&f);
     ok_out(c, "import to the XDG default");
     assert!(xdg_db.is_file(), "{} created", xdg_db.display());
@@ -404,6 +407,9 @@ fn the_queue_is_the_db_flag_else_env_else_config_database_else_the_xdg_data_path
     );
     let f = one_submission_file(&sb, "cfg.json", "CFG-1");
     let mut c = bare(&sb);
+    c.arg("init");
+    ok_out(c, "init at the config's database");
+    let mut c = bare(&sb);
     c.arg("import").arg(&f);
     ok_out(c, "import to the config's database");
     assert!(cfg_db.is_file());
@@ -412,6 +418,9 @@ fn the_queue_is_the_db_flag_else_env_else_config_database_else_the_xdg_data_path
 
     // $OIN_REVIEW_DB before the config.
     let f = one_submission_file(&sb, "env.json", "ENV-1");
+    let mut c = bare(&sb);
+    c.env("OIN_REVIEW_DB", &env_db).arg("init");
+    ok_out(c, "init at $OIN_REVIEW_DB");
     let mut c = bare(&sb);
     c.env("OIN_REVIEW_DB", &env_db).arg("import").arg(&f);
     ok_out(c, "import to $OIN_REVIEW_DB");
@@ -480,6 +489,9 @@ fn db_group_in_the_config_creates_the_queue_0660_for_that_group() {
         format!("database = \"{}\"\ndb_group = \"{group}\"\n", db.display()),
     );
     let f = one_submission_file(&sb, "one.json", "GRP-1");
+    let mut c = bare(&sb);
+    c.arg("init");
+    ok_out(c, "init of the shared queue");
     let mut c = bare(&sb);
     c.arg("import").arg(&f);
     ok_out(c, "import into the shared queue");
@@ -1046,6 +1058,9 @@ fn demo_without_a_terminal_builds_the_demo_queue_and_prints_it_as_a_table() {
     // A real queue named by $OIN_REVIEW_DB, which the demo must not touch.
     let real = sb.path("real.db");
     let f = sb.write("samples.json", common::SAMPLES);
+    let mut c = bare(&sb);
+    c.env("OIN_REVIEW_DB", &real).arg("init");
+    ok_out(c, "init of the real queue");
     let mut c = bare(&sb);
     c.env("OIN_REVIEW_DB", &real).arg("import").arg(&f);
     ok_out(c, "import the real queue");

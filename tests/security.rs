@@ -102,6 +102,7 @@ fn passwords_appear_in_no_output_without_include_secrets() {
         }
     };
     let samples = sb.write("samples.json", SAMPLES);
+    sb.init();
     let out = run(&["import", samples.to_str().unwrap()]);
     expect("import", &out, None);
     let mut outputs = vec![("import".to_string(), out)];

@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         }
         all.extend(subs);
     }
-    let mut wf = ctx.workflow(true)?;
+    let mut wf = ctx.workflow(false)?;
     let source = args
         .files
         .iter()

@@ -12,6 +12,7 @@ mod export;
 mod finding;
 mod import;
 mod import_results;
+mod init;
 mod lint;
 mod list;
 mod mail;
@@ -70,6 +71,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Make an empty queue (every other command but demo needs one to be there).
+    Init(init::Args),
     /// Import submissions from JSON files (all files in one transaction).
     Import(import::Args),
     /// List submissions.
@@ -159,6 +162,7 @@ impl Command {
             C::Outbox(a) => ("outbox", Some(&a.queue), Some(&a.time)),
             C::Demo(a) => ("demo", Some(&a.queue), Some(&a.time)),
             C::Report(a) => ("report", Some(&a.queue), Some(&a.time)),
+            C::Init(a) => ("init", Some(&a.queue), None),
             C::Import(a) => ("import", Some(&a.queue), None),
             C::ImportResults(a) => ("import-results", Some(&a.queue), None),
             C::Promise(a) => ("promise", Some(&a.queue), None),
@@ -422,6 +426,7 @@ fn run_command(cli: Cli, db: Option<PathBuf>, as_of: Option<AsOf>) -> Result<Exi
         }
     }
     match cli.command {
+        Some(Command::Init(a)) => init::run(&ctx, a),
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::List(a)) => list::run(&ctx, a),
         Some(Command::Show(a)) => show::run(&ctx, a),

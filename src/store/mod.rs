@@ -37,7 +37,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "no review queue at {0}: create one with `oin-review import FILE`, or try `oin-review demo`"
+        "no review queue at {0}: make one with `oin-review init` (`--group G` to share it; then `oin-review import FILE`), check the path (--db, $OIN_REVIEW_DB, the config's `database`), or try `oin-review demo`"
     )]
     NotFound(PathBuf),
     #[error("{0} is not an SQLite database (or it is corrupted); it was left untouched")]

@@ -174,8 +174,23 @@ impl Sandbox {
         command_in(self.dir.path(), &self.db())
     }
 
+    /// Runs the binary on the sandbox's queue. An `import` into a sandbox with no queue yet
+    /// makes it first with `init`, as the README's first use does.
     pub fn run(&self, args: &[&str]) -> Output {
+        if args.first() == Some(&"import") && !self.db().exists() {
+            self.init();
+        }
         self.cmd().args(args).output().expect("run oin-review")
+    }
+
+    /// `oin-review init` on the sandbox's queue (with the config's `db_group`, if any).
+    pub fn init(&self) {
+        let out = self.cmd().arg("init").output().expect("run oin-review");
+        assert!(
+            out.status.success(),
+            "init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Runs and asserts success; returns stdout.
