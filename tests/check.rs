@@ -147,6 +147,11 @@ fn a_config_that_does_not_parse_is_one_line_and_the_rest_is_still_checked() {
         "{report}"
     );
     assert!(line(&report, "queue")[0].starts_with("ok "), "{report}");
+    // Issue 28, point 2: what the file says about the theme and the keys was not read, so
+    // they are not called ok.
+    for unread in ["theme", "keys", "views"] {
+        assert!(line(&report, unread).is_empty(), "{unread}: {report}");
+    }
     // The same config stops other commands, with check's own words: which file, which line,
     // what is wrong there; they list nothing.
     let out = sb.run(&["list"]);

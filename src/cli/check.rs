@@ -87,7 +87,14 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>, connect: bool) -> Result<
         }
         Err(e) => {
             report.fail("config", e.to_string());
-            Config::default()
+            // What the file says about the console could not be read either: never "ok".
+            Config {
+                console_unread: ["theme", "keys", "views"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                ..Config::default()
+            }
         }
     };
     console_settings(&mut report, &config, theme.as_deref());
