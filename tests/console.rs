@@ -54,6 +54,23 @@ fn chars(app: &mut App, s: &str) -> Vec<Action> {
         .collect()
 }
 
+/// Toggles `item` in the open filter menu, walking its cursor there with j/k from
+/// `*cursor` (the menu keeps its cursor while it is open).
+fn toggle_filter(app: &mut App, cursor: &mut usize, item: &FilterItem) {
+    let target = app
+        .queue()
+        .filter_items()
+        .iter()
+        .position(|i| i == item)
+        .unwrap();
+    while *cursor != target {
+        let down = *cursor < target;
+        app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
+        *cursor = if down { *cursor + 1 } else { *cursor - 1 };
+    }
+    app.update(key(KeyCode::Char(' ')));
+}
+
 fn dark() -> Theme {
     Theme::load("dark").unwrap()
 }
@@ -590,17 +607,8 @@ fn filters_combine_and_show_as_chips() {
     app.update(key(KeyCode::Char('5')));
     app.update(key(KeyCode::Char('f')));
     assert_eq!(app.context(), Context::Filter);
-    let items = app.queue().filter_items();
     let mut cursor = 0usize;
-    let mut toggle = |app: &mut App, item: FilterItem| {
-        let target = items.iter().position(|i| *i == item).unwrap();
-        while cursor != target {
-            let down = cursor < target;
-            app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
-            cursor = if down { cursor + 1 } else { cursor - 1 };
-        }
-        app.update(key(KeyCode::Char(' ')));
-    };
+    let mut toggle = |app: &mut App, item: FilterItem| toggle_filter(app, &mut cursor, &item);
     toggle(&mut app, FilterItem::State(ReviewState::QaTesting));
     toggle(&mut app, FilterItem::State(ReviewState::InitialReview));
     toggle(&mut app, FilterItem::Assignee(Some("ben".into())));
@@ -719,17 +727,8 @@ fn at_80_columns_chips_abbreviate_and_the_query_and_sort_stay_whole() {
     let mut app = sample_app(NOW, 80, 24);
     let top = |app: &App| line(&render(app, &dark()), 1);
     app.update(key(KeyCode::Char('f')));
-    let items = app.queue().filter_items();
     let mut cursor = 0usize;
-    let mut toggle = |app: &mut App, item: FilterItem| {
-        let target = items.iter().position(|i| *i == item).unwrap();
-        while cursor != target {
-            let down = cursor < target;
-            app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
-            cursor = if down { cursor + 1 } else { cursor - 1 };
-        }
-        app.update(key(KeyCode::Char(' ')));
-    };
+    let mut toggle = |app: &mut App, item: FilterItem| toggle_filter(app, &mut cursor, &item);
     toggle(&mut app, FilterItem::State(ReviewState::IsvReview));
     app.update(key(KeyCode::Esc));
     // One filter fits whole beside shrunk tabs.
@@ -1974,20 +1973,13 @@ fn list_and_the_console_order_and_filter_the_queue_alike_for_every_sort_key() {
         app.update(key(KeyCode::Char('s')));
     }
     app.update(key(KeyCode::Char('f')));
-    let items = app.queue().filter_items();
     let mut cursor = 0usize;
     for item in [
         FilterItem::State(ReviewState::InitialReview),
         FilterItem::State(ReviewState::QaTesting),
         FilterItem::Sla(oin_review::domain::ClockStatus::Breached),
     ] {
-        let target = items.iter().position(|i| *i == item).unwrap();
-        while cursor != target {
-            let down = cursor < target;
-            app.update(key(KeyCode::Char(if down { 'j' } else { 'k' })));
-            cursor = if down { cursor + 1 } else { cursor - 1 };
-        }
-        app.update(key(KeyCode::Char(' ')));
+        toggle_filter(&mut app, &mut cursor, &item);
     }
     app.update(key(KeyCode::Esc));
     let filtered = tab(&app);

@@ -98,7 +98,8 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>, connect: bool) -> Result<
         }
     };
     console_settings(&mut report, &config, theme.as_deref());
-    match config::load_policy() {
+    let policy = config::load_policy();
+    match &policy {
         Ok(p) => {
             let day = p.sla.calendar.day_length();
             let words = |s| crate::domain::notice::business_words(s, day);
@@ -119,8 +120,8 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>, connect: bool) -> Result<
         }
         Err(e) => report.fail("policy", e.to_string()),
     }
-    if let Ok(p) = config::load_policy() {
-        holidays_ahead(&mut report, &p, crate::clock::now());
+    if let Ok(p) = &policy {
+        holidays_ahead(&mut report, p, crate::clock::now());
     }
     mail(&mut report, &config, connect);
     queue(&mut report, db.as_deref(), &config);

@@ -461,10 +461,6 @@ pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
 }
 
 /// Parses a state key for clap, listing the valid keys on error.
-pub fn parse_state(s: &str) -> Result<ReviewState, String> {
-    ReviewState::from_words(s)
-}
-
 /// A state argument: every spelling `ReviewState::from_words` takes, with the keys offered
 /// to completion (a plain function parser offers none, so shells completed file names).
 #[derive(Debug, Clone, Copy)]
@@ -482,7 +478,7 @@ impl clap::builder::TypedValueParser for StateParser {
         let text = value
             .to_str()
             .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))?;
-        parse_state(text).map_err(|why| {
+        ReviewState::from_words(text).map_err(|why| {
             let name = arg.map_or_else(|| "STATE".to_string(), |a| a.to_string());
             clap::Error::raw(
                 clap::error::ErrorKind::InvalidValue,

@@ -209,9 +209,7 @@ impl Transport {
             }
         }
     }
-}
 
-impl Transport {
     /// Opens the SMTP conversation as a delivery would (connect, EHLO, STARTTLS or TLS,
     /// AUTH), checks the server answers, and quits without sending (`check --connect`).
     /// Ok says what was reached; the file transport has nothing to connect to.

@@ -174,6 +174,16 @@ pub(super) fn facts_for(conn: &Connection, sub: &Submission) -> Result<QueueFact
 }
 
 /// The submissions (all, one, or the wanted ones) with every child but their history.
+/// The WHERE of a child table's rows (by `submission_id`) for all, one or the wanted
+/// submissions; `?1` is `only`.
+fn child_filter(only: Option<&str>) -> &'static str {
+    match only {
+        Some(WANTED) => "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
+        Some(_) => "WHERE submission_id = ?1",
+        None => "WHERE ?1 IS NULL",
+    }
+}
+
 pub(super) fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec<Submission>> {
     let filter = match only {
         Some(WANTED) => "WHERE id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
@@ -211,11 +221,7 @@ pub(super) fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec
     // Read in table order (sequential pages), sorted here: ORDER BY id would walk the
     // id index and jump into the table once per row.
     subs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    let id_filter = match only {
-        Some(WANTED) => "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
-        Some(_) => "WHERE submission_id = ?1",
-        None => "WHERE ?1 IS NULL",
-    };
+    let id_filter = child_filter(only);
     let mut each_child = |sql: &str,
                           order: &str,
                           f: &mut dyn FnMut(&mut Submission, &Row) -> Result<()>|
@@ -349,11 +355,7 @@ pub(super) fn read_history(
     conn: &rusqlite::Connection,
     only: Option<&str>,
 ) -> Result<Vec<(String, StateChange)>> {
-    let id_filter = match only {
-        Some(WANTED) => "WHERE submission_id IN (SELECT id FROM temp.wanted) AND ?1 IS NOT NULL",
-        Some(_) => "WHERE submission_id = ?1",
-        None => "WHERE ?1 IS NULL",
-    };
+    let id_filter = child_filter(only);
     let mut stmt = conn
         .prepare_cached(&format!("{HISTORY_SELECT} {id_filter}"))
         .ctx("reading history")?;
