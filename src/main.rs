@@ -6,6 +6,8 @@ use oin_review::cli::{parse, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash oin-review -- …`) is answered here.
+    oin_review::cli::complete::answer_if_asked();
     let cli = parse();
     if let Err(e) = oin_review::clock::init_from_env() {
         eprintln!("oin-review: {e}");

@@ -669,14 +669,21 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
     sb.write("config/oin-review/config.toml", "this is = = not toml\n");
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = sb.ok(&["completions", shell]);
-        assert!(out.contains("oin-review"), "{shell}: {out}");
         assert!(
-            out.contains("backup") && out.contains("list"),
-            "{shell} completes subcommands"
+            out.contains("oin-review") && out.contains(shell),
+            "{shell}: {out}"
         );
     }
-    let bash = sb.ok(&["completions", "bash"]);
-    assert!(bash.contains("--format"), "and their flags");
+    for shell in ["bash", "zsh", "fish"] {
+        let subcommands = values(completions_from(&sb, shell, &["oin-review", ""]));
+        assert!(
+            subcommands.contains(&"backup".to_string())
+                && subcommands.contains(&"list".to_string()),
+            "{shell} completes subcommands: {subcommands:?}"
+        );
+        let flags = values(completions_from(&sb, shell, &["oin-review", "list", "--f"]));
+        assert!(flags.contains(&"--format".to_string()), "and their flags");
+    }
     let man = sb.ok(&["man"]);
     assert!(
         man.starts_with(".ie") || man.contains(".TH oin-review"),
@@ -735,22 +742,185 @@ fn completions_and_manual_pages_come_from_the_same_definitions_even_with_a_broke
 /// function's three arguments (command, word, word before). clap_complete's script for a
 /// hyphenated name dispatched on a name it never set, so nothing after a subcommand
 /// completed but file names.
+/// What a shell gets back for the words typed so far, the last being the word at the
+/// cursor, through clap_complete's protocol as each shell's registration script speaks it
+/// (`COMPLETE=<shell> oin-review -- <words>`): the values, each with its description when
+/// the shell shows one.
+fn completions_from(sb: &Sandbox, shell: &str, words: &[&str]) -> Vec<(String, String)> {
+    let cword = (words.len() - 1).to_string();
+    let mut cmd = common::clean_command(env!("CARGO_BIN_EXE_oin-review"));
+    cmd.env("HOME", sb.path("home"))
+        .env("XDG_DATA_HOME", sb.path("data"))
+        .env("XDG_CONFIG_HOME", sb.path("config"))
+        .env("OIN_REVIEW_DB", sb.db())
+        .env("COMPLETE", shell)
+        .env("_CLAP_IFS", "\n")
+        .env("_CLAP_COMPLETE_INDEX", &cword)
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .arg("--")
+        .args(words);
+    let out = cmd.output().expect("run oin-review");
+    assert!(
+        out.status.success(),
+        "{shell} {words:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (value, help) = match shell {
+                "fish" => l.split_once('\t').unwrap_or((l, "")),
+                // zsh: `value:help`, a colon in the value escaped.
+                "zsh" => {
+                    let cut = l
+                        .char_indices()
+                        .find(|&(i, c)| c == ':' && !l[..i].ends_with('\\'))
+                        .map_or(l.len(), |(i, _)| i);
+                    (&l[..cut], l.get(cut + 1..).unwrap_or(""))
+                }
+                _ => (l, ""),
+            };
+            (value.replace("\\:", ":"), help.to_string())
+        })
+        .collect()
+}
+
+fn values(pairs: Vec<(String, String)>) -> Vec<String> {
+    pairs.into_iter().map(|(v, _)| v).collect()
+}
+
 #[test]
-fn bash_completes_a_subcommand_s_options_and_values() {
+fn every_shell_completes_options_values_ids_and_analysts_through_the_completion_protocol() {
     let sb = Sandbox::new();
+    sb.import_samples();
+    for shell in ["bash", "zsh", "fish"] {
+        let opts = values(completions_from(&sb, shell, &["oin-review", "move", "--"]));
+        for o in ["--to", "--reason", "--force", "--dry-run", "--email"] {
+            assert!(opts.contains(&o.to_string()), "{shell}: {o} in {opts:?}");
+        }
+        assert_eq!(
+            values(completions_from(
+                &sb,
+                shell,
+                &["oin-review", "move", "--to", "q"]
+            )),
+            ["qa_testing"],
+            "{shell}: a state, not a file name"
+        );
+        assert_eq!(
+            values(completions_from(
+                &sb,
+                shell,
+                &["oin-review", "list", "--sla", "a"]
+            )),
+            ["at_risk"]
+        );
+        assert_eq!(
+            values(completions_from(
+                &sb,
+                shell,
+                &["oin-review", "list", "--sort", "ag"]
+            )),
+            ["age"]
+        );
+        assert_eq!(
+            values(completions_from(
+                &sb,
+                shell,
+                &["oin-review", "list", "--format", "j"]
+            )),
+            ["json"]
+        );
+        assert_eq!(
+            values(completions_from(
+                &sb,
+                shell,
+                &["oin-review", "list", "--state", "isv"]
+            )),
+            ["isv_review", "isv_fix_bugs"]
+        );
+        assert_eq!(
+            values(completions_from(
+                &sb,
+                shell,
+                &["oin-review", "completions", "fi"]
+            )),
+            ["fish"]
+        );
+        // Ids come from the queue, any case typed, as the queue spells them.
+        let ids = completions_from(&sb, shell, &["oin-review", "show", "oin-2026-014"]);
+        assert_eq!(
+            values(ids.clone()),
+            ["OIN-2026-0140", "OIN-2026-0142"],
+            "{shell}"
+        );
+        if shell != "bash" {
+            assert_eq!(ids[1].1, "Acme Expense (initial_review)", "{shell}");
+        }
+        let moved = values(completions_from(
+            &sb,
+            shell,
+            &[
+                "oin-review",
+                "move",
+                "--to",
+                "qa",
+                "OIN-2026-0101",
+                "OIN-2026-010",
+            ],
+        ));
+        assert!(
+            moved.len() == 9 && moved.iter().all(|id| id.starts_with("OIN-2026-010")),
+            "{shell}: every id after the first too: {moved:?}"
+        );
+        // Analysts: the team, and `none`.
+        let who = values(completions_from(
+            &sb,
+            shell,
+            &["oin-review", "assign", "--to", ""],
+        ));
+        for name in ["ana", "ben", "zed", "none"] {
+            assert!(
+                who.contains(&name.to_string()),
+                "{shell}: {name} in {who:?}"
+            );
+        }
+        // `--db` on the line is the queue the ids come from.
+        let other = sb.path("other.db");
+        sb.ok(&["init", "--db", other.to_str().unwrap()]);
+        let none = completions_from(
+            &sb,
+            shell,
+            &["oin-review", "show", "--db", other.to_str().unwrap(), "OIN"],
+        );
+        assert_eq!(none, [], "{shell}: an empty queue has no ids");
+        std::fs::remove_file(&other).unwrap();
+    }
+}
+
+#[test]
+fn the_bash_script_calls_the_binary_back_and_completes_in_bash_itself() {
+    let sb = Sandbox::new();
+    sb.import_samples();
     let script = sb.path("oin-review.bash");
     std::fs::write(&script, sb.ok(&["completions", "bash"])).unwrap();
     let complete = |words: &[&str]| -> Vec<String> {
         let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
         let cword = words.len() - 1;
         let program = format!(
-            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; _oin__review oin-review '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; COMP_TYPE=9; \
+             _clap_complete_oin_review oin-review '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
             script.display(),
             quoted.join(" "),
             words[cword],
             words[cword - 1],
         );
-        let out = std::process::Command::new("bash")
+        let out = common::clean_command("bash")
+            .env("HOME", sb.path("home"))
+            .env("XDG_DATA_HOME", sb.path("data"))
+            .env("XDG_CONFIG_HOME", sb.path("config"))
+            .env("OIN_REVIEW_DB", sb.db())
             .arg("--norc")
             .arg("-c")
             .arg(&program)
@@ -764,25 +934,25 @@ fn bash_completes_a_subcommand_s_options_and_values() {
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()
+            .filter(|l| !l.is_empty())
             .map(str::to_string)
             .collect()
     };
-    let opts = complete(&["oin-review", "move", "--"]);
-    for o in ["--to", "--reason", "--force", "--dry-run"] {
-        assert!(opts.contains(&o.to_string()), "{o}: {opts:?}");
-    }
     assert_eq!(
         complete(&["oin-review", "move", "--to", "q"]),
-        ["qa_testing"],
-        "a state, not a file name"
+        ["qa_testing"]
     );
-    assert_eq!(complete(&["oin-review", "list", "--sla", "a"]), ["at_risk"]);
-    assert_eq!(complete(&["oin-review", "list", "--sort", "ag"]), ["age"]);
     assert_eq!(
-        complete(&["oin-review", "list", "--state", "isv"]),
-        ["isv_review", "isv_fix_bugs"]
+        complete(&["oin-review", "note", "add", "OIN-2026-014"]),
+        ["OIN-2026-0140", "OIN-2026-0142"]
     );
-    assert_eq!(complete(&["oin-review", "completions", "fi"]), ["fish"]);
+    let fish = sb.ok(&["completions", "fish"]);
+    assert!(
+        fish.contains("COMPLETE=fish") && fish.contains(env!("CARGO_BIN_EXE_oin-review")),
+        "{fish}"
+    );
+    let zsh = sb.ok(&["completions", "zsh"]);
+    assert!(zsh.starts_with("#compdef oin-review"), "{zsh}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! `oin-review completions` and `oin-review man`: shell completions (clap_complete) and
-//! manual pages (clap_mangen), generated from the same definitions as `--help`.
+//! `oin-review completions` and `oin-review man`: the shells' completion scripts (whose
+//! requests `complete.rs` answers) and the manual pages (clap_mangen), both from the same
+//! definitions as `--help`.
 
 use anyhow::{Context as _, Result};
 use clap::CommandFactory;
@@ -34,18 +35,23 @@ pub struct ManArgs {
 }
 
 pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
-    let mut cmd = super::Cli::command();
-    let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "oin-review", &mut script);
-    let mut script = String::from_utf8(script).context("the completion script")?;
-    if args.shell == clap_complete::Shell::Bash {
-        // clap_complete names a hyphenated binary's subcommands two ways in bash: `cmd` is
-        // set to `oin__review__subcmd__move`, the dispatch waits for
-        // `oin__subcmd__review__subcmd__move`, so nothing after a subcommand completed.
-        script = script.replace("oin__subcmd__review__subcmd__", "oin__review__subcmd__");
-    }
+    // The script calls this binary back on every TAB, by the name it was run with (on
+    // $PATH when installed), made absolute when it is a relative path.
+    let program = std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("oin-review"));
+    let program = if program.components().count() > 1 && program.is_relative() {
+        std::env::current_dir()
+            .map(|d| d.join(&program))
+            .unwrap_or(program)
+    } else {
+        program
+    };
+    let script = super::complete::registration(args.shell, &program.to_string_lossy())
+        .context("writing the completion script")?;
     let mut out = super::stdout();
-    std::io::Write::write_all(&mut out, script.as_bytes())?;
+    std::io::Write::write_all(&mut out, &script)?;
     std::io::Write::flush(&mut out)?;
     Ok(ExitCode::SUCCESS)
 }

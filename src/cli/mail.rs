@@ -70,11 +70,11 @@ pub enum MailCommand {
     /// Tell the ISV a move they were emailed about was undone: a correction email, threaded
     /// with the email it corrects.
     #[command(
-        long_about = "After `undo` takes back a move whose email the ISV already received, send         each submission a correction: the earlier email (its subject and date) was a mistake,         and the submission is in its state again. It threads with the earlier emails. A         submission with nothing to correct (no sent email of an undone move, or a correction         already queued since) is refused and gets none. --dry-run prints the emails."
+        long_about = "After `undo` takes back a move whose email the ISV already received, send each submission a correction: the earlier email (its subject and date) was a mistake, and the submission is in its state again. It threads with the earlier emails. A submission with nothing to correct (no sent email of an undone move, or a correction already queued since) is refused and gets none. --dry-run prints the emails."
     )]
     Correct {
         /// Submission ids.
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
         ids: Vec<String>,
         /// Queue only; leave delivery to `outbox flush` or the console.
         #[arg(long)]

@@ -4,6 +4,7 @@ mod assign;
 mod backup;
 pub mod bench;
 mod check;
+pub mod complete;
 mod console;
 mod docs;
 pub use console::pick_theme;

@@ -29,6 +29,39 @@ pub struct ImportSummary {
 pub type Notify<'a> = &'a dyn Fn(&Submission, Vec<String>) -> std::result::Result<NewEmail, String>;
 
 impl Store {
+    /// Up to `limit` submissions whose id starts with `prefix` (any case), by id: the id,
+    /// the app's name and the state's key. For shell completion.
+    pub fn ids_starting_with(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String, String)>> {
+        let c = "listing submission ids";
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, app_name, state FROM submissions WHERE id LIKE ?1 ESCAPE '\\'
+                 ORDER BY id LIMIT ?2",
+            )
+            .ctx(c)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![pattern, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .ctx(c)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().ctx(c)
+    }
+}
+
+impl Store {
     /// Every submission with its children and history, ordered by id, as of one commit.
     ///
     /// The audit log is about 40% of the reading: it is read on a second connection while

@@ -164,6 +164,16 @@ impl Workflow {
         Ok(self.store.canonical_ids(ids)?)
     }
 
+    /// Up to `limit` submissions whose id starts with `prefix` (any case): id, app name and
+    /// state key, by id (shell completion).
+    pub fn ids_starting_with(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String, String)>> {
+        Ok(self.store.ids_starting_with(prefix, limit)?)
+    }
+
     /// One submission (its id matched case-insensitively when unambiguous), or an error
     /// that says how to find ids.
     pub fn submission(&self, id: &str) -> Result<Submission> {
