@@ -156,3 +156,65 @@ fn a_shared_queue_s_backups_folder_is_group_writable_and_setgid() {
     let folder = std::fs::metadata(own.path("backups")).unwrap();
     assert_eq!(folder.mode() & 0o2020, 0, "{:o}", folder.mode() & 0o7777);
 }
+
+/// A colleague: another account (nobody's uid) whose groups are only the queue's group.
+fn as_colleague(sb: &Sandbox, gid: u32, args: &[&str]) -> std::process::Output {
+    common::clean_command("setpriv")
+        .arg("--reuid=65534")
+        .arg("--regid=65534")
+        .arg(format!("--groups={gid}"))
+        .arg(env!("CARGO_BIN_EXE_oin-review"))
+        .arg("--db")
+        .arg(sb.db())
+        .args(args)
+        .env("HOME", sb.path("home"))
+        .env("XDG_DATA_HOME", sb.path("data"))
+        .env("XDG_CONFIG_HOME", sb.path("config"))
+        .output()
+        .expect("setpriv")
+}
+
+#[test]
+fn a_colleague_in_the_queue_s_group_takes_a_backup_and_a_folder_they_cannot_write_is_named_with_its_fix()
+ {
+    if !nix::unistd::geteuid().is_root()
+        && common::cannot_run("root, to run oin-review as a second account with setpriv")
+    {
+        return;
+    }
+    let gid = nix::unistd::getegid();
+    let group = nix::unistd::Group::from_gid(gid)
+        .unwrap()
+        .expect("this account's group")
+        .name;
+    let sb = Sandbox::new();
+    std::fs::set_permissions(sb.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!("db_group = {group:?}\n{}", common::TEAM),
+    );
+    sb.import_samples();
+    // The owner's first backup makes the folder; the colleague's lands beside it.
+    sb.ok(&["backup"]);
+    let out = as_colleague(&sb, gid.as_raw(), &["backup"]);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let owners: Vec<u32> = std::fs::read_dir(sb.path("backups"))
+        .unwrap()
+        .map(|e| std::os::unix::fs::MetadataExt::uid(&e.unwrap().metadata().unwrap()))
+        .collect();
+    assert!(owners.contains(&65534) && owners.len() == 2, "{owners:?}");
+    // A folder made before it was the team's: the colleague is told which and the fix.
+    std::fs::set_permissions(sb.path("backups"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = as_colleague(&sb, gid.as_raw(), &["backup"]);
+    let (_, stderr) = common::text(&out);
+    assert!(!out.status.success());
+    let folder = sb.path("backups");
+    assert!(
+        stderr.contains(&format!(
+            "this account cannot write in {0}; for a shared queue its owner makes it the team's: chgrp {group} {0} && chmod 2770 {0}",
+            folder.display()
+        )),
+        "{stderr}"
+    );
+}
