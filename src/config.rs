@@ -50,6 +50,9 @@ pub struct Config {
     /// The analysts of the team, besides those the queue knows (README, The team).
     #[serde(default)]
     pub team: TeamConfig,
+    /// Where replies are fetched from (README, Receiving replies).
+    #[serde(default)]
+    pub inbound: InboundConfig,
     /// What is wrong with the console-only settings (`theme`, `mouse`, `state_names`,
     /// `[keys]`, `[views]`), each naming the file and line: the console refuses to start
     /// until they are fixed; every other command warns and goes on (cron keeps working).
@@ -72,6 +75,90 @@ pub struct Config {
 pub struct TeamConfig {
     /// Account names of analysts who may be assigned or mentioned before they act.
     pub analysts: Vec<String>,
+}
+
+/// The `[inbound]` table: the mailbox replies come back to (IMAP, or a Maildir on the
+/// host). Key names are part of the documented contract (README, Receiving replies).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundConfig {
+    /// The IMAP server; none with a Maildir, or when replies are not fetched.
+    pub host: Option<String>,
+    /// Default: 993 with implicit TLS, 143 with STARTTLS.
+    pub port: Option<u16>,
+    /// "implicit" (default) or "starttls"; IMAP is never read in the clear.
+    pub tls: InboundTls,
+    pub username: Option<String>,
+    /// A command printing the IMAP password (else $OIN_REVIEW_IMAP_PASSWORD).
+    pub password_command: Option<String>,
+    /// The folder read (default INBOX).
+    pub folder: String,
+    /// What happens to a message once it is stored: "seen" (default: flagged \Seen) or
+    /// "move:FOLDER".
+    pub after: String,
+    /// Extra CA certificate (PEM) to trust, for a server with a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// A Maildir on the review host that its MTA delivers into (instead of IMAP).
+    pub maildir: Option<PathBuf>,
+    /// The Reply-To of outgoing mail: the address of the mailbox read. Default: the IMAP
+    /// username when it is an address.
+    pub reply_to: Option<String>,
+    /// A message larger than this is stored in part.
+    pub max_message_bytes: usize,
+    /// At most this many attachments per message are kept.
+    pub max_attachments: usize,
+    /// An attachment larger than this keeps only its name, type and size.
+    pub max_attachment_bytes: usize,
+    /// How often a running console fetches ("5m"; "0s": never).
+    #[serde(deserialize_with = "every_from_text")]
+    pub every: Option<jiff::SignedDuration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundTls {
+    Implicit,
+    Starttls,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        InboundConfig {
+            host: None,
+            port: None,
+            tls: InboundTls::Implicit,
+            username: None,
+            password_command: None,
+            folder: "INBOX".into(),
+            after: "seen".into(),
+            ca_file: None,
+            maildir: None,
+            reply_to: None,
+            max_message_bytes: 10 * 1024 * 1024,
+            max_attachments: 20,
+            max_attachment_bytes: 5 * 1024 * 1024,
+            every: None,
+        }
+    }
+}
+
+impl InboundConfig {
+    /// Whether replies are fetched at all.
+    pub fn is_set(&self) -> bool {
+        self.host.is_some() || self.maildir.is_some()
+    }
+
+    /// The address replies should go to, if the config says or implies one.
+    pub fn reply_address(&self) -> Option<String> {
+        self.reply_to
+            .clone()
+            .or_else(|| self.username.clone().filter(|u| u.contains('@')))
+    }
+
+    /// How often a running console fetches: 5 minutes unless the config says.
+    pub fn every(&self) -> jiff::SignedDuration {
+        self.every.unwrap_or(jiff::SignedDuration::from_mins(5))
+    }
 }
 
 /// The `[mail]` table. Key names are part of the documented contract (README, Mail).
@@ -101,6 +188,9 @@ pub struct MailConfig {
     /// for the file outbox (which reaches no ISV); "0s" turns it off.
     #[serde(deserialize_with = "hold_from_text")]
     pub hold: Option<jiff::SignedDuration>,
+    /// The Reply-To of every email: the mailbox `[inbound]` reads (not a `[mail]` key).
+    #[serde(skip)]
+    pub reply_to: Option<String>,
 }
 
 /// `[mail] hold`: a duration such as "2m", "90s" or "0s".
@@ -119,6 +209,19 @@ fn hold_from_text<'de, D: serde::Deserializer<'de>>(
         )));
     }
     Ok(Some(hold))
+}
+
+/// `[inbound] every`: a duration such as "5m"; "0s" never fetches in the console.
+fn every_from_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<jiff::SignedDuration>, D::Error> {
+    let text = String::deserialize(d)?;
+    match text.trim().parse::<jiff::SignedDuration>() {
+        Ok(every) if !every.is_negative() => Ok(Some(every)),
+        _ => Err(serde::de::Error::custom(format!(
+            "every = {text:?} is not a duration; write it as \"5m\", \"90s\" or \"0s\" (the console never fetches)"
+        ))),
+    }
 }
 
 /// The hold when the config says none: emails that can reach an ISV wait 2 minutes.
@@ -211,6 +314,7 @@ impl Default for MailConfig {
             outbox_dir: None,
             emails: EmailSwitches::default(),
             hold: None,
+            reply_to: None,
         }
     }
 }
@@ -344,6 +448,7 @@ impl Config {
         config.console_unread = unread;
         config.text = text;
         config.path = path.to_path_buf();
+        config.mail.reply_to = config.inbound.reply_address();
         Ok(config)
     }
 }

@@ -316,6 +316,7 @@ fn generate_one(i: usize, rng: &mut Rng, now: Timestamp) -> Submission {
         notes: Default::default(),
         emails: Vec::new(),
         assignments: Vec::new(),
+        replies: Vec::new(),
     };
     break_a_rule(&mut sub, &mut protocols, rng);
     sub.protocols = protocols;

@@ -178,3 +178,40 @@ pub fn workload_widths<'a>(
     }
     w
 }
+
+/// The head line of a conversation entry, shared by `show` and the console's detail:
+/// `→ 2026-12-04 11:00  sent  issue list  "[OIN] …"` for an email the queue sent,
+/// `← 2026-12-05 09:12  reply  jo@acme.example  "Re: …"` for a message received.
+pub fn said_head(said: &crate::domain::inbound::Said) -> String {
+    use crate::domain::inbound::Said;
+    use crate::domain::ReplyKind;
+    let when = |t: jiff::Timestamp| t.strftime("%Y-%m-%d %H:%M").to_string();
+    match said {
+        Said::Sent(e) => format!(
+            "→ {}  {}  {}  {}",
+            when(said.at()),
+            e.status.key(),
+            e.kind.short(),
+            crate::text::safe_line(&e.subject)
+        ),
+        Said::Received(r) => {
+            let kind = match r.kind {
+                ReplyKind::Reply => "reply",
+                ReplyKind::AutoReply => "auto-reply",
+                ReplyKind::Bounce => "BOUNCE",
+            };
+            let who = match &r.sender_name {
+                Some(n) => format!("{n} <{}>", r.sender),
+                None if r.sender.is_empty() => "(no sender)".to_string(),
+                None => r.sender.clone(),
+            };
+            format!(
+                "← {}  {kind}  #{}  {}  {}",
+                when(r.received_at),
+                r.id,
+                crate::text::safe_line(&who),
+                crate::text::safe_line(&r.subject)
+            )
+        }
+    }
+}

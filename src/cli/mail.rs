@@ -83,6 +83,31 @@ pub enum MailCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Fetch the ISV's replies from the `[inbound]` mailbox (IMAP or a Maildir), thread
+    /// each to its submission and store it once (cron-able; exit 1 when the mailbox cannot
+    /// be read, and nothing is lost).
+    Fetch,
+    /// The messages received: every one, or with --unmatched those no submission claimed.
+    Inbox {
+        /// Only the messages that matched no submission (attach them with `mail attach`).
+        #[arg(long)]
+        unmatched: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: super::lint::LintFormat,
+    },
+    /// One received message in full: its text, what was folded away, its attachments.
+    Read {
+        /// The message's number in `oin-review mail inbox`.
+        message: i64,
+    },
+    /// Attach an unmatched message to its submission, by hand.
+    Attach {
+        /// The message's number in `oin-review mail inbox --unmatched`.
+        message: i64,
+        /// The submission it belongs to.
+        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        id: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -282,6 +307,10 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
             queue_only,
             dry_run,
         } => correct(ctx, &ids, queue_only, dry_run),
+        MailCommand::Fetch => super::replies::fetch(ctx),
+        MailCommand::Inbox { unmatched, format } => super::replies::inbox(ctx, unmatched, format),
+        MailCommand::Read { message } => super::replies::read(ctx, message),
+        MailCommand::Attach { message, id } => super::replies::attach(ctx, message, &id),
         MailCommand::Send {
             id,
             move_to,
@@ -505,6 +534,12 @@ pub fn run_outbox(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
                                 }
                                 None => format!("queued {}", e.queued_at),
                             },
+                            crate::domain::OutboxStatus::Bounced => format!(
+                                "sent {}, BOUNCED: {}; correct the address (import the submission with it), then `oin-review mail send {}`",
+                                e.sent_at.map(|t| t.to_string()).unwrap_or_default(),
+                                safe_line(e.bounce.as_deref().unwrap_or("no reason given")),
+                                safe_line(&e.submission_id)
+                            ),
                             crate::domain::OutboxStatus::Cancelled => format!(
                                 "cancelled {} by {}",
                                 e.cancelled_at.map(|t| t.to_string()).unwrap_or_default(),

@@ -22,6 +22,7 @@ mod new_version;
 mod note;
 mod promise;
 mod remind;
+mod replies;
 mod report;
 mod show;
 mod undo;
@@ -275,7 +276,10 @@ impl Ctx {
             path,
             options,
             self.policy.clone(),
-            std::sync::Arc::new(MailSetup::load(self.config.mail.clone())),
+            std::sync::Arc::new(
+                MailSetup::load(self.config.mail.clone())
+                    .with_inbound(self.config.inbound.clone()),
+            ),
         )?
         .with_team(self.config.team.analysts.clone());
         warn_on_open(

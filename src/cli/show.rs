@@ -55,6 +55,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                     "assignments".into(),
                     serde_json::to_value(&sub.assignments)?,
                 );
+                obj.insert("conversation".into(), conversation_json(&sub)?);
+                obj.insert(
+                    "offered_move".into(),
+                    serde_json::to_value(
+                        crate::domain::inbound::offered_move(&sub).map(|s| s.key()),
+                    )?,
+                );
                 obj.insert(
                     "new_versions".into(),
                     serde_json::to_value(
@@ -83,6 +90,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 )?;
             }
             write_issues(&mut out, &sub, &review.issues)?;
+            write_conversation(&mut out, &sub)?;
         }
     }
     out.flush()?;
@@ -397,6 +405,67 @@ fn write_issues(
         )?;
     }
     Ok(())
+}
+
+/// The emails sent and the messages received, newest last, each received one with its
+/// text; and the move a reply offers.
+fn write_conversation(out: &mut impl Write, s: &Submission) -> std::io::Result<()> {
+    use crate::domain::inbound::{Said, conversation, offered_move};
+    let all = conversation(s);
+    writeln!(
+        out,
+        "  conversation ({} sent, {} received)",
+        s.emails.len(),
+        s.replies.len()
+    )?;
+    for said in &all {
+        writeln!(out, "    {}", crate::present::said_head(said))?;
+        if let Said::Received(r) = said {
+            let mut text = Vec::new();
+            super::replies::write_reply(&mut text, r, false)?;
+            // The head is said above; the text and what was folded, indented.
+            let text = String::from_utf8_lossy(&text);
+            for line in text.lines().skip_while(|l| !l.is_empty()).skip(1) {
+                writeln!(out, "    {line}")?;
+            }
+            if let Some(reason) = &r.bounce_reason {
+                writeln!(out, "        bounced: {}", safe_line(reason))?;
+            }
+        }
+    }
+    if let Some(to) = offered_move(s) {
+        writeln!(
+            out,
+            "  offered           continue QA: to {} (the ISV replied while it waited on their fix): `oin-review move --to {} {}`",
+            to.manager_name(),
+            to.key(),
+            s.id
+        )?;
+    }
+    Ok(())
+}
+
+/// The conversation for `show --format json`: each entry with its direction and instant.
+fn conversation_json(s: &Submission) -> serde_json::Result<serde_json::Value> {
+    use crate::domain::inbound::{Said, conversation};
+    conversation(s)
+        .iter()
+        .map(|said| {
+            Ok(match said {
+                Said::Sent(e) => serde_json::json!({
+                    "direction": "sent",
+                    "at": said.at(),
+                    "email": serde_json::to_value(e)?,
+                }),
+                Said::Received(r) => serde_json::json!({
+                    "direction": "received",
+                    "at": said.at(),
+                    "message": serde_json::to_value(r)?,
+                }),
+            })
+        })
+        .collect::<serde_json::Result<Vec<_>>>()
+        .map(serde_json::Value::Array)
 }
 
 /// An instant in the policy's time zone, to the minute, with the zone's abbreviation.

@@ -4,6 +4,7 @@
 pub mod findings;
 pub mod freshness;
 pub mod gate;
+pub mod inbound;
 pub mod lint;
 pub mod notes;
 pub mod notice;
@@ -24,6 +25,7 @@ pub mod view;
 pub use findings::{Issue, IssueEdit, IssueKey, OwnFinding, ReviewNotes, RuleDecision};
 pub use freshness::{Freshness, FreshnessPolicy, TestCase, TestOutcome, TestReport, TestRun};
 pub use gate::{Blocker, is_gated, open_blockers};
+pub use inbound::{MatchedBy, Reply, ReplyAttachment, ReplyKind};
 pub use lint::{Finding, LintPolicy, QueueFacts, Severity};
 pub use notice::{EmailKind, Notice, NoticeError};
 pub use outbox::{EmailRecord, OutboxStatus};

@@ -11,6 +11,7 @@ impl OutboxStatus {
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
             OutboxStatus::Cancelled => "cancelled",
+            OutboxStatus::Bounced => "bounced",
         }
     }
 
@@ -21,6 +22,7 @@ impl OutboxStatus {
             OutboxStatus::Sent,
             OutboxStatus::Failed,
             OutboxStatus::Cancelled,
+            OutboxStatus::Bounced,
         ]
         .into_iter()
         .find(|k| k.key() == s)

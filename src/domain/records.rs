@@ -134,6 +134,9 @@ pub enum OutboxStatus {
     Failed,
     /// Taken back before it went: by `outbox cancel`, or by undoing the move it went with.
     Cancelled,
+    /// Sent, then returned: a delivery status notification came back for it (the sent row
+    /// is final; the bounce is recorded beside it, with its reason, in `bounce`).
+    Bounced,
 }
 
 /// One email as the outbox holds it (without the message bytes).
@@ -161,6 +164,74 @@ pub struct EmailRecord {
     pub cancelled_by: Option<String>,
     /// Not delivered before this instant (`[mail] hold`).
     pub held_until: Option<Timestamp>,
+    /// Why it bounced, when a delivery status notification came back for it.
+    pub bounce: Option<String>,
+}
+
+/// What a message received from the mailbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyKind {
+    /// Written by someone: the ISV's side of the thread.
+    Reply,
+    /// Sent by a machine (`Auto-Submitted`, an out-of-office): stored, not ISV activity.
+    AutoReply,
+    /// A delivery status notification for one of the queue's emails.
+    Bounce,
+}
+
+/// How a received message was matched to its submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// `In-Reply-To`/`References` name an email the queue sent.
+    Thread,
+    /// The submission's id is in the subject.
+    Subject,
+    /// The sender is a contact of exactly one open submission.
+    Sender,
+    /// An analyst attached it by hand.
+    Hand,
+}
+
+/// A file attached to a received message (its content stays in the queue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplyAttachment {
+    pub position: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// False when it was over the size limit and only its name, type and size were kept.
+    pub kept: bool,
+}
+
+/// A message received from the ISV's side (or about the queue's mail): append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reply {
+    pub id: i64,
+    /// Null while unmatched.
+    pub submission_id: Option<String>,
+    pub matched_by: Option<MatchedBy>,
+    pub kind: ReplyKind,
+    pub sender: String,
+    pub sender_name: Option<String>,
+    /// The message's own Date header, when it has a readable one.
+    pub sent_at: Option<Timestamp>,
+    /// When the queue fetched it.
+    pub received_at: Timestamp,
+    pub subject: String,
+    /// The plain text, with quoted history and the signature folded away.
+    pub text: String,
+    /// What was folded away (quoted history, signature), kept to read on demand.
+    pub folded: String,
+    /// What was wrong with it: stored in part, malformed MIME kept as raw text, ...
+    pub warnings: Vec<String>,
+    /// For a bounce: the queue's email it returns, and why.
+    pub bounce_of: Option<i64>,
+    pub bounce_reason: Option<String>,
+    pub attachments: Vec<ReplyAttachment>,
+    /// Who attached it by hand, when it was unmatched.
+    pub attached_by: Option<String>,
 }
 
 /// The kinds of email a move sends (one per target state).

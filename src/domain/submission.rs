@@ -420,6 +420,10 @@ pub struct Submission {
     /// Claims and assignments, oldest first; kept by the store's audit log, not in files.
     #[serde(skip)]
     pub assignments: Vec<super::records::Assignment>,
+    /// Messages received about it (replies, auto-replies, bounces), oldest first; kept by
+    /// the store, not in files.
+    #[serde(skip)]
+    pub replies: Vec<super::records::Reply>,
 }
 
 impl Submission {
@@ -437,6 +441,7 @@ impl Submission {
         then.test_results.retain(|r| r.run_at <= at);
         then.assignments.retain(|a| a.at <= at);
         then.emails.retain(|e| e.queued_at <= at);
+        then.replies.retain(|r| r.received_at <= at);
         then.notes.own.retain(|f| f.at <= at);
         then.notes.decisions.retain(|d| d.at <= at);
         if then.history.len() < self.history.len() {

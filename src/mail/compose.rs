@@ -184,6 +184,8 @@ pub struct Composed {
     pub from: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// Where the ISV's replies go: the mailbox the queue fetches (`[inbound]`).
+    pub reply_to: Option<String>,
     pub message_id: String,
     /// The Message-IDs this one replies to, oldest first.
     pub references: Vec<String>,
@@ -203,6 +205,9 @@ impl Composed {
         let mut s = format!("From: {}\nTo: {}\n", self.from, self.to.join(", "));
         if !self.cc.is_empty() {
             s.push_str(&format!("Cc: {}\n", self.cc.join(", ")));
+        }
+        if let Some(r) = &self.reply_to {
+            s.push_str(&format!("Reply-To: {r}\n"));
         }
         s.push_str(&format!("Subject: {}\n", self.subject));
         if let Some(last) = self.references.last() {
@@ -346,6 +351,14 @@ pub fn compose(
     for c in &cc {
         builder = builder.cc(c.clone());
     }
+    let reply_to = config
+        .reply_to
+        .as_deref()
+        .map(|r| mailbox("[inbound] reply_to in the config", r))
+        .transpose()?;
+    if let Some(r) = &reply_to {
+        builder = builder.reply_to(r.clone());
+    }
     if let Some(last) = thread.last() {
         builder = builder
             .in_reply_to(last.clone())
@@ -364,6 +377,7 @@ pub fn compose(
         from: from.to_string(),
         to: vec![to.email.to_string()],
         cc: cc.iter().map(|c| c.email.to_string()).collect(),
+        reply_to: reply_to.map(|r| r.to_string()),
         message_id,
         references: thread.to_vec(),
         plain,

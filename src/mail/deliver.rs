@@ -51,7 +51,12 @@ fn is_loopback(host: &str) -> bool {
 }
 
 fn smtp_password(config: &MailConfig) -> Result<Option<String>, MailError> {
-    if let Some(cmd) = &config.password_command {
+    password_from(config.password_command.as_deref(), "OIN_REVIEW_SMTP_PASSWORD")
+}
+
+/// A password: what `command` prints (its first line), else the environment variable `env`.
+pub(super) fn password_from(command: Option<&str>, env: &str) -> Result<Option<String>, MailError> {
+    if let Some(cmd) = command {
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(cmd)
@@ -68,9 +73,7 @@ fn smtp_password(config: &MailConfig) -> Result<Option<String>, MailError> {
             .map_err(|_| MailError::Config("password_command printed non-UTF-8".into()))?;
         return Ok(Some(text.trim_end_matches(['\r', '\n']).to_string()));
     }
-    Ok(std::env::var("OIN_REVIEW_SMTP_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty()))
+    Ok(std::env::var(env).ok().filter(|p| !p.is_empty()))
 }
 
 impl Transport {

@@ -3,6 +3,8 @@
 
 pub mod compose;
 pub mod deliver;
+pub mod fetch;
+pub mod inbound;
 
 pub use compose::{Composed, Templates, compose};
 pub use deliver::{Clock, DeliveryReport, STALE_CLAIM, Transport, deliver_due, deliver_round};

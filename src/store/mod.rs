@@ -3,6 +3,7 @@
 mod backup;
 mod findings;
 mod health;
+mod inbound;
 mod moves;
 mod notes;
 mod outbox;
@@ -14,6 +15,7 @@ mod submissions;
 pub use backup::{BackupSummary, named_backups};
 pub use findings::FindingRefused;
 pub use health::{Health, inspect};
+pub use inbound::{LeaseHeld, MailboxMark, NewAttachment, NewReply};
 pub use moves::{
     AssignItem, AssignOutcome, EmailUndo, MoveAsk, MoveItem, MoveOutcome, MoveRefused, MoveRequest,
     MoveRow, Moved, UndoOutcome, UndoReport,

@@ -420,7 +420,7 @@ fn changed_ids(conn: &Connection, after: i64) -> Result<Option<Vec<String>>> {
 }
 
 /// Appends `ids` to the log under the next sequence number and forgets the oldest entries.
-fn log_ids(conn: &Connection, ids: &[String]) -> Result<()> {
+pub(super) fn log_ids(conn: &Connection, ids: &[String]) -> Result<()> {
     conn.prepare_cached("INSERT INTO queue_log (ids) VALUES (?1)")
         .and_then(|mut s| s.execute([ids.join("\n")]))
         .ctx("logging the queue's changes")?;

@@ -106,6 +106,7 @@ fn submission_from_row(r: &Row) -> rusqlite::Result<RawSubmission> {
         notes: Default::default(),
         emails: Vec::new(),
         assignments: Vec::new(),
+        replies: Vec::new(),
     };
     Ok(RawSubmission {
         sub,
@@ -329,6 +330,17 @@ pub(super) fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec
         Ok(())
     })?;
     each_child(
+        &format!(
+            "SELECT {} FROM (SELECT * FROM inbound WHERE submission_id IS NOT NULL)",
+            super::inbound::REPLY_COLUMNS
+        ),
+        "id",
+        &mut |s, r| {
+            s.replies.push(super::inbound::reply_from_row(r)?);
+            Ok(())
+        },
+    )?;
+    each_child(
         "SELECT submission_id, from_assignee, to_assignee, at, analyst FROM assignments",
         "id",
         &mut |s, r| {
@@ -343,6 +355,9 @@ pub(super) fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec
             Ok(())
         },
     )?;
+    for s in subs.iter_mut().filter(|s| !s.replies.is_empty()) {
+        super::inbound::place_attachments(conn, &mut s.replies)?;
+    }
     Ok(subs)
 }
 
@@ -584,10 +599,14 @@ pub struct NewEmail {
     pub held_until: Option<Timestamp>,
 }
 
+/// An email's columns; the last is why it bounced, from the bounce recorded beside it (a
+/// sent row is final).
 pub(super) const EMAIL_COLUMNS: &str =
     "submission_id, id, message_id, recipients, subject, status, attempts,
     queued_at, next_attempt_at, sent_at, last_error, server_reply, analyst, claimed_at, kind,
-    cancelled_at, cancelled_by, held_until";
+    cancelled_at, cancelled_by, held_until,
+    (SELECT coalesce(b.bounce_reason, '') FROM inbound b WHERE b.bounce_of = outbox.id
+     ORDER BY b.id LIMIT 1)";
 
 pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let c = "reading the outbox";
@@ -600,6 +619,9 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
     let kind: String = r.get(14).ctx(c)?;
     let cancelled: Option<String> = r.get(15).ctx(c)?;
     let held: Option<String> = r.get(17).ctx(c)?;
+    let bounce: Option<String> = r.get(18).ctx(c)?;
+    let status = OutboxStatus::from_key(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("outbox status {status:?}")))?;
     Ok(EmailRecord {
         kind: EmailKind::from_key(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
@@ -608,8 +630,10 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
         message_id: r.get(2).ctx(c)?,
         recipients: split_recipients(&recipients),
         subject: r.get(4).ctx(c)?,
-        status: OutboxStatus::from_key(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox status {status:?}")))?,
+        status: match (status, &bounce) {
+            (OutboxStatus::Sent, Some(_)) => OutboxStatus::Bounced,
+            (s, _) => s,
+        },
         attempts: r.get(6).ctx(c)?,
         queued_at: parse_ts(&queued)?,
         next_attempt_at: parse_ts(&next)?,
@@ -621,6 +645,7 @@ pub(super) fn email_from_row(r: &Row) -> Result<EmailRecord> {
         cancelled_at: cancelled.as_deref().map(parse_ts).transpose()?,
         cancelled_by: r.get(16).ctx(c)?,
         held_until: held.as_deref().map(parse_ts).transpose()?,
+        bounce,
     })
 }
 

@@ -427,6 +427,71 @@ CREATE INDEX queue_lines ON submissions (id, holder, search, state, app_name, is
     r#"
 UPDATE submissions SET holder = 'nobody' WHERE state = 'draft' AND holder = 'isv';
 "#,
+    // v14: the ISV's side of the thread. Messages fetched from the mailbox, append-only
+    // (an unmatched one may be attached to its submission once, by hand): replies,
+    // auto-replies and bounces (a bounce names the sent email it returns: the sent row is
+    // final, so the bounce is recorded here, beside it). Attachments with their content
+    // (NULL: over the size limit). What each analyst has read, the mailbox's UIDVALIDITY and
+    // last UID read, and leases (one fetcher at a time).
+    r#"
+CREATE TABLE inbound (
+    id            INTEGER PRIMARY KEY,
+    message_key   TEXT NOT NULL UNIQUE,
+    submission_id TEXT REFERENCES submissions (id),
+    matched_by    TEXT CHECK (matched_by IN ('thread', 'subject', 'sender', 'hand')),
+    kind          TEXT NOT NULL CHECK (kind IN ('reply', 'auto_reply', 'bounce')),
+    sender        TEXT NOT NULL,
+    sender_name   TEXT,
+    sent_at       TEXT,
+    received_at   TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    folded        TEXT NOT NULL,
+    warnings      TEXT NOT NULL,
+    bounce_of     INTEGER REFERENCES outbox (id),
+    bounce_reason TEXT,
+    source        TEXT NOT NULL,
+    raw_bytes     INTEGER NOT NULL,
+    attached_by   TEXT,
+    attached_at   TEXT,
+    CHECK ((submission_id IS NULL) = (matched_by IS NULL))
+) STRICT;
+CREATE INDEX inbound_by_submission ON inbound (submission_id, id);
+CREATE INDEX inbound_unmatched ON inbound (id) WHERE submission_id IS NULL;
+CREATE INDEX inbound_bounces ON inbound (bounce_of) WHERE bounce_of IS NOT NULL;
+CREATE TRIGGER inbound_is_append_only BEFORE UPDATE ON inbound
+WHEN OLD.submission_id IS NOT NULL OR NEW.matched_by IS NOT 'hand'
+    OR NEW.message_key IS NOT OLD.message_key OR NEW.body IS NOT OLD.body
+    OR NEW.sender IS NOT OLD.sender OR NEW.kind IS NOT OLD.kind
+BEGIN SELECT RAISE(ABORT, 'a received message is never changed (an unmatched one is only attached)'); END;
+CREATE TRIGGER inbound_is_kept BEFORE DELETE ON inbound
+BEGIN SELECT RAISE(ABORT, 'a received message is never deleted'); END;
+CREATE TABLE inbound_attachments (
+    inbound_id   INTEGER NOT NULL REFERENCES inbound (id),
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    content      BLOB,
+    PRIMARY KEY (inbound_id, position)
+) STRICT;
+CREATE TABLE inbound_reads (
+    analyst       TEXT NOT NULL,
+    submission_id TEXT NOT NULL,
+    read_upto     INTEGER NOT NULL,
+    PRIMARY KEY (analyst, submission_id)
+) STRICT;
+CREATE TABLE mailbox_state (
+    mailbox      TEXT PRIMARY KEY,
+    uid_validity INTEGER NOT NULL,
+    last_uid     INTEGER NOT NULL
+) STRICT;
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 pub fn latest_version() -> i64 {

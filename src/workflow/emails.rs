@@ -14,6 +14,8 @@ use jiff::Timestamp;
 pub struct MailSetup {
     pub config: MailConfig,
     pub templates: std::result::Result<Templates, String>,
+    /// Where replies come back (`[inbound]`): their address goes in each email's Reply-To.
+    pub inbound: crate::config::InboundConfig,
 }
 
 impl MailSetup {
@@ -22,7 +24,14 @@ impl MailSetup {
         MailSetup {
             config,
             templates: Templates::load().map_err(|e| e.to_string()),
+            inbound: crate::config::InboundConfig::default(),
         }
+    }
+
+    /// With the `[inbound]` mailbox replies come back to.
+    pub fn with_inbound(mut self, inbound: crate::config::InboundConfig) -> MailSetup {
+        self.inbound = inbound;
+        self
     }
 }
 

@@ -4,6 +4,7 @@
 //! parameters and speak to `store` and `mail`, never to SQL or SMTP themselves.
 
 mod emails;
+pub mod inbound;
 pub mod listing;
 mod moves;
 mod notes;

@@ -477,6 +477,7 @@ pub fn workflow_with(
                 ..Default::default()
             },
             templates: oin_review::mail::Templates::from_dir(None).map_err(|e| e.to_string()),
+            inbound: Default::default(),
         }),
     )
 }

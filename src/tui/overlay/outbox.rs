@@ -97,6 +97,7 @@ impl Panel for Outbox {
                 OutboxStatus::Sending => ("sending", theme.warn),
                 OutboxStatus::Queued => ("queued", theme.warn),
                 OutboxStatus::Cancelled => ("cancelled", theme.dim),
+                OutboxStatus::Bounced => ("BOUNCED", theme.error),
             };
             let row = if i == self.cursor {
                 theme.selection
@@ -116,6 +117,11 @@ impl Panel for Outbox {
                 Span::styled(fit(&head, width.saturating_sub(11)), row),
             ]));
             let detail = match (&e.last_error, &e.server_reply) {
+                _ if e.status == OutboxStatus::Bounced => format!(
+                    "{} · bounced: {}",
+                    e.subject,
+                    safe_line(e.bounce.as_deref().unwrap_or("no reason given"))
+                ),
                 _ if e.status == OutboxStatus::Cancelled => format!(
                     "cancelled {} by {} · {}",
                     e.cancelled_at.map(&when).unwrap_or_default(),

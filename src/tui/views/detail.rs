@@ -670,6 +670,7 @@ fn emails(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
         let (label, st) = match e.status {
             OutboxStatus::Sent => ("sent", theme.ok),
             OutboxStatus::Failed => ("FAILED", theme.error),
+            OutboxStatus::Bounced => ("BOUNCED", theme.error),
             OutboxStatus::Cancelled => ("cancelled", theme.dim),
             _ => ("queued", theme.warn),
         };

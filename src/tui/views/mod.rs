@@ -161,7 +161,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
             crate::domain::OutboxStatus::Queued | crate::domain::OutboxStatus::Sending => {
                 (q + 1, f)
             }
-            crate::domain::OutboxStatus::Failed => (q, f + 1),
+            crate::domain::OutboxStatus::Failed | crate::domain::OutboxStatus::Bounced => {
+                (q, f + 1)
+            }
             crate::domain::OutboxStatus::Sent | crate::domain::OutboxStatus::Cancelled => (q, f),
         });
     // Held emails (`[mail] hold`) can still be cancelled: how many, and when the first goes.
