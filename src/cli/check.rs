@@ -124,6 +124,7 @@ pub fn run(db: Option<PathBuf>, theme: Option<String>, connect: bool) -> Result<
         holidays_ahead(&mut report, p, crate::clock::now());
     }
     mail(&mut report, &config, connect);
+    inbound(&mut report, &config, connect);
     queue(&mut report, db.as_deref(), &config);
 
     let mut out = String::new();
@@ -289,6 +290,61 @@ fn mail(report: &mut Report, config: &Config, connect: bool) {
                 ),
             );
         }
+    }
+}
+
+/// The mailbox replies are fetched from (`[inbound]`): that it is complete, that outgoing
+/// mail's Reply-To leads there, and with `connect` that it can be opened (nothing read).
+fn inbound(report: &mut Report, config: &Config, connect: bool) {
+    use crate::mail::fetch::{Mailbox, try_connect};
+    let inbound = &config.inbound;
+    let mailbox = match Mailbox::from_config(inbound) {
+        Err(e) => {
+            report.fail("inbound", e.to_string());
+            return;
+        }
+        Ok(None) => {
+            report.ok(
+                "inbound",
+                "not set: replies are not fetched ([inbound] host or maildir; README, Receiving replies)",
+            );
+            return;
+        }
+        Ok(Some(m)) => m,
+    };
+    match (inbound.reply_address(), &inbound.username) {
+        (None, _) => report.warn(
+            "inbound",
+            "outgoing mail carries no Reply-To, so replies go to [mail] from: set [inbound] reply_to to the address of the mailbox read",
+        ),
+        (Some(reply), Some(user)) if user.contains('@') && !reply.eq_ignore_ascii_case(user) => {
+            report.warn(
+                "inbound",
+                format!(
+                    "Reply-To {reply:?} is not the mailbox read ({user:?}): make sure mail to it is delivered there"
+                ),
+            )
+        }
+        (Some(reply), _) => report.ok("inbound", format!("outgoing mail carries Reply-To {reply:?}")),
+    }
+    if connect {
+        let reached = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(try_connect(&mailbox)));
+        match reached {
+            Ok(said) => report.ok("inbound", said),
+            Err(why) => report.fail("inbound", why),
+        }
+    } else {
+        report.ok(
+            "inbound",
+            format!(
+                "{}; not connected (`check --connect` opens it and reads nothing)",
+                mailbox.label()
+            ),
+        );
     }
 }
 

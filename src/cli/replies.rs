@@ -4,18 +4,10 @@ use super::Ctx;
 use super::lint::LintFormat;
 use crate::domain::{Reply, ReplyKind};
 use crate::text::safe_line;
-use crate::workflow::inbound::{FetchRefused, StoredReply};
+use crate::workflow::inbound::{FetchRefused, StoredReply, lease_holder};
 use anyhow::Result;
 use std::io::Write;
 use std::process::ExitCode;
-
-/// Who holds the fetch lease: the analyst, the host and the process.
-pub(super) fn lease_holder(analyst: &str) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{analyst}@{host} pid {}", std::process::id())
-}
 
 pub fn fetch(ctx: &Ctx) -> Result<ExitCode> {
     let mut wf = ctx.workflow(false)?;

@@ -393,6 +393,30 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().ctx(c)
     }
 
+    /// The submissions with a reply `analyst` has not read and must answer: they hold the
+    /// submission, or nobody does and they sent its last email (the attention set's second
+    /// source, beside note mentions).
+    pub fn replies_waiting_on(&self, analyst: &str) -> Result<Vec<String>> {
+        let c = "finding replies that wait on an analyst";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.id FROM submissions s
+                 JOIN (SELECT submission_id, max(id) AS newest FROM inbound
+                       WHERE submission_id IS NOT NULL AND kind = 'reply'
+                       GROUP BY submission_id) i ON i.submission_id = s.id
+                 WHERE i.newest > coalesce((SELECT read_upto FROM inbound_reads r
+                                            WHERE r.analyst = ?1 AND r.submission_id = s.id), 0)
+                   AND (s.assignee = ?1
+                        OR (s.assignee IS NULL AND (SELECT o.analyst FROM outbox o
+                            WHERE o.submission_id = s.id ORDER BY o.id DESC LIMIT 1) = ?1))
+                 ORDER BY s.id",
+            )
+            .ctx(c)?;
+        let rows = stmt.query_map([analyst], |r| r.get(0)).ctx(c)?;
+        rows.collect::<rusqlite::Result<_>>().ctx(c)
+    }
+
     /// The email the queue sent with this Message-ID: its id and submission.
     pub fn email_by_message_id(&self, message_id: &str) -> Result<Option<(i64, String)>> {
         self.conn

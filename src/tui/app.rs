@@ -157,6 +157,10 @@ pub struct App {
     reports_reading: bool,
     reports_stale: bool,
     analysts: Vec<String>,
+    /// The newest reply this analyst has read, by submission; and the submissions whose
+    /// newest reply they have not read (its id).
+    read_marks: HashMap<String, i64>,
+    unread: HashMap<String, i64>,
     /// Issue lists the analyst edited that were not saved, by submission: `e` reopens them.
     pub(crate) drafts: HashMap<String, String>,
     /// `[mail] hold`.
@@ -211,6 +215,8 @@ impl App {
             reports_reading: false,
             reports_stale: false,
             analysts: Vec::new(),
+            read_marks: HashMap::new(),
+            unread: HashMap::new(),
             drafts: HashMap::new(),
             hold: jiff::SignedDuration::ZERO,
             mail_activity: None,
@@ -311,6 +317,52 @@ impl App {
     pub fn outbox(&self) -> &Arc<Vec<EmailRecord>> {
         &self.outbox
     }
+    /// The newest reply of `id` this analyst has read (0: none).
+    pub fn read_mark(&self, id: &str) -> i64 {
+        self.read_marks.get(id).copied().unwrap_or(0)
+    }
+
+    /// Whether `id` has a reply this analyst has not read.
+    pub fn has_unread(&self, id: &str) -> bool {
+        self.unread.contains_key(id)
+    }
+
+    /// How many submissions have replies this analyst has not read.
+    pub fn unread_count(&self) -> usize {
+        self.unread.len()
+    }
+
+    /// The replies as the database says now.
+    pub(crate) fn set_replies(
+        &mut self,
+        marks: HashMap<String, i64>,
+        unread: HashMap<String, i64>,
+    ) {
+        self.read_marks = marks;
+        self.unread = unread;
+    }
+
+    /// Once the detail shows the Conversation section of a submission with a reply this
+    /// analyst has not read: it is read now (here at once, and in the queue).
+    pub(crate) fn conversation_seen(&mut self) -> Vec<Action> {
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        let id = row.id().to_string();
+        let Some(&newest) = self.unread.get(&id) else {
+            return Vec::new();
+        };
+        if !crate::tui::views::conversation_on_screen(self) {
+            return Vec::new();
+        }
+        self.unread.remove(&id);
+        self.read_marks.insert(id.clone(), newest);
+        if self.read_only.is_some() {
+            return Vec::new();
+        }
+        vec![Action::Db(DbRequest::Write(Write::MarkRead { id, upto: newest }))]
+    }
+
     pub fn analysts(&self) -> &[String] {
         &self.analysts
     }

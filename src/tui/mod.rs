@@ -127,6 +127,15 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             None
         }
     };
+    if read_only.is_none() && as_of.is_none() {
+        worker::spawn_fetcher(
+            workflow.path().to_path_buf(),
+            policy.clone(),
+            setup.clone(),
+            crate::workflow::inbound::lease_holder(&analyst),
+            work_tx.clone(),
+        );
+    }
     let db = worker::spawn_db(workflow, analyst.clone(), as_of, work_tx.clone(), mailer);
     for note in startup_notes {
         let _ = work_tx.send(worker::WorkerEvent::DbError(note));

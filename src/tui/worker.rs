@@ -129,6 +129,11 @@ pub enum Write {
     /// Queue a failed email again.
     RetryEmail(i64),
     CancelEmail(i64),
+    /// The analyst has seen a submission's conversation up to this reply.
+    MarkRead {
+        id: String,
+        upto: i64,
+    },
     /// An internal note on one submission.
     Note {
         id: String,
@@ -220,6 +225,12 @@ pub enum WorkerEvent {
     Attention(std::collections::BTreeSet<String>),
     /// Everyone seen in the audit log, for the assign picker.
     Analysts(Vec<String>),
+    /// The replies this analyst has read (the newest read, by submission), and the
+    /// submissions whose newest reply they have not.
+    Replies {
+        marks: std::collections::HashMap<String, i64>,
+        unread: std::collections::HashMap<String, i64>,
+    },
     /// The reports view's figures.
     Reports(Arc<crate::workflow::reports::Reports>),
 }
@@ -330,6 +341,9 @@ fn db_loop(
         }
         if let Ok(set) = wf.attention_of(analyst) {
             let _ = events.send(WorkerEvent::Attention(set));
+        }
+        if let (Ok(marks), Ok(unread)) = (wf.read_marks(analyst), wf.unread_replies(analyst)) {
+            let _ = events.send(WorkerEvent::Replies { marks, unread });
         }
     };
     extras(&wf);
@@ -614,6 +628,16 @@ pub fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent
             };
             (event, false)
         }
+        Write::MarkRead { id, upto } => {
+            let read = wf
+                .mark_conversation_read(analyst, &id, upto)
+                .and_then(|()| Ok((wf.read_marks(analyst)?, wf.unread_replies(analyst)?)));
+            let event = match read {
+                Ok((marks, unread)) => WorkerEvent::Replies { marks, unread },
+                Err(e) => WorkerEvent::DbError(e.to_string()),
+            };
+            (event, false)
+        }
         Write::RetryEmail(id) => {
             let event = match wf.retry_email(id, now) {
                 Ok(true) => WorkerEvent::Notice(format!("email {id} queued again")),
@@ -819,6 +843,89 @@ fn forget_draft(id: &str) {
     if let Some(path) = draft_path(id) {
         let _ = std::fs::remove_file(path);
     }
+}
+
+/// Starts the fetch thread when `[inbound]` names a mailbox: a tokio runtime fetching the
+/// ISVs' replies through its own database connection at once and then every `every`
+/// (the queue's lease keeps to one fetch at a time across consoles and cron). A failed
+/// fetch is said once on the message line, and again only when the reason changes.
+pub fn spawn_fetcher(
+    db: std::path::PathBuf,
+    policy: Arc<Policy>,
+    setup: Arc<crate::workflow::MailSetup>,
+    holder: String,
+    events: UnboundedSender<WorkerEvent>,
+) {
+    let every = setup.inbound.every();
+    if !setup.inbound.is_set() || every.is_zero() {
+        return;
+    }
+    let pause = Duration::try_from(every).unwrap_or(Duration::from_secs(300));
+    let _ = thread::Builder::new()
+        .name("oin-review-fetch".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let mut wf = match Workflow::open(&db, &OpenOptions::default(), policy, setup) {
+                Ok(wf) => wf,
+                Err(e) => {
+                    let _ = events.send(WorkerEvent::DbError(format!("mail fetch: {e}")));
+                    return;
+                }
+            };
+            let mut said: Option<String> = None;
+            loop {
+                use crate::workflow::inbound::FetchRefused;
+                let outcome = rt.block_on(wf.fetch_replies(&holder, &crate::clock::now));
+                let line = match outcome {
+                    Ok(Ok(report)) => {
+                        let fresh = report.stored.len();
+                        let unmatched = report
+                            .stored
+                            .iter()
+                            .filter(|s| s.submission_id.is_none())
+                            .count();
+                        tracing::info!(read = report.read, stored = fresh, unmatched, "fetch");
+                        said = None;
+                        (fresh > 0).then(|| {
+                            format!(
+                                "mail: {fresh} new message(s) fetched{}",
+                                if unmatched > 0 {
+                                    format!(", {unmatched} unmatched (oin-review mail inbox --unmatched)")
+                                } else {
+                                    String::new()
+                                }
+                            )
+                        })
+                    }
+                    Ok(Err(FetchRefused::Busy(_))) => None,
+                    Ok(Err(why)) => {
+                        let text = format!(
+                            "mail fetch failed: {why}; nothing lost, trying again in {} min",
+                            pause.as_secs().div_ceil(60)
+                        );
+                        (said.as_deref() != Some(&text)).then(|| {
+                            said = Some(text.clone());
+                            text
+                        })
+                    }
+                    Err(e) => Some(format!("mail fetch: {e}")),
+                };
+                if let Some(line) = line
+                    && events.send(WorkerEvent::Notice(line)).is_err()
+                {
+                    return;
+                }
+                if events.is_closed() {
+                    return;
+                }
+                thread::park_timeout(pause);
+            }
+        });
 }
 
 /// Starts the mail thread: a tokio runtime delivering due emails from the outbox through

@@ -15,6 +15,14 @@ use jiff::{SignedDuration, Timestamp};
 const LEASE: &str = "mail fetch";
 const LEASE_TTL: SignedDuration = SignedDuration::from_mins(11);
 
+/// Who holds the fetch lease: the analyst, the host and the process.
+pub fn lease_holder(analyst: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{analyst}@{host} pid {}", std::process::id())
+}
+
 /// What one `mail fetch` did.
 #[derive(Debug, Default, Clone)]
 pub struct FetchReport {

@@ -151,8 +151,12 @@ impl Workflow {
     }
 
     /// The submissions whose notes mention `analyst` and that they have not dealt with.
+    /// What waits on `analyst`: notes that mention them, and replies they have not read on
+    /// submissions they hold (or, held by nobody, whose last email they sent).
     pub fn attention_of(&self, analyst: &str) -> Result<BTreeSet<String>> {
-        Ok(self.store.attention_of(analyst)?)
+        let mut set = self.store.attention_of(analyst)?;
+        set.extend(self.store.replies_waiting_on(analyst)?);
+        Ok(set)
     }
 
     /// The analysts a submission's notes ask for.

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: temp homes, the real binary, sample data.
 #![allow(dead_code)]
 
+pub mod imap;
 pub mod smtp;
 pub mod tmux;
 

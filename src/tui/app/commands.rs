@@ -43,7 +43,7 @@ impl App {
                 || scroll.apply(Some(command), len, view)
             {
                 self.detail_scroll = scroll.offset;
-                return Vec::new();
+                return self.conversation_seen();
             }
         }
         match command {
@@ -143,7 +143,15 @@ impl App {
                 // The targets as seen now; the workflow plans each move for them.
                 let pinned = self.pin_targets();
                 let items = pinned.items();
-                self.open(MovePicker::new(pinned));
+                // One submission whose ISV replied while it waited on their fix: the
+                // picker starts on the move the reply offers (continue QA).
+                let offered = match pinned.lines() {
+                    [one] => self
+                        .opened(one.id())
+                        .and_then(|o| crate::domain::inbound::offered_move(&o.sub)),
+                    _ => None,
+                };
+                self.open(MovePicker::new(pinned).preferring(offered));
                 return vec![Action::Db(DbRequest::PlanChoices(items))];
             }
             Command::Claim => {

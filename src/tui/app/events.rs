@@ -101,6 +101,7 @@ impl App {
             WorkerEvent::Opened(opened) => {
                 self.keep_opened(opened);
                 self.clamp_detail();
+                return self.conversation_seen();
             }
             WorkerEvent::SearchDone(result) => {
                 if self.queue.search_done(result) {
@@ -119,6 +120,10 @@ impl App {
                 self.say(Level::Error, e);
             }
             WorkerEvent::Analysts(names) => self.analysts = names,
+            WorkerEvent::Replies { marks, unread } => {
+                self.set_replies(marks, unread);
+                return self.conversation_seen();
+            }
             WorkerEvent::Attention(set) => self.queue.set_attention(set),
             WorkerEvent::Outbox(list) => self.outbox = list,
             WorkerEvent::Reports(r) => {

@@ -13,12 +13,32 @@ use ratatui::widgets::{Clear, Paragraph};
 pub struct MovePicker {
     cursor: usize,
     pinned: Pinned,
+    /// The target a reply offers (continue QA): the cursor starts on it once the choices
+    /// are planned, until the analyst moves it.
+    prefer: Option<crate::domain::ReviewState>,
 }
 
 impl MovePicker {
     /// The picker for the targets as they are now: it acts on them whatever a reload does.
     pub fn new(pinned: Pinned) -> MovePicker {
-        MovePicker { cursor: 0, pinned }
+        MovePicker {
+            cursor: 0,
+            pinned,
+            prefer: None,
+        }
+    }
+
+    /// With the cursor on `to` once it is among the choices.
+    pub fn preferring(mut self, to: Option<crate::domain::ReviewState>) -> MovePicker {
+        self.prefer = to;
+        self
+    }
+
+    /// The cursor over `choices`: on the preferred target until the analyst moves it.
+    fn cursor_in(&self, choices: &[crate::workflow::MoveChoice]) -> usize {
+        self.prefer
+            .and_then(|p| choices.iter().position(|c| c.to == p))
+            .unwrap_or(self.cursor)
     }
 
     pub fn pinned(&self) -> &Pinned {
@@ -37,6 +57,10 @@ impl Panel for MovePicker {
 
     fn on_key(&mut self, _key: &KeyEvent, command: Option<Command>, app: &mut App) -> Step {
         let choices = app.choices_for(&self.pinned).unwrap_or_default();
+        if !choices.is_empty() {
+            self.cursor = self.cursor_in(&choices);
+            self.prefer = None;
+        }
         match command {
             Some(Command::Close) => Step::Close,
             Some(Command::Accept) => match choices.get(self.cursor) {
@@ -104,8 +128,9 @@ impl Panel for MovePicker {
                 theme.warn,
             )));
         }
+        let cursor = self.cursor_in(&choices);
         for (i, c) in choices.iter().enumerate() {
-            let style = if i == self.cursor {
+            let style = if i == cursor {
                 theme.selection
             } else {
                 theme.text

@@ -291,7 +291,7 @@ fn items(
     findings(&mut l, s, a, facts, app, theme);
     notes_section(&mut l, notes, app, theme);
     history(&mut l, s, app, theme);
-    emails(&mut l, s, app, theme);
+    conversation(&mut l, s, app, theme);
     form(&mut l, s, a, app, theme);
     l
 }
@@ -661,31 +661,117 @@ fn history(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
     l.extend(claims.map(claim));
 }
 
-fn emails(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
-    l.push(Item::Section("Emails"));
-    if s.emails.is_empty() {
-        l.push(text(2, "none yet", theme.dim));
+/// The section's name: the detail's section keys and the unread marks find it by it.
+pub const CONVERSATION: &str = "Conversation";
+
+/// The emails sent and the messages received, newest last; a reply this analyst has not
+/// read is marked new (it is read once this section has been on screen); the move a reply
+/// offers, through the usual plan and commit.
+fn conversation(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
+    use crate::domain::ReplyKind;
+    use crate::domain::inbound::{Said, conversation, offered_move};
+    l.push(Item::Section(CONVERSATION));
+    let all = conversation(s);
+    if all.is_empty() {
+        l.push(text(2, "no email sent or received yet", theme.dim));
     }
-    for e in &s.emails {
-        let (label, st) = match e.status {
-            OutboxStatus::Sent => ("sent", theme.ok),
-            OutboxStatus::Failed => ("FAILED", theme.error),
-            OutboxStatus::Bounced => ("BOUNCED", theme.error),
-            OutboxStatus::Cancelled => ("cancelled", theme.dim),
-            _ => ("queued", theme.warn),
-        };
-        let when = e.sent_at.or(e.cancelled_at).unwrap_or(e.queued_at);
+    let read_upto = app.read_mark(&s.id);
+    for said in &all {
+        match said {
+            Said::Sent(e) => {
+                let (label, st) = match e.status {
+                    OutboxStatus::Sent => ("sent", theme.ok),
+                    OutboxStatus::Failed => ("FAILED", theme.error),
+                    OutboxStatus::Bounced => ("BOUNCED", theme.error),
+                    OutboxStatus::Cancelled => ("cancelled", theme.dim),
+                    _ => ("queued", theme.warn),
+                };
+                l.push(Item::Line {
+                    hang: 13,
+                    spans: vec![
+                        Span::styled("  → ", theme.dim),
+                        Span::styled(format!("{label:<9}"), st),
+                        Span::styled(format!("{}  ", local(said.at(), app)), theme.dim),
+                        Span::styled(safe_line(&e.subject), theme.text),
+                    ],
+                });
+                if let Some(why) = &e.bounce {
+                    l.push(text(13, format!("bounced: {}", safe_line(why)), theme.error));
+                } else if let Some(err) = e.last_error.as_deref().filter(|_| label != "sent") {
+                    l.push(text(13, safe_line(err), theme.dim));
+                }
+            }
+            Said::Received(r) => {
+                let (label, st) = match r.kind {
+                    ReplyKind::Reply => ("reply", theme.accent),
+                    ReplyKind::AutoReply => ("auto", theme.dim),
+                    ReplyKind::Bounce => ("BOUNCE", theme.error),
+                };
+                let who = match &r.sender_name {
+                    Some(n) => format!("{n} <{}>", r.sender),
+                    None if r.sender.is_empty() => "(no sender)".into(),
+                    None => r.sender.clone(),
+                };
+                let mut spans = vec![
+                    Span::styled("  ← ", theme.dim),
+                    Span::styled(format!("{label:<9}"), st),
+                    Span::styled(format!("{}  ", local(r.received_at, app)), theme.dim),
+                    Span::styled(safe_line(&who), theme.text),
+                ];
+                if r.is_isv_activity() && r.id > read_upto {
+                    spans.push(Span::styled("  NEW", theme.warn));
+                }
+                l.push(Item::Line { hang: 13, spans });
+                l.push(text(13, safe_line(&r.subject), theme.dim));
+                for line in r.text.lines() {
+                    l.push(text(13, safe_line(line), theme.text));
+                }
+                if !r.folded.is_empty() {
+                    l.push(text(
+                        13,
+                        format!(
+                            "┄ {} quoted or signature line(s) folded (oin-review mail read {})",
+                            r.folded.lines().count(),
+                            r.id
+                        ),
+                        theme.dim,
+                    ));
+                }
+                for a in &r.attachments {
+                    l.push(text(
+                        13,
+                        format!(
+                            "attached {} ({}, {} bytes{})",
+                            safe_line(&a.name),
+                            safe_line(&a.content_type),
+                            a.size,
+                            if a.kept { "" } else { ", not kept" }
+                        ),
+                        theme.dim,
+                    ));
+                }
+                for w in &r.warnings {
+                    l.push(text(13, format!("warning: {}", safe_line(w)), theme.warn));
+                }
+            }
+        }
+    }
+    if let Some(to) = offered_move(s) {
         l.push(Item::Line {
-            hang: 9,
+            hang: 4,
             spans: vec![
-                Span::styled(format!("  {label:<7}"), st),
-                Span::styled(format!("{}  ", local(when, app)), theme.dim),
-                Span::styled(safe_line(&e.subject), theme.text),
+                Span::styled("  ▸ ", theme.accent),
+                Span::styled(
+                    format!(
+                        "the ISV replied: continue QA? {} then {}: the move starts on {}",
+                        app.key(Context::Detail, Command::Close),
+                        app.key(Context::Queue, Command::Move),
+                        to.manager_name()
+                    ),
+                    theme.accent,
+                ),
             ],
         });
-        if let Some(err) = e.last_error.as_deref().filter(|_| label != "sent") {
-            l.push(text(9, safe_line(err), theme.dim));
-        }
     }
 }
 

@@ -77,6 +77,43 @@ pub fn detail_extent(app: &App) -> (usize, usize, Vec<usize>) {
     }
 }
 
+/// Whether the detail, as it is scrolled now, shows some of the Conversation section of a
+/// submission read in full (only then are its replies read).
+pub fn conversation_on_screen(app: &App) -> bool {
+    let (w, h) = app.size();
+    let a = areas(app, Rect::new(0, 0, w, h));
+    let Some((rect, full)) = a.detail else {
+        return false;
+    };
+    if !full && app.focus() != crate::tui::app::Focus::Detail {
+        return false;
+    }
+    let Some(row) = app.selected_row() else {
+        return false;
+    };
+    if app.opened(row.id()).is_none() {
+        return false;
+    }
+    let inner = detail::block(app, &Theme::plain(), full).inner(rect);
+    let Some(d) = detail::build(app, inner.width as usize, &Theme::plain()) else {
+        return false;
+    };
+    let view = inner.height as usize;
+    let at = app
+        .detail_scroll()
+        .min(d.lines.len().saturating_sub(view.max(1)));
+    let Some(i) = d
+        .sections
+        .iter()
+        .position(|(name, _)| *name == detail::CONVERSATION)
+    else {
+        return false;
+    };
+    let start = d.sections[i].1;
+    let end = d.sections.get(i + 1).map_or(d.lines.len(), |s| s.1);
+    start < at + view && end > at
+}
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -228,6 +265,13 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact:
         if failed > 0 {
             top.push(Span::raw(" "));
             top.push(Span::styled(format!("✉ {failed} failed"), theme.error));
+        }
+        if app.unread_count() > 0 {
+            top.push(Span::raw(" "));
+            top.push(Span::styled(
+                format!("« {} unread", app.unread_count()),
+                theme.accent,
+            ));
         }
         top
     };

@@ -280,10 +280,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
         let marked = q.is_marked(s.id());
-        // ● marked for a batch; @ a note mentions you and you have not acted on it yet;
-        // ~ idle: the ISV has held it longer than the reminder policy's idle time.
+        // ● marked for a batch; « a reply from the ISV you have not read; @ a note mentions
+        // you (or a reply waits on you) and you have not acted on it yet; ~ idle: the ISV
+        // has held it longer than the reminder policy's idle time.
         let mark = if marked {
             "●"
+        } else if app.has_unread(s.id()) {
+            "«"
         } else if q.wants_attention(s.id()) {
             "@"
         } else if q.is_idle(s) {

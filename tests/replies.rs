@@ -1,0 +1,324 @@
+//! The ISV's side of the thread (issue 29): replies, fixes and bounces fetched from a real
+//! IMAP server (Dovecot on loopback, TLS from a test CA) or a Maildir, threaded to their
+//! submissions and stored once; hostile mail kept as data.
+//!
+//! Seeds: an ISV whose fix needed no Wizard edits must "inform the OIN team of your fix so
+//! that they can continue QA testing" (seeds/004); an ISV in "ISV needs to review" can
+//! respond or resubmit (seeds/000).
+
+mod common;
+
+use common::Sandbox;
+use common::imap::{Dovecot, dovecot};
+
+/// The test's Dovecot, or None when it may be left out (never under CI=true).
+fn server() -> Option<&'static Dovecot> {
+    let d = dovecot();
+    if d.is_none() && common::cannot_run("Dovecot (Debian's dovecot-imapd; .ci/run installs it)")
+    {
+        return None;
+    }
+    d
+}
+
+/// A queue with the samples, the file outbox with no hold, `[inbound]` as given, and
+/// OIN-2026-0105 (Harborview) sent back to the ISV with its issue list: the email the
+/// ISV answers. Returns the sandbox and that email's Message-ID.
+fn queue_with_issue_list(inbound: &str) -> (Sandbox, String) {
+    let sb = Sandbox::new();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "{}[mail]\nhold = \"0s\"\noutbox_dir = \"{}\"\n{inbound}",
+            common::TEAM,
+            sb.path("sent").display()
+        ),
+    );
+    sb.import_samples();
+    sb.ok(&["move", "--to", "isv_fix_bugs", "--email", "OIN-2026-0105"]);
+    sb.ok(&["outbox", "flush"]);
+    let outbox: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    (sb, outbox[0]["message_id"].as_str().unwrap().to_string())
+}
+
+/// The ISV's answer to `answers` (a Message-ID), from Harborview's escalation contact.
+fn reply_to(answers: &str, n: u32, text: &str) -> Vec<u8> {
+    format!(
+        "From: Jo Smith <okta-escalations@harborview.example>\r\n\
+         To: oin-review@okta.example\r\n\
+         Subject: Re: [OIN] Harborview Tickets (OIN-2026-0105): issues found in QA testing\r\n\
+         Message-ID: <reply-{n}@harborview.example>\r\n\
+         In-Reply-To: {answers}\r\n\
+         References: {answers}\r\n\
+         Date: Sat, 05 Dec 2026 09:12:00 +0000\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         \r\n\
+         {text}\r\n\
+         \r\n\
+         On Fri, Dec 4, 2026 at 11:00 AM OIN <oin-review@okta.example> wrote:\r\n\
+         > Issues found in QA testing\r\n"
+    )
+    .into_bytes()
+}
+
+fn show_json(sb: &Sandbox, id: &str) -> serde_json::Value {
+    serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap()
+}
+
+fn received(v: &serde_json::Value) -> Vec<&serde_json::Value> {
+    v["conversation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["direction"] == "received")
+        .map(|e| &e["message"])
+        .collect()
+}
+
+#[test]
+fn a_reply_to_the_issue_list_is_fetched_from_dovecot_once_even_after_two_fetches() {
+    let Some(d) = server() else { return };
+    let user = "isv-reply";
+    let (sb, sent) = queue_with_issue_list(&d.inbound(user, "reply_to = \"oin-review@okta.example\"\n"));
+    // The email the ISV got says where to reply: the mailbox that is fetched.
+    let eml = std::fs::read_dir(sb.path("sent")).unwrap().next().unwrap().unwrap().path();
+    let msg = mail_parser::MessageParser::default()
+        .parse(&std::fs::read(eml).unwrap())
+        .unwrap()
+        .into_owned();
+    assert_eq!(
+        msg.reply_to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("oin-review@okta.example")
+    );
+    d.append(user, "INBOX", &reply_to(&sent, 1, "We fixed the ACS URL; no Wizard edits were needed."));
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("OIN-2026-0105 (by thread)"), "{out}");
+    assert!(out.contains("1 new (1 replies"), "{out}");
+    // The second fetch (a new process: a restart) finds nothing new; the message was
+    // flagged \Seen only after it was stored.
+    let again = sb.ok(&["mail", "fetch"]);
+    assert!(again.contains("fetched 0 message(s)"), "{again}");
+    assert_eq!(d.counts(user, "INBOX"), (1, 1));
+    // Read again from the start (as after a UIDVALIDITY change): still stored once.
+    rusqlite::Connection::open(sb.db())
+        .unwrap()
+        .execute("DELETE FROM mailbox_state", [])
+        .unwrap();
+    let third = sb.ok(&["mail", "fetch"]);
+    assert!(third.contains("0 new") && third.contains("1 stored before"), "{third}");
+    let v = show_json(&sb, "OIN-2026-0105");
+    let got = received(&v);
+    assert_eq!(got.len(), 1, "{v:#}");
+    assert_eq!(got[0]["matched_by"], "thread");
+    assert_eq!(got[0]["text"], "We fixed the ACS URL; no Wizard edits were needed.");
+    assert!(got[0]["folded"].as_str().unwrap().contains("> Issues found"));
+    let text = sb.ok(&["show", "OIN-2026-0105"]);
+    assert!(
+        text.contains("← ") && text.contains("We fixed the ACS URL"),
+        "{text}"
+    );
+    // The sent email comes first in the conversation, the reply after it.
+    assert_eq!(v["conversation"][0]["direction"], "sent");
+}
+
+#[test]
+fn a_fix_without_edits_reply_offers_continue_qa_and_changes_no_state() {
+    let Some(d) = server() else { return };
+    let user = "isv-fix";
+    let (sb, sent) = queue_with_issue_list(&d.inbound(user, ""));
+    let before = show_json(&sb, "OIN-2026-0105");
+    assert_eq!(before["offered_move"], serde_json::Value::Null);
+    d.append(user, "INBOX", &reply_to(&sent, 2, "Fixed in our app, no Wizard edits. Please continue QA testing."));
+    sb.ok(&["mail", "fetch"]);
+    let after = show_json(&sb, "OIN-2026-0105");
+    assert_eq!(after["state"], "isv_fix_bugs", "a reply moves nothing by itself");
+    assert_eq!(after["offered_move"], "qa_testing");
+    let text = sb.ok(&["show", "OIN-2026-0105"]);
+    assert!(
+        text.contains("offered           continue QA")
+            && text.contains("oin-review move --to qa_testing OIN-2026-0105"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_reply_with_only_the_id_in_its_subject_threads_and_a_stranger_s_is_unmatched_until_attached() {
+    let Some(d) = server() else { return };
+    let user = "isv-subject";
+    let (sb, _) = queue_with_issue_list(&d.inbound(user, ""));
+    d.append(
+        user,
+        "INBOX",
+        b"From: someone-new@harborview.example\r\nSubject: about oin-2026-0115 please\r\nMessage-ID: <s-1@harborview.example>\r\n\r\nA question.\r\n",
+    );
+    d.append(
+        user,
+        "INBOX",
+        b"From: Stranger <stranger@elsewhere.example>\r\nSubject: hello\r\nMessage-ID: <x-1@elsewhere.example>\r\n\r\nWho am I?\r\n",
+    );
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("OIN-2026-0115 (by subject)"), "{out}");
+    assert!(out.contains("1 unmatched"), "{out}");
+    let inbox = sb.ok(&["mail", "inbox", "--unmatched"]);
+    let line = inbox.lines().find(|l| l.contains("stranger@elsewhere.example")).expect(&inbox);
+    let n = line.split_whitespace().next().unwrap();
+    let attached = sb.ok(&["mail", "attach", n, "oin-2026-0142"]);
+    assert!(attached.contains("attached to OIN-2026-0142"), "{attached}");
+    assert_eq!(sb.ok(&["mail", "inbox", "--unmatched"]).trim(), "no unmatched messages");
+    let v = show_json(&sb, "OIN-2026-0142");
+    let got = received(&v);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["matched_by"], "hand");
+    assert_eq!(got[0]["attached_by"], common::me());
+    // Attached once: it is never moved again.
+    let again = sb.run(&["mail", "attach", n, "OIN-2026-0105"]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("belongs to OIN-2026-0142 already"),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn a_bounce_marks_its_email_bounced_with_the_reason() {
+    let Some(d) = server() else { return };
+    let user = "isv-bounce";
+    let (sb, sent) = queue_with_issue_list(&d.inbound(user, ""));
+    let dsn = format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.harborview.example>\r\n\
+         To: oin-review@okta.example\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\n\
+         Message-ID: <dsn-1@mx.harborview.example>\r\n\
+         Auto-Submitted: auto-replied\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\
+         \r\n\
+         --b1\r\n\
+         Content-Type: text/plain\r\n\
+         \r\n\
+         Your message could not be delivered.\r\n\
+         --b1\r\n\
+         Content-Type: message/delivery-status\r\n\
+         \r\n\
+         Reporting-MTA: dns; mx.harborview.example\r\n\
+         \r\n\
+         Final-Recipient: rfc822; okta-escalations@harborview.example\r\n\
+         Action: failed\r\n\
+         Status: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
+         --b1\r\n\
+         Content-Type: text/rfc822-headers\r\n\
+         \r\n\
+         Message-ID: {sent}\r\n\
+         Subject: [OIN] Harborview Tickets (OIN-2026-0105): issues found in QA testing\r\n\
+         --b1--\r\n"
+    );
+    d.append(user, "INBOX", dsn.as_bytes());
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("bounce of email 1"), "{out}");
+    let outbox: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(outbox[0]["status"], "bounced");
+    assert_eq!(
+        outbox[0]["bounce"],
+        "550 5.1.1 user unknown (to okta-escalations@harborview.example)"
+    );
+    let list = sb.ok(&["outbox", "list"]);
+    assert!(
+        list.contains("bounced") && list.contains("BOUNCED: 550 5.1.1 user unknown"),
+        "{list}"
+    );
+    // A bounce is not the ISV's activity: nothing is offered.
+    assert_eq!(show_json(&sb, "OIN-2026-0105")["offered_move"], serde_json::Value::Null);
+}
+
+#[test]
+fn with_the_server_down_mail_fetch_says_so_exits_non_zero_and_loses_nothing() {
+    let Some(d) = server() else { return };
+    let user = "isv-down";
+    // The same server, at a port where nothing listens.
+    let down = d
+        .inbound(user, "")
+        .replace(&format!("port = {}", d.imaps), "port = 10999");
+    let (sb, sent) = queue_with_issue_list(&down);
+    d.append(user, "INBOX", &reply_to(&sent, 3, "Fixed."));
+    let out = sb.run(&["mail", "fetch"]);
+    let (stdout, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains(&format!("cannot connect to {}:10999", d.ip))
+            && stderr.contains("nothing was lost"),
+        "{stderr}"
+    );
+    assert_eq!(d.counts(user, "INBOX"), (1, 0), "the message is still unread there");
+    // The server comes back (the config's port is right again): it is fetched then.
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "{}[mail]\nhold = \"0s\"\noutbox_dir = \"{}\"\n{}",
+            common::TEAM,
+            sb.path("sent").display(),
+            d.inbound(user, "")
+        ),
+    );
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("1 new"), "{out}");
+}
+
+#[test]
+fn starttls_a_folder_move_and_one_fetcher_at_a_time() {
+    let Some(d) = server() else { return };
+    let user = "isv-starttls";
+    let inbound = d
+        .inbound(user, "after = \"move:Processed\"\n")
+        .replace("tls = \"implicit\"", "tls = \"starttls\"")
+        .replace(&format!("port = {}", d.imaps), &format!("port = {}", d.imap));
+    let (sb, sent) = queue_with_issue_list(&inbound);
+    d.append(user, "INBOX", &reply_to(&sent, 4, "Done."));
+    // Another fetch holds the lease: this one does nothing and says who.
+    let c = rusqlite::Connection::open(sb.db()).unwrap();
+    sb.ok(&["list"]); // the queue is upgraded to the current schema
+    c.execute(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ('mail fetch', 'ana@host pid 1', '2099-01-01T00:00:00Z')",
+        [],
+    )
+    .unwrap();
+    let busy = sb.ok(&["mail", "fetch"]);
+    assert!(busy.contains("another fetch is running (ana@host pid 1"), "{busy}");
+    assert_eq!(d.counts(user, "INBOX"), (1, 0));
+    c.execute("DELETE FROM leases", []).unwrap();
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("1 new"), "{out}");
+    assert_eq!(d.counts(user, "INBOX"), (0, 0), "moved out of the inbox");
+    assert_eq!(d.counts(user, "Processed").0, 1);
+    // check --connect opens the mailbox and reads nothing.
+    let check = sb.run(&["check", "--connect"]);
+    let (stdout, stderr) = common::text(&check);
+    assert!(
+        stdout.contains(&format!("logged in as \"{user}\"")),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn a_maildir_is_read_once_and_its_messages_move_to_cur() {
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    let (sb, sent) =
+        queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
+    std::fs::write(md.join("new/1700000000.1.host"), reply_to(&sent, 5, "Fixed.")).unwrap();
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("OIN-2026-0105 (by thread)"), "{out}");
+    assert!(md.join("cur/1700000000.1.host:2,S").exists());
+    assert_eq!(std::fs::read_dir(md.join("new")).unwrap().count(), 0);
+    // Delivered again (a second copy): stored once.
+    std::fs::write(md.join("new/1700000001.2.host"), reply_to(&sent, 5, "Fixed.")).unwrap();
+    let again = sb.ok(&["mail", "fetch"]);
+    assert!(again.contains("0 new") && again.contains("1 stored before"), "{again}");
+}
