@@ -183,8 +183,8 @@ pub fn workload_widths<'a>(
 /// `→ 2026-12-04 11:00  sent  issue list  "[OIN] …"` for an email the queue sent,
 /// `← 2026-12-05 09:12  reply  jo@acme.example  "Re: …"` for a message received.
 pub fn said_head(said: &crate::domain::inbound::Said) -> String {
-    use crate::domain::inbound::Said;
     use crate::domain::ReplyKind;
+    use crate::domain::inbound::Said;
     let when = |t: jiff::Timestamp| t.strftime("%Y-%m-%d %H:%M").to_string();
     match said {
         Said::Sent(e) => format!(

@@ -357,7 +357,7 @@ fn the_detail_reads_in_the_order_of_the_job() {
         "── Tests",
         "── Findings",
         "── History",
-        "── Emails",
+        "── Conversation",
         "── Overview",
         "── Catalog",
         "── Contacts",
@@ -1242,6 +1242,7 @@ fn the_outbox_shows_when_to_whom_and_what_and_enter_opens_a_message() {
         cancelled_at: None,
         cancelled_by: None,
         held_until: None,
+        bounce: None,
     };
     app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
         rec,

@@ -391,6 +391,7 @@ fn a_second_reminder_says_which_it_is_and_counts_only_this_stay() {
         cancelled_at: None,
         cancelled_by: None,
         held_until: None,
+        bounce: None,
     };
     // One from an earlier stay (before 11-02), one of this stay.
     sub.emails = vec![

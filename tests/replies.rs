@@ -14,8 +14,7 @@ use common::imap::{Dovecot, dovecot};
 /// The test's Dovecot, or None when it may be left out (never under CI=true).
 fn server() -> Option<&'static Dovecot> {
     let d = dovecot();
-    if d.is_none() && common::cannot_run("Dovecot (Debian's dovecot-imapd; .ci/run installs it)")
-    {
+    if d.is_none() && common::cannot_run("Dovecot (Debian's dovecot-imapd; .ci/run installs it)") {
         return None;
     }
     d
@@ -81,18 +80,34 @@ fn received(v: &serde_json::Value) -> Vec<&serde_json::Value> {
 fn a_reply_to_the_issue_list_is_fetched_from_dovecot_once_even_after_two_fetches() {
     let Some(d) = server() else { return };
     let user = "isv-reply";
-    let (sb, sent) = queue_with_issue_list(&d.inbound(user, "reply_to = \"oin-review@okta.example\"\n"));
+    let (sb, sent) =
+        queue_with_issue_list(&d.inbound(user, "reply_to = \"oin-review@okta.example\"\n"));
     // The email the ISV got says where to reply: the mailbox that is fetched.
-    let eml = std::fs::read_dir(sb.path("sent")).unwrap().next().unwrap().unwrap().path();
+    let eml = std::fs::read_dir(sb.path("sent"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let msg = mail_parser::MessageParser::default()
         .parse(&std::fs::read(eml).unwrap())
         .unwrap()
         .into_owned();
     assert_eq!(
-        msg.reply_to().and_then(|a| a.first()).and_then(|a| a.address()),
+        msg.reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address()),
         Some("oin-review@okta.example")
     );
-    d.append(user, "INBOX", &reply_to(&sent, 1, "We fixed the ACS URL; no Wizard edits were needed."));
+    d.append(
+        user,
+        "INBOX",
+        &reply_to(
+            &sent,
+            1,
+            "We fixed the ACS URL; no Wizard edits were needed.",
+        ),
+    );
     let out = sb.ok(&["mail", "fetch"]);
     assert!(out.contains("OIN-2026-0105 (by thread)"), "{out}");
     assert!(out.contains("1 new (1 replies"), "{out}");
@@ -107,13 +122,24 @@ fn a_reply_to_the_issue_list_is_fetched_from_dovecot_once_even_after_two_fetches
         .execute("DELETE FROM mailbox_state", [])
         .unwrap();
     let third = sb.ok(&["mail", "fetch"]);
-    assert!(third.contains("0 new") && third.contains("1 stored before"), "{third}");
+    assert!(
+        third.contains("0 new") && third.contains("1 stored before"),
+        "{third}"
+    );
     let v = show_json(&sb, "OIN-2026-0105");
     let got = received(&v);
     assert_eq!(got.len(), 1, "{v:#}");
     assert_eq!(got[0]["matched_by"], "thread");
-    assert_eq!(got[0]["text"], "We fixed the ACS URL; no Wizard edits were needed.");
-    assert!(got[0]["folded"].as_str().unwrap().contains("> Issues found"));
+    assert_eq!(
+        got[0]["text"],
+        "We fixed the ACS URL; no Wizard edits were needed."
+    );
+    assert!(
+        got[0]["folded"]
+            .as_str()
+            .unwrap()
+            .contains("> Issues found")
+    );
     let text = sb.ok(&["show", "OIN-2026-0105"]);
     assert!(
         text.contains("← ") && text.contains("We fixed the ACS URL"),
@@ -130,10 +156,21 @@ fn a_fix_without_edits_reply_offers_continue_qa_and_changes_no_state() {
     let (sb, sent) = queue_with_issue_list(&d.inbound(user, ""));
     let before = show_json(&sb, "OIN-2026-0105");
     assert_eq!(before["offered_move"], serde_json::Value::Null);
-    d.append(user, "INBOX", &reply_to(&sent, 2, "Fixed in our app, no Wizard edits. Please continue QA testing."));
+    d.append(
+        user,
+        "INBOX",
+        &reply_to(
+            &sent,
+            2,
+            "Fixed in our app, no Wizard edits. Please continue QA testing.",
+        ),
+    );
     sb.ok(&["mail", "fetch"]);
     let after = show_json(&sb, "OIN-2026-0105");
-    assert_eq!(after["state"], "isv_fix_bugs", "a reply moves nothing by itself");
+    assert_eq!(
+        after["state"], "isv_fix_bugs",
+        "a reply moves nothing by itself"
+    );
     assert_eq!(after["offered_move"], "qa_testing");
     let text = sb.ok(&["show", "OIN-2026-0105"]);
     assert!(
@@ -162,11 +199,17 @@ fn a_reply_with_only_the_id_in_its_subject_threads_and_a_stranger_s_is_unmatched
     assert!(out.contains("OIN-2026-0115 (by subject)"), "{out}");
     assert!(out.contains("1 unmatched"), "{out}");
     let inbox = sb.ok(&["mail", "inbox", "--unmatched"]);
-    let line = inbox.lines().find(|l| l.contains("stranger@elsewhere.example")).expect(&inbox);
+    let line = inbox
+        .lines()
+        .find(|l| l.contains("stranger@elsewhere.example"))
+        .expect(&inbox);
     let n = line.split_whitespace().next().unwrap();
     let attached = sb.ok(&["mail", "attach", n, "oin-2026-0142"]);
     assert!(attached.contains("attached to OIN-2026-0142"), "{attached}");
-    assert_eq!(sb.ok(&["mail", "inbox", "--unmatched"]).trim(), "no unmatched messages");
+    assert_eq!(
+        sb.ok(&["mail", "inbox", "--unmatched"]).trim(),
+        "no unmatched messages"
+    );
     let v = show_json(&sb, "OIN-2026-0142");
     let got = received(&v);
     assert_eq!(got.len(), 1);
@@ -231,7 +274,10 @@ fn a_bounce_marks_its_email_bounced_with_the_reason() {
         "{list}"
     );
     // A bounce is not the ISV's activity: nothing is offered.
-    assert_eq!(show_json(&sb, "OIN-2026-0105")["offered_move"], serde_json::Value::Null);
+    assert_eq!(
+        show_json(&sb, "OIN-2026-0105")["offered_move"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -253,7 +299,11 @@ fn with_the_server_down_mail_fetch_says_so_exits_non_zero_and_loses_nothing() {
             && stderr.contains("nothing was lost"),
         "{stderr}"
     );
-    assert_eq!(d.counts(user, "INBOX"), (1, 0), "the message is still unread there");
+    assert_eq!(
+        d.counts(user, "INBOX"),
+        (1, 0),
+        "the message is still unread there"
+    );
     // The server comes back (the config's port is right again): it is fetched then.
     sb.write(
         "config/oin-review/config.toml",
@@ -275,7 +325,10 @@ fn starttls_a_folder_move_and_one_fetcher_at_a_time() {
     let inbound = d
         .inbound(user, "after = \"move:Processed\"\n")
         .replace("tls = \"implicit\"", "tls = \"starttls\"")
-        .replace(&format!("port = {}", d.imaps), &format!("port = {}", d.imap));
+        .replace(
+            &format!("port = {}", d.imaps),
+            &format!("port = {}", d.imap),
+        );
     let (sb, sent) = queue_with_issue_list(&inbound);
     d.append(user, "INBOX", &reply_to(&sent, 4, "Done."));
     // Another fetch holds the lease: this one does nothing and says who.
@@ -287,7 +340,10 @@ fn starttls_a_folder_move_and_one_fetcher_at_a_time() {
     )
     .unwrap();
     let busy = sb.ok(&["mail", "fetch"]);
-    assert!(busy.contains("another fetch is running (ana@host pid 1"), "{busy}");
+    assert!(
+        busy.contains("another fetch is running (ana@host pid 1"),
+        "{busy}"
+    );
     assert_eq!(d.counts(user, "INBOX"), (1, 0));
     c.execute("DELETE FROM leases", []).unwrap();
     let out = sb.ok(&["mail", "fetch"]);
@@ -310,15 +366,256 @@ fn a_maildir_is_read_once_and_its_messages_move_to_cur() {
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(md.join(sub)).unwrap();
     }
-    let (sb, sent) =
-        queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
-    std::fs::write(md.join("new/1700000000.1.host"), reply_to(&sent, 5, "Fixed.")).unwrap();
+    let (sb, sent) = queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
+    std::fs::write(
+        md.join("new/1700000000.1.host"),
+        reply_to(&sent, 5, "Fixed."),
+    )
+    .unwrap();
     let out = sb.ok(&["mail", "fetch"]);
     assert!(out.contains("OIN-2026-0105 (by thread)"), "{out}");
     assert!(md.join("cur/1700000000.1.host:2,S").exists());
     assert_eq!(std::fs::read_dir(md.join("new")).unwrap().count(), 0);
     // Delivered again (a second copy): stored once.
-    std::fs::write(md.join("new/1700000001.2.host"), reply_to(&sent, 5, "Fixed.")).unwrap();
+    std::fs::write(
+        md.join("new/1700000001.2.host"),
+        reply_to(&sent, 5, "Fixed."),
+    )
+    .unwrap();
     let again = sb.ok(&["mail", "fetch"]);
-    assert!(again.contains("0 new") && again.contains("1 stored before"), "{again}");
+    assert!(
+        again.contains("0 new") && again.contains("1 stored before"),
+        "{again}"
+    );
+}
+
+#[test]
+fn the_console_fetches_the_reply_and_shows_it_in_the_detail_once_after_a_restart() {
+    use common::tmux::Tmux;
+    use std::time::Duration;
+    let Some(d) = server() else { return };
+    let wait = Duration::from_secs(15);
+    let user = "isv-console";
+    let (sb, sent) = queue_with_issue_list(&d.inbound(user, ""));
+    d.append(
+        user,
+        "INBOX",
+        &reply_to(&sent, 6, "Fixed without Wizard edits; please continue QA."),
+    );
+    for round in 0..2 {
+        // Each console fetches at once when it opens (then every [inbound] every).
+        let t = Tmux::start(&sb, &format!("replies-{round}"), &[], &[], 120, 40);
+        t.wait_for("Needs OIN", wait);
+        if round == 0 {
+            // Not read yet: the header counts it and the queue marks it.
+            let s = t.wait_for("« 1 unread", wait);
+            t.keys(&["2"]);
+            let s2 = t.wait_for("«OIN-2026-0105", wait);
+            assert!(s.contains("« 1 unread"), "{s}");
+            assert!(s2.contains("«OIN-2026-0105"), "{s2}");
+        } else {
+            t.keys(&["2"]);
+            t.wait_for("OIN-2026-0105", wait);
+        }
+        t.keys(&["Enter"]);
+        t.wait_for("── State and SLA", wait);
+        let s = t.wait_until(
+            "the Conversation section",
+            |s| {
+                if !s.contains("── Conversation") {
+                    t.keys(&["]"]);
+                    return false;
+                }
+                true
+            },
+            wait,
+        );
+        assert!(
+            s.contains("Fixed without Wizard edits; please continue QA."),
+            "{s}"
+        );
+        assert_eq!(s.matches("← reply").count(), 1, "once: {s}");
+        assert!(s.contains("the ISV replied: continue QA?"), "{s}");
+        if round == 0 {
+            assert!(s.contains("NEW"), "{s}");
+            // Read once the section showed: the header no longer counts it.
+            t.wait_until("read", |s| !s.contains("unread"), wait);
+        } else {
+            assert!(!s.contains("NEW"), "read in the first console: {s}");
+        }
+        t.keys(&["Escape", "q"]);
+        t.wait_for("EXITED rc=0", wait);
+    }
+    let v = show_json(&sb, "OIN-2026-0105");
+    assert_eq!(received(&v).len(), 1);
+}
+
+/// Hostile or malformed mail (issue 29, point 7): each is a file in a Maildir, as the host's
+/// MTA would deliver it.
+fn hostile_corpus(sent: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let big_line = "A".repeat(200_000);
+    let many = (0..6)
+        .map(|i| {
+            format!(
+                "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"f{i}.txt\"\r\n\r\nattachment {i}\r\n"
+            )
+        })
+        .collect::<String>();
+    let oversized_attachment = "x".repeat(4096);
+    vec![
+        ("csi colours in the body", format!("From: okta-escalations@harborview.example\r\nSubject: colours\r\nMessage-ID: <h1@x>\r\nIn-Reply-To: {sent}\r\n\r\nhello \x1b[31mred\x1b[0m and \x1b]0;owned title\x07 and \x1b]52;c;cGF5bG9hZA==\x07 clipboard\r\n").into_bytes()),
+        ("an escape in the subject", format!("From: okta-escalations@harborview.example\r\nSubject: =?utf-8?b?{}?=\r\nMessage-ID: <h2@x>\r\nIn-Reply-To: {sent}\r\n\r\nbody\r\n", base64("evil \x1b[2J clear")).into_bytes()),
+        ("a C1 CSI in the sender's name", "From: =?utf-8?b?wpsyShi?= <okta-escalations@harborview.example>\r\nSubject: c1\r\nMessage-ID: <h3@x>\r\n\r\nc1\r\n".as_bytes().to_vec()),
+        ("bidi override in the name and text", "From: \u{202e}gnp.exe <okta-escalations@harborview.example>\r\nSubject: bidi \u{202e}txt.exe\r\nMessage-ID: <h4@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nread \u{202e}evil\u{202c} this\r\n".as_bytes().to_vec()),
+        ("html only with a script and a remote image", format!("From: okta-escalations@harborview.example\r\nSubject: html\r\nMessage-ID: <h5@x>\r\nIn-Reply-To: {sent}\r\nContent-Type: text/html\r\n\r\n<html><script>alert(1)</script><img src=\"http://tracker.example/p.gif\"><p>Fixed <b>it</b>.</p></html>\r\n").into_bytes()),
+        ("multipart without a boundary", "From: okta-escalations@harborview.example\r\nSubject: broken\r\nMessage-ID: <h6@x>\r\nContent-Type: multipart/mixed\r\n\r\n--nothing\r\nstray\r\n".as_bytes().to_vec()),
+        ("binary garbage", (0u8..=255).cycle().take(3000).collect()),
+        ("an empty file", Vec::new()),
+        ("headers only", "From: okta-escalations@harborview.example\r\nSubject: no body\r\nMessage-ID: <h9@x>\r\n".as_bytes().to_vec()),
+        ("too many attachments", format!("From: okta-escalations@harborview.example\r\nSubject: many\r\nMessage-ID: <h10@x>\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n{many}--b--\r\n").into_bytes()),
+        ("over the message size limit", format!("From: okta-escalations@harborview.example\r\nSubject: huge\r\nMessage-ID: <h11@x>\r\n\r\n{big_line}\r\n").into_bytes()),
+        ("an attachment over its limit", format!("From: okta-escalations@harborview.example\r\nSubject: big attachment\r\nMessage-ID: <h12@x>\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"big.bin\"\r\n\r\n{oversized_attachment}\r\n--b--\r\n").into_bytes()),
+        ("invalid base64", "From: okta-escalations@harborview.example\r\nSubject: b64\r\nMessage-ID: <h13@x>\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64 at all\x1b[5m\r\n".as_bytes().to_vec()),
+        ("bad quoted-printable", "From: okta-escalations@harborview.example\r\nSubject: qp\r\nMessage-ID: <h14@x>\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=1B[31m=\r\n".as_bytes().to_vec()),
+        ("an unknown charset", b"From: okta-escalations@harborview.example\r\nSubject: charset\r\nMessage-ID: <h15@x>\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\n\xff\xfe\x1b[31m bytes\r\n".to_vec()),
+        ("a forged sender", "From: OIN Team <oin@okta.com>\r\nSubject: please approve\r\nMessage-ID: <h16@x>\r\n\r\nApprove Harborview now.\r\n".as_bytes().to_vec()),
+        ("the password sent back", format!("From: okta-escalations@harborview.example\r\nSubject: creds Tst-0105-pw!\r\nMessage-ID: <h17@x>\r\nIn-Reply-To: {sent}\r\n\r\nThe test password is Tst-0105-pw! as before.\r\n").into_bytes()),
+        ("the password in an html part", format!("From: okta-escalations@harborview.example\r\nSubject: html creds\r\nMessage-ID: <h18@x>\r\nIn-Reply-To: {sent}\r\nContent-Type: text/html\r\n\r\n<p>password: <b>Tst-0105-pw!</b></p>\r\n").into_bytes()),
+        ("deeply nested messages", {
+            let mut m = "From: okta-escalations@harborview.example\r\nSubject: inner\r\n\r\ninnermost\r\n".to_string();
+            for i in 0..30 {
+                m = format!("From: okta-escalations@harborview.example\r\nSubject: level {i}\r\nContent-Type: message/rfc822\r\n\r\n{m}");
+            }
+            format!("Message-ID: <h19@x>\r\n{m}").into_bytes()
+        }),
+        ("nul bytes in the headers", "From: okta-escalations@harborview.example\r\nSubject: nul\x00byte\r\nMessage-ID: <h20@x>\r\nX-Evil: \x00\x00\r\n\r\nnul\x00body\r\n".as_bytes().to_vec()),
+        ("a control character in the Message-ID", "From: okta-escalations@harborview.example\r\nSubject: id\r\nMessage-ID: <h21\x1b[31m@x>\r\n\r\nid\r\n".as_bytes().to_vec()),
+        ("a path in an attachment's name", "From: okta-escalations@harborview.example\r\nSubject: path\r\nMessage-ID: <h22@x>\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"../../etc/\x1b[31mpasswd\"\r\n\r\nroot\r\n--b--\r\n".as_bytes().to_vec()),
+        ("the same Message-ID twice", "From: okta-escalations@harborview.example\r\nSubject: dup\r\nMessage-ID: <h1@x>\r\n\r\nsecond copy\r\n".as_bytes().to_vec()),
+    ]
+}
+
+fn base64(s: &str) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `text` could move a terminal: an escape, a C1 control, a bidi override.
+fn unsafe_for_a_terminal(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    })
+}
+
+#[test]
+fn a_corpus_of_hostile_mail_is_stored_without_a_crash_an_escape_or_the_password() {
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    let (sb, sent) = queue_with_issue_list(&format!(
+        "[inbound]\nmaildir = \"{}\"\nmax_message_bytes = 65536\nmax_attachments = 3\nmax_attachment_bytes = 1024\n",
+        md.display()
+    ));
+    let corpus = hostile_corpus(&sent);
+    assert!(corpus.len() >= 20);
+    for (i, (_, bytes)) in corpus.iter().enumerate() {
+        std::fs::write(md.join(format!("new/{:04}.corpus", i)), bytes).unwrap();
+    }
+    let out = sb.run(&["mail", "fetch"]);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    // Every file read and moved to cur/; the duplicate Message-ID stored once.
+    assert_eq!(std::fs::read_dir(md.join("new")).unwrap().count(), 0);
+    let inbox: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["mail", "inbox", "--format", "json"])).unwrap();
+    assert_eq!(inbox.len(), corpus.len() - 1, "{stdout}");
+    let warned = |w: &str| {
+        inbox.iter().any(|m| {
+            m["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x.as_str().unwrap().contains(w))
+        })
+    };
+    assert!(
+        warned("stored in part: the message is"),
+        "the oversized one"
+    );
+    assert!(
+        warned("more attachment(s) than the 3 kept"),
+        "too many attachments"
+    );
+    assert!(
+        warned("is over the limit: its content was not kept"),
+        "a big attachment"
+    );
+    assert!(warned("malformed MIME: kept as raw text"), "the empty file");
+    // The forged sender matches no contact: unmatched.
+    let forged = inbox
+        .iter()
+        .find(|m| m["sender"] == "oin@okta.com")
+        .unwrap();
+    assert_eq!(forged["submission_id"], serde_json::Value::Null);
+    // Whatever the CLI prints, and the console draws, is safe and holds no password.
+    let mut outputs = vec![
+        stdout,
+        sb.ok(&["mail", "inbox"]),
+        sb.ok(&["mail", "inbox", "--format", "json"]),
+        sb.ok(&["show", "OIN-2026-0105"]),
+        sb.ok(&["show", "OIN-2026-0105", "--format", "json"]),
+    ];
+    for m in &inbox {
+        outputs.push(sb.ok(&["mail", "read", &m["id"].to_string()]));
+    }
+    for text in &outputs {
+        assert_eq!(unsafe_for_a_terminal(text), None, "{text}");
+        assert!(!text.contains("Tst-0105-pw!"), "{text}");
+    }
+    // In the console's detail: no escape byte on screen.
+    let wf = common::workflow_with(&sb, Default::default());
+    let sub = wf.submission("OIN-2026-0105").unwrap();
+    assert!(sub.replies.len() >= 5, "{}", sub.replies.len());
+    let mut app = common::sample_app("2026-12-04T11:00:00Z", 160, 200);
+    common::feed_subs(&mut app, vec![sub]);
+    for k in [
+        crossterm::event::KeyCode::Char('5'),
+        crossterm::event::KeyCode::Enter,
+    ] {
+        app.update(oin_review::tui::app::Msg::Key(
+            crossterm::event::KeyEvent::from(k),
+        ));
+    }
+    let backend = ratatui::backend::TestBackend::new(160, 200);
+    let mut term = ratatui::Terminal::new(backend).unwrap();
+    term.draw(|f| oin_review::tui::views::draw(f, &app, &oin_review::tui::theme::Theme::plain()))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect();
+    assert!(screen.contains("── Conversation"), "{screen}");
+    assert_eq!(unsafe_for_a_terminal(&screen), None);
+    assert!(!screen.contains("Tst-0105-pw!"));
 }

@@ -414,6 +414,7 @@ fn outbox() {
         cancelled_at: None,
         cancelled_by: None,
         held_until: None,
+        bounce: None,
     };
     let list = Arc::new(vec![
         record(3, "OIN-2026-0116", OutboxStatus::Queued, EmailKind::Issues),

@@ -6,7 +6,7 @@
 //! `oin-review completions SHELL` prints the shell's side of that conversation.
 
 use crate::config::{self, Config};
-use crate::store::OpenOptions;
+use crate::workflow::OpenOptions;
 use crate::workflow::{MailSetup, Workflow};
 use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;

@@ -277,8 +277,7 @@ impl Ctx {
             options,
             self.policy.clone(),
             std::sync::Arc::new(
-                MailSetup::load(self.config.mail.clone())
-                    .with_inbound(self.config.inbound.clone()),
+                MailSetup::load(self.config.mail.clone()).with_inbound(self.config.inbound.clone()),
             ),
         )?
         .with_team(self.config.team.analysts.clone());

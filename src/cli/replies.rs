@@ -193,7 +193,11 @@ pub(super) fn write_reply(out: &mut impl Write, r: &Reply, whole: bool) -> std::
             safe_line(&a.name),
             safe_line(&a.content_type),
             a.size,
-            if a.kept { "" } else { ", not kept: over the limit" }
+            if a.kept {
+                ""
+            } else {
+                ", not kept: over the limit"
+            }
         )?;
     }
     for w in &r.warnings {

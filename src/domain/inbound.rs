@@ -2,8 +2,8 @@
 //! subject may name, what it must never show, and what a reply offers. Pure: the parsing
 //! is `mail::inbound`'s, the threading's lookups the workflow's.
 
-pub use super::records::{MatchedBy, Reply, ReplyAttachment, ReplyKind};
 use super::records::{EmailRecord, OutboxStatus};
+pub use super::records::{MatchedBy, Reply, ReplyAttachment, ReplyKind};
 use super::state::ReviewState;
 use super::submission::Submission;
 use jiff::Timestamp;
@@ -198,7 +198,8 @@ mod tests {
         let outlook =
             "Done.\n\nFrom: OIN <oin@okta.example>\nSent: Friday, December 4, 2026\nSubject: x";
         assert_eq!(fold(outlook).0, "Done.");
-        let wrapped = "Yes.\nOn Fri, 4 Dec 2026 at 11:00, a very long name\n<oin@okta.example> wrote:\n> q";
+        let wrapped =
+            "Yes.\nOn Fri, 4 Dec 2026 at 11:00, a very long name\n<oin@okta.example> wrote:\n> q";
         assert_eq!(fold(wrapped).0, "Yes.");
         assert_eq!(fold("> only a quote").0, "> only a quote");
     }

@@ -51,7 +51,10 @@ fn is_loopback(host: &str) -> bool {
 }
 
 fn smtp_password(config: &MailConfig) -> Result<Option<String>, MailError> {
-    password_from(config.password_command.as_deref(), "OIN_REVIEW_SMTP_PASSWORD")
+    password_from(
+        config.password_command.as_deref(),
+        "OIN_REVIEW_SMTP_PASSWORD",
+    )
 }
 
 /// A password: what `command` prints (its first line), else the environment variable `env`.

@@ -109,10 +109,7 @@ impl Mailbox {
     /// The mailbox's name in the queue (where its position is kept) and in messages.
     pub fn label(&self) -> String {
         match self {
-            Mailbox::Imap(i) => format!(
-                "imap://{}@{}:{}/{}",
-                i.username, i.host, i.port, i.folder
-            ),
+            Mailbox::Imap(i) => format!("imap://{}@{}:{}/{}", i.username, i.host, i.port, i.folder),
             Mailbox::Maildir(dir) => format!("maildir:{}", dir.display()),
         }
     }
@@ -201,8 +198,11 @@ async fn within<T, E: std::fmt::Display>(
 
 /// Connects, secures and logs in.
 async fn login(imap: &Imap) -> Result<Session, String> {
-    let tcp = match tokio::time::timeout(TIMEOUT, TcpStream::connect((imap.host.as_str(), imap.port)))
-        .await
+    let tcp = match tokio::time::timeout(
+        TIMEOUT,
+        TcpStream::connect((imap.host.as_str(), imap.port)),
+    )
+    .await
     {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {

@@ -65,7 +65,10 @@ pub fn read(raw: &[u8], limits: &Limits) -> Received {
     } else {
         raw
     };
-    let digest = format!("sha256:{}", hex(ring::digest::digest(&ring::digest::SHA256, raw)));
+    let digest = format!(
+        "sha256:{}",
+        hex(ring::digest::digest(&ring::digest::SHA256, raw))
+    );
     let parsed = MessageParser::default().parse(raw);
     let Some(msg) = parsed.filter(|m| !m.headers().is_empty()) else {
         warnings.push("malformed MIME: kept as raw text".to_string());
@@ -191,7 +194,8 @@ fn bounce_of(msg: &mail_parser::Message) -> Option<(Option<String>, String)> {
     let root = msg.content_type();
     let is_report = root.is_some_and(|c| {
         c.ctype().eq_ignore_ascii_case("multipart")
-            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && c.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
             && c.attribute("report-type")
                 .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
     });
@@ -268,7 +272,9 @@ fn dsn_reason(text: &str) -> Option<String> {
             field("Status:").map(|s| {
                 format!(
                     "status {s}{}",
-                    field("Action:").map(|a| format!(", {a}")).unwrap_or_default()
+                    field("Action:")
+                        .map(|a| format!(", {a}"))
+                        .unwrap_or_default()
                 )
             })
         })
@@ -284,7 +290,8 @@ fn is_auto_reply(msg: &mail_parser::Message, subject: &str) -> bool {
     }
     if header("X-Autoreply").is_some()
         || header("X-Autorespond").is_some()
-        || header("X-Auto-Response-Suppress").is_some_and(|v| v.contains("all") || v.contains("oof"))
+        || header("X-Auto-Response-Suppress")
+            .is_some_and(|v| v.contains("all") || v.contains("oof"))
     {
         return true;
     }
@@ -292,9 +299,15 @@ fn is_auto_reply(msg: &mail_parser::Message, subject: &str) -> bool {
         return true;
     }
     let s = subject.to_ascii_lowercase();
-    ["automatic reply", "auto:", "autoreply", "auto-reply", "out of office"]
-        .iter()
-        .any(|p| s.starts_with(p))
+    [
+        "automatic reply",
+        "auto:",
+        "autoreply",
+        "auto-reply",
+        "out of office",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
 }
 
 /// One line shown safely (no control or bidi character reaches a terminal).

@@ -3,8 +3,9 @@
 //! was read up to; and the lease that keeps to one fetcher at a time.
 
 use super::queue::log_ids;
-use super::{Context, Result, Store, StoreError, fmt_ts, parse_ts};
-use crate::domain::{MatchedBy, Reply, ReplyAttachment, ReplyKind};
+use super::rows::{REPLY_COLUMNS, place_attachments, reply_from_row};
+use super::{Context, Result, Store, fmt_ts, parse_ts};
+use crate::domain::{MatchedBy, Reply, ReplyKind};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
@@ -52,70 +53,6 @@ pub struct MailboxMark {
 pub struct LeaseHeld {
     pub holder: String,
     pub until: Timestamp,
-}
-
-pub(super) const REPLY_COLUMNS: &str = "submission_id, id, matched_by, kind, sender, sender_name,
-    sent_at, received_at, subject, body, folded, warnings, bounce_of, bounce_reason, attached_by";
-
-pub(super) fn reply_from_row(r: &rusqlite::Row) -> Result<Reply> {
-    let c = "reading received messages";
-    let matched: Option<String> = r.get(2).ctx(c)?;
-    let kind: String = r.get(3).ctx(c)?;
-    let sent: Option<String> = r.get(6).ctx(c)?;
-    let received: String = r.get(7).ctx(c)?;
-    let warnings: String = r.get(11).ctx(c)?;
-    Ok(Reply {
-        submission_id: r.get(0).ctx(c)?,
-        id: r.get(1).ctx(c)?,
-        matched_by: matched.as_deref().and_then(MatchedBy::from_key),
-        kind: ReplyKind::from_key(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("received message kind {kind:?}")))?,
-        sender: r.get(4).ctx(c)?,
-        sender_name: r.get(5).ctx(c)?,
-        sent_at: sent.as_deref().and_then(|s| parse_ts(s).ok()),
-        received_at: parse_ts(&received)?,
-        subject: r.get(8).ctx(c)?,
-        text: r.get(9).ctx(c)?,
-        folded: r.get(10).ctx(c)?,
-        warnings: warnings
-            .split('\n')
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect(),
-        bounce_of: r.get(12).ctx(c)?,
-        bounce_reason: r.get(13).ctx(c)?,
-        attachments: Vec::new(),
-        attached_by: r.get(14).ctx(c)?,
-    })
-}
-
-/// The attachments of the messages `replies` (their names, types and sizes) placed on them.
-pub(super) fn place_attachments(conn: &rusqlite::Connection, replies: &mut [Reply]) -> Result<()> {
-    if replies.is_empty() {
-        return Ok(());
-    }
-    let c = "reading attachments";
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT position, name, content_type, size, content IS NOT NULL
-             FROM inbound_attachments WHERE inbound_id = ?1 ORDER BY position",
-        )
-        .ctx(c)?;
-    for reply in replies.iter_mut() {
-        let rows = stmt
-            .query_map([reply.id], |r| {
-                Ok(ReplyAttachment {
-                    position: r.get(0)?,
-                    name: r.get(1)?,
-                    content_type: r.get(2)?,
-                    size: r.get(3)?,
-                    kept: r.get(4)?,
-                })
-            })
-            .ctx(c)?;
-        reply.attachments = rows.collect::<rusqlite::Result<_>>().ctx(c)?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -327,9 +264,11 @@ impl Store {
             Some(None) => {}
         }
         let exists = tx
-            .query_row("SELECT 1 FROM submissions WHERE id = ?1", [submission], |_| {
-                Ok(())
-            })
+            .query_row(
+                "SELECT 1 FROM submissions WHERE id = ?1",
+                [submission],
+                |_| Ok(()),
+            )
             .optional()
             .ctx(c)?
             .is_some();
@@ -387,9 +326,7 @@ impl Store {
                  WHERE submission_id IS NOT NULL AND kind = 'reply' GROUP BY submission_id",
             )
             .ctx(c)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .ctx(c)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).ctx(c)?;
         rows.collect::<rusqlite::Result<_>>().ctx(c)
     }
 
@@ -456,7 +393,10 @@ impl Store {
             .prepare_cached(
                 "SELECT content FROM inbound_attachments WHERE inbound_id = ?1 AND position = ?2",
             )
-            .and_then(|mut s| s.query_row(params![reply, position], |r| r.get(0)).optional())
+            .and_then(|mut s| {
+                s.query_row(params![reply, position], |r| r.get(0))
+                    .optional()
+            })
             .map(Option::flatten)
             .ctx("reading an attachment")
     }

@@ -7,10 +7,11 @@ use super::{Context, Result, StoreError, fmt_ts, parse_ts};
 use crate::domain::freshness::InstanceVersion;
 use crate::domain::lint::{QueueFacts, app_key, counts_toward_org_limit, org_key};
 use crate::domain::{
-    ContactKind, EmailKind, EmailRecord, EventKind, IntegrationVariable, Logo, OutboxStatus,
-    OwnFinding, Phase, PhasePromise, Protocol, ReviewState, RuleDecision, ScimEvidence, Secret,
-    Severity, SsoSettings, StateChange, Submission, SubmissionPath, SupportContact, TestAccount,
-    TestCase, TestInstance, TestOutcome, TestRun,
+    ContactKind, EmailKind, EmailRecord, EventKind, IntegrationVariable, Logo, MatchedBy,
+    OutboxStatus, OwnFinding, Phase, PhasePromise, Protocol, Reply, ReplyAttachment, ReplyKind,
+    ReviewState, RuleDecision, ScimEvidence, Secret, Severity, SsoSettings, StateChange,
+    Submission, SubmissionPath, SupportContact, TestAccount, TestCase, TestInstance, TestOutcome,
+    TestRun,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -332,11 +333,11 @@ pub(super) fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec
     each_child(
         &format!(
             "SELECT {} FROM (SELECT * FROM inbound WHERE submission_id IS NOT NULL)",
-            super::inbound::REPLY_COLUMNS
+            REPLY_COLUMNS
         ),
         "id",
         &mut |s, r| {
-            s.replies.push(super::inbound::reply_from_row(r)?);
+            s.replies.push(reply_from_row(r)?);
             Ok(())
         },
     )?;
@@ -356,7 +357,7 @@ pub(super) fn load_children(conn: &Connection, only: Option<&str>) -> Result<Vec
         },
     )?;
     for s in subs.iter_mut().filter(|s| !s.replies.is_empty()) {
-        super::inbound::place_attachments(conn, &mut s.replies)?;
+        place_attachments(conn, &mut s.replies)?;
     }
     Ok(subs)
 }
@@ -760,5 +761,72 @@ pub(super) fn clear_attention(tx: &Connection, id: &str, analyst: &str) -> Resul
     tx.prepare_cached("DELETE FROM attention WHERE submission_id = ?1 AND analyst = ?2")
         .and_then(|mut s| s.execute([id, analyst]))
         .ctx("updating the attention set")?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Received messages (the replies of a submission are read with its other children).
+
+pub(super) const REPLY_COLUMNS: &str = "submission_id, id, matched_by, kind, sender, sender_name,
+    sent_at, received_at, subject, body, folded, warnings, bounce_of, bounce_reason, attached_by";
+
+pub(super) fn reply_from_row(r: &rusqlite::Row) -> Result<Reply> {
+    let c = "reading received messages";
+    let matched: Option<String> = r.get(2).ctx(c)?;
+    let kind: String = r.get(3).ctx(c)?;
+    let sent: Option<String> = r.get(6).ctx(c)?;
+    let received: String = r.get(7).ctx(c)?;
+    let warnings: String = r.get(11).ctx(c)?;
+    Ok(Reply {
+        submission_id: r.get(0).ctx(c)?,
+        id: r.get(1).ctx(c)?,
+        matched_by: matched.as_deref().and_then(MatchedBy::from_key),
+        kind: ReplyKind::from_key(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("received message kind {kind:?}")))?,
+        sender: r.get(4).ctx(c)?,
+        sender_name: r.get(5).ctx(c)?,
+        sent_at: sent.as_deref().and_then(|s| parse_ts(s).ok()),
+        received_at: parse_ts(&received)?,
+        subject: r.get(8).ctx(c)?,
+        text: r.get(9).ctx(c)?,
+        folded: r.get(10).ctx(c)?,
+        warnings: warnings
+            .split('\n')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect(),
+        bounce_of: r.get(12).ctx(c)?,
+        bounce_reason: r.get(13).ctx(c)?,
+        attachments: Vec::new(),
+        attached_by: r.get(14).ctx(c)?,
+    })
+}
+
+/// The attachments of the messages `replies` (their names, types and sizes) placed on them.
+pub(super) fn place_attachments(conn: &rusqlite::Connection, replies: &mut [Reply]) -> Result<()> {
+    if replies.is_empty() {
+        return Ok(());
+    }
+    let c = "reading attachments";
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT position, name, content_type, size, content IS NOT NULL
+             FROM inbound_attachments WHERE inbound_id = ?1 ORDER BY position",
+        )
+        .ctx(c)?;
+    for reply in replies.iter_mut() {
+        let rows = stmt
+            .query_map([reply.id], |r| {
+                Ok(ReplyAttachment {
+                    position: r.get(0)?,
+                    name: r.get(1)?,
+                    content_type: r.get(2)?,
+                    size: r.get(3)?,
+                    kept: r.get(4)?,
+                })
+            })
+            .ctx(c)?;
+        reply.attachments = rows.collect::<rusqlite::Result<_>>().ctx(c)?;
+    }
     Ok(())
 }

@@ -161,6 +161,9 @@ pub struct App {
     /// newest reply they have not read (its id).
     read_marks: HashMap<String, i64>,
     unread: HashMap<String, i64>,
+    /// The submission whose replies were just read here, and the mark before: its detail
+    /// keeps showing them as new until another submission is selected.
+    pub(super) read_now: Option<(String, i64)>,
     /// Issue lists the analyst edited that were not saved, by submission: `e` reopens them.
     pub(crate) drafts: HashMap<String, String>,
     /// `[mail] hold`.
@@ -217,6 +220,7 @@ impl App {
             analysts: Vec::new(),
             read_marks: HashMap::new(),
             unread: HashMap::new(),
+            read_now: None,
             drafts: HashMap::new(),
             hold: jiff::SignedDuration::ZERO,
             mail_activity: None,
@@ -319,7 +323,10 @@ impl App {
     }
     /// The newest reply of `id` this analyst has read (0: none).
     pub fn read_mark(&self, id: &str) -> i64 {
-        self.read_marks.get(id).copied().unwrap_or(0)
+        match &self.read_now {
+            Some((now, before)) if now == id => *before,
+            _ => self.read_marks.get(id).copied().unwrap_or(0),
+        }
     }
 
     /// Whether `id` has a reply this analyst has not read.
@@ -356,11 +363,15 @@ impl App {
             return Vec::new();
         }
         self.unread.remove(&id);
-        self.read_marks.insert(id.clone(), newest);
+        let before = self.read_marks.insert(id.clone(), newest).unwrap_or(0);
+        self.read_now = Some((id.clone(), before));
         if self.read_only.is_some() {
             return Vec::new();
         }
-        vec![Action::Db(DbRequest::Write(Write::MarkRead { id, upto: newest }))]
+        vec![Action::Db(DbRequest::Write(Write::MarkRead {
+            id,
+            upto: newest,
+        }))]
     }
 
     pub fn analysts(&self) -> &[String] {

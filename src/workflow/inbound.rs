@@ -99,19 +99,18 @@ impl Workflow {
             let store_error = &mut store_error;
             let wf = &mut *self;
             let label = label.clone();
-            let mut store = move |batch: Vec<Fetched>, mark: Option<MailboxMark>| {
-                match wf.store_fetched(&batch, &limits, mark.map(|m| (label.as_str(), m)), now())
-                {
-                    Ok((stored, already)) => {
-                        report.stored.extend(stored);
-                        report.already += already;
-                        Ok(())
-                    }
-                    Err(e) => {
-                        let said = e.to_string();
-                        *store_error = Some(e);
-                        Err(format!("storing what was fetched: {said}"))
-                    }
+            let mut store = move |batch: Vec<Fetched>, mark: Option<MailboxMark>| match wf
+                .store_fetched(&batch, &limits, mark.map(|m| (label.as_str(), m)), now())
+            {
+                Ok((stored, already)) => {
+                    report.stored.extend(stored);
+                    report.already += already;
+                    Ok(())
+                }
+                Err(e) => {
+                    let said = e.to_string();
+                    *store_error = Some(e);
+                    Err(format!("storing what was fetched: {said}"))
                 }
             };
             fetch::fetch(&mailbox, mark, &mut store).await
@@ -262,7 +261,10 @@ impl Workflow {
 
     /// The queue's email with this Message-ID (with or without its angle brackets).
     fn email_answered(&self, message_id: &str) -> Result<Option<(i64, String)>> {
-        let bare = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+        let bare = message_id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
         if bare.is_empty() {
             return Ok(None);
         }
@@ -283,9 +285,11 @@ impl Workflow {
 
     /// One received message.
     pub fn received(&self, id: i64) -> Result<Reply> {
-        self.store
-            .reply(id)?
-            .ok_or_else(|| WorkflowError::Refused(format!("no received message {id}; `oin-review mail inbox` lists them")))
+        self.store.reply(id)?.ok_or_else(|| {
+            WorkflowError::Refused(format!(
+                "no received message {id}; `oin-review mail inbox` lists them"
+            ))
+        })
     }
 
     /// Attaches an unmatched message to a submission, by hand.
@@ -297,7 +301,10 @@ impl Workflow {
         at: Timestamp,
     ) -> Result<String> {
         let canonical = self.canonical_ids(&[submission.to_string()])?;
-        let id = canonical.first().map_or(submission, String::as_str).to_string();
+        let id = canonical
+            .first()
+            .map_or(submission, String::as_str)
+            .to_string();
         match self.store.attach_reply(message, &id, analyst, at)? {
             Ok(()) => {
                 tracing::info!(message, submission = id, analyst, "attached");
@@ -308,7 +315,12 @@ impl Workflow {
     }
 
     /// Records that `analyst` has read a submission's conversation up to its newest reply.
-    pub fn mark_conversation_read(&mut self, analyst: &str, submission: &str, upto: i64) -> Result<()> {
+    pub fn mark_conversation_read(
+        &mut self,
+        analyst: &str,
+        submission: &str,
+        upto: i64,
+    ) -> Result<()> {
         Ok(self.store.mark_read(analyst, submission, upto)?)
     }
 

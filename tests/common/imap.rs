@@ -49,7 +49,12 @@ fn start() -> Option<Dovecot> {
     // The mail processes run as another user when this is root: they must reach the home.
     std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let pid = std::process::id();
-    let ip = format!("127.{}.{}.{}", 10 + (pid >> 16) % 200, (pid >> 8) & 0xff, 1 + (pid & 0xff) % 250);
+    let ip = format!(
+        "127.{}.{}.{}",
+        10 + (pid >> 16) % 200,
+        (pid >> 8) & 0xff,
+        1 + (pid & 0xff) % 250
+    );
     let (imap, imaps) = (10143, 10993);
     // A test CA and the server's certificate for its address.
     let ca_key = rcgen::KeyPair::generate().unwrap();
@@ -121,8 +126,13 @@ service imap-login {{
 }}
 "#,
         root = root.display(),
-        internal_group = if mail_user.uid.is_root() { "root".to_string() } else {
-            nix::unistd::Group::from_gid(nix::unistd::getgid()).ok().flatten().map_or(internal.clone(), |g| g.name)
+        internal_group = if mail_user.uid.is_root() {
+            "root".to_string()
+        } else {
+            nix::unistd::Group::from_gid(nix::unistd::getgid())
+                .ok()
+                .flatten()
+                .map_or(internal.clone(), |g| g.name)
         },
         uid = mail_user.uid,
         gid = mail_user.gid,
@@ -217,7 +227,11 @@ impl Dovecot {
                 .unwrap();
             let mut client = async_imap::Client::new(tls);
             client.read_response().await.unwrap();
-            let mut session = client.login(user, PASSWORD).await.map_err(|(e, _)| e).unwrap();
+            let mut session = client
+                .login(user, PASSWORD)
+                .await
+                .map_err(|(e, _)| e)
+                .unwrap();
             f(&mut session).await;
             session.logout().await.unwrap();
         });

@@ -267,6 +267,7 @@ impl App {
     pub(super) fn selection_changed(&mut self) {
         self.detail_scroll = 0;
         self.reveal_until = None;
+        self.read_now = None;
     }
 
     fn reveal_password(&mut self) {

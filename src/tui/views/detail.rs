@@ -696,7 +696,11 @@ fn conversation(l: &mut Vec<Item>, s: &Submission, app: &App, theme: &Theme) {
                     ],
                 });
                 if let Some(why) = &e.bounce {
-                    l.push(text(13, format!("bounced: {}", safe_line(why)), theme.error));
+                    l.push(text(
+                        13,
+                        format!("bounced: {}", safe_line(why)),
+                        theme.error,
+                    ));
                 } else if let Some(err) = e.last_error.as_deref().filter(|_| label != "sent") {
                     l.push(text(13, safe_line(err), theme.dim));
                 }
