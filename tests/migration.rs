@@ -533,3 +533,38 @@ fn the_release_before_drafts_were_held_by_no_one_upgrades_and_with_isv_holds_no_
     ]);
     assert_eq!(out.lines().count(), 4, "{out}");
 }
+
+/// A queue made by the release before replies were received (v13, commit 0a451fd) at the
+/// tests' clock: the samples and their tester results, OIN-2026-0105 moved to
+/// isv_fix_bugs with its issue-list email, sent through the file outbox.
+const FIXTURE_V13: &str = "tests/fixtures/queue-v13-0a451fd.db";
+/// That email's Message-ID, as the old release sent it.
+const V13_SENT: &str = "<oin-review.OIN-2026-0105.1796382000010875473.21995.0@localhost>";
+
+#[test]
+fn the_release_before_replies_upgrades_in_place_and_threads_a_reply_to_its_old_email() {
+    let sb = upgrades_losing_nothing(FIXTURE_V13, 13, "tests/fixtures/queue-v13-0a451fd.list.tsv");
+    // The old release's email is still the one a reply answers.
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    sb.write(
+        "config/oin-review/config.toml",
+        format!("{}[inbound]\nmaildir = \"{}\"\n", common::TEAM, md.display()),
+    );
+    std::fs::write(
+        md.join("new/1.host"),
+        format!(
+            "From: okta-escalations@harborview.example\r\nSubject: Re: issues\r\nMessage-ID: <r@harborview.example>\r\nIn-Reply-To: {V13_SENT}\r\n\r\nFixed, no Wizard edits.\r\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("OIN-2026-0105 (by thread)"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["show", "OIN-2026-0105", "--format", "json"])).unwrap();
+    assert_eq!(v["offered_move"], "qa_testing");
+    assert_eq!(v["conversation"].as_array().unwrap().len(), 2, "{v:#}");
+}
