@@ -552,7 +552,11 @@ fn the_release_before_replies_upgrades_in_place_and_threads_a_reply_to_its_old_e
     }
     sb.write(
         "config/oin-review/config.toml",
-        format!("{}[inbound]\nmaildir = \"{}\"\n", common::TEAM, md.display()),
+        format!(
+            "{}[inbound]\nmaildir = \"{}\"\n",
+            common::TEAM,
+            md.display()
+        ),
     );
     std::fs::write(
         md.join("new/1.host"),

@@ -619,3 +619,85 @@ fn a_corpus_of_hostile_mail_is_stored_without_a_crash_an_escape_or_the_password(
     assert_eq!(unsafe_for_a_terminal(&screen), None);
     assert!(!screen.contains("Tst-0105-pw!"));
 }
+
+#[test]
+fn a_reply_is_isv_activity_for_the_idle_reminders_and_an_auto_reply_is_not() {
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    let sb = Sandbox::new();
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "{}[inbound]\nmaildir = \"{}\"\n",
+            common::TEAM,
+            md.display()
+        ),
+    );
+    sb.import_samples();
+    let due = sb.ok(&["remind", "--dry-run"]);
+    assert!(
+        due.contains("would queue  OIN-2026-0106") && due.contains("would queue  OIN-2026-0104"),
+        "{due}"
+    );
+    // Tidepool's contact answers; Pinecrest's mailbox answers by itself.
+    std::fs::write(
+        md.join("new/1.host"),
+        "From: support@tidepool.example\r\nSubject: our fix\r\nMessage-ID: <t1@tidepool.example>\r\n\r\nWorking on it.\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        md.join("new/2.host"),
+        "From: okta-escalations@pinecrest.example\r\nSubject: Automatic reply: out of office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <p1@pinecrest.example>\r\n\r\nAway until Monday.\r\n",
+    )
+    .unwrap();
+    let out = sb.ok(&["mail", "fetch"]);
+    assert!(out.contains("OIN-2026-0106 (by sender)"), "{out}");
+    assert!(
+        out.contains("auto_reply") && out.contains("OIN-2026-0104 (by sender)"),
+        "{out}"
+    );
+    let due = sb.ok(&["remind", "--dry-run"]);
+    assert!(!due.contains("OIN-2026-0106"), "the ISV just wrote: {due}");
+    assert!(
+        due.contains("would queue  OIN-2026-0104"),
+        "an out-of-office is no answer: {due}"
+    );
+}
+
+#[test]
+fn report_sla_gives_the_median_time_the_isv_took_to_answer() {
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    let (sb, sent) = queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
+    std::fs::write(md.join("new/1.host"), reply_to(&sent, 7, "Fixed.")).unwrap();
+    // The reply is fetched on Monday afternoon: the email went on Friday at 11:00 UTC.
+    let out = sb
+        .cmd()
+        .env("OIN_REVIEW_CLOCK", "2026-12-07T19:00:00Z")
+        .args(["mail", "fetch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&sb.ok(&[
+        "report",
+        "--as-of",
+        "2026-12-08T12:00:00Z",
+        "sla",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let all = rows.last().unwrap();
+    assert_eq!(all["group"], "all");
+    // The built-in policy counts whole weekdays in UTC: Friday 11:00 to midnight (13 h) and
+    // Monday to 19:00 (19 h); the weekend does not count.
+    assert_eq!(all["median_isv_answer_seconds"], 32 * 3600, "{all}");
+    let table = sb.ok(&["report", "--as-of", "2026-12-08T12:00:00Z", "sla"]);
+    assert!(table.contains("ISV answers: median 1d 8h"), "{table}");
+}

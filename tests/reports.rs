@@ -128,21 +128,21 @@ fn sla_by_phase_counts_the_clocks_that_ended_with_hand_computed_times() {
         json!({"group": "initial_review", "finished": 2, "met": 1, "breached": 1,
                "attainment_percent": 50.0,
                "median_used_seconds": 2 * DAY, "p90_used_seconds": 6 * DAY,
-               "median_isv_held_seconds": 0})
+               "median_isv_held_seconds": 0, "median_isv_answer_seconds": null})
     );
     assert_eq!(
         row(&rows, "qa_testing"),
         json!({"group": "qa_testing", "finished": 1, "met": 1, "breached": 0,
                "attainment_percent": 100.0,
                "median_used_seconds": 4 * DAY, "p90_used_seconds": 4 * DAY,
-               "median_isv_held_seconds": 4 * DAY})
+               "median_isv_held_seconds": 4 * DAY, "median_isv_answer_seconds": null})
     );
     assert_eq!(
         row(&rows, "final_review"),
         json!({"group": "final_review", "finished": 1, "met": 0, "breached": 1,
                "attainment_percent": 0.0,
                "median_used_seconds": 27 * 3600, "p90_used_seconds": 27 * 3600,
-               "median_isv_held_seconds": 0})
+               "median_isv_held_seconds": 0, "median_isv_answer_seconds": null})
     );
     // All four: used [27 h, 2 d, 4 d, 6 d] (median by nearest rank: the 2nd), held
     // [0, 0, 1 d, 4 d].
@@ -151,7 +151,7 @@ fn sla_by_phase_counts_the_clocks_that_ended_with_hand_computed_times() {
         json!({"group": "all", "finished": 4, "met": 2, "breached": 2,
                "attainment_percent": 50.0,
                "median_used_seconds": 2 * DAY, "p90_used_seconds": 6 * DAY,
-               "median_isv_held_seconds": 0})
+               "median_isv_held_seconds": 0, "median_isv_answer_seconds": null})
     );
 }
 
@@ -282,9 +282,9 @@ fn sla_table_and_csv_say_the_same_in_their_own_way() {
     let csv_lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         csv_lines[0],
-        "group,finished,met,breached,attainment_percent,median_used_seconds,p90_used_seconds,median_isv_held_seconds"
+        "group,finished,met,breached,attainment_percent,median_used_seconds,p90_used_seconds,median_isv_held_seconds,median_isv_answer_seconds"
     );
-    assert_eq!(csv_lines[2], "qa_testing,1,1,0,100,345600,345600,345600");
+    assert_eq!(csv_lines[2], "qa_testing,1,1,0,100,345600,345600,345600,");
     let empty = sb.ok(&["report", "--as-of", AS_OF, "sla", "--since", "2026-12-01"]);
     assert!(empty.contains("no clock ended in this window"), "{empty}");
 }

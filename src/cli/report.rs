@@ -158,12 +158,12 @@ fn opt_secs(v: Option<i64>) -> String {
 fn write_sla_csv(out: &mut impl Write, rows: &[SlaRow]) -> std::io::Result<()> {
     writeln!(
         out,
-        "group,finished,met,breached,attainment_percent,median_used_seconds,p90_used_seconds,median_isv_held_seconds"
+        "group,finished,met,breached,attainment_percent,median_used_seconds,p90_used_seconds,median_isv_held_seconds,median_isv_answer_seconds"
     )?;
     for r in rows {
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{}",
             csv_field(&r.group),
             r.finished,
             r.met,
@@ -174,6 +174,7 @@ fn write_sla_csv(out: &mut impl Write, rows: &[SlaRow]) -> std::io::Result<()> {
             opt_secs(r.median_used_seconds),
             opt_secs(r.p90_used_seconds),
             opt_secs(r.median_isv_held_seconds),
+            opt_secs(r.median_isv_answer_seconds),
         )?;
     }
     Ok(())
@@ -218,6 +219,13 @@ fn write_sla_table(out: &mut impl Write, rows: &[SlaRow], day: i64) -> std::io::
         out,
         "MEDIAN, P90: business time used · ISV-HELD: median business time held by the ISV"
     )?;
+    if let Some(answer) = rows.last().and_then(|r| r.median_isv_answer_seconds) {
+        writeln!(
+            out,
+            "ISV answers: median {} of business time from the queue's email to the ISV's reply",
+            compact(answer, day)
+        )?;
+    }
     if rows.iter().all(|r| r.finished == 0) {
         writeln!(
             out,

@@ -180,6 +180,9 @@ pub struct SlaRow {
     pub p90_used_seconds: Option<i64>,
     /// Business seconds the ISV held the item in the middle of the phase (median).
     pub median_isv_held_seconds: Option<i64>,
+    /// Business seconds from an email the queue sent to the ISV's reply (median over the
+    /// replies received in the window; on the row over all groups only).
+    pub median_isv_answer_seconds: Option<i64>,
 }
 
 /// The name of the row over every group.
@@ -252,6 +255,7 @@ pub fn row_of(group: &str, records: &[&Ended]) -> SlaRow {
         median_used_seconds: nearest_rank(&used, 50),
         p90_used_seconds: nearest_rank(&used, 90),
         median_isv_held_seconds: nearest_rank(&held, 50),
+        median_isv_answer_seconds: None,
     }
 }
 

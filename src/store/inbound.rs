@@ -354,6 +354,51 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().ctx(c)
     }
 
+    /// When the ISV last wrote about each submission (its newest reply, auto-replies and
+    /// bounces aside): ISV activity, which restarts the idle time of the reminders.
+    pub fn last_isv_replies(&self) -> Result<std::collections::HashMap<String, Timestamp>> {
+        let c = "reading received mail";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT submission_id, max(received_at) FROM inbound
+                 WHERE submission_id IS NOT NULL AND kind = 'reply' GROUP BY submission_id",
+            )
+            .ctx(c)?;
+        let mut rows = stmt.query([]).ctx(c)?;
+        let mut out = std::collections::HashMap::new();
+        while let Some(r) = rows.next().ctx(c)? {
+            let at: String = r.get(1).ctx(c)?;
+            out.insert(r.get(0).ctx(c)?, parse_ts(&at)?);
+        }
+        Ok(out)
+    }
+
+    /// Each reply with the last email the queue had sent on its submission before it:
+    /// (sent at, replied at), for the time the ISV took to answer.
+    pub fn answer_times(&self) -> Result<Vec<(Timestamp, Timestamp)>> {
+        let c = "reading received mail";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT max(o.sent_at) FROM outbox o WHERE o.submission_id = i.submission_id
+                         AND o.sent_at IS NOT NULL AND o.sent_at <= i.received_at),
+                        i.received_at
+                 FROM inbound i WHERE i.kind = 'reply' AND i.submission_id IS NOT NULL",
+            )
+            .ctx(c)?;
+        let mut rows = stmt.query([]).ctx(c)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().ctx(c)? {
+            let sent: Option<String> = r.get(0).ctx(c)?;
+            let replied: String = r.get(1).ctx(c)?;
+            if let Some(sent) = sent {
+                out.push((parse_ts(&sent)?, parse_ts(&replied)?));
+            }
+        }
+        Ok(out)
+    }
+
     /// The email the queue sent with this Message-ID: its id and submission.
     pub fn email_by_message_id(&self, message_id: &str) -> Result<Option<(i64, String)>> {
         self.conn

@@ -131,6 +131,9 @@ pub struct QueueState {
     /// Submissions whose notes mention this analyst and that they have not acted on yet:
     /// the Mine tab shows them too, marked.
     attention: BTreeSet<String>,
+    /// When the ISV last replied, by submission: their activity, from which the idle time
+    /// runs when it is later than the state's start.
+    replied: std::collections::HashMap<String, Timestamp>,
 }
 
 impl QueueState {
@@ -160,7 +163,34 @@ impl QueueState {
             view_counts: Vec::new(),
             idle_count: 0,
             attention: BTreeSet::new(),
+            replied: std::collections::HashMap::new(),
         }
+    }
+
+    /// When the ISV last replied, as the database says now.
+    pub fn set_replied(&mut self, replied: std::collections::HashMap<String, Timestamp>) {
+        if replied != self.replied {
+            self.replied = replied;
+            self.count_idle();
+        }
+    }
+
+    /// Since when the ISV has held `row` without a word: the state's start, or their last
+    /// reply when it is later.
+    fn quiet_since(&self, row: &QueueLine) -> Option<Timestamp> {
+        match (row.in_state_since, self.replied.get(row.id())) {
+            (Some(s), Some(&r)) => Some(s.max(r)),
+            (s, _) => s,
+        }
+    }
+
+    fn count_idle(&mut self) {
+        let rule = self.spec.at.policy.idle_rule();
+        self.idle_count = self
+            .rows
+            .iter()
+            .filter(|r| rule.is_idle(r.state, self.quiet_since(r), self.spec.at.now))
+            .count();
     }
 
     /// The analyst's attention set, as the database says now.
@@ -229,7 +259,7 @@ impl QueueState {
             .at
             .policy
             .idle_rule()
-            .is_idle(row.state, row.in_state_since, self.spec.at.now)
+            .is_idle(row.state, self.quiet_since(row), self.spec.at.now)
     }
 
     /// The links between versions among the rows (new version, the one it replaces).
@@ -248,12 +278,7 @@ impl QueueState {
             }
             self.views = views;
         }
-        let rule = self.spec.at.policy.idle_rule();
-        self.idle_count = self
-            .rows
-            .iter()
-            .filter(|r| rule.is_idle(r.state, r.in_state_since, self.spec.at.now))
-            .count();
+        self.count_idle();
         let counts = self.views[Tab::ALL.len().min(self.views.len())..]
             .iter()
             .map(|v| {

@@ -230,6 +230,8 @@ pub enum WorkerEvent {
     Replies {
         marks: std::collections::HashMap<String, i64>,
         unread: std::collections::HashMap<String, i64>,
+        /// When the ISV last replied, by submission (their activity, for the idle marks).
+        replied: std::collections::HashMap<String, Timestamp>,
     },
     /// The reports view's figures.
     Reports(Arc<crate::workflow::reports::Reports>),
@@ -342,8 +344,16 @@ fn db_loop(
         if let Ok(set) = wf.attention_of(analyst) {
             let _ = events.send(WorkerEvent::Attention(set));
         }
-        if let (Ok(marks), Ok(unread)) = (wf.read_marks(analyst), wf.unread_replies(analyst)) {
-            let _ = events.send(WorkerEvent::Replies { marks, unread });
+        if let (Ok(marks), Ok(unread), Ok(replied)) = (
+            wf.read_marks(analyst),
+            wf.unread_replies(analyst),
+            wf.last_isv_replies(),
+        ) {
+            let _ = events.send(WorkerEvent::Replies {
+                marks,
+                unread,
+                replied,
+            });
         }
     };
     extras(&wf);
@@ -631,9 +641,19 @@ pub fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent
         Write::MarkRead { id, upto } => {
             let read = wf
                 .mark_conversation_read(analyst, &id, upto)
-                .and_then(|()| Ok((wf.read_marks(analyst)?, wf.unread_replies(analyst)?)));
+                .and_then(|()| {
+                    Ok((
+                        wf.read_marks(analyst)?,
+                        wf.unread_replies(analyst)?,
+                        wf.last_isv_replies()?,
+                    ))
+                });
             let event = match read {
-                Ok((marks, unread)) => WorkerEvent::Replies { marks, unread },
+                Ok((marks, unread, replied)) => WorkerEvent::Replies {
+                    marks,
+                    unread,
+                    replied,
+                },
                 Err(e) => WorkerEvent::DbError(e.to_string()),
             };
             (event, false)

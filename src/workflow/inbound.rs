@@ -324,6 +324,11 @@ impl Workflow {
         Ok(self.store.mark_read(analyst, submission, upto)?)
     }
 
+    /// When the ISV last replied, by submission (their activity, for the idle reminders).
+    pub fn last_isv_replies(&self) -> Result<std::collections::HashMap<String, Timestamp>> {
+        Ok(self.store.last_isv_replies()?)
+    }
+
     /// The newest reply `analyst` has read, per submission.
     pub fn read_marks(&self, analyst: &str) -> Result<std::collections::HashMap<String, i64>> {
         Ok(self.store.read_marks(analyst)?)

@@ -47,13 +47,19 @@ impl Workflow {
     pub fn idle_items(&self, now: Timestamp) -> Result<Vec<IdleItem>> {
         let rule = self.policy.idle_rule();
         let sent = self.store.reminders_sent()?;
+        // A reply is the ISV's activity: the idle time runs from it when it is later.
+        let replied = self.store.last_isv_replies()?;
         let filter = LineFilter {
             states: vec![ReviewState::IsvReview, ReviewState::IsvFixBugs],
             ..LineFilter::default()
         };
         let mut out = Vec::new();
         self.store.each_line(&filter, now, &mut |line: QueueLine| {
-            if let Some(since) = line.in_state_since
+            let since = match (line.in_state_since, replied.get(line.id())) {
+                (Some(s), Some(&r)) => Some(s.max(r)),
+                (s, _) => s,
+            };
+            if let Some(since) = since
                 && rule.is_idle(line.state, Some(since), now)
             {
                 let times = sent.get(line.id()).map(Vec::as_slice).unwrap_or_default();

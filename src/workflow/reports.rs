@@ -82,7 +82,22 @@ impl Workflow {
                 ended.push(e);
             }
         })?;
-        Ok(sla_report(&ended, since, until, by, &tz))
+        let mut rows = sla_report(&ended, since, until, by, &tz);
+        // The time the ISV took to answer: business time from the queue's last email to
+        // each reply received in the window.
+        let calendar = &self.policy.sla.calendar;
+        let mut answers: Vec<i64> = self
+            .store
+            .answer_times()?
+            .into_iter()
+            .filter(|(_, replied)| *replied < until && since.is_none_or(|s| *replied >= s))
+            .map(|(sent, replied)| calendar.business_seconds(sent, replied))
+            .collect();
+        answers.sort_unstable();
+        if let Some(all) = rows.last_mut() {
+            all.median_isv_answer_seconds = report::nearest_rank(&answers, 50);
+        }
+        Ok(rows)
     }
 
     /// The open workload at `now`: one row per assignee, the unassigned, and the total.

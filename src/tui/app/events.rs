@@ -120,7 +120,12 @@ impl App {
                 self.say(Level::Error, e);
             }
             WorkerEvent::Analysts(names) => self.analysts = names,
-            WorkerEvent::Replies { marks, unread } => {
+            WorkerEvent::Replies {
+                marks,
+                unread,
+                replied,
+            } => {
+                self.queue.set_replied(replied);
                 self.set_replies(marks, unread);
                 return self.conversation_seen();
             }
