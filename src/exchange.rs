@@ -425,14 +425,23 @@ struct ExportFile<'a> {
     format: &'static str,
     exported_at: String,
     submissions: &'a [Submission],
+    /// Each submission's emails sent and messages received (not read back by `import`).
+    conversations: std::collections::BTreeMap<&'a str, serde_json::Value>,
+    /// Messages received that no submission claimed.
+    unmatched: &'a [crate::domain::Reply],
 }
 
 /// The queue in the import format. Passwords are left out unless `include_secrets`.
 pub fn export_json(
     subs: &[Submission],
+    unmatched: &[crate::domain::Reply],
     include_secrets: bool,
     now: jiff::Timestamp,
 ) -> Result<String, serde_json::Error> {
+    let mut conversations = std::collections::BTreeMap::new();
+    for s in subs.iter().filter(|s| !s.emails.is_empty() || !s.replies.is_empty()) {
+        conversations.insert(s.id.as_str(), conversation_json(s)?);
+    }
     let subs: Vec<Submission> = subs
         .iter()
         .map(|s| {
@@ -446,7 +455,33 @@ pub fn export_json(
             format: "oin-review/submissions/v1",
             exported_at: now.to_string(),
             submissions: &subs,
+            conversations,
+            unmatched,
         },
         true,
     )
+}
+
+/// A submission's conversation as JSON (`show`, `export`): each entry with its direction
+/// and instant, newest last.
+pub fn conversation_json(s: &Submission) -> serde_json::Result<serde_json::Value> {
+    use crate::domain::inbound::{Said, conversation};
+    conversation(s)
+        .iter()
+        .map(|said| {
+            Ok(match said {
+                Said::Sent(e) => serde_json::json!({
+                    "direction": "sent",
+                    "at": said.at(),
+                    "email": serde_json::to_value(e)?,
+                }),
+                Said::Received(r) => serde_json::json!({
+                    "direction": "received",
+                    "at": said.at(),
+                    "message": serde_json::to_value(r)?,
+                }),
+            })
+        })
+        .collect::<serde_json::Result<Vec<_>>>()
+        .map(serde_json::Value::Array)
 }

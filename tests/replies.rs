@@ -198,6 +198,11 @@ fn a_reply_with_only_the_id_in_its_subject_threads_and_a_stranger_s_is_unmatched
     let out = sb.ok(&["mail", "fetch"]);
     assert!(out.contains("OIN-2026-0115 (by subject)"), "{out}");
     assert!(out.contains("1 unmatched"), "{out}");
+    // The export carries each conversation and what matched nothing.
+    let export: serde_json::Value = serde_json::from_str(&sb.ok(&["export"])).unwrap();
+    let c = export["conversations"]["OIN-2026-0115"].as_array().unwrap();
+    assert_eq!(c[0]["message"]["text"], "A question.");
+    assert_eq!(export["unmatched"][0]["sender"], "stranger@elsewhere.example");
     let inbox = sb.ok(&["mail", "inbox", "--unmatched"]);
     let line = inbox
         .lines()

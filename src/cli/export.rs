@@ -29,8 +29,10 @@ pub enum ExportFormat {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let subs = ctx.workflow(false)?.all_submissions()?;
-    let json = exchange::export_json(&subs, args.include_secrets, crate::clock::now())?;
+    let wf = ctx.workflow(false)?;
+    let subs = wf.all_submissions()?;
+    let unmatched = wf.inbox(true)?;
+    let json = exchange::export_json(&subs, &unmatched, args.include_secrets, crate::clock::now())?;
     let mut out = super::stdout();
     writeln!(out, "{json}")?;
     out.flush()?;

@@ -55,7 +55,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                     "assignments".into(),
                     serde_json::to_value(&sub.assignments)?,
                 );
-                obj.insert("conversation".into(), conversation_json(&sub)?);
+                obj.insert(
+                    "conversation".into(),
+                    crate::exchange::conversation_json(&sub)?,
+                );
                 obj.insert(
                     "offered_move".into(),
                     serde_json::to_value(
@@ -443,29 +446,6 @@ fn write_conversation(out: &mut impl Write, s: &Submission) -> std::io::Result<(
         )?;
     }
     Ok(())
-}
-
-/// The conversation for `show --format json`: each entry with its direction and instant.
-fn conversation_json(s: &Submission) -> serde_json::Result<serde_json::Value> {
-    use crate::domain::inbound::{Said, conversation};
-    conversation(s)
-        .iter()
-        .map(|said| {
-            Ok(match said {
-                Said::Sent(e) => serde_json::json!({
-                    "direction": "sent",
-                    "at": said.at(),
-                    "email": serde_json::to_value(e)?,
-                }),
-                Said::Received(r) => serde_json::json!({
-                    "direction": "received",
-                    "at": said.at(),
-                    "message": serde_json::to_value(r)?,
-                }),
-            })
-        })
-        .collect::<serde_json::Result<Vec<_>>>()
-        .map(serde_json::Value::Array)
 }
 
 /// An instant in the policy's time zone, to the minute, with the zone's abbreviation.
