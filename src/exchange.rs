@@ -439,7 +439,10 @@ pub fn export_json(
     now: jiff::Timestamp,
 ) -> Result<String, serde_json::Error> {
     let mut conversations = std::collections::BTreeMap::new();
-    for s in subs.iter().filter(|s| !s.emails.is_empty() || !s.replies.is_empty()) {
+    for s in subs
+        .iter()
+        .filter(|s| !s.emails.is_empty() || !s.replies.is_empty())
+    {
         conversations.insert(s.id.as_str(), conversation_json(s)?);
     }
     let subs: Vec<Submission> = subs

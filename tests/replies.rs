@@ -202,7 +202,10 @@ fn a_reply_with_only_the_id_in_its_subject_threads_and_a_stranger_s_is_unmatched
     let export: serde_json::Value = serde_json::from_str(&sb.ok(&["export"])).unwrap();
     let c = export["conversations"]["OIN-2026-0115"].as_array().unwrap();
     assert_eq!(c[0]["message"]["text"], "A question.");
-    assert_eq!(export["unmatched"][0]["sender"], "stranger@elsewhere.example");
+    assert_eq!(
+        export["unmatched"][0]["sender"],
+        "stranger@elsewhere.example"
+    );
     let inbox = sb.ok(&["mail", "inbox", "--unmatched"]);
     let line = inbox
         .lines()
@@ -669,6 +672,22 @@ fn a_reply_is_isv_activity_for_the_idle_reminders_and_an_auto_reply_is_not() {
     assert!(
         due.contains("would queue  OIN-2026-0104"),
         "an out-of-office is no answer: {due}"
+    );
+    // Queries see it too.
+    let ids = |q: &str| -> Vec<String> {
+        sb.ok(&["list", "--query", q, "--format", "tsv"])
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split('\t').next().map(String::from))
+            .collect()
+    };
+    assert_eq!(ids("replied:yes"), ["OIN-2026-0106"]);
+    assert_eq!(ids("replied:unread"), ["OIN-2026-0106"]);
+    assert!(!ids("replied:no").contains(&"OIN-2026-0106".to_string()));
+    let idle = ids("idle:yes");
+    assert!(
+        !idle.contains(&"OIN-2026-0106".to_string()) && idle.contains(&"OIN-2026-0104".to_string()),
+        "{idle:?}"
     );
 }
 

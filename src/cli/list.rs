@@ -168,6 +168,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         view: view_query,
         attention,
         analyst: &ctx.analyst,
+        replies: wf.replies_known(&ctx.analyst)?,
     };
     // Only field terms (or nothing): every line, filtered, in the sort's order; with words,
     // matched as the lines are read, only the matches built.

@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 /// The fields a term can name, as typed.
-pub const FIELDS: [&str; 16] = [
+pub const FIELDS: [&str; 17] = [
     "state",
     "holder",
     "isv",
@@ -29,6 +29,7 @@ pub const FIELDS: [&str; 16] = [
     "due",
     "tests",
     "idle",
+    "replied",
     "versions",
 ];
 
@@ -98,12 +99,49 @@ pub enum Test {
     Sla(ClockStatus),
     Due(Due),
     Tests(Freshness),
-    /// `idle:yes`: the ISV has held it longer than the reminder policy's idle time.
+    /// `idle:yes`: the ISV has held it longer than the reminder policy's idle time (since
+    /// the state's start, or their last reply when later).
     Idle(bool),
+    /// `replied:yes|no|unread`: the ISV has replied (ever), never, or with a reply the
+    /// analyst asking has not read.
+    Replied(Replied),
     /// `versions:ID`: every version of the integration ID is one of (ID, the published one
     /// it replaces, its new versions, and theirs), once resolved against the queue's links
     /// ([`FieldQuery::resolve_versions`]); ID alone until then.
     Versions(Versions),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replied {
+    Yes,
+    No,
+    Unread,
+}
+
+/// What the queue knows of the ISVs' replies, for `replied:` and `idle:`: when the ISV last
+/// replied, by submission, and the submissions with a reply the analyst asking has not read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RepliesKnown {
+    pub last: std::collections::HashMap<String, Timestamp>,
+    pub unread: std::collections::HashSet<String>,
+}
+
+impl RepliesKnown {
+    /// Since when the ISV has held `line` without a word: the state's start, or their last
+    /// reply when it is later.
+    pub fn quiet_since(&self, line: &QueueLine) -> Option<Timestamp> {
+        match (line.in_state_since, self.last.get(line.id())) {
+            (Some(s), Some(&r)) => Some(s.max(r)),
+            (s, _) => s,
+        }
+    }
+}
+
+impl Test {
+    /// Whether it asks about the ISVs' replies (`replied:`, and `idle:`, which they restart).
+    pub fn about_replies(&self) -> bool {
+        matches!(self, Test::Replied(_) | Test::Idle(_))
+    }
 }
 
 /// The ids of one integration's versions, lower case.
@@ -150,6 +188,7 @@ pub struct Asking<'a> {
     pub analyst: &'a str,
     pub now: Timestamp,
     pub policy: &'a super::policy::Policy,
+    pub replies: &'a RepliesKnown,
 }
 
 impl Asking<'_> {
@@ -241,12 +280,15 @@ impl Test {
             Test::Tests(f) => tests() == Some(*f),
             Test::Versions(v) => v.ids.iter().any(|id| id.eq_ignore_ascii_case(line.id())),
             Test::Idle(idle) => {
-                asking
-                    .policy
-                    .idle_rule()
-                    .is_idle(line.state, line.in_state_since, asking.now)
-                    == *idle
+                asking.policy.idle_rule().is_idle(
+                    line.state,
+                    asking.replies.quiet_since(line),
+                    asking.now,
+                ) == *idle
             }
+            Test::Replied(Replied::Yes) => asking.replies.last.contains_key(line.id()),
+            Test::Replied(Replied::No) => !asking.replies.last.contains_key(line.id()),
+            Test::Replied(Replied::Unread) => asking.replies.unread.contains(line.id()),
             Test::Due(due) => clock()
                 .filter(|c| !matches!(c.status, ClockStatus::Paused | ClockStatus::Stopped))
                 .and_then(|c| c.due)
@@ -477,6 +519,16 @@ pub fn parse(q: &str) -> Result<FieldQuery, QueryError> {
                 &[("yes", true), ("no", false)],
                 "idle value",
             )?),
+            "replied" => Test::Replied(one_of(
+                "replied",
+                value,
+                &[
+                    ("yes", Replied::Yes),
+                    ("no", Replied::No),
+                    ("unread", Replied::Unread),
+                ],
+                "replied value",
+            )?),
             "versions" => {
                 let of: Box<str> = text().into();
                 Test::Versions(Versions {
@@ -508,6 +560,7 @@ fn example(field: &str) -> &'static str {
         "due" => "due:today",
         "tests" => "tests:expired",
         "idle" => "idle:yes",
+        "replied" => "replied:unread",
         "versions" => "versions:OIN-2026-0135",
         _ => "isv:contoso",
     }

@@ -2,7 +2,7 @@
 //! that make the view, the selection (kept by id) and the marks.
 
 use super::worker::{SearchRequest, SearchResult, Snapshot};
-use crate::domain::query::{Asking, FieldQuery, View};
+use crate::domain::query::{Asking, FieldQuery, RepliesKnown, View};
 use crate::domain::view::{At, ViewSpec};
 pub use crate::domain::view::{FilterItem, SortKey};
 use crate::domain::{
@@ -66,6 +66,7 @@ pub struct RowFilter {
     now: Timestamp,
     b: i64,
     analyst: String,
+    replies: Arc<RepliesKnown>,
 }
 
 impl RowFilter {
@@ -81,6 +82,7 @@ impl RowFilter {
                 analyst: &self.analyst,
                 now: self.now,
                 policy: &self.policy,
+                replies: &self.replies,
             },
         )
     }
@@ -131,9 +133,9 @@ pub struct QueueState {
     /// Submissions whose notes mention this analyst and that they have not acted on yet:
     /// the Mine tab shows them too, marked.
     attention: BTreeSet<String>,
-    /// When the ISV last replied, by submission: their activity, from which the idle time
-    /// runs when it is later than the state's start.
-    replied: std::collections::HashMap<String, Timestamp>,
+    /// The ISVs' replies: their last, from which the idle time runs when it is later than
+    /// the state's start, and those this analyst has not read (`replied:`).
+    replies: Arc<RepliesKnown>,
 }
 
 impl QueueState {
@@ -163,25 +165,37 @@ impl QueueState {
             view_counts: Vec::new(),
             idle_count: 0,
             attention: BTreeSet::new(),
-            replied: std::collections::HashMap::new(),
+            replies: Arc::new(RepliesKnown::default()),
         }
     }
 
-    /// When the ISV last replied, as the database says now.
-    pub fn set_replied(&mut self, replied: std::collections::HashMap<String, Timestamp>) {
-        if replied != self.replied {
-            self.replied = replied;
-            self.count_idle();
+    /// The replies as the database says now. When they changed and a term of the view or
+    /// the search asks about them (`replied:`, `idle:`), the view is computed again; the
+    /// search to run again is returned.
+    pub fn set_replies(&mut self, known: RepliesKnown) -> Option<SearchAsk> {
+        if known == *self.replies {
+            return None;
+        }
+        self.replies = Arc::new(known);
+        self.count_idle();
+        let asks = |q: &FieldQuery| q.terms.iter().any(|t| t.test.about_replies());
+        let tab_asks = self
+            .views
+            .get(self.tab.index())
+            .is_some_and(|v| asks(&v.query));
+        if tab_asks {
+            self.eligible = None;
+            self.rebuild();
+        }
+        match &self.parsed {
+            Ok(q) if asks(q) && !self.query.is_empty() => self.search_again(),
+            _ => None,
         }
     }
 
-    /// Since when the ISV has held `row` without a word: the state's start, or their last
-    /// reply when it is later.
+    /// Since when the ISV has held `row` without a word.
     fn quiet_since(&self, row: &QueueLine) -> Option<Timestamp> {
-        match (row.in_state_since, self.replied.get(row.id())) {
-            (Some(s), Some(&r)) => Some(s.max(r)),
-            (s, _) => s,
-        }
+        self.replies.quiet_since(row)
     }
 
     fn count_idle(&mut self) {
@@ -300,6 +314,7 @@ impl QueueState {
                 analyst: &self.analyst,
                 now: self.spec.at.now,
                 policy: &self.spec.at.policy,
+                replies: &self.replies,
             },
         )
     }
@@ -483,6 +498,7 @@ impl QueueState {
                 now: self.spec.at.now,
                 b: self.spec.at.b,
                 analyst: self.analyst.clone(),
+                replies: self.replies.clone(),
             })
         });
         SearchRequest {

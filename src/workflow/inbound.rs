@@ -324,6 +324,14 @@ impl Workflow {
         Ok(self.store.mark_read(analyst, submission, upto)?)
     }
 
+    /// What a query asks about replies (`replied:`, `idle:`), for `analyst`.
+    pub fn replies_known(&self, analyst: &str) -> Result<crate::domain::query::RepliesKnown> {
+        Ok(crate::domain::query::RepliesKnown {
+            last: self.store.last_isv_replies()?,
+            unread: self.unread_replies(analyst)?.into_keys().collect(),
+        })
+    }
+
     /// When the ISV last replied, by submission (their activity, for the idle reminders).
     pub fn last_isv_replies(&self) -> Result<std::collections::HashMap<String, Timestamp>> {
         Ok(self.store.last_isv_replies()?)

@@ -41,6 +41,8 @@ pub struct Terms<'a> {
     pub view: FieldQuery,
     pub attention: std::collections::BTreeSet<String>,
     pub analyst: &'a str,
+    /// The ISVs' replies (`replied:`, `idle:`).
+    pub replies: crate::domain::query::RepliesKnown,
 }
 
 impl Terms<'_> {
@@ -49,6 +51,7 @@ impl Terms<'_> {
             analyst: self.analyst,
             now: self.spec.at.now,
             policy: &self.spec.at.policy,
+            replies: &self.replies,
         };
         let admits = |q: &FieldQuery| {
             !q.has_terms() || q.admits(&r.line, &|| r.clock, &|| r.tests.overall, &asking)

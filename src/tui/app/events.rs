@@ -125,9 +125,18 @@ impl App {
                 unread,
                 replied,
             } => {
-                self.queue.set_replied(replied);
+                let known = crate::domain::query::RepliesKnown {
+                    last: replied,
+                    unread: unread.keys().cloned().collect(),
+                };
+                let mut actions: Vec<Action> = self
+                    .queue
+                    .set_replies(known)
+                    .map(|(g, q, c)| vec![Action::Search(g, q, c)])
+                    .unwrap_or_default();
                 self.set_replies(marks, unread);
-                return self.conversation_seen();
+                actions.extend(self.conversation_seen());
+                return actions;
             }
             WorkerEvent::Attention(set) => self.queue.set_attention(set),
             WorkerEvent::Outbox(list) => self.outbox = list,
