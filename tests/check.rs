@@ -286,12 +286,18 @@ fn the_readme_s_cron_lines_run_in_cron_s_own_environment() {
     sb.import_samples();
     let home = sb.path("cron-home");
     std::fs::create_dir_all(home.join(".config/oin-review")).unwrap();
+    // Replies come to a Maildir on the host (the `mail fetch` line).
+    let maildir = sb.path("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
     std::fs::write(
         home.join(".config/oin-review/config.toml"),
         format!(
-            "database = {:?}\n{}",
+            "database = {:?}\n{}[inbound]\nmaildir = {:?}\nreply_to = \"oin@okta.example\"\n",
             sb.db().display().to_string(),
-            common::TEAM
+            common::TEAM,
+            maildir.display().to_string()
         ),
     )
     .unwrap();

@@ -116,7 +116,11 @@ const PAGES: [Page; 3] = [
         name: "oin-review-config",
         section: 5,
         summary: "the config file, ~/.config/oin-review/config.toml",
-        headings: &["## Config file", "### Mail setup and the outbox"],
+        headings: &[
+            "## Config file",
+            "### Mail setup and the outbox",
+            "### Receiving replies",
+        ],
         example: None,
     },
     Page {

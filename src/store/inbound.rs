@@ -149,6 +149,31 @@ impl Store {
             .ctx("reading the mailbox's position")
     }
 
+    /// The submission whose id is `token` exactly, or in capitals (a subject's id token):
+    /// index lookups only, however large the queue.
+    pub fn id_named(&self, token: &str) -> Result<Option<String>> {
+        let c = "finding a submission by id";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM submissions WHERE id = ?1")
+            .ctx(c)?;
+        for t in [token.to_string(), token.to_uppercase()] {
+            if let Some(id) = stmt.query_row([&t], |r| r.get(0)).optional().ctx(c)? {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The test account password of a submission, if it has one (to redact it from mail).
+    pub fn password_of(&self, id: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT test_password FROM submissions WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map(Option::flatten)
+            .ctx("reading a submission")
+    }
+
     /// Whether a message with this key is stored already.
     pub fn has_reply(&self, key: &str) -> Result<bool> {
         self.conn
@@ -412,24 +437,34 @@ impl Store {
 
     /// The open submissions (not published, not drafts) one of whose contacts is `address`
     /// (any case): the submitter, the escalation contact, a support contact.
-    pub fn submissions_with_contact(&self, address: &str) -> Result<Vec<String>> {
+    pub fn submissions_with_contact(&self, address: &str, limit: usize) -> Result<Vec<String>> {
         let c = "finding a sender's submissions";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM submissions
-                 WHERE state NOT IN ('published', 'draft')
-                   AND (lower(trim(submitter_email)) = ?1
-                     OR lower(trim(escalation_contact)) = ?1
-                     OR id IN (SELECT submission_id FROM support_contacts
-                               WHERE lower(trim(value)) = ?1))
-                 ORDER BY id",
-            )
-            .ctx(c)?;
-        let rows = stmt
-            .query_map([address.trim().to_lowercase()], |r| r.get(0))
-            .ctx(c)?;
-        rows.collect::<rusqlite::Result<_>>().ctx(c)
+        let address = address.trim().to_lowercase();
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut ids: Vec<String> = Vec::new();
+        // Each by its own index, each stopping at `limit`: a shared address (a support
+        // desk) is a contact of thousands, and a few are enough to know it is not one.
+        for sql in [
+            "SELECT id FROM submissions WHERE lower(trim(submitter_email)) = ?1
+               AND state NOT IN ('published', 'draft') LIMIT ?2",
+            "SELECT id FROM submissions WHERE lower(trim(escalation_contact)) = ?1
+               AND state NOT IN ('published', 'draft') LIMIT ?2",
+            "SELECT s.id FROM support_contacts k JOIN submissions s ON s.id = k.submission_id
+               WHERE lower(trim(k.value)) = ?1 AND s.state NOT IN ('published', 'draft')
+               LIMIT ?2",
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql).ctx(c)?;
+            let rows = stmt
+                .query_map(params![address, limit_sql], |r| r.get::<_, String>(0))
+                .ctx(c)?;
+            for id in rows {
+                ids.push(id.ctx(c)?);
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids.truncate(limit);
+        Ok(ids)
     }
 
     /// The content of a received message's attachment.

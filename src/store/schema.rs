@@ -491,6 +491,10 @@ CREATE TABLE leases (
     holder     TEXT NOT NULL,
     expires_at TEXT NOT NULL
 ) STRICT;
+-- Threading a message by its sender: the contacts of a submission, as addresses compare.
+CREATE INDEX submissions_by_submitter ON submissions (lower(trim(submitter_email)));
+CREATE INDEX submissions_by_escalation ON submissions (lower(trim(escalation_contact)));
+CREATE INDEX support_contacts_by_value ON support_contacts (lower(trim(value)));
 "#,
 ];
 

@@ -15,6 +15,9 @@ use jiff::{SignedDuration, Timestamp};
 const LEASE: &str = "mail fetch";
 const LEASE_TTL: SignedDuration = SignedDuration::from_mins(11);
 
+/// The passwords of at most this many submissions of a sender are redacted from a message.
+const CONTACTS_REDACTED: usize = 50;
+
 /// Who holds the fetch lease: the analyst, the host and the process.
 pub fn lease_holder(analyst: &str) -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -206,32 +209,40 @@ impl Workflow {
         }
         let mut candidates: Vec<String> = Vec::new();
         for token in subject_tokens(&got.subject) {
-            for (id, _, _) in self.store.ids_starting_with(&token, 2)? {
-                if id.eq_ignore_ascii_case(&token) && !candidates.contains(&id) {
-                    candidates.push(id);
-                }
+            if let Some(id) = self.store.id_named(&token)?
+                && !candidates.contains(&id)
+            {
+                candidates.push(id);
             }
         }
         if submission.is_none() && candidates.len() == 1 {
             submission = candidates.first().cloned();
             matched_by = Some(MatchedBy::Subject);
         }
-        let contacts = if got.sender.is_empty() {
+        // The sender's submissions, when nothing else placed it (a few are enough to say
+        // whether there is exactly one, and whose passwords to redact).
+        let contacts = if got.sender.is_empty() || submission.is_some() {
             Vec::new()
         } else {
-            self.store.submissions_with_contact(&got.sender)?
+            self.store
+                .submissions_with_contact(&got.sender, CONTACTS_REDACTED + 1)?
         };
         if submission.is_none() && contacts.len() == 1 {
             submission = contacts.first().cloned();
             matched_by = Some(MatchedBy::Sender);
         }
-        // Every submission it could concern: its password never reaches the queue.
+        // Every submission it could concern: its password never reaches the queue. (A sender
+        // who is a contact of very many submissions, a shared support address, names none
+        // in particular: those of the one it threads to and the ids it names are redacted.)
         let mut secrets: Vec<String> = Vec::new();
-        for id in submission.iter().chain(&candidates).chain(&contacts) {
-            if let Some(sub) = self.store.submission(id)?
-                && let Some(p) = sub.test_account.as_ref().and_then(|t| t.password.as_ref())
-            {
-                secrets.push(p.expose().to_string());
+        let contacts_few = if contacts.len() <= CONTACTS_REDACTED {
+            contacts.as_slice()
+        } else {
+            &[]
+        };
+        for id in submission.iter().chain(&candidates).chain(contacts_few) {
+            if let Some(p) = self.store.password_of(id)? {
+                secrets.push(p);
             }
         }
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
