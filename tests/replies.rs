@@ -725,3 +725,62 @@ fn report_sla_gives_the_median_time_the_isv_took_to_answer() {
     let table = sb.ok(&["report", "--as-of", "2026-12-08T12:00:00Z", "sla"]);
     assert!(table.contains("ISV answers: median 1d 8h"), "{table}");
 }
+
+#[test]
+fn the_console_s_inbox_attaches_an_unmatched_message_to_the_submission_selected() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    use oin_review::tui::app::{Action, Msg};
+    use oin_review::tui::worker::{DbRequest, WorkerEvent, Write};
+    let mut app = common::sample_app("2026-12-04T11:00:00Z", 120, 40);
+    let stranger = oin_review::domain::Reply {
+        id: 7,
+        submission_id: None,
+        matched_by: None,
+        kind: oin_review::domain::ReplyKind::Reply,
+        sender: "stranger@elsewhere.example".into(),
+        sender_name: None,
+        sent_at: None,
+        received_at: "2026-12-04T10:00:00Z".parse().unwrap(),
+        subject: "which one is mine?".into(),
+        text: "We changed the ACS URL.".into(),
+        folded: String::new(),
+        warnings: Vec::new(),
+        bounce_of: None,
+        bounce_reason: None,
+        attachments: Vec::new(),
+        attached_by: None,
+    };
+    app.update(Msg::Worker(WorkerEvent::Unmatched(std::sync::Arc::new(
+        vec![stranger],
+    ))));
+    let selected = app.selected_row().unwrap().id().to_string();
+    let key =
+        |app: &mut oin_review::tui::app::App, c: KeyCode| app.update(Msg::Key(KeyEvent::from(c)));
+    key(&mut app, KeyCode::Char('I'));
+    let backend = ratatui::backend::TestBackend::new(120, 40);
+    let mut term = ratatui::Terminal::new(backend).unwrap();
+    term.draw(|f| oin_review::tui::views::draw(f, &app, &oin_review::tui::theme::Theme::plain()))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect();
+    assert!(screen.contains("unmatched mail: 1"), "{screen}");
+    assert!(screen.contains("stranger@elsewhere.example"), "{screen}");
+    assert!(
+        screen.contains(&format!("a attaches the highlighted message to {selected}")),
+        "{screen}"
+    );
+    // `a` attaches to the one selected when the inbox opened (pinned then).
+    let actions = key(&mut app, KeyCode::Char('a'));
+    assert!(
+        actions.iter().any(|a| matches!(
+            a,
+            Action::Db(DbRequest::Write(Write::AttachReply { message: 7, id })) if *id == selected
+        )),
+        "{actions:?}"
+    );
+}

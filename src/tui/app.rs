@@ -161,6 +161,8 @@ pub struct App {
     /// newest reply they have not read (its id).
     read_marks: HashMap<String, i64>,
     unread: HashMap<String, i64>,
+    /// The messages no submission claimed, oldest first.
+    unmatched: Arc<Vec<crate::domain::Reply>>,
     /// The submission whose replies were just read here, and the mark before: its detail
     /// keeps showing them as new until another submission is selected.
     pub(super) read_now: Option<(String, i64)>,
@@ -220,6 +222,7 @@ impl App {
             analysts: Vec::new(),
             read_marks: HashMap::new(),
             unread: HashMap::new(),
+            unmatched: Arc::new(Vec::new()),
             read_now: None,
             drafts: HashMap::new(),
             hold: jiff::SignedDuration::ZERO,
@@ -327,6 +330,15 @@ impl App {
             Some((now, before)) if now == id => *before,
             _ => self.read_marks.get(id).copied().unwrap_or(0),
         }
+    }
+
+    /// The messages no submission claimed, oldest first.
+    pub fn unmatched(&self) -> &Arc<Vec<crate::domain::Reply>> {
+        &self.unmatched
+    }
+
+    pub(crate) fn set_unmatched(&mut self, list: Arc<Vec<crate::domain::Reply>>) {
+        self.unmatched = list;
     }
 
     /// Whether `id` has a reply this analyst has not read.

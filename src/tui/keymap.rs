@@ -22,11 +22,12 @@ pub enum Context {
     Findings,
     Preview,
     Outbox,
+    Inbox,
     Reports,
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
@@ -41,6 +42,7 @@ impl Context {
         Context::Findings,
         Context::Preview,
         Context::Outbox,
+        Context::Inbox,
         Context::Reports,
     ];
 
@@ -61,6 +63,7 @@ impl Context {
             Context::Findings => "findings",
             Context::Preview => "preview",
             Context::Outbox => "outbox",
+            Context::Inbox => "inbox",
             Context::Reports => "reports",
         }
     }
@@ -81,6 +84,7 @@ impl Context {
             Context::Findings => "Issue list (findings)",
             Context::Preview => "Email preview",
             Context::Outbox => "Outbox",
+            Context::Inbox => "Unmatched mail",
             Context::Reports => "Reports (SLA attainment, workload, breaches)",
         }
     }
@@ -142,6 +146,8 @@ pub enum Command {
     EditIssues,
     Mail,
     Outbox,
+    Inbox,
+    Attach,
     Reports,
     Remind,
     Retry,
@@ -210,6 +216,8 @@ impl Command {
             EditIssues => "edit_issues",
             Mail => "mail",
             Outbox => "outbox",
+            Inbox => "inbox",
+            Attach => "attach",
             Reports => "reports",
             Remind => "remind",
             Retry => "retry",
@@ -521,6 +529,13 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (C::Queue, &["O"], Outbox, "the outbox of emails", None),
         (
+            C::Queue,
+            &["I"],
+            Inbox,
+            "unmatched mail: attach to the selected submission",
+            None,
+        ),
+        (
             C::Global,
             &[],
             Messages,
@@ -723,6 +738,25 @@ const DEFAULTS: &[DefaultBinding] = {
             Some("cancel email"),
         ),
         (C::Outbox, &["esc", "q", "O"], Close, "close", Some("close")),
+        (C::Inbox, &["j", "down"], Down, "next message", None),
+        (C::Inbox, &["k", "up"], Up, "previous message", None),
+        (C::Inbox, &["g", "home"], Top, "oldest message", None),
+        (C::Inbox, &["G", "end"], Bottom, "newest message", None),
+        (
+            C::Inbox,
+            &["enter"],
+            Accept,
+            "read the message",
+            Some("read"),
+        ),
+        (
+            C::Inbox,
+            &["a"],
+            Attach,
+            "attach the message to the submission selected in the queue",
+            Some("attach"),
+        ),
+        (C::Inbox, &["esc", "q", "I"], Close, "close", Some("close")),
         (C::Reports, &["j", "down"], Down, "scroll down", None),
         (C::Reports, &["k", "up"], Up, "scroll up", None),
         (C::Reports, &["g", "home"], Top, "to the top", None),

@@ -129,6 +129,11 @@ pub enum Write {
     /// Queue a failed email again.
     RetryEmail(i64),
     CancelEmail(i64),
+    /// Attach an unmatched message to a submission, by hand.
+    AttachReply {
+        message: i64,
+        id: String,
+    },
     /// The analyst has seen a submission's conversation up to this reply.
     MarkRead {
         id: String,
@@ -225,6 +230,8 @@ pub enum WorkerEvent {
     Attention(std::collections::BTreeSet<String>),
     /// Everyone seen in the audit log, for the assign picker.
     Analysts(Vec<String>),
+    /// The messages no submission claimed, oldest first.
+    Unmatched(Arc<Vec<crate::domain::Reply>>),
     /// The replies this analyst has read (the newest read, by submission), and the
     /// submissions whose newest reply they have not.
     Replies {
@@ -343,6 +350,9 @@ fn db_loop(
         }
         if let Ok(set) = wf.attention_of(analyst) {
             let _ = events.send(WorkerEvent::Attention(set));
+        }
+        if let Ok(list) = wf.inbox(true) {
+            let _ = events.send(WorkerEvent::Unmatched(Arc::new(list)));
         }
         if let (Ok(marks), Ok(unread), Ok(replied)) = (
             wf.read_marks(analyst),
@@ -635,6 +645,14 @@ pub fn run_write(wf: &mut Workflow, write: Write, analyst: &str) -> (WorkerEvent
                     Err(e) => not_saved(id, text, e.to_string()),
                 },
                 Err(e) => not_saved(id, IssueListEdit::marked(&text, &e), e.to_string()),
+            };
+            (event, false)
+        }
+        Write::AttachReply { message, id } => {
+            let event = match wf.attach_reply(message, &id, analyst, now) {
+                Ok(id) => WorkerEvent::Notice(format!("message {message} attached to {id}")),
+                Err(WorkflowError::Refused(why)) => WorkerEvent::Notice(why),
+                Err(e) => WorkerEvent::DbError(e.to_string()),
             };
             (event, false)
         }

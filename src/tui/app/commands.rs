@@ -4,8 +4,8 @@ use super::{Action, App, Focus, Level, REVEAL_SECONDS};
 use crate::domain::ReviewState;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::overlay::{
-    AssignPicker, ConfirmNewVersion, FilterMenu, FindingText, Findings, Help, MovePicker, Outbox,
-    Palette, Purpose, ReportsView, Search, TextView,
+    AssignPicker, ConfirmNewVersion, FilterMenu, FindingText, Findings, Help, Inbox, MovePicker,
+    Outbox, Palette, Purpose, ReportsView, Search, TextView,
 };
 use crate::tui::queue_state::Tab;
 use crate::tui::worker::{DbRequest, PlanAsk, Write};
@@ -186,6 +186,10 @@ impl App {
             Command::EditIssues => return self.edit_issue_list(),
             Command::Mail => return self.preview_issue_lists(),
             Command::Outbox => self.open(Outbox::default()),
+            Command::Inbox => {
+                let inbox = Inbox::new(self);
+                self.open(inbox)
+            }
             Command::Messages => {
                 let tz = self.policy.sla.calendar.time_zone().clone();
                 let lines: Vec<String> = self

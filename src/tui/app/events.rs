@@ -120,6 +120,7 @@ impl App {
                 self.say(Level::Error, e);
             }
             WorkerEvent::Analysts(names) => self.analysts = names,
+            WorkerEvent::Unmatched(list) => self.set_unmatched(list),
             WorkerEvent::Replies {
                 marks,
                 unread,

@@ -8,6 +8,7 @@ mod filter;
 mod finding_text;
 mod findings;
 mod help;
+mod inbox;
 mod move_picker;
 mod new_version;
 mod outbox;
@@ -25,6 +26,7 @@ pub use filter::FilterMenu;
 pub use finding_text::{FindingText, Purpose};
 pub use findings::Findings;
 pub use help::Help;
+pub use inbox::Inbox;
 pub use move_picker::MovePicker;
 pub use new_version::ConfirmNewVersion;
 pub use outbox::Outbox;
@@ -118,6 +120,7 @@ overlays! {
     FindingText(FindingText),
     Preview(Preview),
     Outbox(Outbox),
+    Inbox(Inbox),
     Reports(ReportsView),
     ConfirmUndo(ConfirmUndo),
     ConfirmNewVersion(ConfirmNewVersion),
