@@ -87,6 +87,18 @@ fn contents(sb: &Sandbox) -> String {
 fn a_read_only_queue_can_be_browsed_and_refuses_every_write_unchanged() {
     let sb = Sandbox::new();
     sb.import_samples();
+    let maildir = sb.path("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    sb.write(
+        "config/oin-review/config.toml",
+        format!(
+            "{}[inbound]\nmaildir = {:?}\n",
+            common::TEAM,
+            maildir.display().to_string()
+        ),
+    );
     let results = sb.write(
         "results.json",
         include_str!("../data/sample-tester-results.json"),
@@ -181,6 +193,12 @@ fn a_read_only_queue_can_be_browsed_and_refuses_every_write_unchanged() {
                 "queue an email",
             ),
             (vec!["outbox", "flush"], "claim an email for delivery"),
+            // Replies: fetching (the Maildir below) and attaching write.
+            (vec!["mail", "fetch"], "take the fetch lease"),
+            (
+                vec!["mail", "attach", "1", "OIN-2026-0142"],
+                "attach a received message",
+            ),
             // Refused before the editor opens (no editor is set: one would fail).
             (
                 vec!["finding", "edit", "OIN-2026-0142"],

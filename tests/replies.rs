@@ -395,6 +395,30 @@ fn a_maildir_is_read_once_and_its_messages_move_to_cur() {
         again.contains("0 new") && again.contains("1 stored before"),
         "{again}"
     );
+    // An attachment is kept in the queue, where every analyst reads it: a backup has it.
+    std::fs::write(
+        md.join("new/1700000002.3.host"),
+        "From: okta-escalations@harborview.example\r\nSubject: logs\r\nMessage-ID: <att@h>\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"saml.log\"\r\n\r\nassertion ok\r\n--b--\r\n",
+    )
+    .unwrap();
+    sb.ok(&["mail", "fetch"]);
+    let read = sb.ok(&["mail", "read", "2"]);
+    assert!(
+        read.contains("attached  saml.log (text/plain, 12 bytes)"),
+        "{read}"
+    );
+    sb.ok(&["backup"]);
+    let backup = std::fs::read_dir(sb.path("backups"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let content: Vec<u8> = rusqlite::Connection::open(backup)
+        .unwrap()
+        .query_row("SELECT content FROM inbound_attachments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(content, b"assertion ok");
 }
 
 #[test]
