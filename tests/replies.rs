@@ -808,3 +808,21 @@ fn the_console_s_inbox_attaches_an_unmatched_message_to_the_submission_selected(
         "{actions:?}"
     );
 }
+
+#[test]
+fn a_reply_on_an_unassigned_item_waits_on_whoever_sent_its_last_email() {
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    let (sb, sent) = queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
+    // Held by nobody now; this account sent its issue list.
+    sb.ok(&["assign", "--to", "none", "OIN-2026-0105"]);
+    let mine = |sb: &Sandbox| sb.ok(&["list", "--view", "Mine", "--format", "tsv"]);
+    assert!(!mine(&sb).contains("OIN-2026-0105"));
+    std::fs::write(md.join("new/1.host"), reply_to(&sent, 8, "Fixed.")).unwrap();
+    sb.ok(&["mail", "fetch"]);
+    // The reply waits on the analyst who sent the last email: their Mine tab holds it.
+    assert!(mine(&sb).contains("OIN-2026-0105"), "{}", mine(&sb));
+}

@@ -55,25 +55,27 @@ fn smtp_password(config: &MailConfig) -> Result<Option<String>, MailError> {
         config.password_command.as_deref(),
         "OIN_REVIEW_SMTP_PASSWORD",
     )
+    .map_err(MailError::Config)
 }
 
 /// A password: what `command` prints (its first line), else the environment variable `env`.
-pub(super) fn password_from(command: Option<&str>, env: &str) -> Result<Option<String>, MailError> {
+/// The error says what went wrong with the command.
+pub(super) fn password_from(command: Option<&str>, env: &str) -> Result<Option<String>, String> {
     if let Some(cmd) = command {
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(cmd)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| MailError::Config(format!("password_command could not run: {e}")))?;
+            .map_err(|e| format!("password_command could not run: {e}"))?;
         if !out.status.success() {
-            return Err(MailError::Config(format!(
+            return Err(format!(
                 "password_command failed ({}); run it by hand to see why",
                 out.status
-            )));
+            ));
         }
         let text = String::from_utf8(out.stdout)
-            .map_err(|_| MailError::Config("password_command printed non-UTF-8".into()))?;
+            .map_err(|_| "password_command printed non-UTF-8".to_string())?;
         return Ok(Some(text.trim_end_matches(['\r', '\n']).to_string()));
     }
     Ok(std::env::var(env).ok().filter(|p| !p.is_empty()))

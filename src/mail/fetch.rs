@@ -57,7 +57,7 @@ impl Mailbox {
     pub fn from_config(config: &InboundConfig) -> Result<Option<Mailbox>, MailError> {
         if let Some(dir) = &config.maildir {
             if config.host.is_some() {
-                return Err(MailError::Config(
+                return Err(MailError::Inbound(
                     "[inbound] names both a maildir and an IMAP host; keep one".into(),
                 ));
             }
@@ -67,15 +67,15 @@ impl Mailbox {
             return Ok(None);
         };
         let username = config.username.clone().ok_or_else(|| {
-            MailError::Config("[inbound] host needs username = \"…\" to log in".into())
+            MailError::Inbound("[inbound] host needs username = \"…\" to log in".into())
         })?;
         let password = super::deliver::password_from(
             config.password_command.as_deref(),
             "OIN_REVIEW_IMAP_PASSWORD",
         )
-        .map_err(|e| MailError::Config(format!("[inbound] {e}")))?
+        .map_err(|e| MailError::Inbound(format!("[inbound] {e}")))?
         .ok_or_else(|| {
-            MailError::Config(
+            MailError::Inbound(
                 "[inbound] needs a password: set password_command or $OIN_REVIEW_IMAP_PASSWORD"
                     .into(),
             )
@@ -85,7 +85,7 @@ impl Mailbox {
             other => match other.strip_prefix("move:") {
                 Some(folder) if !folder.trim().is_empty() => After::Move(folder.trim().into()),
                 _ => {
-                    return Err(MailError::Config(format!(
+                    return Err(MailError::Inbound(format!(
                         "[inbound] after = {other:?}: write \"seen\" or \"move:FOLDER\""
                     )));
                 }

@@ -19,6 +19,9 @@ pub enum MailError {
     Build(String),
     #[error("[mail] in the config: {0}")]
     Config(String),
+    /// `[inbound]` (the message names the table and the key).
+    #[error("{0}")]
+    Inbound(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
