@@ -826,3 +826,26 @@ fn a_reply_on_an_unassigned_item_waits_on_whoever_sent_its_last_email() {
     // The reply waits on the analyst who sent the last email: their Mine tab holds it.
     assert!(mine(&sb).contains("OIN-2026-0105"), "{}", mine(&sb));
 }
+
+#[test]
+fn the_console_says_when_its_background_fetch_fails_and_keeps_working() {
+    use common::tmux::Tmux;
+    use std::time::Duration;
+    let Some(d) = server() else { return };
+    let wait = Duration::from_secs(15);
+    // The mailbox's server at a port where nothing listens.
+    let down = d
+        .inbound("isv-console-down", "")
+        .replace(&format!("port = {}", d.imaps), "port = 10998");
+    let (sb, _) = queue_with_issue_list(&down);
+    let t = Tmux::start(&sb, "fetch-down", &[], &[], 160, 30);
+    let s = t.wait_for("mail fetch failed", wait);
+    assert!(
+        s.contains("cannot connect to") && s.contains("nothing lost"),
+        "{s}"
+    );
+    // The console goes on: the queue is there and q quits cleanly.
+    assert!(s.contains("Needs OIN"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED rc=0", wait);
+}

@@ -943,7 +943,7 @@ pub fn spawn_fetcher(
                     Ok(Err(FetchRefused::Busy(_))) => None,
                     Ok(Err(why)) => {
                         let text = format!(
-                            "mail fetch failed: {why}; nothing lost, trying again in {} min",
+                            "mail fetch failed (nothing lost; again in {} min): {why}",
                             pause.as_secs().div_ceil(60)
                         );
                         (said.as_deref() != Some(&text)).then(|| {
