@@ -62,6 +62,29 @@ fn reply_to(answers: &str, n: u32, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The console's whole screen as drawn (TestBackend), one string of its cells.
+fn drawn(app: &oin_review::tui::app::App, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| oin_review::tui::views::draw(f, app, &oin_review::tui::theme::Theme::plain()))
+        .unwrap();
+    term.backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect()
+}
+
+/// A Maildir on the review host (its folder lives as long as the guard).
+fn maildir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let host = tempfile::tempdir().unwrap();
+    let md = host.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    (host, md)
+}
+
 fn show_json(sb: &Sandbox, id: &str) -> serde_json::Value {
     serde_json::from_str(&sb.ok(&["show", id, "--format", "json"])).unwrap()
 }
@@ -369,11 +392,7 @@ fn starttls_a_folder_move_and_one_fetcher_at_a_time() {
 
 #[test]
 fn a_maildir_is_read_once_and_its_messages_move_to_cur() {
-    let host = tempfile::tempdir().unwrap();
-    let md = host.path().join("Maildir");
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(md.join(sub)).unwrap();
-    }
+    let (_host, md) = maildir();
     let (sb, sent) = queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
     std::fs::write(
         md.join("new/1700000000.1.host"),
@@ -557,11 +576,7 @@ fn unsafe_for_a_terminal(text: &str) -> Option<char> {
 
 #[test]
 fn a_corpus_of_hostile_mail_is_stored_without_a_crash_an_escape_or_the_password() {
-    let host = tempfile::tempdir().unwrap();
-    let md = host.path().join("Maildir");
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(md.join(sub)).unwrap();
-    }
+    let (_host, md) = maildir();
     let (sb, sent) = queue_with_issue_list(&format!(
         "[inbound]\nmaildir = \"{}\"\nmax_message_bytes = 65536\nmax_attachments = 3\nmax_attachment_bytes = 1024\n",
         md.display()
@@ -636,17 +651,7 @@ fn a_corpus_of_hostile_mail_is_stored_without_a_crash_an_escape_or_the_password(
             crossterm::event::KeyEvent::from(k),
         ));
     }
-    let backend = ratatui::backend::TestBackend::new(160, 200);
-    let mut term = ratatui::Terminal::new(backend).unwrap();
-    term.draw(|f| oin_review::tui::views::draw(f, &app, &oin_review::tui::theme::Theme::plain()))
-        .unwrap();
-    let screen: String = term
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol().to_string())
-        .collect();
+    let screen = drawn(&app, 160, 200);
     assert!(screen.contains("── Conversation"), "{screen}");
     assert_eq!(unsafe_for_a_terminal(&screen), None);
     assert!(!screen.contains("Tst-0105-pw!"));
@@ -654,11 +659,7 @@ fn a_corpus_of_hostile_mail_is_stored_without_a_crash_an_escape_or_the_password(
 
 #[test]
 fn a_reply_is_isv_activity_for_the_idle_reminders_and_an_auto_reply_is_not() {
-    let host = tempfile::tempdir().unwrap();
-    let md = host.path().join("Maildir");
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(md.join(sub)).unwrap();
-    }
+    let (_host, md) = maildir();
     let sb = Sandbox::new();
     sb.write(
         "config/oin-review/config.toml",
@@ -717,11 +718,7 @@ fn a_reply_is_isv_activity_for_the_idle_reminders_and_an_auto_reply_is_not() {
 
 #[test]
 fn report_sla_gives_the_median_time_the_isv_took_to_answer() {
-    let host = tempfile::tempdir().unwrap();
-    let md = host.path().join("Maildir");
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(md.join(sub)).unwrap();
-    }
+    let (_host, md) = maildir();
     let (sb, sent) = queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
     std::fs::write(md.join("new/1.host"), reply_to(&sent, 7, "Fixed.")).unwrap();
     // The reply is fetched on Monday afternoon: the email went on Friday at 11:00 UTC.
@@ -781,17 +778,7 @@ fn the_console_s_inbox_attaches_an_unmatched_message_to_the_submission_selected(
     let key =
         |app: &mut oin_review::tui::app::App, c: KeyCode| app.update(Msg::Key(KeyEvent::from(c)));
     key(&mut app, KeyCode::Char('I'));
-    let backend = ratatui::backend::TestBackend::new(120, 40);
-    let mut term = ratatui::Terminal::new(backend).unwrap();
-    term.draw(|f| oin_review::tui::views::draw(f, &app, &oin_review::tui::theme::Theme::plain()))
-        .unwrap();
-    let screen: String = term
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol().to_string())
-        .collect();
+    let screen = drawn(&app, 120, 40);
     assert!(screen.contains("unmatched mail: 1"), "{screen}");
     assert!(screen.contains("stranger@elsewhere.example"), "{screen}");
     assert!(
@@ -811,11 +798,7 @@ fn the_console_s_inbox_attaches_an_unmatched_message_to_the_submission_selected(
 
 #[test]
 fn a_reply_on_an_unassigned_item_waits_on_whoever_sent_its_last_email() {
-    let host = tempfile::tempdir().unwrap();
-    let md = host.path().join("Maildir");
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(md.join(sub)).unwrap();
-    }
+    let (_host, md) = maildir();
     let (sb, sent) = queue_with_issue_list(&format!("[inbound]\nmaildir = \"{}\"\n", md.display()));
     // Held by nobody now; this account sent its issue list.
     sb.ok(&["assign", "--to", "none", "OIN-2026-0105"]);

@@ -225,13 +225,7 @@ async fn login(imap: &Imap) -> Result<Session, String> {
         }
         InboundTls::Starttls => {
             let mut client = async_imap::Client::new(tcp);
-            within(async {
-                client
-                    .read_response()
-                    .await
-                    .and_then(|r| r.ok_or_else(|| std::io::Error::other("closed at once")))
-            })
-            .await?;
+            greeting(&mut client).await?;
             within(client.run_command_and_check_ok("STARTTLS", None))
                 .await
                 .map_err(|e| format!("STARTTLS refused: {e}"))?;
@@ -244,13 +238,7 @@ async fn login(imap: &Imap) -> Result<Session, String> {
     };
     let mut client = async_imap::Client::new(stream);
     if imap.tls == InboundTls::Implicit {
-        within(async {
-            client
-                .read_response()
-                .await
-                .and_then(|r| r.ok_or_else(|| std::io::Error::other("closed at once")))
-        })
-        .await?;
+        greeting(&mut client).await?;
     }
     match tokio::time::timeout(TIMEOUT, client.login(&imap.username, &imap.password)).await {
         Ok(Ok(session)) => Ok(session),
@@ -260,6 +248,21 @@ async fn login(imap: &Imap) -> Result<Session, String> {
         )),
         Err(_) => Err("no answer to the login".into()),
     }
+}
+
+/// Reads the server's greeting (after connecting, and after TLS when it is implicit).
+async fn greeting<T>(client: &mut async_imap::Client<T>) -> Result<(), String>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + std::fmt::Debug,
+{
+    within(async {
+        client
+            .read_response()
+            .await
+            .and_then(|r| r.ok_or_else(|| std::io::Error::other("closed at once")))
+    })
+    .await
+    .map(|_| ())
 }
 
 /// The web's roots, and the config's own CA when it names one.
