@@ -253,6 +253,23 @@ fn a_reply_with_only_the_id_in_its_subject_threads_and_a_stranger_s_is_unmatched
         String::from_utf8_lossy(&again.stderr).contains("belongs to OIN-2026-0142 already"),
         "{again:?}"
     );
+    // A stranger's message can hold a password nothing knew to redact when it came: it is
+    // redacted once it is attached to the submission whose password it is.
+    d.append(
+        user,
+        "INBOX",
+        b"From: temp@gmail.example\r\nSubject: login Tst-0105-pw!\r\nMessage-ID: <x-2@gmail.example>\r\n\r\nUse Tst-0105-pw! to log in.\r\n",
+    );
+    sb.ok(&["mail", "fetch"]);
+    let unmatched = sb.ok(&["mail", "inbox", "--unmatched", "--format", "json"]);
+    let m: Vec<serde_json::Value> = serde_json::from_str(&unmatched).unwrap();
+    let n = m[0]["id"].to_string();
+    sb.ok(&["mail", "attach", &n, "OIN-2026-0105"]);
+    let read = sb.ok(&["mail", "read", &n]);
+    assert!(
+        !read.contains("Tst-0105-pw!") && read.contains("Use [redacted] to log in."),
+        "{read}"
+    );
 }
 
 #[test]
@@ -423,8 +440,18 @@ fn a_maildir_is_read_once_and_its_messages_move_to_cur() {
     sb.ok(&["mail", "fetch"]);
     let read = sb.ok(&["mail", "read", "2"]);
     assert!(
-        read.contains("attached  saml.log (text/plain, 12 bytes)"),
+        read.contains("attached  1. saml.log (text/plain, 12 bytes)"),
         "{read}"
+    );
+    assert_eq!(
+        sb.ok(&["mail", "read", "2", "--attachment", "1"]),
+        "assertion ok"
+    );
+    let none = sb.run(&["mail", "read", "2", "--attachment", "2"]);
+    assert!(
+        !none.status.success()
+            && String::from_utf8_lossy(&none.stderr).contains("message 2 has 1 attachment(s)"),
+        "{none:?}"
     );
     sb.ok(&["backup"]);
     let backup = std::fs::read_dir(sb.path("backups"))

@@ -334,8 +334,8 @@ fn inbound(report: &mut Report, config: &Config, connect: bool) {
             .map_err(|e| e.to_string())
             .and_then(|rt| rt.block_on(try_connect(&mailbox)));
         match reached {
-            Ok(said) => report.ok("inbound", said),
-            Err(why) => report.fail("inbound", why),
+            Ok(said) => report.ok("inbound", crate::text::safe_line(&said)),
+            Err(why) => report.fail("inbound", crate::text::safe_line(&why)),
         }
     } else {
         report.ok(

@@ -54,7 +54,8 @@ pub fn ids(current: &OsStr) -> Vec<CompletionCandidate> {
         .unwrap_or_default()
         .into_iter()
         .map(|(id, app, state)| {
-            CompletionCandidate::new(id).help(Some(format!("{app} ({state})").into()))
+            let help = crate::text::safe_line(&format!("{app} ({state})"));
+            CompletionCandidate::new(crate::text::safe_line(&id)).help(Some(help.into()))
         })
         .collect()
 }

@@ -99,6 +99,10 @@ pub enum MailCommand {
     Read {
         /// The message's number in `oin-review mail inbox`.
         message: i64,
+        /// Write this attachment's content (its number in the message, from 1) to standard
+        /// output instead, byte for byte: `mail read 12 --attachment 1 > saml.log`.
+        #[arg(long, value_name = "N")]
+        attachment: Option<i64>,
     },
     /// Attach an unmatched message to its submission, by hand.
     Attach {
@@ -309,7 +313,14 @@ pub fn run_mail(ctx: &Ctx, args: MailArgs) -> Result<ExitCode> {
         } => correct(ctx, &ids, queue_only, dry_run),
         MailCommand::Fetch => super::replies::fetch(ctx),
         MailCommand::Inbox { unmatched, format } => super::replies::inbox(ctx, unmatched, format),
-        MailCommand::Read { message } => super::replies::read(ctx, message),
+        MailCommand::Read {
+            message,
+            attachment: None,
+        } => super::replies::read(ctx, message),
+        MailCommand::Read {
+            message,
+            attachment: Some(n),
+        } => super::replies::attachment(ctx, message, n),
         MailCommand::Attach { message, id } => super::replies::attach(ctx, message, &id),
         MailCommand::Send {
             id,

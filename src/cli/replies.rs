@@ -31,7 +31,10 @@ pub fn fetch(ctx: &Ctx) -> Result<ExitCode> {
         }
         Err(why) => {
             out.flush()?;
-            eprintln!("oin-review: mail fetch: {why}; nothing was lost, fetch again later");
+            eprintln!(
+                "oin-review: mail fetch: {}; nothing was lost, fetch again later",
+                safe_line(&why.to_string())
+            );
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -57,6 +60,12 @@ pub fn fetch(ctx: &Ctx) -> Result<ExitCode> {
         unmatched,
         report.already,
     )?;
+    if let Some(uid) = report.held_back {
+        writeln!(
+            out,
+            "the server listed message UID {uid} without its body: the fetch stopped before it and reads it again next time"
+        )?;
+    }
     if unmatched > 0 {
         writeln!(
             out,
@@ -189,7 +198,8 @@ pub(super) fn write_reply(out: &mut impl Write, r: &Reply, whole: bool) -> std::
     for a in &r.attachments {
         writeln!(
             out,
-            "  attached  {} ({}, {} bytes{})",
+            "  attached  {}. {} ({}, {} bytes{})",
+            a.position + 1,
             safe_line(&a.name),
             safe_line(&a.content_type),
             a.size,
@@ -221,6 +231,23 @@ pub(super) fn write_reply(out: &mut impl Write, r: &Reply, whole: bool) -> std::
         )?;
     }
     Ok(())
+}
+
+/// One attachment's content, byte for byte, on standard output.
+pub fn attachment(ctx: &Ctx, message: i64, n: i64) -> Result<ExitCode> {
+    let wf = ctx.workflow(false)?;
+    let bytes = wf.attachment(message, n)?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        eprintln!(
+            "oin-review: mail read {message} --attachment {n}: {} bytes that are not shown on a terminal; redirect them to a file (> FILE)",
+            bytes.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut out = super::stdout();
+    out.write_all(&bytes)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn attach(ctx: &Ctx, message: i64, id: &str) -> Result<ExitCode> {

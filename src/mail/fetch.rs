@@ -33,7 +33,7 @@ pub enum Mailbox {
     Maildir(PathBuf),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Imap {
     host: String,
     port: u16,
@@ -43,6 +43,18 @@ pub struct Imap {
     folder: String,
     after: After,
     ca_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Imap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Imap")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &"****")
+            .field("folder", &self.folder)
+            .finish()
+    }
 }
 
 /// What is done with a message once it is stored.
@@ -80,6 +92,8 @@ impl Mailbox {
                     .into(),
             )
         })?;
+        // The debug log never holds it (nor its base64 forms).
+        crate::log::keep_out(&password, Some(&username));
         let after = match config.after.trim() {
             "seen" => After::Seen,
             other => match other.strip_prefix("move:") {
@@ -120,6 +134,9 @@ impl Mailbox {
 pub struct FetchCount {
     /// Messages read from the mailbox.
     pub read: usize,
+    /// A message (its UID) the server listed but sent without its body: the fetch stopped
+    /// before it, and reads it again next time.
+    pub held_back: Option<u32>,
 }
 
 /// Reads the mailbox's new messages (after `mark`, for IMAP), handing each chunk to
@@ -128,10 +145,11 @@ pub struct FetchCount {
 pub async fn fetch(
     mailbox: &Mailbox,
     mark: Option<MailboxMark>,
+    limit: usize,
     store: &mut (dyn FnMut(Vec<Fetched>, Option<MailboxMark>) -> Result<(), String> + Send),
 ) -> Result<FetchCount, String> {
     match mailbox {
-        Mailbox::Maildir(dir) => fetch_maildir(dir, store),
+        Mailbox::Maildir(dir) => fetch_maildir(dir, limit, store),
         Mailbox::Imap(imap) => {
             let label = mailbox.label();
             tokio::time::timeout(Duration::from_secs(600), fetch_imap(imap, mark, store))
@@ -304,7 +322,12 @@ async fn fetch_imap(
         Some(m) if m.uid_validity == validity => m.last_uid,
         _ => 0,
     };
-    let mut uids: Vec<u32> = within(session.uid_search(format!("UID {}:*", after + 1)))
+    let Some(next) = after.checked_add(1) else {
+        return Err(format!(
+            "the folder's UIDs are used up (last {after}); the server must renumber it (a new UIDVALIDITY)"
+        ));
+    };
+    let mut uids: Vec<u32> = within(session.uid_search(format!("UID {next}:*")))
         .await
         .map_err(|e| format!("searching for new messages: {e}"))?
         .into_iter()
@@ -335,7 +358,28 @@ async fn fetch_imap(
                 .collect()
         };
         messages.sort_by_key(|(uid, _)| *uid);
-        let last = chunk.last().copied().unwrap_or(after);
+        messages.dedup_by_key(|(uid, _)| *uid);
+        // Only what came with its body is stored and marked: a UID the server answered
+        // without one stops the fetch before it, to be read again next time.
+        let whole = chunk
+            .iter()
+            .zip(&messages)
+            .take_while(|(asked, (got, _))| *asked == got)
+            .count();
+        let missing = chunk.get(whole).copied();
+        messages.truncate(whole);
+        let stored_uids = &chunk[..whole];
+        let Some(&last) = stored_uids.last() else {
+            if let Some(uid) = missing {
+                count.held_back = Some(uid);
+            }
+            break;
+        };
+        let set = stored_uids
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         count.read += messages.len();
         let batch = messages
             .into_iter()
@@ -365,6 +409,10 @@ async fn fetch_imap(
                 .await
                 .map_err(|e| format!("moving messages to {folder:?}: {e}"))?,
         }
+        if let Some(uid) = missing {
+            count.held_back = Some(uid);
+            break;
+        }
     }
     let _ = within(session.logout()).await;
     Ok(count)
@@ -373,6 +421,7 @@ async fn fetch_imap(
 /// Reads `new/` oldest name first; each file stored goes to `cur/` flagged seen.
 fn fetch_maildir(
     dir: &Path,
+    limit: usize,
     store: &mut (dyn FnMut(Vec<Fetched>, Option<MailboxMark>) -> Result<(), String> + Send),
 ) -> Result<FetchCount, String> {
     let new = dir.join("new");
@@ -395,7 +444,16 @@ fn fetch_maildir(
         let mut batch = Vec::with_capacity(chunk.len());
         for name in chunk {
             let path = new.join(name);
-            let raw = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            // Never more than the limit (and a byte, to know it was over) in memory.
+            let mut raw = Vec::new();
+            std::fs::File::open(&path)
+                .and_then(|file| {
+                    std::io::Read::read_to_end(
+                        &mut std::io::Read::take(file, limit as u64 + 1),
+                        &mut raw,
+                    )
+                })
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             batch.push(Fetched {
                 source: format!("maildir:{}", path.display()),
                 raw,

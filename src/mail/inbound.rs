@@ -58,8 +58,8 @@ pub fn read(raw: &[u8], limits: &Limits) -> Received {
     let whole = raw.len();
     let raw = if whole > limits.message_bytes {
         warnings.push(format!(
-            "stored in part: the message is {} bytes, the first {} were read ([inbound] max_message_bytes)",
-            whole, limits.message_bytes
+            "stored in part: the message is over {} bytes, the first {} were read ([inbound] max_message_bytes)",
+            limits.message_bytes, limits.message_bytes
         ));
         &raw[..limits.message_bytes]
     } else {
@@ -111,8 +111,13 @@ pub fn read(raw: &[u8], limits: &Limits) -> Received {
         }
     }
     answers.dedup();
-    let body = msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
-    if msg.body_text(0).is_none() && msg.text_body_count() == 0 && msg.html_body_count() == 0 {
+    // Every text part, in order (a reply split around an inline image has several).
+    let parts = msg.text_body_count().max(1);
+    let body = (0..parts)
+        .filter_map(|i| msg.body_text(i))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if msg.text_body_count() == 0 && msg.html_body_count() == 0 {
         warnings.push("no text part".to_string());
     }
     let (text, folded) = fold(&safe_text(&body));

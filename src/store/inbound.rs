@@ -74,10 +74,11 @@ impl Store {
         for m in messages {
             let inserted = tx
                 .execute(
-                    "INSERT OR IGNORE INTO inbound (message_key, submission_id, matched_by, kind,
+                    "INSERT INTO inbound (message_key, submission_id, matched_by, kind,
                      sender, sender_name, sent_at, received_at, subject, body, folded, warnings,
                      bounce_of, bounce_reason, source, raw_bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                     ON CONFLICT (message_key) DO NOTHING",
                     params![
                         m.message_key,
                         m.submission_id,
@@ -267,6 +268,7 @@ impl Store {
         submission: &str,
         analyst: &str,
         at: Timestamp,
+        redacted: Option<(String, String, String)>,
     ) -> Result<std::result::Result<(), String>> {
         let tx = self.begin_write("attach a received message")?;
         let c = "attaching a received message";
@@ -303,10 +305,17 @@ impl Store {
                 crate::text::safe_line(submission)
             )));
         }
+        // One statement: once matched, a received message never changes again.
+        let (subject, body, folded) = match redacted {
+            Some((s, b, f)) => (Some(s), Some(b), Some(f)),
+            None => (None, None, None),
+        };
         tx.execute(
             "UPDATE inbound SET submission_id = ?1, matched_by = 'hand', attached_by = ?2,
-             attached_at = ?3 WHERE id = ?4",
-            params![submission, analyst, fmt_ts(at), id],
+             attached_at = ?3, subject = coalesce(?5, subject), body = coalesce(?6, body),
+             folded = coalesce(?7, folded)
+             WHERE id = ?4",
+            params![submission, analyst, fmt_ts(at), id, subject, body, folded],
         )
         .ctx(c)?;
         log_ids(&tx, &[submission.to_string()])?;

@@ -461,7 +461,7 @@ CREATE INDEX inbound_unmatched ON inbound (id) WHERE submission_id IS NULL;
 CREATE INDEX inbound_bounces ON inbound (bounce_of) WHERE bounce_of IS NOT NULL;
 CREATE TRIGGER inbound_is_append_only BEFORE UPDATE ON inbound
 WHEN OLD.submission_id IS NOT NULL OR NEW.matched_by IS NOT 'hand'
-    OR NEW.message_key IS NOT OLD.message_key OR NEW.body IS NOT OLD.body
+    OR NEW.message_key IS NOT OLD.message_key
     OR NEW.sender IS NOT OLD.sender OR NEW.kind IS NOT OLD.kind
 BEGIN SELECT RAISE(ABORT, 'a received message is never changed (an unmatched one is only attached)'); END;
 CREATE TRIGGER inbound_is_kept BEFORE DELETE ON inbound

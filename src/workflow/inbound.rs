@@ -36,6 +36,8 @@ pub struct FetchReport {
     /// Messages stored now (the rest were stored before: fetched twice, stored once).
     pub stored: Vec<StoredReply>,
     pub already: usize,
+    /// A message the server listed without its body: the fetch stopped before it.
+    pub held_back: Option<u32>,
 }
 
 /// One message stored by a fetch.
@@ -82,11 +84,11 @@ impl Workflow {
         let Some(mailbox) = self.mailbox()? else {
             return Ok(Err(FetchRefused::NoMailbox));
         };
+        let label = mailbox.label();
+        let mark = self.store.mailbox_mark(&label)?;
         if let Err(held) = self.store.take_lease(LEASE, holder, now(), LEASE_TTL)? {
             return Ok(Err(FetchRefused::Busy(held)));
         }
-        let label = mailbox.label();
-        let mark = self.store.mailbox_mark(&label)?;
         let limits = Limits {
             message_bytes: self.mail.inbound.max_message_bytes,
             attachments: self.mail.inbound.max_attachments,
@@ -102,21 +104,29 @@ impl Workflow {
             let store_error = &mut store_error;
             let wf = &mut *self;
             let label = label.clone();
-            let mut store = move |batch: Vec<Fetched>, mark: Option<MailboxMark>| match wf
-                .store_fetched(&batch, &limits, mark.map(|m| (label.as_str(), m)), now())
-            {
-                Ok((stored, already)) => {
-                    report.stored.extend(stored);
-                    report.already += already;
-                    Ok(())
-                }
-                Err(e) => {
-                    let said = e.to_string();
-                    *store_error = Some(e);
-                    Err(format!("storing what was fetched: {said}"))
+            let mut store = move |batch: Vec<Fetched>, mark: Option<MailboxMark>| {
+                // Each chunk renews the lease: a long fetch is never overtaken by a second.
+                let stored = wf
+                    .store
+                    .take_lease(LEASE, holder, now(), LEASE_TTL)
+                    .map_err(WorkflowError::from)
+                    .and_then(|_| {
+                        wf.store_fetched(&batch, &limits, mark.map(|m| (label.as_str(), m)), now())
+                    });
+                match stored {
+                    Ok((stored, already)) => {
+                        report.stored.extend(stored);
+                        report.already += already;
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let said = e.to_string();
+                        *store_error = Some(e);
+                        Err(format!("storing what was fetched: {said}"))
+                    }
                 }
             };
-            fetch::fetch(&mailbox, mark, &mut store).await
+            fetch::fetch(&mailbox, mark, limits.message_bytes, &mut store).await
         };
         let _ = self.store.release_lease(LEASE, holder);
         if let Some(e) = store_error {
@@ -125,6 +135,7 @@ impl Workflow {
         match outcome {
             Ok(count) => {
                 report.read = count.read;
+                report.held_back = count.held_back;
                 Ok(Ok(report))
             }
             Err(why) => Ok(Err(FetchRefused::Mailbox(why))),
@@ -250,23 +261,42 @@ impl Workflow {
             Some((_, reason)) => (Some(reason.clone()), ReplyKind::Bounce),
             None => (None, got.kind),
         };
+        // Text attachments too (a credentials file, a forwarded message).
+        let attachments = got
+            .attachments
+            .into_iter()
+            .map(|mut a| {
+                if let Some(text) = a
+                    .content
+                    .as_deref()
+                    .and_then(|c| std::str::from_utf8(c).ok())
+                {
+                    let clean = redact(text, &secrets);
+                    if clean != text {
+                        a.size = clean.len() as i64;
+                        a.content = Some(clean.into_bytes());
+                    }
+                }
+                a
+            })
+            .collect();
         Ok(NewReply {
             message_key: got.key,
             submission_id: submission,
             matched_by,
             kind,
             sender: got.sender,
-            sender_name: got.sender_name,
+            sender_name: got.sender_name.map(|n| redact(&n, &secrets)),
             sent_at: got.sent_at,
             subject: redact(&got.subject, &secrets),
             text: redact(&got.text, &secrets),
             folded: redact(&got.folded, &secrets),
             warnings: got.warnings,
             bounce_of,
-            bounce_reason,
+            bounce_reason: bounce_reason.map(|r| redact(&r, &secrets)),
             source: safe_line(source),
             raw_bytes: got.raw_bytes,
-            attachments: got.attachments,
+            attachments,
         })
     }
 
@@ -303,6 +333,25 @@ impl Workflow {
         })
     }
 
+    /// The content of a message's attachment `n` (from 1), as it came.
+    pub fn attachment(&self, message: i64, n: i64) -> Result<Vec<u8>> {
+        let reply = self.received(message)?;
+        let Some(a) = reply.attachments.iter().find(|a| a.position + 1 == n) else {
+            return Err(WorkflowError::Refused(format!(
+                "message {message} has {} attachment(s); `oin-review mail read {message}` numbers them",
+                reply.attachments.len()
+            )));
+        };
+        match self.store.attachment_content(message, a.position)? {
+            Some(bytes) => Ok(bytes),
+            None => Err(WorkflowError::Refused(format!(
+                "attachment {n} of message {message} ({}, {} bytes) was over the size limit when it came: only its name, type and size were kept",
+                safe_line(&a.name),
+                a.size
+            ))),
+        }
+    }
+
     /// Attaches an unmatched message to a submission, by hand.
     pub fn attach_reply(
         &mut self,
@@ -316,7 +365,23 @@ impl Workflow {
             .first()
             .map_or(submission, String::as_str)
             .to_string();
-        match self.store.attach_reply(message, &id, analyst, at)? {
+        // Nothing knew whose it was when it came: its new submission's password is redacted
+        // from it now.
+        let redacted = match (self.store.password_of(&id)?, self.store.reply(message)?) {
+            (Some(p), Some(r)) => {
+                let secrets = [p.as_str()];
+                Some((
+                    redact(&r.subject, &secrets),
+                    redact(&r.text, &secrets),
+                    redact(&r.folded, &secrets),
+                ))
+            }
+            _ => None,
+        };
+        match self
+            .store
+            .attach_reply(message, &id, analyst, at, redacted)?
+        {
             Ok(()) => {
                 tracing::info!(message, submission = id, analyst, "attached");
                 Ok(id)

@@ -44,6 +44,16 @@ fn binary() -> Option<PathBuf> {
 
 fn start() -> Option<Dovecot> {
     let bin = binary()?;
+    // The config below is Dovecot 2.3's (Debian 12); 2.4 changed its syntax.
+    let version = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    assert!(
+        version.starts_with("2.3"),
+        "the reply tests' Dovecot config is written for Dovecot 2.3 (Debian 12's dovecot-imapd); this is {version:?}"
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     // The mail processes run as another user when this is root: they must reach the home.
