@@ -808,6 +808,11 @@ fn the_console_s_inbox_attaches_an_unmatched_message_to_the_submission_selected(
     let screen = drawn(&app, 120, 40);
     assert!(screen.contains("unmatched mail: 1"), "{screen}");
     assert!(screen.contains("stranger@elsewhere.example"), "{screen}");
+    // Enter reads the message; Esc goes back to the list, not to the queue.
+    key(&mut app, KeyCode::Enter);
+    assert!(drawn(&app, 120, 40).contains("which one is mine?"));
+    key(&mut app, KeyCode::Esc);
+    assert!(drawn(&app, 120, 40).contains("unmatched mail: 1"));
     assert!(
         screen.contains(&format!("a attaches the highlighted message to {selected}")),
         "{screen}"

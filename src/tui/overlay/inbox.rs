@@ -57,7 +57,7 @@ impl Panel for Inbox {
                             .iter()
                             .map(|w| format!("warning: {}", safe_line(w))),
                     );
-                    Step::Open(TextView::new(format!("message {}", r.id), text).into())
+                    Step::Push(TextView::new(format!("message {}", r.id), text).into())
                 }
                 None => Step::Stay,
             },
