@@ -864,3 +864,46 @@ fn the_console_says_when_its_background_fetch_fails_and_keeps_working() {
     t.keys(&["q"]);
     t.wait_for("EXITED rc=0", wait);
 }
+
+/// `check` says whether outgoing mail's Reply-To leads to the mailbox that is fetched:
+/// agreeing, disagreeing (another address than the IMAP login), and missing.
+#[test]
+fn check_says_whether_outgoing_mail_s_reply_to_is_the_mailbox_fetched() {
+    let (_host, md) = maildir();
+    let imap = "[inbound]\nhost = \"127.0.0.1\"\nusername = \"oin-review@okta.example\"\npassword_command = \"echo x\"\n";
+    let cases = [
+        (
+            imap.to_string(),
+            "ok    inbound    outgoing mail carries Reply-To \"oin-review@okta.example\"",
+        ),
+        (
+            format!("{imap}reply_to = \"someone-else@okta.example\"\n"),
+            "WARN  inbound    Reply-To \"someone-else@okta.example\" is not the mailbox read (\"oin-review@okta.example\"): make sure mail to it is delivered there",
+        ),
+        (
+            format!("[inbound]\nmaildir = \"{}\"\n", md.display()),
+            "WARN  inbound    outgoing mail carries no Reply-To, so replies go to [mail] from: set [inbound] reply_to to the address of the mailbox read",
+        ),
+        (
+            format!(
+                "[inbound]\nmaildir = \"{}\"\nreply_to = \"oin@okta.example\"\n",
+                md.display()
+            ),
+            "ok    inbound    outgoing mail carries Reply-To \"oin@okta.example\"",
+        ),
+    ];
+    let sb = Sandbox::new();
+    sb.import_samples();
+    for (inbound, line) in cases {
+        sb.write(
+            "config/oin-review/config.toml",
+            format!("{}{inbound}", common::TEAM),
+        );
+        let out = sb.run(&["check"]);
+        let (stdout, stderr) = common::text(&out);
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{inbound}\nwanted {line:?} in:\n{stdout}{stderr}"
+        );
+    }
+}
