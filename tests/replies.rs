@@ -907,3 +907,19 @@ fn check_says_whether_outgoing_mail_s_reply_to_is_the_mailbox_fetched() {
         );
     }
 }
+
+/// A cron `mail fetch` on a host whose config has no `[inbound]` fails every time and says
+/// what to set, and does not claim a mailbox it never had "lost nothing".
+#[test]
+fn mail_fetch_with_no_mailbox_set_says_what_to_set_and_exits_1() {
+    let sb = Sandbox::new();
+    sb.import_samples();
+    let out = sb.run(&["mail", "fetch"]);
+    let (stdout, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(
+        stderr,
+        "oin-review: mail fetch: [inbound] in the config names no mailbox: set host (IMAP) or maildir (oin-review-config(5), Receiving replies)\n"
+    );
+    assert_eq!(stdout, "");
+}

@@ -306,7 +306,7 @@ fn inbound(report: &mut Report, config: &Config, connect: bool) {
         Ok(None) => {
             report.ok(
                 "inbound",
-                "not set: replies are not fetched ([inbound] host or maildir; README, Receiving replies)",
+                "not set: replies are not fetched ([inbound] host or maildir; oin-review-config(5), Receiving replies)",
             );
             return;
         }

@@ -29,6 +29,11 @@ pub fn fetch(ctx: &Ctx) -> Result<ExitCode> {
             out.flush()?;
             return Ok(ExitCode::SUCCESS);
         }
+        Err(FetchRefused::NoMailbox) => {
+            out.flush()?;
+            eprintln!("oin-review: mail fetch: {}", FetchRefused::NoMailbox);
+            return Ok(ExitCode::FAILURE);
+        }
         Err(why) => {
             out.flush()?;
             eprintln!(

@@ -57,7 +57,7 @@ pub struct StoredReply {
 #[derive(Debug, thiserror::Error)]
 pub enum FetchRefused {
     #[error(
-        "[inbound] in the config names no mailbox: set host (IMAP) or maildir (README, Receiving replies)"
+        "[inbound] in the config names no mailbox: set host (IMAP) or maildir (oin-review-config(5), Receiving replies)"
     )]
     NoMailbox,
     #[error("another fetch is running ({}, until {}); this one did nothing", .0.holder, .0.until)]
