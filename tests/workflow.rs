@@ -444,18 +444,32 @@ fn a_move_sends_its_email_only_when_asked_and_the_audit_log_says_which() {
         acme.subject().unwrap(),
         "[OIN] Acme Expense (OIN-2026-0142): resubmission queued for initial review"
     );
+    // Its initial review clock resumes already overrun: no date is promised, and none in
+    // the past is stated.
     let b = body(acme);
-    let promised = show(&sb, "OIN-2026-0142")["sla"]["current"]["promised"]
+    assert!(!b.contains("We expect to complete"), "{b}");
+    assert!(
+        show(&sb, "OIN-2026-0142")["sla"]["current"]["promised"].is_null(),
+        "{}",
+        show(&sb, "OIN-2026-0142")["sla"]["current"]
+    );
+    // 0104's starts fresh: its email states the date recorded as its promise.
+    let fresh = mails
+        .iter()
+        .find(|m| m.subject().unwrap().contains("OIN-2026-0104"))
+        .unwrap();
+    let promised = show(&sb, "OIN-2026-0104")["sla"]["current"]["promised"]
         .as_str()
         .unwrap()
         .to_string();
     let date: jiff::civil::Date = promised.parse().unwrap();
     assert!(
-        b.contains(&format!(
+        body(fresh).contains(&format!(
             "We expect to complete the initial review by {}",
             date.strftime("%A, %B %-d, %Y")
         )),
-        "{b}"
+        "{}",
+        body(fresh)
     );
     // One whose email cannot be written is not moved (no escalation contact).
     let out = sb.run(&["move", "--to", "isv_review", "--email", "OIN-2026-0113"]);
@@ -728,6 +742,62 @@ fn a_window_of_whole_business_days_is_promised_for_its_last_day_not_the_day_afte
     let json = show(&sb, "S1");
     let clock = &json["sla"]["clocks"][0];
     assert_eq!(clock["due"], "2026-12-07T00:00:00Z", "{clock}");
+}
+
+/// 000:74 promises "the date when the initial review is expected to finish"; a QA clock
+/// that ran out while the ISV fixed bugs resumes overrun, and the email that says QA
+/// continues names no day already gone by (policy, README "SLA clocks").
+#[test]
+fn a_clock_already_overrun_promises_the_isv_no_date_in_the_past() {
+    let sb = Sandbox::new();
+    let mut sub = submission_json("Q1", "isv_fix_bugs");
+    sub["escalation_contact"] = json!("ops@isv.example");
+    sub["history"] = json!([
+        {"to": "draft", "at": "2026-11-02T09:00:00Z", "by": "isv@isv.example"},
+        {"from": "draft", "to": "initial_review", "at": "2026-11-02T10:00:00Z", "by": "isv@isv.example"},
+        {"from": "initial_review", "to": "qa_testing", "at": "2026-11-03T10:00:00Z", "by": "ana"},
+        {"from": "qa_testing", "to": "isv_fix_bugs", "at": "2026-11-16T10:00:00Z", "by": "ana"}
+    ]);
+    sb.import_values(&[sub]);
+    let preview = |at: &str| {
+        sb.ok(&[
+            "--as-of",
+            at,
+            "mail",
+            "preview",
+            "Q1",
+            "--move-to",
+            "qa_testing",
+        ])
+    };
+    // The clock ran out on Tue 10 Nov (five business days from Tue 3 Nov 10:00).
+    let late = preview("2026-11-20T10:00:00Z");
+    assert!(late.contains("QA testing continues"), "{late}");
+    assert!(!late.contains("We expect to complete QA testing"), "{late}");
+    assert!(!late.contains("November 10, 2026"), "{late}");
+    // With time left when it paused, the same email names its date.
+    let mut early = submission_json("Q2", "isv_fix_bugs");
+    early["escalation_contact"] = json!("ops@isv.example");
+    early["history"] = json!([
+        {"to": "draft", "at": "2026-11-02T09:00:00Z", "by": "isv@isv.example"},
+        {"from": "draft", "to": "initial_review", "at": "2026-11-02T10:00:00Z", "by": "isv@isv.example"},
+        {"from": "initial_review", "to": "qa_testing", "at": "2026-11-03T10:00:00Z", "by": "ana"},
+        {"from": "qa_testing", "to": "isv_fix_bugs", "at": "2026-11-04T10:00:00Z", "by": "ana"}
+    ]);
+    sb.import_values(&[early]);
+    let in_time = sb.ok(&[
+        "--as-of",
+        "2026-11-20T10:00:00Z",
+        "mail",
+        "preview",
+        "Q2",
+        "--move-to",
+        "qa_testing",
+    ]);
+    assert!(
+        in_time.contains("We expect to complete QA testing by"),
+        "{in_time}"
+    );
 }
 
 #[test]

@@ -273,7 +273,9 @@ pub fn notice(
             .find(|c| c.phase == p && c.is_current())
     };
     // The date the phase is expected to finish: a promise for it when it is not in the
-    // past, else the clock's due date.
+    // past, else the clock's due date. A clock already overrun (a breached QA clock that
+    // resumes when the ISV hands the item back) promises nothing: the email leaves the
+    // date out rather than name a day gone by (team policy, README "SLA clocks").
     let expected = kind.phase().and_then(|p| {
         let today = now.to_zoned(tz.clone()).date();
         after
@@ -287,6 +289,7 @@ pub fn notice(
                 clock(p)
                     .and_then(|c| c.due)
                     .map(|d| policy.sla.calendar.window_end(d).0)
+                    .filter(|d| *d >= today)
             })
     });
     let state = state_words(after.path, after.state);
