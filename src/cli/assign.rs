@@ -17,14 +17,14 @@ pub struct AssignArgs {
     #[command(flatten)]
     pub queue: super::QueueFlag,
     /// The analyst's account name, or `none` to clear the assignment.
-    #[arg(long, value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::complete::analysts))]
+    #[arg(long, value_name = "NAME", add = super::complete::analyst_values())]
     pub to: String,
     /// Assign to a name not on the team yet (nobody by that name has acted in the queue,
     /// is in the queue file's group or in `[team] analysts`).
     #[arg(long)]
     pub new_analyst: bool,
     /// The submissions (ids; case does not matter when it names one).
-    #[arg(required = true, value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+    #[arg(required = true, value_name = "ID", add = super::complete::id_values())]
     pub ids: Vec<String>,
 }
 
@@ -34,7 +34,7 @@ pub struct ClaimArgs {
     #[command(flatten)]
     pub queue: super::QueueFlag,
     /// The submissions (ids; case does not matter when it names one).
-    #[arg(required = true, value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+    #[arg(required = true, value_name = "ID", add = super::complete::id_values())]
     pub ids: Vec<String>,
 }
 

@@ -15,6 +15,9 @@ use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The shells `completions` writes a script for (clap_complete's list).
+pub use clap_complete::Shell;
+
 /// The environment variable that asks for completions (clap_complete's convention).
 pub const VAR: &str = "COMPLETE";
 
@@ -42,6 +45,16 @@ pub fn registration(shell: clap_complete::Shell, completer: &str) -> std::io::Re
     };
     adapter.write_registration(VAR, name, name, completer, &mut buf)?;
     Ok(buf)
+}
+
+/// What completes an argument that takes submission ids: [`ids`], from the queue.
+pub fn id_values() -> clap_complete::ArgValueCompleter {
+    clap_complete::ArgValueCompleter::new(ids)
+}
+
+/// What completes an argument that takes an analyst: [`analysts`].
+pub fn analyst_values() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(analysts)
 }
 
 /// Submission ids that start with what is typed (any case), each with its app and state.

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum, value_name = "SHELL")]
-    pub shell: clap_complete::Shell,
+    pub shell: super::complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]

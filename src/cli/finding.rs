@@ -25,7 +25,7 @@ pub enum FindingCommand {
     /// The issue list: the lint's findings and your own, and which go in the next email.
     List {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
         #[arg(long, value_enum, default_value = "text")]
         format: LintFormat,
@@ -33,7 +33,7 @@ pub enum FindingCommand {
     /// Add your own finding (the sentence the ISV will read).
     Add {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
         #[arg(long, value_enum, default_value = "warning")]
         severity: SeverityArg,
@@ -44,7 +44,7 @@ pub enum FindingCommand {
     /// Leave a finding out of the next email (a lint finding needs --reason).
     LeaveOut {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
         /// A rule id (e.g. catalog.display_name_length) or #N for your own finding.
         key: String,
@@ -54,7 +54,7 @@ pub enum FindingCommand {
     /// Put a finding back in the next email.
     Include {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
         /// A rule id (e.g. catalog.display_name_length) or #N for your own finding.
         #[arg(value_name = "KEY")]
@@ -63,7 +63,7 @@ pub enum FindingCommand {
     /// Edit the whole issue list in $VISUAL / $EDITOR.
     Edit {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
     },
 }

@@ -21,7 +21,7 @@ pub struct Args {
     #[command(flatten)]
     pub time: super::AsOfFlag,
     /// The submissions to check (or --all).
-    #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids), required_unless_present = "all")]
+    #[arg(value_name = "ID", add = super::complete::id_values(), required_unless_present = "all")]
     pub ids: Vec<String>,
     /// Lint every submission.
     #[arg(long)]

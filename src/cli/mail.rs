@@ -74,7 +74,7 @@ pub enum MailCommand {
     )]
     Correct {
         /// Submission ids.
-        #[arg(required = true, value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(required = true, value_name = "ID", add = super::complete::id_values())]
         ids: Vec<String>,
         /// Queue only; leave delivery to `outbox flush` or the console.
         #[arg(long)]
@@ -109,7 +109,7 @@ pub enum MailCommand {
         /// The message's number in `oin-review mail inbox --unmatched`.
         message: i64,
         /// The submission it belongs to.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
     },
 }

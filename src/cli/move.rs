@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
     /// Submission ids; `-` reads ids from standard input, separated by white space.
-    #[arg(required = true, value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+    #[arg(required = true, value_name = "ID", add = super::complete::id_values())]
     pub ids: Vec<String>,
 }
 

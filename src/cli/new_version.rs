@@ -18,7 +18,7 @@ pub struct Args {
     #[command(flatten)]
     pub queue: super::QueueFlag,
     /// The published submission's id.
-    #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+    #[arg(value_name = "ID", add = super::complete::id_values())]
     pub id: String,
 }
 

@@ -26,7 +26,7 @@ pub enum NoteCommand {
     /// Add a note (several words are joined with spaces).
     Add {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
         /// The note; `@name` mentions an analyst.
         #[arg(required = true, value_name = "TEXT")]
@@ -35,7 +35,7 @@ pub enum NoteCommand {
     /// A submission's notes, oldest first.
     List {
         /// The submission's id.
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+        #[arg(value_name = "ID", add = super::complete::id_values())]
         id: String,
         #[arg(long, value_enum, default_value = "text")]
         format: super::lint::LintFormat,

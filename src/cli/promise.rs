@@ -18,7 +18,7 @@ pub struct Args {
     #[command(flatten)]
     pub queue: super::QueueFlag,
     /// The submission's id (e.g. OIN-2026-0142; case does not matter).
-    #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+    #[arg(value_name = "ID", add = super::complete::id_values())]
     pub id: String,
     /// initial_review, qa_testing or final_review.
     #[arg(long, value_parser = parse_phase)]

@@ -16,7 +16,7 @@ pub struct Args {
     #[command(flatten)]
     pub time: super::AsOfFlag,
     /// The submission id.
-    #[arg(value_name = "ID", add = clap_complete::ArgValueCompleter::new(super::complete::ids))]
+    #[arg(value_name = "ID", add = super::complete::id_values())]
     pub id: String,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ShowFormat,
