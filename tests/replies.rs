@@ -249,9 +249,21 @@ fn a_reply_with_only_the_id_in_its_subject_threads_and_a_stranger_s_is_unmatched
     // Attached once: it is never moved again.
     let again = sb.run(&["mail", "attach", n, "OIN-2026-0105"]);
     assert!(!again.status.success());
+    // The refusal says who attached it, as a colleague's change is named everywhere.
+    let refused = String::from_utf8_lossy(&again.stderr);
     assert!(
-        String::from_utf8_lossy(&again.stderr).contains("belongs to OIN-2026-0142 already"),
-        "{again:?}"
+        refused.contains(&format!(
+            "belongs to OIN-2026-0142 already (attached by {} at 2026-12-04T",
+            common::me()
+        )) && refused.contains("a received message is never moved"),
+        "{refused}"
+    );
+    let by_subject = received(&show_json(&sb, "OIN-2026-0115"))[0]["id"].to_string();
+    let threaded = sb.run(&["mail", "attach", &by_subject, "OIN-2026-0105"]);
+    assert!(
+        String::from_utf8_lossy(&threaded.stderr)
+            .contains("belongs to OIN-2026-0115 already (matched by subject when fetched)"),
+        "{threaded:?}"
     );
     // A stranger's message can hold a password nothing knew to redact when it came: it is
     // redacted once it is attached to the submission whose password it is.

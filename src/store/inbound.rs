@@ -272,23 +272,39 @@ impl Store {
     ) -> Result<std::result::Result<(), String>> {
         let tx = self.begin_write("attach a received message")?;
         let c = "attaching a received message";
-        let now: Option<Option<String>> = tx
+        type Holder = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let now: Option<Holder> = tx
             .query_row(
-                "SELECT submission_id FROM inbound WHERE id = ?1",
+                "SELECT submission_id, matched_by, attached_by, attached_at FROM inbound WHERE id = ?1",
                 [id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
             .ctx(c)?;
         match now {
             None => return Ok(Err(format!("no received message {id}"))),
-            Some(Some(s)) => {
+            Some((Some(s), matched_by, by, when)) => {
+                // Who put it there: a colleague's hand (and when), or the fetch's threading.
+                let how = match (by, when) {
+                    (Some(by), Some(when)) => format!("attached by {by} at {when}"),
+                    (Some(by), None) => format!("attached by {by}"),
+                    _ => format!(
+                        "matched by {} when fetched",
+                        matched_by.as_deref().unwrap_or("thread")
+                    ),
+                };
                 return Ok(Err(format!(
-                    "message {id} belongs to {} already; a received message is never moved",
-                    crate::text::safe_line(&s)
+                    "message {id} belongs to {} already ({}); a received message is never moved",
+                    crate::text::safe_line(&s),
+                    crate::text::safe_line(&how)
                 )));
             }
-            Some(None) => {}
+            Some((None, ..)) => {}
         }
         let exists = tx
             .query_row(
