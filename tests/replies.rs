@@ -338,6 +338,28 @@ fn a_bounce_marks_its_email_bounced_with_the_reason() {
         show_json(&sb, "OIN-2026-0105")["offered_move"],
         serde_json::Value::Null
     );
+    // The analyst corrects the address (an import of the submission with it) and sends the
+    // issue list again, as `outbox list` says: a new email to the new address, while the
+    // bounced one stays on record.
+    let export: serde_json::Value = serde_json::from_str(&sb.ok(&["export"])).unwrap();
+    let mut fixed = export["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "OIN-2026-0105")
+        .unwrap()
+        .clone();
+    fixed["escalation_contact"] = serde_json::json!("oin-team@harborview.example");
+    let file = sb.write("fixed.json", serde_json::to_vec(&[fixed]).unwrap());
+    sb.ok(&["import", file.to_str().unwrap()]);
+    sb.ok(&["mail", "send", "OIN-2026-0105"]);
+    let outbox: Vec<serde_json::Value> =
+        serde_json::from_str(&sb.ok(&["outbox", "list", "--format", "json"])).unwrap();
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
+    assert_eq!(outbox[0]["status"], "sent");
+    assert_eq!(outbox[0]["recipients"][0], "oin-team@harborview.example");
+    assert_eq!(outbox[0]["kind"], outbox[1]["kind"]);
+    assert_eq!(outbox[1]["status"], "bounced");
 }
 
 #[test]
@@ -934,4 +956,60 @@ fn mail_fetch_with_no_mailbox_set_says_what_to_set_and_exits_1() {
         "oin-review: mail fetch: [inbound] in the config names no mailbox: set host (IMAP) or maildir (oin-review-config(5), Receiving replies)\n"
     );
     assert_eq!(stdout, "");
+}
+
+/// The console's outbox shows a bounced email with its reason; `r` does not send it to the
+/// address that bounced but says how to resend (the path `bounce_…` tests), and `c` says it
+/// cannot be taken back. Nothing is written.
+#[test]
+fn the_console_s_outbox_shows_a_bounce_and_says_how_to_resend_it() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    use oin_review::domain::{EmailKind, EmailRecord, OutboxStatus};
+    use oin_review::tui::app::Msg;
+    use oin_review::tui::worker::WorkerEvent;
+    let mut app = common::sample_app("2026-12-04T11:00:00Z", 160, 48);
+    let bounced = EmailRecord {
+        id: 4,
+        submission_id: "OIN-2026-0105".into(),
+        kind: EmailKind::Issues,
+        message_id: "<m4@okta.example>".into(),
+        recipients: vec!["okta-escalations@harborview.example".into()],
+        subject: "[OIN] Harborview Tickets (OIN-2026-0105): issues found in QA testing".into(),
+        status: OutboxStatus::Bounced,
+        attempts: 1,
+        queued_at: "2026-12-04T10:00:00Z".parse().unwrap(),
+        next_attempt_at: "2026-12-04T10:00:00Z".parse().unwrap(),
+        sent_at: Some("2026-12-04T10:00:05Z".parse().unwrap()),
+        last_error: None,
+        server_reply: Some("250 ok".into()),
+        analyst: "ben".into(),
+        claimed_at: None,
+        cancelled_at: None,
+        cancelled_by: None,
+        held_until: None,
+        bounce: Some("550 5.1.1 user unknown".into()),
+    };
+    app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
+        bounced,
+    ]))));
+    let key =
+        |app: &mut oin_review::tui::app::App, c: KeyCode| app.update(Msg::Key(KeyEvent::from(c)));
+    key(&mut app, KeyCode::Char('O'));
+    let screen = drawn(&app, 160, 48);
+    assert!(
+        screen.contains("BOUNCED") && screen.contains("bounced: 550 5.1.1 user unknown"),
+        "{screen}"
+    );
+    let said =
+        |app: &oin_review::tui::app::App| app.message().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(key(&mut app, KeyCode::Char('r')).is_empty(), "nothing sent");
+    assert_eq!(
+        said(&app),
+        "email 4 bounced; correct the address (import OIN-2026-0105 with it), then `oin-review mail send OIN-2026-0105`"
+    );
+    assert!(
+        key(&mut app, KeyCode::Char('c')).is_empty(),
+        "nothing written"
+    );
+    assert_eq!(said(&app), "email 4 was sent; it cannot be taken back");
 }

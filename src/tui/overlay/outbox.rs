@@ -40,12 +40,25 @@ impl Panel for Outbox {
                     );
                     Step::Stay
                 }
+                // Sent to an address that bounced: sending it again would bounce again.
+                Some(e) if e.status == OutboxStatus::Bounced => {
+                    app.say(
+                        Level::Warn,
+                        format!(
+                            "email {} bounced; correct the address (import {} with it), then `oin-review mail send {}`",
+                            e.id,
+                            safe_line(&e.submission_id),
+                            safe_line(&e.submission_id)
+                        ),
+                    );
+                    Step::Stay
+                }
                 Some(e) => Step::Act(vec![Action::write(Write::RetryEmail(e.id))]),
                 None => Step::Stay,
             },
             Some(Command::CancelEmail) if app.refuse_write("cancel email") => Step::Stay,
             Some(Command::CancelEmail) => match list.get(self.cursor) {
-                Some(e) if e.status == OutboxStatus::Sent => {
+                Some(e) if matches!(e.status, OutboxStatus::Sent | OutboxStatus::Bounced) => {
                     app.say(
                         Level::Warn,
                         format!("email {} was sent; it cannot be taken back", e.id),
