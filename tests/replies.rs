@@ -525,6 +525,17 @@ fn the_console_fetches_the_reply_and_shows_it_in_the_detail_once_after_a_restart
             let s2 = t.wait_for("«OIN-2026-0105", wait);
             assert!(s.contains("« 1 unread"), "{s}");
             assert!(s2.contains("«OIN-2026-0105"), "{s2}");
+            // The inbox says where replies come from and how often.
+            t.keys(&["I"]);
+            t.wait_for(
+                &format!(
+                    "replies: fetched from imap://{user}@{}:{}/INBOX every 5 min",
+                    d.ip, d.imaps
+                ),
+                wait,
+            );
+            t.keys(&["Escape"]);
+            t.wait_until("the inbox closed", |s| !s.contains("unmatched mail"), wait);
         } else {
             t.keys(&["2"]);
             t.wait_for("OIN-2026-0105", wait);

@@ -170,6 +170,7 @@ pub struct App {
     pub(crate) drafts: HashMap<String, String>,
     /// `[mail] hold`.
     pub(crate) hold: jiff::SignedDuration,
+    fetching: Option<String>,
     /// When this console last queued or delivered mail.
     mail_activity: Option<Timestamp>,
     /// Submissions read in full, for the detail and the gates (the newest last).
@@ -226,6 +227,7 @@ impl App {
             read_now: None,
             drafts: HashMap::new(),
             hold: jiff::SignedDuration::ZERO,
+            fetching: None,
             mail_activity: None,
             opened: HashMap::new(),
             opened_order: VecDeque::new(),
@@ -420,6 +422,13 @@ impl App {
     /// `[mail] hold`: how long a queued email waits, said when one is queued.
     pub fn set_hold(&mut self, hold: jiff::SignedDuration) {
         self.hold = hold;
+    }
+    /// How replies reach this console (`[inbound]`), for the inbox to say.
+    pub fn set_fetching(&mut self, how: String) {
+        self.fetching = Some(how);
+    }
+    pub fn fetching(&self) -> Option<&str> {
+        self.fetching.as_deref()
     }
     /// `--as-of`: show the queue at `at`; ticks no longer move the clock.
     pub fn pin_clock(&mut self, at: Timestamp) {

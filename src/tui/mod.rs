@@ -127,6 +127,25 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             None
         }
     };
+    // How replies reach this console, for its inbox to say.
+    let fetching = match workflow.mailbox() {
+        _ if read_only.is_some() => "this console fetches nothing (read-only)".to_string(),
+        Ok(None) => "not fetched: no [inbound] in the config (oin-review-config(5))".to_string(),
+        Ok(Some(m)) if setup.inbound.every().is_zero() => format!(
+            "{}: fetched by `oin-review mail fetch` only ([inbound] every = \"0s\")",
+            m.label()
+        ),
+        Ok(Some(m)) => {
+            let secs = setup.inbound.every().as_secs();
+            let every = if secs % 60 == 0 {
+                format!("{} min", secs / 60)
+            } else {
+                format!("{secs} s")
+            };
+            format!("fetched from {} every {every}", m.label())
+        }
+        Err(e) => format!("not fetched: {e}"),
+    };
     if read_only.is_none() && as_of.is_none() {
         worker::spawn_fetcher(
             workflow.path().to_path_buf(),
@@ -154,6 +173,7 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
     app.set_wizard_names(wizard_names);
     app.set_views(views);
     app.set_hold(hold);
+    app.set_fetching(fetching);
     if let Some(at) = as_of {
         app.pin_clock(at);
     }

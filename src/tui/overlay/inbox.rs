@@ -87,7 +87,6 @@ impl Panel for Inbox {
         let area = frame.area();
         let rect = centered(area, 120, area.height.saturating_sub(4));
         let width = rect.width.saturating_sub(2) as usize;
-        let inner_h = rect.height.saturating_sub(3) as usize;
         let tz = app.policy().sla.calendar.time_zone().clone();
         let when = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%m-%d %H:%M").to_string();
         let to = match &self.target {
@@ -100,6 +99,14 @@ impl Panel for Inbox {
             None => " select a submission in the queue first to attach to it".to_string(),
         };
         let mut lines = vec![Line::from(Span::styled(fit(&to, width), theme.accent))];
+        if let Some(how) = app.fetching() {
+            lines.push(Line::from(Span::styled(
+                fit(&format!(" replies: {}", safe_line(how)), width),
+                theme.dim,
+            )));
+        }
+        // What the border and the lines above leave for the messages, two lines each.
+        let inner_h = (rect.height.saturating_sub(2) as usize).saturating_sub(lines.len());
         if app.unmatched().is_empty() {
             lines.push(Line::from(Span::styled(
                 " no unmatched messages",
