@@ -148,6 +148,30 @@ impl InboundConfig {
         self.host.is_some() || self.maildir.is_some()
     }
 
+    /// The IMAP port: the config's, else 993 (implicit TLS) or 143 (STARTTLS).
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            InboundTls::Implicit => 993,
+            InboundTls::Starttls => 143,
+        })
+    }
+
+    /// The mailbox's name in the queue (where its position is kept) and in messages:
+    /// `maildir:DIR` or `imap://user@host:port/folder`; None when replies are not fetched.
+    /// Pure: it reads no password (the console says it at start-up).
+    pub fn mailbox_label(&self) -> Option<String> {
+        if let Some(dir) = &self.maildir {
+            return Some(format!("maildir:{}", dir.display()));
+        }
+        let host = self.host.as_deref()?;
+        Some(format!(
+            "imap://{}@{host}:{}/{}",
+            self.username.as_deref().unwrap_or_default(),
+            self.port(),
+            self.folder
+        ))
+    }
+
     /// The address replies should go to, if the config says or implies one.
     pub fn reply_address(&self) -> Option<String> {
         self.reply_to

@@ -1220,30 +1220,14 @@ fn the_claim_warning_names_the_items_claimed() {
 
 #[test]
 fn the_outbox_shows_when_to_whom_and_what_and_enter_opens_a_message() {
-    use oin_review::domain::{EmailKind, EmailRecord, OutboxStatus};
     let mut app = sample_app(NOW, 160, 48);
-    let rec = EmailRecord {
-        id: 7,
-        submission_id: "OIN-2026-0116".into(),
-        kind: EmailKind::Issues,
-        message_id: "<m7@okta.example>".into(),
-        recipients: vec!["okta-escalations@coho.example".into()],
-        subject: "[OIN] Coho Winery Inventory (OIN-2026-0116): issues found in initial review"
-            .into(),
-        status: OutboxStatus::Sent,
-        attempts: 1,
-        queued_at: "2026-11-23T10:00:00Z".parse().unwrap(),
-        next_attempt_at: "2026-11-23T10:00:00Z".parse().unwrap(),
-        sent_at: Some("2026-11-23T10:00:05Z".parse().unwrap()),
-        last_error: None,
-        server_reply: Some("250 ok".into()),
-        analyst: "ben".into(),
-        claimed_at: None,
-        cancelled_at: None,
-        cancelled_by: None,
-        held_until: None,
-        bounce: None,
-    };
+    let rec = common::sent_email(
+        7,
+        "OIN-2026-0116",
+        "okta-escalations@coho.example",
+        "[OIN] Coho Winery Inventory (OIN-2026-0116): issues found in initial review",
+        "2026-11-23T10:00:05Z",
+    );
     app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
         rec,
     ]))));

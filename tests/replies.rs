@@ -975,31 +975,19 @@ fn mail_fetch_with_no_mailbox_set_says_what_to_set_and_exits_1() {
 #[test]
 fn the_console_s_outbox_shows_a_bounce_and_says_how_to_resend_it() {
     use crossterm::event::{KeyCode, KeyEvent};
-    use oin_review::domain::{EmailKind, EmailRecord, OutboxStatus};
+    use oin_review::domain::OutboxStatus;
     use oin_review::tui::app::Msg;
     use oin_review::tui::worker::WorkerEvent;
     let mut app = common::sample_app("2026-12-04T11:00:00Z", 160, 48);
-    let bounced = EmailRecord {
-        id: 4,
-        submission_id: "OIN-2026-0105".into(),
-        kind: EmailKind::Issues,
-        message_id: "<m4@okta.example>".into(),
-        recipients: vec!["okta-escalations@harborview.example".into()],
-        subject: "[OIN] Harborview Tickets (OIN-2026-0105): issues found in QA testing".into(),
-        status: OutboxStatus::Bounced,
-        attempts: 1,
-        queued_at: "2026-12-04T10:00:00Z".parse().unwrap(),
-        next_attempt_at: "2026-12-04T10:00:00Z".parse().unwrap(),
-        sent_at: Some("2026-12-04T10:00:05Z".parse().unwrap()),
-        last_error: None,
-        server_reply: Some("250 ok".into()),
-        analyst: "ben".into(),
-        claimed_at: None,
-        cancelled_at: None,
-        cancelled_by: None,
-        held_until: None,
-        bounce: Some("550 5.1.1 user unknown".into()),
-    };
+    let mut bounced = common::sent_email(
+        4,
+        "OIN-2026-0105",
+        "okta-escalations@harborview.example",
+        "[OIN] Harborview Tickets (OIN-2026-0105): issues found in QA testing",
+        "2026-12-04T10:00:05Z",
+    );
+    bounced.status = OutboxStatus::Bounced;
+    bounced.bounce = Some("550 5.1.1 user unknown".into());
     app.update(Msg::Worker(WorkerEvent::Outbox(std::sync::Arc::new(vec![
         bounced,
     ]))));

@@ -28,7 +28,14 @@ pub struct Fetched {
 
 /// Where replies come from, as the config names it.
 #[derive(Debug, Clone)]
-pub enum Mailbox {
+pub struct Mailbox {
+    /// `InboundConfig::mailbox_label`.
+    label: String,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
     Imap(Imap),
     Maildir(PathBuf),
 }
@@ -67,13 +74,19 @@ enum After {
 impl Mailbox {
     /// The mailbox `[inbound]` names, with its password; None when replies are not fetched.
     pub fn from_config(config: &InboundConfig) -> Result<Option<Mailbox>, MailError> {
+        let Some(label) = config.mailbox_label() else {
+            return Ok(None);
+        };
         if let Some(dir) = &config.maildir {
             if config.host.is_some() {
                 return Err(MailError::Inbound(
                     "[inbound] names both a maildir and an IMAP host; keep one".into(),
                 ));
             }
-            return Ok(Some(Mailbox::Maildir(dir.clone())));
+            return Ok(Some(Mailbox {
+                label,
+                source: Source::Maildir(dir.clone()),
+            }));
         }
         let Some(host) = config.host.clone() else {
             return Ok(None);
@@ -105,27 +118,24 @@ impl Mailbox {
                 }
             },
         };
-        Ok(Some(Mailbox::Imap(Imap {
-            port: config.port.unwrap_or(match config.tls {
-                InboundTls::Implicit => 993,
-                InboundTls::Starttls => 143,
+        Ok(Some(Mailbox {
+            label,
+            source: Source::Imap(Imap {
+                port: config.port(),
+                host,
+                tls: config.tls,
+                username,
+                password,
+                folder: config.folder.clone(),
+                after,
+                ca_file: config.ca_file.clone(),
             }),
-            host,
-            tls: config.tls,
-            username,
-            password,
-            folder: config.folder.clone(),
-            after,
-            ca_file: config.ca_file.clone(),
-        })))
+        }))
     }
 
     /// The mailbox's name in the queue (where its position is kept) and in messages.
     pub fn label(&self) -> String {
-        match self {
-            Mailbox::Imap(i) => format!("imap://{}@{}:{}/{}", i.username, i.host, i.port, i.folder),
-            Mailbox::Maildir(dir) => format!("maildir:{}", dir.display()),
-        }
+        self.label.clone()
     }
 }
 
@@ -148,9 +158,9 @@ pub async fn fetch(
     limit: usize,
     store: &mut (dyn FnMut(Vec<Fetched>, Option<MailboxMark>) -> Result<(), String> + Send),
 ) -> Result<FetchCount, String> {
-    match mailbox {
-        Mailbox::Maildir(dir) => fetch_maildir(dir, limit, store),
-        Mailbox::Imap(imap) => {
+    match &mailbox.source {
+        Source::Maildir(dir) => fetch_maildir(dir, limit, store),
+        Source::Imap(imap) => {
             let label = mailbox.label();
             tokio::time::timeout(Duration::from_secs(600), fetch_imap(imap, mark, store))
                 .await
@@ -163,8 +173,8 @@ pub async fn fetch(
 /// Opens the IMAP conversation (TLS, LOGIN, SELECT) and logs out, reading nothing
 /// (`check --connect`). Says what it reached.
 pub async fn try_connect(mailbox: &Mailbox) -> Result<String, String> {
-    match mailbox {
-        Mailbox::Maildir(dir) => {
+    match &mailbox.source {
+        Source::Maildir(dir) => {
             for sub in ["new", "cur", "tmp"] {
                 let p = dir.join(sub);
                 if !p.is_dir() {
@@ -179,7 +189,7 @@ pub async fn try_connect(mailbox: &Mailbox) -> Result<String, String> {
                 .count();
             Ok(format!("maildir {}: {new} new message(s)", dir.display()))
         }
-        Mailbox::Imap(imap) => {
+        Source::Imap(imap) => {
             let label = mailbox.label();
             let mut session = login(imap).await.map_err(|e| format!("{label}: {e}"))?;
             let selected = within(session.examine(&imap.folder))

@@ -127,24 +127,23 @@ async fn event_loop(launch: Launch) -> anyhow::Result<()> {
             None
         }
     };
-    // How replies reach this console, for its inbox to say.
-    let fetching = match workflow.mailbox() {
+    // How replies reach this console, for its inbox to say (from the config alone: no
+    // password is read before the first frame; the fetcher says what fails).
+    let fetching = match setup.inbound.mailbox_label() {
         _ if read_only.is_some() => "this console fetches nothing (read-only)".to_string(),
-        Ok(None) => "not fetched: no [inbound] in the config (oin-review-config(5))".to_string(),
-        Ok(Some(m)) if setup.inbound.every().is_zero() => format!(
-            "{}: fetched by `oin-review mail fetch` only ([inbound] every = \"0s\")",
-            m.label()
-        ),
-        Ok(Some(m)) => {
+        None => "not fetched: no [inbound] in the config (oin-review-config(5))".to_string(),
+        Some(label) if setup.inbound.every().is_zero() => {
+            format!("{label}: fetched by `oin-review mail fetch` only ([inbound] every = \"0s\")")
+        }
+        Some(label) => {
             let secs = setup.inbound.every().as_secs();
             let every = if secs % 60 == 0 {
                 format!("{} min", secs / 60)
             } else {
                 format!("{secs} s")
             };
-            format!("fetched from {} every {every}", m.label())
+            format!("fetched from {label} every {every}")
         }
-        Err(e) => format!("not fetched: {e}"),
     };
     if read_only.is_none() && as_of.is_none() {
         worker::spawn_fetcher(

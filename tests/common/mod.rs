@@ -284,6 +284,40 @@ pub fn passing_json(id: &str, submitted_at: &str) -> serde_json::Value {
 /// A console app on the sample submissions, assessed at `now`, without a database: every
 /// line loaded, every submission read in full (as the database thread would as the analyst
 /// goes through them).
+/// An issue-list email the outbox sent at `sent` to `to` (queued 5 s before), as the
+/// console's outbox receives it; a test changes what its case needs (status, bounce, …).
+pub fn sent_email(
+    id: i64,
+    submission: &str,
+    to: &str,
+    subject: &str,
+    sent: &str,
+) -> oin_review::domain::EmailRecord {
+    let sent: jiff::Timestamp = sent.parse().unwrap();
+    let queued = sent - jiff::SignedDuration::from_secs(5);
+    oin_review::domain::EmailRecord {
+        id,
+        submission_id: submission.into(),
+        kind: oin_review::domain::EmailKind::Issues,
+        message_id: format!("<m{id}@okta.example>"),
+        recipients: vec![to.into()],
+        subject: subject.into(),
+        status: oin_review::domain::OutboxStatus::Sent,
+        attempts: 1,
+        queued_at: queued,
+        next_attempt_at: queued,
+        sent_at: Some(sent),
+        last_error: None,
+        server_reply: Some("250 ok".into()),
+        analyst: "ben".into(),
+        claimed_at: None,
+        cancelled_at: None,
+        cancelled_by: None,
+        held_until: None,
+        bounce: None,
+    }
+}
+
 pub fn sample_app(now: &str, width: u16, height: u16) -> oin_review::tui::app::App {
     sample_app_with(now, width, height, |_| {})
 }

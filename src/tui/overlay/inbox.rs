@@ -2,7 +2,7 @@
 //! attaches it to the submission that was selected in the queue when the inbox opened
 //! (pinned: a reload or a colleague's change never retargets it).
 
-use super::{Panel, Step, TextView, centered, move_cursor, popup};
+use super::{Panel, Step, TextView, list_box, move_cursor, popup, short_when};
 use crate::text::{fit, safe_line};
 use crate::tui::app::{Action, App};
 use crate::tui::keymap::{Command, Context};
@@ -85,10 +85,9 @@ impl Panel for Inbox {
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
         let area = frame.area();
-        let rect = centered(area, 120, area.height.saturating_sub(4));
+        let rect = list_box(area);
         let width = rect.width.saturating_sub(2) as usize;
-        let tz = app.policy().sla.calendar.time_zone().clone();
-        let when = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%m-%d %H:%M").to_string();
+        let when = |t: jiff::Timestamp| short_when(app, t);
         let to = match &self.target {
             Some((id, name)) => format!(
                 " {} attaches the highlighted message to {} {}",

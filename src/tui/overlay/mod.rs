@@ -171,6 +171,19 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// The box of a list overlay (the outbox, the inbox): up to 120 wide, the screen's height
+/// less 4.
+pub fn list_box(area: Rect) -> Rect {
+    centered(area, 120, area.height.saturating_sub(4))
+}
+
+/// An instant as a list overlay's "when" column says it: `MM-DD HH:MM` in the team's zone.
+pub fn short_when(app: &App, at: jiff::Timestamp) -> String {
+    at.to_zoned(app.policy().sla.calendar.time_zone().clone())
+        .strftime("%m-%d %H:%M")
+        .to_string()
+}
+
 /// The bordered box every overlay draws in.
 pub fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
     Block::default()

@@ -1,7 +1,7 @@
 //! The outbox: every email with its kind, recipient, time and state; Enter opens one, `r`
 //! retries a failed or waiting one.
 
-use super::{Panel, Step, centered, move_cursor, popup};
+use super::{Panel, Step, list_box, move_cursor, popup, short_when};
 use crate::domain::OutboxStatus;
 use crate::text::{fit, safe_line};
 use crate::tui::app::{Action, App, Level};
@@ -81,11 +81,10 @@ impl Panel for Outbox {
 
     fn draw(&self, frame: &mut Frame, app: &App, theme: &Theme) {
         let area = frame.area();
-        let rect = centered(area, 120, area.height.saturating_sub(4));
+        let rect = list_box(area);
         let width = rect.width.saturating_sub(2) as usize;
         let inner_h = rect.height.saturating_sub(3) as usize;
-        let tz = app.policy().sla.calendar.time_zone().clone();
-        let when = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%m-%d %H:%M").to_string();
+        let when = |t: jiff::Timestamp| short_when(app, t);
         let mut lines = vec![Line::from(Span::styled(
             fit(
                 " status    id     when         kind          submission      to",
